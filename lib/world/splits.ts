@@ -1,0 +1,62 @@
+// Seeded train / val / test prompt sets. A prompt's split is a function of its text (a hash), so the same
+// prompt is always in the same split, whatever seed drew it. Prompts naming a held-out colour-shape pair
+// never fall in train. GenEval-style prompts ("a photo of ...") are an evaluation benchmark: never in train;
+// val and test draw from their (small) prompt space with different seeds.
+import { hashString, makeRng } from '../rng';
+import { isHeldOut } from './heldout';
+import { isGenEval, samplePrompt } from './sample';
+import { CATEGORIES, COMPBENCH_CATEGORIES, Category, ObjectDesc, Prompt, Split } from './types';
+
+function descs(prompt: Prompt): ObjectDesc[] {
+  return prompt.constraints.flatMap((c) => (c.kind === 'relation' ? [c.subject, c.object] : [c.object]));
+}
+
+/** Does the prompt name a colour-shape pair held out of training? */
+export function mentionsHeldOut(prompt: Prompt): boolean {
+  return descs(prompt).some((d) => d.color !== undefined && isHeldOut(d.color, d.shape));
+}
+
+/** The splits a prompt may be drawn for. */
+export function splitsOf(prompt: Prompt): Split[] {
+  if (isGenEval(prompt.category)) return ['val', 'test'];
+  const h = hashString(prompt.text);
+  if (mentionsHeldOut(prompt)) return [h % 2 === 0 ? 'val' : 'test'];
+  const bucket = h % 10;
+  return [bucket === 0 ? 'val' : bucket === 1 ? 'test' : 'train'];
+}
+
+export interface PromptSetOptions {
+  split: Split;
+  n: number;
+  seed: number;
+  /** Categories to draw from, round-robin so each gets n / k prompts (default: all 14; train: the 8 CompBench ones). */
+  categories?: readonly Category[];
+  /** 'only': just prompts naming a held-out pair (out-of-domain); 'none': none of them; 'any' (default). */
+  heldOut?: 'any' | 'only' | 'none';
+}
+
+/** n prompts of one split, balanced over categories, deterministic in the seed. */
+export function samplePrompts(options: PromptSetOptions): Prompt[] {
+  const categories = options.categories ?? (options.split === 'train' ? COMPBENCH_CATEGORIES : CATEGORIES);
+  const evalOnly = categories.filter(isGenEval);
+  if (options.split === 'train' && evalOnly.length > 0) throw new Error(`GenEval categories (${evalOnly.join(', ')}) are evaluation-only: they have no train split`);
+  const heldOut = options.heldOut ?? 'any';
+  const rng = makeRng(options.seed).fork(`prompts:${options.split}`);
+  const prompts: Prompt[] = [];
+  for (let i = 0; i < options.n; i++) {
+    const category = categories[i % categories.length];
+    prompts.push(drawOne(category, options.split, heldOut, rng));
+  }
+  return prompts;
+}
+
+function drawOne(category: Category, split: Split, heldOut: 'any' | 'only' | 'none', rng: ReturnType<typeof makeRng>): Prompt {
+  for (let attempt = 0; attempt < 20000; attempt++) {
+    const prompt = samplePrompt(category, rng, { allowHeldOut: split !== 'train' && heldOut !== 'none' });
+    if (!splitsOf(prompt).includes(split)) continue;
+    const named = mentionsHeldOut(prompt);
+    if ((heldOut === 'only' && !named) || (heldOut === 'none' && named)) continue;
+    return prompt;
+  }
+  throw new Error(`no ${category} prompt found for split ${split} (heldOut: ${heldOut})`);
+}
