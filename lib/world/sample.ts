@@ -29,7 +29,7 @@ export function disjoint(a: ObjectDesc, b: ObjectDesc): boolean {
   return a.shape !== b.shape || (['color', 'texture', 'size'] as const).some((k) => a[k] !== undefined && b[k] !== undefined && a[k] !== b[k]);
 }
 
-/** Structural rules a prompt must meet so that a scene can satisfy it and the evaluator can read it. */
+/** Structural rules every prompt meets (contradictions included) so that the evaluator can read it. */
 export function wellFormed(constraints: Constraint[]): boolean {
   const descs = constraints.map((c) => (c.kind === 'relation' ? null : c.object)).filter((d): d is ObjectDesc => d !== null);
   for (let i = 0; i < descs.length; i++) for (let j = i + 1; j < descs.length; j++) if (!disjoint(descs[i], descs[j])) return false;
@@ -41,9 +41,14 @@ export function wellFormed(constraints: Constraint[]): boolean {
     const touching = (DEPTH_RELATIONS as readonly string[]).includes(c.relation) || c.relation === 'inside';
     // Touching objects of one colour would merge into one blob: they must differ in stated colour.
     if (touching && (c.subject.color === undefined || c.subject.color === c.object.color)) return false;
-    if (c.relation === 'inside' && (c.object.shape === 'triangle' || c.subject.size === 'large' || c.object.size === 'small')) return false;
   }
   return true;
+}
+
+/** A well-formed prompt that a scene can also satisfy: a small object only fits inside a large circle or square. */
+export function satisfiable(constraints: Constraint[]): boolean {
+  return wellFormed(constraints) && constraints.every((c) =>
+    c.kind !== 'relation' || c.relation !== 'inside' || (c.object.shape !== 'triangle' && c.subject.size !== 'large' && c.object.size !== 'small'));
 }
 
 function twoDescs(attributes: () => Attribute[], rng: Rng, allowHeldOut: boolean): [ObjectDesc, ObjectDesc] {
@@ -90,7 +95,7 @@ export function samplePrompt(category: Category, rng: Rng, options: SampleOption
   for (let attempt = 0; attempt < 1000; attempt++) {
     const constraints = draft(category, rng, options.allowHeldOut ?? false);
     if (!followsGenEvalRule(category, constraints)) continue;
-    if (wellFormed(constraints) && inferCategory(constraints, genEval) === category) return makePrompt(constraints, genEval);
+    if (satisfiable(constraints) && inferCategory(constraints, genEval) === category) return makePrompt(constraints, genEval);
   }
   throw new Error(`could not sample a well-formed ${category} prompt`);
 }
