@@ -1,0 +1,90 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { barChart, closeExporter, displayBundle, exportFigure, findChromium, imageGrid, lineChart, PLOTLY_MIME } from '../lib/plot';
+import { sendDisplayData } from '../lib/plot/tslab';
+import { RgbImage } from '../lib/world/types';
+
+function solidImage(rgb: [number, number, number], size = 4): RgbImage {
+  const data = new Float32Array(size * size * 3); // [H, W, 3] in [0, 1]
+  for (let i = 0; i < size * size; i++) data.set(rgb, 3 * i);
+  return { width: size, height: size, data };
+}
+
+/** Width and height from a PNG's IHDR chunk (bytes 16-23). */
+function pngSize(bytes: Buffer): { width: number; height: number } {
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+describe('figure builders', () => {
+  it('imageGrid puts each image on its own axes with a caption', () => {
+    const figure = imageGrid([solidImage([1, 0, 0]), solidImage([0, 0, 1])], { titles: ['red', 'blue'], cellSize: 50 });
+    expect(figure.data.map((trace) => [trace.type, trace.xaxis, trace.yaxis])).toEqual([
+      ['image', 'x', 'y'],
+      ['image', 'x2', 'y2'],
+    ]);
+    expect(String(figure.data[0].source)).toMatch(/^data:image\/png;base64,/);
+    expect(figure.layout.xaxis2).toBeDefined();
+    expect((figure.layout.annotations as { text: string }[]).map((a) => a.text)).toEqual(['red', 'blue']);
+    expect(() => imageGrid([solidImage([1, 0, 0])], { titles: ['a', 'b'] })).toThrow(/1 images but 2 titles/);
+  });
+
+  it('barChart and lineChart reject series of the wrong length', () => {
+    expect(barChart(['a', 'b'], [{ name: 's', values: [1, 2] }]).data[0]).toMatchObject({ type: 'bar', x: ['a', 'b'], y: [1, 2] });
+    expect(() => barChart(['a', 'b'], [{ name: 's', values: [1] }])).toThrow(/1 values for 2 labels/);
+    expect(() => lineChart([{ name: 'l', x: [0, 1], y: [0] }])).toThrow(/2 x and 1 y/);
+  });
+});
+
+describe.skipIf(!findChromium())('static export through headless Chromium', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-plot-test-'));
+  afterAll(async () => {
+    await closeExporter();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  const figure = barChart(['layout', 'detail'], [{ name: 'score', values: [0.25, 0.75] }], { title: 'Scores' });
+  figure.layout.width = 320;
+  figure.layout.height = 200;
+
+  it('writes a PNG at the figure size times the scale', async () => {
+    const file = path.join(dir, 'bars.png');
+    await exportFigure(figure, file, { scale: 2 });
+    const bytes = fs.readFileSync(file);
+    expect(bytes.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+    expect(pngSize(bytes)).toEqual({ width: 640, height: 400 });
+    expect(fs.readdirSync(dir)).toEqual(['bars.png']); // no temporary file left behind
+  });
+
+  it('writes an SVG holding the figure text', async () => {
+    const file = path.join(dir, 'bars.svg');
+    await exportFigure(figure, file);
+    const svg = fs.readFileSync(file, 'utf8');
+    expect(svg.startsWith('<svg')).toBe(true);
+    expect(svg).toContain('width="320"');
+    expect(svg).toContain('Scores');
+    expect(svg).toContain('detail');
+  });
+
+  it('refuses an unknown extension', async () => {
+    await expect(exportFigure(figure, path.join(dir, 'bars.jpg'))).rejects.toThrow(/\.png or \.svg/);
+  });
+
+  it('builds one display bundle with plotly JSON (an object), a PNG and text, and no HTML', async () => {
+    const bundle = await displayBundle(imageGrid([solidImage([0, 1, 0])], { titles: ['green'], cellSize: 40 }));
+    expect(Object.keys(bundle.data).sort()).toEqual([PLOTLY_MIME, 'image/png', 'text/plain'].sort());
+    expect(typeof bundle.data[PLOTLY_MIME]).toBe('object');
+    const png = Buffer.from(String(bundle.data['image/png']), 'base64');
+    expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+    expect(bundle.metadata['image/png']).toEqual(pngSize(png));
+    expect(bundle.data['text/plain']).toBe('Figure: 1 trace (image)');
+  });
+});
+
+describe('display outside a kernel', () => {
+  it('sendDisplayData reports that no tslab kernel is there', () => {
+    expect(sendDisplayData({ data: { 'text/plain': 'x' }, metadata: {} })).toBe(false);
+  });
+});
