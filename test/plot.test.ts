@@ -32,6 +32,17 @@ describe('figure builders', () => {
     expect(() => imageGrid([solidImage([1, 0, 0])], { titles: ['a', 'b'] })).toThrow(/1 images but 2 titles/);
   });
 
+  it('imageGrid wraps long captions at words to the cell width and makes room for the lines', () => {
+    const caption = 'a large striped purple square below a large plain blue circle';
+    const short = imageGrid([solidImage([1, 0, 0])], { titles: ['red'], cellSize: 100 });
+    const long = imageGrid([solidImage([1, 0, 0])], { titles: [caption], cellSize: 100 });
+    const lines = (long.layout.annotations as { text: string }[])[0].text.split('<br>');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.join(' ')).toBe(caption);
+    for (const line of lines) expect(line.length).toBeLessThanOrEqual(Math.floor(108 / 6.2));
+    expect(Number(long.layout.height)).toBeGreaterThan(Number(short.layout.height));
+  });
+
   it('barChart and lineChart reject series of the wrong length', () => {
     expect(barChart(['a', 'b'], [{ name: 's', values: [1, 2] }]).data[0]).toMatchObject({ type: 'bar', x: ['a', 'b'], y: [1, 2] });
     expect(() => barChart(['a', 'b'], [{ name: 's', values: [1] }])).toThrow(/1 values for 2 labels/);

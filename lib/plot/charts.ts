@@ -15,6 +15,28 @@ export interface ImageGridOptions {
   cellSize?: number;
 }
 
+/** Plotly breaks annotation text only at `<br>`, so captions are wrapped here, at words, to the cell width.
+ *  A character of the 11-px caption font is about 6.2 px wide on average; a line is 14 px high. */
+const CAPTION_CHAR_PX = 6.2;
+const CAPTION_LINE_PX = 14;
+
+function wrapCaption(text: string, maxChars: number): string[] {
+  const visibleLength = (s: string): number => s.replace(/<[^>]*>/g, '').length;
+  const lines: string[] = [];
+  for (const paragraph of text.split('<br>')) {
+    let line = '';
+    for (const word of paragraph.split(' ').filter((w) => w.length > 0)) {
+      const longer = line ? `${line} ${word}` : word;
+      if (line && visibleLength(longer) > maxChars) {
+        lines.push(line);
+        line = word;
+      } else line = longer;
+    }
+    lines.push(line);
+  }
+  return lines;
+}
+
 /** Images side by side, one subplot each, pixels kept sharp. Images travel as PNG data URIs (compact JSON). */
 export function imageGrid(images: RgbImage[], options: ImageGridOptions = {}): Figure {
   if (images.length === 0) throw new Error('imageGrid: no images');
@@ -24,7 +46,8 @@ export function imageGrid(images: RgbImage[], options: ImageGridOptions = {}): F
   const columns = Math.max(1, Math.min(options.columns ?? Math.min(images.length, 8), images.length));
   const rows = Math.ceil(images.length / columns);
   const cellSize = options.cellSize ?? 128;
-  const captionHeight = options.titles ? 22 : 4;
+  const captions = options.titles?.map((title) => wrapCaption(title, Math.max(8, Math.floor((cellSize + 8) / CAPTION_CHAR_PX))));
+  const captionHeight = captions ? 8 + CAPTION_LINE_PX * Math.max(...captions.map((lines) => lines.length)) : 4;
   const margin = { l: 10, r: 10, t: options.title ? 50 : 10, b: 10 };
   const width = margin.l + margin.r + columns * (cellSize + 8);
   const height = margin.t + margin.b + rows * (cellSize + captionHeight);
@@ -46,7 +69,7 @@ export function imageGrid(images: RgbImage[], options: ImageGridOptions = {}): F
     const bottom = 1 - ((row + 1) * (cellSize + captionHeight)) / plotHeight;
     layout[`xaxis${axis}`] = { domain: [column / columns + gap, (column + 1) / columns - gap], visible: false };
     layout[`yaxis${axis}`] = { domain: [Math.max(0, bottom), top], visible: false, scaleanchor: `x${axis}` };
-    const caption = options.titles?.[i];
+    const caption = captions?.[i].join('<br>');
     if (caption !== undefined) {
       (layout.annotations as unknown[]).push({
         text: caption,
