@@ -18,6 +18,7 @@
 import { WORLD } from './config';
 import { Rng } from '../rng';
 import { shapeContains } from './geometry';
+import { distortedMask } from './distort';
 import { RgbImage, Scene, SceneObject } from './types';
 
 /** Brightness factor of the dark part of a texture (hue and saturation are unchanged). */
@@ -51,13 +52,16 @@ function paint(image: RgbImage, object: SceneObject, scale: number): void {
   const left = object.cx - half;
   const top = object.cy - half;
   const base = WORLD.colors[object.color];
-  const x0 = Math.max(0, Math.floor(left));
-  const x1 = Math.min(width - 1, Math.ceil(object.cx + half));
-  const y0 = Math.max(0, Math.floor(top));
-  const y1 = Math.min(height - 1, Math.ceil(object.cy + half));
+  // A distorted object (distort.ts) paints its deformed mask, which may reach beyond its box.
+  const distorted = object.distorted === true ? distortedMask(object, width, height) : undefined;
+  const reach = distorted === undefined ? half : object.diameter;
+  const x0 = Math.max(0, Math.floor(object.cx - reach));
+  const x1 = Math.min(width - 1, Math.ceil(object.cx + reach));
+  const y0 = Math.max(0, Math.floor(object.cy - reach));
+  const y1 = Math.min(height - 1, Math.ceil(object.cy + reach));
   for (let y = y0; y <= y1; y++) {
     for (let x = x0; x <= x1; x++) {
-      if (!shapeContains(object, x + 0.5, y + 0.5)) continue;
+      if (distorted === undefined ? !shapeContains(object, x + 0.5, y + 0.5) : !distorted[y * width + x]) continue;
       // Bounding-box coordinates of the pixel centre; a small epsilon keeps integer-aligned bands exact.
       const shade = isDark(object.texture, x + 0.5 - left + 1e-6, y + 0.5 - top + 1e-6, scale) ? TEXTURE_SHADE : 1;
       const i = 3 * (y * width + x);

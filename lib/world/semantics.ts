@@ -5,11 +5,12 @@ import { WORLD } from './config';
 import { shapeMask } from './geometry';
 import { Constraint, ObjectDesc, Prompt, Relation, Scene, SceneObject } from './types';
 
-type Attributes = Pick<SceneObject, 'shape' | 'color' | 'texture' | 'size'>;
+type Attributes = Pick<SceneObject, 'shape' | 'color' | 'texture' | 'size' | 'distorted'>;
 
-/** A description matches an object when every field it states is equal. */
+/** A description matches an object when every field it states is equal; a distorted object matches none. */
 export function matches(desc: ObjectDesc, object: Partial<Attributes>): boolean {
   return (
+    object.distorted !== true &&
     desc.shape === object.shape &&
     (desc.color === undefined || desc.color === object.color) &&
     (desc.texture === undefined || desc.texture === object.texture) &&

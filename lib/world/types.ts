@@ -69,6 +69,8 @@ export interface SceneObject {
   diameter: number;
   /** Draw order: larger is nearer the viewer. */
   depth: number;
+  /** Drawn with a seeded deformed mask (distort.ts); such an object matches no description. Default false. */
+  distorted?: boolean;
 }
 
 export interface Scene {
