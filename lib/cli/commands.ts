@@ -1,7 +1,9 @@
 // The registry of `srum` subcommands; each lives in its own file beside this one.
 import { Command } from './command';
 import { evaluateCommand } from './evaluate';
+import { pretrainCommand } from './pretrain';
 import { renderCommand } from './render';
+import { rewardMapCommand } from './rewardMap';
 import { worldCheckCommand } from './worldCheck';
 
-export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand];
+export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, pretrainCommand, rewardMapCommand];
