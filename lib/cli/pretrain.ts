@@ -1,0 +1,36 @@
+// `srum pretrain`: train the unified model from scratch on the world's train split (lib/train/pretrain.ts).
+// Resumes automatically when --out already holds a checkpoint; Ctrl-C / SIGTERM saves one before exiting.
+import { initBackend } from '../backend/select';
+import type { ModelPreset } from '../model/config';
+import { MODEL_PRESETS } from '../model/config';
+import { disposeModel } from '../model/params';
+import { pretrain } from '../train/pretrain';
+import { Command, intOption } from './command';
+
+export const pretrainCommand: Command = {
+  name: 'pretrain',
+  summary: 'pretrain the unified model (progress bar, JSONL log, resumable checkpoints)',
+  options: {
+    preset: { type: 'string', help: `model + training preset (${Object.keys(MODEL_PRESETS).join(', ')})`, default: 'base' },
+    out: { type: 'string', help: 'run directory (checkpoint, config.json, log.jsonl); default runs/pretrain-<preset>' },
+    steps: { type: 'string', help: 'total optimizer steps (default: the preset\'s)' },
+    seed: { type: 'string', help: 'seed of weights, data and noise', default: '0' },
+    resume: { type: 'boolean', help: 'continue from the checkpoint in --out when there is one (always on unless --restart)', default: true },
+    restart: { type: 'boolean', help: 'ignore a checkpoint in --out and start from step 0 (otherwise a run resumes)', default: false },
+    quiet: { type: 'boolean', help: 'no progress bar', default: false },
+  },
+  async run(values) {
+    const preset = String(values.preset) as ModelPreset;
+    if (!(preset in MODEL_PRESETS)) throw new Error(`--preset must be one of ${Object.keys(MODEL_PRESETS).join(', ')}, got ${preset}`);
+    const outDir = typeof values.out === 'string' && values.out !== '' ? values.out : `runs/pretrain-${preset}`;
+    const seed = intOption(values, 'seed');
+    const train = values.steps === undefined ? {} : { steps: intOption(values, 'steps') };
+    await initBackend();
+    const result = await pretrain({ preset, outDir, seed, train, resume: values.restart !== true, quiet: values.quiet === true });
+    const losses = Object.entries(result.manifest.final_losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
+    const how = result.startStep > 0 ? ` (resumed from step ${result.startStep})` : '';
+    console.log(`${result.interrupted ? 'stopped' : 'finished'} at step ${result.step}${how}: ${losses}; checkpoint in ${outDir} (${result.manifest.wall_time_s.toFixed(0)} s of training)`);
+    disposeModel(result.model);
+    if (result.interrupted) process.exitCode = 130;
+  },
+};

@@ -1,0 +1,65 @@
+// Euler sampler of the rectified flow with classifier-free guidance (Bagel as released):
+// timesteps linspace(1, 0, N + 1) shifted, x <- x - v * dt, guidance only inside an interval of t.
+// Works on image tokens [B, Np, patchDim] in [-1, 1]; unpatchify() turns them into images.
+import * as tf from '../backend/tf';
+import { randomNormal } from '../backend/random';
+import type { Rng } from '../rng';
+import { modelDims } from '../model/config';
+import { samplingTimesteps } from '../model/flow';
+import type { UnifiedModel } from '../model/params';
+import { predictVelocity } from '../model/transformer';
+
+export interface SampleOptions {
+  model: UnifiedModel;
+  /** Prompt ids [B, maxTextTokens]; B images are drawn, one per prompt row. */
+  textTokens: Int32Array;
+  /** Euler steps (the paper's pipeline uses 50). */
+  steps: number;
+  /** CFG scale w: v = vUncond + w * (vCond - vUncond); 1 disables guidance (and the unconditional pass). */
+  guidanceScale: number;
+  /** Guidance applies only while t lies in [lo, hi] (Bagel: [0.4, 1.0]). */
+  guidanceInterval?: [number, number];
+  /** Timestep shift s of samplingTimesteps. */
+  timestepShift: number;
+  /** Source of the initial noise. */
+  rng: Rng;
+  /** Called after every step with the current t and the predicted clean tokens x0 = x_t - t * v. */
+  onStep?: (info: { step: number; t: number; x0Predicted: Float32Array }) => void;
+}
+
+/** Draws images as tokens [B, Np, patchDim] in [-1, 1]. */
+export function sampleTokens(options: SampleOptions): Float32Array {
+  const { model, textTokens, steps, guidanceScale, rng } = options;
+  const [guideLo, guideHi] = options.guidanceInterval ?? [0, 1];
+  const textLen = model.config.maxTextTokens;
+  const batch = textTokens.length / textLen;
+  if (!Number.isInteger(batch)) throw new Error(`sampleTokens: ${textTokens.length} ids is not a whole number of ${textLen}-token prompts`);
+  const { imageTokens, patchDim } = modelDims(model.config);
+  const times = samplingTimesteps(steps, options.timestepShift);
+  // Conditional rows then unconditional (all-PAD) rows, so one forward pass serves both.
+  const pairedTokens = new Int32Array(2 * textTokens.length);
+  pairedTokens.set(textTokens);
+  let x = randomNormal([batch, imageTokens, patchDim], rng) as tf.Tensor3D; // x_1 = eps
+  for (let step = 0; step < steps; step++) {
+    const t = times[step];
+    const dt = t - times[step + 1];
+    const guided = guidanceScale !== 1 && t >= guideLo && t <= guideHi;
+    const next = tf.tidy(() => {
+      let v: tf.Tensor3D;
+      if (guided) {
+        const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens });
+        const [vCond, vUncond] = tf.split(both, 2, 0) as tf.Tensor3D[];
+        v = tf.add(vUncond, tf.mul(guidanceScale, tf.sub(vCond, vUncond)));
+      } else {
+        v = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens });
+      }
+      if (options.onStep) options.onStep({ step, t, x0Predicted: tf.sub(x, tf.mul(t, v)).dataSync() as Float32Array });
+      return tf.sub(x, tf.mul(dt, v)) as tf.Tensor3D; // Euler: x_{t - dt} = x_t - v * dt
+    });
+    x.dispose();
+    x = next;
+  }
+  const out = x.dataSync() as Float32Array;
+  x.dispose();
+  return out;
+}

@@ -1,0 +1,118 @@
+// The unified model's configuration: one typed record with a comment per field, and presets that
+// override only what changes. Unknown options are errors, so a typo never silently trains a default.
+import { WORLD } from '../world/config';
+import { MAX_PROMPT_TOKENS, VOCAB_SIZE } from '../world/tokenizer';
+
+export interface ModelConfig {
+  /** Image side in pixels (square RGB images). The world renders 32x32. */
+  imageSize: number;
+  /** Colour channels of an image. */
+  channels: number;
+  /** Side of a square image patch; each patch is one image token of patchSize^2 * channels values. */
+  patchSize: number;
+  /** Text tokens per prompt (padded with PAD = 0). Set by the tokenizer's longest prompt. */
+  maxTextTokens: number;
+  /** Size of the word vocabulary, PAD included. Token ids must be < vocabSize. */
+  vocabSize: number;
+  /** Width of the residual stream (embedding size of every token). */
+  dModel: number;
+  /** Number of transformer blocks. */
+  nLayers: number;
+  /** Attention heads per block; dModel must be divisible by nHeads. */
+  nHeads: number;
+  /** Hidden width of each MLP is mlpRatio * dModel. */
+  mlpRatio: number;
+  /** Mixture-of-Transformers: separate MLP weights for text tokens and image tokens (attention stays shared). */
+  mixtureOfTransformers: boolean;
+  /** Text tokens attend only to earlier text tokens (Transfusion-style); image tokens always see everything. */
+  textCausal: boolean;
+  /** Size of the sinusoidal timestep features fed to the timestep MLP. */
+  timestepFeatures: number;
+  /** Standard deviation of the normal initialisation of weight matrices and embeddings. */
+  initStd: number;
+  /** LayerNorm variance epsilon. */
+  layerNormEps: number;
+}
+
+/** Defaults: the `base` model, the shipped checkpoint. */
+export const DEFAULT_MODEL_CONFIG: ModelConfig = {
+  imageSize: WORLD.imageSize,
+  channels: 3,
+  patchSize: 4,
+  maxTextTokens: MAX_PROMPT_TOKENS,
+  vocabSize: VOCAB_SIZE,
+  dModel: 128,
+  nLayers: 6,
+  nHeads: 4,
+  mlpRatio: 4,
+  mixtureOfTransformers: false,
+  textCausal: false,
+  timestepFeatures: 64,
+  initStd: 0.02,
+  layerNormEps: 1e-5,
+};
+
+export const MODEL_PRESETS = {
+  /** Seconds per run: unit tests and CI notebooks. */
+  tiny: { dModel: 32, nLayers: 2, nHeads: 2, timestepFeatures: 16 },
+  /** The shipped model: about 1.2M parameters; must pretrain within ~2 hours on 2 CPU cores (wasm). */
+  base: {},
+  /** For GPU users: wider and deeper. */
+  large: { dModel: 384, nLayers: 12, nHeads: 6 },
+} satisfies Record<string, Partial<ModelConfig>>;
+
+export type ModelPreset = keyof typeof MODEL_PRESETS;
+
+/** Preset plus overrides; throws on an unknown preset, an unknown option or an inconsistent config. */
+export function resolveModelConfig(preset: ModelPreset = 'base', overrides: Record<string, unknown> = {}): ModelConfig {
+  const presetOverrides: Partial<ModelConfig> | undefined = (MODEL_PRESETS as Record<string, Partial<ModelConfig>>)[preset];
+  if (presetOverrides === undefined) throw new Error(`unknown model preset '${preset}' (known: ${Object.keys(MODEL_PRESETS).join(', ')})`);
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in DEFAULT_MODEL_CONFIG)) throw new Error(`unknown model option '${key}' (known: ${Object.keys(DEFAULT_MODEL_CONFIG).join(', ')})`);
+    const expected = typeof DEFAULT_MODEL_CONFIG[key as keyof ModelConfig];
+    if (typeof value !== expected) throw new Error(`model option '${key}' must be a ${expected}, got ${JSON.stringify(value)}`);
+  }
+  const config: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...presetOverrides, ...(overrides as Partial<ModelConfig>) };
+  validateModelConfig(config);
+  return config;
+}
+
+function validateModelConfig(config: ModelConfig): void {
+  const positive: (keyof ModelConfig)[] = ['imageSize', 'channels', 'patchSize', 'maxTextTokens', 'vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'timestepFeatures'];
+  for (const key of positive) {
+    const value = config[key] as number;
+    if (!Number.isInteger(value) || value <= 0) throw new Error(`model option '${key}' must be a positive integer, got ${value}`);
+  }
+  if (config.imageSize % config.patchSize !== 0) throw new Error(`imageSize ${config.imageSize} is not a multiple of patchSize ${config.patchSize}`);
+  if (config.dModel % config.nHeads !== 0) throw new Error(`dModel ${config.dModel} is not divisible by nHeads ${config.nHeads}`);
+  if (config.timestepFeatures % 2 !== 0) throw new Error(`timestepFeatures must be even, got ${config.timestepFeatures}`);
+}
+
+/** Sizes derived from a config, computed in one place. */
+export interface ModelDims {
+  /** Patches per image side (Hp = Wp). */
+  gridSize: number;
+  /** Image tokens per image: Np = Hp * Wp. */
+  imageTokens: number;
+  /** Values per image token: patchSize^2 * channels. */
+  patchDim: number;
+  /** Total sequence length: text tokens then image tokens. */
+  seqLen: number;
+  /** Width of one attention head. */
+  headDim: number;
+  /** Hidden width of the MLP. */
+  mlpDim: number;
+}
+
+export function modelDims(config: ModelConfig): ModelDims {
+  const gridSize = config.imageSize / config.patchSize;
+  const imageTokens = gridSize * gridSize;
+  return {
+    gridSize,
+    imageTokens,
+    patchDim: config.patchSize * config.patchSize * config.channels,
+    seqLen: config.maxTextTokens + imageTokens,
+    headDim: config.dModel / config.nHeads,
+    mlpDim: config.mlpRatio * config.dModel,
+  };
+}

@@ -1,0 +1,182 @@
+// Deterministic training batches from the synthetic world, as plain typed arrays (no tensors).
+// Batch k of a run is a pure function of (seed, k, options): its rng is makeRng(seed).fork(`<kind>:${k}`), so a
+// resumed run sees exactly the batches an uninterrupted one would, and batches can be built in any order.
+// Categories go round-robin over the split's categories across the whole run (example i of batch k has
+// category (k * B + i) mod #categories), so any batch size stays balanced; train uses the 8 CompBench
+// categories, never a held-out colour-shape pair and never a val/test prompt (splits.ts).
+// Image layout: x0 is [B, Np, patchDim] image tokens in [-1, 1] (lib/model/patches.ts); text is
+// [B, maxTextTokens] token ids, 0 = PAD (lib/world/tokenizer.ts).
+import { makeRng, type Rng } from '../rng';
+import type { ModelConfig } from '../model/config';
+import { patchify } from '../model/patches';
+import type { FlowBatch } from '../model/train-step';
+import { sceneFor } from '../world/layout';
+import { corrupt, renderScene } from '../world/render';
+import { samplePrompts } from '../world/splits';
+import { encode } from '../world/tokenizer';
+import { CATEGORIES, COMPBENCH_CATEGORIES, type Category, type Prompt, type RgbImage, type Scene, type Split } from '../world/types';
+import { planTargets, PLAN_FIELDS, PLAN_SLOTS } from './plan';
+import { countQuery, regionQuery, verdictQuery } from './queries';
+
+export interface BatchOptions {
+  batchSize: number;
+  /** The run's data seed. */
+  seed: number;
+  /** Image and token geometry (imageSize, patchSize, channels, maxTextTokens). */
+  config: ModelConfig;
+  /** Default 'train'. */
+  split?: Split;
+  /** Default: the 8 CompBench categories for train, all 14 otherwise. */
+  categories?: readonly Category[];
+}
+
+export interface GenerationBatch extends FlowBatch {
+  /** Think-mode plan targets, Int32Array [B, PLAN_SLOTS, PLAN_FIELDS.length] (plan.ts). */
+  plan: Int32Array;
+  prompts: Prompt[];
+  scenes: Scene[];
+}
+
+/** Probability that an understanding scene gets one distorted object. */
+export const DISTORT_PROBABILITY = 0.3;
+/** Probability that an understanding image is corrupted (blur radius 0/1, then noise sigma in [0, 0.05]). */
+export const CORRUPT_PROBABILITY = 0.5;
+export const MAX_CORRUPT_NOISE = 0.05;
+
+export interface UnderstandingBatch {
+  batchSize: number;
+  /** Clean-time (t = 0) images, possibly corrupted, as tokens [B, Np, patchDim] in [-1, 1]. */
+  x0: Float32Array;
+  prompts: Prompt[];
+  /** The scenes as drawn (with their `distorted` flags). */
+  scenes: Scene[];
+  region: {
+    /** [B, 4]: x1, y1, x2, y2 in [0, 1] of the image side. */
+    boxes: Float32Array;
+    /** [B, Np]: the share of each image patch covered by the box (a box given on the token grid). */
+    patchCoverage: Float32Array;
+    /** [B] classes, the last of each is 'none' (queries.ts REGION_CLASSES). */
+    shape: Int32Array;
+    color: Int32Array;
+    texture: Int32Array;
+    size: Int32Array;
+    /** [B] 1 = the box holds a distorted object. */
+    distorted: Int32Array;
+  };
+  /** One constraint's text per image: tokens [B, maxTextTokens], label [B] (1 = holds). */
+  verdict: { tokens: Int32Array; label: Int32Array; texts: string[] };
+  /** One description per image: tokens [B, maxTextTokens], label [B] = count 0..4. */
+  count: { tokens: Int32Array; label: Int32Array; texts: string[] };
+}
+
+interface Drawn {
+  prompt: Prompt;
+  scene: Scene;
+}
+
+/** Batch k's prompts (category round-robin over the run) and scenes that satisfy them. */
+function drawScenes(k: number, options: BatchOptions, rng: Rng): Drawn[] {
+  const split = options.split ?? 'train';
+  const categories = options.categories ?? (split === 'train' ? COMPBENCH_CATEGORIES : CATEGORIES);
+  return Array.from({ length: options.batchSize }, (_, i) => {
+    const category = categories[(k * options.batchSize + i) % categories.length];
+    return drawOne(category, split, rng);
+  });
+}
+
+/** A prompt and a scene; a prompt whose layout fails (layout.ts gives up on a few tight "inside" pairs) is redrawn. */
+function drawOne(category: Category, split: Split, rng: Rng): Drawn {
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const [prompt] = samplePrompts({ split, n: 1, seed: rng.int(0, 2 ** 31 - 1), categories: [category] });
+    try {
+      return { prompt, scene: sceneFor(prompt, rng, { allowHeldOut: split !== 'train' }) };
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+function encodeAll(texts: string[], config: ModelConfig): Int32Array {
+  const out = new Int32Array(texts.length * config.maxTextTokens);
+  texts.forEach((text, b) => out.set(encode(text, config.maxTextTokens), b * config.maxTextTokens));
+  return out;
+}
+
+/** Generation batch k: prompts, their clean rendered scenes as x0 tokens, and plan targets. */
+export function generationBatch(k: number, options: BatchOptions): GenerationBatch {
+  const rng = makeRng(options.seed).fork(`generation:${k}`);
+  const drawn = drawScenes(k, options, rng);
+  const planSize = PLAN_SLOTS * PLAN_FIELDS.length;
+  const plan = new Int32Array(drawn.length * planSize);
+  drawn.forEach(({ scene }, b) => plan.set(planTargets(scene), b * planSize));
+  return {
+    batchSize: options.batchSize,
+    x0: patchify(drawn.map(({ scene }) => renderScene(scene)), options.config),
+    textTokens: encodeAll(drawn.map(({ prompt }) => prompt.text), options.config),
+    plan,
+    prompts: drawn.map(({ prompt }) => prompt),
+    scenes: drawn.map(({ scene }) => scene),
+  };
+}
+
+/** With DISTORT_PROBABILITY, a copy of the scene with one random object distorted. */
+function maybeDistort(scene: Scene, rng: Rng): Scene {
+  if (rng.next() >= DISTORT_PROBABILITY) return scene;
+  const victim = rng.int(0, scene.objects.length - 1);
+  return { ...scene, objects: scene.objects.map((o, i) => (i === victim ? { ...o, distorted: true } : o)) };
+}
+
+function maybeCorrupt(image: RgbImage, rng: Rng): RgbImage {
+  if (rng.next() >= CORRUPT_PROBABILITY) return image;
+  return corrupt(image, { blur: rng.next() < 0.5 ? 1 : 0, noise: MAX_CORRUPT_NOISE * rng.next() }, rng);
+}
+
+/** [Np] share of each patch (of the model's token grid) inside a box given in [0, 1] coordinates. */
+export function patchCoverage(box: readonly number[], config: ModelConfig): Float32Array {
+  const grid = config.imageSize / config.patchSize;
+  const out = new Float32Array(grid * grid);
+  const overlap = (lo: number, hi: number, cell: number): number => Math.max(0, Math.min(hi * grid, cell + 1) - Math.max(lo * grid, cell));
+  for (let py = 0; py < grid; py++) for (let px = 0; px < grid; px++) out[py * grid + px] = overlap(box[0], box[2], px) * overlap(box[1], box[3], py);
+  return out;
+}
+
+/** Understanding batch k: one image per example and one region, verdict and count query about it. */
+export function understandingBatch(k: number, options: BatchOptions): UnderstandingBatch {
+  const rng = makeRng(options.seed).fork(`understanding:${k}`);
+  const split = options.split ?? 'train';
+  const drawn = drawScenes(k, options, rng).map(({ prompt, scene }) => ({ prompt, scene: maybeDistort(scene, rng) }));
+  const B = options.batchSize;
+  const Np = (options.config.imageSize / options.config.patchSize) ** 2;
+  const region = {
+    boxes: new Float32Array(B * 4), patchCoverage: new Float32Array(B * Np),
+    shape: new Int32Array(B), color: new Int32Array(B), texture: new Int32Array(B), size: new Int32Array(B), distorted: new Int32Array(B),
+  };
+  const verdicts: string[] = [];
+  const verdictLabels = new Int32Array(B);
+  const counts: string[] = [];
+  const countLabels = new Int32Array(B);
+  const images = drawn.map(({ prompt, scene }, b) => {
+    const q = regionQuery(scene, rng);
+    region.boxes.set(q.box, b * 4);
+    region.patchCoverage.set(patchCoverage(q.box, options.config), b * Np);
+    [region.shape[b], region.color[b], region.texture[b], region.size[b], region.distorted[b]] = [q.shape, q.color, q.texture, q.size, q.distorted];
+    const verdict = verdictQuery(prompt, scene, split, rng);
+    verdicts.push(verdict.text);
+    verdictLabels[b] = verdict.label;
+    const count = countQuery(scene, split, rng);
+    counts.push(count.text);
+    countLabels[b] = count.label;
+    return maybeCorrupt(renderScene(scene), rng);
+  });
+  return {
+    batchSize: B,
+    x0: patchify(images, options.config),
+    prompts: drawn.map(({ prompt }) => prompt),
+    scenes: drawn.map(({ scene }) => scene),
+    region,
+    verdict: { tokens: encodeAll(verdicts, options.config), label: verdictLabels, texts: verdicts },
+    count: { tokens: encodeAll(counts, options.config), label: countLabels, texts: counts },
+  };
+}

@@ -1,0 +1,64 @@
+// Think mode's layout plan: the targets the model learns to predict from the prompt alone.
+// A plan has PLAN_SLOTS object slots. Slot order is the order in which the prompt mentions its objects, with
+// counts expanded ("two red circles and a blue square" -> red circle, red circle, blue square; a relation ->
+// subject, then object). layout.sceneFor builds scene.objects in exactly that order, so slot i is
+// scene.objects[i] (promptSlots() states the order; test/data.test.ts checks the scenes keep it).
+// Each slot holds integer classes, in the field order of PLAN_FIELDS:
+//   present    0/1 (slots beyond the scene's objects are 0 and their other fields are PLAN_IGNORE);
+//   shape, color, texture, size  indices into SHAPES, COLORS, TEXTURES, SIZES (the scene's values, also for
+//              attributes the prompt leaves open: the plan commits to them);
+//   cell       the cell of a PLAN_GRID x PLAN_GRID grid holding the object's centre, row-major (row * 4 + col);
+//   depthRank  0 = farthest object of the scene, 1 = next, ... (ties broken by slot order).
+import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type Scene } from '../world/types';
+
+export const PLAN_SLOTS = 4;
+export const PLAN_GRID = 4;
+export const PLAN_FIELDS = ['present', 'shape', 'color', 'texture', 'size', 'cell', 'depthRank'] as const;
+export type PlanField = (typeof PLAN_FIELDS)[number];
+/** Number of classes of each field (the width of each plan head). */
+export const PLAN_CLASSES: Record<PlanField, number> = {
+  present: 2,
+  shape: SHAPES.length,
+  color: COLORS.length,
+  texture: TEXTURES.length,
+  size: SIZES.length,
+  cell: PLAN_GRID * PLAN_GRID,
+  depthRank: PLAN_SLOTS,
+};
+/** Target value of a field that has no label (a slot that is not present): losses skip it. */
+export const PLAN_IGNORE = -1;
+
+/** The objects a prompt asks for, in slot order (mention order, counts expanded). */
+export function promptSlots(prompt: Prompt): ObjectDesc[] {
+  return prompt.constraints.flatMap((c) => {
+    if (c.kind === 'relation') return [c.subject, c.object];
+    return Array.from({ length: c.kind === 'count' ? c.count : 1 }, () => c.object);
+  });
+}
+
+/** The centre's cell of the PLAN_GRID x PLAN_GRID grid, row-major. */
+export function planCell(cx: number, cy: number, width: number, height: number): number {
+  const col = Math.min(PLAN_GRID - 1, Math.max(0, Math.floor((cx / width) * PLAN_GRID)));
+  const row = Math.min(PLAN_GRID - 1, Math.max(0, Math.floor((cy / height) * PLAN_GRID)));
+  return row * PLAN_GRID + col;
+}
+
+/** Plan targets of one scene: Int32Array [PLAN_SLOTS, PLAN_FIELDS.length]. */
+export function planTargets(scene: Scene): Int32Array {
+  const fields = PLAN_FIELDS.length;
+  if (scene.objects.length > PLAN_SLOTS) throw new Error(`planTargets: ${scene.objects.length} objects, a plan has ${PLAN_SLOTS} slots`);
+  const out = new Int32Array(PLAN_SLOTS * fields).fill(PLAN_IGNORE);
+  const byDepth = scene.objects.map((o, i) => ({ depth: o.depth, i })).sort((a, b) => a.depth - b.depth || a.i - b.i);
+  const rank = new Array<number>(scene.objects.length);
+  byDepth.forEach(({ i }, r) => (rank[i] = r));
+  for (let slot = 0; slot < PLAN_SLOTS; slot++) {
+    const o = scene.objects[slot];
+    const row = out.subarray(slot * fields, (slot + 1) * fields);
+    if (o === undefined) {
+      row[0] = 0;
+      continue;
+    }
+    row.set([1, SHAPES.indexOf(o.shape), COLORS.indexOf(o.color), TEXTURES.indexOf(o.texture), SIZES.indexOf(o.size), planCell(o.cx, o.cy, scene.width, scene.height), rank[slot]]);
+  }
+  return out;
+}

@@ -1,0 +1,185 @@
+// Pretraining of the unified model: one flat loop in a fixed order, batch -> loss -> step -> log -> checkpoint,
+// over the tasks of tasks.ts. Everything a step uses derives from (seed, step): the batches, t, eps and the text
+// dropout; the rest of the state is the weights and the AdamW moments, both in the checkpoint. So a run resumed
+// from its checkpoint at step s goes through exactly the states an uninterrupted run does.
+// Output directory: manifest.json + weights/optimizer files (checkpoint.ts), config.json (the resolved
+// configuration), log.jsonl (one line per log interval).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../io';
+import { Progress } from '../progress';
+import { hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint, type CheckpointManifest } from '../model/checkpoint';
+import { resolveModelConfig, type ModelPreset } from '../model/config';
+import { AdamW } from '../model/optimizer';
+import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../model/params';
+import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
+import { pretrainTasks, type TaskResult } from './tasks';
+
+export const LOG_FILE = 'log.jsonl';
+export const CONFIG_FILE = 'config.json';
+/** Flow-loss log bins over t in [0, 1] (t = 1 is pure noise). */
+export const T_BINS = 4;
+
+export interface PretrainOptions {
+  preset: ModelPreset;
+  outDir: string;
+  seed?: number;
+  /** Overrides of the training preset, e.g. { steps: 200 }. */
+  train?: Record<string, unknown>;
+  /** Overrides of the model preset. */
+  model?: Record<string, unknown>;
+  /** Continue from outDir's checkpoint when it has one (default true); false starts over from step 0. */
+  resume?: boolean;
+  /** No progress bar. */
+  quiet?: boolean;
+  /** The command recorded in the manifest (default: the equivalent `npx srum pretrain ...`). */
+  command?: string;
+  /** Stop after this step count as if interrupted: checkpoint and return (time limits, tests). */
+  stopAtStep?: number;
+  /** Called after every step; tests throw here to simulate a kill between checkpoints. */
+  onStep?: (step: number) => void;
+}
+
+export interface PretrainResult {
+  /** The trained model (the caller disposes it with disposeModel). */
+  model: UnifiedModel;
+  /** Steps completed. */
+  step: number;
+  /** Stopped early by a signal or stopAtStep (a checkpoint was saved). */
+  interrupted: boolean;
+  manifest: CheckpointManifest;
+  /** Step the run started from (0, or the resumed checkpoint's step). */
+  startStep: number;
+}
+
+/** Sums over one log interval. */
+class IntervalStats {
+  losses = new Map<string, { sum: number; n: number }>();
+  tBins = Array.from({ length: T_BINS }, () => ({ sum: 0, n: 0 }));
+  samples = 0;
+  gradNorm = 0;
+  steps = 0;
+  started = performance.now();
+
+  add(name: string, result: TaskResult): void {
+    const entry = this.losses.get(name) ?? { sum: 0, n: 0 };
+    this.losses.set(name, { sum: entry.sum + result.loss, n: entry.n + 1 });
+    this.samples += result.samples;
+    this.gradNorm = result.gradNorm;
+    result.flow?.t.forEach((t, i) => {
+      const bin = this.tBins[Math.min(T_BINS - 1, Math.floor(t * T_BINS))];
+      bin.sum += result.flow!.perSampleLoss[i];
+      bin.n += 1;
+    });
+  }
+
+  meanLosses(): Record<string, number> {
+    return Object.fromEntries([...this.losses].map(([name, { sum, n }]) => [name, sum / n]));
+  }
+
+  samplesPerSecond(): number {
+    return this.samples / Math.max(1e-9, (performance.now() - this.started) / 1000);
+  }
+}
+
+function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: number): string {
+  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed}`;
+}
+
+/** Keep only log lines up to `step` (a resumed run rewrites what the killed one logged after its checkpoint). */
+function trimLog(file: string, step: number): void {
+  if (!fs.existsSync(file)) return;
+  const kept = readJsonl<{ step: number }>(file).filter((r) => r.step <= step);
+  writeFileAtomic(file, kept.map((r) => JSON.stringify(r) + '\n').join(''));
+}
+
+export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
+  const seed = options.seed ?? 0;
+  const config = resolveModelConfig(options.preset, options.model ?? {});
+  const train = resolveTrainConfig(options.preset, options.train ?? {});
+  const logFile = path.join(options.outDir, LOG_FILE);
+  const resume = (options.resume ?? true) && hasCheckpoint(options.outDir);
+
+  let model: UnifiedModel;
+  let startStep = 0;
+  let wallBefore = 0;
+  let lastLosses: Record<string, number> = {};
+  let optimizer: AdamW;
+  const adamw = { learningRate: train.learningRate, beta2: train.beta2, weightDecay: train.weightDecay, clipNorm: train.clipNorm };
+  if (resume) {
+    const loaded = loadCheckpoint(options.outDir, { expectedConfig: config });
+    if (loaded.manifest.seed !== seed) throw new Error(`${options.outDir} was trained with seed ${loaded.manifest.seed}, not ${seed}: pass --seed ${loaded.manifest.seed}, or --restart`);
+    if (loaded.optimizerState === undefined) throw new Error(`${options.outDir} has no optimizer state to resume from`);
+    model = loaded.model;
+    optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), adamw);
+    restoreOptimizer(optimizer, loaded.optimizerState);
+    startStep = loaded.manifest.step;
+    wallBefore = loaded.manifest.wall_time_s;
+    lastLosses = loaded.manifest.final_losses;
+    trimLog(logFile, startStep);
+  } else {
+    model = initModel(config, seed);
+    optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), adamw);
+    if (fs.existsSync(logFile)) fs.rmSync(logFile);
+  }
+  const command = options.command ?? defaultCommand(options, train, seed);
+  writeJsonAtomic(path.join(options.outDir, CONFIG_FILE), { preset: options.preset, seed, command, model: config, train });
+
+  const tasks = pretrainTasks(train);
+  const sessionStart = performance.now();
+  const checkpoint = (step: number): CheckpointManifest => saveCheckpoint(options.outDir, {
+    model, optimizer, step,
+    info: {
+      preset: options.preset, seed, command,
+      wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
+      data: { source: 'synthetic world, train split (lib/train/data.ts)', categories: 'CompBench 8, round-robin', tasks: tasks.map((t) => t.name), examples_per_step: train.batchSize * tasks.length, examples_seen: step * train.batchSize * tasks.length },
+      final_losses: lastLosses,
+      training_config: { ...train },
+    },
+  });
+
+  let stopRequested = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopRequested) process.exit(signal === 'SIGINT' ? 130 : 143); // a second signal: leave at once
+    stopRequested = true;
+    process.stderr.write(`\n[srum] ${signal}: saving a checkpoint after this step (send again to quit without saving)\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const stopAt = Math.min(train.steps, options.stopAtStep ?? train.steps);
+  const progress = new Progress({ label: `pretrain ${options.preset}`, total: Math.max(0, stopAt - startStep), unit: 'step', quiet: options.quiet });
+  let stats = new IntervalStats();
+  let step = startStep;
+  try {
+    while (step < stopAt && !stopRequested) {
+      const learningRate = learningRateAt(step, train);
+      for (const task of tasks) stats.add(task.name, task.run({ model, optimizer, step, learningRate, seed, train }));
+      step += 1;
+      stats.steps += 1;
+      options.onStep?.(step);
+      const logNow = step % train.logEvery === 0 || step === stopAt;
+      if (logNow) {
+        lastLosses = stats.meanLosses();
+        appendJsonl(logFile, {
+          step, losses: lastLosses,
+          flow_loss_t_bins: stats.tBins.map(({ sum, n }) => (n > 0 ? sum / n : null)),
+          lr: learningRate, grad_norm: stats.gradNorm, samples_per_s: stats.samplesPerSecond(),
+          elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000,
+        });
+      }
+      progress.tick(1, { loss: Object.values(stats.meanLosses())[0] ?? NaN, 'samples/s': stats.samplesPerSecond(), lr: learningRate });
+      if (logNow) stats = new IntervalStats();
+      if (step % train.checkpointEvery === 0 && step < stopAt) checkpoint(step);
+      await new Promise((resolve) => setImmediate(resolve)); // let a pending SIGINT / SIGTERM in
+    }
+    if (stats.steps > 0) lastLosses = stats.meanLosses();
+    const manifest = checkpoint(step);
+    return { model, step, interrupted: step < train.steps, manifest, startStep };
+  } catch (error) {
+    disposeModel(model); // a crashed run hands back nothing; its last checkpoint is on disk
+    throw error;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

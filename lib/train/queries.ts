@@ -1,0 +1,183 @@
+// Understanding queries about one scene, with labels from the scene oracle (semantics.ts), never from pixels:
+//   region  - "what object is inside box [x1, y1, x2, y2]": shape / colour / texture / size (each with a
+//             trailing 'none' class) and distorted yes/no;
+//   verdict - "does the image satisfy this one constraint" (its canonical CompBench text): yes/no;
+//   count   - "how many <description>": 0..4.
+// Distorted objects match no description, so they are 'none' in shape (their colour, texture and size stay
+// visible and labelled) and they never count and never satisfy a constraint.
+// Train-split hygiene: every text a train query uses must itself be trainable: no held-out colour-shape pair,
+// and read as a one-constraint CompBench prompt its split must include 'train' (so no val/test prompt text is
+// ever a training query).
+import type { Rng } from '../rng';
+import { makePrompt, promptText } from '../world/grammar';
+import { distortedMask } from '../world/distort';
+import { shapeMask } from '../world/geometry';
+import { contradict, samplePrompt, wellFormed } from '../world/sample';
+import { holds, matches } from '../world/semantics';
+import { mentionsHeldOut, splitsOf } from '../world/splits';
+import { COLORS, SHAPES, SIZES, TEXTURES, type Constraint, type ObjectDesc, type Prompt, type Scene, type SceneObject, type Split } from '../world/types';
+
+/** Class counts of the region head's outputs; the last class of each attribute is 'none'. */
+export const REGION_CLASSES = { shape: SHAPES.length + 1, color: COLORS.length + 1, texture: TEXTURES.length + 1, size: SIZES.length + 1, distorted: 2 } as const;
+export const NONE_SHAPE = SHAPES.length;
+export const NONE_COLOR = COLORS.length;
+export const NONE_TEXTURE = TEXTURES.length;
+export const NONE_SIZE = SIZES.length;
+/** Count classes 0..COUNT_CLASSES - 1 (the world has at most 4 objects). */
+export const COUNT_CLASSES = 5;
+/** Largest random shift of each box edge, in pixels at the scene's size. */
+export const BOX_JITTER_PX = 1;
+
+export interface RegionQuery {
+  /** [x1, y1, x2, y2] in [0, 1] of the image side (x right, y down). */
+  box: [number, number, number, number];
+  shape: number;
+  color: number;
+  texture: number;
+  size: number;
+  /** 1 when the box holds a distorted object. */
+  distorted: number;
+}
+
+export interface TextQuery<L> {
+  text: string;
+  label: L;
+}
+
+/** "a red circle" form of a description (the count and verdict heads read this text). */
+export function descriptionText(desc: ObjectDesc): string {
+  return promptText([{ kind: 'exists', object: desc }], false);
+}
+
+/** May this constraint's text appear in a batch of `split`? (See the file comment.) */
+export function usableConstraint(constraint: Constraint, split: Split): boolean {
+  if (!wellFormed([constraint])) return false;
+  if (split !== 'train') return true;
+  const asPrompt = makePrompt([constraint], false);
+  return !mentionsHeldOut(asPrompt) && splitsOf(asPrompt).includes('train');
+}
+
+function objectMask(o: SceneObject, scene: Scene): Uint8Array {
+  return o.distorted === true ? distortedMask(o, scene.width, scene.height) : shapeMask(o, scene.width, scene.height);
+}
+
+function objectQuery(o: SceneObject, scene: Scene, rng: Rng): RegionQuery {
+  const half = o.diameter / 2;
+  const jitter = (): number => (2 * rng.next() - 1) * BOX_JITTER_PX * (scene.width / 32);
+  const clamp = (v: number): number => Math.min(1, Math.max(0, v));
+  const box: RegionQuery['box'] = [
+    clamp((o.cx - half + jitter()) / scene.width), clamp((o.cy - half + jitter()) / scene.height),
+    clamp((o.cx + half + jitter()) / scene.width), clamp((o.cy + half + jitter()) / scene.height),
+  ];
+  const distorted = o.distorted === true;
+  return {
+    box,
+    shape: distorted ? NONE_SHAPE : SHAPES.indexOf(o.shape),
+    color: COLORS.indexOf(o.color),
+    texture: TEXTURES.indexOf(o.texture),
+    size: SIZES.indexOf(o.size),
+    distorted: distorted ? 1 : 0,
+  };
+}
+
+/** A box of 6-14 px over background only (no object pixel inside), or undefined if none was found. */
+function backgroundQuery(scene: Scene, rng: Rng): RegionQuery | undefined {
+  const occupied = new Uint8Array(scene.width * scene.height);
+  for (const o of scene.objects) objectMask(o, scene).forEach((v, i) => (occupied[i] |= v));
+  const scale = scene.width / 32;
+  for (let attempt = 0; attempt < 30; attempt++) {
+    const side = Math.round(rng.int(6, 14) * scale);
+    const left = rng.int(0, scene.width - side);
+    const top = rng.int(0, scene.height - side);
+    let clear = true;
+    for (let y = top; y < top + side && clear; y++) for (let x = left; x < left + side && clear; x++) clear = !occupied[y * scene.width + x];
+    if (!clear) continue;
+    const box: RegionQuery['box'] = [left / scene.width, top / scene.height, (left + side) / scene.width, (top + side) / scene.height];
+    return { box, shape: NONE_SHAPE, color: NONE_COLOR, texture: NONE_TEXTURE, size: NONE_SIZE, distorted: 0 };
+  }
+  return undefined;
+}
+
+/** One region query: the distorted object (often, when there is one), a background box (~25%) or an object. */
+export function regionQuery(scene: Scene, rng: Rng): RegionQuery {
+  const distorted = scene.objects.filter((o) => o.distorted === true);
+  const r = rng.next();
+  if (distorted.length > 0 && r < 0.4) return objectQuery(rng.pick(distorted), scene, rng);
+  if (r >= 0.4 && r < 0.65) {
+    const background = backgroundQuery(scene, rng);
+    if (background !== undefined) return background;
+  }
+  return objectQuery(rng.pick(scene.objects), scene, rng);
+}
+
+/** Descriptions of the scene's own objects with a random subset of their attributes stated. */
+function sceneDescriptions(scene: Scene, rng: Rng): ObjectDesc[] {
+  return scene.objects.map((o) => {
+    const desc: ObjectDesc = { shape: o.shape };
+    if (rng.next() < 0.6) desc.color = o.color;
+    if (rng.next() < 0.3) desc.texture = o.texture;
+    if (rng.next() < 0.3) desc.size = o.size;
+    return desc;
+  });
+}
+
+function randomDescription(rng: Rng): ObjectDesc {
+  const desc: ObjectDesc = { shape: rng.pick(SHAPES) };
+  if (rng.next() < 0.7) desc.color = rng.pick(COLORS);
+  if (rng.next() < 0.3) desc.texture = rng.pick(TEXTURES);
+  if (rng.next() < 0.3) desc.size = rng.pick(SIZES);
+  return desc;
+}
+
+/** Pick the wanted label's pool (another label's when it is empty), then one item of it. */
+function pickBalanced<L>(pools: Map<L, TextQuery<L>[]>, wanted: L, rng: Rng): TextQuery<L> {
+  const pool = pools.get(wanted) ?? rng.pick([...pools.values()]);
+  return rng.pick(pool);
+}
+
+function groupByLabel<L>(queries: TextQuery<L>[]): Map<L, TextQuery<L>[]> {
+  const seen = new Set<string>();
+  const pools = new Map<L, TextQuery<L>[]>();
+  for (const q of queries) {
+    if (seen.has(q.text)) continue;
+    seen.add(q.text);
+    pools.set(q.label, [...(pools.get(q.label) ?? []), q]);
+  }
+  return pools;
+}
+
+/**
+ * One verdict query, true or false with equal probability (when the scene offers both): candidates are the
+ * prompt's own constraints, those of a contradicting prompt (contradict()), those of another random prompt of
+ * the same category, and existence statements about the scene's objects; the label is holds(c, scene).
+ */
+export function verdictQuery(prompt: Prompt, scene: Scene, split: Split, rng: Rng): TextQuery<number> {
+  const candidates: Constraint[] = [...prompt.constraints];
+  try {
+    candidates.push(...contradict(prompt, scene, rng).constraints);
+  } catch {
+    // Some scenes admit no contradiction of the wanted kind; the other sources still give false statements.
+  }
+  candidates.push(...samplePrompt(prompt.category, rng, { allowHeldOut: split !== 'train' }).constraints);
+  candidates.push(...sceneDescriptions(scene, rng).map((object): Constraint => ({ kind: 'exists', object })));
+  const queries = candidates
+    .filter((c) => usableConstraint(c, split))
+    .map((c) => ({ text: promptText([c], false), label: holds(c, scene) ? 1 : 0 }));
+  if (queries.length === 0) throw new Error(`no usable verdict query for "${prompt.text}"`);
+  return pickBalanced(groupByLabel(queries), rng.next() < 0.5 ? 1 : 0, rng);
+}
+
+/** One count query: a description of a scene object or a random one; the count class is drawn uniformly. */
+export function countQuery(scene: Scene, split: Split, rng: Rng): TextQuery<number> {
+  const descs = [...sceneDescriptions(scene, rng), ...sceneDescriptions(scene, rng), ...Array.from({ length: 4 }, () => randomDescription(rng))];
+  const queries = descs
+    .filter((object) => usableConstraint({ kind: 'exists', object }, split))
+    .map((desc) => ({ text: descriptionText(desc), label: Math.min(COUNT_CLASSES - 1, scene.objects.filter((o) => matches(desc, o)).length) }));
+  // Rarely every description is unusable (held out or a val/test text): draw random ones until one is not.
+  while (queries.length === 0) {
+    const desc = randomDescription(rng);
+    if (usableConstraint({ kind: 'exists', object: desc }, split)) queries.push({ text: descriptionText(desc), label: Math.min(COUNT_CLASSES - 1, scene.objects.filter((o) => matches(desc, o)).length) });
+  }
+  const pools = groupByLabel(queries);
+  return pickBalanced(pools, rng.pick([...pools.keys()]), rng);
+}
