@@ -1,0 +1,139 @@
+// Training-step throughput of the unified model on the embedded backend (wasm), against the same
+// architecture in PyTorch on the same CPU (bench/torch_reference.py).
+//   npm run bench -- --json                 (one JSON object on the last line)
+//   npm run bench -- --profile              (per-kernel time of one training step)
+// Options: --preset base|tiny|large, --batch N, --steps N (per round), --rounds N (alternating tfjs/torch,
+// best round kept: the CI machine is shared), --sample-steps N, --no-torch, --torch-threads N.
+import * as os from 'node:os';
+import { parseArgs } from 'node:util';
+import * as tf from '../lib/backend/tf';
+import { initBackend } from '../lib/backend/select';
+import { resolveModelConfig, type ModelPreset } from '../lib/model/config';
+import { DEFAULT_FLOW_CONFIG } from '../lib/model/flow';
+import { AdamW } from '../lib/model/optimizer';
+import { initModel, namedVariables, parameterCount } from '../lib/model/params';
+import { flowTrainStep } from '../lib/model/train-step';
+import { sampleTokens } from '../lib/generate/sampler';
+import { makeRng } from '../lib/rng';
+import { forwardMatmulFlops, syntheticBatch } from './workload';
+import { forwardBackwardSplit, profileTrainStep } from './profile';
+import { runTorchReference, type TorchSuccess } from './torch-runner';
+
+const { values: args } = parseArgs({
+  options: {
+    json: { type: 'boolean', default: false },
+    profile: { type: 'boolean', default: false },
+    preset: { type: 'string', default: 'base' },
+    batch: { type: 'string', default: '32' },
+    steps: { type: 'string', default: '8' },
+    'sample-steps': { type: 'string', default: '10' },
+    rounds: { type: 'string', default: '3' },
+    'no-torch': { type: 'boolean', default: false },
+    'torch-threads': { type: 'string', default: '' },
+  },
+  strict: true,
+});
+
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const backend = await initBackend({ prefer: 'wasm', quiet: true });
+  const preset = args.preset as ModelPreset;
+  const config = resolveModelConfig(preset);
+  const batchSize = Number(args.batch);
+  const steps = Number(args.steps);
+  const model = initModel(config, 0);
+  const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-4 });
+  const rng = makeRng(1);
+  const batch = syntheticBatch(config, batchSize, rng.fork('data'));
+  const params = parameterCount(model.params);
+  log(`backend ${backend.description}; preset ${preset}; ${params} parameters; batch ${batchSize}`);
+
+  const step = (): number => flowTrainStep({ model, optimizer, batch, rng, flow: DEFAULT_FLOW_CONFIG }).loss;
+  step(); // warm-up: kernel setup, weight packing, wasm heap growth
+  const tensorsBefore = tf.memory().numTensors;
+  const sampleSteps = Number(args['sample-steps']);
+  const flopsPerSample = 3 * forwardMatmulFlops(config);
+  // Rounds alternate tfjs and PyTorch so both see the same machine load; each side reports its best round.
+  let best = { wall: 0, cpu: 0, sampling: 0 };
+  let torch: TorchSuccess | undefined;
+  let torchError: string | undefined;
+  for (let round = 0; round < Number(args.rounds); round++) {
+    const started = performance.now();
+    const cpuStarted = process.cpuUsage();
+    for (let i = 0; i < steps; i++) step();
+    const wall = (steps * batchSize) / ((performance.now() - started) / 1000);
+    const cpuUsed = process.cpuUsage(cpuStarted);
+    const cpu = (steps * batchSize) / ((cpuUsed.user + cpuUsed.system) / 1e6);
+    const sampleStarted = performance.now();
+    sampleTokens({ model, textTokens: batch.textTokens, steps: sampleSteps, guidanceScale: 4, timestepShift: 1, rng: makeRng(2) });
+    const sampling = batchSize / ((performance.now() - sampleStarted) / 1000);
+    best = { wall: Math.max(best.wall, wall), cpu: Math.max(best.cpu, cpu), sampling: Math.max(best.sampling, sampling) };
+    log(`round ${round}: tfjs ${wall.toFixed(2)} samples/s (${cpu.toFixed(2)} per CPU-s), sampling ${sampling.toFixed(2)} images/s, load ${os.loadavg()[0].toFixed(1)}`);
+    if (args['no-torch'] || torchError !== undefined) continue;
+    const result = runTorchReference({ config, batchSize, steps, sampleSteps, threads: args['torch-threads'] || undefined });
+    if ('error' in result) {
+      torchError = result.error;
+      log(torchError);
+      continue;
+    }
+    log(`round ${round}: torch ${result.torch_version} (${result.threads} thread(s)) ${result.samples_per_s.toFixed(2)} samples/s (${result.samples_per_cpu_s.toFixed(2)} per CPU-s)`);
+    torch = torch === undefined ? result : {
+      ...result,
+      samples_per_s: Math.max(torch.samples_per_s, result.samples_per_s),
+      samples_per_cpu_s: Math.max(torch.samples_per_cpu_s, result.samples_per_cpu_s),
+      sampling_images_per_s: Math.max(torch.sampling_images_per_s, result.sampling_images_per_s),
+      peak_rss_mb: Math.max(torch.peak_rss_mb, result.peak_rss_mb),
+    };
+  }
+  const leaked = tf.memory().numTensors - tensorsBefore;
+  const profile = args.profile ? await profileTrainStep(() => step()) : undefined;
+  if (profile) for (const line of profile.lines) log(line);
+  const split = args.profile ? forwardBackwardSplit(model, batch, step) : undefined;
+  if (split) log(`split: forward ${split.forwardMs.toFixed(0)} ms, whole step ${split.stepMs.toFixed(0)} ms (backward + optimizer ${(split.stepMs - split.forwardMs).toFixed(0)} ms)`);
+  const tfjsSamplesPerSecond = best.wall;
+  const samplingImagesPerSecond = best.sampling;
+  const torchOk = torch;
+  const result = {
+    preset,
+    backend: backend.description,
+    batch: batchSize,
+    steps,
+    rounds: Number(args.rounds),
+    params_tfjs: params,
+    params_torch: torchOk?.params ?? null,
+    tfjs_samples_per_s: round(tfjsSamplesPerSecond),
+    torch_samples_per_s: torchOk ? round(torchOk.samples_per_s) : null,
+    train_throughput_ratio: torchOk ? round(tfjsSamplesPerSecond / torchOk.samples_per_s, 4) : null,
+    // Per CPU-second of the process: robust to other jobs sharing the 2 cores (both sides single-threaded here).
+    tfjs_samples_per_cpu_s: round(best.cpu),
+    torch_samples_per_cpu_s: torchOk ? round(torchOk.samples_per_cpu_s) : null,
+    train_throughput_ratio_cpu_time: torchOk ? round(best.cpu / torchOk.samples_per_cpu_s, 4) : null,
+    load_average_1min: round(os.loadavg()[0]),
+    torch_threads: torchOk?.threads ?? null,
+    tfjs_gflops: round((tfjsSamplesPerSecond * flopsPerSample) / 1e9),
+    torch_gflops: torchOk ? round((torchOk.samples_per_s * flopsPerSample) / 1e9) : null,
+    train_mflop_per_sample: round(flopsPerSample / 1e6),
+    tfjs_sampling_images_per_s: round(samplingImagesPerSecond),
+    torch_sampling_images_per_s: torchOk ? round(torchOk.sampling_images_per_s) : null,
+    sampling_steps: sampleSteps,
+    tfjs_peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 0),
+    torch_peak_rss_mb: torchOk ? round(torchOk.peak_rss_mb, 0) : null,
+    leaked_tensors_per_run: leaked,
+    profile_top_kernels_ms: profile?.topKernels ?? null,
+    profile_forward_ms: split ? round(split.forwardMs, 0) : null,
+    profile_step_ms: split ? round(split.stepMs, 0) : null,
+  };
+  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else log(JSON.stringify(result, null, 2));
+}
+
+function round(value: number, digits = 2): number {
+  const scale = 10 ** digits;
+  return Math.round(value * scale) / scale;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+  process.exit(1);
+});
