@@ -4,7 +4,7 @@
 // products on views into the inputs' wasm memory: each item is registered under a private
 // tensor id, multiplied by the backend's own BatchMatMul entry point, and unregistered (which
 // also drops the XNNPACK operator cached for that id). Technique first written for the model's
-// attention (lib/model/wasm-batch-matmul.ts). It uses internals of tfjs-backend-wasm 4.22
+// attention. It uses internals of tfjs-backend-wasm 4.22
 // (_register_tensor, _dispose_data, cwrap), checks for them, and returns null when unusable.
 import * as tf from './tf';
 
@@ -16,6 +16,8 @@ interface WasmModule {
 
 interface WasmInternals {
   wasm: WasmModule;
+  /** The backend's next tensor id; the private view ids must stay above it. */
+  dataIdNextNumber: number;
   dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
   makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
 }
@@ -53,6 +55,7 @@ export function wasmBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
   const [batchB, innerB, cols] = b.shape as number[];
   if (batch !== batchB || inner !== innerB) throw new Error(`batch matmul: [${a.shape}] @ [${b.shape}] do not multiply`);
   const { backend, batchMatMul } = internals;
+  if (!(backend.dataIdNextNumber < VIEW_IDS.a)) return null;
   const aOffset = backend.dataIdMap.get(a.dataId)?.memoryOffset;
   const bOffset = backend.dataIdMap.get(b.dataId)?.memoryOffset;
   if (aOffset === undefined || bOffset === undefined) return null;
@@ -72,4 +75,10 @@ export function wasmBatchMatMul(a: tf.Tensor, b: tf.Tensor): tf.Tensor | null {
     wasm._dispose_data(VIEW_IDS.out);
   }
   return tf.engine().makeTensorFromTensorInfo(out);
+}
+
+/** a [N, M, K] @ b [N, K, L] -> [N, M, L] without a gradient (callers wrap it in a customGrad):
+ *  per item through XNNPACK on wasm, tf.matMul elsewhere. */
+export function batchMatMulNoGrad(a: tf.Tensor3D, b: tf.Tensor3D): tf.Tensor3D {
+  return (wasmBatchMatMul(a, b) ?? tf.matMul(a, b)) as tf.Tensor3D;
 }

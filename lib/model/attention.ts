@@ -5,7 +5,7 @@ import * as tf from '../backend/tf';
 import type { ModelConfig } from './config';
 import { dense } from './layers';
 import type { BlockParams } from './params';
-import { batchMatMulNoGrad as bmm } from './wasm-batch-matmul';
+import { batchMatMulNoGrad as bmm } from '../backend/batch-matmul';
 
 function swapLastTwo(x: tf.Tensor3D): tf.Tensor3D {
   return tf.transpose(x, [0, 2, 1]);

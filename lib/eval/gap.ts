@@ -1,0 +1,83 @@
+// The understanding-generation gap (paper Figure 1): how well the model judges images against prompts,
+// how often its own generations satisfy their prompts, and whether its judgment of its own generations
+// agrees with the independent evaluator. Ground truth for understanding comes from the scene oracle
+// (rendered test scenes, half paired with a contradicting prompt); generation is scored by the evaluator.
+import { makeRng } from '../rng';
+import { sceneFor } from '../world/layout';
+import { renderScene } from '../world/render';
+import { contradict } from '../world/sample';
+import { samplePrompts } from '../world/splits';
+import type { Category, Prompt, RgbImage } from '../world/types';
+import { evaluateImage } from './evaluate';
+
+/** The model's "does this image satisfy this prompt" verdict, one boolean per (image, prompt) pair. */
+export type PromptJudge = (images: readonly RgbImage[], prompts: readonly Prompt[]) => boolean[];
+/** The model's text-to-image generation, one image per prompt, in order. */
+export type Generator = (prompts: readonly Prompt[], options: { think: boolean }) => RgbImage[];
+
+export interface GapOptions {
+  n: number;
+  seed: number;
+  judge: PromptJudge;
+  generate: Generator;
+  /** Also generate in think mode (plan first) and report its accuracy (default true). */
+  think?: boolean;
+  onStage?: (stage: string) => void;
+}
+
+export interface GapRates {
+  /** Model verdict vs ground truth on rendered test scenes, half of them with contradicting prompts. */
+  understanding_accuracy: number;
+  /** Share of generated images (default sampler settings) that the independent evaluator passes. */
+  generation_accuracy: number;
+  /** Agreement of the model's verdict with the evaluator's on those generated images. */
+  understanding_on_generated: number;
+  /** generation_accuracy in think mode (plan first), when measured. */
+  generation_accuracy_think?: number;
+  n: number;
+}
+
+export interface GapReport extends GapRates {
+  seed: number;
+  per_category: Partial<Record<Category, GapRates>>;
+}
+
+const mean = (values: boolean[]): number => (values.length === 0 ? NaN : values.filter(Boolean).length / values.length);
+
+export function measureGap(options: GapOptions): GapReport {
+  const prompts = samplePrompts({ split: 'test', n: options.n, seed: options.seed });
+  const rng = makeRng(options.seed).fork('gap');
+
+  options.onStage?.('understanding on rendered scenes');
+  const scenes = prompts.map((p, k) => sceneFor(p, rng.fork(`scene:${k}`), { allowHeldOut: true }));
+  const asked = prompts.map((p, k) => (k % 2 === 0 ? p : contradict(p, scenes[k], rng.fork(`contradict:${k}`))));
+  const truth = prompts.map((_, k) => k % 2 === 0);
+  const rendered = scenes.map(renderScene);
+  const understood = options.judge(rendered, asked).map((verdict, k) => verdict === truth[k]);
+
+  options.onStage?.('generation');
+  const generated = options.generate(prompts, { think: false });
+  const passed = generated.map((image, k) => evaluateImage(image, prompts[k]).passed);
+  const selfVerdicts = options.judge(generated, prompts);
+  const agreed = selfVerdicts.map((verdict, k) => verdict === passed[k]);
+
+  let passedThink: boolean[] | undefined;
+  if (options.think ?? true) {
+    options.onStage?.('generation (think)');
+    passedThink = options.generate(prompts, { think: true }).map((image, k) => evaluateImage(image, prompts[k]).passed);
+  }
+
+  const rates = (indices: number[]): GapRates => ({
+    understanding_accuracy: mean(indices.map((k) => understood[k])),
+    generation_accuracy: mean(indices.map((k) => passed[k])),
+    understanding_on_generated: mean(indices.map((k) => agreed[k])),
+    ...(passedThink ? { generation_accuracy_think: mean(indices.map((k) => passedThink![k])) } : {}),
+    n: indices.length,
+  });
+  const all = prompts.map((_, k) => k);
+  const per_category: GapReport['per_category'] = {};
+  for (const category of new Set(prompts.map((p) => p.category))) {
+    per_category[category] = rates(all.filter((k) => prompts[k].category === category));
+  }
+  return { ...rates(all), seed: options.seed, per_category };
+}
