@@ -35,7 +35,8 @@ async function main(): Promise<void> {
   const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [batchSize, imageTokens, patchDim]), t: tf.tensor1d(t), textTokens: batch.textTokens }));
   const payload = {
     config,
-    weights: Object.fromEntries(namedVariables(model.params).map(({ name, variable }) => [name, { shape: variable.shape, values: Array.from(variable.dataSync()) }])),
+    // The velocity path only: the understanding heads and think-mode weights (heads.ts, plan.ts) have no PyTorch twin.
+    weights: Object.fromEntries(namedVariables(model.params).filter(({ name }) => !/^(extraPos|understanding\.|think\.)/.test(name)).map(({ name, variable }) => [name, { shape: variable.shape, values: Array.from(variable.dataSync()) }])),
     xt: Array.from(batch.x0),
     t,
     tokens: Array.from(batch.textTokens),

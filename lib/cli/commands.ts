@@ -1,9 +1,10 @@
 // The registry of `srum` subcommands; each lives in its own file beside this one.
 import { Command } from './command';
 import { evaluateCommand } from './evaluate';
+import { gapCommand } from './gap';
 import { pretrainCommand } from './pretrain';
 import { renderCommand } from './render';
 import { rewardMapCommand } from './rewardMap';
 import { worldCheckCommand } from './worldCheck';
 
-export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, pretrainCommand, rewardMapCommand];
+export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, pretrainCommand, gapCommand, rewardMapCommand];

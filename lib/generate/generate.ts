@@ -54,6 +54,7 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
       guidanceScale: settings.guidanceScale,
       guidanceInterval: settings.guidanceInterval,
       timestepShift: settings.timestepShift,
+      think: settings.think,
       rng: makeRng(options.seed).fork(`images:${start}`),
     });
     images.push(...unpatchify(tokens, model.config));

@@ -1,12 +1,16 @@
 // Euler sampler of the rectified flow with classifier-free guidance (Bagel as released):
 // timesteps linspace(1, 0, N + 1) shifted, x <- x - v * dt, guidance only inside an interval of t.
 // Works on image tokens [B, Np, patchDim] in [-1, 1]; unpatchify() turns them into images.
+// Plans (think mode, model/plan.ts): the image is always conditioned on 4 plan tokens, as in pretraining: the
+// model's own plan for the prompt with `think: true` (or a given `plan`), else the null plan. CFG's unconditional
+// branch reads PAD text and the null plan.
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import type { Rng } from '../rng';
 import { modelDims } from '../model/config';
 import { samplingTimesteps } from '../model/flow';
 import type { UnifiedModel } from '../model/params';
+import { planTokens, predictPlan } from '../model/plan';
 import { predictVelocity } from '../model/transformer';
 
 export interface SampleOptions {
@@ -23,6 +27,12 @@ export interface SampleOptions {
   timestepShift: number;
   /** Source of the initial noise. */
   rng: Rng;
+  /** Think mode: first predict a layout plan from the prompt (argmax per field), then generate conditioned on it. */
+  think?: boolean;
+  /** Condition on this plan [B, PLAN_SLOTS, fields] (e.g. a ground-truth one) instead; implies thinking. */
+  plan?: Int32Array;
+  /** Receives the plan the images were conditioned on (when thinking). */
+  onPlan?: (plan: Int32Array) => void;
   /** Called after every step with the current t and the predicted clean tokens x0 = x_t - t * v. */
   onStep?: (info: { step: number; t: number; x0Predicted: Float32Array }) => void;
 }
@@ -39,6 +49,11 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   // Conditional rows then unconditional (all-PAD) rows, so one forward pass serves both.
   const pairedTokens = new Int32Array(2 * textTokens.length);
   pairedTokens.set(textTokens);
+  const plan = options.plan ?? (options.think === true ? predictPlan(model, textTokens) : undefined);
+  if (plan !== undefined) options.onPlan?.(plan);
+  const thinking = new Uint8Array(batch).fill(plan === undefined ? 0 : 1);
+  const condPlan = planTokens(model, batch, { plan, thinking }); // [B, S, D]
+  const pairedPlan = tf.tidy(() => tf.concat([condPlan, planTokens(model, batch)], 0) as tf.Tensor3D); // [2B, S, D]: + null plan
   let x = randomNormal([batch, imageTokens, patchDim], rng) as tf.Tensor3D; // x_1 = eps
   for (let step = 0; step < steps; step++) {
     const t = times[step];
@@ -47,11 +62,11 @@ export function sampleTokens(options: SampleOptions): Float32Array {
     const next = tf.tidy(() => {
       let v: tf.Tensor3D;
       if (guided) {
-        const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens });
+        const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens, extra: pairedPlan });
         const [vCond, vUncond] = tf.split(both, 2, 0) as tf.Tensor3D[];
         v = tf.add(vUncond, tf.mul(guidanceScale, tf.sub(vCond, vUncond)));
       } else {
-        v = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens });
+        v = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: condPlan });
       }
       if (options.onStep) options.onStep({ step, t, x0Predicted: tf.sub(x, tf.mul(t, v)).dataSync() as Float32Array });
       return tf.sub(x, tf.mul(dt, v)) as tf.Tensor3D; // Euler: x_{t - dt} = x_t - v * dt
@@ -60,6 +75,6 @@ export function sampleTokens(options: SampleOptions): Float32Array {
     x = next;
   }
   const out = x.dataSync() as Float32Array;
-  x.dispose();
+  tf.dispose([x, condPlan, pairedPlan]);
   return out;
 }

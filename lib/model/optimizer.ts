@@ -48,13 +48,17 @@ export class AdamW {
     this.secondMoments = variables.map((v) => new Float32Array(v.size));
   }
 
-  /** One update from gradients given in the same order as `variables`. Does not dispose the gradients. */
-  applyGradients(gradients: readonly tf.Tensor[], learningRate = this.config.learningRate): StepStats {
+  /**
+   * One update from gradients given in the same order as `variables`. Does not dispose the gradients.
+   * An undefined gradient (a variable the loss does not reach, e.g. the understanding heads in a generation
+   * step) skips that variable entirely, moments included, as torch does for `grad is None`.
+   */
+  applyGradients(gradients: readonly (tf.Tensor | undefined)[], learningRate = this.config.learningRate): StepStats {
     if (gradients.length !== this.variables.length) throw new Error(`AdamW: ${gradients.length} gradients for ${this.variables.length} variables`);
     const { beta1, beta2, epsilon, weightDecay, clipNorm } = this.config;
-    const grads = gradients.map((g) => g.dataSync() as Float32Array);
+    const grads = gradients.map((g) => g?.dataSync() as Float32Array | undefined);
     let sumSquares = 0;
-    for (const g of grads) for (let i = 0; i < g.length; i++) sumSquares += g[i] * g[i];
+    for (const g of grads) if (g !== undefined) for (let i = 0; i < g.length; i++) sumSquares += g[i] * g[i];
     const gradNorm = Math.sqrt(sumSquares);
     // torch clip_grad_norm_: scale by clip / (norm + 1e-6) when that is below 1.
     const clipScale = clipNorm > 0 ? Math.min(1, clipNorm / (gradNorm + 1e-6)) : 1;
@@ -66,6 +70,7 @@ export class AdamW {
       const m = this.firstMoments[index];
       const v = this.secondMoments[index];
       const g = grads[index];
+      if (g === undefined) return;
       const p = (variable.dataSync() as Float32Array).slice();
       for (let i = 0; i < p.length; i++) {
         const gi = g[i] * clipScale;

@@ -2,7 +2,18 @@
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import { makeRng, type Rng } from '../rng';
+import { REGION_CLASSES, COUNT_CLASSES } from '../train/queries';
+import { PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS } from '../train/plan';
 import { modelDims, type ModelConfig } from './config';
+
+/** Most extra tokens a sequence may carry between text and image (the 4 plan slots; understanding uses 1). */
+export const MAX_EXTRA_TOKENS = PLAN_SLOTS;
+/** Understanding query kinds, in the order of the task-type embedding rows. */
+export const QUERY_KINDS = ['region', 'verdict', 'count'] as const;
+export type QueryKind = (typeof QUERY_KINDS)[number];
+/** Logit columns of the region head, field by field in this order. */
+export const REGION_FIELDS = ['shape', 'color', 'texture', 'size', 'distorted'] as const;
+export type RegionField = (typeof REGION_FIELDS)[number];
 
 export interface DenseParams {
   /** [Din, Dout] */
@@ -52,6 +63,48 @@ export interface ModelParams {
   finalNorm: NormParams;
   /** Velocity head: D -> patchDim per image token. */
   head: DenseParams;
+  /** Learned positions of the extra tokens between text and image [MAX_EXTRA_TOKENS, D]. */
+  extraPos: tf.Variable;
+  understanding: UnderstandingParams;
+  think: ThinkParams;
+}
+
+/** Understanding: one query token per example, read out by small heads on its final hidden state (heads.ts). */
+export interface UnderstandingParams {
+  /** Task-type embedding [QUERY_KINDS, D]: the query token of a region / verdict / count question. */
+  taskEmbed: tf.Variable;
+  /** Box embedding: dense of the normalised box [x1, y1, x2, y2] -> D, added to region query tokens. */
+  boxEmbed: DenseParams;
+  /** In-box marker [1, D]: added to each image token of a region query, scaled by the share of its patch inside the box. */
+  boxMark: tf.Variable;
+  /** LayerNorm of the query token's final hidden state (the velocity head has its own, finalNorm). */
+  norm: NormParams;
+  /** D -> shape, colour, texture, size (each with 'none') and distorted logits, concatenated in REGION_FIELDS order. */
+  region: DenseParams;
+  /** D -> 2 logits: [no, yes]. */
+  verdict: DenseParams;
+  /** D -> COUNT_CLASSES logits (0..4 objects). */
+  count: DenseParams;
+}
+
+/** Think mode: plan queries and heads (plan prediction) and plan-token embeddings (plan conditioning), plan.ts. */
+export interface ThinkParams {
+  /** The 4 plan-query tokens [PLAN_SLOTS, D] appended to the prompt to predict a plan. */
+  queries: tf.Variable;
+  /** D -> per-slot logits of every plan field, concatenated in PLAN_FIELDS order. */
+  head: DenseParams;
+  norm: NormParams;
+  /** Attribute embeddings of a present slot, one table per field after 'present' ([classes, D] each). */
+  shape: tf.Variable;
+  color: tf.Variable;
+  texture: tf.Variable;
+  size: tf.Variable;
+  cell: tf.Variable;
+  depthRank: tf.Variable;
+  /** The embedding of an absent slot [1, D]. */
+  emptySlot: tf.Variable;
+  /** The null plan [PLAN_SLOTS, D]: the plan tokens when not thinking (and of CFG's unconditional branch). */
+  nullPlan: tf.Variable;
 }
 
 /** The parameter structure plus the config it was built for. */
@@ -110,8 +163,42 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
     finalNorm: initNorm(d),
     // DiT: a zero velocity head makes the untrained model predict v = 0, a stable start.
     head: { w: constVariable([d, patchDim], 0), b: constVariable([patchDim], 0) },
+    // Own random stream: adding these parameters leaves every earlier weight of a seed unchanged.
+    ...initUnderstandingAndThink(config, makeRng(seed).fork('heads-init')),
   };
   return { config, params };
+}
+
+function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelParams, 'extraPos' | 'understanding' | 'think'> {
+  const { dModel: d, initStd: std } = config;
+  const regionWidth = REGION_FIELDS.reduce((sum, field) => sum + REGION_CLASSES[field], 0);
+  const planWidth = PLAN_FIELDS.reduce((sum, field) => sum + PLAN_CLASSES[field], 0);
+  const table = (rows: number): tf.Variable => normalVariable([rows, d], rng, std);
+  return {
+    extraPos: table(MAX_EXTRA_TOKENS),
+    understanding: {
+      taskEmbed: table(QUERY_KINDS.length),
+      boxEmbed: initDense(4, d, rng, std),
+      boxMark: table(1),
+      norm: initNorm(d),
+      region: initDense(d, regionWidth, rng, std),
+      verdict: initDense(d, 2, rng, std),
+      count: initDense(d, COUNT_CLASSES, rng, std),
+    },
+    think: {
+      queries: table(PLAN_SLOTS),
+      head: initDense(d, planWidth, rng, std),
+      norm: initNorm(d),
+      shape: table(PLAN_CLASSES.shape),
+      color: table(PLAN_CLASSES.color),
+      texture: table(PLAN_CLASSES.texture),
+      size: table(PLAN_CLASSES.size),
+      cell: table(PLAN_CLASSES.cell),
+      depthRank: table(PLAN_CLASSES.depthRank),
+      emptySlot: table(1),
+      nullPlan: table(PLAN_SLOTS),
+    },
+  };
 }
 
 /** Every variable with a stable dotted name, in a fixed order (for optimizers, checkpoints, counts). */

@@ -6,6 +6,7 @@ import type { Rng } from '../rng';
 import { modelDims } from './config';
 import { dropText, flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps, type FlowConfig } from './flow';
 import type { AdamW } from './optimizer';
+import { planTokens } from './plan';
 import { predictVelocity } from './transformer';
 import type { UnifiedModel } from './params';
 
@@ -17,6 +18,14 @@ export interface FlowBatch {
   textTokens: Int32Array;
   /** Optional per-token loss weight (reward map on the token grid), [B, Np]. */
   weight?: Float32Array;
+  /** Layout plans [B, PLAN_SLOTS, fields] (lib/train/plan.ts); read on the rows `thinking` marks. */
+  plan?: Int32Array;
+  /**
+   * Think-mode conditioning, [B]: 1 = condition on the row's plan, 0 = on the null plan (plan.ts). A row whose
+   * prompt is dropped (or all PAD) always gets the null plan: that pair is CFG's unconditional branch.
+   * Undefined: no plan tokens at all, the sequence is [text ; image].
+   */
+  thinking?: Uint8Array;
 }
 
 export interface FlowStepOptions {
@@ -44,6 +53,8 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
   const shape: [number, number, number] = [batch.batchSize, imageTokens, patchDim];
   const t = sampleTrainingTimesteps(batch.batchSize, rng, flow.timestepShift);
   const textTokens = dropText(batch.textTokens, batch.batchSize, flow.textDropProb, rng);
+  const textLen = model.config.maxTextTokens;
+  const thinking = batch.thinking?.map((v, b) => (v === 1 && textTokens.subarray(b * textLen, (b + 1) * textLen).some((id) => id !== 0) ? 1 : 0));
   const { loss, perSample, grads } = tf.tidy(() => {
     const x0 = tf.tensor3d(batch.x0, shape);
     const eps = randomNormal(shape, rng) as tf.Tensor3D;
@@ -53,7 +64,8 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
     const xt = noisyInput(x0, eps, tTensor);
     let vTheta: tf.Tensor3D | undefined;
     const { value, grads: gradMap } = tf.variableGrads(() => {
-      vTheta = tf.keep(predictVelocity(model, { xt, t: tTensor, textTokens })); // kept past variableGrads' own scope
+      const extra = thinking === undefined ? undefined : planTokens(model, batch.batchSize, { plan: batch.plan, thinking });
+      vTheta = tf.keep(predictVelocity(model, { xt, t: tTensor, textTokens, extra })); // kept past variableGrads' own scope
       return flowLoss({ vTheta, x0, eps, weight });
     }, optimizer.variables as tf.Variable[]);
     const perSampleError = tf.mean(flowSquaredError({ vTheta: vTheta as tf.Tensor3D, x0, eps }), 1); // [B]

@@ -1,5 +1,6 @@
-// One transformer backbone over [text tokens ; image patch tokens] in one sequence (Transfusion/Bagel-like):
-// pre-LayerNorm blocks of multi-head attention and a GELU MLP; the image tokens carry the flow time.
+// One transformer backbone over [text tokens ; extra tokens ; image patch tokens] in one sequence (Transfusion/
+// Bagel-like): pre-LayerNorm blocks of multi-head attention and a GELU MLP; the image tokens carry the flow time.
+// Extra tokens are already embedded (think-mode plan tokens, understanding query tokens; heads.ts, plan.ts).
 // Layout choices are for speed on wasm (attention.ts): heads are folded into the batch of 3-D matmuls,
 // the fused QKV output is split with one 4-D transpose, and no 5-D transpose or gather gradient is needed.
 import * as tf from '../backend/tf';
@@ -32,12 +33,13 @@ function oneHotTokens(tokens: Int32Array, vocabSize: number): tf.Tensor2D {
 }
 
 /**
- * Additive attention bias: PAD text keys are masked for every query; with textCausal, text queries
- * see only earlier text tokens. Shape [1, B, 1, T] (broadcast over heads and queries) or [1, B, T, T].
+ * Additive attention bias over a sequence of seqLen tokens that starts with the text: PAD text keys are
+ * masked for every query; with textCausal, text queries see only earlier text tokens (so never the extra
+ * or image tokens after them). Shape [1, B, 1, T] (broadcast over heads and queries) or [1, B, T, T].
  */
-function attentionBias(tokens: Int32Array, config: ModelConfig, batch: number): tf.Tensor4D {
+function attentionBias(tokens: Int32Array, config: ModelConfig, seqLen: number): tf.Tensor4D {
   const textLen = config.maxTextTokens;
-  const seqLen = modelDims(config).seqLen;
+  const batch = tokens.length / textLen;
   const isPad = (b: number, j: number): boolean => j < textLen && tokens[b * textLen + j] === 0;
   if (!config.textCausal) {
     const bias = new Float32Array(batch * seqLen);
@@ -68,41 +70,83 @@ function mlp(x: tf.Tensor, params: MlpParams): tf.Tensor {
   return dense(gelu(dense(x, params.up)), params.down);
 }
 
-/** MLP of a block; with Mixture-of-Transformers, text and image tokens use separate weights. */
-function blockMlp(h: tf.Tensor3D, block: BlockParams, textLen: number): tf.Tensor3D {
+/**
+ * MLP of a block; with Mixture-of-Transformers, the text-side tokens (text and extras, the first
+ * `textSideLen`) and the image tokens use separate weights.
+ */
+function blockMlp(h: tf.Tensor3D, block: BlockParams, textSideLen: number): tf.Tensor3D {
   if (block.textMlp === undefined) return mlp(h, block.mlp) as tf.Tensor3D;
-  const text = tf.slice(h, [0, 0, 0], [-1, textLen, -1]); // [B, Tt, D]
-  const image = tf.slice(h, [0, textLen, 0], [-1, -1, -1]); // [B, Np, D]
+  if (textSideLen === h.shape[1]) return mlp(h, block.textMlp) as tf.Tensor3D; // no image tokens
+  const text = tf.slice(h, [0, 0, 0], [-1, textSideLen, -1]); // [B, Tt + K, D]
+  const image = tf.slice(h, [0, textSideLen, 0], [-1, -1, -1]); // [B, Np, D]
   return tf.concat([mlp(text, block.textMlp), mlp(image, block.mlp)], 1) as tf.Tensor3D; // [B, T, D]
 }
 
-/** Embeds [text ; image] tokens into the residual stream x [B, T, D]. */
-function embed(model: UnifiedModel, inputs: VelocityInputs): tf.Tensor3D {
-  const { config, params } = model;
-  const batch = inputs.xt.shape[0];
-  const textLen = config.maxTextTokens;
-  if (inputs.textTokens.length !== batch * textLen) throw new Error(`textTokens: expected ${batch} x ${textLen} ids, got ${inputs.textTokens.length}`);
-  const textEmbedded = matMul(oneHotTokens(inputs.textTokens, config.vocabSize), params.textEmbed).reshape([batch, textLen, config.dModel]); // [B, Tt, D]
-  const text = tf.add(textEmbedded, params.textPos);
-  const time = dense(silu(dense(timestepFeatures(inputs.t, config.timestepFeatures), params.timeIn)), params.timeOut); // [B, D]
-  const patches = dense(inputs.xt, params.patchEmbed); // [B, Np, D]
-  const image = tf.add(tf.add(patches, params.imagePos), time.reshape([batch, 1, config.dModel]));
-  return tf.concat([text, image], 1) as tf.Tensor3D; // [B, T, D]
+/** What the backbone reads: [text tokens ; extra tokens ; image tokens], the last two optional. */
+export interface BackboneInputs {
+  /** Text token ids, [B * maxTextTokens] row-major, 0 = PAD. B is taken from here. */
+  textTokens: Int32Array;
+  /** Already-embedded extra tokens (plan tokens, query tokens), [B, K, D] with K <= MAX_EXTRA_TOKENS; learned positions are added here. */
+  extra?: tf.Tensor3D;
+  /**
+   * Image tokens x_t [B, Np, patchDim] at flow time t [B] (t = 0: a clean image, as understanding reads it);
+   * `mark` [B, Np, D] is added to the image tokens' embeddings (region queries mark their box this way).
+   */
+  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D };
 }
 
-/** The velocity field v_theta(x_t, t, text) on image tokens: [B, Np, patchDim]. */
-export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs): tf.Tensor3D {
+/** Embeds [text ; extra ; image] tokens into the residual stream x [B, T, D]. */
+function embed(model: UnifiedModel, inputs: BackboneInputs): tf.Tensor3D {
+  const { config, params } = model;
+  const textLen = config.maxTextTokens;
+  const batch = inputs.textTokens.length / textLen;
+  if (!Number.isInteger(batch) || batch === 0) throw new Error(`textTokens: ${inputs.textTokens.length} ids is not a whole number of ${textLen}-token rows`);
+  const textEmbedded = matMul(oneHotTokens(inputs.textTokens, config.vocabSize), params.textEmbed).reshape([batch, textLen, config.dModel]); // [B, Tt, D]
+  const parts: tf.Tensor[] = [tf.add(textEmbedded, params.textPos)];
+  if (inputs.extra !== undefined) {
+    const [extraBatch, extraCount, width] = inputs.extra.shape;
+    const maxExtra = params.extraPos.shape[0];
+    if (extraBatch !== batch || width !== config.dModel || extraCount > maxExtra) throw new Error(`extra: expected [${batch}, <= ${maxExtra}, ${config.dModel}], got [${inputs.extra.shape}]`);
+    parts.push(tf.add(inputs.extra, tf.slice(params.extraPos, [0, 0], [extraCount, -1]))); // [B, K, D]
+  }
+  if (inputs.image !== undefined) {
+    const { xt, t } = inputs.image;
+    if (xt.shape[0] !== batch) throw new Error(`image: ${xt.shape[0]} images for ${batch} text rows`);
+    const time = dense(silu(dense(timestepFeatures(t, config.timestepFeatures), params.timeIn)), params.timeOut); // [B, D]
+    const patches = dense(xt, params.patchEmbed); // [B, Np, D]
+    const image = tf.add(tf.add(patches, params.imagePos), time.reshape([batch, 1, config.dModel])); // [B, Np, D]
+    parts.push(inputs.image.mark === undefined ? image : tf.add(image, inputs.image.mark));
+  }
+  return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor3D; // [B, T, D]
+}
+
+/** The transformer over [text ; extra ; image]: the residual stream after the last block, [B, T, D] (no final norm). */
+export function runBackbone(model: UnifiedModel, inputs: BackboneInputs): tf.Tensor3D {
+  const { config, params } = model;
+  return tf.tidy(() => {
+    let x = embed(model, inputs);
+    const bias = attentionBias(inputs.textTokens, config, x.shape[1]);
+    const textSideLen = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
+    for (const block of params.blocks) {
+      x = tf.add(x, attention(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, block, bias, config));
+      x = tf.add(x, blockMlp(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, block, textSideLen));
+    }
+    return x;
+  });
+}
+
+/**
+ * The velocity field v_theta(x_t, t, text[, plan]) on image tokens: [B, Np, patchDim]. Without `extra`
+ * the sequence is [text ; image]; think mode passes the 4 plan tokens (or the null plan) as `extra`.
+ */
+export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Tensor3D }): tf.Tensor3D {
   const { config, params } = model;
   const { patchDim } = modelDims(config);
   if (inputs.xt.shape[2] !== patchDim) throw new Error(`xt: expected ${patchDim} values per token, got ${inputs.xt.shape[2]}`);
   return tf.tidy(() => {
-    const bias = attentionBias(inputs.textTokens, config, inputs.xt.shape[0]);
-    let x = embed(model, inputs);
-    for (const block of params.blocks) {
-      x = tf.add(x, attention(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, block, bias, config));
-      x = tf.add(x, blockMlp(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, block, config.maxTextTokens));
-    }
-    const imageTokens = tf.slice(x, [0, config.maxTextTokens, 0], [-1, -1, -1]); // [B, Np, D]
+    const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image: { xt: inputs.xt, t: inputs.t } });
+    const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
+    const imageTokens = tf.slice(x, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
     return dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, patchDim]
   });
 }

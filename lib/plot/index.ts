@@ -4,3 +4,4 @@ export * from './charts';
 export { type ImageFormat, type RenderOptions, closeExporter, exportFigure, findChromium, renderFigure } from './export';
 export { PLOTLY_MIME, type ShowOptions, displayBundle, show } from './show';
 export { type DisplayBundle, inTslabKernel } from './tslab';
+export { gapChart } from './gap';

@@ -26,6 +26,12 @@ export interface TrainConfig {
   textDropProb: number;
   /** Learning-rate weight of each task's update (0 switches a task off). */
   generationWeight: number;
+  /** Understanding heads (region, verdict, count) on clean images. */
+  understandingWeight: number;
+  /** Think-mode plan prediction from the prompt alone. */
+  planWeight: number;
+  /** Share of generation samples conditioned on their ground-truth plan (think mode); the rest get the null plan. */
+  thinkProb: number;
   /** Steps between JSONL log lines (and progress-bar loss averages). */
   logEvery: number;
   /** Steps between checkpoints (one is always written at the end and on Ctrl-C / SIGTERM). */
@@ -34,10 +40,10 @@ export interface TrainConfig {
 
 /** Defaults: the `base` run, which must finish in about 2 hours on the 2-core CPU machine (wasm backend). */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  // Measured (wasm, 2-core machine): a base generation step of 32 samples, data included, takes ~2.6 s
-  // (12 samples/s), so 1500 steps ~ 65 min. Understanding and plan tasks will add their own passes and share
-  // the 2-hour budget: re-budget steps when they join.
-  steps: 1500,
+  // Measured (wasm, 2-core machine, `npx srum pretrain --preset base --steps 11`, log task_seconds_per_step): one
+  // base step = generation ~2.2 s (32 samples, 4 plan tokens) + understanding ~2.2 s (11 images x 3 queries)
+  // + plan ~0.6 s (32 prompts, no image) ~ 5.0 s, so 1100 steps ~ 92 min, inside the ~100-minute budget.
+  steps: 1100,
   batchSize: 32,
   learningRate: 5e-4,
   warmupSteps: 100,
@@ -48,6 +54,9 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   timestepShift: 1.0,
   textDropProb: 0.1,
   generationWeight: 1,
+  understandingWeight: 1,
+  planWeight: 1,
+  thinkProb: 0.5,
   logEvery: 10,
   checkpointEvery: 100,
 };
@@ -73,6 +82,7 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
   for (const key of ['steps', 'batchSize', 'logEvery', 'checkpointEvery'] as const) {
     if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`training option '${key}' must be a positive integer, got ${config[key]}`);
   }
+  if (!(config.thinkProb >= 0 && config.thinkProb <= 1)) throw new Error(`training option 'thinkProb' must lie in [0, 1], got ${config.thinkProb}`);
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   return config;
 }

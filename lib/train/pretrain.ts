@@ -55,15 +55,23 @@ export interface PretrainResult {
 /** Sums over one log interval. */
 class IntervalStats {
   losses = new Map<string, { sum: number; n: number }>();
+  /** Wall seconds of each task's updates, and the loss terms of head tasks (region_shape, verdict, plan_cell, ...). */
+  seconds = new Map<string, number>();
+  parts = new Map<string, { sum: number; n: number }>();
   tBins = Array.from({ length: T_BINS }, () => ({ sum: 0, n: 0 }));
   samples = 0;
   gradNorm = 0;
   steps = 0;
   started = performance.now();
 
-  add(name: string, result: TaskResult): void {
+  add(name: string, result: TaskResult, seconds: number): void {
     const entry = this.losses.get(name) ?? { sum: 0, n: 0 };
     this.losses.set(name, { sum: entry.sum + result.loss, n: entry.n + 1 });
+    this.seconds.set(name, (this.seconds.get(name) ?? 0) + seconds);
+    for (const [part, value] of Object.entries(result.parts ?? {})) {
+      const p = this.parts.get(part) ?? { sum: 0, n: 0 };
+      this.parts.set(part, { sum: p.sum + value, n: p.n + 1 });
+    }
     this.samples += result.samples;
     this.gradNorm = result.gradNorm;
     result.flow?.t.forEach((t, i) => {
@@ -75,6 +83,15 @@ class IntervalStats {
 
   meanLosses(): Record<string, number> {
     return Object.fromEntries([...this.losses].map(([name, { sum, n }]) => [name, sum / n]));
+  }
+
+  meanParts(): Record<string, number> {
+    return Object.fromEntries([...this.parts].map(([name, { sum, n }]) => [name, sum / n]));
+  }
+
+  /** Mean wall seconds of one update of each task. */
+  secondsPerStep(): Record<string, number> {
+    return Object.fromEntries([...this.seconds].map(([name, seconds]) => [name, seconds / Math.max(1, this.losses.get(name)?.n ?? 1)]));
   }
 
   samplesPerSecond(): number {
@@ -153,7 +170,11 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   try {
     while (step < stopAt && !stopRequested) {
       const learningRate = learningRateAt(step, train);
-      for (const task of tasks) stats.add(task.name, task.run({ model, optimizer, step, learningRate, seed, train }));
+      for (const task of tasks) {
+        const taskStart = performance.now();
+        const result = task.run({ model, optimizer, step, learningRate, seed, train });
+        stats.add(task.name, result, (performance.now() - taskStart) / 1000);
+      }
       step += 1;
       stats.steps += 1;
       options.onStep?.(step);
@@ -161,7 +182,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       if (logNow) {
         lastLosses = stats.meanLosses();
         appendJsonl(logFile, {
-          step, losses: lastLosses,
+          step, losses: lastLosses, loss_parts: stats.meanParts(), task_seconds_per_step: stats.secondsPerStep(),
           flow_loss_t_bins: stats.tBins.map(({ sum, n }) => (n > 0 ? sum / n : null)),
           lr: learningRate, grad_norm: stats.gradNorm, samples_per_s: stats.samplesPerSecond(),
           elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000,

@@ -160,9 +160,12 @@ export function verdictQuery(prompt: Prompt, scene: Scene, split: Split, rng: Rn
   }
   candidates.push(...samplePrompt(prompt.category, rng, { allowHeldOut: split !== 'train' }).constraints);
   candidates.push(...sceneDescriptions(scene, rng).map((object): Constraint => ({ kind: 'exists', object })));
-  const queries = candidates
-    .filter((c) => usableConstraint(c, split))
-    .map((c) => ({ text: promptText([c], false), label: holds(c, scene) ? 1 : 0 }));
+  const toQuery = (c: Constraint): TextQuery<number> => ({ text: promptText([c], false), label: holds(c, scene) ? 1 : 0 });
+  const queries = candidates.filter((c) => usableConstraint(c, split)).map(toQuery);
+  // Rarely every candidate is unusable (held out or a val/test text): draw more prompts of the category until one is not.
+  for (let attempt = 0; queries.length === 0 && attempt < 200; attempt++) {
+    queries.push(...samplePrompt(prompt.category, rng, { allowHeldOut: split !== 'train' }).constraints.filter((c) => usableConstraint(c, split)).map(toQuery));
+  }
   if (queries.length === 0) throw new Error(`no usable verdict query for "${prompt.text}"`);
   return pickBalanced(groupByLabel(queries), rng.next() < 0.5 ? 1 : 0, rng);
 }

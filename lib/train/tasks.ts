@@ -1,12 +1,13 @@
 // The pretraining tasks: each one takes step k's batch (a pure function of (seed, k)), computes its loss and
 // makes one optimizer update, scaled by its weight. The loop runs them in the order listed here.
-// Adding a task is one entry in pretrainTasks() (understanding and plan heads join once the model has them).
+// Adding a task is one entry in pretrainTasks().
 import { makeRng } from '../rng';
 import type { AdamW } from '../model/optimizer';
 import type { UnifiedModel } from '../model/params';
 import { flowTrainStep } from '../model/train-step';
 import type { TrainConfig } from './config';
-import { generationBatch } from './data';
+import { generationBatch, understandingBatch } from './data';
+import { countClassWeights, gradientStep, planLoss, understandingLoss, understandingRows } from './head-losses';
 
 export interface TaskContext {
   model: UnifiedModel;
@@ -27,6 +28,8 @@ export interface TaskResult {
   gradNorm: number;
   /** Flow tasks: each sample's t and loss, for the per-t-bin log. */
   flow?: { t: Float32Array; perSampleLoss: Float32Array };
+  /** Head tasks: each loss term (e.g. region_shape, verdict, plan_cell). */
+  parts?: Record<string, number>;
 }
 
 export interface PretrainTask {
@@ -36,13 +39,19 @@ export interface PretrainTask {
   run(context: TaskContext): TaskResult;
 }
 
-/** Text-to-image rectified flow on rendered train scenes (flowTrainStep); t, eps and text dropout from (seed, step). */
+/**
+ * Text-to-image rectified flow on rendered train scenes (flowTrainStep); t, eps and text dropout from (seed, step).
+ * A thinkProb share of the samples (seeded) is conditioned on the scene's ground-truth plan, the rest on the null
+ * plan, so one model samples both ways.
+ */
 export function generationTask(weight: number): PretrainTask {
   return {
     name: 'generation',
     weight,
     run({ model, optimizer, step, learningRate, seed, train }) {
       const batch = generationBatch(step, { batchSize: train.batchSize, seed, config: model.config });
+      const thinkRng = makeRng(seed).fork(`think:${step}`);
+      batch.thinking = Uint8Array.from({ length: batch.batchSize }, () => (thinkRng.next() < train.thinkProb ? 1 : 0));
       const rng = makeRng(seed).fork(`flow:${step}`);
       const flow = { timestepShift: train.timestepShift, textDropProb: train.textDropProb };
       const result = flowTrainStep({ model, optimizer, batch, rng, flow, learningRate: learningRate * weight });
@@ -51,11 +60,42 @@ export function generationTask(weight: number): PretrainTask {
   };
 }
 
+/**
+ * Understanding heads on clean (possibly corrupted) train images: each image gives a region, a verdict and a count
+ * row (head-losses.ts), so a step draws ceil(batchSize / 3) images for about batchSize rows.
+ */
+export function understandingTask(weight: number): PretrainTask {
+  return {
+    name: 'understanding',
+    weight,
+    run({ model, optimizer, step, learningRate, seed, train }) {
+      const batch = understandingBatch(step, { batchSize: Math.ceil(train.batchSize / 3), seed, config: model.config });
+      const rows = understandingRows(batch, model.config.maxTextTokens);
+      const countWeights = countClassWeights(model.config);
+      const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss: () => understandingLoss(model, rows, countWeights) });
+      return { loss: result.loss, samples: rows.rows, gradNorm: result.gradNorm, parts: result.parts };
+    },
+  };
+}
+
+/** Think-mode plan prediction from the prompt alone, on the generation task's prompts and their scenes' plans. */
+export function planTask(weight: number): PretrainTask {
+  return {
+    name: 'plan',
+    weight,
+    run({ model, optimizer, step, learningRate, seed, train }) {
+      const batch = generationBatch(step, { batchSize: train.batchSize, seed, config: model.config });
+      const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss: () => planLoss(model, batch.textTokens, batch.plan) });
+      return { loss: result.loss, samples: batch.batchSize, gradNorm: result.gradNorm, parts: result.parts };
+    },
+  };
+}
+
 /** The tasks of a pretraining run, in the order each step runs them; weight 0 switches one off. */
 export function pretrainTasks(train: TrainConfig): PretrainTask[] {
   return [
     generationTask(train.generationWeight),
-    // understandingTask(train.understandingWeight),  (region / verdict / count heads: understandingBatch)
-    // planTask(train.planWeight),                    (think-mode plan head: generationBatch(...).plan)
+    understandingTask(train.understandingWeight),
+    planTask(train.planWeight),
   ].filter((task) => task.weight > 0);
 }

@@ -1,0 +1,60 @@
+// `srum gap`: measure the understanding-generation gap of a checkpoint (lib/eval/gap.ts).
+import { initBackend } from '../backend/select';
+import { measureGap } from '../eval/gap';
+import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
+import { loadCheckpoint } from '../model/checkpoint';
+import { promptVerdict } from '../model/judgePrompt';
+import { disposeModel } from '../model/params';
+import { Progress } from '../progress';
+import { Command, intOption } from './command';
+
+export const DEFAULT_CHECKPOINT = 'data/base';
+
+export const gapCommand: Command = {
+  name: 'gap',
+  summary: 'understanding vs generation accuracy of a checkpoint, per category (independent evaluator for generation)',
+  options: {
+    n: { type: 'string', help: 'test prompts (balanced over the 14 categories)', default: '400' },
+    seed: { type: 'string', help: 'seed of prompts, scenes and sampling noise', default: '11' },
+    checkpoint: { type: 'string', help: 'checkpoint directory', default: DEFAULT_CHECKPOINT },
+    'no-think': { type: 'boolean', help: 'skip the think-mode generation pass' },
+    json: { type: 'boolean', help: 'print one JSON object', default: false },
+  },
+  async run(values) {
+    const n = intOption(values, 'n');
+    const seed = intOption(values, 'seed');
+    const dir = String(values.checkpoint);
+    await initBackend();
+    const { model, manifest } = loadCheckpoint(dir);
+    const started = Date.now();
+    let bar: Progress | undefined;
+    const report = measureGap({
+      n,
+      seed,
+      think: !values['no-think'],
+      judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k]).passed),
+      generate: (prompts, { think }) => {
+        bar = new Progress({ label: think ? 'generate (think)' : 'generate', total: prompts.length, unit: 'img' });
+        let last = 0;
+        return generateImages(model, prompts.map((p) => p.text), {
+          seed,
+          think,
+          onProgress: (done) => { bar?.tick(done - last); last = done; },
+        });
+      },
+      onStage: (stage) => process.stderr.write(`[gap] ${stage}\n`),
+    });
+    disposeModel(model);
+    const result = { ...report, checkpoint: dir, checkpoint_step: manifest.step, sampling: DEFAULT_SAMPLING, seconds: (Date.now() - started) / 1000 };
+    if (values.json) {
+      console.log(JSON.stringify(result));
+      return;
+    }
+    const pct = (x: number | undefined): string => (x === undefined ? '   -  ' : `${(100 * x).toFixed(1).padStart(5)}%`);
+    console.log(`gap of ${dir} (step ${manifest.step}), n=${n} seed=${seed}, ${result.seconds.toFixed(0)} s`);
+    console.log('category          understand  generate  gen(think)  self-vs-eval');
+    for (const [name, r] of [['overall', report] as const, ...Object.entries(report.per_category)]) {
+      if (r) console.log(`${name.padEnd(16)}  ${pct(r.understanding_accuracy)}    ${pct(r.generation_accuracy)}    ${pct(r.generation_accuracy_think)}      ${pct(r.understanding_on_generated)}`);
+    }
+  },
+};

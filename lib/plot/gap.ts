@@ -1,0 +1,29 @@
+// The understanding-generation gap as grouped bars (paper Figure 1's claim, re-measured): overall, then
+// per category, one bar per rate. Used by notebooks/01-model.ipynb and scripts/figures/gap-chart.ts.
+import type { GapRates, GapReport } from '../eval/gap';
+import { barChart } from './charts';
+import type { Figure } from './figure';
+
+const RATES: Array<[keyof GapRates, string]> = [
+  ['understanding_accuracy', 'understanding (verdict vs truth)'],
+  ['generation_accuracy', 'generation (evaluator passes)'],
+  ['generation_accuracy_think', 'generation, think mode'],
+  ['understanding_on_generated', 'self-verdict agrees with evaluator'],
+];
+
+export function gapChart(report: GapReport, title?: string): Figure {
+  const categories = Object.keys(report.per_category) as Array<keyof GapReport['per_category']>;
+  const rows: GapRates[] = [report, ...categories.map((c) => report.per_category[c] as GapRates)];
+  const labels = ['overall', ...categories.map(String)];
+  const series = RATES.filter(([key]) => rows.every((r) => typeof r[key] === 'number')).map(([key, name]) => ({
+    name,
+    values: rows.map((r) => r[key] as number),
+  }));
+  const figure = barChart(labels, series, {
+    title: title ?? `Understanding vs generation (n = ${report.n}, seed ${report.seed})`,
+    yTitle: 'fraction',
+    yRange: [0, 1],
+  });
+  figure.layout = { ...figure.layout, width: 1000, height: 450, legend: { orientation: 'h', y: 1.12 } };
+  return figure;
+}
