@@ -2,9 +2,10 @@
 // val/test prompts in train batches, plan slots in prompt order, and distorted objects.
 import { describe, expect, it } from 'vitest';
 import { resolveModelConfig } from '../lib/model/config';
-import { generationBatch, patchCoverage, understandingBatch, type BatchOptions } from '../lib/train/data';
-import { PLAN_FIELDS, PLAN_SLOTS, planTargets, promptSlots } from '../lib/train/plan';
-import { NONE_SHAPE } from '../lib/train/queries';
+import { NONE_SHAPE, PLAN_FIELDS, PLAN_SLOTS } from '../lib/model/classes';
+import { patchCoverage } from '../lib/model/patches';
+import { generationBatch, understandingBatch, type BatchOptions } from '../lib/train/data';
+import { planTargets, promptSlots } from '../lib/train/plan';
 import { DISTORTION_KINDS, distortedMask } from '../lib/world/distort';
 import { shapeMask } from '../lib/world/geometry';
 import { isHeldOut } from '../lib/world/heldout';

@@ -9,9 +9,9 @@
 // Region queries carry all-PAD text. Kinds can be mixed freely inside one batch (one forward pass).
 import * as tf from '../backend/tf';
 import { logSoftmax, matMul } from '../backend/ops';
-import { REGION_CLASSES } from '../train/queries';
+import { REGION_CLASSES } from './classes';
 import { modelDims } from './config';
-import { patchCoverage } from '../train/data';
+import { patchCoverage } from './patches';
 import { dense, layerNorm } from './layers';
 import { QUERY_KINDS, REGION_FIELDS, type QueryKind, type RegionField, type UnifiedModel } from './params';
 import { runBackbone } from './transformer';

@@ -2,8 +2,7 @@
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import { makeRng, type Rng } from '../rng';
-import { REGION_CLASSES, COUNT_CLASSES } from '../train/queries';
-import { PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS } from '../train/plan';
+import { COUNT_CLASSES, PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES } from './classes';
 import { modelDims, type ModelConfig } from './config';
 
 /** Most extra tokens a sequence may carry between text and image (the 4 plan slots; understanding uses 1). */

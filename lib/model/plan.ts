@@ -7,7 +7,7 @@
 //       learned 'empty' embedding; rows that do not think get the learned null plan (also CFG's unconditional branch).
 import * as tf from '../backend/tf';
 import { matMul } from '../backend/ops';
-import { PLAN_CLASSES, PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS, type PlanField } from '../train/plan';
+import { PLAN_CLASSES, PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS, type PlanField } from './classes';
 import { dense, layerNorm } from './layers';
 import type { UnifiedModel } from './params';
 import { runBackbone } from './transformer';

@@ -15,8 +15,10 @@ import { corrupt, renderScene } from '../world/render';
 import { samplePrompts } from '../world/splits';
 import { encode } from '../world/tokenizer';
 import { CATEGORIES, COMPBENCH_CATEGORIES, type Category, type Prompt, type RgbImage, type Scene, type Split } from '../world/types';
-import { planTargets, PLAN_FIELDS, PLAN_SLOTS } from './plan';
+import { PLAN_FIELDS, PLAN_SLOTS } from '../model/classes';
+import { planTargets } from './plan';
 import { countQuery, regionQuery, verdictQuery } from './queries';
+import { patchCoverage } from '../model/patches';
 
 export interface BatchOptions {
   batchSize: number;
@@ -133,14 +135,6 @@ function maybeCorrupt(image: RgbImage, rng: Rng): RgbImage {
   return corrupt(image, { blur: rng.next() < 0.5 ? 1 : 0, noise: MAX_CORRUPT_NOISE * rng.next() }, rng);
 }
 
-/** [Np] share of each patch (of the model's token grid) inside a box given in [0, 1] coordinates. */
-export function patchCoverage(box: readonly number[], config: ModelConfig): Float32Array {
-  const grid = config.imageSize / config.patchSize;
-  const out = new Float32Array(grid * grid);
-  const overlap = (lo: number, hi: number, cell: number): number => Math.max(0, Math.min(hi * grid, cell + 1) - Math.max(lo * grid, cell));
-  for (let py = 0; py < grid; py++) for (let px = 0; px < grid; px++) out[py * grid + px] = overlap(box[0], box[2], px) * overlap(box[1], box[3], py);
-  return out;
-}
 
 /** Understanding batch k: one image per example and one region, verdict and count query about it. */
 export function understandingBatch(k: number, options: BatchOptions): UnderstandingBatch {

@@ -10,8 +10,7 @@ import type { AdamW } from '../model/optimizer';
 import { QUERY_KINDS, REGION_FIELDS, type QueryKind, type RegionField, type UnifiedModel } from '../model/params';
 import { planField, planLogits } from '../model/plan';
 import { understandingBatch, type UnderstandingBatch } from './data';
-import { PLAN_FIELDS } from './plan';
-import { COUNT_CLASSES } from './queries';
+import { COUNT_CLASSES, PLAN_FIELDS } from '../model/classes';
 
 /** Batches (of 32 images, a fixed data seed) that estimate the count-label frequencies. */
 const COUNT_FREQUENCY_BATCHES = 8;

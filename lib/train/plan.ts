@@ -10,23 +10,7 @@
 //   cell       the cell of a PLAN_GRID x PLAN_GRID grid holding the object's centre, row-major (row * 4 + col);
 //   depthRank  0 = farthest object of the scene, 1 = next, ... (ties broken by slot order).
 import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type Scene } from '../world/types';
-
-export const PLAN_SLOTS = 4;
-export const PLAN_GRID = 4;
-export const PLAN_FIELDS = ['present', 'shape', 'color', 'texture', 'size', 'cell', 'depthRank'] as const;
-export type PlanField = (typeof PLAN_FIELDS)[number];
-/** Number of classes of each field (the width of each plan head). */
-export const PLAN_CLASSES: Record<PlanField, number> = {
-  present: 2,
-  shape: SHAPES.length,
-  color: COLORS.length,
-  texture: TEXTURES.length,
-  size: SIZES.length,
-  cell: PLAN_GRID * PLAN_GRID,
-  depthRank: PLAN_SLOTS,
-};
-/** Target value of a field that has no label (a slot that is not present): losses skip it. */
-export const PLAN_IGNORE = -1;
+import { PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS } from '../model/classes';
 
 /** The objects a prompt asks for, in slot order (mention order, counts expanded). */
 export function promptSlots(prompt: Prompt): ObjectDesc[] {

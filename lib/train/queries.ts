@@ -8,6 +8,7 @@
 // Train-split hygiene: every text a train query uses must itself be trainable: no held-out colour-shape pair,
 // and read as a one-constraint CompBench prompt its split must include 'train' (so no val/test prompt text is
 // ever a training query).
+import { COUNT_CLASSES, NONE_COLOR, NONE_SHAPE, NONE_SIZE, NONE_TEXTURE } from '../model/classes';
 import type { Rng } from '../rng';
 import { makePrompt, promptText } from '../world/grammar';
 import { distortedMask } from '../world/distort';
@@ -17,14 +18,6 @@ import { holds, matches } from '../world/semantics';
 import { mentionsHeldOut, splitsOf } from '../world/splits';
 import { COLORS, SHAPES, SIZES, TEXTURES, type Constraint, type ObjectDesc, type Prompt, type Scene, type SceneObject, type Split } from '../world/types';
 
-/** Class counts of the region head's outputs; the last class of each attribute is 'none'. */
-export const REGION_CLASSES = { shape: SHAPES.length + 1, color: COLORS.length + 1, texture: TEXTURES.length + 1, size: SIZES.length + 1, distorted: 2 } as const;
-export const NONE_SHAPE = SHAPES.length;
-export const NONE_COLOR = COLORS.length;
-export const NONE_TEXTURE = TEXTURES.length;
-export const NONE_SIZE = SIZES.length;
-/** Count classes 0..COUNT_CLASSES - 1 (the world has at most 4 objects). */
-export const COUNT_CLASSES = 5;
 /** Largest random shift of each box edge, in pixels at the scene's size. */
 export const BOX_JITTER_PX = 1;
 
