@@ -1,10 +1,12 @@
 // The registry of `srum` subcommands; each lives in its own file beside this one.
+import { candidatesCommand } from './candidates';
 import { Command } from './command';
 import { evaluateCommand } from './evaluate';
 import { gapCommand } from './gap';
+import { judgeCommand } from './judge';
 import { pretrainCommand } from './pretrain';
 import { renderCommand } from './render';
 import { rewardMapCommand } from './rewardMap';
 import { worldCheckCommand } from './worldCheck';
 
-export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, pretrainCommand, gapCommand, rewardMapCommand];
+export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, pretrainCommand, gapCommand, rewardMapCommand, candidatesCommand, judgeCommand];
