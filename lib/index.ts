@@ -22,4 +22,39 @@ export { type ConstraintResult, type Verdict, describeObject, evaluateDetection,
 export { type DetectedObject, type Detection, detectObjects } from './eval/objects';
 export { type Rates as WorldCheckRates, type WorldCheckOptions, type WorldCheckResult, worldCheck } from './eval/worldCheck';
 
+// Backend: choose and initialise the TensorFlow.js backend (tfjs-node, wasm or cpu).
+export { BACKEND_NAMES, type BackendInfo, type BackendName, type InitBackendOptions, initBackend } from './backend/select';
+// The same TensorFlow.js instance the library computes with (a second copy would have its own backend and tensors).
+export * as tf from './backend/tf';
+export { randomNormal, randomUniform } from './backend/random';
+
+// The unified model: config and presets, parameters, the shared backbone, rectified flow, think-mode plans,
+// understanding heads, and checkpoints.
+export * from './model/config';
+export * from './model/flow';
+export {
+  QUERY_KINDS, REGION_FIELDS, type ModelParams, type QueryKind, type RegionField, type UnifiedModel,
+  disposeModel, initModel, namedVariables, parameterCount,
+} from './model/params';
+export { patchify, unpatchify } from './model/patches';
+export { type BackboneInputs, type VelocityInputs, predictVelocity, runBackbone } from './model/transformer';
+export { type UnderstandingInputs, type UnderstandingLogits, understandingLogits } from './model/heads';
+export { planLogits, planTokens, predictPlan } from './model/plan';
+export { type Box, type CountDistribution, type RegionIdentity, countObjects, identifyRegions, verdicts } from './model/understand';
+export { constraintTexts, promptVerdict } from './model/judgePrompt';
+export * from './model/checkpoint';
+
+// Generation: the Euler sampler with guidance and x0 per step, and text-to-image with the default settings.
+export { type SampleOptions as SamplerOptions, sampleTokens } from './generate/sampler';
+export * from './generate/generate';
+
+// Pretraining: configuration and presets, think-mode plan targets, the resumable training loop.
+export * from './train/config';
+export { PLAN_CLASSES, PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS, type PlanField } from './model/classes';
+export { planCell, planTargets, promptSlots } from './train/plan';
+export { CONFIG_FILE, LOG_FILE, T_BINS, type PretrainOptions, type PretrainResult, pretrain } from './train/pretrain';
+
+// The understanding-generation gap (paper Figure 1), scored by the independent evaluator.
+export * from './eval/gap';
+
 export * from './plot';

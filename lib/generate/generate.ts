@@ -29,7 +29,7 @@ export const DEFAULT_SAMPLING: SamplingSettings = {
 };
 
 export interface GenerateOptions extends Partial<SamplingSettings> {
-  /** Image i is drawn from the noise of makeRng(seed).fork(`image:${i}`), so it does not depend on the batch it ran in. */
+  /** The noise of the batch starting at image i is makeRng(seed).fork(`images:${i}`): the same seed and batchSize give the same images. */
   seed: number;
   /** Images per forward pass (memory vs speed; default 16). */
   batchSize?: number;

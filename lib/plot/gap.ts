@@ -24,6 +24,7 @@ export function gapChart(report: GapReport, title?: string): Figure {
     yTitle: 'fraction',
     yRange: [0, 1],
   });
-  figure.layout = { ...figure.layout, width: 1000, height: 450, legend: { orientation: 'h', y: 1.12 } };
+  // The legend sits in the top margin, above the plot area, so it never covers bars that reach 1.
+  figure.layout = { ...figure.layout, width: 1000, height: 480, margin: { t: 120 }, legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 } };
   return figure;
 }

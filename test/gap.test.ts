@@ -1,0 +1,114 @@
+// The understanding-generation gap: measureGap with a briefly trained tiny model, its label balance, and the
+// `srum gap` command end to end (JSON fields, a missing checkpoint).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import * as tf from '../lib/backend/tf';
+import { initBackend } from '../lib/backend/select';
+import { main } from '../lib/cli/main';
+import { measureGap, type GapRates, type PromptJudge } from '../lib/eval/gap';
+import { generateImages } from '../lib/generate/generate';
+import { promptVerdict } from '../lib/model/judgePrompt';
+import { disposeModel, type UnifiedModel } from '../lib/model/params';
+import { pretrain } from '../lib/train/pretrain';
+import { blankImage } from '../lib/world/render';
+import { samplePrompts } from '../lib/world/splits';
+import { CATEGORIES, type Prompt } from '../lib/world/types';
+
+const N = 14;
+const SEED = 11;
+const RATE_KEYS = ['understanding_accuracy', 'generation_accuracy', 'understanding_on_generated', 'generation_accuracy_think'] as const;
+
+let dir: string;
+let model: UnifiedModel;
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', quiet: true });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-gap-test-'));
+  model = (await pretrain({ preset: 'tiny', outDir: dir, seed: 0, train: { steps: 2 }, quiet: true })).model;
+}, 60_000);
+
+afterAll(() => {
+  disposeModel(model);
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function expectRates(rates: GapRates): void {
+  for (const key of RATE_KEYS) {
+    expect(typeof rates[key], key).toBe('number');
+    expect(rates[key]).toBeGreaterThanOrEqual(0);
+    expect(rates[key]).toBeLessThanOrEqual(1);
+  }
+}
+
+describe('measureGap', () => {
+  it('gives rates in [0, 1] overall and for all 14 categories, with a tiny model, without leaking tensors', () => {
+    const before = tf.memory().numTensors;
+    const report = measureGap({
+      n: N,
+      seed: SEED,
+      think: true,
+      judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k]).passed),
+      generate: (prompts, { think }) => generateImages(model, prompts.map((p) => p.text), { seed: SEED, think }),
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.n).toBe(N);
+    expectRates(report);
+    expect(Object.keys(report.per_category).sort()).toEqual([...CATEGORIES].sort());
+    for (const category of CATEGORIES) {
+      const rates = report.per_category[category]!;
+      expectRates(rates);
+      expect(rates.n).toBe(1);
+    }
+  }, 60_000);
+
+  it('asks half of the understanding questions with the own prompt and half with a contradiction', () => {
+    const own = new Set(samplePrompts({ split: 'test', n: N, seed: SEED }).map((p) => p.text));
+    const asked: Prompt[][] = [];
+    const recording = (answer: boolean): PromptJudge => (images, prompts) => {
+      asked.push([...prompts]);
+      return images.map(() => answer);
+    };
+    const generate = (prompts: readonly Prompt[]) => prompts.map(() => blankImage(32, 32));
+    const yes = measureGap({ n: N, seed: SEED, think: false, judge: recording(true), generate });
+    const no = measureGap({ n: N, seed: SEED, think: false, judge: recording(false), generate });
+    // The first judge call of each run is the understanding pass on rendered scenes.
+    const understandingPrompts = asked[0];
+    expect(understandingPrompts).toHaveLength(N);
+    expect(understandingPrompts.filter((p) => own.has(p.text))).toHaveLength(N / 2);
+    // So a judge that always says yes, or always no, is right exactly half the time.
+    expect(yes.understanding_accuracy).toBe(0.5);
+    expect(no.understanding_accuracy).toBe(0.5);
+    // Blank images pass no prompt: the always-no judge agrees with the evaluator on all of them, always-yes on none.
+    expect(no.generation_accuracy).toBe(0);
+    expect(no.understanding_on_generated).toBe(1);
+    expect(yes.understanding_on_generated).toBe(0);
+    expect(yes.generation_accuracy_think).toBeUndefined();
+  });
+});
+
+describe('srum gap', () => {
+  it('prints one JSON object with the required fields', async () => {
+    const printed: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((...args: unknown[]) => void printed.push(args.join(' ')));
+    const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await main(['gap', '--checkpoint', dir, '--n', String(N), '--seed', String(SEED), '--json']);
+    } finally {
+      log.mockRestore();
+      stderr.mockRestore();
+    }
+    expect(printed).toHaveLength(1);
+    const result = JSON.parse(printed[0]) as GapRates & { seed: number; checkpoint: string; checkpoint_step: number; per_category: Record<string, GapRates> };
+    expectRates(result);
+    expect(result).toMatchObject({ n: N, seed: SEED, checkpoint: dir, checkpoint_step: 2 });
+    expect(Object.keys(result.per_category).sort()).toEqual([...CATEGORIES].sort());
+    for (const rates of Object.values(result.per_category)) expectRates(rates);
+  }, 60_000);
+
+  it('names a missing checkpoint directory', async () => {
+    const missing = path.join(dir, 'no-such-checkpoint');
+    await expect(main(['gap', '--checkpoint', missing, '--n', String(N), '--json'])).rejects.toThrow(`checkpoint ${missing}: directory does not exist`);
+  });
+});
