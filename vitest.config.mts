@@ -9,5 +9,8 @@ export default defineConfig({
     // Generous for a loaded 2-core CI machine; slow cases (notebooks, training) set their own.
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // The JSON report lets .ci/run print one plain "N passed, N failed" line at the end.
+    reporters: ['default', 'json'],
+    outputFile: { json: '.vitest-report.json' },
   },
 });
