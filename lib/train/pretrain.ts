@@ -14,6 +14,7 @@ import { AdamW } from '../model/optimizer';
 import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../model/params';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { pretrainTasks, type TaskResult } from './tasks';
+import { listenForStop } from './interrupt';
 
 export const LOG_FILE = 'log.jsonl';
 export const CONFIG_FILE = 'config.json';
@@ -53,7 +54,7 @@ export interface PretrainResult {
 }
 
 /** Sums over one log interval. */
-class IntervalStats {
+export class IntervalStats {
   losses = new Map<string, { sum: number; n: number }>();
   /** Wall seconds of each task's updates, and the loss terms of head tasks (region_shape, verdict, plan_cell, ...). */
   seconds = new Map<string, number>();
@@ -104,7 +105,7 @@ function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: numb
 }
 
 /** Keep only log lines up to `step` (a resumed run rewrites what the killed one logged after its checkpoint). */
-function trimLog(file: string, step: number): void {
+export function trimLog(file: string, step: number): void {
   if (!fs.existsSync(file)) return;
   const kept = readJsonl<{ step: number }>(file).filter((r) => r.step <= step);
   writeFileAtomic(file, kept.map((r) => JSON.stringify(r) + '\n').join(''));
@@ -155,20 +156,13 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     },
   });
 
-  let stopRequested = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopRequested) process.exit(signal === 'SIGINT' ? 130 : 143); // a second signal: leave at once
-    stopRequested = true;
-    process.stderr.write(`\n[srum] ${signal}: saving a checkpoint after this step (send again to quit without saving)\n`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const stop = listenForStop();
   const stopAt = Math.min(train.steps, options.stopAtStep ?? train.steps);
   const progress = new Progress({ label: `pretrain ${options.preset}`, total: Math.max(0, stopAt - startStep), unit: 'step', quiet: options.quiet });
   let stats = new IntervalStats();
   let step = startStep;
   try {
-    while (step < stopAt && !stopRequested) {
+    while (step < stopAt && !stop.requested) {
       const learningRate = learningRateAt(step, train);
       for (const task of tasks) {
         const taskStart = performance.now();
@@ -200,7 +194,6 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     disposeModel(model); // a crashed run hands back nothing; its last checkpoint is on disk
     throw error;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }

@@ -1,0 +1,101 @@
+// SRUM / SFT post-training configuration: one typed record, a comment per field, ablation switches included.
+// Unknown options are errors; the resolved config is written next to the run (config.json) and into its checkpoint.
+// Optimizer settings follow the paper's Table 5 (Bagel stage 4); step counts and rates are sized for the small model.
+import { isRewardMode, REWARD_MODES, type RewardMode } from '../reward/rewardMap';
+
+export type SrumMethod = 'srum' | 'sft';
+
+export interface SrumConfig {
+  /** 'srum': L = L_r + lambdaC * L_ref with the reward map; 'sft': plain flow matching on the same candidates. */
+  method: SrumMethod;
+  /**
+   * Reward map (lib/reward/rewardMap.ts): 'official' (released), 'signed' (paper's R in [-1, 1]), and the ablations
+   * 'local-only' (= "no global reward"), 'global-only' (= "sample-level reward"), 'sparse' (= 0-1 region rewards).
+   */
+  rewardMode: RewardMode;
+  /** Reference-term weight lambda_c. 0.1 is the released code's default; the paper's sweep picks 0.5. */
+  lambdaC: number;
+  /** Ablation "no KL / reference constraint": forces lambdaC to 0. */
+  noReference: boolean;
+  /** Constant learning rate after warm-up (paper: 2.5e-5 for the 7B Bagel; a small model takes a larger one). */
+  learningRate: number;
+  /** Linear warm-up steps from 0 to learningRate (paper: 500 at Bagel scale); constant afterwards. */
+  warmupSteps: number;
+  /** AdamW beta1 (paper: 0.9). */
+  beta1: number;
+  /** AdamW beta2 (paper: 0.95). */
+  beta2: number;
+  /** AdamW epsilon (paper: 1e-15, against loss spikes). */
+  epsilon: number;
+  /** AdamW decoupled weight decay (paper: 0). */
+  weightDecay: number;
+  /** Global gradient-norm clip (paper: 1.0). */
+  clipNorm: number;
+  /** EMA decay of the weights kept for evaluation (ema = decay * ema + (1 - decay) * w after every step). */
+  emaDecay: number;
+  /** Optimizer steps in the run. */
+  steps: number;
+  /** Candidates per step. */
+  batchSize: number;
+  /** Seed of the batch order, t, eps and text dropout (all derive from (seed, step), so resumes are exact). */
+  seed: number;
+  /** Timestep shift of training t (1 = none; 32 px images need none). */
+  timestepShift: number;
+  /** Probability of dropping a prompt to PAD, so the CFG unconditional branch keeps training (as in pretraining). */
+  textDropProb: number;
+  /** Steps between log.jsonl lines. */
+  logEvery: number;
+  /** Steps between checkpoints (one is always written at the end and on SIGINT / SIGTERM). */
+  checkpointEvery: number;
+}
+
+export const DEFAULT_SRUM_CONFIG: SrumConfig = {
+  method: 'srum',
+  rewardMode: 'official',
+  lambdaC: 0.1,
+  noReference: false,
+  learningRate: 1e-4, // not yet tuned on this toolkit's model: a starting point, tune on the val split only
+  warmupSteps: 10,
+  beta1: 0.9,
+  beta2: 0.95,
+  epsilon: 1e-15,
+  weightDecay: 0,
+  clipNorm: 1.0,
+  emaDecay: 0.99,
+  steps: 200,
+  batchSize: 16,
+  seed: 0,
+  timestepShift: 1.0,
+  textDropProb: 0.1,
+  logEvery: 10,
+  checkpointEvery: 50,
+};
+
+/** Defaults plus overrides; throws on an unknown option or a bad value. */
+export function resolveSrumConfig(overrides: Record<string, unknown> = {}): SrumConfig {
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in DEFAULT_SRUM_CONFIG)) throw new Error(`unknown SRUM option '${key}' (known: ${Object.keys(DEFAULT_SRUM_CONFIG).join(', ')})`);
+    const expected = typeof DEFAULT_SRUM_CONFIG[key as keyof SrumConfig];
+    if (typeof value !== expected || (expected === 'number' && !Number.isFinite(value))) throw new Error(`SRUM option '${key}' must be a finite ${expected}, got ${JSON.stringify(value)}`);
+  }
+  const config: SrumConfig = { ...DEFAULT_SRUM_CONFIG, ...(overrides as Partial<SrumConfig>) };
+  if (config.method !== 'srum' && config.method !== 'sft') throw new Error(`SRUM option 'method' must be 'srum' or 'sft', got '${config.method}'`);
+  if (!isRewardMode(config.rewardMode)) throw new Error(`SRUM option 'rewardMode' must be one of ${REWARD_MODES.join(', ')}, got '${config.rewardMode}'`);
+  for (const key of ['steps', 'batchSize', 'logEvery', 'checkpointEvery'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`SRUM option '${key}' must be a positive integer, got ${config[key]}`);
+  }
+  if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`SRUM option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
+  if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`SRUM option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
+  if (!(config.lambdaC >= 0)) throw new Error(`SRUM option 'lambdaC' must be >= 0, got ${config.lambdaC}`);
+  return config;
+}
+
+/** The lambda_c the loss uses: 0 for SFT and for the no-reference ablation. */
+export function effectiveLambdaC(config: SrumConfig): number {
+  return config.method === 'sft' || config.noReference ? 0 : config.lambdaC;
+}
+
+/** Linear warm-up to learningRate over warmupSteps, then constant (paper Table 5). `step` is 0-based. */
+export function srumLearningRate(step: number, config: SrumConfig): number {
+  return step < config.warmupSteps ? (config.learningRate * (step + 1)) / config.warmupSteps : config.learningRate;
+}

@@ -1,0 +1,96 @@
+// SRUM training data: candidates (image + prompt + judge record) -> image tokens, prompt ids and the reward map on
+// the patch grid, prepared once; and the batch of step k, a pure function of (seed, k) so a resumed run sees the
+// same batches. Records are read with the released loader's rules: a record the loader drops is skipped (counted).
+import { modelDims, type ModelConfig } from '../model/config';
+import { patchify } from '../model/patches';
+import { DroppedRecordError } from '../reward/loaderRules';
+import { resizeBilinear } from '../reward/resize';
+import { rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
+import { makeRng } from '../rng';
+import { readPng } from '../world/png';
+import { encode } from '../world/tokenizer';
+import type { RgbImage } from '../world/types';
+
+export interface SrumCandidate {
+  /** The candidate image: a PNG path (as in judge records' image_file) or the image itself ([H, W, 3] in [0, 1]). */
+  imagePath?: string;
+  image?: RgbImage;
+  prompt: string;
+  /** Its judge record in the training form (vlm_rewards with the global_layout_reward entry). */
+  record: RewardSource;
+}
+
+export interface SrumDataset {
+  /** Image tokens of each kept candidate, [Np * patchDim] in [-1, 1]. */
+  x0: Float32Array[];
+  /** Prompt ids of each kept candidate, [maxTextTokens]. */
+  textTokens: Int32Array[];
+  /** R of each kept candidate on the patch grid, [Hp * Wp] (bilinear, align_corners = false). */
+  reward: Float32Array[];
+  /** Candidates the released loader drops (and why). */
+  skipped: { index: number; reason: string }[];
+}
+
+export function prepareSrumData(candidates: readonly SrumCandidate[], config: ModelConfig, mode: RewardMode): SrumDataset {
+  const { gridSize } = modelDims(config);
+  const data: SrumDataset = { x0: [], textTokens: [], reward: [], skipped: [] };
+  candidates.forEach((candidate, index) => {
+    const image = candidate.image ?? (candidate.imagePath !== undefined ? readPng(candidate.imagePath) : undefined);
+    if (image === undefined) throw new Error(`SRUM candidate ${index} has neither image nor imagePath`);
+    let pixelMap: Float32Array;
+    try {
+      pixelMap = rewardMap(candidate.record, { mode, width: image.width, height: image.height }); // [H * W]
+    } catch (error) {
+      if (!(error instanceof DroppedRecordError)) throw error;
+      data.skipped.push({ index, reason: error.message });
+      return;
+    }
+    data.reward.push(resizeBilinear(pixelMap, { fromW: image.width, fromH: image.height, toW: gridSize, toH: gridSize })); // [Hp * Wp]
+    data.x0.push(patchify([image], config)); // [Np * patchDim]
+    data.textTokens.push(encode(candidate.prompt, config.maxTextTokens));
+  });
+  if (data.x0.length === 0) throw new Error(`SRUM: none of the ${candidates.length} candidates is usable (all dropped by the loader rules)`);
+  return data;
+}
+
+/** Candidate indices of step k: position p = k * B + i walks seeded per-epoch permutations (each candidate once per epoch). */
+export function batchIndices(step: number, batchSize: number, count: number, seed: number): number[] {
+  const permutations = new Map<number, number[]>();
+  return Array.from({ length: batchSize }, (_, i) => {
+    const position = step * batchSize + i;
+    const epoch = Math.floor(position / count);
+    let order = permutations.get(epoch);
+    if (order === undefined) {
+      order = makeRng(seed).fork(`srum-epoch:${epoch}`).shuffle(Array.from({ length: count }, (_, j) => j));
+      permutations.set(epoch, order);
+    }
+    return order[position % count];
+  });
+}
+
+export interface SrumBatch {
+  /** [B, Np, patchDim] */
+  x0: Float32Array;
+  /** [B * maxTextTokens] */
+  textTokens: Int32Array;
+  /** [B, Hp, Wp] */
+  reward: Float32Array;
+}
+
+export function gatherBatch(data: SrumDataset, indices: readonly number[]): SrumBatch {
+  const concatFloat = (rows: Float32Array[]): Float32Array => {
+    const out = new Float32Array(rows.reduce((n, r) => n + r.length, 0));
+    rows.reduce((offset, r) => (out.set(r, offset), offset + r.length), 0);
+    return out;
+  };
+  const tokens = indices.map((i) => data.textTokens[i]);
+  const textTokens = new Int32Array(tokens.reduce((n, r) => n + r.length, 0));
+  tokens.reduce((offset, r) => (textTokens.set(r, offset), offset + r.length), 0);
+  return { x0: concatFloat(indices.map((i) => data.x0[i])), textTokens, reward: concatFloat(indices.map((i) => data.reward[i])) };
+}
+
+/** Shape helper for the batch tensors. */
+export function batchShapes(config: ModelConfig, batchSize: number): { x0: [number, number, number]; reward: [number, number, number] } {
+  const { gridSize, imageTokens, patchDim } = modelDims(config);
+  return { x0: [batchSize, imageTokens, patchDim], reward: [batchSize, gridSize, gridSize] };
+}

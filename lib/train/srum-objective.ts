@@ -1,0 +1,88 @@
+// The SRUM objective (paper Sec. 3.3, eqs. 1-3) and the SFT baseline, as in the released model code
+// (reference/official-srum.md, "Loss"). Flow conventions are those of lib/model/flow.ts: t = 1 is pure noise,
+// x_t = (1 - t) * x0 + t * eps, velocity target v = eps - x0; image tokens [B, Np, patchDim] in [-1, 1].
+//
+// Paper vs released code, and what selects which:
+//   - The paper weights the error by alpha * R with R in [-1, 1] and alpha the global score. The released loader
+//     builds R in [0, 1] (0.5 baseline, max with (score + 1) / 2, times (g + 1) / 2). SrumConfig.rewardMode picks
+//     the map (lib/reward/rewardMap.ts): 'official' = released, 'signed' = the paper's alpha * R in [-1, 1],
+//     'sparse' / 'global-only' / 'local-only' = the ablations. The loss itself never rescales R.
+//   - The paper's target uses an artifact-free x0_gt; the released data recipe sets x_good = x_bad = the model's own
+//     candidate, so both terms regress onto the candidate x0 (what this file does; there is no other x0 here).
+//   - One eps and one t per sample are shared by L_r and L_ref (one forward pass), as released.
+import * as tf from '../backend/tf';
+import { randomNormal } from '../backend/random';
+import type { Rng } from '../rng';
+import { flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps } from '../model/flow';
+import { predictVelocity } from '../model/transformer';
+import type { UnifiedModel } from '../model/params';
+
+export interface SrumObjectiveInputs {
+  /** Predicted velocity v_theta, [B, Np, patchDim]. */
+  vTheta: tf.Tensor3D;
+  /** Candidate image tokens x0 (= x_bad = x_good), [B, Np, patchDim]. */
+  x0: tf.Tensor3D;
+  /** The noise eps that built x_t, [B, Np, patchDim]. */
+  eps: tf.Tensor3D;
+  /** Reward map R on the patch grid, [B, Hp, Wp], broadcast over a patch's values; undefined = R = 1 (SFT). */
+  rewardMap?: tf.Tensor;
+  /** Weight of the reference term (0 = no reference term, and the SFT baseline). */
+  lambdaC: number;
+}
+
+export interface SrumTerms {
+  /** L = L_r + lambdaC * L_ref. */
+  loss: tf.Scalar;
+  /** L_r (Eq. 1). */
+  rewardLoss: tf.Scalar;
+  /** L_ref (Eq. 2). */
+  referenceLoss: tf.Scalar;
+}
+
+/** Eqs. 1-3 on given tensors (no sampling): the part the tests check by hand. */
+export function srumObjective({ vTheta, x0, eps, rewardMap, lambdaC }: SrumObjectiveInputs): SrumTerms {
+  return tf.tidy(() => {
+    // Eq. 1: L_r = E[ R ⊙ (vTheta - (eps - x0))^2 ]   (R from the selected reward mode; alpha folded into R)
+    const rewardLoss = flowLoss({ vTheta, x0, eps, weight: rewardMap });
+    // Eq. 2: L_ref = E[ (vTheta - (eps - x0))^2 ]   (x0_gt = the candidate, as released)
+    const referenceLoss = flowLoss({ vTheta, x0, eps });
+    // Eq. 3: L = L_r + lambdaC * L_ref
+    const loss = lambdaC === 0 ? rewardLoss.clone() : tf.add(rewardLoss, tf.mul(lambdaC, referenceLoss));
+    return { loss: loss as tf.Scalar, rewardLoss, referenceLoss };
+  });
+}
+
+export interface SrumLossOptions {
+  model: UnifiedModel;
+  /** Candidate image tokens, [B, Np, patchDim] in [-1, 1]. */
+  x0: tf.Tensor3D;
+  /** Prompt token ids, [B * maxTextTokens] row-major (text dropout already applied by the caller). */
+  textTokens: Int32Array;
+  /** R on the patch grid, [B, Hp, Wp]; undefined = SFT (R = 1). */
+  rewardMap?: tf.Tensor;
+  lambdaC: number;
+  /** Source of t (first, B draws) and eps (then, B * Np * patchDim draws). */
+  rng: Rng;
+  /** Timestep shift s of the training t (lib/model/flow.ts). */
+  timestepShift: number;
+}
+
+export interface SrumLossResult extends SrumTerms {
+  /** Flow time of each sample, shared by both terms. */
+  t: Float32Array;
+  /** Unweighted mean squared velocity error of each sample, [B] (per-t-bin logs). */
+  perSampleError: tf.Tensor1D;
+}
+
+/** One sampled SRUM loss (or SFT with rewardMap undefined and lambdaC 0); call inside tf.variableGrads / tf.tidy. */
+export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, timestepShift }: SrumLossOptions): SrumLossResult {
+  const [batch] = x0.shape;
+  const t = sampleTrainingTimesteps(batch, rng, timestepShift);
+  const eps = randomNormal(x0.shape, rng) as tf.Tensor3D; // one eps for both terms
+  const tTensor = tf.tensor1d(t);
+  const xt = noisyInput(x0, eps, tTensor); // x_t = (1 - t) x0 + t eps, from the candidate (x_bad)
+  const vTheta = predictVelocity(model, { xt, t: tTensor, textTokens });
+  const terms = srumObjective({ vTheta, x0, eps, rewardMap, lambdaC });
+  const perSampleError = tf.mean(flowSquaredError({ vTheta, x0, eps }), 1) as tf.Tensor1D; // [B]
+  return { ...terms, t, perSampleError };
+}

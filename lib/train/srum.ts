@@ -1,0 +1,230 @@
+// SRUM / SFT post-training: one flat loop in a fixed order, batch -> loss -> step -> EMA -> log -> checkpoint.
+// Everything a step draws (batch, text dropout, t, eps) derives from (seed, step); the rest of the state is the
+// weights, the AdamW moments and the EMA weights, all in the checkpoint, so a resumed run goes through exactly the
+// states of an uninterrupted one. Output directory: the checkpoint (checkpoint.ts) plus ema-<step>.bin (EMA weights,
+// namedVariables order, named with its sha256 in the manifest's data.ema), config.json, log.jsonl.
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '../backend/tf';
+import { appendJsonl, writeFileAtomic, writeJsonAtomic } from '../io';
+import { Progress } from '../progress';
+import { makeRng } from '../rng';
+import { hasCheckpoint, loadCheckpoint, readManifest, restoreOptimizer, saveCheckpoint, CheckpointError, type CheckpointManifest } from '../model/checkpoint';
+import type { ModelPreset } from '../model/config';
+import { dropText } from '../model/flow';
+import { AdamW } from '../model/optimizer';
+import { disposeModel, namedVariables, type UnifiedModel } from '../model/params';
+import { CONFIG_FILE, IntervalStats, LOG_FILE, T_BINS, trimLog } from './pretrain';
+import { effectiveLambdaC, resolveSrumConfig, srumLearningRate, type SrumConfig } from './srum-config';
+import { batchIndices, batchShapes, gatherBatch, prepareSrumData, type SrumCandidate, type SrumDataset } from './srum-data';
+import { srumLoss } from './srum-objective';
+import { listenForStop } from './interrupt';
+
+export interface TrainSrumOptions {
+  /** The model to post-train in place (the caller owns and disposes it); on resume its weights are replaced. */
+  model: UnifiedModel;
+  /** Preset the model was built from (recorded in the manifest). */
+  preset: ModelPreset;
+  candidates: readonly SrumCandidate[];
+  /** Overrides of DEFAULT_SRUM_CONFIG. */
+  config?: Record<string, unknown>;
+  outDir: string;
+  /** Continue from outDir's checkpoint when it has one (default true). */
+  resume?: boolean;
+  quiet?: boolean;
+  command?: string;
+  /** Stop after this step count as if interrupted (checkpoint and return). */
+  stopAtStep?: number;
+  /** Called after every step; tests throw here to simulate a kill between checkpoints. */
+  onStep?: (step: number) => void;
+}
+
+export interface TrainSrumResult {
+  /** EMA weights in namedVariables order (assign them for evaluation). */
+  ema: Float32Array[];
+  step: number;
+  startStep: number;
+  interrupted: boolean;
+  manifest: CheckpointManifest;
+  /** Candidates dropped by the loader rules. */
+  skipped: number;
+}
+
+export class SrumNaNError extends Error {
+  constructor(readonly step: number, readonly lastCheckpointStep: number | undefined) {
+    super(`SRUM training: loss is not finite at step ${step}; no update was applied, the last checkpoint (${lastCheckpointStep === undefined ? 'none' : `step ${lastCheckpointStep}`}) is kept`);
+    this.name = 'SrumNaNError';
+  }
+}
+
+const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+const variablesOf = (model: UnifiedModel): tf.Variable[] => namedVariables(model.params).map((n) => n.variable);
+
+/** One update (loss -> gradients -> NaN check -> AdamW); every tensor made here is released. */
+function srumStep(model: UnifiedModel, optimizer: AdamW, options: { data: SrumDataset; config: SrumConfig; step: number; learningRate: number }) {
+  const { data, config, step } = options;
+  const indices = batchIndices(step, config.batchSize, data.x0.length, config.seed);
+  const batch = gatherBatch(data, indices);
+  const shapes = batchShapes(model.config, config.batchSize);
+  const rng = makeRng(config.seed).fork(`srum:${step}`);
+  const textTokens = dropText(batch.textTokens, config.batchSize, config.textDropProb, rng);
+  let t = new Float32Array(0);
+  const { loss, parts, perSample, grads } = tf.tidy(() => {
+    const x0 = tf.tensor3d(batch.x0, shapes.x0);
+    const rewardMap = config.method === 'srum' ? tf.tensor3d(batch.reward, shapes.reward) : undefined; // SFT: R = 1
+    let kept: tf.Tensor[] = [];
+    const { value, grads: gradMap } = tf.variableGrads(() => {
+      const out = srumLoss({ model, x0, textTokens, rewardMap, lambdaC: effectiveLambdaC(config), rng, timestepShift: config.timestepShift });
+      t = out.t;
+      kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(out.perSampleError)];
+      return out.loss;
+    }, optimizer.variables as tf.Variable[]);
+    return { loss: value, parts: kept.slice(0, 2), perSample: kept[2], grads: optimizer.variables.map((v) => gradMap[v.name] as tf.Tensor | undefined) };
+  });
+  const lossValue = loss.dataSync()[0];
+  const [rewardLoss, referenceLoss] = parts.map((p) => p.dataSync()[0]);
+  const perSampleLoss = perSample.dataSync() as Float32Array;
+  const finite = Number.isFinite(lossValue);
+  const gradNorm = finite ? optimizer.applyGradients(grads, options.learningRate).gradNorm : NaN;
+  tf.dispose([loss, ...parts, perSample, ...grads.filter((g): g is tf.Tensor => g !== undefined)]);
+  const rewards = indices.flatMap((i) => Array.from(data.reward[i]));
+  return { finite, loss: lossValue, rewardLoss, referenceLoss, t, perSampleLoss, gradNorm, reward: rewards };
+}
+
+/** Reward statistics over one log interval: mean of the batch means, min and max of R. */
+class RewardStats {
+  sum = 0;
+  batches = 0;
+  min = Infinity;
+  max = -Infinity;
+  add(values: number[]): void {
+    this.sum += values.reduce((a, b) => a + b, 0) / values.length;
+    this.batches += 1;
+    for (const v of values) { this.min = Math.min(this.min, v); this.max = Math.max(this.max, v); }
+  }
+  summary(): { mean: number; min: number; max: number } {
+    return { mean: this.sum / Math.max(1, this.batches), min: this.min, max: this.max };
+  }
+}
+
+/** Resume: weights into `model`, moments into `optimizer`; returns the manifest and the EMA weights. */
+function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: SrumConfig): { manifest: CheckpointManifest; ema: Float32Array[] } {
+  const saved = readManifest(dir).training_config as Partial<SrumConfig> | undefined;
+  const differ = (Object.keys(config) as (keyof SrumConfig)[]).filter((k) => !['steps', 'logEvery', 'checkpointEvery'].includes(k) && saved?.[k] !== config[k]);
+  if (differ.length > 0) throw new CheckpointError(`cannot resume: the run was trained with other settings (${differ.map((k) => `${k}: ${JSON.stringify(saved?.[k])} vs ${JSON.stringify(config[k])}`).join('; ')}); use another outDir or resume: false`, dir);
+  const loaded = loadCheckpoint(dir, { expectedConfig: model.config });
+  const live = variablesOf(model);
+  variablesOf(loaded.model).forEach((v, i) => tf.tidy(() => live[i].assign(tf.tensor((v.dataSync() as Float32Array).slice(), v.shape, 'float32'))));
+  disposeModel(loaded.model);
+  if (loaded.optimizerState === undefined) throw new CheckpointError('no optimizer state to resume from', dir);
+  restoreOptimizer(optimizer, loaded.optimizerState);
+  return { manifest: loaded.manifest, ema: readEmaWeights(dir, model) };
+}
+
+/** The EMA weights a SRUM checkpoint names (manifest data.ema), in namedVariables order of `model` (for evaluation). */
+export function readEmaWeights(dir: string, model: UnifiedModel): Float32Array[] {
+  const entry = readManifest(dir).data.ema as { file: string; sha256: string } | undefined;
+  if (entry === undefined) throw new CheckpointError('no EMA weights named in the manifest (data.ema)', dir);
+  const bytes = new Uint8Array(fs.readFileSync(path.join(dir, entry.file)));
+  if (sha256(bytes) !== entry.sha256) throw new CheckpointError(`${entry.file} fails its sha256 check`, dir);
+  const sizes = variablesOf(model).map((v) => v.size);
+  if (bytes.length !== 4 * sizes.reduce((a, b) => a + b, 0)) throw new CheckpointError(`${entry.file} does not match the model's variables`, dir);
+  const values = new Float32Array(bytes.buffer, 0, bytes.length / 4);
+  let offset = 0;
+  return sizes.map((size) => values.slice(offset, (offset += size)));
+}
+
+export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumResult> {
+  const { model, outDir } = options;
+  const config = resolveSrumConfig(options.config ?? {});
+  const data = prepareSrumData(options.candidates, model.config, config.rewardMode);
+  const logFile = path.join(outDir, LOG_FILE);
+  const variables = variablesOf(model);
+  const optimizer = new AdamW(variables, { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, weightDecay: config.weightDecay, clipNorm: config.clipNorm });
+  let startStep = 0;
+  let wallBefore = 0;
+  let lastLosses: Record<string, number> = {};
+  let lastCheckpointStep: number | undefined;
+  let ema: Float32Array[];
+  if ((options.resume ?? true) && hasCheckpoint(outDir)) {
+    const resumed = resumeFrom(outDir, model, optimizer, config);
+    ({ ema } = resumed);
+    startStep = lastCheckpointStep = resumed.manifest.step;
+    wallBefore = resumed.manifest.wall_time_s;
+    lastLosses = resumed.manifest.final_losses;
+    trimLog(logFile, startStep);
+  } else {
+    ema = variables.map((v) => (v.dataSync() as Float32Array).slice());
+    if (fs.existsSync(logFile)) fs.rmSync(logFile);
+  }
+  const command = options.command ?? `trainSrum --method ${config.method} --mode ${config.rewardMode} --lambda ${config.lambdaC} --seed ${config.seed} --out ${outDir}`;
+  writeJsonAtomic(path.join(outDir, CONFIG_FILE), { preset: options.preset, command, model: model.config, srum: config, candidates: options.candidates.length, skipped: data.skipped });
+
+  const sessionStart = performance.now();
+  const checkpoint = (step: number): CheckpointManifest => {
+    const flat = new Float32Array(ema.reduce((n, w) => n + w.length, 0));
+    ema.reduce((offset, w) => (flat.set(w, offset), offset + w.length), 0);
+    const emaBytes = new Uint8Array(flat.buffer);
+    const emaFile = `ema-${step}.bin`;
+    writeFileAtomic(path.join(outDir, emaFile), emaBytes); // before the manifest that names it
+    const manifest = saveCheckpoint(outDir, {
+      model, optimizer, step,
+      info: {
+        preset: options.preset, seed: config.seed, command,
+        wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
+        data: { source: 'self-generated candidates with self-judge records', method: config.method, reward_mode: config.rewardMode, candidates: data.x0.length, skipped: data.skipped.length, examples_seen: step * config.batchSize, ema: { file: emaFile, sha256: sha256(emaBytes), bytes: emaBytes.length, decay: config.emaDecay } },
+        final_losses: lastLosses,
+        training_config: { ...config },
+      },
+    });
+    for (const file of fs.readdirSync(outDir)) if (/^ema-\d+\.bin$/.test(file) && file !== emaFile) fs.rmSync(path.join(outDir, file));
+    lastCheckpointStep = step;
+    return manifest;
+  };
+
+  const stop = listenForStop();
+  const stopAt = Math.min(config.steps, options.stopAtStep ?? config.steps);
+  const progress = new Progress({ label: `${config.method} (${config.rewardMode})`, total: Math.max(0, stopAt - startStep), unit: 'step', quiet: options.quiet });
+  let stats = new IntervalStats();
+  let rewardStats = new RewardStats();
+  let step = startStep;
+  try {
+    while (step < stopAt && !stop.requested) {
+      const learningRate = srumLearningRate(step, config);
+      const started = performance.now();
+      const result = srumStep(model, optimizer, { data, config, step, learningRate });
+      if (!result.finite) throw new SrumNaNError(step + 1, lastCheckpointStep);
+      stats.add(config.method, { loss: result.loss, samples: config.batchSize, gradNorm: result.gradNorm, flow: result, parts: { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss } }, (performance.now() - started) / 1000);
+      rewardStats.add(result.reward);
+      variables.forEach((v, i) => {
+        const w = v.dataSync() as Float32Array;
+        const e = ema[i];
+        for (let j = 0; j < e.length; j++) e[j] = config.emaDecay * e[j] + (1 - config.emaDecay) * w[j];
+      });
+      step += 1;
+      stats.steps += 1;
+      options.onStep?.(step);
+      const logNow = step % config.logEvery === 0 || step === stopAt;
+      if (logNow) {
+        lastLosses = stats.meanLosses();
+        appendJsonl(logFile, {
+          step, method: config.method, reward_mode: config.rewardMode, losses: lastLosses, loss_parts: stats.meanParts(),
+          flow_loss_t_bins: stats.tBins.map(({ sum, n }) => (n > 0 ? sum / n : null)), t_bins: T_BINS,
+          reward: rewardStats.summary(), reward_used: config.method === 'srum',
+          lr: learningRate, grad_norm: stats.gradNorm, samples_per_s: stats.samplesPerSecond(),
+          elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000,
+        });
+      }
+      progress.tick(1, { loss: result.loss, 'R mean': rewardStats.summary().mean, lr: learningRate });
+      if (logNow) { stats = new IntervalStats(); rewardStats = new RewardStats(); }
+      if (step % config.checkpointEvery === 0 && step < stopAt) checkpoint(step);
+      await new Promise((resolve) => setImmediate(resolve)); // let a pending SIGINT / SIGTERM in
+    }
+    if (stats.steps > 0) lastLosses = stats.meanLosses();
+    const manifest = checkpoint(step);
+    return { ema, step, startStep, interrupted: step < config.steps, manifest, skipped: data.skipped.length };
+  } finally {
+    stop.dispose();
+  }
+}

@@ -1,0 +1,187 @@
+// SRUM / SFT training (tiny model): the objective against hand-computed values (eqs. 1-3), one eps and t shared by
+// both terms, no tensor leak, weights and EMA move, a killed run resumes to bitwise-equal state, NaN stops cleanly.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../lib/backend/tf';
+import { randomNormal } from '../lib/backend/random';
+import { initBackend } from '../lib/backend/select';
+import { readJsonl } from '../lib/io';
+import { readManifest } from '../lib/model/checkpoint';
+import { resolveModelConfig, modelDims } from '../lib/model/config';
+import { flowLoss, noisyInput, sampleTrainingTimesteps } from '../lib/model/flow';
+import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../lib/model/params';
+import { predictVelocity } from '../lib/model/transformer';
+import { makeRng } from '../lib/rng';
+import { encode } from '../lib/world/tokenizer';
+import type { RgbImage } from '../lib/world/types';
+import { LOG_FILE } from '../lib/train/pretrain';
+import { resolveSrumConfig, srumLearningRate } from '../lib/train/srum-config';
+import type { SrumCandidate } from '../lib/train/srum-data';
+import { srumLoss, srumObjective } from '../lib/train/srum-objective';
+import { readEmaWeights, SrumNaNError, trainSrum, type TrainSrumOptions } from '../lib/train/srum';
+
+const config = resolveModelConfig('tiny');
+const { gridSize, imageTokens, patchDim } = modelDims(config);
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-train-'));
+
+function randomImage(seed: number, fill?: number): RgbImage {
+  const rng = makeRng(seed);
+  const size = config.imageSize;
+  return { width: size, height: size, data: Float32Array.from({ length: size * size * 3 }, () => fill ?? rng.next()) };
+}
+
+const record = (g: number, local: number) => ({ vlm_rewards: [
+  { object: 'global_layout_reward', score: g, bbox: [0, 0, 32, 32] },
+  { object: 'red circle', score: local, bbox: [4, 4, 20, 20] },
+] });
+const candidates: SrumCandidate[] = [0, 1, 2, 3].map((i) => ({ image: randomImage(100 + i), prompt: 'a photo of a red circle', record: record(0.6 - 0.4 * i, 0.8 - 0.5 * i) }));
+const weights = (model: UnifiedModel): Float32Array[] => namedVariables(model.params).map(({ variable }) => (variable.dataSync() as Float32Array).slice());
+const maxDifference = (a: Float32Array[], b: Float32Array[]): number => Math.max(...a.map((w, i) => w.reduce((m, v, j) => Math.max(m, Math.abs(v - b[i][j])), 0)));
+const run = (name: string, extra: Partial<TrainSrumOptions> = {}, overrides: Record<string, unknown> = {}): TrainSrumOptions => ({
+  model: initModel(config, 3), preset: 'tiny', candidates, outDir: path.join(root, name), quiet: true,
+  config: { steps: 6, batchSize: 2, checkpointEvery: 2, logEvery: 2, warmupSteps: 2, learningRate: 1e-3, seed: 5, ...overrides }, ...extra,
+});
+
+beforeAll(async () => { await initBackend({ prefer: 'wasm', quiet: true }); });
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('srum objective', () => {
+  it('equals hand-computed eqs. 1-3 with R broadcast over a patch\'s values', () => {
+    // B = 1, Np = 2 tokens of 2 values; target eps - x0 = [[1, 1], [0, 2]]; vTheta - target = [[1, -1], [2, 0]]
+    const vTheta = tf.tensor3d([[[2, 0], [2, 2]]]);
+    const x0 = tf.tensor3d([[[0, 1], [1, -1]]]);
+    const eps = tf.tensor3d([[[1, 2], [1, 1]]]);
+    const rewardMap = tf.tensor3d([[[0.5, 2]]]); // [B, Hp, Wp] = [1, 1, 2]
+    const terms = srumObjective({ vTheta, x0, eps, rewardMap, lambdaC: 0.5 });
+    // per-token mean squared error: token 0 (1 + 1) / 2 = 1, token 1 (4 + 0) / 2 = 2
+    expect(terms.rewardLoss.dataSync()[0]).toBeCloseTo((0.5 * 1 + 2 * 2) / 2, 6); // Eq. 1: 2.25
+    expect(terms.referenceLoss.dataSync()[0]).toBeCloseTo((1 + 2) / 2, 6); // Eq. 2: 1.5
+    expect(terms.loss.dataSync()[0]).toBeCloseTo(2.25 + 0.5 * 1.5, 6); // Eq. 3: 3.0
+    tf.dispose([vTheta, x0, eps, rewardMap, terms.loss, terms.rewardLoss, terms.referenceLoss]);
+  });
+
+  let model: UnifiedModel;
+  beforeAll(() => { model = initModel(config, 1); });
+  const x0Values = Float32Array.from({ length: 2 * imageTokens * patchDim }, (_, i) => Math.sin(i));
+  const textTokens = new Int32Array([...encode('a red circle', config.maxTextTokens), ...encode('a blue square', config.maxTextTokens)]);
+
+  it('R = 1 and lambdaC = 0 give the plain flow loss on the same t and eps; L_r and L_ref share them', () => {
+    const [withOnes, manual] = tf.tidy(() => {
+      const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
+      const ones = tf.ones([2, gridSize, gridSize]);
+      const out = srumLoss({ model, x0, textTokens, rewardMap: ones, lambdaC: 0, rng: makeRng(9), timestepShift: 1 });
+      // replay the draws: t first, then eps, from the same seed
+      const rng = makeRng(9);
+      const t = sampleTrainingTimesteps(2, rng, 1);
+      const eps = randomNormal([2, imageTokens, patchDim], rng) as tf.Tensor3D;
+      const vTheta = predictVelocity(model, { xt: noisyInput(x0, eps, tf.tensor1d(t)), t: tf.tensor1d(t), textTokens });
+      expect(Array.from(out.t)).toEqual(Array.from(t));
+      // same eps and t in both terms: with R = 1 the two terms are the same number, exactly
+      expect(out.rewardLoss.dataSync()[0]).toBe(out.referenceLoss.dataSync()[0]);
+      return [out.loss.dataSync()[0], flowLoss({ vTheta, x0, eps }).dataSync()[0]];
+    });
+    expect(withOnes).toBeGreaterThan(0);
+    expect(withOnes).toBeCloseTo(manual, 6);
+  });
+
+  it('R = 0 and lambdaC = 0 give zero loss and zero gradient; lambdaC > 0 then gives the reference term alone', () => {
+    const variables = namedVariables(model.params).map((n) => n.variable);
+    const before = tf.memory().numTensors;
+    const lossOf = (lambdaC: number) => tf.tidy(() => {
+      const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
+      const zeros = tf.zeros([2, gridSize, gridSize]);
+      const { value, grads } = tf.variableGrads(() => srumLoss({ model, x0, textTokens, rewardMap: zeros, lambdaC, rng: makeRng(4), timestepShift: 1 }).loss, variables);
+      const gradMax = Math.max(...Object.values(grads).map((g) => tf.max(tf.abs(g)).dataSync()[0]));
+      return { loss: value.dataSync()[0], gradMax };
+    });
+    const zero = lossOf(0);
+    expect(zero.loss).toBe(0);
+    expect(zero.gradMax).toBe(0);
+    const reference = lossOf(0.5);
+    expect(reference.loss).toBeGreaterThan(0);
+    expect(reference.gradMax).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  afterAll(() => disposeModel(model));
+});
+
+describe('srum config', () => {
+  it('has the paper\'s optimizer settings, a constant rate after warm-up, and rejects unknown options', () => {
+    const c = resolveSrumConfig();
+    expect([c.beta1, c.beta2, c.epsilon, c.weightDecay, c.clipNorm, c.lambdaC]).toEqual([0.9, 0.95, 1e-15, 0, 1, 0.1]);
+    expect([0, 9, 10, 500].map((s) => srumLearningRate(s, c))).toEqual([c.learningRate / 10, c.learningRate, c.learningRate, c.learningRate]);
+    expect(() => resolveSrumConfig({ lamda: 0.5 })).toThrow(/unknown SRUM option 'lamda'/);
+    expect(() => resolveSrumConfig({ rewardMode: 'dense' })).toThrow(/rewardMode/);
+  });
+});
+
+describe('trainSrum', () => {
+  let full: { weights: Float32Array[]; ema: Float32Array[]; initial: Float32Array[] };
+
+  beforeAll(async () => {
+    const options = run('full');
+    const initial = weights(options.model);
+    const result = await trainSrum(options);
+    full = { weights: weights(options.model), ema: result.ema, initial };
+    disposeModel(options.model);
+  }, 60_000);
+
+  it('changes the weights, keeps an EMA between the initial and the trained weights, logs t-bins and reward statistics', () => {
+    expect(maxDifference(full.weights, full.initial)).toBeGreaterThan(0);
+    expect(maxDifference(full.ema, full.initial)).toBeGreaterThan(0);
+    expect(maxDifference(full.ema, full.weights)).toBeGreaterThan(0);
+    const log = readJsonl<{ step: number; losses: { srum: number }; loss_parts: Record<string, number>; flow_loss_t_bins: (number | null)[]; reward: { mean: number; min: number; max: number } }>(path.join(root, 'full', LOG_FILE));
+    expect(log.map((r) => r.step)).toEqual([2, 4, 6]);
+    expect(log[0].flow_loss_t_bins).toHaveLength(4);
+    expect(Number.isFinite(log[2].losses.srum)).toBe(true);
+    expect(Object.keys(log[0].loss_parts).sort()).toEqual(['reference_loss', 'reward_loss']);
+    const { mean, min, max } = log[0].reward;
+    expect(min).toBeLessThanOrEqual(mean);
+    expect(mean).toBeLessThanOrEqual(max);
+    expect(max).toBeGreaterThan(min); // official maps of these records are not constant
+  });
+
+  it('a run killed between checkpoints resumes to bitwise-equal weights and EMA', async () => {
+    const killed = run('killed');
+    await expect(trainSrum({ ...killed, onStep: (step) => { if (step === 3) throw new Error('killed'); } })).rejects.toThrow('killed');
+    disposeModel(killed.model);
+    expect(readManifest(killed.outDir).step).toBe(2);
+    const resumed = run('killed');
+    const result = await trainSrum(resumed);
+    expect(result.startStep).toBe(2);
+    expect(maxDifference(weights(resumed.model), full.weights)).toBe(0);
+    expect(maxDifference(result.ema, full.ema)).toBe(0);
+    expect(maxDifference(readEmaWeights(resumed.outDir, resumed.model), full.ema)).toBe(0);
+    expect(readJsonl<{ step: number }>(path.join(resumed.outDir, LOG_FILE)).map((r) => r.step)).toEqual([2, 4, 6]);
+    disposeModel(resumed.model);
+  }, 60_000);
+
+  it('leaks no tensor over 10 steps (SFT and SRUM)', async () => {
+    for (const method of ['sft', 'srum']) {
+      const warm = run(`warm-${method}`, {}, { steps: 1, method });
+      await trainSrum(warm);
+      const leak = run(`leak-${method}`, {}, { steps: 10, method, checkpointEvery: 5 });
+      disposeModel(leak.model); // train the warmed-up model instead
+      const before = tf.memory().numTensors;
+      await trainSrum({ ...leak, model: warm.model });
+      expect(tf.memory().numTensors).toBe(before);
+      disposeModel(warm.model);
+    }
+  }, 60_000);
+
+  it('stops on a non-finite loss with an error naming the step, the last checkpoint kept', async () => {
+    const first = run('nan', {}, { steps: 4 });
+    await trainSrum({ ...first, stopAtStep: 2 });
+    const before = weights(first.model);
+    const poisoned = candidates.map((c) => ({ ...c, image: randomImage(0, NaN) }));
+    const error = await trainSrum({ ...first, candidates: poisoned }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SrumNaNError);
+    expect((error as Error).message).toMatch(/at step 3.*checkpoint \(step 2\) is kept/);
+    expect(readManifest(first.outDir).step).toBe(2);
+    expect(maxDifference(weights(first.model), before)).toBe(0); // no NaN update applied
+    disposeModel(first.model);
+  }, 60_000);
+});
