@@ -7,6 +7,7 @@ import { judgeCommand } from './judge';
 import { pretrainCommand } from './pretrain';
 import { renderCommand } from './render';
 import { rewardMapCommand } from './rewardMap';
+import { runCommand } from './run';
 import { worldCheckCommand } from './worldCheck';
 
-export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, pretrainCommand, gapCommand, rewardMapCommand, candidatesCommand, judgeCommand];
+export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, pretrainCommand, gapCommand, rewardMapCommand, candidatesCommand, judgeCommand, runCommand];

@@ -44,16 +44,24 @@ export interface GapReport extends GapRates {
 
 const mean = (values: boolean[]): number => (values.length === 0 ? NaN : values.filter(Boolean).length / values.length);
 
-export function measureGap(options: GapOptions): GapReport {
-  const prompts = samplePrompts({ split: 'test', n: options.n, seed: options.seed });
+/**
+ * Understanding on rendered scenes: prompt k's scene is rendered and asked about with the prompt itself (k even,
+ * truth: satisfied) or a contradicting one (k odd); true where the judge's verdict matches the truth.
+ */
+export function understandingCorrect(prompts: readonly Prompt[], options: { seed: number; judge: PromptJudge }): boolean[] {
   const rng = makeRng(options.seed).fork('gap');
-
-  options.onStage?.('understanding on rendered scenes');
   const scenes = prompts.map((p, k) => sceneFor(p, rng.fork(`scene:${k}`), { allowHeldOut: true }));
   const asked = prompts.map((p, k) => (k % 2 === 0 ? p : contradict(p, scenes[k], rng.fork(`contradict:${k}`))));
   const truth = prompts.map((_, k) => k % 2 === 0);
   const rendered = scenes.map(renderScene);
-  const understood = options.judge(rendered, asked).map((verdict, k) => verdict === truth[k]);
+  return options.judge(rendered, asked).map((verdict, k) => verdict === truth[k]);
+}
+
+export function measureGap(options: GapOptions): GapReport {
+  const prompts = samplePrompts({ split: 'test', n: options.n, seed: options.seed });
+
+  options.onStage?.('understanding on rendered scenes');
+  const understood = understandingCorrect(prompts, { seed: options.seed, judge: options.judge });
 
   options.onStage?.('generation');
   const generated = options.generate(prompts, { think: false });

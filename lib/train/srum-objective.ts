@@ -14,6 +14,7 @@ import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import type { Rng } from '../rng';
 import { flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps } from '../model/flow';
+import { planTokens } from '../model/plan';
 import { predictVelocity } from '../model/transformer';
 import type { UnifiedModel } from '../model/params';
 
@@ -81,7 +82,9 @@ export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, times
   const eps = randomNormal(x0.shape, rng) as tf.Tensor3D; // one eps for both terms
   const tTensor = tf.tensor1d(t);
   const xt = noisyInput(x0, eps, tTensor); // x_t = (1 - t) x0 + t eps, from the candidate (x_bad)
-  const vTheta = predictVelocity(model, { xt, t: tTensor, textTokens });
+  // Sampling always reads 4 plan tokens (the null plan unless thinking, lib/generate/sampler.ts): train the same way.
+  const nullPlan = planTokens(model, batch); // [B, PLAN_SLOTS, D]
+  const vTheta = predictVelocity(model, { xt, t: tTensor, textTokens, extra: nullPlan });
   const terms = srumObjective({ vTheta, x0, eps, rewardMap, lambdaC });
   const perSampleError = tf.mean(flowSquaredError({ vTheta, x0, eps }), 1) as tf.Tensor1D; // [B]
   return { ...terms, t, perSampleError };

@@ -1,0 +1,70 @@
+// `srum run`: the whole SRUM (or SFT) loop end to end in one resumable command (lib/run/pipeline.ts), ending in
+// runs/NAME/summary.json with CompBench-mini / GenEval-mini (independent evaluator, points 0-100) and understanding
+// accuracy (percent) for the base and the trained (EMA) model.
+// Defaults (--n-candidates 64, --steps 200 at batch 16, --eval-n 112 = 14 per CompBench category, candidates with
+// 25 Euler steps): see README / the report for their measured run time; --preset tiny is the smoke-test model.
+import { initBackend } from '../backend/select';
+import { DEFAULT_SAMPLING } from '../generate/generate';
+import { disposeModel } from '../model/params';
+import { isRewardMode, REWARD_MODES } from '../reward/rewardMap';
+import { runPipeline } from '../run/pipeline';
+import { DEFAULT_SRUM_CONFIG } from '../train/srum-config';
+import { loadCommandModel } from './candidates';
+import { Command, intOption, numberOption, requireString } from './command';
+import { DEFAULT_CHECKPOINT } from './gap';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'SRUM or SFT end to end: candidates -> judge -> reward maps -> training -> evaluation (resumable)',
+  options: {
+    method: { type: 'string', help: 'srum or sft', default: 'srum' },
+    lambda: { type: 'string', help: 'reference-term weight lambda_c', default: String(DEFAULT_SRUM_CONFIG.lambdaC) },
+    mode: { type: 'string', help: `reward-map mode (${REWARD_MODES.join(', ')})`, default: DEFAULT_SRUM_CONFIG.rewardMode },
+    seed: { type: 'string', help: 'seed of candidates and training (and of --preset weights)', default: '0' },
+    out: { type: 'string', help: 'run directory, e.g. runs/srum-s0' },
+    checkpoint: { type: 'string', help: 'base checkpoint directory', default: DEFAULT_CHECKPOINT },
+    preset: { type: 'string', help: 'use a freshly initialised model of this preset instead of --checkpoint (smoke runs)' },
+    'n-candidates': { type: 'string', help: 'candidate images to generate and judge', default: '64' },
+    steps: { type: 'string', help: 'training steps', default: String(DEFAULT_SRUM_CONFIG.steps) },
+    'batch-size': { type: 'string', help: 'candidates per training step', default: String(DEFAULT_SRUM_CONFIG.batchSize) },
+    'candidate-steps': { type: 'string', help: 'Euler steps of candidate generation', default: String(DEFAULT_SAMPLING.steps) },
+    'eval-n': { type: 'string', help: 'prompts per benchmark (and scenes for understanding)', default: '112' },
+    'eval-seed': { type: 'string', help: 'seed of evaluation prompts and noise (same for base and trained)', default: '11' },
+    quiet: { type: 'boolean', help: 'no progress display', default: false },
+  },
+  async run(values) {
+    const method = String(values.method);
+    if (method !== 'srum' && method !== 'sft') throw new Error(`--method must be srum or sft, got ${method}`);
+    const mode = String(values.mode);
+    if (!isRewardMode(mode)) throw new Error(`--mode must be one of ${REWARD_MODES.join(', ')}, got ${mode}`);
+    const dir = requireString(values, 'out');
+    const positive = (name: string): number => {
+      const value = intOption(values, name);
+      if (value < 1) throw new Error(`--${name} must be positive, got ${value}`);
+      return value;
+    };
+    const options = {
+      nCandidates: positive('n-candidates'), trainSteps: positive('steps'), evalN: positive('eval-n'), candidateSteps: positive('candidate-steps'),
+      batchSize: positive('batch-size'), seed: intOption(values, 'seed'), evalSeed: intOption(values, 'eval-seed'), lambdaC: numberOption(values, 'lambda', DEFAULT_SRUM_CONFIG.lambdaC),
+    };
+    const command = ['srum run', ...Object.entries(values).filter(([k, v]) => v !== undefined && v !== false && !(k === 'checkpoint' && typeof values.preset === 'string')).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`))].join(' ');
+    await initBackend();
+    const { model, source, preset } = loadCommandModel(values);
+    const started = Date.now();
+    try {
+      const summary = await runPipeline({
+        model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
+        lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
+        evalN: options.evalN, evalSeed: options.evalSeed, candidateSteps: options.candidateSteps, trainOverrides: { batchSize: options.batchSize },
+      });
+      const fmt = (x: number): string => x.toFixed(1).padStart(5);
+      console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);
+      console.log(`                 base  trained`);
+      console.log(`CompBench-mini  ${fmt(summary.base.compbench.overall)}  ${fmt(summary.trained.compbench.overall)}`);
+      console.log(`GenEval-mini    ${fmt(summary.base.geneval.overall)}  ${fmt(summary.trained.geneval.overall)}`);
+      console.log(`understanding   ${fmt(summary.base.understanding)}  ${fmt(summary.trained.understanding)}  (%)`);
+    } finally {
+      disposeModel(model);
+    }
+  },
+};

@@ -1,0 +1,85 @@
+// Stage 1 of the pipeline: the model's own images for world TRAINING prompts (the released pipeline's step 1).
+// DIR gets cand-00000.png, ... and candidates.jsonl, one line per image in index order:
+//   { image_file (relative to DIR), original_prompt, category, index, think }
+// plus candidates.config.json (seed, think, steps, model). Prompt i is samplePrompts({ split: 'train' })[i]
+// (prefix-stable in n). Images are generated in chunks of `batch`; chunk k draws its noise from
+// seed hash("candidates:<seed>:<k>"), so a resumed run with the same n writes exactly the images a fresh run
+// would. Resume: PNGs already present are kept; the JSONL is rewritten atomically after every chunk.
+// Used by `srum candidates` and `srum run`.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
+import type { UnifiedModel } from '../model/params';
+import { writeFileAtomic, writeJsonAtomic } from '../io';
+import { Progress } from '../progress';
+import { hashString } from '../rng';
+import { writePng } from '../world/png';
+import { samplePrompts } from '../world/splits';
+
+export const CANDIDATES_JSONL = 'candidates.jsonl';
+export const CANDIDATES_CONFIG = 'candidates.config.json';
+
+/** One line of candidates.jsonl. */
+export interface CandidateLine {
+  image_file: string;
+  original_prompt: string;
+  category: string;
+  index: number;
+  think: boolean;
+}
+
+export const imageName = (index: number): string => `cand-${String(index).padStart(5, '0')}.png`;
+
+export interface GenerateCandidatesOptions {
+  model: UnifiedModel;
+  /** Describes the model in candidates.config.json (a resumed run must use the same). */
+  source: string;
+  dir: string;
+  n: number;
+  seed: number;
+  think: boolean;
+  /** Euler sampling steps. */
+  steps: number;
+  /** Images per generation chunk. */
+  batch: number;
+  quiet?: boolean;
+}
+
+/** The config a resumed run must share with the run that started DIR (n may grow or shrink). */
+function checkConfig(dir: string, config: Record<string, unknown>): void {
+  const file = path.join(dir, CANDIDATES_CONFIG);
+  if (fs.existsSync(file)) {
+    const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    const differ = Object.keys(config).filter((k) => k !== 'n' && JSON.stringify(saved[k]) !== JSON.stringify(config[k]));
+    if (differ.length > 0) throw new Error(`${dir} holds candidates made with other settings (${differ.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(config[k])} now`).join('; ')}); use another --out`);
+  }
+  writeJsonAtomic(file, config);
+}
+
+/** Generate the missing candidates of DIR; returns how many were generated and how many were already there. */
+export function generateCandidates(options: GenerateCandidatesOptions): { generated: number; already: number } {
+  const { model, dir, n, seed, think, steps, batch } = options;
+  if (n < 1 || steps < 1 || batch < 1) throw new Error('--n, --steps and --batch must be positive');
+  fs.mkdirSync(dir, { recursive: true });
+  checkConfig(dir, { n, seed, think, steps, batch, model: options.source, sampling: { ...DEFAULT_SAMPLING, steps, think } });
+  const prompts = samplePrompts({ split: 'train', n, seed });
+  const exists = (i: number): boolean => fs.existsSync(path.join(dir, imageName(i)));
+  const lines = (): string => prompts
+    .map((p, index): CandidateLine => ({ image_file: imageName(index), original_prompt: p.text, category: p.category, index, think }))
+    .filter((line) => exists(line.index))
+    .map((line) => JSON.stringify(line) + '\n')
+    .join('');
+  const already = prompts.filter((_, i) => exists(i)).length;
+  const bar = new Progress({ label: think ? 'candidates (think)' : 'candidates', total: n - already, unit: 'img', quiet: options.quiet === true });
+  for (let start = 0; start < n; start += batch) {
+    const indices = prompts.map((_, i) => i).slice(start, start + batch);
+    const missing = indices.filter((i) => !exists(i));
+    if (missing.length === 0) continue;
+    const images = generateImages(model, indices.map((i) => prompts[i].text), { seed: hashString(`candidates:${seed}:${start / batch}`), think, steps, batchSize: batch });
+    for (const i of missing) writePng(path.join(dir, imageName(i)), images[i - start]);
+    writeFileAtomic(path.join(dir, CANDIDATES_JSONL), lines());
+    bar.tick(missing.length);
+  }
+  writeFileAtomic(path.join(dir, CANDIDATES_JSONL), lines());
+  return { generated: n - already, already };
+}

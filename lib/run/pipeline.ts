@@ -1,0 +1,149 @@
+// `srum run` end to end: candidates -> regions + self-judge -> reward maps -> base evaluation -> SRUM / SFT
+// training -> evaluation of the trained (EMA) model -> summary.json. Every artefact stays in the run directory:
+//   candidates/ (PNGs, candidates.jsonl), rewards.jsonl (self-judge records), reward-maps.json (per-candidate map
+//   statistics in the chosen mode), eval-base.json, train/ (checkpoint, EMA, log), eval-trained.json, summary.json,
+//   stages.jsonl (what each invocation ran or skipped).
+// The base model is evaluated before training touches it (training updates the model in place); both evaluations
+// use the same prompts and noise (evalSeed), so the before/after numbers are paired.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { compBenchMini, genEvalMini, understandingAccuracy, type BenchmarkScores } from '../eval/benchmarks';
+import { readJsonl, writeJsonAtomic } from '../io';
+import { hasCheckpoint, readManifest } from '../model/checkpoint';
+import type { ModelPreset } from '../model/config';
+import { namedVariables, type UnifiedModel } from '../model/params';
+import { Progress } from '../progress';
+import { rewardMap, type RewardMode } from '../reward/rewardMap';
+import * as tf from '../backend/tf';
+import { resolveSrumConfig, type SrumMethod } from '../train/srum-config';
+import { readEmaWeights, trainSrum } from '../train/srum';
+import { CANDIDATES_JSONL, generateCandidates } from './candidates';
+import { judgeCandidates, type SelfJudgedLine } from './judge';
+import { runStage } from './stages';
+
+export interface RunOptions {
+  model: UnifiedModel;
+  preset: ModelPreset;
+  /** Describes the base model (recorded with the candidates). */
+  source: string;
+  dir: string;
+  method: SrumMethod;
+  lambdaC: number;
+  mode: RewardMode;
+  seed: number;
+  nCandidates: number;
+  trainSteps: number;
+  /** Prompts per benchmark and scenes for understanding. */
+  evalN: number;
+  evalSeed: number;
+  /** Euler steps of candidate generation. */
+  candidateSteps: number;
+  /** Further SrumConfig overrides (e.g. batchSize). */
+  trainOverrides?: Record<string, unknown>;
+  command: string;
+  quiet?: boolean;
+}
+
+export interface ModelScores {
+  compbench: { per_category: BenchmarkScores['per_category']; overall: number };
+  geneval: { per_category: BenchmarkScores['per_category']; overall: number };
+  /** Percent. */
+  understanding: number;
+}
+
+export interface RunSummary {
+  method: SrumMethod;
+  lambda: number;
+  mode: RewardMode;
+  seed: number;
+  config: Record<string, unknown>;
+  base: ModelScores;
+  trained: ModelScores;
+  command: string;
+  seconds: Record<string, number>;
+}
+
+/** Benchmarks of the model as it is now (independent evaluator; understanding from the model's heads). */
+export function scoreModel(model: UnifiedModel, options: { n: number; seed: number; label: string; quiet?: boolean }): ModelScores {
+  const bar = new Progress({ label: `eval ${options.label}`, total: 2 * options.n, unit: 'img', quiet: options.quiet });
+  let shown = 0;
+  const onProgress = (offset: number) => (done: number): void => { bar.tick(offset + done - shown); shown = offset + done; };
+  const compbench = compBenchMini(model, { n: options.n, seed: options.seed, onProgress: onProgress(0) });
+  const geneval = genEvalMini(model, { n: options.n, seed: options.seed, onProgress: onProgress(options.n) });
+  const understanding = understandingAccuracy(model, { n: options.n, seed: options.seed });
+  return {
+    compbench: { per_category: compbench.per_category, overall: compbench.overall },
+    geneval: { per_category: geneval.per_category, overall: geneval.overall },
+    understanding,
+  };
+}
+
+const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+const lineCount = (file: string): number => (fs.existsSync(file) ? readJsonl<unknown>(file).length : 0);
+
+/** Assign the EMA weights of a SRUM checkpoint to `model` (for evaluation). */
+function loadEma(model: UnifiedModel, trainDir: string): void {
+  const ema = readEmaWeights(trainDir, model);
+  namedVariables(model.params).forEach(({ variable }, i) => tf.tidy(() => variable.assign(tf.tensor(ema[i], variable.shape, 'float32'))));
+}
+
+export async function runPipeline(options: RunOptions): Promise<RunSummary> {
+  const { model, dir, quiet } = options;
+  fs.mkdirSync(dir, { recursive: true });
+  const candidatesDir = path.join(dir, 'candidates');
+  const rewardsFile = path.join(dir, 'rewards.jsonl');
+  const mapsFile = path.join(dir, 'reward-maps.json');
+  const baseFile = path.join(dir, 'eval-base.json');
+  const trainDir = path.join(dir, 'train');
+  const trainedFile = path.join(dir, 'eval-trained.json');
+  const config = resolveSrumConfig({ ...options.trainOverrides, method: options.method, lambdaC: options.lambdaC, rewardMode: options.mode, seed: options.seed, steps: options.trainSteps });
+  const seconds: Record<string, number> = {};
+  const timed = (name: string, done: () => boolean, work: () => void | Promise<void>): Promise<void> => {
+    const started = performance.now();
+    return runStage({ dir, name, done, quiet }, work).then(() => { seconds[name] = (performance.now() - started) / 1000; });
+  };
+
+  await timed('candidates', () => lineCount(path.join(candidatesDir, CANDIDATES_JSONL)) >= options.nCandidates, () => {
+    generateCandidates({ model, source: options.source, dir: candidatesDir, n: options.nCandidates, seed: options.seed, think: false, steps: options.candidateSteps, batch: 16, quiet });
+  });
+  await timed('judge', () => lineCount(rewardsFile) >= options.nCandidates, () => {
+    judgeCandidates({ model, imagesDir: candidatesDir, out: rewardsFile, quiet });
+  });
+  const records = (): SelfJudgedLine[] => readJsonl<SelfJudgedLine>(rewardsFile);
+  await timed('reward-maps', () => fs.existsSync(mapsFile), () => {
+    const size = model.config.imageSize;
+    const stats = records().map((record) => {
+      const map = rewardMap(record, { mode: options.mode, width: size, height: size });
+      let sum = 0;
+      for (const v of map) sum += v;
+      return { image_file: record.image_file, mean: sum / map.length, min: Math.min(...map), max: Math.max(...map) };
+    });
+    writeJsonAtomic(mapsFile, { mode: options.mode, width: size, height: size, maps: stats });
+  });
+  await timed('eval-base', () => fs.existsSync(baseFile), () => {
+    writeJsonAtomic(baseFile, scoreModel(model, { n: options.evalN, seed: options.evalSeed, label: 'base', quiet }));
+  });
+  const trained = (): boolean => hasCheckpoint(trainDir) && readManifest(trainDir).step >= config.steps;
+  await timed('train', trained, async () => {
+    const candidates = records().map((record) => ({ imagePath: record.image_file, prompt: record.prompt, record }));
+    fs.mkdirSync(trainDir, { recursive: true });
+    const result = await trainSrum({ model, preset: options.preset, candidates, config: { ...config }, outDir: trainDir, quiet, command: options.command });
+    if (result.interrupted) throw new Error(`training stopped at step ${result.step} of ${config.steps}; run the same command again to resume`);
+  });
+  // Stale when training has since gone further (a rerun with more --steps): eval-trained.json records its step.
+  const evaluatedStep = (): number => (fs.existsSync(trainedFile) ? readJson<{ train_step?: number }>(trainedFile).train_step ?? -1 : -1);
+  await timed('eval-trained', () => evaluatedStep() === readManifest(trainDir).step, () => {
+    loadEma(model, trainDir);
+    writeJsonAtomic(trainedFile, { ...scoreModel(model, { n: options.evalN, seed: options.evalSeed, label: 'trained (EMA)', quiet }), train_step: readManifest(trainDir).step });
+  });
+  const summary: RunSummary = {
+    method: options.method, lambda: options.lambdaC, mode: options.mode, seed: options.seed,
+    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, eval_n: options.evalN, eval_seed: options.evalSeed, base_model: options.source, preset: options.preset },
+    base: readJson<ModelScores>(baseFile),
+    trained: (({ compbench, geneval, understanding }: ModelScores) => ({ compbench, geneval, understanding }))(readJson<ModelScores>(trainedFile)),
+    command: options.command,
+    seconds,
+  };
+  writeJsonAtomic(path.join(dir, 'summary.json'), summary);
+  return summary;
+}
