@@ -57,4 +57,17 @@ export { CONFIG_FILE, LOG_FILE, T_BINS, type PretrainOptions, type PretrainResul
 // The understanding-generation gap (paper Figure 1), scored by the independent evaluator.
 export * from './eval/gap';
 
+// SRUM (paper 3.1-3.3): region proposals and self-verification, the self-judge and the released judge prompts,
+// reward maps, and the reward-weighted post-training.
+export { MAX_REGIONS, type RegionProposal, proposeRegions } from './regions/propose';
+export { type VerifiedKind, type VerifiedRegion, type VerifyOptions, promptKeywords, verifyRegions } from './regions/verify';
+export { type SelfJudgeOptions, NEUTRAL_BAND, hasDirective, judgeLayout, selfJudge } from './judge/self';
+export { globalLayoutPrompt, hybridRegionPrompt, numberRegions, sampleLevelPrompt } from './judge/prompts';
+export { GLOBAL_OBJECT, type JudgeRecord, type TrainingRecord, formatForTraining } from './judge/records';
+export { REWARD_MODES, type RewardMode, mapRows, rewardMap } from './reward/rewardMap';
+export { resizeBilinear } from './reward/resize';
+export { DEFAULT_SRUM_CONFIG, type SrumConfig, resolveSrumConfig } from './train/srum-config';
+export { type SrumCandidate } from './train/srum-data';
+export { type TrainSrumOptions, type TrainSrumResult, readEmaWeights, trainSrum } from './train/srum';
+
 export * from './plot';

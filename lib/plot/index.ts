@@ -1,6 +1,7 @@
 // Figures: builders (plain plotly JSON), inline display in notebooks, static export for papers.
 export * from './figure';
 export * from './charts';
+export * from './overlays';
 export { type ImageFormat, type RenderOptions, closeExporter, exportFigure, findChromium, renderFigure } from './export';
 export { PLOTLY_MIME, type ShowOptions, displayBundle, show } from './show';
 export { type DisplayBundle, inTslabKernel } from './tslab';
