@@ -140,9 +140,10 @@ function groupByLabel<L>(queries: TextQuery<L>[]): Map<L, TextQuery<L>[]> {
 }
 
 /**
- * One verdict query, true or false with equal probability (when the scene offers both): candidates are the
- * prompt's own constraints, those of a contradicting prompt (contradict()), those of another random prompt of
- * the same category, and existence statements about the scene's objects; the label is holds(c, scene).
+ * One verdict query, true or false with equal probability within one constraint kind (when the scene offers
+ * both): candidates are the prompt's own constraints, those of a contradicting prompt (contradict()), those of
+ * another random prompt of the same category, and existence statements about the scene's objects; the label
+ * is holds(c, scene).
  */
 export function verdictQuery(prompt: Prompt, scene: Scene, split: Split, rng: Rng): TextQuery<number> {
   const candidates: Constraint[] = [...prompt.constraints];
@@ -153,14 +154,20 @@ export function verdictQuery(prompt: Prompt, scene: Scene, split: Split, rng: Rn
   }
   candidates.push(...samplePrompt(prompt.category, rng, { allowHeldOut: split !== 'train' }).constraints);
   candidates.push(...sceneDescriptions(scene, rng).map((object): Constraint => ({ kind: 'exists', object })));
-  const toQuery = (c: Constraint): TextQuery<number> => ({ text: promptText([c], false), label: holds(c, scene) ? 1 : 0 });
-  const queries = candidates.filter((c) => usableConstraint(c, split)).map(toQuery);
+  const usable = candidates.filter((c) => usableConstraint(c, split));
   // Rarely every candidate is unusable (held out or a val/test text): draw more prompts of the category until one is not.
-  for (let attempt = 0; queries.length === 0 && attempt < 200; attempt++) {
-    queries.push(...samplePrompt(prompt.category, rng, { allowHeldOut: split !== 'train' }).constraints.filter((c) => usableConstraint(c, split)).map(toQuery));
+  for (let attempt = 0; usable.length === 0 && attempt < 200; attempt++) {
+    usable.push(...samplePrompt(prompt.category, rng, { allowHeldOut: split !== 'train' }).constraints.filter((c) => usableConstraint(c, split)));
   }
-  if (queries.length === 0) throw new Error(`no usable verdict query for "${prompt.text}"`);
-  return pickBalanced(groupByLabel(queries), rng.next() < 0.5 ? 1 : 0, rng);
+  if (usable.length === 0) throw new Error(`no usable verdict query for "${prompt.text}"`);
+  // Balance labels within a constraint kind: pooled over kinds, true statements were mostly existence and false
+  // ones mostly relations (21% of relation queries true), which teaches "a relation -> no" instead of looking.
+  const byKind = new Map<Constraint['kind'], Constraint[]>();
+  for (const c of usable) byKind.set(c.kind, [...(byKind.get(c.kind) ?? []), c]);
+  const toQuery = (c: Constraint): TextQuery<number> => ({ text: promptText([c], false), label: holds(c, scene) ? 1 : 0 });
+  const pools = [...byKind.values()].map((cs) => groupByLabel(cs.map(toQuery)));
+  const mixed = pools.filter((pool) => pool.size > 1);
+  return pickBalanced(rng.pick(mixed.length > 0 ? mixed : pools), rng.next() < 0.5 ? 1 : 0, rng);
 }
 
 /** One count query: a description of a scene object or a random one; the count class is drawn uniformly. */
