@@ -1,7 +1,7 @@
 // PNG files <-> RgbImage ([H, W, 3] in [0, 1]); 8-bit RGB on disk.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { PNG } from 'pngjs';
+import { writeFileAtomic } from '../io';
 import { RgbImage } from './types';
 
 export function encodePng(image: RgbImage): Buffer {
@@ -29,13 +29,9 @@ export function decodePng(buffer: Buffer, source = 'PNG data'): RgbImage {
   return { width, height, data };
 }
 
-/** Write atomically: a temporary file beside the target, then rename (no half-written PNG on a crash). */
+/** Write atomically (writeFileAtomic): no half-written PNG on a crash. */
 export function writePng(file: string, image: RgbImage): void {
-  const dir = path.dirname(path.resolve(file));
-  fs.mkdirSync(dir, { recursive: true });
-  const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
-  fs.writeFileSync(temp, encodePng(image));
-  fs.renameSync(temp, file);
+  writeFileAtomic(file, encodePng(image));
 }
 
 export function readPng(file: string): RgbImage {
