@@ -15,6 +15,7 @@ export const pretrainCommand: Command = {
     out: { type: 'string', help: 'run directory (checkpoint, config.json, log.jsonl); default runs/pretrain-<preset>' },
     steps: { type: 'string', help: 'total optimizer steps (default: the preset\'s)' },
     seed: { type: 'string', help: 'seed of weights, data and noise', default: '0' },
+    set: { type: 'string', help: 'training options to override, e.g. learningRate=8e-4,understandingImages=16 (lib/train/config.ts)' },
     resume: { type: 'boolean', help: 'continue from the checkpoint in --out when there is one (always on unless --restart)', default: true },
     restart: { type: 'boolean', help: 'ignore a checkpoint in --out and start from step 0 (otherwise a run resumes)', default: false },
     quiet: { type: 'boolean', help: 'no progress bar', default: false },
@@ -24,7 +25,8 @@ export const pretrainCommand: Command = {
     if (!(preset in MODEL_PRESETS)) throw new Error(`--preset must be one of ${Object.keys(MODEL_PRESETS).join(', ')}, got ${preset}`);
     const outDir = typeof values.out === 'string' && values.out !== '' ? values.out : `runs/pretrain-${preset}`;
     const seed = intOption(values, 'seed');
-    const train = values.steps === undefined ? {} : { steps: intOption(values, 'steps') };
+    const train: Record<string, number> = typeof values.set === 'string' ? parseSettings(values.set) : {};
+    if (values.steps !== undefined) train.steps = intOption(values, 'steps');
     await initBackend();
     const result = await pretrain({ preset, outDir, seed, train, resume: values.restart !== true, quiet: values.quiet === true });
     const losses = Object.entries(result.manifest.final_losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
@@ -34,3 +36,14 @@ export const pretrainCommand: Command = {
     if (result.interrupted) process.exitCode = 130;
   },
 };
+
+/** "a=1,b=2e-3" -> { a: 1, b: 0.002 }; names and values are checked by resolveTrainConfig. */
+function parseSettings(text: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const item of text.split(',').filter((part) => part.trim() !== '')) {
+    const [key, value, ...rest] = item.split('=');
+    if (value === undefined || rest.length > 0 || Number.isNaN(Number(value))) throw new Error(`--set: expected name=number, got '${item}'`);
+    out[key.trim()] = Number(value);
+  }
+  return out;
+}

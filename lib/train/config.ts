@@ -30,6 +30,8 @@ export interface TrainConfig {
   understandingWeight: number;
   /** Think-mode plan prediction from the prompt alone. */
   planWeight: number;
+  /** Images per understanding step; each gives a region, a verdict and a count row (the verdict head learns slowest). */
+  understandingImages: number;
   /** Share of generation samples conditioned on their ground-truth plan (think mode); the rest get the null plan. */
   thinkProb: number;
   /** Steps between JSONL log lines (and progress-bar loss averages). */
@@ -56,6 +58,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   generationWeight: 1,
   understandingWeight: 1,
   planWeight: 1,
+  understandingImages: 11,
   thinkProb: 0.5,
   logEvery: 10,
   checkpointEvery: 100,
@@ -63,7 +66,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 
 export const TRAIN_PRESETS: Record<ModelPreset, Partial<TrainConfig>> = {
   /** Seconds: tests and CI notebooks. A higher rate so a few steps move the loss visibly. */
-  tiny: { steps: 20, batchSize: 4, learningRate: 1e-3, warmupSteps: 2, logEvery: 5, checkpointEvery: 10 },
+  tiny: { steps: 20, batchSize: 4, learningRate: 1e-3, warmupSteps: 2, understandingImages: 2, logEvery: 5, checkpointEvery: 10 },
   /** The shipped checkpoint (the defaults above). */
   base: {},
   /** GPU users: a wider model wants more data per step and a gentler rate. */

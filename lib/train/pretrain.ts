@@ -101,7 +101,9 @@ export class IntervalStats {
 }
 
 function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: number): string {
-  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed}`;
+  const settings = Object.entries(options.train ?? {}).filter(([key]) => key !== 'steps').map(([key, value]) => `${key}=${String(value)}`);
+  const set = settings.length > 0 ? ` --set ${settings.join(',')}` : '';
+  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed}${set}`;
 }
 
 /** Keep only log lines up to `step` (a resumed run rewrites what the killed one logged after its checkpoint). */

@@ -62,14 +62,14 @@ export function generationTask(weight: number): PretrainTask {
 
 /**
  * Understanding heads on clean (possibly corrupted) train images: each image gives a region, a verdict and a count
- * row (head-losses.ts), so a step draws ceil(batchSize / 3) images for about batchSize rows.
+ * row (head-losses.ts), so a step draws understandingImages images for three times as many rows.
  */
 export function understandingTask(weight: number): PretrainTask {
   return {
     name: 'understanding',
     weight,
     run({ model, optimizer, step, learningRate, seed, train }) {
-      const batch = understandingBatch(step, { batchSize: Math.ceil(train.batchSize / 3), seed, config: model.config });
+      const batch = understandingBatch(step, { batchSize: train.understandingImages, seed, config: model.config });
       const rows = understandingRows(batch, model.config.maxTextTokens);
       const countWeights = countClassWeights(model.config);
       const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss: () => understandingLoss(model, rows, countWeights) });
