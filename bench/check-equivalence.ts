@@ -1,7 +1,10 @@
-// Checks that bench/torch_reference.py builds the SAME network as lib/model: the tfjs model's weights
-// and one input go to PyTorch, which loads them into its twin and returns its velocity prediction.
+// Checks that bench/torch_reference.py computes the SAME generation training step as lib/model: the tfjs model's
+// weights and one step's inputs (t, eps, prompts, plans, thinking flags) go to PyTorch, which loads them into its
+// twin and returns its velocity, loss and gradients over [text ; 4 plan tokens ; image].
 //   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal]
-// Prints the max |v_tfjs - v_torch| (float32 rounding: ~1e-5) and exits 1 above 1e-3.
+// Prints one JSON line; exits 1 when velocity, loss or gradients differ beyond float32 rounding, when the twin's
+// parameters are not exactly the variables a generation step trains, or when the replayed inputs are not the
+// ones flowTrainStep itself draws (its loss and gradient norm are compared too).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -11,16 +14,35 @@ import * as tf from '../lib/backend/tf';
 import { randomNormal } from '../lib/backend/random';
 import { initBackend } from '../lib/backend/select';
 import { modelDims, resolveModelConfig, type ModelPreset } from '../lib/model/config';
-import { initModel, namedVariables } from '../lib/model/params';
+import { dropText, flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps, type FlowConfig } from '../lib/model/flow';
+import { AdamW } from '../lib/model/optimizer';
+import { initModel, namedVariables, parameterCount } from '../lib/model/params';
+import { planTokens } from '../lib/model/plan';
+import { flowTrainStep } from '../lib/model/train-step';
 import { predictVelocity } from '../lib/model/transformer';
 import { makeRng } from '../lib/rng';
-import { findPython } from './torch-runner';
-import { syntheticBatch } from './workload';
+import { findPython, planSpec } from './torch-runner';
+import { generationStepBatch } from './workload';
 
 const { values: args } = parseArgs({
   options: { preset: { type: 'string', default: 'tiny' }, mot: { type: 'boolean', default: false }, causal: { type: 'boolean', default: false } },
   strict: true,
 });
+
+interface TorchCheck {
+  max_abs_diff_velocity: number;
+  max_abs_velocity: number;
+  loss_torch: number;
+  max_abs_diff_per_sample_loss: number;
+  max_abs_diff_grad: number;
+  max_abs_grad: number;
+  grad_norm_torch: number;
+  trained_sets_equal: boolean;
+  params_torch: number;
+}
+
+const STEP_SEED = 6;
+const tensorJson = (x: tf.Tensor): { shape: number[]; values: number[] } => ({ shape: x.shape, values: Array.from(x.dataSync()) });
 
 async function main(): Promise<void> {
   await initBackend({ prefer: 'wasm', quiet: true });
@@ -28,30 +50,103 @@ async function main(): Promise<void> {
   const model = initModel(config, 3);
   // The head starts at zero (v = 0 everywhere): give it weights so the comparison sees the whole network.
   model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: 0.2 }));
-  const batchSize = 3;
+  const named = namedVariables(model.params);
+  const batchSize = 4;
+  const textLen = config.maxTextTokens;
   const { imageTokens, patchDim } = modelDims(config);
-  const batch = syntheticBatch(config, batchSize, makeRng(5));
-  const t = [0.1, 0.5, 0.9];
-  const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [batchSize, imageTokens, patchDim]), t: tf.tensor1d(t), textTokens: batch.textTokens }));
+  const shape: [number, number, number] = [batchSize, imageTokens, patchDim];
+  const batch = generationStepBatch(config, batchSize, 5);
+  // Every plan-token case: thinking rows (plans with present and absent slots), a row on the null plan, and a
+  // thinking row whose prompt is all PAD (a dropped prompt), which must read the null plan too.
+  batch.thinking = Uint8Array.from([1, 0, 1, 1]);
+  batch.textTokens.fill(0, 2 * textLen, 3 * textLen);
+  const flow: FlowConfig = { timestepShift: 3, textDropProb: 0 };
+
+  // Replays flowTrainStep's draws from an rng of the same seed, in its order: t, text dropout, eps.
+  const replay = makeRng(STEP_SEED);
+  const t = sampleTrainingTimesteps(batchSize, replay, flow.timestepShift);
+  const textTokens = dropText(batch.textTokens, batchSize, flow.textDropProb, replay);
+  const epsValues = randomNormal(shape, replay);
+  const rowHasText = (b: number): boolean => textTokens.subarray(b * textLen, (b + 1) * textLen).some((id) => id !== 0);
+  const thinking = (batch.thinking as Uint8Array).map((v, b) => (v === 1 && rowHasText(b) ? 1 : 0)); // as flowTrainStep
+  const x0 = tf.tensor3d(batch.x0, shape);
+  const eps = epsValues as tf.Tensor3D;
+  const tTensor = tf.tensor1d(t);
+  let v: tf.Tensor3D | undefined;
+  const { value: loss, grads } = tf.variableGrads(() => {
+    const extra = planTokens(model, batchSize, { plan: batch.plan, thinking });
+    v = tf.keep(predictVelocity(model, { xt: noisyInput(x0, eps, tTensor), t: tTensor, textTokens, extra }));
+    return flowLoss({ vTheta: v, x0, eps });
+  }, named.map((n) => n.variable));
+  const velocity = v as tf.Tensor3D;
+  const perSample = tf.tidy(() => tf.mean(flowSquaredError({ vTheta: velocity, x0, eps }), 1));
+  // The variables a generation step reaches; the rest (understanding heads, plan-prediction queries) get no gradient.
+  const trained = named.filter(({ variable }) => grads[variable.name] !== undefined);
   const payload = {
     config,
-    // The velocity path only: the understanding heads and think-mode weights (heads.ts, plan.ts) have no PyTorch twin.
-    weights: Object.fromEntries(namedVariables(model.params).filter(({ name }) => !/^(extraPos|understanding\.|think\.)/.test(name)).map(({ name, variable }) => [name, { shape: variable.shape, values: Array.from(variable.dataSync()) }])),
-    xt: Array.from(batch.x0),
-    t,
-    tokens: Array.from(batch.textTokens),
-    v: Array.from(v.dataSync()),
+    planSpec: planSpec(),
+    weights: Object.fromEntries(trained.map(({ name, variable }) => [name, tensorJson(variable)])),
+    x0: Array.from(batch.x0),
+    eps: Array.from(eps.dataSync()),
+    t: Array.from(t),
+    tokens: Array.from(textTokens),
+    plan: Array.from(batch.plan as Int32Array),
+    thinking: Array.from(batch.thinking as Uint8Array), // raw flags: the twin applies the all-PAD rule itself
+    v: Array.from(velocity.dataSync()),
+    perSampleLoss: Array.from(perSample.dataSync()),
+    grads: Object.fromEntries(trained.map(({ name, variable }) => [name, tensorJson(grads[variable.name])])),
   };
+  const lossTfjs = loss.dataSync()[0];
+  tf.dispose([x0, eps, tTensor, velocity, perSample, loss, ...Object.values(grads)]);
+
+  // The real step on the same batch and seed (learning rate 0: weights unchanged) must see the replayed inputs.
+  const step = flowTrainStep({ model, optimizer: new AdamW(named.map((n) => n.variable), { learningRate: 0 }), batch, rng: makeRng(STEP_SEED), flow });
+  const sameTimes = step.t.every((value, i) => value === t[i]);
+
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'srum-equiv-')), 'payload.json');
   fs.writeFileSync(file, JSON.stringify(payload));
   const python = findPython();
   if (python === undefined) throw new Error('PyTorch not found (see bench/torch-runner.ts for how to install it)');
-  const run = spawnSync(python, [path.join(__dirname, 'torch_reference.py'), '--check', file], { encoding: 'utf8' });
-  if (run.status !== 0) throw new Error(run.stderr);
-  const { max_abs_diff: diff } = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as { max_abs_diff: number };
-  process.stdout.write(`${JSON.stringify({ preset: args.preset, mixtureOfTransformers: !!args.mot, textCausal: !!args.causal, max_abs_diff: diff })}\n`);
+  const run = spawnSync(python, [path.join(__dirname, 'torch_reference.py'), '--check', file], { encoding: 'utf8', maxBuffer: 1 << 26 });
   fs.rmSync(path.dirname(file), { recursive: true });
-  if (!(diff < 1e-3)) process.exit(1);
+  if (run.status !== 0) throw new Error(run.stderr);
+  const torch = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as TorchCheck;
+  const relative = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
+  const report = {
+    preset: args.preset,
+    mixtureOfTransformers: !!args.mot,
+    textCausal: !!args.causal,
+    sequence: `[text ${textLen} ; plan ${batch.plan === undefined ? 0 : payload.planSpec.slots} ; image ${imageTokens}]`,
+    max_abs_diff: torch.max_abs_diff_velocity,
+    max_abs_velocity: torch.max_abs_velocity,
+    loss_tfjs: lossTfjs,
+    loss_tfjs_train_step: step.loss,
+    loss_torch: torch.loss_torch,
+    loss_rel_diff: relative(torch.loss_torch, lossTfjs),
+    max_abs_diff_per_sample_loss: torch.max_abs_diff_per_sample_loss,
+    max_abs_diff_grad: torch.max_abs_diff_grad,
+    max_abs_grad: torch.max_abs_grad,
+    grad_norm_tfjs_train_step: step.gradNorm,
+    grad_norm_torch: torch.grad_norm_torch,
+    params_total: parameterCount(model.params),
+    params_trained_by_generation_step: trained.reduce((sum, { variable }) => sum + variable.size, 0),
+    params_torch: torch.params_torch,
+    trained_sets_equal: torch.trained_sets_equal,
+  };
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  const failures = [
+    !(report.max_abs_diff < 1e-3) && 'velocity',
+    !(report.loss_rel_diff < 1e-4) && 'loss',
+    !(torch.max_abs_diff_grad < 1e-3 * torch.max_abs_grad) && 'gradients',
+    !(relative(torch.grad_norm_torch, step.gradNorm) < 1e-3) && 'gradient norm of flowTrainStep',
+    !(sameTimes && relative(step.loss, lossTfjs) < 1e-6) && 'replay of flowTrainStep (t, eps or thinking differ)',
+    !torch.trained_sets_equal && 'trained parameter sets',
+    report.params_torch !== report.params_trained_by_generation_step && 'parameter count',
+  ].filter((f): f is string => typeof f === 'string');
+  if (failures.length > 0) {
+    process.stderr.write(`equivalence FAILED: ${failures.join(', ')}\n`);
+    process.exit(1);
+  }
 }
 
 main().catch((error: unknown) => {

@@ -1,27 +1,53 @@
 // Runs bench/torch_reference.py with a Python that has torch, or explains how to get one.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS } from '../lib/model/classes';
 import type { ModelConfig } from '../lib/model/config';
+import type { FlowConfig } from '../lib/model/flow';
+import { MAX_EXTRA_TOKENS } from '../lib/model/params';
 
 export interface TorchSuccess {
   torch_version: string;
   threads: number;
+  /** Every parameter of the twin (it holds only what a generation step trains). */
   params: number;
+  /** Parameters that received a gradient in the twin's warm-up step. */
+  params_trained: number;
   samples_per_s: number;
   samples_per_cpu_s: number;
   sampling_images_per_s: number;
   peak_rss_mb: number;
+  /** With profile: self CPU ms of the top torch ops in one step, and best-of-3 forward / whole-step ms. */
+  top_ops_ms?: Record<string, number>;
+  forward_ms?: number;
+  step_ms?: number;
 }
 export type TorchResult = TorchSuccess | { error: string };
 
 export interface TorchRunOptions {
   /** The resolved model config, passed verbatim so both sides build the same architecture. */
   config: ModelConfig;
+  flow: FlowConfig;
+  /** Share of rows conditioned on their plan (the rest read the null plan). */
+  thinkProb: number;
   batchSize: number;
   steps: number;
   sampleSteps: number;
   /** torch.set_num_threads value; torch's default when undefined. */
   threads?: string;
+  profile?: boolean;
+}
+
+/** The think-mode plan layout the twin needs to build its plan embeddings (lib/model/classes.ts). */
+export interface PlanSpec {
+  fields: readonly string[];
+  classes: Record<string, number>;
+  slots: number;
+  maxExtraTokens: number;
+}
+
+export function planSpec(): PlanSpec {
+  return { fields: PLAN_FIELDS, classes: PLAN_CLASSES, slots: PLAN_SLOTS, maxExtraTokens: MAX_EXTRA_TOKENS };
 }
 
 const INSTALL_HINT =
@@ -38,8 +64,10 @@ export function runTorchReference(options: TorchRunOptions): TorchResult {
   const python = findPython();
   if (python === undefined) return { error: INSTALL_HINT };
   const script = path.join(__dirname, 'torch_reference.py');
-  const argv = [script, '--config', JSON.stringify(options.config), '--batch', String(options.batchSize), '--steps', String(options.steps), '--sample-steps', String(options.sampleSteps)];
+  const argv = [script, '--config', JSON.stringify(options.config), '--plan', JSON.stringify(planSpec()), '--flow', JSON.stringify(options.flow)];
+  argv.push('--think-prob', String(options.thinkProb), '--batch', String(options.batchSize), '--steps', String(options.steps), '--sample-steps', String(options.sampleSteps));
   if (options.threads !== undefined) argv.push('--threads', options.threads);
+  if (options.profile === true) argv.push('--profile');
   const run = spawnSync(python, argv, { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (run.status !== 0) return { error: `torch reference failed (${python}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}` };
   const lastLine = run.stdout.trim().split('\n').pop() ?? '';

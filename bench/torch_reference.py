@@ -1,9 +1,14 @@
-"""PyTorch twin of lib/model (same architecture, dims, tokens, batch) for the throughput benchmark.
+"""PyTorch twin of a lib/model generation training step (same architecture, dims, tokens, batch) for the bench.
 
-Run by bench/train-throughput.ts:  python3 bench/torch_reference.py --config '<ModelConfig JSON>' --batch 32
+Run by bench/train-throughput.ts:
+  python3 bench/torch_reference.py --config '<ModelConfig JSON>' --plan '<plan spec JSON>' --batch 32
 Prints one JSON object on the last line. Mirrors: lib/model/transformer.ts (pre-LN blocks over
-[text ; image] tokens, fused QKV, GELU x*sigmoid(1.702x), PAD keys masked), lib/model/flow.ts
-(x_t = (1-t) x0 + t eps, target eps - x0, t = sigmoid(n)), lib/model/optimizer.ts (AdamW + clip 1.0).
+[text ; 4 plan tokens ; image], fused QKV, GELU x*sigmoid(1.702x), PAD text keys masked, MoT text side = text + plan),
+lib/model/plan.ts planTokens (a present slot = sum of its attribute embeddings, an absent one = the empty-slot
+embedding, a row that does not think = the null plan), lib/model/train-step.ts (a dropped prompt reads the null plan),
+lib/model/flow.ts (x_t = (1-t) x0 + t eps, target eps - x0, t = sigmoid(n)), lib/model/optimizer.ts (AdamW + clip 1.0).
+Only the weights a generation step trains exist here: the understanding heads and the plan-prediction queries/head
+of lib/model/params.ts get no gradient from it (bench/check-equivalence.ts checks both sets agree).
 """
 import argparse
 import json
@@ -19,6 +24,10 @@ import torch.nn.functional as F
 
 def gelu(x):
     return x * torch.sigmoid(1.702 * x)
+
+
+def snake(name):
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 class Mlp(nn.Module):
@@ -42,9 +51,8 @@ class Block(nn.Module):
         self.mlp_norm = nn.LayerNorm(d, eps=c["layerNormEps"])
         self.mlp = Mlp(d, c["mlpRatio"] * d)
         self.text_mlp = Mlp(d, c["mlpRatio"] * d) if c["mixtureOfTransformers"] else None
-        self.text_len = c["maxTextTokens"]
 
-    def forward(self, x, bias):
+    def forward(self, x, bias, text_side):
         B, T, D = x.shape
         H = self.heads
         dh = D // H
@@ -56,13 +64,32 @@ class Block(nn.Module):
         h = self.mlp_norm(x)
         if self.text_mlp is None:
             m = self.mlp(h)
-        else:
-            m = torch.cat([self.text_mlp(h[:, : self.text_len]), self.mlp(h[:, self.text_len :])], 1)
+        else:  # Mixture-of-Transformers: text and plan tokens use the text MLP
+            m = torch.cat([self.text_mlp(h[:, :text_side]), self.mlp(h[:, text_side:])], 1)
         return x + m
 
 
+class PlanEmbedding(nn.Module):
+    """lib/model/plan.ts planTokens: [B, S, D] plan tokens from plans [B, S, fields] and thinking flags [B]."""
+
+    def __init__(self, d, plan):
+        super().__init__()
+        self.attributes = [snake(f) for f in plan["fields"][1:]]  # every field but 'present'
+        for field, name in zip(plan["fields"][1:], self.attributes):
+            setattr(self, name, nn.Parameter(torch.randn(plan["classes"][field], d) * 0.02))
+        self.empty_slot = nn.Parameter(torch.randn(1, d) * 0.02)
+        self.null_plan = nn.Parameter(torch.randn(plan["slots"], d) * 0.02)
+
+    def forward(self, plan, thinking):
+        present = plan[..., 0] == 1  # [B, S]
+        attributes = plan[..., 1:].clamp(min=0)  # absent slots hold -1 (PLAN_IGNORE): any row, masked below
+        slot = sum(getattr(self, name)[attributes[..., f]] for f, name in enumerate(self.attributes))  # [B, S, D]
+        slot = torch.where(present[..., None], slot, self.empty_slot)
+        return torch.where(thinking[:, None, None], slot, self.null_plan[None])
+
+
 class UnifiedModel(nn.Module):
-    def __init__(self, c):
+    def __init__(self, c, plan):
         super().__init__()
         d = c["dModel"]
         grid = c["imageSize"] // c["patchSize"]
@@ -77,103 +104,167 @@ class UnifiedModel(nn.Module):
         self.blocks = nn.ModuleList([Block(c) for _ in range(c["nLayers"])])
         self.final_norm = nn.LayerNorm(d, eps=c["layerNormEps"])
         self.head = nn.Linear(d, patch_dim)
+        self.extra_pos = nn.Parameter(torch.randn(plan["maxExtraTokens"], d) * 0.02)
+        self.think = PlanEmbedding(d, plan)
         half = c["timestepFeatures"] // 2
         self.register_buffer("freqs", 1000 * torch.exp(-math.log(10000) * torch.arange(half) / half))
 
-    def forward(self, xt, t, tokens):
-        B = xt.shape[0]
+    def forward(self, xt, t, tokens, extra):
+        """Velocity [B, Np, patchDim] over [text ; extra ; image]; extra [B, K, D] already embedded."""
+        B, K = xt.shape[0], extra.shape[1]
+        Tt = self.c["maxTextTokens"]
         args = t[:, None] * self.freqs[None]
         time = self.time_out(F.silu(self.time_in(torch.cat([args.cos(), args.sin()], 1))))
         text = self.text_embed(tokens) + self.text_pos
         image = self.patch_embed(xt) + self.image_pos + time[:, None]
-        x = torch.cat([text, image], 1)
-        pad = torch.cat([tokens == 0, torch.zeros(B, image.shape[1], dtype=torch.bool)], 1)
-        bias = (pad.float() * -1e9)[:, None, None, :]  # [B, 1, 1, T]
+        x = torch.cat([text, extra + self.extra_pos[:K], image], 1)  # [B, T, D]
+        pad = torch.cat([tokens == 0, torch.zeros(B, K + image.shape[1], dtype=torch.bool)], 1)
+        bias = (pad.float() * -1e9)[:, None, None, :]  # [B, 1, 1, T]: PAD text keys masked
         if self.c["textCausal"]:  # text queries see only earlier text tokens
-            T, Tt = x.shape[1], self.c["maxTextTokens"]
+            T = x.shape[1]
             i, j = torch.arange(T)[:, None], torch.arange(T)[None, :]
             ahead = ((i < Tt) & (j > i)).float() * -1e9  # [T, T]
             bias = torch.minimum(bias, ahead[None, None])  # [B, 1, T, T]: masked if PAD or ahead
         for block in self.blocks:
-            x = block(x, bias)
-        return self.head(self.final_norm(x[:, self.c["maxTextTokens"] :]))
+            x = block(x, bias, Tt + K)
+        return self.head(self.final_norm(x[:, Tt + K :]))
+
+
+def flow_loss(model, x0, eps, t, tokens, plan, thinking):
+    """flowTrainStep's forward after sampling: velocity, per-sample squared error and the mean loss."""
+    thinking = thinking & (tokens != 0).any(1)  # a dropped (all-PAD) prompt reads the null plan: CFG's branch
+    xt = (1 - t[:, None, None]) * x0 + t[:, None, None] * eps
+    v = model(xt, t, tokens, model.think(plan, thinking))
+    per_token = ((v - (eps - x0)) ** 2).mean(-1)  # [B, Np]
+    return v, per_token.mean(1), per_token.mean()
 
 
 def torch_name(name):
     """lib/model's dotted variable name -> this module's parameter name."""
-    parts = name.split(".")
-    snake = [re.sub(r"(?<!^)(?=[A-Z])", "_", p).lower() for p in parts]
-    last = {"w": "weight", "b": "bias", "gain": "weight"}.get(snake[-1], snake[-1])
-    if snake == ["text_embed"]:
+    snake_parts = [snake(p) for p in name.split(".")]
+    last = {"w": "weight", "b": "bias", "gain": "weight"}.get(snake_parts[-1], snake_parts[-1])
+    if snake_parts == ["text_embed"]:
         return "text_embed.weight"
-    return ".".join(snake[:-1] + [last])
+    return ".".join(snake_parts[:-1] + [last])
+
+
+def tensor_of(entry):
+    return torch.tensor(entry["values"], dtype=torch.float32).reshape(entry["shape"])
 
 
 def check(payload_file):
-    """Loads lib/model weights and an input (bench/check-equivalence.ts) and compares velocities."""
-    payload = json.load(open(payload_file))
-    c = payload["config"]
-    model = UnifiedModel(c)
+    """Loads lib/model weights and a generation step's inputs (bench/check-equivalence.ts); compares v, loss, grads."""
+    p = json.load(open(payload_file))
+    c = p["config"]
+    model = UnifiedModel(c, p["planSpec"])
     params = dict(model.named_parameters())
-    loaded = set()
-    for name, w in payload["weights"].items():
-        target = params[torch_name(name)]
-        value = torch.tensor(w["values"], dtype=torch.float32).reshape(w["shape"])
+    for name, w in p["weights"].items():
+        value = tensor_of(w)
         if name.endswith(".w"):
             value = value.t()  # tfjs dense weights are [in, out]; torch Linear stores [out, in]
+        target = params[torch_name(name)]
         assert target.shape == value.shape, (name, target.shape, value.shape)
         with torch.no_grad():
             target.copy_(value)
-        loaded.add(torch_name(name))
-    assert loaded == set(params), set(params) ^ loaded
+    loaded = {torch_name(n) for n in p["weights"]}
+    assert loaded == set(params), f"twin parameters != tfjs trained variables: {sorted(set(params) ^ loaded)}"
     grid = c["imageSize"] // c["patchSize"]
     patch_dim = c["patchSize"] ** 2 * c["channels"]
-    B = len(payload["t"])
-    xt = torch.tensor(payload["xt"]).reshape(B, grid * grid, patch_dim)
-    tokens = torch.tensor(payload["tokens"]).reshape(B, c["maxTextTokens"])
-    with torch.no_grad():
-        v = model(xt, torch.tensor(payload["t"]), tokens)
-    diff = (v.flatten() - torch.tensor(payload["v"])).abs().max().item()
-    print(json.dumps({"max_abs_diff": diff, "params": sum(p.numel() for p in model.parameters())}))
+    B = len(p["t"])
+    shape = (B, grid * grid, patch_dim)
+    x0, eps = torch.tensor(p["x0"]).reshape(shape), torch.tensor(p["eps"]).reshape(shape)
+    tokens = torch.tensor(p["tokens"]).reshape(B, c["maxTextTokens"])
+    plan = torch.tensor(p["plan"]).reshape(B, p["planSpec"]["slots"], len(p["planSpec"]["fields"]))
+    thinking = torch.tensor(p["thinking"]) == 1
+    v, per_sample, loss = flow_loss(model, x0, eps, torch.tensor(p["t"]), tokens, plan, thinking)
+    loss.backward()
+    with_grad = {n for n, q in params.items() if q.grad is not None}
+    grad_diff, grad_max = 0.0, 0.0
+    for name, g in p["grads"].items():
+        mine = params[torch_name(name)].grad
+        theirs = tensor_of(g)
+        if name.endswith(".w"):
+            theirs = theirs.t()
+        grad_diff = max(grad_diff, (mine - theirs).abs().max().item())
+        grad_max = max(grad_max, theirs.abs().max().item())
+    grad_norm = math.sqrt(sum(float((q.grad**2).sum()) for q in params.values() if q.grad is not None))
+    print(json.dumps({
+        "max_abs_diff_velocity": (v.flatten() - torch.tensor(p["v"])).abs().max().item(),
+        "max_abs_velocity": max(abs(x) for x in p["v"]),
+        "loss_torch": loss.item(),
+        "max_abs_diff_per_sample_loss": (per_sample - torch.tensor(p["perSampleLoss"])).abs().max().item(),
+        "max_abs_diff_grad": grad_diff,
+        "max_abs_grad": grad_max,
+        "grad_norm_torch": grad_norm,
+        "trained_sets_equal": with_grad == {torch_name(n) for n in p["grads"]},
+        "params_torch": sum(q.numel() for q in params.values()),
+    }))
+
+
+def random_plans(B, spec, gen):
+    """Plans [B, S, fields] with the layout of lib/train/plan.ts: absent slots are present=0, other fields -1."""
+    S, fields = spec["slots"], spec["fields"]
+    present = (torch.rand(B, S, generator=gen) < 0.5).long()
+    columns = [present] + [torch.randint(0, spec["classes"][f], (B, S), generator=gen) for f in fields[1:]]
+    plan = torch.stack(columns, -1)
+    plan[..., 1:] = torch.where(present[..., None] == 1, plan[..., 1:], torch.full_like(plan[..., 1:], -1))
+    return plan
+
+
+def top_ops(step):
+    """Self CPU ms of the 12 most expensive torch ops in one step (the tfjs side's profile_top_kernels_ms)."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
+        step()
+    events = sorted(prof.key_averages(), key=lambda e: e.self_cpu_time_total, reverse=True)[:12]
+    return {e.key: round(e.self_cpu_time_total / 1000, 1) for e in events}
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--check", help="compare with lib/model on a payload from bench/check-equivalence.ts")
-    parser.add_argument("--config")
+    parser.add_argument("--config", help="the resolved ModelConfig, JSON")
+    parser.add_argument("--plan", help='plan spec JSON: {"fields", "classes", "slots", "maxExtraTokens"}')
+    parser.add_argument("--flow", default='{"timestepShift": 1, "textDropProb": 0.1}', help="FlowConfig JSON")
+    parser.add_argument("--think-prob", type=float, default=0.5)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--sample-steps", type=int, default=10)
     parser.add_argument("--threads", type=int, default=0)
+    parser.add_argument("--profile", action="store_true", help="also report top ops and the forward/step split")
     a = parser.parse_args()
     if a.check:
         return check(a.check)
     if a.threads > 0:
         torch.set_num_threads(a.threads)
     torch.manual_seed(0)
-    c = json.loads(a.config)
-    model = UnifiedModel(c)
+    gen = torch.Generator().manual_seed(1)
+    c, spec, flow = json.loads(a.config), json.loads(a.plan), json.loads(a.flow)
+    model = UnifiedModel(c, spec)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0)
     grid = c["imageSize"] // c["patchSize"]
     patch_dim = c["patchSize"] ** 2 * c["channels"]
-    B, Tt = a.batch, c["maxTextTokens"]
-    x0 = torch.rand(B, grid * grid, patch_dim) * 2 - 1
-    lengths = torch.randint(4, Tt + 1, (B, 1))
-    tokens = torch.randint(1, c["vocabSize"], (B, Tt)) * (torch.arange(Tt)[None] < lengths)
+    B, Tt, shift = a.batch, c["maxTextTokens"], flow["timestepShift"]
+    x0 = torch.rand(B, grid * grid, patch_dim, generator=gen) * 2 - 1
+    lengths = torch.randint(4, Tt + 1, (B, 1), generator=gen)
+    tokens = torch.randint(1, c["vocabSize"], (B, Tt), generator=gen) * (torch.arange(Tt)[None] < lengths)
+    plan = random_plans(B, spec, gen)
+    thinking = torch.rand(B, generator=gen) < a.think_prob
+
+    def forward_loss():
+        n = torch.sigmoid(torch.randn(B))
+        t = shift * n / (1 + (shift - 1) * n)
+        toks = tokens.masked_fill(torch.rand(B, 1) < flow["textDropProb"], 0)
+        return flow_loss(model, x0, torch.randn_like(x0), t, toks, plan, thinking)[2]
 
     def step():
-        t = torch.sigmoid(torch.randn(B))
-        eps = torch.randn_like(x0)
-        drop = torch.rand(B, 1) < 0.1
-        toks = tokens.masked_fill(drop, 0)
-        xt = (1 - t[:, None, None]) * x0 + t[:, None, None] * eps
-        loss = F.mse_loss(model(xt, t, toks), eps - x0)
+        loss = forward_loss()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
 
     step()
+    trained = sum(q.numel() for q in model.parameters() if q.grad is not None)
     started, cpu_started = time.perf_counter(), time.process_time()
     for _ in range(a.steps):
         step()
@@ -181,24 +272,42 @@ def main():
     samples_per_cpu_s = a.steps * B / (time.process_time() - cpu_started)
 
     started = time.perf_counter()
-    with torch.no_grad():  # Euler + CFG: 2B rows per forward, as lib/generate/sampler.ts
+    with torch.no_grad():  # Euler + CFG: 2B rows per forward, null plan on both branches, as lib/generate/sampler.ts
         x = torch.randn_like(x0)
         both = torch.cat([tokens, torch.zeros_like(tokens)], 0)
+        null_plan = model.think(plan.repeat(2, 1, 1), torch.zeros(2 * B, dtype=torch.bool))
         ts = torch.linspace(1, 0, a.sample_steps + 1)
+        ts = shift * ts / (1 + (shift - 1) * ts)
         for i in range(a.sample_steps):
-            v = model(torch.cat([x, x], 0), ts[i].repeat(2 * B), both)
+            v = model(torch.cat([x, x], 0), ts[i].repeat(2 * B), both, null_plan)
             vc, vu = v.chunk(2)
             x = x - (vu + 4 * (vc - vu)) * (ts[i] - ts[i + 1])
     sampling = B / (time.perf_counter() - started)
-    print(json.dumps({
+    result = {
         "torch_version": torch.__version__,
         "threads": torch.get_num_threads(),
-        "params": sum(p.numel() for p in model.parameters()),
+        "params": sum(q.numel() for q in model.parameters()),
+        "params_trained": trained,
         "samples_per_s": samples_per_s,
         "samples_per_cpu_s": samples_per_cpu_s,
         "sampling_images_per_s": sampling,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    }
+    if a.profile:
+        result["top_ops_ms"] = top_ops(step)
+        with torch.no_grad():  # as the tfjs split: a forward pass outside any gradient tape
+            result["forward_ms"] = best_ms(lambda: forward_loss().item())
+        result["step_ms"] = best_ms(step)
+    print(json.dumps(result))
+
+
+def best_ms(run, repeats=3):
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        run()
+        times.append((time.perf_counter() - started) * 1000)
+    return min(times)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,14 @@
 // The benchmark workload shared by the TypeScript bench and (by its printed description) the PyTorch
-// reference: a synthetic batch of the model's exact input shapes, and analytic matmul FLOP counts.
+// reference: the batch a pretraining generation step trains on, and analytic matmul FLOP counts.
+import { PLAN_SLOTS } from '../lib/model/classes';
 import { modelDims, type ModelConfig } from '../lib/model/config';
 import type { FlowBatch } from '../lib/model/train-step';
+import { DEFAULT_TRAIN_CONFIG } from '../lib/train/config';
+import { generationBatch } from '../lib/train/data';
 import type { Rng } from '../lib/rng';
+import { makeRng } from '../lib/rng';
 
-/** Random image tokens in [-1, 1] and prompts of 4-16 word ids followed by PAD. */
+/** Random image tokens in [-1, 1] and prompts of 4-16 word ids followed by PAD (no plan: tests pin its output). */
 export function syntheticBatch(config: ModelConfig, batchSize: number, rng: Rng): FlowBatch {
   const { imageTokens, patchDim } = modelDims(config);
   const x0 = new Float32Array(batchSize * imageTokens * patchDim).map(() => 2 * rng.next() - 1);
@@ -16,14 +20,35 @@ export function syntheticBatch(config: ModelConfig, batchSize: number, rng: Rng)
   return { batchSize, x0, textTokens };
 }
 
+/** Share of a generation step's rows conditioned on their plan (the rest read the null plan), as pretraining. */
+export const THINK_PROB = DEFAULT_TRAIN_CONFIG.thinkProb;
+
 /**
- * Multiply-add FLOPs (2 per MAC) of one forward pass for one sample, matmuls only: QKV, attention
- * scores and mixing, output projection, MLP, patch embedding, velocity head and timestep MLP.
- * The text-embedding lookup is not counted (a gather in PyTorch). A training step is counted as
- * 3x forward (backward = two matmuls per forward matmul).
+ * Generation batch 0 of a pretraining run (rendered scenes, their prompts and plans) with the `thinking` flags
+ * drawn as lib/train/tasks.ts generationTask draws them: flowTrainStep on it computes exactly a pretraining
+ * generation step, over [text ; 4 plan tokens ; image].
+ */
+export function generationStepBatch(config: ModelConfig, batchSize: number, seed: number): FlowBatch {
+  const batch = generationBatch(0, { batchSize, seed, config });
+  const thinkRng = makeRng(seed).fork('think:0');
+  const thinking = Uint8Array.from({ length: batchSize }, () => (thinkRng.next() < THINK_PROB ? 1 : 0));
+  return { batchSize, x0: batch.x0, textTokens: batch.textTokens, plan: batch.plan, thinking };
+}
+
+/** Tokens a generation step's backbone reads: text, the PLAN_SLOTS plan tokens, image (modelDims.seqLen omits the plan). */
+export function generationSeqLen(config: ModelConfig): number {
+  return modelDims(config).seqLen + PLAN_SLOTS;
+}
+
+/**
+ * Multiply-add FLOPs (2 per MAC) of one forward pass for one sample over [text ; plan ; image], matmuls only:
+ * QKV, attention scores and mixing, output projection, MLP, patch embedding, velocity head and timestep MLP.
+ * Embedding lookups (text words, plan attributes) are not counted: gathers in PyTorch, one-hot matmuls of
+ * < 1% of the total in tfjs. A training step is counted as 3x forward (backward = two matmuls per forward matmul).
  */
 export function forwardMatmulFlops(config: ModelConfig): number {
-  const { seqLen: T, imageTokens, patchDim, mlpDim } = modelDims(config);
+  const { imageTokens, patchDim, mlpDim } = modelDims(config);
+  const T = generationSeqLen(config);
   const d = config.dModel;
   const perLayer = 2 * T * d * 3 * d + 2 * T * T * d * 2 + 2 * T * d * d + 2 * 2 * T * d * mlpDim;
   const edges = 2 * imageTokens * patchDim * d * 2 + 2 * (config.timestepFeatures * d + d * d);

@@ -16,6 +16,7 @@ export const gapCommand: Command = {
   options: {
     n: { type: 'string', help: 'test prompts (balanced over the 14 categories)', default: '400' },
     seed: { type: 'string', help: 'seed of prompts, scenes and sampling noise', default: '11' },
+    split: { type: 'string', help: 'prompt split: test, or val to compare runs without touching the test set', default: 'test' },
     checkpoint: { type: 'string', help: 'checkpoint directory', default: DEFAULT_CHECKPOINT },
     'no-think': { type: 'boolean', help: 'skip the think-mode generation pass' },
     json: { type: 'boolean', help: 'print one JSON object', default: false },
@@ -24,6 +25,8 @@ export const gapCommand: Command = {
     const n = intOption(values, 'n');
     const seed = intOption(values, 'seed');
     const dir = String(values.checkpoint);
+    const split = String(values.split);
+    if (split !== 'test' && split !== 'val') throw new Error(`--split must be test or val, got ${split}`);
     await initBackend();
     const { model, manifest } = loadCheckpoint(dir);
     const started = Date.now();
@@ -31,6 +34,7 @@ export const gapCommand: Command = {
     const report = measureGap({
       n,
       seed,
+      split,
       think: !values['no-think'],
       judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k]).passed),
       generate: (prompts, { think }) => {
@@ -45,7 +49,7 @@ export const gapCommand: Command = {
       onStage: (stage) => process.stderr.write(`[gap] ${stage}\n`),
     });
     disposeModel(model);
-    const result = { ...report, checkpoint: dir, checkpoint_step: manifest.step, sampling: DEFAULT_SAMPLING, seconds: (Date.now() - started) / 1000 };
+    const result = { ...report, checkpoint: dir, split, checkpoint_step: manifest.step, sampling: DEFAULT_SAMPLING, seconds: (Date.now() - started) / 1000 };
     if (values.json) {
       console.log(JSON.stringify(result));
       return;

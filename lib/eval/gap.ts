@@ -20,6 +20,8 @@ export interface GapOptions {
   seed: number;
   judge: PromptJudge;
   generate: Generator;
+  /** Prompts of this split (default 'test'; 'val' for choosing between runs without touching the test set). */
+  split?: 'val' | 'test';
   /** Also generate in think mode (plan first) and report its accuracy (default true). */
   think?: boolean;
   onStage?: (stage: string) => void;
@@ -58,7 +60,7 @@ export function understandingCorrect(prompts: readonly Prompt[], options: { seed
 }
 
 export function measureGap(options: GapOptions): GapReport {
-  const prompts = samplePrompts({ split: 'test', n: options.n, seed: options.seed });
+  const prompts = samplePrompts({ split: options.split ?? 'test', n: options.n, seed: options.seed });
 
   options.onStage?.('understanding on rendered scenes');
   const understood = understandingCorrect(prompts, { seed: options.seed, judge: options.judge });

@@ -6,3 +6,4 @@ export { type ImageFormat, type RenderOptions, closeExporter, exportFigure, find
 export { PLOTLY_MIME, type ShowOptions, displayBundle, show } from './show';
 export { type DisplayBundle, inTslabKernel } from './tslab';
 export { gapChart } from './gap';
+export { mainResultsChart } from './results';

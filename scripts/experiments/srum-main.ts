@@ -1,0 +1,85 @@
+// Experiment: the main SRUM result (paper Table 1 analogue) -> figures/results/srum-main.json.
+// For every seed, one `srum run --method sft` and one `srum run --method srum` on the shipped base checkpoint,
+// both evaluated with --eval-seed 100 + seed (so base, SFT and SRUM of a seed see the same test prompts and noise),
+// `--jobs` runs at a time (each is one wasm thread). Runs resume where they stopped (srum run is resumable), so a
+// killed experiment is continued by the same command. Then collects base / SFT / SRUM per seed and the judge's
+// agreement with the evaluator on each seed's candidates.
+// Regenerate: npx ts-node --transpile-only scripts/experiments/srum-main.ts [--seeds 0,1,2] [--jobs 2]
+//   [--checkpoint data/base] [--runs runs/main] [--out figures/results/srum-main.json] [-- extra srum run options]
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { writeJsonAtomic } from '../../lib/io';
+import type { RunSummary } from '../../lib/run/pipeline';
+import { collectMainResults, judgeAgreement } from '../../lib/run/results';
+
+interface Job {
+  method: 'sft' | 'srum';
+  seed: number;
+  dir: string;
+  args: string[];
+}
+
+function runJob(job: Job): Promise<void> {
+  fs.mkdirSync(job.dir, { recursive: true });
+  const log = fs.openSync(path.join(job.dir, 'run.log'), 'a');
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['bin/srum.js', 'run', ...job.args], { stdio: ['ignore', log, log] });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${job.method} seed ${job.seed} failed (exit ${code}); see ${job.dir}/run.log`))));
+  });
+}
+
+async function runAll(jobs: Job[], parallel: number): Promise<void> {
+  const queue = [...jobs];
+  const started = Date.now();
+  const worker = async (): Promise<void> => {
+    for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+      process.stderr.write(`[srum-main] ${job.method} seed ${job.seed} -> ${job.dir}\n`);
+      await runJob(job);
+      process.stderr.write(`[srum-main] ${job.method} seed ${job.seed} done (${((Date.now() - started) / 60000).toFixed(1)} min since start)\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, worker));
+}
+
+async function main(): Promise<void> {
+  const { values, positionals } = parseArgs({
+    options: {
+      seeds: { type: 'string', default: '0,1,2' },
+      jobs: { type: 'string', default: '2' },
+      checkpoint: { type: 'string', default: 'data/base' },
+      runs: { type: 'string', default: 'runs/main' },
+      out: { type: 'string', default: 'figures/results/srum-main.json' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const seeds = values.seeds.split(',').map((s) => Number.parseInt(s, 10));
+  if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds: expected integers, got ${values.seeds}`);
+  if (!fs.existsSync(path.join('dist', 'lib', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+  const jobs: Job[] = seeds.flatMap((seed) => (['srum', 'sft'] as const).map((method) => {
+    const dir = path.join(values.runs, `${method}-s${seed}`);
+    const args = ['--method', method, '--seed', String(seed), '--eval-seed', String(100 + seed), '--checkpoint', values.checkpoint, '--out', dir, '--quiet', ...positionals];
+    return { method, seed, dir, args };
+  }));
+  const started = Date.now();
+  await runAll(jobs, Number.parseInt(values.jobs, 10));
+  const summaries = jobs.map((job) => JSON.parse(fs.readFileSync(path.join(job.dir, 'summary.json'), 'utf8')) as RunSummary);
+  const agreement = Object.fromEntries(jobs.filter((j) => j.method === 'srum').map((j) => [String(j.seed), judgeAgreement(path.join(j.dir, 'rewards.jsonl'))]));
+  const srumRun = summaries.find((s) => s.method === 'srum');
+  writeJsonAtomic(values.out, {
+    ...collectMainResults(summaries),
+    judge_agreement: agreement,
+    config: { seeds, eval_seed: '100 + seed', checkpoint: values.checkpoint, srum: srumRun?.config, extra_args: positionals },
+    runs: jobs.map((j) => j.dir),
+    command: `npx ts-node --transpile-only scripts/experiments/srum-main.ts --seeds ${values.seeds} --jobs ${values.jobs} --checkpoint ${values.checkpoint} --runs ${values.runs} --out ${values.out}${positionals.length > 0 ? ` -- ${positionals.join(' ')}` : ''}`,
+    wall_minutes: (Date.now() - started) / 60000,
+  });
+  console.log(`wrote ${values.out}`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
