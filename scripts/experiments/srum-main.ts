@@ -1,7 +1,10 @@
 // Experiment: the main SRUM result (paper Table 1 analogue) -> figures/results/srum-main.json.
 // For every seed, one `srum run --method sft` and one `srum run --method srum` on the shipped base checkpoint,
 // both evaluated with --eval-seed 100 + seed (so base, SFT and SRUM of a seed see the same test prompts and noise),
-// `--jobs` runs at a time (each is one wasm thread). Runs resume where they stopped (srum run is resumable), so a
+// `--jobs` runs at a time (each is one wasm thread). The SFT run of a seed starts after its SRUM run and reuses that
+// run's candidates, self-judged records and base evaluation (copied into its directory; the records keep pointing
+// at the SRUM run's PNGs): the same seed would regenerate exactly the same files, and the paper's SFT baseline
+// trains on the same candidates. Runs resume where they stopped (srum run is resumable), so a
 // killed experiment is continued by the same command. Then collects base / SFT / SRUM per seed and the judge's
 // agreement with the evaluator on each seed's candidates.
 // Regenerate: npx ts-node --transpile-only scripts/experiments/srum-main.ts [--seeds 0,1,2] [--jobs 2]
@@ -19,6 +22,20 @@ interface Job {
   seed: number;
   dir: string;
   args: string[];
+  /** A SRUM run whose candidates, records and base evaluation this job reuses (it starts after that run). */
+  after?: Job;
+  done?: Promise<void>;
+}
+
+/** Files of a finished SRUM run that the same seed's SFT run would only recompute. */
+const SHARED = ['candidates', 'rewards.jsonl', 'eval-base.json'];
+
+function shareFrom(from: Job, to: Job): void {
+  fs.mkdirSync(to.dir, { recursive: true });
+  for (const name of SHARED) {
+    const target = path.join(to.dir, name);
+    if (!fs.existsSync(target)) fs.cpSync(path.join(from.dir, name), target, { recursive: true });
+  }
 }
 
 function runJob(job: Job): Promise<void> {
@@ -35,8 +52,12 @@ async function runAll(jobs: Job[], parallel: number): Promise<void> {
   const started = Date.now();
   const worker = async (): Promise<void> => {
     for (let job = queue.shift(); job !== undefined; job = queue.shift()) {
+      if (job.after) {
+        await job.after.done;
+        shareFrom(job.after, job);
+      }
       process.stderr.write(`[srum-main] ${job.method} seed ${job.seed} -> ${job.dir}\n`);
-      await runJob(job);
+      await (job.done = runJob(job));
       process.stderr.write(`[srum-main] ${job.method} seed ${job.seed} done (${((Date.now() - started) / 60000).toFixed(1)} min since start)\n`);
     }
   };
@@ -58,11 +79,12 @@ async function main(): Promise<void> {
   const seeds = values.seeds.split(',').map((s) => Number.parseInt(s, 10));
   if (seeds.some((s) => !Number.isInteger(s))) throw new Error(`--seeds: expected integers, got ${values.seeds}`);
   if (!fs.existsSync(path.join('dist', 'lib', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
-  const jobs: Job[] = seeds.flatMap((seed) => (['srum', 'sft'] as const).map((method) => {
+  const job = (method: Job['method'], seed: number): Job => {
     const dir = path.join(values.runs, `${method}-s${seed}`);
-    const args = ['--method', method, '--seed', String(seed), '--eval-seed', String(100 + seed), '--checkpoint', values.checkpoint, '--out', dir, '--quiet', ...positionals];
-    return { method, seed, dir, args };
-  }));
+    return { method, seed, dir, args: ['--method', method, '--seed', String(seed), '--eval-seed', String(100 + seed), '--checkpoint', values.checkpoint, '--out', dir, '--quiet', ...positionals] };
+  };
+  const srumJobs = seeds.map((seed) => job('srum', seed));
+  const jobs: Job[] = [...srumJobs, ...srumJobs.map((after) => ({ ...job('sft', after.seed), after }))];
   const started = Date.now();
   await runAll(jobs, Number.parseInt(values.jobs, 10));
   const summaries = jobs.map((job) => JSON.parse(fs.readFileSync(path.join(job.dir, 'summary.json'), 'utf8')) as RunSummary);
