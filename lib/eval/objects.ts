@@ -4,7 +4,7 @@
 // (fit.ts), fragments of one object re-joined (merge.ts) -> texture from brightness pattern (texture.ts) -> size class from the fitted diameter ->
 // depth order from who owns the pixels where two fitted shapes overlap.
 import { WORLD } from '../world/config';
-import { Color, RgbImage, SIZES, Shape, Size, Texture } from '../world/types';
+import { RgbImage, SIZES, SceneObject, Size } from '../world/types';
 import { ShapeFit } from './fit';
 import { mergeFragments } from './merge';
 import { Segmentation, segment } from './segment';
@@ -13,15 +13,8 @@ import { TextureFeatures, classifyTexture, textureFeatures } from './texture';
 /** Overlap pixels one object must own (and the other not) before it counts as in front. */
 export const MIN_DEPTH_EVIDENCE = 3;
 
-export interface DetectedObject {
-  shape: Shape;
-  color: Color;
-  texture: Texture;
-  size: Size;
-  /** Centre and bounding-box side of the fitted shape, in pixels of the world-size (32 px) image. */
-  cx: number;
-  cy: number;
-  diameter: number;
+/** cx, cy, diameter: centre and bounding-box side of the fitted shape, in pixels of the world-size (32 px) image. */
+export interface DetectedObject extends Pick<SceneObject, 'shape' | 'color' | 'texture' | 'size' | 'cx' | 'cy' | 'diameter'> {
   /** Visible pixels of the object. */
   pixels: number;
   /** Template misfit in pixels (0 = exact). */

@@ -132,3 +132,10 @@ function decodeDataUrl(dataUrl: string): Buffer {
   const body = dataUrl.slice(comma + 1);
   return header.endsWith(';base64') ? Buffer.from(body, 'base64') : Buffer.from(decodeURIComponent(body), 'utf8');
 }
+
+/** The figure as `<base>.png` and `<base>.svg` (the pair every figure script writes); returns the two paths. */
+export async function exportPngAndSvg(figure: Figure, base: string, options: Omit<RenderOptions, 'format'> = {}): Promise<string[]> {
+  const files = [`${base}.png`, `${base}.svg`];
+  for (const file of files) await exportFigure(figure, file, options);
+  return files;
+}

@@ -98,6 +98,15 @@ export class IntervalStats {
   samplesPerSecond(): number {
     return this.samples / Math.max(1e-9, (performance.now() - this.started) / 1000);
   }
+
+  /** The fields every training log line (pretraining and SRUM) shares. */
+  logFields(learningRate: number): Record<string, unknown> {
+    return {
+      losses: this.meanLosses(), loss_parts: this.meanParts(), task_seconds_per_step: this.secondsPerStep(),
+      flow_loss_t_bins: this.tBins.map(({ sum, n }) => (n > 0 ? sum / n : null)),
+      lr: learningRate, grad_norm: this.gradNorm, samples_per_s: this.samplesPerSecond(),
+    };
+  }
 }
 
 function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: number): string {
@@ -177,12 +186,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       const logNow = step % train.logEvery === 0 || step === stopAt;
       if (logNow) {
         lastLosses = stats.meanLosses();
-        appendJsonl(logFile, {
-          step, losses: lastLosses, loss_parts: stats.meanParts(), task_seconds_per_step: stats.secondsPerStep(),
-          flow_loss_t_bins: stats.tBins.map(({ sum, n }) => (n > 0 ? sum / n : null)),
-          lr: learningRate, grad_norm: stats.gradNorm, samples_per_s: stats.samplesPerSecond(),
-          elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000,
-        });
+        appendJsonl(logFile, { step, ...stats.logFields(learningRate), elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000 });
       }
       progress.tick(1, { loss: Object.values(stats.meanLosses())[0] ?? NaN, 'samples/s': stats.samplesPerSecond(), lr: learningRate });
       if (logNow) stats = new IntervalStats();

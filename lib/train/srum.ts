@@ -209,10 +209,8 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
       if (logNow) {
         lastLosses = stats.meanLosses();
         appendJsonl(logFile, {
-          step, method: config.method, reward_mode: config.rewardMode, losses: lastLosses, loss_parts: stats.meanParts(),
-          flow_loss_t_bins: stats.tBins.map(({ sum, n }) => (n > 0 ? sum / n : null)), t_bins: T_BINS,
+          step, method: config.method, reward_mode: config.rewardMode, ...stats.logFields(learningRate), t_bins: T_BINS,
           reward: rewardStats.summary(), reward_used: config.method === 'srum',
-          lr: learningRate, grad_norm: stats.gradNorm, samples_per_s: stats.samplesPerSecond(),
           elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000,
         });
       }

@@ -6,7 +6,7 @@ import type { AdamW } from '../model/optimizer';
 import type { UnifiedModel } from '../model/params';
 import { flowTrainStep } from '../model/train-step';
 import type { TrainConfig } from './config';
-import { generationBatch, understandingBatch } from './data';
+import { generationBatch, understandingBatch, type GenerationBatch } from './data';
 import { countClassWeights, gradientStep, planLoss, understandingLoss, understandingRows } from './head-losses';
 
 export interface TaskContext {
@@ -39,17 +39,30 @@ export interface PretrainTask {
   run(context: TaskContext): TaskResult;
 }
 
+/** Step k's generation batch, built once and shared by the generation and plan tasks of that step. */
+type GenerationBatches = (context: TaskContext) => GenerationBatch;
+
+function sharedGenerationBatches(): GenerationBatches {
+  let last: { key: string; batch: GenerationBatch } | undefined;
+  return ({ model, step, seed, train }) => {
+    const key = `${seed}/${step}/${train.batchSize}`;
+    if (last?.key !== key) last = { key, batch: generationBatch(step, { batchSize: train.batchSize, seed, config: model.config }) };
+    return last.batch;
+  };
+}
+
 /**
  * Text-to-image rectified flow on rendered train scenes (flowTrainStep); t, eps and text dropout from (seed, step).
  * A thinkProb share of the samples (seeded) is conditioned on the scene's ground-truth plan, the rest on the null
  * plan, so one model samples both ways.
  */
-export function generationTask(weight: number): PretrainTask {
+export function generationTask(weight: number, batches: GenerationBatches = sharedGenerationBatches()): PretrainTask {
   return {
     name: 'generation',
     weight,
-    run({ model, optimizer, step, learningRate, seed, train }) {
-      const batch = generationBatch(step, { batchSize: train.batchSize, seed, config: model.config });
+    run(context) {
+      const { model, optimizer, step, learningRate, seed, train } = context;
+      const batch = { ...batches(context) };
       const thinkRng = makeRng(seed).fork(`think:${step}`);
       batch.thinking = Uint8Array.from({ length: batch.batchSize }, () => (thinkRng.next() < train.thinkProb ? 1 : 0));
       const rng = makeRng(seed).fork(`flow:${step}`);
@@ -79,12 +92,13 @@ export function understandingTask(weight: number): PretrainTask {
 }
 
 /** Think-mode plan prediction from the prompt alone, on the generation task's prompts and their scenes' plans. */
-export function planTask(weight: number): PretrainTask {
+export function planTask(weight: number, batches: GenerationBatches = sharedGenerationBatches()): PretrainTask {
   return {
     name: 'plan',
     weight,
-    run({ model, optimizer, step, learningRate, seed, train }) {
-      const batch = generationBatch(step, { batchSize: train.batchSize, seed, config: model.config });
+    run(context) {
+      const { model, optimizer, learningRate } = context;
+      const batch = batches(context);
       const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss: () => planLoss(model, batch.textTokens, batch.plan) });
       return { loss: result.loss, samples: batch.batchSize, gradNorm: result.gradNorm, parts: result.parts };
     },
@@ -93,9 +107,10 @@ export function planTask(weight: number): PretrainTask {
 
 /** The tasks of a pretraining run, in the order each step runs them; weight 0 switches one off. */
 export function pretrainTasks(train: TrainConfig): PretrainTask[] {
+  const batches = sharedGenerationBatches();
   return [
-    generationTask(train.generationWeight),
+    generationTask(train.generationWeight, batches),
     understandingTask(train.understandingWeight),
-    planTask(train.planWeight),
+    planTask(train.planWeight, batches),
   ].filter((task) => task.weight > 0);
 }

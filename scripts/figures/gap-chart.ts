@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { GapReport } from '../../lib/eval/gap';
-import { closeExporter, exportFigure, gapChart } from '../../lib/plot';
+import { closeExporter, exportPngAndSvg, gapChart } from '../../lib/plot';
 
 const REQUIRED = ['understanding_accuracy', 'generation_accuracy', 'understanding_on_generated', 'n', 'seed', 'per_category'] as const;
 
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   const report = readGapReport(values.in);
   const from = report.checkpoint === undefined ? '' : ` of ${report.checkpoint} (step ${report.checkpoint_step})`;
   const figure = gapChart(report, `Understanding vs generation${from}, n = ${report.n}, seed ${report.seed}`);
-  for (const ext of ['png', 'svg']) await exportFigure(figure, `${values.out}.${ext}`);
+  await exportPngAndSvg(figure, values.out);
   await closeExporter();
   console.log(`wrote ${values.out}.png and ${values.out}.svg from ${values.in}`);
 }

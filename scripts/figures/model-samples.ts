@@ -8,7 +8,7 @@ import { evaluateImage } from '../../lib/eval/evaluate';
 import { generateImages } from '../../lib/generate/generate';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
-import { closeExporter, exportFigure, imageGrid } from '../../lib/plot';
+import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { samplePrompts } from '../../lib/world/splits';
 import type { RgbImage } from '../../lib/world/types';
 
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
   const passed = (drawn: RgbImage[]): number => drawn.filter((image, k) => evaluateImage(image, prompts[k]).passed).length;
   const title = `${manifest.preset} checkpoint (step ${manifest.step}), seed ${seed}: normal ${passed(normal)}/14, think ${passed(think)}/14 pass the evaluator`;
   const figure = imageGrid(images, { titles, columns: COLUMNS, cellSize: 150, title });
-  for (const ext of ['png', 'svg']) await exportFigure(figure, `${values.out}.${ext}`);
+  await exportPngAndSvg(figure, values.out);
   await closeExporter();
   console.log(`wrote ${values.out}.png and ${values.out}.svg (${title})`);
 }

@@ -3,7 +3,7 @@
 //   -> <out>.png and <out>.svg
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { closeExporter, exportFigure, mainResultsChart } from '../../lib/plot';
+import { closeExporter, exportPngAndSvg, mainResultsChart } from '../../lib/plot';
 import type { MainResults } from '../../lib/run/results';
 
 async function main(): Promise<void> {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     if (!Array.isArray(results[method]?.overall)) throw new Error(`${values.in} has no ${method}.overall list: not a srum-main result`);
   }
   const figure = mainResultsChart(results);
-  for (const ext of ['png', 'svg']) await exportFigure(figure, `${values.out}.${ext}`);
+  await exportPngAndSvg(figure, values.out);
   await closeExporter();
   console.log(`wrote ${values.out}.png and ${values.out}.svg from ${values.in}`);
 }

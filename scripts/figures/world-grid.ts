@@ -1,7 +1,7 @@
 // Figure: one rendered test scene per category, captioned with its prompt and the independent evaluator's
 // verdict, and a contradicting prompt (one thing changed) that the evaluator rejects on the same image.
 // Regenerate: npx ts-node scripts/figures/world-grid.ts [--seed N]   -> figures/world-grid.{png,svg}
-import { closeExporter, exportFigure, imageGrid } from '../../lib/plot';
+import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { evaluateImage } from '../../lib/eval/evaluate';
 import { makeRng } from '../../lib/rng';
 import { sceneFor } from '../../lib/world/layout';
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     titles.push(`<b>${prompt.category}</b><br>${prompt.text} ${mark(evaluateImage(image, prompt).passed)}<br><i>${contra.text}</i> ${mark(evaluateImage(image, contra).passed)}`);
   }
   const figure = imageGrid(images, { titles, columns: 7, cellSize: 150, title: `The synthetic world: one test scene per category (seed ${seed}); evaluator verdicts on its prompt and on a contradicting one (italic)` });
-  for (const ext of ['png', 'svg']) await exportFigure(figure, `figures/world-grid.${ext}`);
+  await exportPngAndSvg(figure, 'figures/world-grid');
   await closeExporter();
   console.log('wrote figures/world-grid.png and figures/world-grid.svg');
 }
