@@ -16,7 +16,7 @@ import { initBackend } from '../lib/backend/select';
 import { modelDims, resolveModelConfig, type ModelPreset } from '../lib/model/config';
 import { dropText, flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps, type FlowConfig } from '../lib/model/flow';
 import { AdamW } from '../lib/model/optimizer';
-import { initModel, namedVariables, parameterCount } from '../lib/model/params';
+import { disposeModel, initModel, namedVariables, parameterCount } from '../lib/model/params';
 import { planTokens } from '../lib/model/plan';
 import { flowTrainStep } from '../lib/model/train-step';
 import { predictVelocity } from '../lib/model/transformer';
@@ -24,10 +24,11 @@ import { makeRng } from '../lib/rng';
 import { findPython, planSpec } from './torch-runner';
 import { generationStepBatch } from './workload';
 
-const { values: args } = parseArgs({
-  options: { preset: { type: 'string', default: 'tiny' }, mot: { type: 'boolean', default: false }, causal: { type: 'boolean', default: false } },
-  strict: true,
-});
+export interface EquivalenceOptions {
+  preset: ModelPreset;
+  mixtureOfTransformers: boolean;
+  textCausal: boolean;
+}
 
 interface TorchCheck {
   max_abs_diff_velocity: number;
@@ -44,12 +45,16 @@ interface TorchCheck {
 const STEP_SEED = 6;
 const tensorJson = (x: tf.Tensor): { shape: number[]; values: number[] } => ({ shape: x.shape, values: Array.from(x.dataSync()) });
 
-async function main(): Promise<void> {
-  await initBackend({ prefer: 'wasm', quiet: true });
-  const config = resolveModelConfig(args.preset as ModelPreset, { mixtureOfTransformers: !!args.mot, textCausal: !!args.causal, initStd: 0.2 });
+/**
+ * Runs the comparison on the current tfjs backend; the report's `failures` name every check that did not hold
+ * (empty: equivalent). Throws when PyTorch is missing or the twin fails to run. Leaks no tensors.
+ */
+export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport {
+  const { preset, mixtureOfTransformers, textCausal } = options;
+  const config = resolveModelConfig(preset, { mixtureOfTransformers, textCausal, initStd: 0.2 });
   const model = initModel(config, 3);
   // The head starts at zero (v = 0 everywhere): give it weights so the comparison sees the whole network.
-  model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: 0.2 }));
+  tf.tidy(() => model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: 0.2 })));
   const named = namedVariables(model.params);
   const batchSize = 4;
   const textLen = config.maxTextTokens;
@@ -105,18 +110,35 @@ async function main(): Promise<void> {
 
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'srum-equiv-')), 'payload.json');
   fs.writeFileSync(file, JSON.stringify(payload));
+  const params = { total: parameterCount(model.params), trained: trained.reduce((sum, { variable }) => sum + variable.size, 0) };
+  disposeModel(model);
   const python = findPython();
   if (python === undefined) throw new Error('PyTorch not found (see bench/torch-runner.ts for how to install it)');
   const run = spawnSync(python, [path.join(__dirname, 'torch_reference.py'), '--check', file], { encoding: 'utf8', maxBuffer: 1 << 26 });
   fs.rmSync(path.dirname(file), { recursive: true });
   if (run.status !== 0) throw new Error(run.stderr);
   const torch = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as TorchCheck;
+  const sequence = `[text ${textLen} ; plan ${payload.planSpec.slots} ; image ${imageTokens}]`;
+  return compare({ options, sequence, lossTfjs, step: { ...step, sameTimes }, params, torch });
+}
+
+export type EquivalenceReport = ReturnType<typeof compare>;
+
+interface Measured {
+  options: EquivalenceOptions;
+  sequence: string;
+  lossTfjs: number;
+  /** The real flowTrainStep's loss and gradient norm; sameTimes: it drew the replayed t. */
+  step: { loss: number; gradNorm: number; sameTimes: boolean };
+  params: { total: number; trained: number };
+  torch: TorchCheck;
+}
+
+function compare({ options, sequence, lossTfjs, step, params, torch }: Measured) {
   const relative = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
   const report = {
-    preset: args.preset,
-    mixtureOfTransformers: !!args.mot,
-    textCausal: !!args.causal,
-    sequence: `[text ${textLen} ; plan ${batch.plan === undefined ? 0 : payload.planSpec.slots} ; image ${imageTokens}]`,
+    ...options,
+    sequence,
     max_abs_diff: torch.max_abs_diff_velocity,
     max_abs_velocity: torch.max_abs_velocity,
     loss_tfjs: lossTfjs,
@@ -128,28 +150,41 @@ async function main(): Promise<void> {
     max_abs_grad: torch.max_abs_grad,
     grad_norm_tfjs_train_step: step.gradNorm,
     grad_norm_torch: torch.grad_norm_torch,
-    params_total: parameterCount(model.params),
-    params_trained_by_generation_step: trained.reduce((sum, { variable }) => sum + variable.size, 0),
+    params_total: params.total,
+    params_trained_by_generation_step: params.trained,
     params_torch: torch.params_torch,
     trained_sets_equal: torch.trained_sets_equal,
   };
-  process.stdout.write(`${JSON.stringify(report)}\n`);
   const failures = [
     !(report.max_abs_diff < 1e-3) && 'velocity',
     !(report.loss_rel_diff < 1e-4) && 'loss',
     !(torch.max_abs_diff_grad < 1e-3 * torch.max_abs_grad) && 'gradients',
     !(relative(torch.grad_norm_torch, step.gradNorm) < 1e-3) && 'gradient norm of flowTrainStep',
-    !(sameTimes && relative(step.loss, lossTfjs) < 1e-6) && 'replay of flowTrainStep (t, eps or thinking differ)',
+    !(step.sameTimes && relative(step.loss, lossTfjs) < 1e-6) && 'replay of flowTrainStep (t, eps or thinking differ)',
     !torch.trained_sets_equal && 'trained parameter sets',
     report.params_torch !== report.params_trained_by_generation_step && 'parameter count',
   ].filter((f): f is string => typeof f === 'string');
-  if (failures.length > 0) {
-    process.stderr.write(`equivalence FAILED: ${failures.join(', ')}\n`);
+  return { ...report, failures };
+}
+
+async function main(): Promise<void> {
+  const { values: args } = parseArgs({
+    options: { preset: { type: 'string', default: 'tiny' }, mot: { type: 'boolean', default: false }, causal: { type: 'boolean', default: false } },
+    strict: true,
+  });
+  await initBackend({ prefer: 'wasm', quiet: true });
+  const report = checkEquivalence({ preset: args.preset as ModelPreset, mixtureOfTransformers: !!args.mot, textCausal: !!args.causal });
+  process.stdout.write(`${JSON.stringify(report)}\n`);
+  if (report.failures.length > 0) {
+    process.stderr.write(`equivalence FAILED: ${report.failures.join(', ')}\n`);
     process.exit(1);
   }
 }
 
-main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
-  process.exit(1);
-});
+// Run as a script (ts-node bench/check-equivalence.ts), not when a test imports checkEquivalence.
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === __filename) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -2,6 +2,7 @@
 import * as tf from '../lib/backend/tf';
 import { modelDims } from '../lib/model/config';
 import type { UnifiedModel } from '../lib/model/params';
+import { planTokens } from '../lib/model/plan';
 import type { FlowBatch } from '../lib/model/train-step';
 import { predictVelocity } from '../lib/model/transformer';
 
@@ -43,13 +44,14 @@ function summarise(info: Awaited<ReturnType<typeof tf.profile>>, wallMs: number)
   return { lines, topKernels };
 }
 
-/** Wall time of a forward pass alone and of a whole training step (best of 3 each). */
+/** Wall time of a forward pass alone (plan tokens included) and of a whole training step (best of 3 each). */
 export function forwardBackwardSplit(model: UnifiedModel, batch: FlowBatch, step: () => void): { forwardMs: number; stepMs: number } {
   const { imageTokens, patchDim } = modelDims(model.config);
   const forward = (): void => {
     tf.tidy(() => {
       const xt = tf.tensor3d(batch.x0, [batch.batchSize, imageTokens, patchDim]);
-      predictVelocity(model, { xt, t: tf.fill([batch.batchSize], 0.5) as tf.Tensor1D, textTokens: batch.textTokens }).dataSync();
+      const extra = batch.thinking === undefined ? undefined : planTokens(model, batch.batchSize, { plan: batch.plan, thinking: batch.thinking }); // [B, S, D], as flowTrainStep
+      predictVelocity(model, { xt, t: tf.fill([batch.batchSize], 0.5) as tf.Tensor1D, textTokens: batch.textTokens, extra }).dataSync();
     });
   };
   const best = (run: () => void): number => {

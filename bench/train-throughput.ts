@@ -1,7 +1,9 @@
-// Training-step throughput of the unified model on the embedded backend (wasm), against the same
-// architecture in PyTorch on the same CPU (bench/torch_reference.py).
+// Throughput of a pretraining generation step of the unified model on the embedded backend (wasm): flowTrainStep
+// over [text ; 4 plan tokens ; image] on a rendered batch where half the rows think (THINK_PROB), against the same
+// step in PyTorch on the same CPU (bench/torch_reference.py; `npm run bench:equivalence` checks they match).
 //   npm run bench -- --json                 (one JSON object on the last line)
-//   npm run bench -- --profile              (per-kernel time of one training step)
+//   npm run bench -- --profile              (per-kernel time of one training step, both sides; forward/step split)
+//   npm run bench -- --json --preset tiny --batch 4 --steps 1 --rounds 1 --sample-steps 1   (a seconds-long smoke run)
 // Options: --preset base|tiny|large, --batch N, --steps N (per round), --rounds N (alternating tfjs/torch,
 // best round kept: the CI machine is shared), --sample-steps N, --no-torch, --torch-threads N.
 import * as os from 'node:os';
@@ -10,12 +12,12 @@ import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { resolveModelConfig, type ModelPreset } from '../lib/model/config';
 import { DEFAULT_FLOW_CONFIG } from '../lib/model/flow';
-import { AdamW } from '../lib/model/optimizer';
+import { AdamW, type StepStats } from '../lib/model/optimizer';
 import { initModel, namedVariables, parameterCount } from '../lib/model/params';
 import { flowTrainStep } from '../lib/model/train-step';
 import { sampleTokens } from '../lib/generate/sampler';
 import { makeRng } from '../lib/rng';
-import { forwardMatmulFlops, syntheticBatch } from './workload';
+import { forwardMatmulFlops, generationSeqLen, generationStepBatch, THINK_PROB } from './workload';
 import { forwardBackwardSplit, profileTrainStep } from './profile';
 import { runTorchReference, type TorchSuccess } from './torch-runner';
 
@@ -36,6 +38,16 @@ const { values: args } = parseArgs({
 
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
+/** AdamW that records the parameters its last update changed: a generation step leaves the understanding heads and the plan-prediction queries without gradient. */
+class CountingAdamW extends AdamW {
+  trainedParameters = 0;
+
+  override applyGradients(gradients: readonly (tf.Tensor | undefined)[], learningRate?: number): StepStats {
+    this.trainedParameters = gradients.reduce((sum, g, i) => sum + (g === undefined ? 0 : this.variables[i].size), 0);
+    return super.applyGradients(gradients, learningRate);
+  }
+}
+
 async function main(): Promise<void> {
   const backend = await initBackend({ prefer: 'wasm', quiet: true });
   const preset = args.preset as ModelPreset;
@@ -43,14 +55,16 @@ async function main(): Promise<void> {
   const batchSize = Number(args.batch);
   const steps = Number(args.steps);
   const model = initModel(config, 0);
-  const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-4 });
+  const optimizer = new CountingAdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-4 });
   const rng = makeRng(1);
-  const batch = syntheticBatch(config, batchSize, rng.fork('data'));
+  const batch = generationStepBatch(config, batchSize, 1);
   const params = parameterCount(model.params);
-  log(`backend ${backend.description}; preset ${preset}; ${params} parameters; batch ${batchSize}`);
+  const flow = DEFAULT_FLOW_CONFIG;
 
-  const step = (): number => flowTrainStep({ model, optimizer, batch, rng, flow: DEFAULT_FLOW_CONFIG }).loss;
+  const step = (): number => flowTrainStep({ model, optimizer, batch, rng, flow }).loss;
   step(); // warm-up: kernel setup, weight packing, wasm heap growth
+  const trainedParams = optimizer.trainedParameters;
+  log(`backend ${backend.description}; preset ${preset}; ${params} parameters, ${trainedParams} trained by a generation step; batch ${batchSize}; sequence ${generationSeqLen(config)} tokens`);
   const tensorsBefore = tf.memory().numTensors;
   const sampleSteps = Number(args['sample-steps']);
   const flopsPerSample = 3 * forwardMatmulFlops(config);
@@ -71,7 +85,7 @@ async function main(): Promise<void> {
     best = { wall: Math.max(best.wall, wall), cpu: Math.max(best.cpu, cpu), sampling: Math.max(best.sampling, sampling) };
     log(`round ${round}: tfjs ${wall.toFixed(2)} samples/s (${cpu.toFixed(2)} per CPU-s), sampling ${sampling.toFixed(2)} images/s, load ${os.loadavg()[0].toFixed(1)}`);
     if (args['no-torch'] || torchError !== undefined) continue;
-    const result = runTorchReference({ config, batchSize, steps, sampleSteps, threads: args['torch-threads'] || undefined });
+    const result = runTorchReference({ config, flow, thinkProb: THINK_PROB, batchSize, steps, sampleSteps, threads: args['torch-threads'] || undefined, profile: args.profile });
     if ('error' in result) {
       torchError = result.error;
       log(torchError);
@@ -91,6 +105,10 @@ async function main(): Promise<void> {
   if (profile) for (const line of profile.lines) log(line);
   const split = args.profile ? forwardBackwardSplit(model, batch, step) : undefined;
   if (split) log(`split: forward ${split.forwardMs.toFixed(0)} ms, whole step ${split.stepMs.toFixed(0)} ms (backward + optimizer ${(split.stepMs - split.forwardMs).toFixed(0)} ms)`);
+  if (torch?.top_ops_ms !== undefined) {
+    log(`torch profile (self CPU ms of one step): ${Object.entries(torch.top_ops_ms).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
+    log(`torch split: forward ${torch.forward_ms?.toFixed(0)} ms, whole step ${torch.step_ms?.toFixed(0)} ms`);
+  }
   const tfjsSamplesPerSecond = best.wall;
   const samplingImagesPerSecond = best.sampling;
   const torchOk = torch;
@@ -100,8 +118,13 @@ async function main(): Promise<void> {
     batch: batchSize,
     steps,
     rounds: Number(args.rounds),
-    params_tfjs: params,
+    seq_len: generationSeqLen(config),
+    think_prob: THINK_PROB,
+    // All of the model vs what a generation step updates (the twin holds only the latter).
+    params_tfjs_total: params,
+    params_tfjs_trained: trainedParams,
     params_torch: torchOk?.params ?? null,
+    params_torch_trained: torchOk?.params_trained ?? null,
     tfjs_samples_per_s: round(tfjsSamplesPerSecond),
     torch_samples_per_s: torchOk ? round(torchOk.samples_per_s) : null,
     train_throughput_ratio: torchOk ? round(tfjsSamplesPerSecond / torchOk.samples_per_s, 4) : null,
@@ -123,6 +146,9 @@ async function main(): Promise<void> {
     profile_top_kernels_ms: profile?.topKernels ?? null,
     profile_forward_ms: split ? round(split.forwardMs, 0) : null,
     profile_step_ms: split ? round(split.stepMs, 0) : null,
+    torch_profile_top_ops_ms: torchOk?.top_ops_ms ?? null,
+    torch_profile_forward_ms: torchOk?.forward_ms !== undefined ? round(torchOk.forward_ms, 0) : null,
+    torch_profile_step_ms: torchOk?.step_ms !== undefined ? round(torchOk.step_ms, 0) : null,
   };
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else log(JSON.stringify(result, null, 2));

@@ -1,0 +1,60 @@
+// The PyTorch twin of bench/ (torch_reference.py) against lib/model on one generation training step over
+// [text ; plan ; image]: velocity, loss, gradients and the trained parameter set. Skipped without a torch python.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../lib/backend/tf';
+import { initBackend } from '../lib/backend/select';
+import { PLAN_SLOTS } from '../lib/model/classes';
+import { modelDims, resolveModelConfig } from '../lib/model/config';
+import { disposeModel, initModel } from '../lib/model/params';
+import { planTokens } from '../lib/model/plan';
+import { runBackbone } from '../lib/model/transformer';
+import { checkEquivalence } from '../bench/check-equivalence';
+import { findPython } from '../bench/torch-runner';
+import { forwardMatmulFlops, generationSeqLen, generationStepBatch } from '../bench/workload';
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', quiet: true });
+});
+
+describe('bench workload', () => {
+  it('counts the tokens the backbone really reads in a generation step (text, plan, image)', () => {
+    const config = resolveModelConfig('tiny');
+    const model = initModel(config, 1);
+    const batch = generationStepBatch(config, 2, 1);
+    const { imageTokens, patchDim } = modelDims(config);
+    const length = tf.tidy(() => {
+      const extra = planTokens(model, 2, { plan: batch.plan, thinking: batch.thinking });
+      const image = { xt: tf.tensor3d(batch.x0, [2, imageTokens, patchDim]), t: tf.tensor1d([0.3, 0.7]) };
+      return runBackbone(model, { textTokens: batch.textTokens, extra, image }).shape[1];
+    });
+    disposeModel(model);
+    expect(generationSeqLen(config)).toBe(length);
+    expect(forwardMatmulFlops(config)).toBeGreaterThan(0);
+  });
+
+  it('builds a pretraining generation batch with plans and seeded thinking flags', () => {
+    const config = resolveModelConfig('tiny');
+    const a = generationStepBatch(config, 8, 3);
+    const b = generationStepBatch(config, 8, 3);
+    expect(a.thinking).toEqual(b.thinking);
+    expect(a.plan?.length).toBe(8 * PLAN_SLOTS * 7);
+    expect(a.thinking?.every((v) => v === 0 || v === 1)).toBe(true);
+  });
+});
+
+describe.skipIf(findPython() === undefined)('PyTorch twin', () => {
+  it.each([
+    { mixtureOfTransformers: false, textCausal: false },
+    { mixtureOfTransformers: true, textCausal: true },
+  ])('matches flowTrainStep with plan tokens (%o)', (flags) => {
+    const before = tf.memory().numTensors;
+    const report = checkEquivalence({ preset: 'tiny', ...flags });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.failures).toEqual([]);
+    expect(report.max_abs_diff).toBeLessThan(1e-4);
+    expect(report.trained_sets_equal).toBe(true);
+    // The understanding heads and plan-prediction weights are not trained by a generation step.
+    expect(report.params_trained_by_generation_step).toBeLessThan(report.params_total);
+    expect(report.params_torch).toBe(report.params_trained_by_generation_step);
+  }, 60_000);
+});
