@@ -1,5 +1,6 @@
 // One way to define a `srum` subcommand: a name, its options (node:util parseArgs format) and a run function.
 import { parseArgs } from 'node:util';
+import type { EvalSplit } from '../eval/benchmarks';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -68,4 +69,11 @@ export function numberOption(values: Record<string, string | boolean | undefined
   const parsed = Number(value);
   if (typeof value !== 'string' || !Number.isFinite(parsed)) throw new Error(`--${name} must be a number, got ${String(value)}`);
   return parsed;
+}
+
+/** An evaluation split option: 'test' (reported numbers) or 'val' (choosing settings). */
+export function evalSplitOption(values: Record<string, string | boolean | undefined>, name: string): EvalSplit {
+  const split = String(values[name]);
+  if (split !== 'test' && split !== 'val') throw new Error(`--${name} must be test or val, got ${split}`);
+  return split;
 }

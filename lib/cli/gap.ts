@@ -6,7 +6,7 @@ import { loadCheckpoint } from '../model/checkpoint';
 import { promptVerdict } from '../model/judgePrompt';
 import { disposeModel } from '../model/params';
 import { Progress } from '../progress';
-import { Command, intOption } from './command';
+import { Command, evalSplitOption, intOption } from './command';
 
 export const DEFAULT_CHECKPOINT = 'data/base';
 
@@ -25,8 +25,7 @@ export const gapCommand: Command = {
     const n = intOption(values, 'n');
     const seed = intOption(values, 'seed');
     const dir = String(values.checkpoint);
-    const split = String(values.split);
-    if (split !== 'test' && split !== 'val') throw new Error(`--split must be test or val, got ${split}`);
+    const split = evalSplitOption(values, 'split');
     await initBackend();
     const { model, manifest } = loadCheckpoint(dir);
     const started = Date.now();

@@ -12,7 +12,7 @@ import { isRewardMode, REWARD_MODES } from '../reward/rewardMap';
 import { runPipeline } from '../run/pipeline';
 import { DEFAULT_SRUM_CONFIG } from '../train/srum-config';
 import { loadCommandModel } from './candidates';
-import { Command, intOption, numberOption, requireString } from './command';
+import { Command, evalSplitOption, intOption, numberOption, requireString } from './command';
 import { DEFAULT_CHECKPOINT } from './gap';
 
 export const runCommand: Command = {
@@ -31,6 +31,7 @@ export const runCommand: Command = {
     'batch-size': { type: 'string', help: 'candidates per training step', default: String(DEFAULT_SRUM_CONFIG.batchSize) },
     'candidate-steps': { type: 'string', help: 'Euler steps of candidate generation', default: String(DEFAULT_SAMPLING.steps) },
     'eval-n': { type: 'string', help: 'prompts per benchmark (and scenes for understanding)', default: '112' },
+    'eval-split': { type: 'string', help: 'prompt split of the evaluations: test, or val when choosing settings (lambda, mode, steps)', default: 'test' },
     'eval-seed': { type: 'string', help: 'seed of evaluation prompts and noise (same for base and trained)', default: '11' },
     quiet: { type: 'boolean', help: 'no progress display', default: false },
   },
@@ -40,6 +41,7 @@ export const runCommand: Command = {
     const mode = String(values.mode);
     if (!isRewardMode(mode)) throw new Error(`--mode must be one of ${REWARD_MODES.join(', ')}, got ${mode}`);
     const dir = requireString(values, 'out');
+    const evalSplit = evalSplitOption(values, 'eval-split');
     const positive = (name: string): number => {
       const value = intOption(values, name);
       if (value < 1) throw new Error(`--${name} must be positive, got ${value}`);
@@ -57,7 +59,7 @@ export const runCommand: Command = {
       const summary = await runPipeline({
         model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
         lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
-        evalN: options.evalN, evalSeed: options.evalSeed, candidateSteps: options.candidateSteps, trainOverrides: { batchSize: options.batchSize },
+        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, trainOverrides: { batchSize: options.batchSize },
       });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);

@@ -18,6 +18,8 @@ export interface BenchmarkOptions {
   n: number;
   /** Seed of the prompts and of the sampling noise. */
   seed: number;
+  /** Prompt split (default 'test'; 'val' to choose settings without touching the test set). */
+  split?: EvalSplit;
   /** Called after every generated batch with the number of images done. */
   onProgress?: (done: number) => void;
 }
@@ -34,6 +36,8 @@ export interface BenchmarkScores {
 /** The generation under test: a model (default sampler settings) or any Generator (e.g. a stub in tests). */
 export type BenchmarkSubject = UnifiedModel | Generator;
 
+export type EvalSplit = 'val' | 'test';
+
 const percent = (passed: boolean[]): number => (100 * passed.filter(Boolean).length) / passed.length;
 
 function generate(subject: BenchmarkSubject, prompts: readonly Prompt[], options: BenchmarkOptions): ReturnType<Generator> {
@@ -44,7 +48,7 @@ function generate(subject: BenchmarkSubject, prompts: readonly Prompt[], options
 /** Generate one image per test prompt of `categories` and score it with the independent evaluator. */
 export function scoreBenchmark(subject: BenchmarkSubject, categories: readonly Category[], options: BenchmarkOptions): BenchmarkScores {
   if (!Number.isInteger(options.n) || options.n < 1) throw new Error(`benchmark n must be a positive integer, got ${options.n}`);
-  const prompts = samplePrompts({ split: 'test', n: options.n, seed: options.seed, categories });
+  const prompts = samplePrompts({ split: options.split ?? 'test', n: options.n, seed: options.seed, categories });
   const images = generate(subject, prompts, options);
   if (images.length !== prompts.length) throw new Error(`generator returned ${images.length} images for ${prompts.length} prompts`);
   const passed = images.map((image, k) => evaluateImage(image, prompts[k]).passed);
@@ -68,8 +72,8 @@ export function genEvalMini(subject: BenchmarkSubject, options: BenchmarkOptions
 }
 
 /** Understanding accuracy (percent) on n rendered test scenes of all 14 categories, as in the gap measurement. */
-export function understandingAccuracy(model: UnifiedModel, options: { n: number; seed: number }): number {
-  const prompts = samplePrompts({ split: 'test', n: options.n, seed: options.seed });
+export function understandingAccuracy(model: UnifiedModel, options: { n: number; seed: number; split?: EvalSplit }): number {
+  const prompts = samplePrompts({ split: options.split ?? 'test', n: options.n, seed: options.seed });
   const judge = (images: readonly RgbImage[], asked: readonly Prompt[]): boolean[] => images.map((image, k) => promptVerdict(model, image, asked[k]).passed);
   return percent(understandingCorrect(prompts, { seed: options.seed, judge }));
 }

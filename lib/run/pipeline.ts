@@ -7,7 +7,7 @@
 // use the same prompts and noise (evalSeed), so the before/after numbers are paired.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { compBenchMini, genEvalMini, understandingAccuracy, type BenchmarkScores } from '../eval/benchmarks';
+import { compBenchMini, genEvalMini, understandingAccuracy, type BenchmarkScores, type EvalSplit } from '../eval/benchmarks';
 import { readJsonl, writeJsonAtomic } from '../io';
 import { hasCheckpoint, readManifest } from '../model/checkpoint';
 import type { ModelPreset } from '../model/config';
@@ -36,6 +36,8 @@ export interface RunOptions {
   /** Prompts per benchmark and scenes for understanding. */
   evalN: number;
   evalSeed: number;
+  /** Prompt split of the evaluations (default 'test'; 'val' when choosing settings). */
+  evalSplit?: EvalSplit;
   /** Euler steps of candidate generation. */
   candidateSteps: number;
   /** Further SrumConfig overrides (e.g. batchSize). */
@@ -64,13 +66,14 @@ export interface RunSummary {
 }
 
 /** Benchmarks of the model as it is now (independent evaluator; understanding from the model's heads). */
-export function scoreModel(model: UnifiedModel, options: { n: number; seed: number; label: string; quiet?: boolean }): ModelScores {
+export function scoreModel(model: UnifiedModel, options: { n: number; seed: number; split?: EvalSplit; label: string; quiet?: boolean }): ModelScores {
   const bar = new Progress({ label: `eval ${options.label}`, total: 2 * options.n, unit: 'img', quiet: options.quiet });
   let shown = 0;
   const onProgress = (offset: number) => (done: number): void => { bar.tick(offset + done - shown); shown = offset + done; };
-  const compbench = compBenchMini(model, { n: options.n, seed: options.seed, onProgress: onProgress(0) });
-  const geneval = genEvalMini(model, { n: options.n, seed: options.seed, onProgress: onProgress(options.n) });
-  const understanding = understandingAccuracy(model, { n: options.n, seed: options.seed });
+  const { n, seed, split } = options;
+  const compbench = compBenchMini(model, { n, seed, split, onProgress: onProgress(0) });
+  const geneval = genEvalMini(model, { n, seed, split, onProgress: onProgress(n) });
+  const understanding = understandingAccuracy(model, { n, seed, split });
   return {
     compbench: { per_category: compbench.per_category, overall: compbench.overall },
     geneval: { per_category: geneval.per_category, overall: geneval.overall },
@@ -121,7 +124,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     writeJsonAtomic(mapsFile, { mode: options.mode, width: size, height: size, maps: stats });
   });
   await timed('eval-base', () => fs.existsSync(baseFile), () => {
-    writeJsonAtomic(baseFile, scoreModel(model, { n: options.evalN, seed: options.evalSeed, label: 'base', quiet }));
+    writeJsonAtomic(baseFile, scoreModel(model, { n: options.evalN, seed: options.evalSeed, split: options.evalSplit, label: 'base', quiet }));
   });
   const trained = (): boolean => hasCheckpoint(trainDir) && readManifest(trainDir).step >= config.steps;
   await timed('train', trained, async () => {
@@ -134,11 +137,11 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const evaluatedStep = (): number => (fs.existsSync(trainedFile) ? readJson<{ train_step?: number }>(trainedFile).train_step ?? -1 : -1);
   await timed('eval-trained', () => evaluatedStep() === readManifest(trainDir).step, () => {
     loadEma(model, trainDir);
-    writeJsonAtomic(trainedFile, { ...scoreModel(model, { n: options.evalN, seed: options.evalSeed, label: 'trained (EMA)', quiet }), train_step: readManifest(trainDir).step });
+    writeJsonAtomic(trainedFile, { ...scoreModel(model, { n: options.evalN, seed: options.evalSeed, split: options.evalSplit, label: 'trained (EMA)', quiet }), train_step: readManifest(trainDir).step });
   });
   const summary: RunSummary = {
     method: options.method, lambda: options.lambdaC, mode: options.mode, seed: options.seed,
-    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, eval_n: options.evalN, eval_seed: options.evalSeed, base_model: options.source, preset: options.preset },
+    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, eval_n: options.evalN, eval_seed: options.evalSeed, eval_split: options.evalSplit ?? 'test', base_model: options.source, preset: options.preset },
     base: readJson<ModelScores>(baseFile),
     trained: (({ compbench, geneval, understanding }: ModelScores) => ({ compbench, geneval, understanding }))(readJson<ModelScores>(trainedFile)),
     command: options.command,
