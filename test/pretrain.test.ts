@@ -75,6 +75,15 @@ describe('pretrain', () => {
     expect(readJsonl<{ step: number }>(path.join(root, 'killed', LOG_FILE)).map((r) => r.step)).toEqual([2, 4, 6, 8]);
   }, 120_000);
 
+  it('a later stage starts from another run\'s weights (--init-from) and records where it came from', async () => {
+    // Learning rate 0: the new stage's weights must stay exactly the earlier run's final weights.
+    const stage = await pretrain({ ...base('stage2'), seed: 9, initFrom: path.join(root, 'full'), train: { steps: 2, batchSize: 2, learningRate: 0, verdictWeight: 3, logEvery: 1 } });
+    expect(maxDifference(weights(stage.model), reference)).toBe(0);
+    expect(stage.manifest.data.init_from).toMatchObject({ dir: path.join(root, 'full'), step: STEPS });
+    expect(stage.manifest.command).toContain(`--init-from ${path.join(root, 'full')}`);
+    disposeModel(stage.model);
+  }, 120_000);
+
   it('leaks no tensor across a run of 50 steps (every task, checkpoints included)', async () => {
     const before = tf.memory().numTensors;
     const counts: number[] = [];

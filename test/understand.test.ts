@@ -53,6 +53,18 @@ describe('heads and plan shapes', () => {
     disposeModel(model);
   });
 
+  it('the verdict and count weights scale only their own terms of L_understanding', () => {
+    const model = initModel(tinyConfig, 1);
+    const rows = understandingRows(understandingBatch(0, { batchSize: 2, seed: 3, config: tinyConfig }), tinyConfig.maxTextTokens);
+    const [plain, weighted] = [{ verdict: 1, count: 1 }, { verdict: 3, count: 0.5 }].map((terms) => tf.tidy(() => {
+      const { total, parts } = understandingLoss(model, rows, undefined, terms);
+      return { total: total.dataSync()[0], verdict: parts.verdict.dataSync()[0], count: parts.count.dataSync()[0] };
+    }));
+    expect(weighted.verdict).toBe(plain.verdict);
+    expect(weighted.total).toBeCloseTo(plain.total + 2 * plain.verdict - 0.5 * plain.count, 5);
+    disposeModel(model);
+  });
+
   it('masked cross-entropy skips -1 targets, is ~0 on confident right answers, and weights classes', () => {
     const logits = tf.tensor2d([[50, 0, 0], [0, 50, 0], [0, 0, 0]]);
     expect(maskedCrossEntropy(logits, Int32Array.from([0, 1, -1])).dataSync()[0]).toBeLessThan(1e-6);

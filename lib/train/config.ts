@@ -30,6 +30,10 @@ export interface TrainConfig {
   understandingWeight: number;
   /** Think-mode plan prediction from the prompt alone. */
   planWeight: number;
+  /** Weight of the verdict CE inside L_understanding (the region head has five CE terms, the verdict one). */
+  verdictWeight: number;
+  /** Weight of the count CE inside L_understanding. */
+  countWeight: number;
   /** Images per understanding step; each gives a region, a verdict and a count row (the verdict head learns slowest). */
   understandingImages: number;
   /** Share of generation samples conditioned on their ground-truth plan (think mode); the rest get the null plan. */
@@ -58,6 +62,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   generationWeight: 1,
   understandingWeight: 1,
   planWeight: 1,
+  verdictWeight: 1,
+  countWeight: 1,
   understandingImages: 11,
   thinkProb: 0.5,
   logEvery: 10,

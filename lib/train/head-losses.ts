@@ -82,8 +82,17 @@ export interface HeadLoss {
   parts: Record<string, tf.Scalar>;
 }
 
-/** L_understanding on rows of one forward pass; countWeights are per-class weights of the count CE. */
-export function understandingLoss(model: UnifiedModel, rows: UnderstandingRows, countWeights?: readonly number[]): HeadLoss {
+/** Weights of the text-conditioned terms of L_understanding (1 = the plain sum). */
+export interface TermWeights {
+  verdict: number;
+  count: number;
+}
+
+/**
+ * L_understanding on rows of one forward pass; countWeights are per-class weights of the count CE, terms weights
+ * of the verdict and count CEs (parts stay unweighted, for the logs).
+ */
+export function understandingLoss(model: UnifiedModel, rows: UnderstandingRows, countWeights?: readonly number[], terms: TermWeights = { verdict: 1, count: 1 }): HeadLoss {
   const { imageTokens, patchDim } = modelDims(model.config);
   const x0 = tf.tensor3d(rows.x0, [rows.rows, imageTokens, patchDim]);
   const logits = understandingLogits(model, { x0, textTokens: rows.textTokens, kinds: rows.kinds, boxes: rows.boxes });
@@ -91,7 +100,8 @@ export function understandingLoss(model: UnifiedModel, rows: UnderstandingRows, 
   for (const field of REGION_FIELDS) parts[`region_${field}`] = maskedCrossEntropy(logits.region[field], rows.region[field]);
   parts.verdict = maskedCrossEntropy(logits.verdict, rows.verdict);
   parts.count = maskedCrossEntropy(logits.count, rows.count, countWeights);
-  return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
+  const weighted = Object.entries(parts).map(([name, part]) => (name === 'verdict' ? tf.mul(part, terms.verdict) : name === 'count' ? tf.mul(part, terms.count) : part));
+  return { total: tf.addN(weighted) as tf.Scalar, parts };
 }
 
 /** L_plan = sum over the plan fields of the per-slot CE of the plan predicted from the prompt alone. */

@@ -31,6 +31,11 @@ export interface PretrainOptions {
   model?: Record<string, unknown>;
   /** Continue from outDir's checkpoint when it has one (default true); false starts over from step 0. */
   resume?: boolean;
+  /**
+   * Start a new run from the weights of this checkpoint (a later training stage) instead of a fresh initialisation;
+   * the optimizer and the schedule start over. Ignored when the run resumes from its own checkpoint.
+   */
+  initFrom?: string;
   /** No progress bar. */
   quiet?: boolean;
   /** The command recorded in the manifest (default: the equivalent `npx srum pretrain ...`). */
@@ -112,7 +117,8 @@ export class IntervalStats {
 function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: number): string {
   const settings = Object.entries(options.train ?? {}).filter(([key]) => key !== 'steps').map(([key, value]) => `${key}=${String(value)}`);
   const set = settings.length > 0 ? ` --set ${settings.join(',')}` : '';
-  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed}${set}`;
+  const init = options.initFrom === undefined ? '' : ` --init-from ${options.initFrom}`;
+  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed}${set}${init}`;
 }
 
 /** Keep only log lines up to `step` (a resumed run rewrites what the killed one logged after its checkpoint). */
@@ -134,6 +140,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   let wallBefore = 0;
   let lastLosses: Record<string, number> = {};
   let optimizer: AdamW;
+  /** The earlier stage this run started from (recorded in the manifest; carried over when it resumes). */
+  let initInfo: Record<string, unknown> | undefined;
   const adamw = { learningRate: train.learningRate, beta2: train.beta2, weightDecay: train.weightDecay, clipNorm: train.clipNorm };
   if (resume) {
     const loaded = loadCheckpoint(options.outDir, { expectedConfig: config });
@@ -145,9 +153,16 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     startStep = loaded.manifest.step;
     wallBefore = loaded.manifest.wall_time_s;
     lastLosses = loaded.manifest.final_losses;
+    initInfo = loaded.manifest.data.init_from as Record<string, unknown> | undefined;
     trimLog(logFile, startStep);
   } else {
-    model = initModel(config, seed);
+    if (options.initFrom === undefined) model = initModel(config, seed);
+    else {
+      const start = loadCheckpoint(options.initFrom, { expectedConfig: config });
+      model = start.model;
+      const { step, wall_time_s, command, git_commit } = start.manifest;
+      initInfo = { dir: options.initFrom, step, wall_time_s, command, git_commit };
+    }
     optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), adamw);
     if (fs.existsSync(logFile)) fs.rmSync(logFile);
   }
@@ -161,7 +176,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     info: {
       preset: options.preset, seed, command,
       wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
-      data: { source: 'synthetic world, train split (lib/train/data.ts)', categories: 'CompBench 8, round-robin', tasks: tasks.map((t) => t.name), examples_per_step: train.batchSize * tasks.length, examples_seen: step * train.batchSize * tasks.length },
+      data: { source: 'synthetic world, train split (lib/train/data.ts)', categories: 'CompBench 8, round-robin', tasks: tasks.map((t) => t.name), examples_per_step: train.batchSize * tasks.length, examples_seen: step * train.batchSize * tasks.length, ...(initInfo ? { init_from: initInfo } : {}) },
       final_losses: lastLosses,
       training_config: { ...train },
     },

@@ -85,7 +85,7 @@ export function understandingTask(weight: number): PretrainTask {
       const batch = understandingBatch(step, { batchSize: train.understandingImages, seed, config: model.config });
       const rows = understandingRows(batch, model.config.maxTextTokens);
       const countWeights = countClassWeights(model.config);
-      const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss: () => understandingLoss(model, rows, countWeights) });
+      const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss: () => understandingLoss(model, rows, countWeights, { verdict: train.verdictWeight, count: train.countWeight }) });
       return { loss: result.loss, samples: rows.rows, gradNorm: result.gradNorm, parts: result.parts };
     },
   };
