@@ -3,7 +3,7 @@ import { initBackend } from '../backend/select';
 import { measureGap } from '../eval/gap';
 import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
 import { loadCheckpoint } from '../model/checkpoint';
-import { promptVerdict } from '../model/judgePrompt';
+import { promptVerdict, VERDICT_SOURCES, type VerdictSource } from '../model/judgePrompt';
 import { disposeModel } from '../model/params';
 import { Progress } from '../progress';
 import { Command, evalSplitOption, intOption } from './command';
@@ -16,6 +16,7 @@ export const gapCommand: Command = {
   options: {
     n: { type: 'string', help: 'test prompts (balanced over the 14 categories)', default: '400' },
     seed: { type: 'string', help: 'seed of prompts, scenes and sampling noise', default: '11' },
+    verdict: { type: 'string', help: 'source of the model\'s verdict: parse (scene parse + the world\'s rules) or head (the verdict head)', default: 'parse' },
     split: { type: 'string', help: 'prompt split: test, or val to compare runs without touching the test set', default: 'test' },
     checkpoint: { type: 'string', help: 'checkpoint directory', default: DEFAULT_CHECKPOINT },
     'no-think': { type: 'boolean', help: 'skip the think-mode generation pass' },
@@ -26,6 +27,8 @@ export const gapCommand: Command = {
     const seed = intOption(values, 'seed');
     const dir = String(values.checkpoint);
     const split = evalSplitOption(values, 'split');
+    const source = String(values.verdict);
+    if (!VERDICT_SOURCES.includes(source as VerdictSource)) throw new Error(`--verdict must be one of ${VERDICT_SOURCES.join(', ')}, got ${source}`);
     await initBackend();
     const { model, manifest } = loadCheckpoint(dir);
     const started = Date.now();
@@ -35,7 +38,7 @@ export const gapCommand: Command = {
       seed,
       split,
       think: !values['no-think'],
-      judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k]).passed),
+      judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k], source as VerdictSource).passed),
       generate: (prompts, { think }) => {
         bar = new Progress({ label: think ? 'generate (think)' : 'generate', total: prompts.length, unit: 'img' });
         let last = 0;
@@ -48,7 +51,7 @@ export const gapCommand: Command = {
       onStage: (stage) => process.stderr.write(`[gap] ${stage}\n`),
     });
     disposeModel(model);
-    const result = { ...report, checkpoint: dir, split, checkpoint_step: manifest.step, sampling: DEFAULT_SAMPLING, seconds: (Date.now() - started) / 1000 };
+    const result = { ...report, checkpoint: dir, split, verdict_source: source, checkpoint_step: manifest.step, sampling: DEFAULT_SAMPLING, seconds: (Date.now() - started) / 1000 };
     if (values.json) {
       console.log(JSON.stringify(result));
       return;

@@ -1,9 +1,9 @@
 // The built-in judge: the model judging its own image (paper 3.2) from its own understanding heads only (the
-// verdict head and the region head; never the independent evaluator of lib/eval). Output: one record in the
+// scene parse or the verdict head, and the region head; never the independent evaluator of lib/eval). Output: one record in the
 // released judge schema (buildJudgeRecord), with a reason for every score built from what the model predicted.
 //
-// Rules (P_i below are the verdict head's P(yes) for the prompt's constraints, each asked as its own
-// canonical text, exactly as promptVerdict asks them):
+// Rules (P_i below are the model's P(yes) for the prompt's constraints, exactly as promptVerdict gives them:
+// from the scene parse by default, or from the verdict head):
 //   Global layout score g in [-1, 1].
 //     P = min_i P_i (the AND over constraints: g > 0 iff promptVerdict passes).
 //     A prompt has a spatial or compositional directive iff it has a 'relation' or a 'count' constraint.
@@ -27,9 +27,9 @@
 //   Scores are rounded to 4 decimals.
 import { proposeRegions } from '../regions/propose';
 import { describeDesc, shapeProbability, verifyRegions, type VerifiedRegion, type VerifyOptions } from '../regions/verify';
-import { constraintTexts } from '../model/judgePrompt';
+import { constraintTexts, parsedSummary, promptVerdict, type VerdictSource } from '../model/judgePrompt';
 import type { UnifiedModel } from '../model/params';
-import { verdicts, type RegionIdentity } from '../model/understand';
+import type { RegionIdentity } from '../model/understand';
 import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type RgbImage } from '../world/types';
 import type { ParsedGlobal, ParsedRegion } from './parse';
 import { buildJudgeRecord, type JudgeRecord } from './records';
@@ -104,14 +104,15 @@ export function scoreRegion(region: VerifiedRegion): { score: number; reason: st
 }
 
 /** The global layout judgment: score and a reason naming every constraint's P(yes). */
-export function judgeLayout(model: UnifiedModel, image: RgbImage, prompt: Prompt): ParsedGlobal {
+export function judgeLayout(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = 'parse'): ParsedGlobal {
   const texts = constraintTexts(prompt);
-  const probabilities = verdicts(model, image, texts);
+  const { probabilities } = promptVerdict(model, image, prompt, source);
   const directive = hasDirective(prompt);
   const score = round4(globalLayoutScore(probabilities, directive));
+  const seen = source === 'parse' ? `sees ${parsedSummary(model, image)}; ` : '';
   const each = texts.map((t, i) => `"${t}" P(yes)=${p2(probabilities[i])}`).join(', ');
   const rule = directive ? 'score = 2 min P - 1' : `no spatial or compositional directive: neutral band, score = ${NEUTRAL_BAND} (2 min P - 1)`;
-  return { score, rawScore: score, reason: `verdict ${each}; ${rule} = ${score}` };
+  return { score, rawScore: score, reason: `${seen}verdict (${source}) ${each}; ${rule} = ${score}` };
 }
 
 export interface SelfJudgeOptions extends VerifyOptions {

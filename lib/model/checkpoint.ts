@@ -226,3 +226,37 @@ export function restoreOptimizer(optimizer: AdamW, state: NonNullable<LoadedChec
   live.secondMoments.forEach((v, i) => v.set(state.secondMoments[i]));
   optimizer.stepCount = state.stepCount;
 }
+
+/**
+ * Copy a checkpoint's weights into an existing model by variable name (a later training stage whose model has
+ * gained parameters, e.g. a new head). Variables the checkpoint lacks keep their fresh initialisation and are
+ * listed in `fresh`; a variable with the same name but another shape is an error, and so is a checkpoint of
+ * another model config.
+ */
+export function loadWeightsByName(model: UnifiedModel, dir: string): { manifest: CheckpointManifest; loaded: string[]; fresh: string[] } {
+  const manifest = readManifest(dir);
+  checkConfig(dir, manifest.model_config, model.config);
+  const values = readChecked(dir, manifest.weights);
+  const saved = new Map<string, { shape: number[]; values: Float32Array }>();
+  let offset = 0;
+  for (const { name, shape } of manifest.variables) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    saved.set(name, { shape, values: values.subarray(offset, offset + size) });
+    offset += size;
+  }
+  if (offset !== values.length) throw new CheckpointError(`weights hold ${values.length} values, the manifest's variables need ${offset}`, dir);
+  const loaded: string[] = [];
+  const fresh: string[] = [];
+  for (const { name, variable } of namedVariables(model.params)) {
+    const entry = saved.get(name);
+    if (entry === undefined) {
+      fresh.push(name);
+      continue;
+    }
+    if (entry.shape.join(',') !== variable.shape.join(',')) throw new CheckpointError(`${name} has shape [${entry.shape}] in the checkpoint, [${variable.shape}] in the model`, dir);
+    tf.tidy(() => variable.assign(tf.tensor(entry.values, variable.shape, 'float32')));
+    loaded.push(name);
+  }
+  if (loaded.length === 0) throw new CheckpointError('no variable of the model is in this checkpoint', dir);
+  return { manifest, loaded, fresh };
+}

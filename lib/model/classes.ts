@@ -27,3 +27,23 @@ export const PLAN_CLASSES: Record<PlanField, number> = {
 };
 /** Target value of a field that has no label (a slot that is not present): losses skip it. */
 export const PLAN_IGNORE = -1;
+
+/**
+ * Scene parse (understanding, parse.ts): the model lists the objects it sees in PARSE_SLOTS unordered slots. Positions
+ * are classes of PARSE_BINS bins per axis (2 px at 32 px); depthRank as in the plan (0 = farthest).
+ */
+export const PARSE_SLOTS = 4;
+export const PARSE_BINS = 16;
+export const PARSE_FIELDS = ['present', 'shape', 'color', 'texture', 'size', 'x', 'y', 'depthRank', 'distorted'] as const;
+export type ParseField = (typeof PARSE_FIELDS)[number];
+export const PARSE_CLASSES: Record<ParseField, number> = {
+  present: 2,
+  shape: SHAPES.length,
+  color: COLORS.length,
+  texture: TEXTURES.length,
+  size: SIZES.length,
+  x: PARSE_BINS,
+  y: PARSE_BINS,
+  depthRank: PARSE_SLOTS,
+  distorted: 2,
+};

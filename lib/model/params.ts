@@ -2,7 +2,7 @@
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import { makeRng, type Rng } from '../rng';
-import { COUNT_CLASSES, PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES } from './classes';
+import { COUNT_CLASSES, PARSE_CLASSES, PARSE_FIELDS, PARSE_SLOTS, PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES } from './classes';
 import { modelDims, type ModelConfig } from './config';
 
 /** Most extra tokens a sequence may carry between text and image (the 4 plan slots; understanding uses 1). */
@@ -66,6 +66,16 @@ export interface ModelParams {
   extraPos: tf.Variable;
   understanding: UnderstandingParams;
   think: ThinkParams;
+  parse: ParseParams;
+}
+
+/** Scene parse: slot queries read a clean image, heads give each slot's object (parse.ts). */
+export interface ParseParams {
+  /** The PARSE_SLOTS slot-query tokens [PARSE_SLOTS, D] (after all-PAD text, before the image). */
+  queries: tf.Variable;
+  norm: NormParams;
+  /** D -> per-slot logits of every parse field, concatenated in PARSE_FIELDS order. */
+  head: DenseParams;
 }
 
 /** Understanding: one query token per example, read out by small heads on its final hidden state (heads.ts). */
@@ -164,6 +174,7 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
     head: { w: constVariable([d, patchDim], 0), b: constVariable([patchDim], 0) },
     // Own random stream: adding these parameters leaves every earlier weight of a seed unchanged.
     ...initUnderstandingAndThink(config, makeRng(seed).fork('heads-init')),
+    parse: initParse(config, makeRng(seed).fork('parse-init')),
   };
   return { config, params };
 }
@@ -198,6 +209,12 @@ function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelPar
       nullPlan: table(PLAN_SLOTS),
     },
   };
+}
+
+function initParse(config: ModelConfig, rng: Rng): ParseParams {
+  const { dModel: d, initStd: std } = config;
+  const width = PARSE_FIELDS.reduce((sum, field) => sum + PARSE_CLASSES[field], 0);
+  return { queries: normalVariable([PARSE_SLOTS, d], rng, std), norm: initNorm(d), head: initDense(d, width, rng, std) };
 }
 
 /** Every variable with a stable dotted name, in a fixed order (for optimizers, checkpoints, counts). */

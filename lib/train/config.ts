@@ -34,6 +34,8 @@ export interface TrainConfig {
   verdictWeight: number;
   /** Weight of the count CE inside L_understanding. */
   countWeight: number;
+  /** Weight of the scene-parse loss (lib/train/parse.ts), added to the understanding step on the same images (0 = off). */
+  parseWeight: number;
   /** Images per understanding step; each gives a region, a verdict and a count row (the verdict head learns slowest). */
   understandingImages: number;
   /** Share of generation samples conditioned on their ground-truth plan (think mode); the rest get the null plan. */
@@ -64,6 +66,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   planWeight: 1,
   verdictWeight: 1,
   countWeight: 1,
+  parseWeight: 1,
   understandingImages: 11,
   thinkProb: 0.5,
   logEvery: 10,

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../io';
 import { Progress } from '../progress';
-import { hasCheckpoint, loadCheckpoint, restoreOptimizer, saveCheckpoint, type CheckpointManifest } from '../model/checkpoint';
+import { hasCheckpoint, loadCheckpoint, loadWeightsByName, restoreOptimizer, saveCheckpoint, type CheckpointManifest } from '../model/checkpoint';
 import { resolveModelConfig, type ModelPreset } from '../model/config';
 import { AdamW } from '../model/optimizer';
 import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../model/params';
@@ -156,12 +156,12 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     initInfo = loaded.manifest.data.init_from as Record<string, unknown> | undefined;
     trimLog(logFile, startStep);
   } else {
-    if (options.initFrom === undefined) model = initModel(config, seed);
-    else {
-      const start = loadCheckpoint(options.initFrom, { expectedConfig: config });
-      model = start.model;
+    model = initModel(config, seed);
+    if (options.initFrom !== undefined) {
+      // By name: a stage may add parameters (a new head), which keep their fresh initialisation.
+      const start = loadWeightsByName(model, options.initFrom);
       const { step, wall_time_s, command, git_commit } = start.manifest;
-      initInfo = { dir: options.initFrom, step, wall_time_s, command, git_commit };
+      initInfo = { dir: options.initFrom, step, wall_time_s, command, git_commit, fresh_variables: start.fresh };
     }
     optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), adamw);
     if (fs.existsSync(logFile)) fs.rmSync(logFile);

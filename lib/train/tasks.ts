@@ -7,7 +7,10 @@ import type { UnifiedModel } from '../model/params';
 import { flowTrainStep } from '../model/train-step';
 import type { TrainConfig } from './config';
 import { generationBatch, understandingBatch, type GenerationBatch } from './data';
-import { countClassWeights, gradientStep, planLoss, understandingLoss, understandingRows } from './head-losses';
+import { countClassWeights, gradientStep, planLoss, understandingLoss, understandingRows, type HeadLoss } from './head-losses';
+import { parseLoss } from './parse';
+import * as tf from '../backend/tf';
+import { modelDims } from '../model/config';
 
 export interface TaskContext {
   model: UnifiedModel;
@@ -75,7 +78,8 @@ export function generationTask(weight: number, batches: GenerationBatches = shar
 
 /**
  * Understanding heads on clean (possibly corrupted) train images: each image gives a region, a verdict and a count
- * row (head-losses.ts), so a step draws understandingImages images for three times as many rows.
+ * row (head-losses.ts), so a step draws understandingImages images for three times as many rows; the same images
+ * also train the scene parse (parse.ts), in the same update.
  */
 export function understandingTask(weight: number): PretrainTask {
   return {
@@ -85,7 +89,14 @@ export function understandingTask(weight: number): PretrainTask {
       const batch = understandingBatch(step, { batchSize: train.understandingImages, seed, config: model.config });
       const rows = understandingRows(batch, model.config.maxTextTokens);
       const countWeights = countClassWeights(model.config);
-      const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss: () => understandingLoss(model, rows, countWeights, { verdict: train.verdictWeight, count: train.countWeight }) });
+      const loss = (): HeadLoss => {
+        const heads = understandingLoss(model, rows, countWeights, { verdict: train.verdictWeight, count: train.countWeight });
+        if (train.parseWeight === 0) return heads;
+        const { imageTokens, patchDim } = modelDims(model.config);
+        const parse = parseLoss(model, tf.tensor3d(batch.x0, [batch.batchSize, imageTokens, patchDim]), batch.scenes);
+        return { total: tf.add(heads.total, tf.mul(parse.total, train.parseWeight)) as tf.Scalar, parts: { ...heads.parts, ...parse.parts } };
+      };
+      const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss });
       return { loss: result.loss, samples: rows.rows, gradNorm: result.gradNorm, parts: result.parts };
     },
   };
