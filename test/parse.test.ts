@@ -1,9 +1,8 @@
-// The scene parse: targets, the set matching of slots to objects, the loss (learnable, leak-free), decoding, and
+// The scene parse: targets in slot order, the loss (learnable, leak-free), decoding, and
 // how much the 2-px position bins cost the world's rules when the parse is perfect.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
-import { PARSE_CLASSES, PARSE_FIELDS, PARSE_SLOTS } from '../lib/model/classes';
 import { resolveModelConfig, modelDims } from '../lib/model/config';
 import { AdamW } from '../lib/model/optimizer';
 import { disposeModel, initModel, namedVariables } from '../lib/model/params';
@@ -12,13 +11,13 @@ import { promptVerdict } from '../lib/model/judgePrompt';
 import { makeRng } from '../lib/rng';
 import { understandingBatch } from '../lib/train/data';
 import { gradientStep } from '../lib/train/head-losses';
-import { matchSlots, parseLoss, parseTargets } from '../lib/train/parse';
+import { parseLoss, parseTargets, slotOrder } from '../lib/train/parse';
 import { WORLD } from '../lib/world/config';
 import { sceneFor } from '../lib/world/layout';
 import { contradict } from '../lib/world/sample';
 import { holds } from '../lib/world/semantics';
 import { samplePrompts } from '../lib/world/splits';
-import { COLORS, SHAPES, SIZES, TEXTURES, type Scene } from '../lib/world/types';
+import { COLORS, SHAPES, SIZES, TEXTURES, type Scene, type SceneObject } from '../lib/world/types';
 
 const tiny = resolveModelConfig('tiny');
 
@@ -36,20 +35,12 @@ function perfectParse(scene: Scene): ParsedObject[] {
 }
 
 describe('scene parse', () => {
-  it('matches slots to objects by the lowest total cross-entropy', () => {
-    // Two objects; slot 2 is sure of object 1, slot 0 of object 0, slots 1 and 3 are sure they are empty.
-    const targets = [Int32Array.from([1, 0, 1, 0, 0, 3, 3, 0, 0]), Int32Array.from([1, 2, 4, 1, 2, 12, 9, 1, 0])];
-    const logProbabilities = PARSE_FIELDS.map((field, f) => {
-      const width = PARSE_CLASSES[field];
-      const lp = new Float32Array(PARSE_SLOTS * width).fill(Math.log(0.01));
-      const sure = (slot: number, c: number): void => { lp[slot * width + c] = Math.log(0.9); };
-      sure(0, targets[0][f]);
-      sure(2, targets[1][f]);
-      if (f === 0) { sure(1, 0); sure(3, 0); }
-      return lp;
-    });
-    expect(matchSlots(logProbabilities, targets)).toEqual([0, -1, 1, -1]);
-    expect(matchSlots(logProbabilities, [])).toEqual([-1, -1, -1, -1]);
+  it('orders slots left to right, then top to bottom, then far to near', () => {
+    const object = (cx: number, cy: number, depth: number): SceneObject => ({ shape: 'circle', color: 'red', texture: 'plain', size: 'small', cx, cy, diameter: 8, depth });
+    const scene: Scene = { width: 32, height: 32, objects: [object(20, 5, 0), object(6, 9, 1), object(20, 5, 3), object(20, 2, 2)] };
+    expect(slotOrder(scene)).toEqual([1, 3, 0, 2]);
+    const targets = parseTargets(scene);
+    expect(Array.from(targets[1])).toEqual([1, SHAPES.indexOf('circle'), COLORS.indexOf('red'), TEXTURES.indexOf('plain'), SIZES.indexOf('small'), 3, 4, 1, 0]);
   });
 
   it('with a perfect parse, the world\'s rules on the parsed scene agree with the truth on >= 97% of prompts and contradictions', () => {

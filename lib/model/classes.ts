@@ -29,7 +29,7 @@ export const PLAN_CLASSES: Record<PlanField, number> = {
 export const PLAN_IGNORE = -1;
 
 /**
- * Scene parse (understanding, parse.ts): the model lists the objects it sees in PARSE_SLOTS unordered slots. Positions
+ * Scene parse (understanding, parse.ts): the model lists the objects it sees in PARSE_SLOTS slots, left to right. Positions
  * are classes of PARSE_BINS bins per axis (2 px at 32 px); depthRank as in the plan (0 = farthest).
  */
 export const PARSE_SLOTS = 4;

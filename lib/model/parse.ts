@@ -1,7 +1,7 @@
 // Scene parse: the model lists the objects it sees. [all-PAD text ; PARSE_SLOTS slot queries ; clean image (t = 0)]
 // goes through the shared backbone and a head reads each slot query's final hidden state as one object (or none):
 // present, shape, colour, texture, size, x and y bins, depth rank and distorted (classes.ts PARSE_FIELDS).
-// Slots are unordered; training matches them to the scene's objects (lib/train/parse.ts). Why this head: every
+// Slot k holds the k-th object from the left (lib/train/parse.ts slotOrder). Why this head: every
 // image supervises every object and attribute at once, so it learns from far fewer images than a yes/no verdict,
 // and a prompt is then checked against the parsed objects with the world's rules (parseVerdicts below).
 import * as tf from '../backend/tf';

@@ -50,29 +50,34 @@ export interface UnderstandingRows {
   count: Int32Array;
 }
 
-/** Rows [region ; verdict ; count] of one understanding batch; region rows read all-PAD text. */
-export function understandingRows(batch: UnderstandingBatch, textLen: number): UnderstandingRows {
+/**
+ * Rows [region ; verdict ; count] of one understanding batch (the kinds given, in this order); region rows read
+ * all-PAD text. A kind left out (its loss weight is 0) costs nothing and its targets are all -1.
+ */
+export function understandingRows(batch: UnderstandingBatch, textLen: number, kinds: readonly QueryKind[] = QUERY_KINDS): UnderstandingRows {
   const n = batch.batchSize;
-  const rows = QUERY_KINDS.length * n;
+  const used = QUERY_KINDS.filter((kind) => kinds.includes(kind));
+  const rows = used.length * n;
   const perImage = batch.x0.length / n;
   const x0 = new Float32Array(rows * perImage);
-  for (let k = 0; k < QUERY_KINDS.length; k++) x0.set(batch.x0, k * n * perImage);
+  for (let k = 0; k < used.length; k++) x0.set(batch.x0, k * n * perImage);
   const textTokens = new Int32Array(rows * textLen);
-  textTokens.set(batch.verdict.tokens, n * textLen);
-  textTokens.set(batch.count.tokens, 2 * n * textLen);
   const boxes = new Float32Array(rows * 4);
-  boxes.set(batch.region.boxes);
-  const column = (values: Int32Array, kind: number): Int32Array => {
+  const at = (kind: QueryKind): number => used.indexOf(kind) * n; // first row of a kind, -n when left out
+  if (at('verdict') >= 0) textTokens.set(batch.verdict.tokens, at('verdict') * textLen);
+  if (at('count') >= 0) textTokens.set(batch.count.tokens, at('count') * textLen);
+  if (at('region') >= 0) boxes.set(batch.region.boxes, at('region') * 4);
+  const column = (values: Int32Array, kind: QueryKind): Int32Array => {
     const out = new Int32Array(rows).fill(-1);
-    out.set(values, kind * n);
+    if (at(kind) >= 0) out.set(values, at(kind));
     return out;
   };
   return {
     rows, x0, textTokens, boxes,
-    kinds: QUERY_KINDS.flatMap((kind) => new Array<QueryKind>(n).fill(kind)),
-    region: Object.fromEntries(REGION_FIELDS.map((field) => [field, column(batch.region[field], 0)])) as Record<RegionField, Int32Array>,
-    verdict: column(batch.verdict.label, 1),
-    count: column(batch.count.label, 2),
+    kinds: used.flatMap((kind) => new Array<QueryKind>(n).fill(kind)),
+    region: Object.fromEntries(REGION_FIELDS.map((field) => [field, column(batch.region[field], 'region')])) as Record<RegionField, Int32Array>,
+    verdict: column(batch.verdict.label, 'verdict'),
+    count: column(batch.count.label, 'count'),
   };
 }
 

@@ -1,9 +1,6 @@
-// Scene-parse targets and loss. The slots are unordered, so each image's objects are matched to slots by the
-// assignment with the lowest total cross-entropy (DETR's set loss; with at most 4 objects and 4 slots every
-// assignment is tried, 24 at most), and the loss is the CE of that assignment: matched slots learn their object's
-// fields, the other slots learn present = 0.
+// Scene-parse targets and loss: slot k of the parse learns the k-th object of the scene in a fixed visual order
+// (slotOrder), the remaining slots learn present = 0; the loss is the sum over fields of the slots' cross-entropies.
 import * as tf from '../backend/tf';
-import { logSoftmax } from '../backend/ops';
 import { PARSE_BINS, PARSE_CLASSES, PARSE_FIELDS, PARSE_SLOTS, type ParseField } from '../model/classes';
 import { maskedCrossEntropy } from '../model/heads';
 import { parseLogits } from '../model/parse';
@@ -27,63 +24,34 @@ export function parseTargets(scene: Scene): Int32Array[] {
   ]));
 }
 
-/** Every way to put `objects` objects into distinct slots: arrays slot -> object index or -1. */
-function assignments(objects: number): number[][] {
-  const out: number[][] = [];
-  const place = (object: number, slots: number[]): void => {
-    if (object === objects) {
-      out.push([...slots]);
-      return;
-    }
-    for (let s = 0; s < PARSE_SLOTS; s++) {
-      if (slots[s] !== -1) continue;
-      slots[s] = object;
-      place(object + 1, slots);
-      slots[s] = -1;
-    }
-  };
-  place(0, new Array<number>(PARSE_SLOTS).fill(-1));
-  return out;
-}
-const ASSIGNMENTS = Array.from({ length: PARSE_SLOTS + 1 }, (_, n) => assignments(n));
-
 /**
- * The lowest-cost assignment of one image's objects to its slots. logProbabilities[f] holds field f's log-probabilities
- * for this image's slots, [PARSE_SLOTS * classes]. Returns slot -> object index, -1 for an empty slot.
+ * Slot k learns the k-th object from the left (ties: from the top, then the farther first, so an object inside
+ * another comes after its container); slots after the last object learn present = 0. Why a fixed order: a set
+ * loss with the best slot-object assignment (DETR) was tried first and its slots had not specialised after 90
+ * steps (position CE 2.42 of 2.77 at chance), while every object then trains the same slot.
  */
-export function matchSlots(logProbabilities: readonly Float32Array[], targets: readonly Int32Array[]): number[] {
-  const lp = (f: number, slot: number, c: number): number => logProbabilities[f][slot * PARSE_CLASSES[PARSE_FIELDS[f]] + c];
-  // cost[slot][object]: the CE of the slot predicting that object; empty[slot]: the CE of predicting "no object".
-  const cost = Array.from({ length: PARSE_SLOTS }, (_, s) => targets.map((t) => -t.reduce((sum, c, f) => sum + lp(f, s, c), 0)));
-  const empty = Array.from({ length: PARSE_SLOTS }, (_, s) => -lp(0, s, 0));
-  let best: number[] = [];
-  let bestCost = Infinity;
-  for (const assignment of ASSIGNMENTS[targets.length]) {
-    const total = assignment.reduce((sum, object, s) => sum + (object === -1 ? empty[s] : cost[s][object]), 0);
-    if (total < bestCost) [best, bestCost] = [assignment, total];
-  }
-  return best;
+export function slotOrder(scene: Scene): number[] {
+  return scene.objects
+    .map((o, i) => ({ o, i }))
+    .sort((a, b) => a.o.cx - b.o.cx || a.o.cy - b.o.cy || a.o.depth - b.o.depth)
+    .map(({ i }) => i);
 }
 
-/** L_parse = sum over fields of the CE of the matched assignment (mean over slots with a target). Call it inside a
+/** L_parse = sum over fields of the slots' CE (mean over slots with a target). Call it inside a
  * tidy or a gradient step (gradientStep): the logits stay alive for the backward pass. */
 export function parseLoss(model: UnifiedModel, x0: tf.Tensor3D, scenes: readonly Scene[]): HeadLoss {
   const logits = parseLogits(model, x0);
-  const logProbabilities = PARSE_FIELDS.map((field) => tf.tidy(() => logSoftmax(logits[field].reshape([-1, PARSE_CLASSES[field]]) as tf.Tensor2D).dataSync() as Float32Array));
   const rows = scenes.length * PARSE_SLOTS;
   const targets = PARSE_FIELDS.map(() => new Int32Array(rows).fill(-1)); // per field, [B * S]
   scenes.forEach((scene, b) => {
     const objects = parseTargets(scene);
-    const slice = (f: number): Float32Array => {
-      const width = PARSE_CLASSES[PARSE_FIELDS[f]];
-      return logProbabilities[f].subarray(b * PARSE_SLOTS * width, (b + 1) * PARSE_SLOTS * width);
-    };
-    const assignment = matchSlots(PARSE_FIELDS.map((_, f) => slice(f)), objects);
-    assignment.forEach((object, s) => {
-      const row = b * PARSE_SLOTS + s;
-      if (object === -1) targets[0][row] = 0;
+    const order = slotOrder(scene);
+    for (let slot = 0; slot < PARSE_SLOTS; slot++) {
+      const row = b * PARSE_SLOTS + slot;
+      const object = order[slot];
+      if (object === undefined) targets[0][row] = 0;
       else for (let f = 0; f < FIELDS; f++) targets[f][row] = objects[object][f];
-    });
+    }
   });
   const parts: Record<string, tf.Scalar> = {};
   PARSE_FIELDS.forEach((field: ParseField, f) => {

@@ -1,16 +1,16 @@
 // The pretraining tasks: each one takes step k's batch (a pure function of (seed, k)), computes its loss and
 // makes one optimizer update, scaled by its weight. The loop runs them in the order listed here.
 // Adding a task is one entry in pretrainTasks().
+import * as tf from '../backend/tf';
 import { makeRng } from '../rng';
+import { modelDims } from '../model/config';
 import type { AdamW } from '../model/optimizer';
-import type { UnifiedModel } from '../model/params';
+import { QUERY_KINDS, type UnifiedModel } from '../model/params';
 import { flowTrainStep } from '../model/train-step';
 import type { TrainConfig } from './config';
 import { generationBatch, understandingBatch, type GenerationBatch } from './data';
 import { countClassWeights, gradientStep, planLoss, understandingLoss, understandingRows, type HeadLoss } from './head-losses';
 import { parseLoss } from './parse';
-import * as tf from '../backend/tf';
-import { modelDims } from '../model/config';
 
 export interface TaskContext {
   model: UnifiedModel;
@@ -87,7 +87,8 @@ export function understandingTask(weight: number): PretrainTask {
     weight,
     run({ model, optimizer, step, learningRate, seed, train }) {
       const batch = understandingBatch(step, { batchSize: train.understandingImages, seed, config: model.config });
-      const rows = understandingRows(batch, model.config.maxTextTokens);
+      const kinds = QUERY_KINDS.filter((kind) => (kind === 'verdict' ? train.verdictWeight : kind === 'count' ? train.countWeight : 1) > 0);
+      const rows = understandingRows(batch, model.config.maxTextTokens, kinds);
       const countWeights = countClassWeights(model.config);
       const loss = (): HeadLoss => {
         const heads = understandingLoss(model, rows, countWeights, { verdict: train.verdictWeight, count: train.countWeight });
