@@ -41,7 +41,8 @@ export { type BackboneInputs, type VelocityInputs, predictVelocity, runBackbone 
 export { type UnderstandingInputs, type UnderstandingLogits, understandingLogits } from './model/heads';
 export { planLogits, planTokens, predictPlan } from './model/plan';
 export { type Box, type CountDistribution, type RegionIdentity, countObjects, identifyRegions, verdicts } from './model/understand';
-export { constraintTexts, promptVerdict } from './model/judgePrompt';
+export { constraintTexts, describeParsed, parsedSummary, promptVerdict, VERDICT_SOURCES, type PromptVerdict, type VerdictSource } from './model/judgePrompt';
+export { parsedScene, parseScenes, type ParsedObject } from './model/parse';
 export * from './model/checkpoint';
 
 // Generation: the Euler sampler with guidance and x0 per step, and text-to-image with the default settings.
