@@ -29,21 +29,21 @@ export const PLAN_CLASSES: Record<PlanField, number> = {
 export const PLAN_IGNORE = -1;
 
 /**
- * Scene parse (understanding, parse.ts): the model lists the objects it sees in PARSE_SLOTS slots, left to right. Positions
- * are classes of PARSE_BINS bins per axis (2 px at 32 px); depthRank as in the plan (0 = farthest).
+ * Scene parse (understanding, parse.ts): per image patch, the object covering it (shape, colour, texture, size, each
+ * with a last 'none' class), whether it is distorted, its depth rank (0 = farthest) and its centre in PARSE_BINS bins
+ * per axis (2 px at 32 px).
  */
-export const PARSE_SLOTS = 4;
 export const PARSE_BINS = 16;
-export const PARSE_FIELDS = ['present', 'shape', 'color', 'texture', 'size', 'x', 'y', 'depthRank', 'distorted'] as const;
+export const PARSE_MAX_OBJECTS = 4;
+export const PARSE_FIELDS = ['shape', 'color', 'texture', 'size', 'x', 'y', 'depthRank', 'distorted'] as const;
 export type ParseField = (typeof PARSE_FIELDS)[number];
 export const PARSE_CLASSES: Record<ParseField, number> = {
-  present: 2,
-  shape: SHAPES.length,
-  color: COLORS.length,
-  texture: TEXTURES.length,
-  size: SIZES.length,
+  shape: SHAPES.length + 1,
+  color: COLORS.length + 1,
+  texture: TEXTURES.length + 1,
+  size: SIZES.length + 1,
   x: PARSE_BINS,
   y: PARSE_BINS,
-  depthRank: PARSE_SLOTS,
+  depthRank: PARSE_MAX_OBJECTS,
   distorted: 2,
 };

@@ -2,7 +2,7 @@
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import { makeRng, type Rng } from '../rng';
-import { COUNT_CLASSES, PARSE_CLASSES, PARSE_FIELDS, PARSE_SLOTS, PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES } from './classes';
+import { COUNT_CLASSES, PARSE_CLASSES, PARSE_FIELDS, PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES } from './classes';
 import { modelDims, type ModelConfig } from './config';
 
 /** Most extra tokens a sequence may carry between text and image (the 4 plan slots; understanding uses 1). */
@@ -69,12 +69,10 @@ export interface ModelParams {
   parse: ParseParams;
 }
 
-/** Scene parse: slot queries read a clean image, heads give each slot's object (parse.ts). */
+/** Scene parse: a head on every image token of a clean image (parse.ts). */
 export interface ParseParams {
-  /** The PARSE_SLOTS slot-query tokens [PARSE_SLOTS, D] (after all-PAD text, before the image). */
-  queries: tf.Variable;
   norm: NormParams;
-  /** D -> per-slot logits of every parse field, concatenated in PARSE_FIELDS order. */
+  /** D -> per-patch logits of every parse field, concatenated in PARSE_FIELDS order. */
   head: DenseParams;
 }
 
@@ -214,7 +212,7 @@ function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelPar
 function initParse(config: ModelConfig, rng: Rng): ParseParams {
   const { dModel: d, initStd: std } = config;
   const width = PARSE_FIELDS.reduce((sum, field) => sum + PARSE_CLASSES[field], 0);
-  return { queries: normalVariable([PARSE_SLOTS, d], rng, std), norm: initNorm(d), head: initDense(d, width, rng, std) };
+  return { norm: initNorm(d), head: initDense(d, width, rng, std) };
 }
 
 /** Every variable with a stable dotted name, in a fixed order (for optimizers, checkpoints, counts). */

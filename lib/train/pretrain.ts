@@ -161,7 +161,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       // By name: a stage may add parameters (a new head), which keep their fresh initialisation.
       const start = loadWeightsByName(model, options.initFrom);
       const { step, wall_time_s, command, git_commit } = start.manifest;
-      initInfo = { dir: options.initFrom, step, wall_time_s, command, git_commit, fresh_variables: start.fresh };
+      // The chain of earlier stages stays in the manifest (each stage's init_from holds the one before).
+      initInfo = { dir: options.initFrom, step, wall_time_s, command, git_commit, fresh_variables: start.fresh, init_from: start.manifest.data.init_from };
     }
     optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), adamw);
     if (fs.existsSync(logFile)) fs.rmSync(logFile);
