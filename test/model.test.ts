@@ -210,7 +210,7 @@ describe('training', () => {
     losses.forEach((loss) => expect(Number.isFinite(loss)).toBe(true));
     const changed = namedVariables(model.params).filter(({ variable }, i) => maxAbsArray(variable.dataSync() as Float32Array, before[i] as Float32Array) > 0);
     // A plain flow step (no plan tokens) reaches every weight but the understanding / think-mode / parse ones.
-    const flowReached = namedVariables(model.params).filter(({ name }) => !/^(extraPos|understanding\.|think\.|parse\.)/.test(name));
+    const flowReached = namedVariables(model.params).filter(({ name }) => !/^(extraPos|understanding\.|think\.|patchParse\.)/.test(name));
     expect(changed.map((c) => c.name)).toEqual(flowReached.map((c) => c.name));
     const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
     expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)));

@@ -66,7 +66,7 @@ export interface ModelParams {
   extraPos: tf.Variable;
   understanding: UnderstandingParams;
   think: ThinkParams;
-  parse: ParseParams;
+  patchParse: ParseParams;
 }
 
 /** Scene parse: a head on every image token of a clean image (parse.ts). */
@@ -172,7 +172,7 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
     head: { w: constVariable([d, patchDim], 0), b: constVariable([patchDim], 0) },
     // Own random stream: adding these parameters leaves every earlier weight of a seed unchanged.
     ...initUnderstandingAndThink(config, makeRng(seed).fork('heads-init')),
-    parse: initParse(config, makeRng(seed).fork('parse-init')),
+    patchParse: initParse(config, makeRng(seed).fork('parse-init')),
   };
   return { config, params };
 }

@@ -26,7 +26,7 @@ export function parseLogits(model: UnifiedModel, x0: tf.Tensor3D): Record<ParseF
     const textTokens = new Int32Array(batch * config.maxTextTokens); // all PAD: the parse reads the image alone
     const x = runBackbone(model, { textTokens, image: { xt: x0, t: tf.zeros([batch]) as tf.Tensor1D } }); // [B, T, D]
     const image = tf.slice(x, [0, config.maxTextTokens, 0], [-1, -1, -1]); // [B, Np, D]
-    const all = dense(layerNorm(image, params.parse.norm, config.layerNormEps), params.parse.head); // [B, Np, sum of classes]
+    const all = dense(layerNorm(image, params.patchParse.norm, config.layerNormEps), params.patchParse.head); // [B, Np, sum of classes]
     const parts = tf.split(all, PARSE_FIELDS.map((f) => PARSE_CLASSES[f]), 2) as tf.Tensor3D[];
     return Object.fromEntries(PARSE_FIELDS.map((field, i) => [field, parts[i]])) as Record<ParseField, tf.Tensor3D>;
   });
