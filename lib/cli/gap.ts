@@ -17,6 +17,7 @@ export const gapCommand: Command = {
     n: { type: 'string', help: 'test prompts (balanced over the 14 categories)', default: '400' },
     seed: { type: 'string', help: 'seed of prompts, scenes and sampling noise', default: '11' },
     verdict: { type: 'string', help: 'source of the model\'s verdict: parse (scene parse + the world\'s rules) or head (the verdict head)', default: 'parse' },
+    grouping: { type: 'string', help: 'how the parse groups patches into objects: centres or components', default: 'centres' },
     split: { type: 'string', help: 'prompt split: test, or val to compare runs without touching the test set', default: 'test' },
     checkpoint: { type: 'string', help: 'checkpoint directory', default: DEFAULT_CHECKPOINT },
     'no-think': { type: 'boolean', help: 'skip the think-mode generation pass' },
@@ -29,6 +30,8 @@ export const gapCommand: Command = {
     const split = evalSplitOption(values, 'split');
     const source = String(values.verdict);
     if (!VERDICT_SOURCES.includes(source as VerdictSource)) throw new Error(`--verdict must be one of ${VERDICT_SOURCES.join(', ')}, got ${source}`);
+    const grouping = String(values.grouping);
+    if (grouping !== 'centres' && grouping !== 'components') throw new Error(`--grouping must be centres or components, got ${grouping}`);
     await initBackend();
     const { model, manifest } = loadCheckpoint(dir);
     const started = Date.now();
@@ -38,7 +41,7 @@ export const gapCommand: Command = {
       seed,
       split,
       think: !values['no-think'],
-      judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k], source as VerdictSource).passed),
+      judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k], source as VerdictSource, grouping).passed),
       generate: (prompts, { think }) => {
         bar = new Progress({ label: think ? 'generate (think)' : 'generate', total: prompts.length, unit: 'img' });
         let last = 0;
@@ -51,7 +54,7 @@ export const gapCommand: Command = {
       onStage: (stage) => process.stderr.write(`[gap] ${stage}\n`),
     });
     disposeModel(model);
-    const result = { ...report, checkpoint: dir, split, verdict_source: source, checkpoint_step: manifest.step, sampling: DEFAULT_SAMPLING, seconds: (Date.now() - started) / 1000 };
+    const result = { ...report, checkpoint: dir, split, verdict_source: source, grouping, checkpoint_step: manifest.step, sampling: DEFAULT_SAMPLING, seconds: (Date.now() - started) / 1000 };
     if (values.json) {
       console.log(JSON.stringify(result));
       return;

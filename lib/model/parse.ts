@@ -44,55 +44,104 @@ export interface ParsedObject extends Pick<SceneObject, 'shape' | 'color' | 'tex
 export const binCentre = (bin: number, size: number): number => ((bin + 0.5) * size) / PARSE_BINS;
 
 /** What one patch says: argmax per field, the class probabilities and its weakest belief. */
-interface PatchReading {
+export interface PatchReading {
+  /** Patch index, row-major over the gridSize x gridSize patches. */
+  patch: number;
   picks: number[];
   probabilities: Float32Array[];
   confidence: number;
 }
 
-/** Patches whose centres lie within this many pixels (and that agree on shape and colour) are one object. */
+/** Patches whose predicted centres lie within this many pixels (and that agree on shape and colour) are one object. */
 const GROUP_RADIUS = 3;
 
+/**
+ * How patches become objects. 'centres': patches that agree on shape and colour and predict centres within
+ * GROUP_RADIUS px are one object, centred at the mean predicted centre. 'components': 4-connected patches that agree
+ * on shape and colour are one object, centred at the mean of its patches' centres (needs no centre prediction; an
+ * occluded object's centre leans towards its visible part, and touching twins merge).
+ */
+export type GroupingMode = 'centres' | 'components';
+
+type Group = { members: PatchReading[]; cx: number; cy: number };
+
 /** Group the patches that see an object into parsed objects (field values by summed probabilities). */
-export function groupPatches(readings: readonly PatchReading[], size: number): ParsedObject[] {
-  const shapeField = PARSE_FIELDS.indexOf('shape');
-  const colorField = PARSE_FIELDS.indexOf('color');
+export function groupPatches(readings: readonly PatchReading[], size: number, mode: GroupingMode = 'centres'): ParsedObject[] {
+  const grid = Math.round(Math.sqrt(readings.length));
+  const groups = mode === 'centres' ? groupByCentres(readings, size) : groupByComponents(readings, size, grid);
+  return groups.map((group) => toObject(group, size));
+}
+
+const SHAPE_FIELD = PARSE_FIELDS.indexOf('shape');
+const COLOR_FIELD = PARSE_FIELDS.indexOf('color');
+const sameObject = (a: PatchReading, b: PatchReading): boolean => a.picks[SHAPE_FIELD] === b.picks[SHAPE_FIELD] && a.picks[COLOR_FIELD] === b.picks[COLOR_FIELD];
+const seesObject = (r: PatchReading): boolean => r.picks[SHAPE_FIELD] < SHAPES.length;
+
+function groupByCentres(readings: readonly PatchReading[], size: number): Group[] {
   const [xField, yField] = [PARSE_FIELDS.indexOf('x'), PARSE_FIELDS.indexOf('y')];
-  const groups: { members: PatchReading[]; cx: number; cy: number }[] = [];
-  const seeing = readings.filter((r) => r.picks[shapeField] < SHAPES.length).sort((a, b) => b.confidence - a.confidence);
-  for (const reading of seeing) {
+  const groups: Group[] = [];
+  for (const reading of readings.filter(seesObject).sort((a, b) => b.confidence - a.confidence)) {
     const cx = binCentre(reading.picks[xField], size);
     const cy = binCentre(reading.picks[yField], size);
-    const group = groups.find((g) => Math.hypot(g.cx - cx, g.cy - cy) <= GROUP_RADIUS
-      && g.members[0].picks[shapeField] === reading.picks[shapeField] && g.members[0].picks[colorField] === reading.picks[colorField]);
+    const group = groups.find((g) => Math.hypot(g.cx - cx, g.cy - cy) <= GROUP_RADIUS && sameObject(g.members[0], reading));
     if (group === undefined) groups.push({ members: [reading], cx, cy });
     else {
       group.members.push(reading);
-      const n = group.members.length;
-      group.cx += (cx - group.cx) / n;
-      group.cy += (cy - group.cy) / n;
+      group.cx += (cx - group.cx) / group.members.length;
+      group.cy += (cy - group.cy) / group.members.length;
     }
   }
+  return groups;
+}
+
+function groupByComponents(readings: readonly PatchReading[], size: number, grid: number): Group[] {
+  const byPatch = new Map(readings.filter(seesObject).map((r) => [r.patch, r]));
+  const seen = new Set<number>();
+  const cell = size / grid;
+  const groups: Group[] = [];
+  for (const start of byPatch.values()) {
+    if (seen.has(start.patch)) continue;
+    const members: PatchReading[] = [];
+    const stack = [start];
+    seen.add(start.patch);
+    while (stack.length > 0) {
+      const r = stack.pop() as PatchReading;
+      members.push(r);
+      const [col, row] = [r.patch % grid, Math.floor(r.patch / grid)];
+      for (const [dc, dr] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+        const [c, w] = [col + dc, row + dr];
+        const next = c >= 0 && c < grid && w >= 0 && w < grid ? byPatch.get(w * grid + c) : undefined;
+        if (next !== undefined && !seen.has(next.patch) && sameObject(next, start)) {
+          seen.add(next.patch);
+          stack.push(next);
+        }
+      }
+    }
+    const mean = (f: (r: PatchReading) => number): number => members.reduce((sum, r) => sum + f(r), 0) / members.length;
+    groups.push({ members, cx: mean((r) => ((r.patch % grid) + 0.5) * cell), cy: mean((r) => (Math.floor(r.patch / grid) + 0.5) * cell) });
+  }
+  return groups;
+}
+
+function toObject({ members, cx, cy }: Group, size: number): ParsedObject {
   const vote = (members: readonly PatchReading[], field: ParseField, classes: number): number => {
     const f = PARSE_FIELDS.indexOf(field);
     const sums = new Float64Array(classes);
     for (const m of members) for (let c = 0; c < classes; c++) sums[c] += m.probabilities[f][c];
     return sums.reduce((best, v, c) => (v > sums[best] ? c : best), 0);
   };
-  return groups.map(({ members, cx, cy }) => {
-    const sizeName = SIZES[Math.min(SIZES.length - 1, vote(members, 'size', SIZES.length))];
-    return {
-      shape: SHAPES[vote(members, 'shape', SHAPES.length)], color: COLORS[vote(members, 'color', COLORS.length)],
-      texture: TEXTURES[vote(members, 'texture', TEXTURES.length)], size: sizeName,
-      cx, cy, diameter: WORLD.diameters[sizeName] * (size / WORLD.imageSize),
-      depth: vote(members, 'depthRank', PARSE_CLASSES.depthRank), distorted: vote(members, 'distorted', 2) === 1,
-      patches: members.length, confidence: members.reduce((sum, m) => sum + m.confidence, 0) / members.length,
-    };
-  });
+  const sizeName = SIZES[Math.min(SIZES.length - 1, vote(members, 'size', SIZES.length))];
+  return {
+    shape: SHAPES[vote(members, 'shape', SHAPES.length)], color: COLORS[vote(members, 'color', COLORS.length)],
+    texture: TEXTURES[vote(members, 'texture', TEXTURES.length)], size: sizeName,
+    cx, cy, diameter: WORLD.diameters[sizeName] * (size / WORLD.imageSize),
+    depth: vote(members, 'depthRank', PARSE_CLASSES.depthRank), distorted: vote(members, 'distorted', 2) === 1,
+    patches: members.length, confidence: members.reduce((sum, m) => sum + m.confidence, 0) / members.length,
+  };
 }
 
 /** The objects the model sees in each image. */
-export function parseScenes(model: UnifiedModel, images: readonly RgbImage[]): ParsedObject[][] {
+export function parseScenes(model: UnifiedModel, images: readonly RgbImage[], grouping: GroupingMode = 'centres'): ParsedObject[][] {
   if (images.length === 0) return [];
   const { imageTokens, patchDim } = modelDims(model.config);
   const probabilities = tf.tidy(() => {
@@ -105,9 +154,9 @@ export function parseScenes(model: UnifiedModel, images: readonly RgbImage[]): P
       const row = b * imageTokens + p;
       const perField = PARSE_FIELDS.map((field, f) => probabilities[f].subarray(row * PARSE_CLASSES[field], (row + 1) * PARSE_CLASSES[field]));
       const picks = perField.map((q) => q.reduce((best, v, c) => (v > q[best] ? c : best), 0));
-      readings.push({ picks, probabilities: perField, confidence: Math.min(...perField.map((q, f) => q[picks[f]])) });
+      readings.push({ patch: p, picks, probabilities: perField, confidence: Math.min(...perField.map((q, f) => q[picks[f]])) });
     }
-    return groupPatches(readings, model.config.imageSize);
+    return groupPatches(readings, model.config.imageSize, grouping);
   });
 }
 
@@ -120,8 +169,8 @@ export function parsedScene(objects: readonly ParsedObject[], size: number): Sce
  * P(yes) per constraint from the parse: the world's rule (lib/world/semantics holds) on the parsed scene decides
  * yes or no, and the parse's weakest object belief sets how sure: 0.5 +- 0.5 * min confidence.
  */
-export function parseVerdicts(model: UnifiedModel, image: RgbImage, constraints: readonly Constraint[]): number[] {
-  const [objects] = parseScenes(model, [image]);
+export function parseVerdicts(model: UnifiedModel, image: RgbImage, constraints: readonly Constraint[], grouping: GroupingMode = 'centres'): number[] {
+  const [objects] = parseScenes(model, [image], grouping);
   const scene = parsedScene(objects, model.config.imageSize);
   const sure = objects.length === 0 ? 1 : Math.min(...objects.map((o) => o.confidence));
   return constraints.map((c) => (holds(c, scene) ? 0.5 + 0.5 * sure : 0.5 - 0.5 * sure));
