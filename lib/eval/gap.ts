@@ -47,14 +47,21 @@ export interface GapReport extends GapRates {
 const mean = (values: boolean[]): number => (values.length === 0 ? NaN : values.filter(Boolean).length / values.length);
 
 /**
- * Understanding on rendered scenes: prompt k's scene is rendered and asked about with the prompt itself (k even,
- * truth: satisfied) or a contradicting one (k odd); true where the judge's verdict matches the truth.
+ * Understanding on rendered scenes: prompt k's scene is rendered and asked about with the prompt itself (truth:
+ * satisfied) or a contradicting one, alternating within each category (the i-th prompt of a category is asked as
+ * itself when i is even), so every category, not only the whole set, is half own prompts and half contradictions;
+ * true where the judge's verdict matches the truth.
  */
 export function understandingCorrect(prompts: readonly Prompt[], options: { seed: number; judge: PromptJudge }): boolean[] {
   const rng = makeRng(options.seed).fork('gap');
   const scenes = prompts.map((p, k) => sceneFor(p, rng.fork(`scene:${k}`), { allowHeldOut: true }));
-  const asked = prompts.map((p, k) => (k % 2 === 0 ? p : contradict(p, scenes[k], rng.fork(`contradict:${k}`))));
-  const truth = prompts.map((_, k) => k % 2 === 0);
+  const seen = new Map<Category, number>();
+  const truth = prompts.map((p) => {
+    const i = seen.get(p.category) ?? 0;
+    seen.set(p.category, i + 1);
+    return i % 2 === 0;
+  });
+  const asked = prompts.map((p, k) => (truth[k] ? p : contradict(p, scenes[k], rng.fork(`contradict:${k}`))));
   const rendered = scenes.map(renderScene);
   return options.judge(rendered, asked).map((verdict, k) => verdict === truth[k]);
 }

@@ -57,9 +57,10 @@ const GROUP_RADIUS = 3;
 
 /**
  * How patches become objects. 'centres': patches that agree on shape and colour and predict centres within
- * GROUP_RADIUS px are one object, centred at the mean predicted centre. 'components': 4-connected patches that agree
- * on shape and colour are one object, centred at the mean of its patches' centres (needs no centre prediction; an
- * occluded object's centre leans towards its visible part, and touching twins merge).
+ * GROUP_RADIUS px are one object, centred at the mean predicted centre. 'components': 4-connected patches of one
+ * colour are one object, its shape and the rest voted over its patches, centred at the mean of its patches' centres
+ * (needs no centre prediction, and interior patches, which cannot tell a shape, are outvoted by its edges; an
+ * occluded object's centre leans towards its visible part, and touching objects of one colour merge).
  */
 export type GroupingMode = 'centres' | 'components';
 
@@ -75,7 +76,9 @@ export function groupPatches(readings: readonly PatchReading[], size: number, mo
 const SHAPE_FIELD = PARSE_FIELDS.indexOf('shape');
 const COLOR_FIELD = PARSE_FIELDS.indexOf('color');
 const sameObject = (a: PatchReading, b: PatchReading): boolean => a.picks[SHAPE_FIELD] === b.picks[SHAPE_FIELD] && a.picks[COLOR_FIELD] === b.picks[COLOR_FIELD];
-const seesObject = (r: PatchReading): boolean => r.picks[SHAPE_FIELD] < SHAPES.length;
+const sameColour = (a: PatchReading, b: PatchReading): boolean => a.picks[COLOR_FIELD] === b.picks[COLOR_FIELD];
+// A patch sees an object when its colour is not 'none' (colour is the field the head learns first and best).
+const seesObject = (r: PatchReading): boolean => r.picks[COLOR_FIELD] < COLORS.length;
 
 function groupByCentres(readings: readonly PatchReading[], size: number): Group[] {
   const [xField, yField] = [PARSE_FIELDS.indexOf('x'), PARSE_FIELDS.indexOf('y')];
@@ -111,7 +114,7 @@ function groupByComponents(readings: readonly PatchReading[], size: number, grid
       for (const [dc, dr] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
         const [c, w] = [col + dc, row + dr];
         const next = c >= 0 && c < grid && w >= 0 && w < grid ? byPatch.get(w * grid + c) : undefined;
-        if (next !== undefined && !seen.has(next.patch) && sameObject(next, start)) {
+        if (next !== undefined && !seen.has(next.patch) && sameColour(next, start)) {
           seen.add(next.patch);
           stack.push(next);
         }
