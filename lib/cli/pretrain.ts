@@ -15,6 +15,7 @@ export const pretrainCommand: Command = {
     out: { type: 'string', help: 'run directory (checkpoint, config.json, log.jsonl); default runs/pretrain-<preset>' },
     steps: { type: 'string', help: 'total optimizer steps (default: the preset\'s)' },
     seed: { type: 'string', help: 'seed of weights, data and noise', default: '0' },
+    'stop-at': { type: 'string', help: 'stop (with a checkpoint) after this many steps of the --steps schedule, e.g. to start a later stage' },
     'init-from': { type: 'string', help: 'start from the weights of this checkpoint (a later stage; fresh optimizer and schedule)' },
     set: { type: 'string', help: 'training options to override, e.g. learningRate=8e-4,understandingImages=16 (lib/train/config.ts)' },
     resume: { type: 'boolean', help: 'continue from the checkpoint in --out when there is one (always on unless --restart)', default: true },
@@ -29,7 +30,7 @@ export const pretrainCommand: Command = {
     const train: Record<string, number> = typeof values.set === 'string' ? parseSettings(values.set) : {};
     if (values.steps !== undefined) train.steps = intOption(values, 'steps');
     await initBackend();
-    const result = await pretrain({ preset, outDir, seed, train, resume: values.restart !== true, initFrom: typeof values['init-from'] === 'string' ? values['init-from'] : undefined, quiet: values.quiet === true });
+    const result = await pretrain({ preset, outDir, seed, train, resume: values.restart !== true, initFrom: typeof values['init-from'] === 'string' ? values['init-from'] : undefined, stopAtStep: values['stop-at'] === undefined ? undefined : intOption(values, 'stop-at'), quiet: values.quiet === true });
     const losses = Object.entries(result.manifest.final_losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
     const how = result.startStep > 0 ? ` (resumed from step ${result.startStep})` : '';
     console.log(`${result.interrupted ? 'stopped' : 'finished'} at step ${result.step}${how}: ${losses}; checkpoint in ${outDir} (${result.manifest.wall_time_s.toFixed(0)} s of training)`);
