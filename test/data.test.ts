@@ -81,7 +81,7 @@ describe('understanding labels agree with the scene oracle', () => {
     expect(trueVerdicts / 80).toBeLessThan(0.65);
   });
 
-  it('region labels: an object box names its object, a background box holds no object pixel', () => {
+  it('region labels: an object box (tight or snapped to patches) names its object, a background box holds no object pixel', () => {
     let distorted = 0;
     let background = 0;
     for (const u of batches) {
@@ -98,7 +98,8 @@ describe('understanding labels agree with the scene oracle', () => {
           return;
         }
         const nearest = scene.objects.reduce((best, o) => (nominalBoxDistance(o, box, scene) < nominalBoxDistance(best, box, scene) ? o : best));
-        expect(nominalBoxDistance(nearest, box, scene)).toBeLessThanOrEqual(1.01 / scene.width);
+        // Tight boxes are within the 1-px jitter; boxes snapped out to whole 4-px patches within 3 px more.
+        expect(nominalBoxDistance(nearest, box, scene)).toBeLessThanOrEqual(4.01 / scene.width);
         expect(u.region.color[b]).toBe(COLORS.indexOf(nearest.color));
         expect(u.region.distorted[b]).toBe(nearest.distorted ? 1 : 0);
         expect(u.region.shape[b]).toBe(nearest.distorted ? NONE_SHAPE : SHAPES.indexOf(nearest.shape));

@@ -88,7 +88,7 @@ describe('scene parse', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(last).toBeLessThan(0.7 * first);
     const image = { width: 32, height: 32, data: new Float32Array(32 * 32 * 3).fill(1) };
-    expect(parseScenes(model, [image, image])).toHaveLength(2);
+    expect(parseScenes(model, [image, image], { grouping: 'components', attributes: 'region' })).toHaveLength(2);
     expect(promptVerdict(model, image, batch.prompts[0]).probabilities).toHaveLength(batch.prompts[0].constraints.length);
     expect(tf.memory().numTensors).toBe(before);
     disposeModel(model);

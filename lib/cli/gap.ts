@@ -3,7 +3,7 @@ import { initBackend } from '../backend/select';
 import { measureGap } from '../eval/gap';
 import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
 import { loadCheckpoint } from '../model/checkpoint';
-import { promptVerdict, VERDICT_SOURCES, type VerdictSource } from '../model/judgePrompt';
+import { DEFAULT_PARSE, promptVerdict, VERDICT_SOURCES, type VerdictSource } from '../model/judgePrompt';
 import { disposeModel } from '../model/params';
 import { Progress } from '../progress';
 import { Command, evalSplitOption, intOption } from './command';
@@ -17,7 +17,8 @@ export const gapCommand: Command = {
     n: { type: 'string', help: 'test prompts (balanced over the 14 categories)', default: '400' },
     seed: { type: 'string', help: 'seed of prompts, scenes and sampling noise', default: '11' },
     verdict: { type: 'string', help: 'source of the model\'s verdict: parse (scene parse + the world\'s rules) or head (the verdict head)', default: 'parse' },
-    grouping: { type: 'string', help: 'how the parse groups patches into objects: centres or components', default: 'centres' },
+    grouping: { type: 'string', help: 'how the parse groups patches into objects: centres or components', default: DEFAULT_PARSE.grouping },
+    attributes: { type: 'string', help: 'where parsed objects get shape, texture and size: patches or region (the region head on each object\'s box)', default: DEFAULT_PARSE.attributes },
     split: { type: 'string', help: 'prompt split: test, or val to compare runs without touching the test set', default: 'test' },
     checkpoint: { type: 'string', help: 'checkpoint directory', default: DEFAULT_CHECKPOINT },
     'no-think': { type: 'boolean', help: 'skip the think-mode generation pass' },
@@ -32,6 +33,9 @@ export const gapCommand: Command = {
     if (!VERDICT_SOURCES.includes(source as VerdictSource)) throw new Error(`--verdict must be one of ${VERDICT_SOURCES.join(', ')}, got ${source}`);
     const grouping = String(values.grouping);
     if (grouping !== 'centres' && grouping !== 'components') throw new Error(`--grouping must be centres or components, got ${grouping}`);
+    const attributes = String(values.attributes);
+    if (attributes !== 'patches' && attributes !== 'region') throw new Error(`--attributes must be patches or region, got ${attributes}`);
+    const parse = { grouping, attributes } as const;
     await initBackend();
     const { model, manifest } = loadCheckpoint(dir);
     const started = Date.now();
@@ -41,7 +45,7 @@ export const gapCommand: Command = {
       seed,
       split,
       think: !values['no-think'],
-      judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k], source as VerdictSource, grouping).passed),
+      judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k], source as VerdictSource, parse).passed),
       generate: (prompts, { think }) => {
         bar = new Progress({ label: think ? 'generate (think)' : 'generate', total: prompts.length, unit: 'img' });
         let last = 0;
@@ -54,7 +58,7 @@ export const gapCommand: Command = {
       onStage: (stage) => process.stderr.write(`[gap] ${stage}\n`),
     });
     disposeModel(model);
-    const result = { ...report, checkpoint: dir, split, verdict_source: source, grouping, checkpoint_step: manifest.step, sampling: DEFAULT_SAMPLING, seconds: (Date.now() - started) / 1000 };
+    const result = { ...report, checkpoint: dir, split, verdict_source: source, parse, checkpoint_step: manifest.step, sampling: DEFAULT_SAMPLING, seconds: (Date.now() - started) / 1000 };
     if (values.json) {
       console.log(JSON.stringify(result));
       return;

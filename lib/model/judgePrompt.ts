@@ -7,10 +7,10 @@
 import { promptText } from '../world/grammar';
 import type { Prompt, RgbImage } from '../world/types';
 import type { UnifiedModel } from './params';
-import { parseScenes, parseVerdicts, type GroupingMode, type ParsedObject } from './parse';
+import { parseScenes, parseVerdicts, type ParsedObject, type ParseOptions } from './parse';
 
-/** How the parse groups patches into objects unless a caller says otherwise (parse.ts GroupingMode). */
-export const DEFAULT_GROUPING: GroupingMode = 'centres';
+/** How the parse reads objects unless a caller says otherwise (parse.ts ParseOptions). */
+export const DEFAULT_PARSE: ParseOptions = { grouping: 'centres', attributes: 'patches' };
 import { verdicts } from './understand';
 
 export type VerdictSource = 'parse' | 'head';
@@ -28,8 +28,8 @@ export interface PromptVerdict {
 }
 
 /** P(yes) per constraint and the AND over them. */
-export function promptVerdict(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = 'parse', grouping: GroupingMode = DEFAULT_GROUPING): PromptVerdict {
-  const probabilities = source === 'parse' ? parseVerdicts(model, image, prompt.constraints, grouping) : verdicts(model, image, constraintTexts(prompt));
+export function promptVerdict(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = 'parse', parse: ParseOptions = DEFAULT_PARSE): PromptVerdict {
+  const probabilities = source === 'parse' ? parseVerdicts(model, image, prompt.constraints, parse) : verdicts(model, image, constraintTexts(prompt));
   return { passed: probabilities.every((p) => p > 0.5), probabilities, source };
 }
 
@@ -40,7 +40,7 @@ export function describeParsed(object: ParsedObject): string {
 }
 
 /** What the model sees in one image, as text. */
-export function parsedSummary(model: UnifiedModel, image: RgbImage, grouping: GroupingMode = DEFAULT_GROUPING): string {
-  const [objects] = parseScenes(model, [image], grouping);
+export function parsedSummary(model: UnifiedModel, image: RgbImage, parse: ParseOptions = DEFAULT_PARSE): string {
+  const [objects] = parseScenes(model, [image], parse);
   return objects.length === 0 ? 'no object' : objects.map(describeParsed).join('; ');
 }

@@ -15,6 +15,7 @@ import { dense, layerNorm } from './layers';
 import type { UnifiedModel } from './params';
 import { patchify } from './patches';
 import { runBackbone } from './transformer';
+import { identifyRegions, type Box } from './understand';
 
 /** Per-field parse logits of every image token, each [B, Np, classes], for clean image tokens x0 [B, Np, patchDim]. */
 export function parseLogits(model: UnifiedModel, x0: tf.Tensor3D): Record<ParseField, tf.Tensor3D> {
@@ -36,6 +37,8 @@ export function parseLogits(model: UnifiedModel, x0: tf.Tensor3D): Record<ParseF
 export interface ParsedObject extends Pick<SceneObject, 'shape' | 'color' | 'texture' | 'size' | 'cx' | 'cy' | 'diameter' | 'depth' | 'distorted'> {
   /** Patches that make up the object. */
   patches: number;
+  /** The box of its patches [x1, y1, x2, y2] in pixels. */
+  box: [number, number, number, number];
   /** Mean over its patches of the smallest probability among the predicted field values (its weakest belief). */
   confidence: number;
 }
@@ -70,7 +73,7 @@ type Group = { members: PatchReading[]; cx: number; cy: number };
 export function groupPatches(readings: readonly PatchReading[], size: number, mode: GroupingMode = 'centres'): ParsedObject[] {
   const grid = Math.round(Math.sqrt(readings.length));
   const groups = mode === 'centres' ? groupByCentres(readings, size) : groupByComponents(readings, size, grid);
-  return groups.map((group) => toObject(group, size));
+  return groups.map((group) => toObject(group, size, grid));
 }
 
 const SHAPE_FIELD = PARSE_FIELDS.indexOf('shape');
@@ -126,7 +129,11 @@ function groupByComponents(readings: readonly PatchReading[], size: number, grid
   return groups;
 }
 
-function toObject({ members, cx, cy }: Group, size: number): ParsedObject {
+function toObject({ members, cx, cy }: Group, size: number, grid: number): ParsedObject {
+  const cell = size / grid;
+  const cols = members.map((m) => m.patch % grid);
+  const rows = members.map((m) => Math.floor(m.patch / grid));
+  const box: ParsedObject['box'] = [Math.min(...cols) * cell, Math.min(...rows) * cell, (Math.max(...cols) + 1) * cell, (Math.max(...rows) + 1) * cell];
   const vote = (members: readonly PatchReading[], field: ParseField, classes: number): number => {
     const f = PARSE_FIELDS.indexOf(field);
     const sums = new Float64Array(classes);
@@ -139,12 +146,46 @@ function toObject({ members, cx, cy }: Group, size: number): ParsedObject {
     texture: TEXTURES[vote(members, 'texture', TEXTURES.length)], size: sizeName,
     cx, cy, diameter: WORLD.diameters[sizeName] * (size / WORLD.imageSize),
     depth: vote(members, 'depthRank', PARSE_CLASSES.depthRank), distorted: vote(members, 'distorted', 2) === 1,
-    patches: members.length, confidence: members.reduce((sum, m) => sum + m.confidence, 0) / members.length,
+    patches: members.length, box, confidence: members.reduce((sum, m) => sum + m.confidence, 0) / members.length,
   };
 }
 
+/**
+ * Where an object's shape, texture, size and distortion come from. 'patches': voted over its patches (an interior
+ * patch cannot tell a shape). 'region': the region head asked about the object's patch box (it reads the whole box,
+ * and learned shape earlier and better than the per-patch head); colour, position and depth stay the parse's.
+ */
+export type AttributeSource = 'patches' | 'region';
+
+function refineWithRegions(model: UnifiedModel, image: RgbImage, objects: ParsedObject[]): ParsedObject[] {
+  if (objects.length === 0) return objects;
+  const side = model.config.imageSize;
+  const unitBoxes = objects.map(({ box: [x1, y1, x2, y2] }): Box => [x1 / side, y1 / side, x2 / side, y2 / side]);
+  const identities = identifyRegions(model, image, unitBoxes);
+  return objects.map((object, i) => {
+    const id = identities[i];
+    const sure = Math.max(...id.probabilities.shape);
+    return {
+      ...object,
+      shape: id.shape === 'none' ? object.shape : id.shape,
+      texture: id.texture === 'none' ? object.texture : id.texture,
+      size: id.size === 'none' ? object.size : id.size,
+      diameter: id.size === 'none' ? object.diameter : WORLD.diameters[id.size] * (side / WORLD.imageSize),
+      distorted: id.distorted > 0.5,
+      confidence: Math.min(object.confidence, sure),
+    };
+  });
+}
+
+/** How patches become objects and where their attributes come from. */
+export interface ParseOptions {
+  grouping: GroupingMode;
+  attributes: AttributeSource;
+}
+
 /** The objects the model sees in each image. */
-export function parseScenes(model: UnifiedModel, images: readonly RgbImage[], grouping: GroupingMode = 'centres'): ParsedObject[][] {
+export function parseScenes(model: UnifiedModel, images: readonly RgbImage[], options: ParseOptions): ParsedObject[][] {
+  const { grouping, attributes } = options;
   if (images.length === 0) return [];
   const { imageTokens, patchDim } = modelDims(model.config);
   const probabilities = tf.tidy(() => {
@@ -159,21 +200,22 @@ export function parseScenes(model: UnifiedModel, images: readonly RgbImage[], gr
       const picks = perField.map((q) => q.reduce((best, v, c) => (v > q[best] ? c : best), 0));
       readings.push({ patch: p, picks, probabilities: perField, confidence: Math.min(...perField.map((q, f) => q[picks[f]])) });
     }
-    return groupPatches(readings, model.config.imageSize, grouping);
+    const objects = groupPatches(readings, model.config.imageSize, grouping);
+    return attributes === 'region' ? refineWithRegions(model, images[b], objects) : objects;
   });
 }
 
 /** The parsed objects as a world scene (the world's rules read scenes). */
 export function parsedScene(objects: readonly ParsedObject[], size: number): Scene {
-  return { width: size, height: size, objects: objects.map(({ patches: _p, confidence: _c, ...object }) => object) };
+  return { width: size, height: size, objects: objects.map(({ patches: _p, box: _b, confidence: _c, ...object }) => object) };
 }
 
 /**
  * P(yes) per constraint from the parse: the world's rule (lib/world/semantics holds) on the parsed scene decides
  * yes or no, and the parse's weakest object belief sets how sure: 0.5 +- 0.5 * min confidence.
  */
-export function parseVerdicts(model: UnifiedModel, image: RgbImage, constraints: readonly Constraint[], grouping: GroupingMode = 'centres'): number[] {
-  const [objects] = parseScenes(model, [image], grouping);
+export function parseVerdicts(model: UnifiedModel, image: RgbImage, constraints: readonly Constraint[], options: ParseOptions): number[] {
+  const [objects] = parseScenes(model, [image], options);
   const scene = parsedScene(objects, model.config.imageSize);
   const sure = objects.length === 0 ? 1 : Math.min(...objects.map((o) => o.confidence));
   return constraints.map((c) => (holds(c, scene) ? 0.5 + 0.5 * sure : 0.5 - 0.5 * sure));

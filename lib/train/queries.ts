@@ -54,13 +54,20 @@ function objectMask(o: SceneObject, scene: Scene): Uint8Array {
   return o.distorted === true ? distortedMask(o, scene.width, scene.height) : shapeMask(o, scene.width, scene.height);
 }
 
+/** Side of the base model's patches in pixels of a 32-px image. */
+const PATCH_SNAP_PX = 4;
+
 function objectQuery(o: SceneObject, scene: Scene, rng: Rng): RegionQuery {
   const half = o.diameter / 2;
   const jitter = (): number => (2 * rng.next() - 1) * BOX_JITTER_PX * (scene.width / 32);
   const clamp = (v: number): number => Math.min(1, Math.max(0, v));
+  // Half the boxes are snapped outwards to whole patches, as the scene parse's object boxes are (lib/model/parse.ts).
+  const patch = PATCH_SNAP_PX * (scene.width / 32);
+  const snapped = rng.next() < 0.5;
+  const edge = (v: number, round: (x: number) => number): number => (snapped ? round(v / patch) * patch : v) + jitter();
   const box: RegionQuery['box'] = [
-    clamp((o.cx - half + jitter()) / scene.width), clamp((o.cy - half + jitter()) / scene.height),
-    clamp((o.cx + half + jitter()) / scene.width), clamp((o.cy + half + jitter()) / scene.height),
+    clamp(edge(o.cx - half, Math.floor) / scene.width), clamp(edge(o.cy - half, Math.floor) / scene.height),
+    clamp(edge(o.cx + half, Math.ceil) / scene.width), clamp(edge(o.cy + half, Math.ceil) / scene.height),
   ];
   const distorted = o.distorted === true;
   return {
