@@ -139,3 +139,10 @@ export async function exportPngAndSvg(figure: Figure, base: string, options: Omi
   for (const file of files) await exportFigure(figure, file, options);
   return files;
 }
+
+/** A figure script's last step: `<base>.png` and `<base>.svg`, the browser closed, one line saying what was written. */
+export async function saveFigure(figure: Figure, base: string, from?: string): Promise<void> {
+  await exportPngAndSvg(figure, base);
+  await closeExporter();
+  console.log(`wrote ${base}.png and ${base}.svg${from === undefined ? '' : ` from ${from}`}`);
+}

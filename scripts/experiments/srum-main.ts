@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../../lib/io';
 import type { RunSummary } from '../../lib/run/pipeline';
 import { collectMainResults, judgeAgreement } from '../../lib/run/results';
+import { runScript } from '../lib/run-script';
 
 interface Job {
   method: 'sft' | 'srum';
@@ -101,7 +102,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${values.out}`);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runScript(main);

@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { GapReport } from '../../lib/eval/gap';
-import { closeExporter, exportPngAndSvg, gapChart } from '../../lib/plot';
+import { gapChart, saveFigure } from '../../lib/plot';
+import { runScript } from '../lib/run-script';
 
 const REQUIRED = ['understanding_accuracy', 'generation_accuracy', 'understanding_on_generated', 'n', 'seed', 'per_category'] as const;
 
@@ -32,12 +33,7 @@ async function main(): Promise<void> {
   const report = readGapReport(values.in);
   const from = report.checkpoint === undefined ? '' : ` of ${report.checkpoint} (step ${report.checkpoint_step})`;
   const figure = gapChart(report, `Understanding vs generation${from}, n = ${report.n}, seed ${report.seed}`);
-  await exportPngAndSvg(figure, values.out);
-  await closeExporter();
-  console.log(`wrote ${values.out}.png and ${values.out}.svg from ${values.in}`);
+  await saveFigure(figure, values.out, values.in);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runScript(main);

@@ -11,6 +11,7 @@ import { disposeModel } from '../../lib/model/params';
 import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { samplePrompts } from '../../lib/world/splits';
 import type { RgbImage } from '../../lib/world/types';
+import { runScript } from '../lib/run-script';
 
 /** Prompts per grid row: 14 categories make two blocks of two rows (normal, then think). */
 const COLUMNS = 7;
@@ -53,7 +54,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${values.out}.png and ${values.out}.svg (${title})`);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runScript(main);

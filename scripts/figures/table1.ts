@@ -3,8 +3,9 @@
 //   -> <out>.png and <out>.svg
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { closeExporter, exportPngAndSvg, mainResultsChart } from '../../lib/plot';
+import { mainResultsChart, saveFigure } from '../../lib/plot';
 import type { MainResults } from '../../lib/run/results';
+import { runScript } from '../lib/run-script';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -17,12 +18,7 @@ async function main(): Promise<void> {
     if (!Array.isArray(results[method]?.overall)) throw new Error(`${values.in} has no ${method}.overall list: not a srum-main result`);
   }
   const figure = mainResultsChart(results);
-  await exportPngAndSvg(figure, values.out);
-  await closeExporter();
-  console.log(`wrote ${values.out}.png and ${values.out}.svg from ${values.in}`);
+  await saveFigure(figure, values.out, values.in);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runScript(main);
