@@ -15,7 +15,7 @@ import { dense, layerNorm } from './layers';
 import type { UnifiedModel } from './params';
 import { patchify } from './patches';
 import { runBackbone } from './transformer';
-import { identifyRegions, type Box } from './understand';
+import { argmax, identifyRegions, type Box } from './understand';
 
 /** Per-field parse logits of every image token, each [B, Np, classes], for clean image tokens x0 [B, Np, patchDim]. */
 export function parseLogits(model: UnifiedModel, x0: tf.Tensor3D): Record<ParseField, tf.Tensor3D> {
@@ -138,7 +138,7 @@ function toObject({ members, cx, cy }: Group, size: number, grid: number): Parse
     const f = PARSE_FIELDS.indexOf(field);
     const sums = new Float64Array(classes);
     for (const m of members) for (let c = 0; c < classes; c++) sums[c] += m.probabilities[f][c];
-    return sums.reduce((best, v, c) => (v > sums[best] ? c : best), 0);
+    return argmax(sums);
   };
   const sizeName = SIZES[Math.min(SIZES.length - 1, vote(members, 'size', SIZES.length))];
   return {
@@ -197,7 +197,7 @@ export function parseScenes(model: UnifiedModel, images: readonly RgbImage[], op
     for (let p = 0; p < imageTokens; p++) {
       const row = b * imageTokens + p;
       const perField = PARSE_FIELDS.map((field, f) => probabilities[f].subarray(row * PARSE_CLASSES[field], (row + 1) * PARSE_CLASSES[field]));
-      const picks = perField.map((q) => q.reduce((best, v, c) => (v > q[best] ? c : best), 0));
+      const picks = perField.map(argmax);
       readings.push({ patch: p, picks, probabilities: perField, confidence: Math.min(...perField.map((q, f) => q[picks[f]])) });
     }
     const objects = groupPatches(readings, model.config.imageSize, grouping);

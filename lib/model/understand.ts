@@ -72,8 +72,11 @@ function runQueries(model: UnifiedModel, image: RgbImage, query: QueryRows): Rec
   return out;
 }
 
-function argmax(p: Float32Array): number {
-  return p.reduce((best, v, i) => (v > p[best] ? i : best), 0);
+/** Index of the largest value (the first on ties). */
+export function argmax(p: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+  return best;
 }
 
 /** The class name of argmax(p), or 'none' for the last (extra) class. */

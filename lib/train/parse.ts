@@ -10,6 +10,7 @@ import type { UnifiedModel } from '../model/params';
 import { shapeContains } from '../world/geometry';
 import { COLORS, SHAPES, SIZES, TEXTURES, type Scene } from '../world/types';
 import type { HeadLoss } from './head-losses';
+import { depthOrder, depthRanks } from './plan';
 
 const bin = (v: number, size: number): number => Math.min(PARSE_BINS - 1, Math.max(0, Math.floor((v / size) * PARSE_BINS)));
 
@@ -17,16 +18,15 @@ const bin = (v: number, size: number): number => Math.min(PARSE_BINS - 1, Math.m
 export function parseTargets(scene: Scene, config: ModelConfig): Int32Array[] {
   if (scene.objects.length > PARSE_MAX_OBJECTS) throw new Error(`parseTargets: ${scene.objects.length} objects, the parse ranks at most ${PARSE_MAX_OBJECTS}`);
   const { gridSize, imageTokens } = modelDims(config);
-  const byDepth = scene.objects.map((o, i) => ({ depth: o.depth, i })).sort((a, b) => a.depth - b.depth || a.i - b.i);
-  const rank = new Array<number>(scene.objects.length);
-  byDepth.forEach(({ i }, r) => (rank[i] = r));
+  const farToNear = depthOrder(scene);
+  const rank = depthRanks(scene);
   const out = PARSE_FIELDS.map(() => new Int32Array(imageTokens).fill(-1));
   const cell = scene.width / gridSize; // pixels per patch side in the scene's coordinates
   for (let p = 0; p < imageTokens; p++) {
     const x = ((p % gridSize) + 0.5) * cell;
     const y = (Math.floor(p / gridSize) + 0.5) * cell;
     // Nearest object covering the patch centre: later in depth order wins.
-    const covering = byDepth.map(({ i }) => i).filter((i) => shapeContains(scene.objects[i], x, y)).at(-1);
+    const covering = farToNear.filter((i) => shapeContains(scene.objects[i], x, y)).at(-1);
     if (covering === undefined) {
       [SHAPES.length, COLORS.length, TEXTURES.length, SIZES.length].forEach((none, f) => (out[f][p] = none));
       continue;

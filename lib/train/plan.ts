@@ -27,14 +27,24 @@ export function planCell(cx: number, cy: number, width: number, height: number):
   return row * PLAN_GRID + col;
 }
 
+/** Object indices from the farthest to the nearest (ties broken by index). */
+export function depthOrder(scene: Scene): number[] {
+  return scene.objects.map((o, i) => ({ depth: o.depth, i })).sort((a, b) => a.depth - b.depth || a.i - b.i).map(({ i }) => i);
+}
+
+/** Each object's depth rank: 0 = farthest object of the scene, 1 = next, ... (ties broken by index). */
+export function depthRanks(scene: Scene): number[] {
+  const rank = new Array<number>(scene.objects.length);
+  depthOrder(scene).forEach((i, r) => (rank[i] = r));
+  return rank;
+}
+
 /** Plan targets of one scene: Int32Array [PLAN_SLOTS, PLAN_FIELDS.length]. */
 export function planTargets(scene: Scene): Int32Array {
   const fields = PLAN_FIELDS.length;
   if (scene.objects.length > PLAN_SLOTS) throw new Error(`planTargets: ${scene.objects.length} objects, a plan has ${PLAN_SLOTS} slots`);
   const out = new Int32Array(PLAN_SLOTS * fields).fill(PLAN_IGNORE);
-  const byDepth = scene.objects.map((o, i) => ({ depth: o.depth, i })).sort((a, b) => a.depth - b.depth || a.i - b.i);
-  const rank = new Array<number>(scene.objects.length);
-  byDepth.forEach(({ i }, r) => (rank[i] = r));
+  const rank = depthRanks(scene);
   for (let slot = 0; slot < PLAN_SLOTS; slot++) {
     const o = scene.objects[slot];
     const row = out.subarray(slot * fields, (slot + 1) * fields);
