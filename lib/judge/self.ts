@@ -27,7 +27,7 @@
 //   Scores are rounded to 4 decimals.
 import { proposeRegions } from '../regions/propose';
 import { describeDesc, shapeProbability, verifyRegions, type VerifiedRegion, type VerifyOptions } from '../regions/verify';
-import { constraintTexts, parsedSummary, promptVerdict, type VerdictSource } from '../model/judgePrompt';
+import { constraintTexts, describeObjects, promptVerdict, type VerdictSource } from '../model/judgePrompt';
 import type { UnifiedModel } from '../model/params';
 import type { RegionIdentity } from '../model/understand';
 import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type RgbImage } from '../world/types';
@@ -106,10 +106,10 @@ export function scoreRegion(region: VerifiedRegion): { score: number; reason: st
 /** The global layout judgment: score and a reason naming every constraint's P(yes). */
 export function judgeLayout(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = 'parse'): ParsedGlobal {
   const texts = constraintTexts(prompt);
-  const { probabilities } = promptVerdict(model, image, prompt, source);
+  const { probabilities, parsed } = promptVerdict(model, image, prompt, source);
   const directive = hasDirective(prompt);
   const score = round4(globalLayoutScore(probabilities, directive));
-  const seen = source === 'parse' ? `sees ${parsedSummary(model, image)}; ` : '';
+  const seen = parsed === undefined ? '' : `sees ${describeObjects(parsed)}; `;
   const each = texts.map((t, i) => `"${t}" P(yes)=${p2(probabilities[i])}`).join(', ');
   const rule = directive ? 'score = 2 min P - 1' : `no spatial or compositional directive: neutral band, score = ${NEUTRAL_BAND} (2 min P - 1)`;
   return { score, rawScore: score, reason: `${seen}verdict (${source}) ${each}; ${rule} = ${score}` };

@@ -25,12 +25,19 @@ export interface PromptVerdict {
   /** P(yes) per constraint, in the prompt's order. */
   probabilities: number[];
   source: VerdictSource;
+  /** The objects the verdict was checked on (source 'parse' only). */
+  parsed?: ParsedObject[];
 }
 
 /** P(yes) per constraint and the AND over them. */
 export function promptVerdict(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = 'parse', parse: ParseOptions = DEFAULT_PARSE): PromptVerdict {
-  const probabilities = source === 'parse' ? parseVerdicts(model, image, prompt.constraints, parse) : verdicts(model, image, constraintTexts(prompt));
-  return { passed: probabilities.every((p) => p > 0.5), probabilities, source };
+  if (source === 'head') {
+    const probabilities = verdicts(model, image, constraintTexts(prompt));
+    return { passed: probabilities.every((p) => p > 0.5), probabilities, source };
+  }
+  const [parsed] = parseScenes(model, [image], parse);
+  const probabilities = parseVerdicts(parsed, prompt.constraints, model.config.imageSize);
+  return { passed: probabilities.every((p) => p > 0.5), probabilities, source, parsed };
 }
 
 /** "red striped small circle at (10, 12)" for reasons and notebooks. */
@@ -39,8 +46,12 @@ export function describeParsed(object: ParsedObject): string {
   return `${object.size} ${object.texture} ${object.color} ${object.shape}${distorted} at (${object.cx.toFixed(0)}, ${object.cy.toFixed(0)})`;
 }
 
+/** Parsed objects as text ("no object" for none). */
+export function describeObjects(objects: readonly ParsedObject[]): string {
+  return objects.length === 0 ? 'no object' : objects.map(describeParsed).join('; ');
+}
+
 /** What the model sees in one image, as text. */
 export function parsedSummary(model: UnifiedModel, image: RgbImage, parse: ParseOptions = DEFAULT_PARSE): string {
-  const [objects] = parseScenes(model, [image], parse);
-  return objects.length === 0 ? 'no object' : objects.map(describeParsed).join('; ');
+  return describeObjects(parseScenes(model, [image], parse)[0]);
 }

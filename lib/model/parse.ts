@@ -211,12 +211,11 @@ export function parsedScene(objects: readonly ParsedObject[], size: number): Sce
 }
 
 /**
- * P(yes) per constraint from the parse: the world's rule (lib/world/semantics holds) on the parsed scene decides
- * yes or no, and the parse's weakest object belief sets how sure: 0.5 +- 0.5 * min confidence.
+ * P(yes) per constraint from a parse: the world's rule (lib/world/semantics holds) on the parsed scene decides yes or
+ * no, and the parse's weakest object belief sets how sure: 0.5 +- 0.5 * min confidence.
  */
-export function parseVerdicts(model: UnifiedModel, image: RgbImage, constraints: readonly Constraint[], options: ParseOptions): number[] {
-  const [objects] = parseScenes(model, [image], options);
-  const scene = parsedScene(objects, model.config.imageSize);
+export function parseVerdicts(objects: readonly ParsedObject[], constraints: readonly Constraint[], size: number): number[] {
+  const scene = parsedScene(objects, size);
   const sure = objects.length === 0 ? 1 : Math.min(...objects.map((o) => o.confidence));
   return constraints.map((c) => (holds(c, scene) ? 0.5 + 0.5 * sure : 0.5 - 0.5 * sure));
 }
