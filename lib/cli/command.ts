@@ -71,9 +71,12 @@ export function numberOption(values: Record<string, string | boolean | undefined
   return parsed;
 }
 
-/** An evaluation split option: 'test' (reported numbers) or 'val' (choosing settings). */
-export function evalSplitOption(values: Record<string, string | boolean | undefined>, name: string): EvalSplit {
-  const split = String(values[name]);
-  if (split !== 'test' && split !== 'val') throw new Error(`--${name} must be test or val, got ${split}`);
-  return split;
+/** A string option that must be one of `choices` (e.g. --split test|val); the error names them all. */
+export function choiceOption<T extends string>(values: Record<string, string | boolean | undefined>, name: string, choices: readonly T[]): T {
+  const value = String(values[name]);
+  if (!(choices as readonly string[]).includes(value)) throw new Error(`--${name} must be one of ${choices.join(', ')}, got ${value}`);
+  return value as T;
 }
+
+/** The evaluation splits: 'test' (reported numbers) or 'val' (choosing settings). */
+export const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'val'];

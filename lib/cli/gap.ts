@@ -3,10 +3,11 @@ import { initBackend } from '../backend/select';
 import { measureGap } from '../eval/gap';
 import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
 import { loadCheckpoint } from '../model/checkpoint';
-import { DEFAULT_PARSE, promptVerdict, VERDICT_SOURCES, type VerdictSource } from '../model/judgePrompt';
+import { DEFAULT_PARSE, promptVerdict, VERDICT_SOURCES } from '../model/judgePrompt';
+import { ATTRIBUTE_SOURCES, GROUPING_MODES } from '../model/parse';
 import { disposeModel } from '../model/params';
 import { Progress } from '../progress';
-import { Command, evalSplitOption, intOption } from './command';
+import { choiceOption, Command, EVAL_SPLITS, intOption } from './command';
 
 export const DEFAULT_CHECKPOINT = 'data/base';
 
@@ -28,14 +29,9 @@ export const gapCommand: Command = {
     const n = intOption(values, 'n');
     const seed = intOption(values, 'seed');
     const dir = String(values.checkpoint);
-    const split = evalSplitOption(values, 'split');
-    const source = String(values.verdict);
-    if (!VERDICT_SOURCES.includes(source as VerdictSource)) throw new Error(`--verdict must be one of ${VERDICT_SOURCES.join(', ')}, got ${source}`);
-    const grouping = String(values.grouping);
-    if (grouping !== 'centres' && grouping !== 'components') throw new Error(`--grouping must be centres or components, got ${grouping}`);
-    const attributes = String(values.attributes);
-    if (attributes !== 'patches' && attributes !== 'region') throw new Error(`--attributes must be patches or region, got ${attributes}`);
-    const parse = { grouping, attributes } as const;
+    const split = choiceOption(values, 'split', EVAL_SPLITS);
+    const source = choiceOption(values, 'verdict', VERDICT_SOURCES);
+    const parse = { grouping: choiceOption(values, 'grouping', GROUPING_MODES), attributes: choiceOption(values, 'attributes', ATTRIBUTE_SOURCES) };
     await initBackend();
     const { model, manifest } = loadCheckpoint(dir);
     const started = Date.now();
@@ -45,7 +41,7 @@ export const gapCommand: Command = {
       seed,
       split,
       think: !values['no-think'],
-      judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k], source as VerdictSource, parse).passed),
+      judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k], source, parse).passed),
       generate: (prompts, { think }) => {
         bar = new Progress({ label: think ? 'generate (think)' : 'generate', total: prompts.length, unit: 'img' });
         let last = 0;

@@ -7,8 +7,8 @@ import * as fs from 'node:fs';
 import { writeJsonAtomic } from '../io';
 import { formatForTraining, parseRewardJsonl } from '../judge/records';
 import { DroppedRecordError } from '../reward/loaderRules';
-import { REWARD_MODES, isRewardMode, mapRows, rewardMap } from '../reward/rewardMap';
-import { Command, intOption, requireString } from './command';
+import { REWARD_MODES, mapRows, rewardMap } from '../reward/rewardMap';
+import { choiceOption, Command, intOption, requireString } from './command';
 
 /** The shortest decimal that rounds to the same float32 (0.975 rather than 0.9750000238418579). */
 export function shortestFloat32(value: number): number {
@@ -30,8 +30,8 @@ export const rewardMapCommand: Command = {
     out: { type: 'string', help: 'output JSON file (written atomically)' },
   },
   async run(values) {
-    const mode = requireString(values, 'mode');
-    if (!isRewardMode(mode)) throw new Error(`--mode must be one of ${REWARD_MODES.join(', ')}, got ${mode}`);
+    requireString(values, 'mode');
+    const mode = choiceOption(values, 'mode', REWARD_MODES);
     const width = intOption(values, 'width');
     const height = intOption(values, 'height');
     const file = requireString(values, 'jsonl');

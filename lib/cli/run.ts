@@ -8,11 +8,11 @@
 import { initBackend } from '../backend/select';
 import { DEFAULT_SAMPLING } from '../generate/generate';
 import { disposeModel } from '../model/params';
-import { isRewardMode, REWARD_MODES } from '../reward/rewardMap';
+import { REWARD_MODES } from '../reward/rewardMap';
 import { runPipeline } from '../run/pipeline';
 import { DEFAULT_SRUM_CONFIG } from '../train/srum-config';
 import { loadCommandModel } from './candidates';
-import { Command, evalSplitOption, intOption, numberOption, requireString } from './command';
+import { choiceOption, Command, EVAL_SPLITS, intOption, numberOption, requireString } from './command';
 import { DEFAULT_CHECKPOINT } from './gap';
 
 export const runCommand: Command = {
@@ -36,12 +36,10 @@ export const runCommand: Command = {
     quiet: { type: 'boolean', help: 'no progress display', default: false },
   },
   async run(values) {
-    const method = String(values.method);
-    if (method !== 'srum' && method !== 'sft') throw new Error(`--method must be srum or sft, got ${method}`);
-    const mode = String(values.mode);
-    if (!isRewardMode(mode)) throw new Error(`--mode must be one of ${REWARD_MODES.join(', ')}, got ${mode}`);
+    const method = choiceOption(values, 'method', ['srum', 'sft'] as const);
+    const mode = choiceOption(values, 'mode', REWARD_MODES);
     const dir = requireString(values, 'out');
-    const evalSplit = evalSplitOption(values, 'eval-split');
+    const evalSplit = choiceOption(values, 'eval-split', EVAL_SPLITS);
     const positive = (name: string): number => {
       const value = intOption(values, name);
       if (value < 1) throw new Error(`--${name} must be positive, got ${value}`);

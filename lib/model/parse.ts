@@ -65,7 +65,8 @@ const GROUP_RADIUS = 3;
  * (needs no centre prediction, and interior patches, which cannot tell a shape, are outvoted by its edges; an
  * occluded object's centre leans towards its visible part, and touching objects of one colour merge).
  */
-export type GroupingMode = 'centres' | 'components';
+export const GROUPING_MODES = ['centres', 'components'] as const;
+export type GroupingMode = (typeof GROUPING_MODES)[number];
 
 type Group = { members: PatchReading[]; cx: number; cy: number };
 
@@ -155,7 +156,8 @@ function toObject({ members, cx, cy }: Group, size: number, grid: number): Parse
  * patch cannot tell a shape). 'region': the region head asked about the object's patch box (it reads the whole box,
  * and learned shape earlier and better than the per-patch head); colour, position and depth stay the parse's.
  */
-export type AttributeSource = 'patches' | 'region';
+export const ATTRIBUTE_SOURCES = ['patches', 'region'] as const;
+export type AttributeSource = (typeof ATTRIBUTE_SOURCES)[number];
 
 function refineWithRegions(model: UnifiedModel, image: RgbImage, objects: ParsedObject[]): ParsedObject[] {
   if (objects.length === 0) return objects;
