@@ -192,16 +192,11 @@ export function loadCheckpoint(dir: string, options: { expectedConfig?: ModelCon
     disposeModel(model);
     throw new CheckpointError(`variables do not match the model config: at #${at} the config builds ${layout[at] ?? '(nothing)'}, the checkpoint holds ${saved[at] ?? '(nothing)'}`, dir);
   }
-  const total = named.reduce((n, { variable }) => n + variable.size, 0);
-  if (values.length !== total) {
+  try {
+    copyWeights(model, manifest, values, dir);
+  } catch (error) {
     disposeModel(model);
-    throw new CheckpointError(`weights hold ${values.length} values, the variables need ${total}`, dir);
-  }
-  let offset = 0;
-  for (const { variable } of named) {
-    const slice = values.subarray(offset, offset + variable.size);
-    tf.tidy(() => variable.assign(tf.tensor(slice, variable.shape, 'float32')));
-    offset += variable.size;
+    throw error;
   }
   return { model, manifest, optimizerState: manifest.optimizer === undefined ? undefined : readOptimizer(dir, manifest, named.map(({ variable }) => variable.size)) };
 }
@@ -236,7 +231,13 @@ export function restoreOptimizer(optimizer: AdamW, state: NonNullable<LoadedChec
 export function loadWeightsByName(model: UnifiedModel, dir: string): { manifest: CheckpointManifest; loaded: string[]; fresh: string[] } {
   const manifest = readManifest(dir);
   checkConfig(dir, manifest.model_config, model.config);
-  const values = readChecked(dir, manifest.weights);
+  const { loaded, fresh } = copyWeights(model, manifest, readChecked(dir, manifest.weights), dir);
+  if (loaded.length === 0) throw new CheckpointError('no variable of the model is in this checkpoint', dir);
+  return { manifest, loaded, fresh };
+}
+
+/** Assign the manifest's variables (by name) from the weights file's values; the model's others are listed as fresh. */
+function copyWeights(model: UnifiedModel, manifest: CheckpointManifest, values: Float32Array, dir: string): { loaded: string[]; fresh: string[] } {
   const saved = new Map<string, { shape: number[]; values: Float32Array }>();
   let offset = 0;
   for (const { name, shape } of manifest.variables) {
@@ -257,6 +258,5 @@ export function loadWeightsByName(model: UnifiedModel, dir: string): { manifest:
     tf.tidy(() => variable.assign(tf.tensor(entry.values, variable.shape, 'float32')));
     loaded.push(name);
   }
-  if (loaded.length === 0) throw new CheckpointError('no variable of the model is in this checkpoint', dir);
-  return { manifest, loaded, fresh };
+  return { loaded, fresh };
 }
