@@ -87,11 +87,12 @@ export function understandingTask(weight: number): PretrainTask {
     weight,
     run({ model, optimizer, step, learningRate, seed, train }) {
       const batch = understandingBatch(step, { batchSize: train.understandingImages, seed, config: model.config });
-      const kinds = QUERY_KINDS.filter((kind) => (kind === 'verdict' ? train.verdictWeight : kind === 'count' ? train.countWeight : 1) > 0);
+      const terms = { verdict: train.verdictWeight, count: train.countWeight };
+      const kinds = QUERY_KINDS.filter((kind) => kind === 'region' || terms[kind] > 0);
       const rows = understandingRows(batch, model.config.maxTextTokens, kinds);
       const countWeights = countClassWeights(model.config);
       const loss = (): HeadLoss => {
-        const heads = understandingLoss(model, rows, countWeights, { verdict: train.verdictWeight, count: train.countWeight });
+        const heads = understandingLoss(model, rows, countWeights, terms);
         if (train.parseWeight === 0) return heads;
         const { imageTokens, patchDim } = modelDims(model.config);
         const parse = parseLoss(model, tf.tensor3d(batch.x0, [batch.batchSize, imageTokens, patchDim]), batch.scenes);
