@@ -2,19 +2,23 @@
 // constraints. Two sources, both the model's own understanding (never the evaluator):
 //   'parse' (default): the scene parse (parse.ts) lists the objects the model sees, and the world's rules check
 //            each constraint on them; P = 0.5 +- 0.5 x the parse's weakest belief.
+//   'regions': the class-agnostic proposer (SAM's stand-in, lib/regions) says where objects are, the region head
+//            identifies each (lib/regions/objects.ts), and the same rules check the constraints: the SRUM judge's
+//            own recipe (SAM + the VLM), so positions are exact and the model only has to tell what it sees.
 //   'head':  the verdict head, each constraint asked as its own canonical T2I-CompBench-style text (as in
 //            pretraining). On the 2-core budget this head stayed near chance (see README), hence the default.
 import { promptText } from '../world/grammar';
 import type { Prompt, RgbImage } from '../world/types';
 import type { UnifiedModel } from './params';
+import { proposedObjects } from '../regions/objects';
 import { parseScenes, parseVerdicts, type ParsedObject, type ParseOptions } from './parse';
 
 /** How the parse reads objects unless a caller says otherwise (parse.ts ParseOptions). */
 export const DEFAULT_PARSE: ParseOptions = { grouping: 'centres', attributes: 'patches' };
 import { verdicts } from './understand';
 
-export type VerdictSource = 'parse' | 'head';
-export const VERDICT_SOURCES: readonly VerdictSource[] = ['parse', 'head'];
+export type VerdictSource = 'parse' | 'regions' | 'head';
+export const VERDICT_SOURCES: readonly VerdictSource[] = ['parse', 'regions', 'head'];
 
 export function constraintTexts(prompt: Prompt): string[] {
   return prompt.constraints.map((c) => promptText([c], false));
@@ -25,7 +29,7 @@ export interface PromptVerdict {
   /** P(yes) per constraint, in the prompt's order. */
   probabilities: number[];
   source: VerdictSource;
-  /** The objects the verdict was checked on (source 'parse' only). */
+  /** The objects the verdict was checked on (sources 'parse' and 'regions'). */
   parsed?: ParsedObject[];
 }
 
@@ -35,7 +39,7 @@ export function promptVerdict(model: UnifiedModel, image: RgbImage, prompt: Prom
     const probabilities = verdicts(model, image, constraintTexts(prompt));
     return { passed: probabilities.every((p) => p > 0.5), probabilities, source };
   }
-  const [parsed] = parseScenes(model, [image], parse);
+  const parsed = source === 'regions' ? proposedObjects(model, image) : parseScenes(model, [image], parse)[0];
   const probabilities = parseVerdicts(parsed, prompt.constraints, model.config.imageSize);
   return { passed: probabilities.every((p) => p > 0.5), probabilities, source, parsed };
 }

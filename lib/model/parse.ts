@@ -35,8 +35,8 @@ export function parseLogits(model: UnifiedModel, x0: tf.Tensor3D): Record<ParseF
 
 /** One parsed object: the scene-object fields the world's rules read, and how sure the model is of them. */
 export interface ParsedObject extends Pick<SceneObject, 'shape' | 'color' | 'texture' | 'size' | 'cx' | 'cy' | 'diameter' | 'depth' | 'distorted'> {
-  /** Patches that make up the object. */
-  patches: number;
+  /** Pixels it covers as seen: its patches' pixels for the parse, its mask's for proposer regions. */
+  area: number;
   /** The box of its patches [x1, y1, x2, y2] in pixels. */
   box: [number, number, number, number];
   /** Mean over its patches of the smallest probability among the predicted field values (its weakest belief). */
@@ -147,7 +147,7 @@ function toObject({ members, cx, cy }: Group, size: number, grid: number): Parse
     texture: TEXTURES[vote(members, 'texture', TEXTURES.length)], size: sizeName,
     cx, cy, diameter: WORLD.diameters[sizeName] * (size / WORLD.imageSize),
     depth: vote(members, 'depthRank', PARSE_CLASSES.depthRank), distorted: vote(members, 'distorted', 2) === 1,
-    patches: members.length, box, confidence: members.reduce((sum, m) => sum + m.confidence, 0) / members.length,
+    area: members.length * cell * cell, box, confidence: members.reduce((sum, m) => sum + m.confidence, 0) / members.length,
   };
 }
 
@@ -185,9 +185,8 @@ export interface ParseOptions {
   attributes: AttributeSource;
 }
 
-/** The objects the model sees in each image. */
-export function parseScenes(model: UnifiedModel, images: readonly RgbImage[], options: ParseOptions): ParsedObject[][] {
-  const { grouping, attributes } = options;
+/** What every patch of each image says (one batched forward pass). */
+export function readPatches(model: UnifiedModel, images: readonly RgbImage[]): PatchReading[][] {
   if (images.length === 0) return [];
   const { imageTokens, patchDim } = modelDims(model.config);
   const probabilities = tf.tidy(() => {
@@ -202,6 +201,14 @@ export function parseScenes(model: UnifiedModel, images: readonly RgbImage[], op
       const picks = perField.map(argmax);
       readings.push({ patch: p, picks, probabilities: perField, confidence: Math.min(...perField.map((q, f) => q[picks[f]])) });
     }
+    return readings;
+  });
+}
+
+/** The objects the model sees in each image. */
+export function parseScenes(model: UnifiedModel, images: readonly RgbImage[], options: ParseOptions): ParsedObject[][] {
+  const { grouping, attributes } = options;
+  return readPatches(model, images).map((readings, b) => {
     const objects = groupPatches(readings, model.config.imageSize, grouping);
     return attributes === 'region' ? refineWithRegions(model, images[b], objects) : objects;
   });
@@ -209,7 +216,7 @@ export function parseScenes(model: UnifiedModel, images: readonly RgbImage[], op
 
 /** The parsed objects as a world scene (the world's rules read scenes). */
 export function parsedScene(objects: readonly ParsedObject[], size: number): Scene {
-  return { width: size, height: size, objects: objects.map(({ patches: _p, box: _b, confidence: _c, ...object }) => object) };
+  return { width: size, height: size, objects: objects.map(({ area: _a, box: _b, confidence: _c, ...object }) => object) };
 }
 
 /**

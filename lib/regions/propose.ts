@@ -20,7 +20,7 @@ export interface RegionProposal {
 }
 
 /** The bounding box of a set of pixel indices (y * width + x). */
-function boxOf(pixels: readonly number[], width: number): Box {
+export function boxOf(pixels: readonly number[], width: number): Box {
   let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity];
   for (const i of pixels) {
     const x = i % width;

@@ -57,7 +57,25 @@ function objectMask(o: SceneObject, scene: Scene): Uint8Array {
 /** Side of the base model's patches in pixels of a 32-px image. */
 const PATCH_SNAP_PX = 4;
 
+/** The box of an object's visible pixels (objects drawn later cover it), as the region proposer boxes it; undefined when hidden. */
+function visibleBox(o: SceneObject, scene: Scene): RegionQuery['box'] | undefined {
+  const visible = objectMask(o, scene);
+  for (const front of scene.objects) if (front.depth > o.depth) objectMask(front, scene).forEach((v, i) => { if (v) visible[i] = 0; });
+  let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity];
+  visible.forEach((v, i) => {
+    if (!v) return;
+    const x = i % scene.width;
+    const y = (i - x) / scene.width;
+    [x1, y1, x2, y2] = [Math.min(x1, x), Math.min(y1, y), Math.max(x2, x + 1), Math.max(y2, y + 1)];
+  });
+  return x2 < 0 ? undefined : [x1 / scene.width, y1 / scene.height, x2 / scene.width, y2 / scene.height];
+}
+
 function objectQuery(o: SceneObject, scene: Scene, rng: Rng): RegionQuery {
+  const labels = objectLabels(o);
+  // A third of the boxes are the proposer's view: the box of the visible pixels (lib/regions/objects.ts reads those).
+  const visible = rng.next() < 1 / 3 ? visibleBox(o, scene) : undefined;
+  if (visible !== undefined) return { box: visible, ...labels };
   const half = o.diameter / 2;
   const jitter = (): number => (2 * rng.next() - 1) * BOX_JITTER_PX * (scene.width / 32);
   const clamp = (v: number): number => Math.min(1, Math.max(0, v));
@@ -69,9 +87,13 @@ function objectQuery(o: SceneObject, scene: Scene, rng: Rng): RegionQuery {
     clamp(edge(o.cx - half, Math.floor) / scene.width), clamp(edge(o.cy - half, Math.floor) / scene.height),
     clamp(edge(o.cx + half, Math.ceil) / scene.width), clamp(edge(o.cy + half, Math.ceil) / scene.height),
   ];
+  return { box, ...labels };
+}
+
+/** The region head's targets for an object (a distorted one is shape 'none'; its other attributes stay visible). */
+function objectLabels(o: SceneObject): Omit<RegionQuery, 'box'> {
   const distorted = o.distorted === true;
   return {
-    box,
     shape: distorted ? NONE_SHAPE : SHAPES.indexOf(o.shape),
     color: COLORS.indexOf(o.color),
     texture: TEXTURES.indexOf(o.texture),
