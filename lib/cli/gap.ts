@@ -3,7 +3,7 @@ import { initBackend } from '../backend/select';
 import { measureGap } from '../eval/gap';
 import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
 import { loadCheckpoint } from '../model/checkpoint';
-import { DEFAULT_PARSE, promptVerdict, VERDICT_SOURCES } from '../model/judgePrompt';
+import { DEFAULT_PARSE, DEFAULT_VERDICT_SOURCE, promptVerdict, VERDICT_SOURCES } from '../model/judgePrompt';
 import { ATTRIBUTE_SOURCES, GROUPING_MODES } from '../model/parse';
 import { disposeModel } from '../model/params';
 import { Progress } from '../progress';
@@ -17,7 +17,7 @@ export const gapCommand: Command = {
   options: {
     n: { type: 'string', help: 'test prompts (balanced over the 14 categories)', default: '400' },
     seed: { type: 'string', help: 'seed of prompts, scenes and sampling noise', default: '11' },
-    verdict: { type: 'string', help: 'source of the model\'s verdict: parse (scene parse + the world\'s rules), regions (proposer boxes identified by the region head + the rules) or head (the verdict head)', default: 'parse' },
+    verdict: { type: 'string', help: 'source of the model\'s verdict: parse (scene parse + the world\'s rules), regions (proposer boxes identified by the region head + the rules) or head (the verdict head)', default: DEFAULT_VERDICT_SOURCE },
     grouping: { type: 'string', help: 'how the parse groups patches into objects: centres or components', default: DEFAULT_PARSE.grouping },
     attributes: { type: 'string', help: 'where parsed objects get shape, texture and size: patches or region (the region head on each object\'s box)', default: DEFAULT_PARSE.attributes },
     split: { type: 'string', help: 'prompt split: test, or val to compare runs without touching the test set', default: 'test' },

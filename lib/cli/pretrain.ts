@@ -1,10 +1,12 @@
 // `srum pretrain`: train the unified model from scratch on the world's train split (lib/train/pretrain.ts).
 // Resumes automatically when --out already holds a checkpoint; Ctrl-C / SIGTERM saves one before exiting.
+import * as os from 'node:os';
+import * as tf from '../backend/tf';
 import { initBackend } from '../backend/select';
 import type { ModelPreset } from '../model/config';
 import { MODEL_PRESETS } from '../model/config';
 import { disposeModel } from '../model/params';
-import { pretrain } from '../train/pretrain';
+import { pretrainParallel } from '../train/parallel';
 import { Command, intOption } from './command';
 
 export const pretrainCommand: Command = {
@@ -20,6 +22,7 @@ export const pretrainCommand: Command = {
     set: { type: 'string', help: 'training options to override, e.g. learningRate=8e-4,understandingImages=16 (lib/train/config.ts)' },
     resume: { type: 'boolean', help: 'continue from the checkpoint in --out when there is one (always on unless --restart)', default: true },
     restart: { type: 'boolean', help: 'ignore a checkpoint in --out and start from step 0 (otherwise a run resumes)', default: false },
+    replicas: { type: 'string', help: 'data-parallel worker threads, each with its own backend; auto = one per CPU core (at most 4) on the single-threaded wasm backend, else 1. A run keeps its count when resumed', default: 'auto' },
     quiet: { type: 'boolean', help: 'no progress bar', default: false },
   },
   async run(values) {
@@ -30,7 +33,9 @@ export const pretrainCommand: Command = {
     const train: Record<string, number> = typeof values.set === 'string' ? parseSettings(values.set) : {};
     if (values.steps !== undefined) train.steps = intOption(values, 'steps');
     await initBackend();
-    const result = await pretrain({ preset, outDir, seed, train, resume: values.restart !== true, initFrom: typeof values['init-from'] === 'string' ? values['init-from'] : undefined, stopAtStep: values['stop-at'] === undefined ? undefined : intOption(values, 'stop-at'), quiet: values.quiet === true });
+    const options = { preset, outDir, seed, train, resume: values.restart !== true, initFrom: typeof values['init-from'] === 'string' ? values['init-from'] : undefined, stopAtStep: values['stop-at'] === undefined ? undefined : intOption(values, 'stop-at'), quiet: values.quiet === true };
+    const result = await pretrainParallel(options, values.replicas === 'auto' ? autoReplicas() : intOption(values, 'replicas'));
+    if (result.manifest === undefined) throw new Error('pretrain: no checkpoint was written'); // only replicas > 0 write none
     const losses = Object.entries(result.manifest.final_losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
     const how = result.startStep > 0 ? ` (resumed from step ${result.startStep})` : '';
     console.log(`${result.interrupted ? 'stopped' : 'finished'} at step ${result.step}${how}: ${losses}; checkpoint in ${outDir} (${result.manifest.wall_time_s.toFixed(0)} s of training)`);
@@ -38,6 +43,11 @@ export const pretrainCommand: Command = {
     if (result.interrupted) process.exitCode = 130;
   },
 };
+
+/** One replica per core on wasm (one thread per process); native backends already use every core. */
+function autoReplicas(): number {
+  return tf.getBackend() === 'wasm' ? Math.max(1, Math.min(4, os.cpus().length)) : 1;
+}
 
 /** "a=1,b=2e-3" -> { a: 1, b: 0.002 }; names and values are checked by resolveTrainConfig. */
 function parseSettings(text: string): Record<string, number> {

@@ -1,9 +1,9 @@
-// The built-in judge: the model judging its own image (paper 3.2) from its own understanding heads only (the
-// scene parse or the verdict head, and the region head; never the independent evaluator of lib/eval). Output: one record in the
+// The built-in judge: the model judging its own image (paper 3.2) from its own understanding (the region head on
+// the proposer's regions by default, or the scene parse, or the verdict head; never the independent evaluator of lib/eval). Output: one record in the
 // released judge schema (buildJudgeRecord), with a reason for every score built from what the model predicted.
 //
 // Rules (P_i below are the model's P(yes) for the prompt's constraints, exactly as promptVerdict gives them:
-// from the scene parse by default, or from the verdict head):
+// from the region head on the proposer's regions by default, or the scene parse, or the verdict head):
 //   Global layout score g in [-1, 1].
 //     P = min_i P_i (the AND over constraints: g > 0 iff promptVerdict passes).
 //     A prompt has a spatial or compositional directive iff it has a 'relation' or a 'count' constraint.
@@ -27,7 +27,7 @@
 //   Scores are rounded to 4 decimals.
 import { proposeRegions } from '../regions/propose';
 import { describeDesc, shapeProbability, verifyRegions, type VerifiedRegion, type VerifyOptions } from '../regions/verify';
-import { constraintTexts, describeObjects, promptVerdict, type VerdictSource } from '../model/judgePrompt';
+import { constraintTexts, DEFAULT_VERDICT_SOURCE, describeObjects, promptVerdict, type VerdictSource } from '../model/judgePrompt';
 import type { UnifiedModel } from '../model/params';
 import type { RegionIdentity } from '../model/understand';
 import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type RgbImage } from '../world/types';
@@ -104,7 +104,7 @@ export function scoreRegion(region: VerifiedRegion): { score: number; reason: st
 }
 
 /** The global layout judgment: score and a reason naming every constraint's P(yes). */
-export function judgeLayout(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = 'parse'): ParsedGlobal {
+export function judgeLayout(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = DEFAULT_VERDICT_SOURCE): ParsedGlobal {
   const texts = constraintTexts(prompt);
   const { probabilities, parsed } = promptVerdict(model, image, prompt, source);
   const directive = hasDirective(prompt);

@@ -84,6 +84,11 @@ function concatFloat32(parts: readonly Float32Array[]): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
+/** SHA-256 of the model's weights as a checkpoint stores them (data-parallel replicas compare these). */
+export function weightsDigest(model: UnifiedModel): string {
+  return sha256(concatFloat32(namedVariables(model.params).map(({ variable }) => variable.dataSync() as Float32Array)));
+}
+
 export function hasCheckpoint(dir: string): boolean {
   return fs.existsSync(path.join(dir, MANIFEST_FILE));
 }

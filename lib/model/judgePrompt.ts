@@ -1,8 +1,8 @@
 // The model's whole-prompt verdict: a prompt holds when the model says yes (P > 0.5) to every one of its
 // constraints. Two sources, both the model's own understanding (never the evaluator):
-//   'parse' (default): the scene parse (parse.ts) lists the objects the model sees, and the world's rules check
+//   'parse':  the scene parse (parse.ts) lists the objects the model sees, and the world's rules check
 //            each constraint on them; P = 0.5 +- 0.5 x the parse's weakest belief.
-//   'regions': the class-agnostic proposer (SAM's stand-in, lib/regions) says where objects are, the region head
+//   'regions' (default): the class-agnostic proposer (SAM's stand-in, lib/regions) says where objects are, the region head
 //            identifies each (lib/regions/objects.ts), and the same rules check the constraints: the SRUM judge's
 //            own recipe (SAM + the VLM), so positions are exact and the model only has to tell what it sees.
 //   'head':  the verdict head, each constraint asked as its own canonical T2I-CompBench-style text (as in
@@ -19,6 +19,8 @@ import { verdicts } from './understand';
 
 export type VerdictSource = 'parse' | 'regions' | 'head';
 export const VERDICT_SOURCES: readonly VerdictSource[] = ['parse', 'regions', 'head'];
+/** The verdict the gap and the self-judge use unless told otherwise (the base run trains the region head for it). */
+export const DEFAULT_VERDICT_SOURCE: VerdictSource = 'regions';
 
 export function constraintTexts(prompt: Prompt): string[] {
   return prompt.constraints.map((c) => promptText([c], false));
@@ -34,7 +36,7 @@ export interface PromptVerdict {
 }
 
 /** P(yes) per constraint and the AND over them. */
-export function promptVerdict(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = 'parse', parse: ParseOptions = DEFAULT_PARSE): PromptVerdict {
+export function promptVerdict(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = DEFAULT_VERDICT_SOURCE, parse: ParseOptions = DEFAULT_PARSE): PromptVerdict {
   if (source === 'head') {
     const probabilities = verdicts(model, image, constraintTexts(prompt));
     return { passed: probabilities.every((p) => p > 0.5), probabilities, source };

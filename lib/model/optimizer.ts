@@ -32,10 +32,18 @@ export interface StepStats {
   gradNorm: number;
 }
 
+/**
+ * Combines this process's gradients with other replicas' (data-parallel training, lib/train/parallel.ts): gets the
+ * gradients in variable order (undefined = not reached) and the variables' sizes, returns what to apply.
+ */
+export type GradientReducer = (gradients: readonly (Float32Array | undefined)[], sizes: readonly number[]) => (Float32Array | undefined)[];
+
 export class AdamW {
   readonly config: AdamWConfig;
   /** Updates taken so far (for bias correction and checkpoints). */
   stepCount = 0;
+  /** Set by data-parallel training: every update first averages the gradients over the replicas. */
+  reduceGradients?: GradientReducer;
   private readonly firstMoments: Float32Array[];
   private readonly secondMoments: Float32Array[];
 
@@ -56,7 +64,8 @@ export class AdamW {
   applyGradients(gradients: readonly (tf.Tensor | undefined)[], learningRate = this.config.learningRate): StepStats {
     if (gradients.length !== this.variables.length) throw new Error(`AdamW: ${gradients.length} gradients for ${this.variables.length} variables`);
     const { beta1, beta2, epsilon, weightDecay, clipNorm } = this.config;
-    const grads = gradients.map((g) => g?.dataSync() as Float32Array | undefined);
+    const local = gradients.map((g) => g?.dataSync() as Float32Array | undefined);
+    const grads = this.reduceGradients === undefined ? local : this.reduceGradients(local, this.variables.map((v) => v.size));
     let sumSquares = 0;
     for (const g of grads) if (g !== undefined) for (let i = 0; i < g.length; i++) sumSquares += g[i] * g[i];
     const gradNorm = Math.sqrt(sumSquares);

@@ -10,7 +10,7 @@ import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../io'
 import { Progress } from '../progress';
 import { hasCheckpoint, loadCheckpoint, loadWeightsByName, restoreOptimizer, saveCheckpoint, type CheckpointManifest } from '../model/checkpoint';
 import { resolveModelConfig, type ModelPreset } from '../model/config';
-import { AdamW } from '../model/optimizer';
+import { AdamW, type GradientReducer } from '../model/optimizer';
 import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../model/params';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { pretrainTasks, type TaskResult } from './tasks';
@@ -44,6 +44,29 @@ export interface PretrainOptions {
   stopAtStep?: number;
   /** Called after every step; tests throw here to simulate a kill between checkpoints. */
   onStep?: (step: number) => void;
+  /** This process is one replica of a data-parallel run (lib/train/parallel.ts). */
+  shard?: Shard;
+}
+
+/**
+ * One of `count` data-parallel replicas. Replica i takes data batch k * count + i of size batchSize / count at
+ * step k (so the replicas together see batchSize examples a step, none twice), all replicas apply the same averaged
+ * gradient and so hold the same weights; replica 0 alone writes the log, the checkpoints and the progress bar.
+ */
+export interface Shard {
+  index: number;
+  count: number;
+  /** Averages the gradients over the replicas (becomes the optimizer's reduceGradients). */
+  reduce: GradientReducer;
+  /** Step count at which every replica stops (checkpoint first); Infinity until a stop is asked for. */
+  stopAt(): number;
+  /** Tells the coordinator the step this replica has finished. */
+  reached(step: number): void;
+}
+
+/** A replica's share of each per-step batch (rounded up, so it never drops to 0). */
+export function shardTrainConfig(train: TrainConfig, count: number): TrainConfig {
+  return { ...train, batchSize: Math.ceil(train.batchSize / count), understandingImages: Math.ceil(train.understandingImages / count) };
 }
 
 export interface PretrainResult {
@@ -53,7 +76,8 @@ export interface PretrainResult {
   step: number;
   /** Stopped early by a signal or stopAtStep (a checkpoint was saved). */
   interrupted: boolean;
-  manifest: CheckpointManifest;
+  /** The final checkpoint's manifest (undefined on data-parallel replicas other than 0: they write nothing). */
+  manifest: CheckpointManifest | undefined;
   /** Step the run started from (0, or the resumed checkpoint's step). */
   startStep: number;
 }
@@ -118,7 +142,7 @@ function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: numb
   const settings = Object.entries(options.train ?? {}).filter(([key]) => key !== 'steps').map(([key, value]) => `${key}=${String(value)}`);
   const set = settings.length > 0 ? ` --set ${settings.join(',')}` : '';
   const init = options.initFrom === undefined ? '' : ` --init-from ${options.initFrom}`;
-  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed}${set}${init}`;
+  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed} --replicas ${options.shard?.count ?? 1}${set}${init}`;
 }
 
 /** Keep only log lines up to `step` (a resumed run rewrites what the killed one logged after its checkpoint). */
@@ -133,6 +157,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   const config = resolveModelConfig(options.preset, options.model ?? {});
   const train = resolveTrainConfig(options.preset, options.train ?? {});
   const logFile = path.join(options.outDir, LOG_FILE);
+  const shard = options.shard;
+  const writer = shard === undefined || shard.index === 0; // the one replica that writes files
   const resume = (options.resume ?? true) && hasCheckpoint(options.outDir);
 
   let model: UnifiedModel;
@@ -146,6 +172,8 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   if (resume) {
     const loaded = loadCheckpoint(options.outDir, { expectedConfig: config });
     if (loaded.manifest.seed !== seed) throw new Error(`${options.outDir} was trained with seed ${loaded.manifest.seed}, not ${seed}: pass --seed ${loaded.manifest.seed}, or --restart`);
+    const replicasBefore = (loaded.manifest.data.replicas as number | undefined) ?? 1;
+    if (replicasBefore !== (shard?.count ?? 1)) throw new Error(`${options.outDir} was trained with ${replicasBefore} replica(s): resume it with --replicas ${replicasBefore} (each count sees its own batches)`);
     if (loaded.optimizerState === undefined) throw new Error(`${options.outDir} has no optimizer state to resume from`);
     model = loaded.model;
     optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), adamw);
@@ -154,7 +182,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     wallBefore = loaded.manifest.wall_time_s;
     lastLosses = loaded.manifest.final_losses;
     initInfo = loaded.manifest.data.init_from as Record<string, unknown> | undefined;
-    trimLog(logFile, startStep);
+    if (writer) trimLog(logFile, startStep);
   } else {
     model = initModel(config, seed);
     if (options.initFrom !== undefined) {
@@ -165,10 +193,13 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
       initInfo = { dir: options.initFrom, step, wall_time_s, command, git_commit, fresh_variables: start.fresh, init_from: start.manifest.data.init_from };
     }
     optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), adamw);
-    if (fs.existsSync(logFile)) fs.rmSync(logFile);
+    if (writer && fs.existsSync(logFile)) fs.rmSync(logFile);
   }
+  optimizer.reduceGradients = shard?.reduce;
+  const taskTrain = shard === undefined ? train : shardTrainConfig(train, shard.count);
+  const dataStep = (step: number): number => (shard === undefined ? step : step * shard.count + shard.index);
   const command = options.command ?? defaultCommand(options, train, seed);
-  writeJsonAtomic(path.join(options.outDir, CONFIG_FILE), { preset: options.preset, seed, command, model: config, train });
+  if (writer) writeJsonAtomic(path.join(options.outDir, CONFIG_FILE), { preset: options.preset, seed, command, model: config, train, ...(shard ? { replicas: shard.count } : {}) });
 
   const tasks = pretrainTasks(train);
   const sessionStart = performance.now();
@@ -177,7 +208,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
     info: {
       preset: options.preset, seed, command,
       wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
-      data: { source: 'synthetic world, train split (lib/train/data.ts)', categories: 'CompBench 8, round-robin', tasks: tasks.map((t) => t.name), examples_per_step: train.batchSize * tasks.length, examples_seen: step * train.batchSize * tasks.length, ...(initInfo ? { init_from: initInfo } : {}) },
+      data: { ...(shard ? { replicas: shard.count } : {}), source: 'synthetic world, train split (lib/train/data.ts)', categories: 'CompBench 8, round-robin', tasks: tasks.map((t) => t.name), examples_per_step: train.batchSize * tasks.length, examples_seen: step * train.batchSize * tasks.length, ...(initInfo ? { init_from: initInfo } : {}) },
       final_losses: lastLosses,
       training_config: { ...train },
     },
@@ -185,33 +216,34 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
 
   const stop = listenForStop();
   const stopAt = Math.min(train.steps, options.stopAtStep ?? train.steps);
-  const progress = new Progress({ label: `pretrain ${options.preset}`, total: Math.max(0, stopAt - startStep), unit: 'step', quiet: options.quiet });
+  const progress = new Progress({ label: `pretrain ${options.preset}`, total: Math.max(0, stopAt - startStep), unit: 'step', quiet: options.quiet || !writer });
   let stats = new IntervalStats();
   let step = startStep;
   try {
-    while (step < stopAt && !stop.requested) {
+    while (step < Math.min(stopAt, shard?.stopAt() ?? Infinity) && !stop.requested) {
       const learningRate = learningRateAt(step, train);
       for (const task of tasks) {
         const taskStart = performance.now();
-        const result = task.run({ model, optimizer, step, learningRate, seed, train });
-        stats.add(task.name, result, (performance.now() - taskStart) / 1000);
+        const result = task.run({ model, optimizer, step: dataStep(step), learningRate, seed, train: taskTrain });
+        // Samples count every replica's (they run in step); losses are this replica's.
+        stats.add(task.name, { ...result, samples: result.samples * (shard?.count ?? 1) }, (performance.now() - taskStart) / 1000);
       }
       step += 1;
       stats.steps += 1;
+      shard?.reached(step);
       options.onStep?.(step);
       const logNow = step % train.logEvery === 0 || step === stopAt;
       if (logNow) {
         lastLosses = stats.meanLosses();
-        appendJsonl(logFile, { step, ...stats.logFields(learningRate), elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000 });
+        if (writer) appendJsonl(logFile, { step, ...stats.logFields(learningRate), elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000 });
       }
       progress.tick(1, { loss: Object.values(stats.meanLosses())[0] ?? NaN, 'samples/s': stats.samplesPerSecond(), lr: learningRate });
       if (logNow) stats = new IntervalStats();
-      if (step % train.checkpointEvery === 0 && step < stopAt) checkpoint(step);
+      if (writer && step % train.checkpointEvery === 0 && step < stopAt) checkpoint(step);
       await new Promise((resolve) => setImmediate(resolve)); // let a pending SIGINT / SIGTERM in
     }
     if (stats.steps > 0) lastLosses = stats.meanLosses();
-    const manifest = checkpoint(step);
-    return { model, step, interrupted: step < train.steps, manifest, startStep };
+    return { model, step, interrupted: step < train.steps, manifest: writer ? checkpoint(step) : undefined, startStep };
   } catch (error) {
     disposeModel(model); // a crashed run hands back nothing; its last checkpoint is on disk
     throw error;
