@@ -41,7 +41,7 @@ export { type BackboneInputs, type VelocityInputs, predictVelocity, runBackbone 
 export { type UnderstandingInputs, type UnderstandingLogits, understandingLogits } from './model/heads';
 export { planLogits, planTokens, predictPlan } from './model/plan';
 export { type Box, type CountDistribution, type RegionIdentity, countObjects, identifyRegions, verdicts } from './model/understand';
-export { constraintTexts, describeParsed, parsedSummary, promptVerdict, VERDICT_SOURCES, type PromptVerdict, type VerdictSource } from './model/judgePrompt';
+export { constraintTexts, DEFAULT_VERDICT_SOURCE, describeObjects, describeParsed, parsedSummary, promptVerdict, VERDICT_SOURCES, type PromptVerdict, type VerdictSource } from './model/judgePrompt';
 export { parsedScene, parseScenes, type ParsedObject } from './model/parse';
 export * from './model/checkpoint';
 
@@ -54,6 +54,7 @@ export * from './train/config';
 export { PLAN_CLASSES, PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS, type PlanField } from './model/classes';
 export { planCell, planTargets, promptSlots } from './train/plan';
 export { CONFIG_FILE, LOG_FILE, T_BINS, type PretrainOptions, type PretrainResult, pretrain } from './train/pretrain';
+export { pretrainParallel } from './train/parallel';
 
 // The understanding-generation gap (paper Figure 1), scored by the independent evaluator.
 export * from './eval/gap';
@@ -61,6 +62,7 @@ export * from './eval/gap';
 // SRUM (paper 3.1-3.3): region proposals and self-verification, the self-judge and the released judge prompts,
 // reward maps, and the reward-weighted post-training.
 export { MAX_REGIONS, type RegionProposal, proposeRegions } from './regions/propose';
+export { objectRegions, objectsFromIdentities, proposedObjects, type ObjectRegion } from './regions/objects';
 export { type VerifiedKind, type VerifiedRegion, type VerifyOptions, promptKeywords, verifyRegions } from './regions/verify';
 export { type SelfJudgeOptions, NEUTRAL_BAND, hasDirective, judgeLayout, selfJudge } from './judge/self';
 export { globalLayoutPrompt, hybridRegionPrompt, numberRegions, sampleLevelPrompt } from './judge/prompts';

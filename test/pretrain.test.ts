@@ -79,8 +79,8 @@ describe('pretrain', () => {
     // Learning rate 0: the new stage's weights must stay exactly the earlier run's final weights.
     const stage = await pretrain({ ...base('stage2'), seed: 9, initFrom: path.join(root, 'full'), train: { steps: 2, batchSize: 2, learningRate: 0, verdictWeight: 3, logEvery: 1 } });
     expect(maxDifference(weights(stage.model), reference)).toBe(0);
-    expect(stage.manifest?.data.init_from).toMatchObject({ dir: path.join(root, 'full'), step: STEPS });
-    expect(stage.manifest?.command).toContain(`--init-from ${path.join(root, 'full')}`);
+    expect(stage.manifest.data.init_from).toMatchObject({ dir: path.join(root, 'full'), step: STEPS });
+    expect(stage.manifest.command).toContain(`--init-from ${path.join(root, 'full')}`);
     disposeModel(stage.model);
   }, 120_000);
 

@@ -35,7 +35,6 @@ export const pretrainCommand: Command = {
     await initBackend();
     const options = { preset, outDir, seed, train, resume: values.restart !== true, initFrom: typeof values['init-from'] === 'string' ? values['init-from'] : undefined, stopAtStep: values['stop-at'] === undefined ? undefined : intOption(values, 'stop-at'), quiet: values.quiet === true };
     const result = await pretrainParallel(options, values.replicas === 'auto' ? autoReplicas() : intOption(values, 'replicas'));
-    if (result.manifest === undefined) throw new Error('pretrain: no checkpoint was written'); // only replicas > 0 write none
     const losses = Object.entries(result.manifest.final_losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
     const how = result.startStep > 0 ? ` (resumed from step ${result.startStep})` : '';
     console.log(`${result.interrupted ? 'stopped' : 'finished'} at step ${result.step}${how}: ${losses}; checkpoint in ${outDir} (${result.manifest.wall_time_s.toFixed(0)} s of training)`);

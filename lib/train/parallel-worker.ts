@@ -4,12 +4,12 @@ import { initBackend } from '../backend/select';
 import { weightsDigest } from '../model/checkpoint';
 import { disposeModel } from '../model/params';
 import { replicaShard, type ReplicaInput, type ReplicaMessage } from './parallel';
-import { pretrain } from './pretrain';
+import { pretrainReplica } from './pretrain';
 
 async function main(): Promise<void> {
   const input = workerData as ReplicaInput;
   await initBackend({ quiet: input.options.quiet === true || input.index > 0 });
-  const result = await pretrain({ ...input.options, shard: replicaShard(input) });
+  const result = await pretrainReplica(input.options, replicaShard(input));
   const message: ReplicaMessage = { kind: 'done', step: result.step, startStep: result.startStep, interrupted: result.interrupted, weights: weightsDigest(result.model) };
   disposeModel(result.model);
   parentPort?.postMessage(message);

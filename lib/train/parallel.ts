@@ -25,7 +25,7 @@ const NO_STOP = 0x7fffffff;
 
 /** What a replica thread is started with (structured-cloned; the buffers are shared, not copied). */
 export interface ReplicaInput {
-  options: Omit<PretrainOptions, 'shard' | 'onStep'>;
+  options: Omit<PretrainOptions, 'onStep'>;
   index: number;
   count: number;
   control: SharedArrayBuffer;
@@ -122,7 +122,7 @@ export async function pretrainParallel(options: PretrainOptions, replicas: numbe
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const { file, execArgv } = replicaScript();
-  const { onStep: _onStep, shard: _shard, ...cloneable } = options;
+  const { onStep: _onStep, ...cloneable } = options;
   try {
     const results = await Promise.all(Array.from({ length: replicas }, (_, index) => new Promise<ReplicaMessage & { kind: 'done' }>((resolve, reject) => {
       const workerData: ReplicaInput = { options: cloneable, index, count: replicas, control, gradients };

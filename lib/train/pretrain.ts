@@ -44,8 +44,6 @@ export interface PretrainOptions {
   stopAtStep?: number;
   /** Called after every step; tests throw here to simulate a kill between checkpoints. */
   onStep?: (step: number) => void;
-  /** This process is one replica of a data-parallel run (lib/train/parallel.ts). */
-  shard?: Shard;
 }
 
 /**
@@ -76,8 +74,7 @@ export interface PretrainResult {
   step: number;
   /** Stopped early by a signal or stopAtStep (a checkpoint was saved). */
   interrupted: boolean;
-  /** The final checkpoint's manifest (undefined on data-parallel replicas other than 0: they write nothing). */
-  manifest: CheckpointManifest | undefined;
+  manifest: CheckpointManifest;
   /** Step the run started from (0, or the resumed checkpoint's step). */
   startStep: number;
 }
@@ -138,11 +135,11 @@ export class IntervalStats {
   }
 }
 
-function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: number): string {
+function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: number, replicas: number): string {
   const settings = Object.entries(options.train ?? {}).filter(([key]) => key !== 'steps').map(([key, value]) => `${key}=${String(value)}`);
   const set = settings.length > 0 ? ` --set ${settings.join(',')}` : '';
   const init = options.initFrom === undefined ? '' : ` --init-from ${options.initFrom}`;
-  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed} --replicas ${options.shard?.count ?? 1}${set}${init}`;
+  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed} --replicas ${replicas}${set}${init}`;
 }
 
 /** Keep only log lines up to `step` (a resumed run rewrites what the killed one logged after its checkpoint). */
@@ -153,11 +150,20 @@ export function trimLog(file: string, step: number): void {
 }
 
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
+  const { manifest, ...result } = await pretrainReplica(options);
+  if (manifest === undefined) throw new Error('pretrain: no checkpoint was written');
+  return { ...result, manifest };
+}
+
+/**
+ * The training loop; with a shard, as one replica of a data-parallel run (lib/train/parallel.ts), where only
+ * replica 0 writes and so returns a manifest.
+ */
+export async function pretrainReplica(options: PretrainOptions, shard?: Shard): Promise<Omit<PretrainResult, 'manifest'> & { manifest?: CheckpointManifest }> {
   const seed = options.seed ?? 0;
   const config = resolveModelConfig(options.preset, options.model ?? {});
   const train = resolveTrainConfig(options.preset, options.train ?? {});
   const logFile = path.join(options.outDir, LOG_FILE);
-  const shard = options.shard;
   const writer = shard === undefined || shard.index === 0; // the one replica that writes files
   const resume = (options.resume ?? true) && hasCheckpoint(options.outDir);
 
@@ -198,7 +204,7 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
   optimizer.reduceGradients = shard?.reduce;
   const taskTrain = shard === undefined ? train : shardTrainConfig(train, shard.count);
   const dataStep = (step: number): number => (shard === undefined ? step : step * shard.count + shard.index);
-  const command = options.command ?? defaultCommand(options, train, seed);
+  const command = options.command ?? defaultCommand(options, train, seed, shard?.count ?? 1);
   if (writer) writeJsonAtomic(path.join(options.outDir, CONFIG_FILE), { preset: options.preset, seed, command, model: config, train, ...(shard ? { replicas: shard.count } : {}) });
 
   const tasks = pretrainTasks(train);

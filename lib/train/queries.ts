@@ -9,6 +9,7 @@
 // and read as a one-constraint CompBench prompt its split must include 'train' (so no val/test prompt text is
 // ever a training query).
 import { COUNT_CLASSES, NONE_COLOR, NONE_SHAPE, NONE_SIZE, NONE_TEXTURE } from '../model/classes';
+import { boxOf } from '../regions/propose';
 import type { Rng } from '../rng';
 import { makePrompt, promptText } from '../world/grammar';
 import { distortedMask } from '../world/distort';
@@ -61,14 +62,11 @@ const PATCH_SNAP_PX = 4;
 function visibleBox(o: SceneObject, scene: Scene): RegionQuery['box'] | undefined {
   const visible = objectMask(o, scene);
   for (const front of scene.objects) if (front.depth > o.depth) objectMask(front, scene).forEach((v, i) => { if (v) visible[i] = 0; });
-  let [x1, y1, x2, y2] = [Infinity, Infinity, -Infinity, -Infinity];
-  visible.forEach((v, i) => {
-    if (!v) return;
-    const x = i % scene.width;
-    const y = (i - x) / scene.width;
-    [x1, y1, x2, y2] = [Math.min(x1, x), Math.min(y1, y), Math.max(x2, x + 1), Math.max(y2, y + 1)];
-  });
-  return x2 < 0 ? undefined : [x1 / scene.width, y1 / scene.height, x2 / scene.width, y2 / scene.height];
+  const pixels: number[] = [];
+  visible.forEach((v, i) => { if (v) pixels.push(i); });
+  if (pixels.length === 0) return undefined;
+  const [x1, y1, x2, y2] = boxOf(pixels, scene.width);
+  return [x1 / scene.width, y1 / scene.height, x2 / scene.width, y2 / scene.height];
 }
 
 function objectQuery(o: SceneObject, scene: Scene, rng: Rng): RegionQuery {
