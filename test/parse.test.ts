@@ -9,15 +9,11 @@ import { promptVerdict } from '../lib/model/judgePrompt';
 import { AdamW } from '../lib/model/optimizer';
 import { disposeModel, initModel, namedVariables } from '../lib/model/params';
 import { groupPatches, parsedScene, parseScenes } from '../lib/model/parse';
-import { makeRng } from '../lib/rng';
 import { understandingBatch } from '../lib/train/data';
 import { gradientStep } from '../lib/train/head-losses';
 import { parseLoss, parseTargets } from '../lib/train/parse';
-import { sceneFor } from '../lib/world/layout';
-import { contradict } from '../lib/world/sample';
-import { holds } from '../lib/world/semantics';
-import { samplePrompts } from '../lib/world/splits';
 import { COLORS, type Scene, type SceneObject } from '../lib/world/types';
+import { oracleAgreement } from './helpers/oracle-agreement';
 
 const tiny = resolveModelConfig('tiny');
 const base = resolveModelConfig('base');
@@ -56,21 +52,7 @@ describe('scene parse', () => {
   });
 
   it.each([['centres', 0.95], ['components', 0.9]] as const)('with every patch read right, grouping by %s agrees with the oracle on >= %s of constraints', (mode, bar) => {
-    const prompts = samplePrompts({ split: 'train', n: 280, seed: 4 });
-    const rng = makeRng(6);
-    let agree = 0;
-    let total = 0;
-    for (const prompt of prompts) {
-      let scene: Scene;
-      try { scene = sceneFor(prompt, rng, { allowHeldOut: false }); } catch { continue; } // a few tight prompts have no layout
-      const parsed = parsedScene(groupPatches(perfectReadings(scene), 32, mode), 32);
-      let asked = [prompt];
-      try { asked = [prompt, contradict(prompt, scene, rng)]; } catch { /* no contradiction of this scene */ }
-      for (const c of asked.flatMap((p) => p.constraints)) {
-        agree += holds(c, parsed) === holds(c, scene) ? 1 : 0;
-        total += 1;
-      }
-    }
+    const { agree, total } = oracleAgreement((scene) => parsedScene(groupPatches(perfectReadings(scene), 32, mode), 32));
     console.log(`perfect per-patch parse, grouping by ${mode}, vs the oracle: ${agree}/${total} = ${(agree / total).toFixed(4)}`);
     expect(agree / total).toBeGreaterThanOrEqual(bar);
   });

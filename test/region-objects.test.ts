@@ -14,10 +14,10 @@ import { makeRng } from '../lib/rng';
 import { shapeMask } from '../lib/world/geometry';
 import { sceneFor } from '../lib/world/layout';
 import { renderScene } from '../lib/world/render';
-import { contradict } from '../lib/world/sample';
 import { holds } from '../lib/world/semantics';
 import { samplePrompts } from '../lib/world/splits';
 import { COLORS, SHAPES, SIZES, TEXTURES, type Scene, type SceneObject } from '../lib/world/types';
+import { oracleAgreement } from './helpers/oracle-agreement';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', quiet: true });
@@ -47,23 +47,10 @@ function oracleIdentity(region: ObjectRegion, scene: Scene): RegionIdentity {
 
 describe('regions verdict (proposer + region head + rules)', () => {
   it('with a perfect region head agrees with the oracle on >= 0.97 of constraints (own and contradicted prompts)', () => {
-    const prompts = samplePrompts({ split: 'train', n: 280, seed: 4 });
-    const rng = makeRng(6);
-    let agree = 0;
-    let total = 0;
-    for (const prompt of prompts) {
-      let scene: Scene;
-      try { scene = sceneFor(prompt, rng, { allowHeldOut: false }); } catch { continue; }
+    const { agree, total } = oracleAgreement((scene) => {
       const regions = objectRegions(renderScene(scene));
-      const objects = objectsFromIdentities(regions, regions.map((r) => oracleIdentity(r, scene)), 32);
-      const seen = parsedScene(objects, 32);
-      let asked = [prompt];
-      try { asked = [prompt, contradict(prompt, scene, rng)]; } catch { /* no contradiction of this scene */ }
-      for (const c of asked.flatMap((p) => p.constraints)) {
-        agree += holds(c, seen) === holds(c, scene) ? 1 : 0;
-        total += 1;
-      }
-    }
+      return parsedScene(objectsFromIdentities(regions, regions.map((r) => oracleIdentity(r, scene)), 32), 32);
+    });
     console.log(`perfect region head on proposer regions vs the oracle: ${agree}/${total} = ${(agree / total).toFixed(4)}`);
     expect(agree / total).toBeGreaterThanOrEqual(0.97);
   });

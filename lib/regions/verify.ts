@@ -97,7 +97,6 @@ const p = (value: number): string => value.toFixed(2);
 
 /** The verification decision for one box from the model's answer (pure: no model call). */
 export function verifyIdentity(proposal: RegionProposal, identity: RegionIdentity, options: { prompt: Prompt; width: number; height: number; probe?: PixelBox } & VerifyOptions): VerifiedRegion {
-  const [x1, y1, x2, y2] = proposal.bbox;
   const base = { bbox: [...proposal.bbox] as PixelBox, area: proposal.area, identity, ...(options.probe !== undefined ? { probe: options.probe } : {}) };
   const probeText = options.probe !== undefined ? ` (asked about the background square [${options.probe.join(', ')}])` : '';
   const identified = describeIdentity(identity);
