@@ -5,7 +5,10 @@
 //   npm run bench -- --profile              (per-kernel time of one training step, both sides; forward/step split)
 //   npm run bench -- --json --preset tiny --batch 4 --steps 1 --rounds 1 --sample-steps 1   (a seconds-long smoke run)
 // Options: --preset base|tiny|large, --batch N, --steps N (per round), --rounds N (alternating tfjs/torch,
-// best round kept: the CI machine is shared), --sample-steps N, --no-torch, --torch-threads N.
+// best round kept: the CI machine is shared), --sample-steps N, --no-torch, --torch-threads N, --replicas N (data-parallel
+// threads as pretraining runs them, lib/train/parallel.ts; default one per core, at most 4; 1 skips that measurement).
+// train_throughput_ratio is the toolkit's training throughput as pretraining runs it (the replicas) over PyTorch's;
+// train_throughput_ratio_one_thread compares a single wasm thread.
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '../lib/backend/tf';
@@ -19,6 +22,7 @@ import { sampleTokens } from '../lib/generate/sampler';
 import { makeRng } from '../lib/rng';
 import { forwardMatmulFlops, generationSeqLen, generationStepBatch, THINK_PROB } from './workload';
 import { forwardBackwardSplit, profileTrainStep } from './profile';
+import { replicaThroughput } from './replicas';
 import { runTorchReference, type TorchSuccess } from './torch-runner';
 
 const { values: args } = parseArgs({
@@ -32,6 +36,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'no-torch': { type: 'boolean', default: false },
     'torch-threads': { type: 'string', default: '' },
+    replicas: { type: 'string', default: String(Math.max(1, Math.min(4, os.cpus().length))) },
   },
   strict: true,
 });
@@ -69,7 +74,8 @@ async function main(): Promise<void> {
   const sampleSteps = Number(args['sample-steps']);
   const flopsPerSample = 3 * forwardMatmulFlops(config);
   // Rounds alternate tfjs and PyTorch so both see the same machine load; each side reports its best round.
-  let best = { wall: 0, cpu: 0, sampling: 0 };
+  let best = { wall: 0, cpu: 0, sampling: 0, replicas: 0 };
+  const replicas = Number(args.replicas);
   let torch: TorchSuccess | undefined;
   let torchError: string | undefined;
   for (let round = 0; round < Number(args.rounds); round++) {
@@ -82,8 +88,9 @@ async function main(): Promise<void> {
     const sampleStarted = performance.now();
     sampleTokens({ model, textTokens: batch.textTokens, steps: sampleSteps, guidanceScale: 4, timestepShift: 1, rng: makeRng(2) });
     const sampling = batchSize / ((performance.now() - sampleStarted) / 1000);
-    best = { wall: Math.max(best.wall, wall), cpu: Math.max(best.cpu, cpu), sampling: Math.max(best.sampling, sampling) };
-    log(`round ${round}: tfjs ${wall.toFixed(2)} samples/s (${cpu.toFixed(2)} per CPU-s), sampling ${sampling.toFixed(2)} images/s, load ${os.loadavg()[0].toFixed(1)}`);
+    const parallel = replicas > 1 ? await replicaThroughput(preset, batchSize, steps, replicas) : 0;
+    best = { wall: Math.max(best.wall, wall), cpu: Math.max(best.cpu, cpu), sampling: Math.max(best.sampling, sampling), replicas: Math.max(best.replicas, parallel) };
+    log(`round ${round}: tfjs ${wall.toFixed(2)} samples/s (${cpu.toFixed(2)} per CPU-s)${replicas > 1 ? `, ${replicas} replicas ${parallel.toFixed(2)} samples/s` : ''}, sampling ${sampling.toFixed(2)} images/s, load ${os.loadavg()[0].toFixed(1)}`);
     if (args['no-torch'] || torchError !== undefined) continue;
     const result = runTorchReference({ config, flow, thinkProb: THINK_PROB, batchSize, steps, sampleSteps, threads: args['torch-threads'] || undefined, profile: args.profile });
     if ('error' in result) {
@@ -110,6 +117,7 @@ async function main(): Promise<void> {
     log(`torch split: forward ${torch.forward_ms?.toFixed(0)} ms, whole step ${torch.step_ms?.toFixed(0)} ms`);
   }
   const tfjsSamplesPerSecond = best.wall;
+  const trainingSamplesPerSecond = Math.max(best.wall, best.replicas); // what pretraining gets
   const samplingImagesPerSecond = best.sampling;
   const torchOk = torch;
   const result = {
@@ -125,16 +133,21 @@ async function main(): Promise<void> {
     params_tfjs_trained: trainedParams,
     params_torch: torchOk?.params ?? null,
     params_torch_trained: torchOk?.params_trained ?? null,
-    tfjs_samples_per_s: round(tfjsSamplesPerSecond),
+    replicas,
+    tfjs_samples_per_s: round(trainingSamplesPerSecond),
+    tfjs_samples_per_s_one_thread: round(tfjsSamplesPerSecond),
+    tfjs_samples_per_s_replicas: replicas > 1 ? round(best.replicas) : null,
     torch_samples_per_s: torchOk ? round(torchOk.samples_per_s) : null,
-    train_throughput_ratio: torchOk ? round(tfjsSamplesPerSecond / torchOk.samples_per_s, 4) : null,
-    // Per CPU-second of the process: robust to other jobs sharing the 2 cores (both sides single-threaded here).
+    train_throughput_ratio: torchOk ? round(trainingSamplesPerSecond / torchOk.samples_per_s, 4) : null,
+    train_throughput_ratio_one_thread: torchOk ? round(tfjsSamplesPerSecond / torchOk.samples_per_s, 4) : null,
+    // Per CPU-second of the process (one wasm thread): robust to other jobs sharing the cores.
     tfjs_samples_per_cpu_s: round(best.cpu),
     torch_samples_per_cpu_s: torchOk ? round(torchOk.samples_per_cpu_s) : null,
     train_throughput_ratio_cpu_time: torchOk ? round(best.cpu / torchOk.samples_per_cpu_s, 4) : null,
     load_average_1min: round(os.loadavg()[0]),
     torch_threads: torchOk?.threads ?? null,
-    tfjs_gflops: round((tfjsSamplesPerSecond * flopsPerSample) / 1e9),
+    tfjs_gflops: round((trainingSamplesPerSecond * flopsPerSample) / 1e9),
+    tfjs_gflops_one_thread: round((tfjsSamplesPerSecond * flopsPerSample) / 1e9),
     torch_gflops: torchOk ? round((torchOk.samples_per_s * flopsPerSample) / 1e9) : null,
     train_mflop_per_sample: round(flopsPerSample / 1e6),
     tfjs_sampling_images_per_s: round(samplingImagesPerSecond),

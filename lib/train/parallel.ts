@@ -20,7 +20,7 @@ const ARRIVED = 0;
 const GENERATION = 1;
 const STOP_AT = 2;
 const ABORT = 3;
-const CONTROL_WORDS = 4;
+export const CONTROL_WORDS = 4;
 const NO_STOP = 0x7fffffff;
 
 /** What a replica thread is started with (structured-cloned; the buffers are shared, not copied). */
