@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '../backend/tf';
 import { writeFileAtomic, writeJsonAtomic } from '../io';
-import { resolveModelConfig, type ModelConfig, type ModelPreset } from './config';
+import { DEFAULT_MODEL_CONFIG, resolveModelConfig, type ModelConfig, type ModelPreset } from './config';
 import type { AdamW, AdamWConfig } from './optimizer';
 import { disposeModel, initModel, namedVariables, type UnifiedModel } from './params';
 
@@ -162,8 +162,10 @@ function readChecked(dir: string, entry: { file: string; sha256: string; bytes: 
 }
 
 /** Compare the model config the caller expects with the checkpoint's; name every differing field. */
-function checkConfig(dir: string, saved: ModelConfig, expected: ModelConfig | undefined): void {
+function checkConfig(dir: string, savedFields: ModelConfig, expected: ModelConfig | undefined): void {
   if (expected === undefined) return;
+  // A field added after the checkpoint was written takes its default (new fields default to the old behaviour).
+  const saved: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...savedFields };
   const keys = new Set([...Object.keys(saved), ...Object.keys(expected)]) as Set<keyof ModelConfig>;
   const differ = [...keys].filter((k) => saved[k] !== expected[k]).map((k) => `${k}: checkpoint ${JSON.stringify(saved[k])}, expected ${JSON.stringify(expected[k])}`);
   if (differ.length > 0) throw new CheckpointError(`model config mismatch (${differ.join('; ')})`, dir);

@@ -30,6 +30,13 @@ export interface ModelConfig {
   timestepFeatures: number;
   /** Standard deviation of the normal initialisation of weight matrices and embeddings. */
   initStd: number;
+  /**
+   * Start the (learned) image position embeddings from the fixed 2-D sin-cos table of MAE / DiT instead of
+   * N(0, initStd): every patch knows where it is from step 0.
+   */
+  sincosImagePositions: boolean;
+  /** Channels of the convolutional stem and velocity refine around the patch tokens (conv.ts); 0 = none. */
+  convChannels: number;
   /** LayerNorm variance epsilon. */
   layerNormEps: number;
 }
@@ -49,6 +56,8 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   textCausal: false,
   timestepFeatures: 64,
   initStd: 0.02,
+  sincosImagePositions: false,
+  convChannels: 0,
   layerNormEps: 1e-5,
 };
 
@@ -78,6 +87,8 @@ export function resolveModelConfig(preset: ModelPreset = 'base', overrides: Reco
 }
 
 function validateModelConfig(config: ModelConfig): void {
+  if (!Number.isInteger(config.convChannels) || config.convChannels < 0) throw new Error(`model option 'convChannels' must be a non-negative integer, got ${config.convChannels}`);
+  if (config.sincosImagePositions && config.dModel % 4 !== 0) throw new Error(`sincosImagePositions needs dModel divisible by 4, got ${config.dModel}`);
   const positive: (keyof ModelConfig)[] = ['imageSize', 'channels', 'patchSize', 'maxTextTokens', 'vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'timestepFeatures'];
   for (const key of positive) {
     const value = config[key] as number;

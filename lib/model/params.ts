@@ -67,6 +67,18 @@ export interface ModelParams {
   understanding: UnderstandingParams;
   think: ThinkParams;
   patchParse: ParseParams;
+  /** Convolutional stem and velocity refine (conv.ts), present when convChannels > 0. */
+  conv?: ConvParams;
+}
+
+/** Conv kernels [3, 3, in, out] and biases [out] (conv.ts). */
+export interface ConvParams {
+  /** image channels -> convChannels */
+  stem: { w: tf.Variable; b: tf.Variable };
+  /** [v ; x_t] (2 x image channels) -> convChannels */
+  refineIn: { w: tf.Variable; b: tf.Variable };
+  /** convChannels -> image channels, zero at start */
+  refineOut: { w: tf.Variable; b: tf.Variable };
 }
 
 /** Scene parse: a head on every image token of a clean image (parse.ts). */
@@ -140,6 +152,35 @@ function initMlp(width: number, hidden: number, rng: Rng, std: number, outStd: n
   return { up: initDense(width, hidden, rng, std), down: initDense(hidden, width, rng, outStd) };
 }
 
+/**
+ * 2-D sin-cos position table [gridSize^2, d] (MAE): the first d/2 features encode the patch row, the rest its
+ * column, each as sin and cos of position * 10000^(-i / (d/4)).
+ */
+export function sincosPositions(gridSize: number, d: number): Float32Array {
+  const quarter = d / 4;
+  const out = new Float32Array(gridSize * gridSize * d);
+  for (let row = 0; row < gridSize; row++) {
+    for (let col = 0; col < gridSize; col++) {
+      const base = (row * gridSize + col) * d;
+      [row, col].forEach((pos, axis) => {
+        for (let i = 0; i < quarter; i++) {
+          const angle = pos * Math.pow(10000, -i / quarter);
+          out[base + axis * 2 * quarter + i] = Math.sin(angle);
+          out[base + axis * 2 * quarter + quarter + i] = Math.cos(angle);
+        }
+      });
+    }
+  }
+  return out;
+}
+
+function imagePositions(config: ModelConfig, drawn: tf.Variable): tf.Variable {
+  if (!config.sincosImagePositions) return drawn;
+  const { gridSize } = modelDims(config);
+  tf.tidy(() => drawn.assign(tf.tensor2d(sincosPositions(gridSize, config.dModel), [gridSize * gridSize, config.dModel])));
+  return drawn;
+}
+
 /** Builds a model with weights drawn from `seed` (same seed, same weights, on every backend). */
 export function initModel(config: ModelConfig, seed: number): UnifiedModel {
   const rng = makeRng(seed).fork('model-init');
@@ -162,8 +203,8 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
   const params: ModelParams = {
     textEmbed: normalVariable([config.vocabSize, d], rng, std),
     textPos: normalVariable([config.maxTextTokens, d], rng, std),
-    imagePos: normalVariable([imageTokens, d], rng, std),
-    patchEmbed: initDense(patchDim, d, rng, std),
+    imagePos: imagePositions(config, normalVariable([imageTokens, d], rng, std)), // drawn either way: later weights stay the same
+    patchEmbed: initDense(patchDim + config.patchSize ** 2 * config.convChannels, d, rng, std),
     timeIn: initDense(config.timestepFeatures, d, rng, std),
     timeOut: initDense(d, d, rng, std),
     blocks,
@@ -173,8 +214,16 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
     // Own random stream: adding these parameters leaves every earlier weight of a seed unchanged.
     ...initUnderstandingAndThink(config, makeRng(seed).fork('heads-init')),
     patchParse: initParse(config, makeRng(seed).fork('parse-init')),
+    ...(config.convChannels > 0 ? { conv: initConv(config, makeRng(seed).fork('conv-init')) } : {}),
   };
   return { config, params };
+}
+
+/** He-normal stem and refine-in kernels; the refine-out kernel starts at zero (an untrained refine is the identity). */
+function initConv(config: ModelConfig, rng: Rng): ConvParams {
+  const { channels: c, convChannels: k } = config;
+  const kernel = (cin: number, cout: number): { w: tf.Variable; b: tf.Variable } => ({ w: normalVariable([3, 3, cin, cout], rng, Math.sqrt(2 / (9 * cin))), b: constVariable([cout], 0) });
+  return { stem: kernel(c, k), refineIn: kernel(2 * c, k), refineOut: { w: constVariable([3, 3, k, c], 0), b: constVariable([c], 0) } };
 }
 
 function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelParams, 'extraPos' | 'understanding' | 'think'> {

@@ -7,6 +7,7 @@ import * as tf from '../backend/tf';
 import { matMul } from '../backend/ops';
 import { modelDims, type ModelConfig } from './config';
 import { attention } from './attention';
+import { refineVelocity, stemTokens } from './conv';
 import { dense, gelu, layerNorm, silu } from './layers';
 import type { BlockParams, MlpParams, UnifiedModel } from './params';
 
@@ -113,7 +114,7 @@ function embed(model: UnifiedModel, inputs: BackboneInputs): tf.Tensor3D {
     const { xt, t } = inputs.image;
     if (xt.shape[0] !== batch) throw new Error(`image: ${xt.shape[0]} images for ${batch} text rows`);
     const time = dense(silu(dense(timestepFeatures(t, config.timestepFeatures), params.timeIn)), params.timeOut); // [B, D]
-    const patches = dense(xt, params.patchEmbed); // [B, Np, D]
+    const patches = dense(params.conv === undefined ? xt : stemTokens(xt, params.conv, config), params.patchEmbed); // [B, Np, D]
     const image = tf.add(tf.add(patches, params.imagePos), time.reshape([batch, 1, config.dModel])); // [B, Np, D]
     parts.push(inputs.image.mark === undefined ? image : tf.add(image, inputs.image.mark));
   }
@@ -147,6 +148,7 @@ export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs & { 
     const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image: { xt: inputs.xt, t: inputs.t } });
     const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
     const imageTokens = tf.slice(x, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
-    return dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, patchDim]
+    const v = dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, patchDim]
+    return params.conv === undefined ? v : refineVelocity(v, inputs.xt, params.conv, config);
   });
 }

@@ -138,8 +138,10 @@ export class IntervalStats {
 function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: number, replicas: number): string {
   const settings = Object.entries(options.train ?? {}).filter(([key]) => key !== 'steps').map(([key, value]) => `${key}=${String(value)}`);
   const set = settings.length > 0 ? ` --set ${settings.join(',')}` : '';
+  const modelSettings = Object.entries(options.model ?? {}).map(([key, value]) => `${key}=${String(value)}`);
+  const modelSet = modelSettings.length > 0 ? ` --model ${modelSettings.join(',')}` : '';
   const init = options.initFrom === undefined ? '' : ` --init-from ${options.initFrom}`;
-  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed} --replicas ${replicas}${set}${init}`;
+  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed} --replicas ${replicas}${set}${modelSet}${init}`;
 }
 
 /** Keep only log lines up to `step` (a resumed run rewrites what the killed one logged after its checkpoint). */

@@ -1,0 +1,46 @@
+// Optional convolutions around the patch tokens (ModelConfig.convChannels > 0). A 4x4 patch token sees nothing
+// across its borders, so a small transformer draws each patch on its own ("patch soup") and reads shape and texture
+// only through attention. Early convolutions are the usual cure for small vision transformers:
+//   stem:   the image tokens also carry GELU(conv3x3(image)) features of their pixels, before the patch embedding;
+//   refine: the velocity gets a residual conv3x3 -> GELU -> conv3x3 of [v ; x_t] on the pixel grid (the last conv
+//           starts at zero, so an untrained refine changes nothing).
+// Tokens <-> pixel grid is a reshape and one 4-D transpose (patches.ts layout), cheap on wasm.
+import * as tf from '../backend/tf';
+import { modelDims, type ModelConfig } from './config';
+import { gelu } from './layers';
+import type { ConvParams } from './params';
+
+/** Image tokens [B, Np, p*p*C] -> pixel grid [B, H, W, C] (patches.ts layout: token = py * G + px, inner (dy, dx, c)). */
+export function tokensToGrid(tokens: tf.Tensor3D, config: ModelConfig): tf.Tensor4D {
+  const { gridSize: g } = modelDims(config);
+  const p = config.patchSize;
+  const [batch, , width] = tokens.shape;
+  const c = width / (p * p);
+  const rows = tokens.reshape([batch * g, g, p, p * c]); // [B*py, px, dy, (dx, c)]
+  return tf.transpose(rows, [0, 2, 1, 3]).reshape([batch, g * p, g * p, c]) as tf.Tensor4D; // [B, py*p + dy, px*p + dx, c]
+}
+
+/** Pixel grid [B, H, W, C] -> tokens [B, Np, p*p*C] (the inverse of tokensToGrid). */
+export function gridToTokens(grid: tf.Tensor4D, config: ModelConfig): tf.Tensor3D {
+  const { gridSize: g } = modelDims(config);
+  const p = config.patchSize;
+  const [batch, , , c] = grid.shape;
+  const rows = grid.reshape([batch * g, p, g, p * c]); // [B*py, dy, px, (dx, c)]
+  return tf.transpose(rows, [0, 2, 1, 3]).reshape([batch, g * g, p * p * c]) as tf.Tensor3D;
+}
+
+const conv3x3 = (x: tf.Tensor4D, w: tf.Variable, b: tf.Variable): tf.Tensor4D => tf.add(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), b) as tf.Tensor4D;
+
+/** The patch embedding's input: [x_t ; stem features] per token, [B, Np, patchDim + p*p*convChannels]. */
+export function stemTokens(xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig): tf.Tensor3D {
+  const features = gelu(conv3x3(tokensToGrid(xt, config), conv.stem.w, conv.stem.b)) as tf.Tensor4D; // [B, H, W, C]
+  return tf.concat([xt, gridToTokens(features, config)], 2) as tf.Tensor3D;
+}
+
+/** v + conv(GELU(conv([v ; x_t]))) on the pixel grid, back as tokens [B, Np, patchDim]. */
+export function refineVelocity(v: tf.Tensor3D, xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig): tf.Tensor3D {
+  const vGrid = tokensToGrid(v, config);
+  const both = tf.concat([vGrid, tokensToGrid(xt, config)], 3) as tf.Tensor4D; // [B, H, W, 2 * channels]
+  const hidden = gelu(conv3x3(both, conv.refineIn.w, conv.refineIn.b)) as tf.Tensor4D;
+  return gridToTokens(tf.add(vGrid, conv3x3(hidden, conv.refineOut.w, conv.refineOut.b)) as tf.Tensor4D, config);
+}

@@ -1,0 +1,62 @@
+// The optional convolutions around the patch tokens (convChannels > 0) and sin-cos image positions: the token <->
+// pixel-grid mapping is patches.ts's layout exactly, an untrained refine is the identity on the head's velocity,
+// a training step leaks nothing and lowers the loss on a fixed batch, and the sin-cos table is the MAE one.
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../lib/backend/tf';
+import { initBackend } from '../lib/backend/select';
+import { gridToTokens, tokensToGrid } from '../lib/model/conv';
+import { modelDims, resolveModelConfig } from '../lib/model/config';
+import { DEFAULT_FLOW_CONFIG } from '../lib/model/flow';
+import { AdamW } from '../lib/model/optimizer';
+import { initModel, namedVariables, sincosPositions } from '../lib/model/params';
+import { patchify } from '../lib/model/patches';
+import { flowTrainStep } from '../lib/model/train-step';
+import { predictVelocity } from '../lib/model/transformer';
+import { makeRng } from '../lib/rng';
+import { syntheticBatch } from '../bench/workload';
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', quiet: true });
+});
+
+describe('conv stem and refine', () => {
+  it('tokensToGrid puts every token value at its pixel (the patchify layout) and gridToTokens inverts it', () => {
+    const config = resolveModelConfig('tiny');
+    const size = config.imageSize;
+    const data = Float32Array.from({ length: size * size * 3 }, (_, i) => (i % 89) / 88);
+    const { imageTokens, patchDim } = modelDims(config);
+    const tokens = tf.tensor3d(patchify([{ width: size, height: size, data }], config), [1, imageTokens, patchDim]);
+    const grid = tokensToGrid(tokens, config);
+    const expected = Float32Array.from(data, (v) => 2 * v - 1);
+    expect(Math.max(...(grid.dataSync() as Float32Array).map((v, i) => Math.abs(v - expected[i])))).toBeLessThan(1e-6);
+    const back = gridToTokens(grid, config);
+    expect(Math.max(...(back.dataSync() as Float32Array).map((v, i) => Math.abs(v - tokens.dataSync()[i])))).toBe(0);
+    tf.dispose([tokens, grid, back]);
+  });
+
+  it('an untrained refine leaves the velocity of the head unchanged; training lowers the loss and leaks nothing', () => {
+    const config = resolveModelConfig('tiny', { convChannels: 4, sincosImagePositions: true });
+    const model = initModel(config, 2);
+    const batch = syntheticBatch(config, 3, makeRng(4));
+    const { imageTokens, patchDim } = modelDims(config);
+    // The head starts at zero and so does the refine's last conv: v = 0 everywhere.
+    const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]), t: tf.fill([3], 0.5) as tf.Tensor1D, textTokens: batch.textTokens }).dataSync());
+    expect(Math.max(...Array.from(v, Math.abs))).toBe(0);
+    const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 3e-3 });
+    const before = tf.memory().numTensors;
+    const losses: number[] = [];
+    for (let i = 0; i < 12; i++) losses.push(flowTrainStep({ model, optimizer, batch, rng: makeRng(9), flow: DEFAULT_FLOW_CONFIG }).loss);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(losses[11]).toBeLessThan(losses[0]);
+    expect(namedVariables(model.params).some(({ name }) => name === 'conv.refineOut.w')).toBe(true);
+  });
+
+  it('sincosPositions: row features then column features, sin then cos, frequency 10000^(-i / (d/4))', () => {
+    const table = sincosPositions(8, 16); // quarter = 4
+    const at = (row: number, col: number, k: number): number => table[(row * 8 + col) * 16 + k];
+    expect(at(3, 5, 0)).toBeCloseTo(Math.sin(3), 6);
+    expect(at(3, 5, 4)).toBeCloseTo(Math.cos(3), 6);
+    expect(at(3, 5, 8 + 1)).toBeCloseTo(Math.sin(5 * 10000 ** (-1 / 4)), 6);
+    expect(at(3, 5, 12 + 1)).toBeCloseTo(Math.cos(5 * 10000 ** (-1 / 4)), 6);
+  });
+});
