@@ -56,7 +56,7 @@ export interface Shard {
   count: number;
   /** Averages the gradients over the replicas (becomes the optimizer's reduceGradients). */
   reduce: GradientReducer;
-  /** Step count at which every replica stops (checkpoint first); Infinity until a stop is asked for. */
+  /** Step count at which every replica stops (checkpoint first); beyond any run until a stop is asked for. */
   stopAt(): number;
   /** Tells the coordinator the step this replica has finished. */
   reached(step: number): void;
