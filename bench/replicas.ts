@@ -8,29 +8,23 @@ import { initBackend } from '../lib/backend/select';
 import { resolveModelConfig, type ModelPreset } from '../lib/model/config';
 import { DEFAULT_FLOW_CONFIG } from '../lib/model/flow';
 import { AdamW } from '../lib/model/optimizer';
-import { disposeModel, initModel, namedVariables, parameterCount } from '../lib/model/params';
+import { initModel, namedVariables } from '../lib/model/params';
 import { flowTrainStep } from '../lib/model/train-step';
 import { makeRng } from '../lib/rng';
-import { CONTROL_WORDS, replicaShard } from '../lib/train/parallel';
+import { replicaBuffers, replicaShard, type ReplicaBuffers } from '../lib/train/parallel';
 import { generationStepBatch } from './workload';
 
-interface BenchReplicaInput {
+interface BenchReplicaInput extends ReplicaBuffers {
   preset: ModelPreset;
   rowsPerReplica: number;
   steps: number;
   index: number;
   count: number;
-  control: SharedArrayBuffer;
-  gradients: SharedArrayBuffer;
 }
 
 /** Samples per second of `steps` data-parallel updates of `batchSize` rows over `replicas` threads (after one warm-up update). */
 export async function replicaThroughput(preset: ModelPreset, batchSize: number, steps: number, replicas: number): Promise<number> {
-  const probe = initModel(resolveModelConfig(preset), 0);
-  const slotSize = parameterCount(probe.params);
-  disposeModel(probe);
-  const control = new SharedArrayBuffer(4 * (CONTROL_WORDS + replicas));
-  const gradients = new SharedArrayBuffer(4 * slotSize * replicas);
+  const { control, gradients } = replicaBuffers(resolveModelConfig(preset), replicas);
   const rowsPerReplica = Math.ceil(batchSize / replicas);
   const seconds = await Promise.all(Array.from({ length: replicas }, (_, index) => new Promise<number>((resolve, reject) => {
     const input: BenchReplicaInput = { preset, rowsPerReplica, steps, index, count: replicas, control, gradients };

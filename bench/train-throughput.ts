@@ -6,7 +6,7 @@
 //   npm run bench -- --json --preset tiny --batch 4 --steps 1 --rounds 1 --sample-steps 1   (a seconds-long smoke run)
 // Options: --preset base|tiny|large, --batch N, --steps N (per round), --rounds N (alternating tfjs/torch,
 // best round kept: the CI machine is shared), --sample-steps N, --no-torch, --torch-threads N, --replicas N (data-parallel
-// threads as pretraining runs them, lib/train/parallel.ts; default one per core, at most 4; 1 skips that measurement).
+// threads as pretraining runs them, lib/train/parallel.ts; default auto: one per core on wasm, at most 4; 1 skips that measurement).
 // train_throughput_ratio is the toolkit's training throughput as pretraining runs it (the replicas) over PyTorch's;
 // train_throughput_ratio_one_thread compares a single wasm thread.
 import * as os from 'node:os';
@@ -22,6 +22,7 @@ import { sampleTokens } from '../lib/generate/sampler';
 import { makeRng } from '../lib/rng';
 import { forwardMatmulFlops, generationSeqLen, generationStepBatch, THINK_PROB } from './workload';
 import { forwardBackwardSplit, profileTrainStep } from './profile';
+import { autoReplicas } from '../lib/train/parallel';
 import { replicaThroughput } from './replicas';
 import { runTorchReference, type TorchSuccess } from './torch-runner';
 
@@ -36,7 +37,7 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '3' },
     'no-torch': { type: 'boolean', default: false },
     'torch-threads': { type: 'string', default: '' },
-    replicas: { type: 'string', default: String(Math.max(1, Math.min(4, os.cpus().length))) },
+    replicas: { type: 'string', default: 'auto' },
   },
   strict: true,
 });
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const flopsPerSample = 3 * forwardMatmulFlops(config);
   // Rounds alternate tfjs and PyTorch so both see the same machine load; each side reports its best round.
   let best = { wall: 0, cpu: 0, sampling: 0, replicas: 0 };
-  const replicas = Number(args.replicas);
+  const replicas = args.replicas === 'auto' ? autoReplicas() : Number(args.replicas);
   let torch: TorchSuccess | undefined;
   let torchError: string | undefined;
   for (let round = 0; round < Number(args.rounds); round++) {

@@ -1,12 +1,10 @@
 // `srum pretrain`: train the unified model from scratch on the world's train split (lib/train/pretrain.ts).
 // Resumes automatically when --out already holds a checkpoint; Ctrl-C / SIGTERM saves one before exiting.
-import * as os from 'node:os';
-import * as tf from '../backend/tf';
 import { initBackend } from '../backend/select';
 import type { ModelPreset } from '../model/config';
 import { MODEL_PRESETS } from '../model/config';
 import { disposeModel } from '../model/params';
-import { pretrainParallel } from '../train/parallel';
+import { autoReplicas, pretrainParallel } from '../train/parallel';
 import { Command, intOption } from './command';
 
 export const pretrainCommand: Command = {
@@ -44,11 +42,6 @@ export const pretrainCommand: Command = {
     if (result.interrupted) process.exitCode = 130;
   },
 };
-
-/** One replica per core on wasm (one thread per process); native backends already use every core. */
-function autoReplicas(): number {
-  return tf.getBackend() === 'wasm' ? Math.max(1, Math.min(4, os.cpus().length)) : 1;
-}
 
 /** "a=1,b=2e-3,c=true" -> { a: 1, b: 0.002, c: true }; names and value types are checked by the config resolvers. */
 function parseSettings(text: string, flag: string): Record<string, number | boolean> {

@@ -1,21 +1,21 @@
 // The model's whole-prompt verdict: a prompt holds when the model says yes (P > 0.5) to every one of its
-// constraints. Two sources, both the model's own understanding (never the evaluator):
+// constraints. Three sources, all the model's own understanding (never the evaluator):
 //   'parse':  the scene parse (parse.ts) lists the objects the model sees, and the world's rules check
 //            each constraint on them; P = 0.5 +- 0.5 x the parse's weakest belief.
 //   'regions' (default): the class-agnostic proposer (SAM's stand-in, lib/regions) says where objects are, the region head
 //            identifies each (lib/regions/objects.ts), and the same rules check the constraints: the SRUM judge's
 //            own recipe (SAM + the VLM), so positions are exact and the model only has to tell what it sees.
 //   'head':  the verdict head, each constraint asked as its own canonical T2I-CompBench-style text (as in
-//            pretraining). On the 2-core budget this head stayed near chance (see README), hence the default.
+//            pretraining). On the 2-core budget this head stayed near chance (see README), so it is not the default.
 import { promptText } from '../world/grammar';
 import type { Prompt, RgbImage } from '../world/types';
 import type { UnifiedModel } from './params';
 import { proposedObjects } from '../regions/objects';
 import { parseScenes, parseVerdicts, type ParsedObject, type ParseOptions } from './parse';
+import { verdicts } from './understand';
 
 /** How the parse reads objects unless a caller says otherwise (parse.ts ParseOptions). */
 export const DEFAULT_PARSE: ParseOptions = { grouping: 'centres', attributes: 'patches' };
-import { verdicts } from './understand';
 
 export type VerdictSource = 'parse' | 'regions' | 'head';
 export const VERDICT_SOURCES: readonly VerdictSource[] = ['parse', 'regions', 'head'];

@@ -19,6 +19,11 @@ function fullArea(shape: Shape, diameter: number, side: number): number {
   return shapeMask({ shape, diameter, cx: side / 2, cy: side / 2 }, side, side).reduce((sum, v) => sum + v, 0);
 }
 
+/** The named value, or when the head said 'none' the likeliest of the named classes (the classes before 'none'). */
+function namedOrLikeliest<T extends string>(value: T | 'none', probabilities: Float32Array, names: readonly T[]): T {
+  return value === 'none' ? names[argmax(probabilities.subarray(0, names.length))] : value;
+}
+
 /** One object region of the proposer: its pixels and box (x2, y2 exclusive). */
 export interface ObjectRegion {
   pixels: number[];
@@ -39,13 +44,12 @@ export function objectsFromIdentities(regions: readonly ObjectRegion[], identiti
     const distorted = id.distorted > 0.5;
     if (id.shape === 'none' && !distorted) return; // the model sees background here
     // A distorted object's shape is 'none'; the rules never match it, but it still needs a size for its mask.
-    const pick = <T extends string>(value: T | 'none', probabilities: Float32Array, names: readonly T[]): T => (value === 'none' ? names[argmax(probabilities.subarray(0, names.length))] : value);
-    const size = pick(id.size, id.probabilities.size, SIZES);
-    const shape = pick(id.shape, id.probabilities.shape, SHAPES);
+    const size = namedOrLikeliest(id.size, id.probabilities.size, SIZES);
+    const shape = namedOrLikeliest(id.shape, id.probabilities.shape, SHAPES);
     const diameter = WORLD.diameters[size] * scale;
     const [x1, y1, x2, y2] = region.box;
     objects.push({
-      shape, color: pick(id.color, id.probabilities.color, COLORS), texture: pick(id.texture, id.probabilities.texture, TEXTURES), size, diameter,
+      shape, color: namedOrLikeliest(id.color, id.probabilities.color, COLORS), texture: namedOrLikeliest(id.texture, id.probabilities.texture, TEXTURES), size, diameter,
       cx: (x1 + x2) / 2, cy: (y1 + y2) / 2,
       depth: region.pixels.length / Math.max(1, fullArea(shape, diameter, side)),
       distorted, area: region.pixels.length, box: region.box,

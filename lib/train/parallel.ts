@@ -7,12 +7,15 @@
 // Ctrl-C / SIGTERM: the coordinator picks a step every replica can still reach (the furthest one's + 2), all
 // stop there and replica 0 checkpoints; a second signal quits at once.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { loadCheckpoint, weightsDigest } from '../model/checkpoint';
-import { resolveModelConfig } from '../model/config';
+import * as tf from '../backend/tf';
+import { resolveModelConfig, type ModelConfig } from '../model/config';
 import type { GradientReducer } from '../model/optimizer';
 import { disposeModel, initModel, parameterCount } from '../model/params';
+import { listenForStop } from './interrupt';
 import { pretrain, type PretrainOptions, type PretrainResult, type Shard } from './pretrain';
 
 /** Control words in shared memory: barrier arrivals, barrier generation, stop step, abort flag, then each replica's step. */
@@ -20,16 +23,34 @@ const ARRIVED = 0;
 const GENERATION = 1;
 const STOP_AT = 2;
 const ABORT = 3;
-export const CONTROL_WORDS = 4;
+const CONTROL_WORDS = 4;
 const NO_STOP = 0x7fffffff;
 
+/** The shared memory of `count` replicas of a model config: control words and one gradient slot per replica. */
+export interface ReplicaBuffers {
+  control: SharedArrayBuffer;
+  gradients: SharedArrayBuffer;
+}
+
+export function replicaBuffers(config: ModelConfig, count: number): ReplicaBuffers {
+  const probe = initModel(config, 0); // only to count the parameters
+  const slotSize = parameterCount(probe.params);
+  disposeModel(probe);
+  const control = new SharedArrayBuffer(4 * (CONTROL_WORDS + count));
+  new Int32Array(control)[STOP_AT] = NO_STOP;
+  return { control, gradients: new SharedArrayBuffer(4 * slotSize * count) };
+}
+
+/** One replica per core on wasm (one thread per process, at most 4); native backends already use every core. */
+export function autoReplicas(): number {
+  return tf.getBackend() === 'wasm' ? Math.max(1, Math.min(4, os.cpus().length)) : 1;
+}
+
 /** What a replica thread is started with (structured-cloned; the buffers are shared, not copied). */
-export interface ReplicaInput {
+export interface ReplicaInput extends ReplicaBuffers {
   options: Omit<PretrainOptions, 'onStep'>;
   index: number;
   count: number;
-  control: SharedArrayBuffer;
-  gradients: SharedArrayBuffer;
 }
 
 export type ReplicaMessage =
@@ -103,24 +124,15 @@ export async function pretrainParallel(options: PretrainOptions, replicas: numbe
   if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`replicas must be a positive integer, got ${replicas}`);
   if (replicas === 1) return pretrain(options);
   if (options.onStep !== undefined) throw new Error('onStep cannot cross into replica threads');
-  const probe = initModel(resolveModelConfig(options.preset, options.model ?? {}), 0);
-  const slotSize = parameterCount(probe.params);
-  disposeModel(probe);
-  const control = new SharedArrayBuffer(4 * (CONTROL_WORDS + replicas));
+  const { control, gradients } = replicaBuffers(resolveModelConfig(options.preset, options.model ?? {}), replicas);
   const words = new Int32Array(control);
-  words[STOP_AT] = NO_STOP;
-  const gradients = new SharedArrayBuffer(4 * slotSize * replicas);
 
-  let signals = 0;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (++signals > 1) process.exit(signal === 'SIGINT' ? 130 : 143);
+  const stop = listenForStop(() => {
     let furthest = 0;
     for (let r = 0; r < replicas; r++) furthest = Math.max(furthest, Atomics.load(words, CONTROL_WORDS + r));
     Atomics.store(words, STOP_AT, furthest + 2);
-    process.stderr.write(`\n[srum] ${signal}: all replicas stop after step ${furthest + 2} and save a checkpoint (send again to quit without saving)\n`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+    return `all replicas stop after step ${furthest + 2} and save a checkpoint`;
+  });
   const { file, execArgv } = replicaScript();
   const { onStep: _onStep, ...cloneable } = options;
   try {
@@ -148,7 +160,6 @@ export async function pretrainParallel(options: PretrainOptions, replicas: numbe
     if (weightsDigest(model) !== first.weights) throw new Error(`${options.outDir}: the checkpoint's weights differ from the replicas' final weights`);
     return { model, manifest, step: first.step, startStep: first.startStep, interrupted: first.interrupted };
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
   }
 }
