@@ -37,6 +37,14 @@ export interface ModelConfig {
   sincosImagePositions: boolean;
   /** Channels of the convolutional stem and velocity refine around the patch tokens (conv.ts); 0 = none. */
   convChannels: number;
+  /**
+   * The output head predicts the clean image x0 instead of the velocity; the velocity handed to the loss and the
+   * sampler is v = (x_t - x0_hat) / max(t, cleanPredictionMinT) (x-prediction, Li & He 2025, "Back to Basics").
+   * Why: a velocity head must reproduce the noise pixel by pixel, which a small model does badly near t = 0.
+   */
+  cleanPrediction: boolean;
+  /** Lower clip of t in the x-prediction division (keeps v finite near t = 0). */
+  cleanPredictionMinT: number;
   /** LayerNorm variance epsilon. */
   layerNormEps: number;
 }
@@ -58,6 +66,8 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   initStd: 0.02,
   sincosImagePositions: false,
   convChannels: 0,
+  cleanPrediction: false,
+  cleanPredictionMinT: 0.05,
   layerNormEps: 1e-5,
 };
 
@@ -88,6 +98,7 @@ export function resolveModelConfig(preset: ModelPreset = 'base', overrides: Reco
 
 function validateModelConfig(config: ModelConfig): void {
   if (!Number.isInteger(config.convChannels) || config.convChannels < 0) throw new Error(`model option 'convChannels' must be a non-negative integer, got ${config.convChannels}`);
+  if (!(config.cleanPredictionMinT > 0 && config.cleanPredictionMinT < 1)) throw new Error(`model option 'cleanPredictionMinT' must lie in (0, 1), got ${config.cleanPredictionMinT}`);
   if (config.sincosImagePositions && config.dModel % 4 !== 0) throw new Error(`sincosImagePositions needs dModel divisible by 4, got ${config.dModel}`);
   const positive: (keyof ModelConfig)[] = ['imageSize', 'channels', 'patchSize', 'maxTextTokens', 'vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'timestepFeatures'];
   for (const key of positive) {

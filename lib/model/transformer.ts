@@ -148,7 +148,11 @@ export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs & { 
     const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image: { xt: inputs.xt, t: inputs.t } });
     const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
     const imageTokens = tf.slice(x, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
-    const v = dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, patchDim]
-    return params.conv === undefined ? v : refineVelocity(v, inputs.xt, params.conv, config);
+    const head = dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, patchDim]
+    const out = params.conv === undefined ? head : refineVelocity(head, inputs.xt, params.conv, config);
+    if (!config.cleanPrediction) return out;
+    // x-prediction: out is x0_hat; x_t = (1 - t) x0 + t eps gives v = eps - x0 = (x_t - x0) / t.
+    const t = tf.maximum(inputs.t, config.cleanPredictionMinT).reshape([-1, 1, 1]);
+    return tf.div(tf.sub(inputs.xt, out), t) as tf.Tensor3D;
   });
 }
