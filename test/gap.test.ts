@@ -13,7 +13,7 @@ import { promptVerdict } from '../lib/model/judgePrompt';
 import { disposeModel, type UnifiedModel } from '../lib/model/params';
 import { pretrain } from '../lib/train/pretrain';
 import { blankImage } from '../lib/world/render';
-import { samplePrompts } from '../lib/world/splits';
+import { mentionsHeldOut, samplePrompts } from '../lib/world/splits';
 import { CATEGORIES, type Prompt } from '../lib/world/types';
 
 const N = 14;
@@ -61,6 +61,10 @@ describe('measureGap', () => {
       expectRates(rates);
       expect(rates.n).toBe(1);
     }
+    // The held-out split covers exactly the prompts that name a held-out colour-shape pair.
+    const heldOut = samplePrompts({ split: 'test', n: N, seed: SEED }).filter(mentionsHeldOut).length;
+    expect(report.by_domain.held_out.n).toBe(heldOut);
+    expect(report.by_domain.in_domain.n).toBe(N - heldOut);
   }, 60_000);
 
   it('asks half of the understanding questions with the own prompt and half with a contradiction, in every category', () => {

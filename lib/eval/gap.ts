@@ -6,7 +6,7 @@ import { makeRng } from '../rng';
 import { sceneFor } from '../world/layout';
 import { renderScene } from '../world/render';
 import { contradict } from '../world/sample';
-import { samplePrompts } from '../world/splits';
+import { mentionsHeldOut, samplePrompts } from '../world/splits';
 import type { Category, Prompt, RgbImage } from '../world/types';
 import { evaluateImage } from './evaluate';
 
@@ -42,6 +42,11 @@ export interface GapRates {
 export interface GapReport extends GapRates {
   seed: number;
   per_category: Partial<Record<Category, GapRates>>;
+  /**
+   * The same prompts split by whether they name a colour-shape pair held out of training (world/heldout.ts): such
+   * prompts never fall in train, so they make up most CompBench-style val and test prompts (out-of-domain).
+   */
+  by_domain: { in_domain: GapRates; held_out: GapRates };
 }
 
 const mean = (values: boolean[]): number => (values.length === 0 ? NaN : values.filter(Boolean).length / values.length);
@@ -96,5 +101,7 @@ export function measureGap(options: GapOptions): GapReport {
   for (const category of new Set(prompts.map((p) => p.category))) {
     per_category[category] = rates(all.filter((k) => prompts[k].category === category));
   }
-  return { ...rates(all), seed: options.seed, per_category };
+  const heldOut = all.filter((k) => mentionsHeldOut(prompts[k]));
+  const by_domain = { in_domain: rates(all.filter((k) => !mentionsHeldOut(prompts[k]))), held_out: rates(heldOut) };
+  return { ...rates(all), seed: options.seed, per_category, by_domain };
 }
