@@ -1,7 +1,7 @@
 // Checks that bench/torch_reference.py computes the SAME generation training step as lib/model: the tfjs model's
 // weights and one step's inputs (t, eps, prompts, plans, thinking flags) go to PyTorch, which loads them into its
 // twin and returns its velocity, loss and gradients over [text ; 4 plan tokens ; image].
-//   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal]
+//   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal] [--conv N] [--clean]
 // Prints one JSON line; exits 1 when velocity, loss or gradients differ beyond float32 rounding, when the twin's
 // parameters are not exactly the variables a generation step trains, or when the replayed inputs are not the
 // ones flowTrainStep itself draws (its loss and gradient norm are compared too).
@@ -28,6 +28,10 @@ export interface EquivalenceOptions {
   preset: ModelPreset;
   mixtureOfTransformers: boolean;
   textCausal: boolean;
+  /** Conv stem and refine channels (0 = none; lib/model/conv.ts). */
+  convChannels?: number;
+  /** x-prediction head (ModelConfig.cleanPrediction). */
+  cleanPrediction?: boolean;
 }
 
 interface TorchCheck {
@@ -51,10 +55,19 @@ const tensorJson = (x: tf.Tensor): { shape: number[]; values: number[] } => ({ s
  */
 export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport {
   const { preset, mixtureOfTransformers, textCausal } = options;
-  const config = resolveModelConfig(preset, { mixtureOfTransformers, textCausal, initStd: 0.2 });
+  const config = resolveModelConfig(preset, {
+    mixtureOfTransformers,
+    textCausal,
+    initStd: 0.2,
+    convChannels: options.convChannels ?? 0,
+    cleanPrediction: options.cleanPrediction ?? false,
+  });
   const model = initModel(config, 3);
-  // The head starts at zero (v = 0 everywhere): give it weights so the comparison sees the whole network.
-  tf.tidy(() => model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: 0.2 })));
+  // The head and the refine's last conv start at zero: give them weights so the comparison sees the whole network.
+  tf.tidy(() => {
+    model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: 0.2 }));
+    model.params.conv?.refineOut.w.assign(randomNormal(model.params.conv.refineOut.w.shape, makeRng(7), { std: 0.2 }));
+  });
   const named = namedVariables(model.params);
   const batchSize = 4;
   const textLen = config.maxTextTokens;
@@ -169,11 +182,23 @@ function compare({ options, sequence, lossTfjs, step, params, torch }: Measured)
 
 async function main(): Promise<void> {
   const { values: args } = parseArgs({
-    options: { preset: { type: 'string', default: 'tiny' }, mot: { type: 'boolean', default: false }, causal: { type: 'boolean', default: false } },
+    options: {
+      preset: { type: 'string', default: 'tiny' },
+      mot: { type: 'boolean', default: false },
+      causal: { type: 'boolean', default: false },
+      conv: { type: 'string', default: '0' },
+      clean: { type: 'boolean', default: false },
+    },
     strict: true,
   });
   await initBackend({ prefer: 'wasm', quiet: true });
-  const report = checkEquivalence({ preset: args.preset as ModelPreset, mixtureOfTransformers: !!args.mot, textCausal: !!args.causal });
+  const report = checkEquivalence({
+    preset: args.preset as ModelPreset,
+    mixtureOfTransformers: !!args.mot,
+    textCausal: !!args.causal,
+    convChannels: Number(args.conv),
+    cleanPrediction: !!args.clean,
+  });
   process.stdout.write(`${JSON.stringify(report)}\n`);
   if (report.failures.length > 0) {
     process.stderr.write(`equivalence FAILED: ${report.failures.join(', ')}\n`);

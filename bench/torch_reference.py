@@ -88,6 +88,35 @@ class PlanEmbedding(nn.Module):
         return torch.where(thinking[:, None, None], slot, self.null_plan[None])
 
 
+def tokens_to_grid(tokens, c):
+    """Image tokens [B, Np, p*p*C] -> pixel grid [B, C, H, W] (lib/model/conv.ts tokensToGrid, then NCHW)."""
+    p, g = c["patchSize"], c["imageSize"] // c["patchSize"]
+    B, _, width = tokens.shape
+    ch = width // (p * p)
+    rows = tokens.reshape(B * g, g, p, p * ch).transpose(1, 2)  # [B*py, dy, px, (dx, c)]
+    return rows.reshape(B, g * p, g * p, ch).permute(0, 3, 1, 2)
+
+
+def grid_to_tokens(grid, c):
+    """Pixel grid [B, C, H, W] -> tokens [B, Np, p*p*C] (the inverse of tokens_to_grid)."""
+    p, g = c["patchSize"], c["imageSize"] // c["patchSize"]
+    x = grid.permute(0, 2, 3, 1)
+    B, ch = x.shape[0], x.shape[3]
+    rows = x.reshape(B * g, p, g, p * ch).transpose(1, 2)  # [B*py, px, dy, (dx, c)]
+    return rows.reshape(B, g * g, p * p * ch)
+
+
+class ConvAround(nn.Module):
+    """lib/model/conv.ts: conv stem features beside each patch's pixels, residual conv refine of the head's output."""
+
+    def __init__(self, c):
+        super().__init__()
+        k, ch = c["convChannels"], c["channels"]
+        self.stem = nn.Conv2d(ch, k, 3, padding=1)
+        self.refine_in = nn.Conv2d(2 * ch, k, 3, padding=1)
+        self.refine_out = nn.Conv2d(k, ch, 3, padding=1)
+
+
 class UnifiedModel(nn.Module):
     def __init__(self, c, plan):
         super().__init__()
@@ -98,7 +127,10 @@ class UnifiedModel(nn.Module):
         self.text_embed = nn.Embedding(c["vocabSize"], d)
         self.text_pos = nn.Parameter(torch.randn(c["maxTextTokens"], d) * 0.02)
         self.image_pos = nn.Parameter(torch.randn(grid * grid, d) * 0.02)
-        self.patch_embed = nn.Linear(patch_dim, d)
+        conv = c.get("convChannels", 0)
+        self.patch_embed = nn.Linear(patch_dim + c["patchSize"] ** 2 * conv, d)
+        if conv > 0:
+            self.conv = ConvAround(c)
         self.time_in = nn.Linear(c["timestepFeatures"], d)
         self.time_out = nn.Linear(d, d)
         self.blocks = nn.ModuleList([Block(c) for _ in range(c["nLayers"])])
@@ -116,7 +148,9 @@ class UnifiedModel(nn.Module):
         args = t[:, None] * self.freqs[None]
         time = self.time_out(F.silu(self.time_in(torch.cat([args.cos(), args.sin()], 1))))
         text = self.text_embed(tokens) + self.text_pos
-        image = self.patch_embed(xt) + self.image_pos + time[:, None]
+        conv = getattr(self, "conv", None)
+        image_in = xt if conv is None else torch.cat([xt, grid_to_tokens(gelu(conv.stem(tokens_to_grid(xt, self.c))), self.c)], 2)
+        image = self.patch_embed(image_in) + self.image_pos + time[:, None]
         x = torch.cat([text, extra + self.extra_pos[:K], image], 1)  # [B, T, D]
         pad = torch.cat([tokens == 0, torch.zeros(B, K + image.shape[1], dtype=torch.bool)], 1)
         bias = (pad.float() * -1e9)[:, None, None, :]  # [B, 1, 1, T]: PAD text keys masked
@@ -127,7 +161,14 @@ class UnifiedModel(nn.Module):
             bias = torch.minimum(bias, ahead[None, None])  # [B, 1, T, T]: masked if PAD or ahead
         for block in self.blocks:
             x = block(x, bias, Tt + K)
-        return self.head(self.final_norm(x[:, Tt + K :]))
+        out = self.head(self.final_norm(x[:, Tt + K :]))
+        if conv is not None:
+            grid = tokens_to_grid(out, self.c)
+            hidden = gelu(conv.refine_in(torch.cat([grid, tokens_to_grid(xt, self.c)], 1)))
+            out = grid_to_tokens(grid + conv.refine_out(hidden), self.c)
+        if self.c.get("cleanPrediction", False):  # x-prediction: out is x0_hat, v = (x_t - x0_hat) / max(t, minT)
+            out = (xt - out) / t.clamp(min=self.c["cleanPredictionMinT"])[:, None, None]
+        return out
 
 
 def flow_loss(model, x0, eps, t, tokens, plan, thinking):
@@ -152,6 +193,13 @@ def tensor_of(entry):
     return torch.tensor(entry["values"], dtype=torch.float32).reshape(entry["shape"])
 
 
+def to_torch_layout(name, value):
+    """tfjs dense weights are [in, out] (torch Linear: [out, in]); conv kernels [kh, kw, in, out] (torch: [out, in, kh, kw])."""
+    if not name.endswith(".w"):
+        return value
+    return value.permute(3, 2, 0, 1) if value.dim() == 4 else value.t()
+
+
 def check(payload_file):
     """Loads lib/model weights and a generation step's inputs (bench/check-equivalence.ts); compares v, loss, grads."""
     p = json.load(open(payload_file))
@@ -159,9 +207,7 @@ def check(payload_file):
     model = UnifiedModel(c, p["planSpec"])
     params = dict(model.named_parameters())
     for name, w in p["weights"].items():
-        value = tensor_of(w)
-        if name.endswith(".w"):
-            value = value.t()  # tfjs dense weights are [in, out]; torch Linear stores [out, in]
+        value = to_torch_layout(name, tensor_of(w))
         target = params[torch_name(name)]
         assert target.shape == value.shape, (name, target.shape, value.shape)
         with torch.no_grad():
@@ -182,9 +228,7 @@ def check(payload_file):
     grad_diff, grad_max = 0.0, 0.0
     for name, g in p["grads"].items():
         mine = params[torch_name(name)].grad
-        theirs = tensor_of(g)
-        if name.endswith(".w"):
-            theirs = theirs.t()
+        theirs = to_torch_layout(name, tensor_of(g))
         grad_diff = max(grad_diff, (mine - theirs).abs().max().item())
         grad_max = max(grad_max, theirs.abs().max().item())
     grad_norm = math.sqrt(sum(float((q.grad**2).sum()) for q in params.values() if q.grad is not None))

@@ -46,6 +46,7 @@ describe.skipIf(findPython() === undefined)('PyTorch twin', () => {
   it.each([
     { mixtureOfTransformers: false, textCausal: false },
     { mixtureOfTransformers: true, textCausal: true },
+    { mixtureOfTransformers: false, textCausal: false, convChannels: 4, cleanPrediction: true },
   ])('matches flowTrainStep with plan tokens (%o)', (flags) => {
     const before = tf.memory().numTensors;
     const report = checkEquivalence({ preset: 'tiny', ...flags });
