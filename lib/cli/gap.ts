@@ -62,7 +62,8 @@ export const gapCommand: Command = {
     const pct = (x: number | undefined): string => (x === undefined ? '   -  ' : `${(100 * x).toFixed(1).padStart(5)}%`);
     console.log(`gap of ${dir} (step ${manifest.step}), n=${n} seed=${seed}, ${result.seconds.toFixed(0)} s`);
     console.log('category          understand  generate  gen(think)  self-vs-eval');
-    for (const [name, r] of [['overall', report] as const, ...Object.entries(report.per_category)]) {
+    const rows = [['overall', report] as const, ...Object.entries(report.per_category), ['in-domain', report.by_domain.in_domain] as const, ['held-out pair', report.by_domain.held_out] as const];
+    for (const [name, r] of rows) {
       if (r) console.log(`${name.padEnd(16)}  ${pct(r.understanding_accuracy)}    ${pct(r.generation_accuracy)}    ${pct(r.generation_accuracy_think)}      ${pct(r.understanding_on_generated)}`);
     }
   },
