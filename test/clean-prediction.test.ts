@@ -1,14 +1,11 @@
 // The x-prediction option (cleanPrediction): the network's output is read as x0_hat and turned into the velocity
 // the loss and the sampler use, v = (x_t - x0_hat) / max(t, cleanPredictionMinT); a zero head therefore predicts
-// x0_hat = 0, and a training step leaks nothing and lowers the loss on a fixed batch.
+// x0_hat = 0 (training with it: test/conv.test.ts).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { modelDims, resolveModelConfig } from '../lib/model/config';
-import { DEFAULT_FLOW_CONFIG } from '../lib/model/flow';
-import { AdamW } from '../lib/model/optimizer';
-import { initModel, namedVariables } from '../lib/model/params';
-import { flowTrainStep } from '../lib/model/train-step';
+import { initModel } from '../lib/model/params';
 import { predictVelocity } from '../lib/model/transformer';
 import { makeRng } from '../lib/rng';
 import { syntheticBatch } from '../bench/workload';
@@ -30,17 +27,6 @@ describe('cleanPrediction (x-prediction)', () => {
       const divisor = Math.max(t[b], config.cleanPredictionMinT);
       for (const i of [0, 17, per - 1]) expect(v[b * per + i]).toBeCloseTo(batch.x0[b * per + i] / divisor, 4);
     }
-  });
-
-  it('training lowers the loss on a fixed batch and leaks nothing', () => {
-    const model = initModel(resolveModelConfig('tiny', { cleanPrediction: true }), 2);
-    const batch = syntheticBatch(model.config, 3, makeRng(4));
-    const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 3e-3 });
-    const before = tf.memory().numTensors;
-    const losses: number[] = [];
-    for (let i = 0; i < 12; i++) losses.push(flowTrainStep({ model, optimizer, batch, rng: makeRng(9), flow: DEFAULT_FLOW_CONFIG }).loss);
-    expect(tf.memory().numTensors).toBe(before);
-    expect(losses[11]).toBeLessThan(losses[0]);
   });
 
   it('rejects a clip outside (0, 1)', () => {

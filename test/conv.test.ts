@@ -1,6 +1,7 @@
 // The optional convolutions around the patch tokens (convChannels > 0) and sin-cos image positions: the token <->
 // pixel-grid mapping is patches.ts's layout exactly, an untrained refine is the identity on the head's velocity,
-// a training step leaks nothing and lowers the loss on a fixed batch, and the sin-cos table is the MAE one.
+// a training step leaks nothing and lowers the loss on a fixed batch (with x-prediction too), and the sin-cos table
+// is the MAE one.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
@@ -8,7 +9,7 @@ import { gridToTokens, tokensToGrid } from '../lib/model/conv';
 import { modelDims, resolveModelConfig } from '../lib/model/config';
 import { DEFAULT_FLOW_CONFIG } from '../lib/model/flow';
 import { AdamW } from '../lib/model/optimizer';
-import { initModel, namedVariables, sincosPositions } from '../lib/model/params';
+import { initModel, namedVariables, sincosPositions, type UnifiedModel } from '../lib/model/params';
 import { patchify } from '../lib/model/patches';
 import { flowTrainStep } from '../lib/model/train-step';
 import { predictVelocity } from '../lib/model/transformer';
@@ -18,6 +19,16 @@ import { syntheticBatch } from '../bench/workload';
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', quiet: true });
 });
+
+/** 12 steps on one fixed batch: the loss falls and tf.memory() ends where it started. */
+function expectTrainsWithoutLeak(model: UnifiedModel, batch: ReturnType<typeof syntheticBatch>): void {
+  const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 3e-3 });
+  const before = tf.memory().numTensors;
+  const losses: number[] = [];
+  for (let i = 0; i < 12; i++) losses.push(flowTrainStep({ model, optimizer, batch, rng: makeRng(9), flow: DEFAULT_FLOW_CONFIG }).loss);
+  expect(tf.memory().numTensors).toBe(before);
+  expect(losses[11]).toBeLessThan(losses[0]);
+}
 
 describe('conv stem and refine', () => {
   it('tokensToGrid puts every token value at its pixel (the patchify layout) and gridToTokens inverts it', () => {
@@ -42,13 +53,13 @@ describe('conv stem and refine', () => {
     // The head starts at zero and so does the refine's last conv: v = 0 everywhere.
     const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]), t: tf.fill([3], 0.5) as tf.Tensor1D, textTokens: batch.textTokens }).dataSync());
     expect(Math.max(...Array.from(v, Math.abs))).toBe(0);
-    const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 3e-3 });
-    const before = tf.memory().numTensors;
-    const losses: number[] = [];
-    for (let i = 0; i < 12; i++) losses.push(flowTrainStep({ model, optimizer, batch, rng: makeRng(9), flow: DEFAULT_FLOW_CONFIG }).loss);
-    expect(tf.memory().numTensors).toBe(before);
-    expect(losses[11]).toBeLessThan(losses[0]);
+    expectTrainsWithoutLeak(model, batch);
     expect(namedVariables(model.params).some(({ name }) => name === 'conv.refineOut.w')).toBe(true);
+  });
+
+  it('with x-prediction (cleanPrediction) too: training lowers the loss and leaks nothing', () => {
+    const model = initModel(resolveModelConfig('tiny', { convChannels: 4, cleanPrediction: true }), 2);
+    expectTrainsWithoutLeak(model, syntheticBatch(model.config, 3, makeRng(4)));
   });
 
   it('sincosPositions: row features then column features, sin then cos, frequency 10000^(-i / (d/4))', () => {
