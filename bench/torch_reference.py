@@ -127,7 +127,7 @@ class UnifiedModel(nn.Module):
         self.text_embed = nn.Embedding(c["vocabSize"], d)
         self.text_pos = nn.Parameter(torch.randn(c["maxTextTokens"], d) * 0.02)
         self.image_pos = nn.Parameter(torch.randn(grid * grid, d) * 0.02)
-        conv = c.get("convChannels", 0)
+        conv = c["convChannels"]
         self.patch_embed = nn.Linear(patch_dim + c["patchSize"] ** 2 * conv, d)
         if conv > 0:
             self.conv = ConvAround(c)
@@ -166,7 +166,7 @@ class UnifiedModel(nn.Module):
             grid = tokens_to_grid(out, self.c)
             hidden = gelu(conv.refine_in(torch.cat([grid, tokens_to_grid(xt, self.c)], 1)))
             out = grid_to_tokens(grid + conv.refine_out(hidden), self.c)
-        if self.c.get("cleanPrediction", False):  # x-prediction: out is x0_hat, v = (x_t - x0_hat) / max(t, minT)
+        if self.c["cleanPrediction"]:  # x-prediction: out is x0_hat, v = (x_t - x0_hat) / max(t, minT)
             out = (xt - out) / t.clamp(min=self.c["cleanPredictionMinT"])[:, None, None]
         return out
 

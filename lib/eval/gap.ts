@@ -101,7 +101,7 @@ export function measureGap(options: GapOptions): GapReport {
   for (const category of new Set(prompts.map((p) => p.category))) {
     per_category[category] = rates(all.filter((k) => prompts[k].category === category));
   }
-  const heldOut = all.filter((k) => mentionsHeldOut(prompts[k]));
-  const by_domain = { in_domain: rates(all.filter((k) => !mentionsHeldOut(prompts[k]))), held_out: rates(heldOut) };
+  const heldOut = prompts.map(mentionsHeldOut);
+  const by_domain = { in_domain: rates(all.filter((k) => !heldOut[k])), held_out: rates(all.filter((k) => heldOut[k])) };
   return { ...rates(all), seed: options.seed, per_category, by_domain };
 }

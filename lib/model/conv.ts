@@ -37,7 +37,8 @@ export function stemTokens(xt: tf.Tensor3D, conv: ConvParams, config: ModelConfi
   return tf.concat([xt, gridToTokens(features, config)], 2) as tf.Tensor3D;
 }
 
-/** v + conv(GELU(conv([v ; x_t]))) on the pixel grid, back as tokens [B, Np, patchDim]. */
+/** v + conv(GELU(conv([v ; x_t]))) on the pixel grid, back as tokens [B, Np, patchDim]. `v` is the head's output: the
+ * velocity, or x0_hat when the model predicts the clean image (ModelConfig.cleanPrediction). */
 export function refineVelocity(v: tf.Tensor3D, xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig): tf.Tensor3D {
   const vGrid = tokensToGrid(v, config);
   const both = tf.concat([vGrid, tokensToGrid(xt, config)], 3) as tf.Tensor4D; // [B, H, W, 2 * channels]
