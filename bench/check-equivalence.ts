@@ -2,6 +2,7 @@
 // weights and one step's inputs (t, eps, prompts, plans, thinking flags) go to PyTorch, which loads them into its
 // twin and returns its velocity, loss and gradients over [text ; 4 plan tokens ; image].
 //   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal] [--conv N] [--clean]
+//   (--conv and --clean default to the preset's own choice)
 // Prints one JSON line; exits 1 when velocity, loss or gradients differ beyond float32 rounding, when the twin's
 // parameters are not exactly the variables a generation step trains, or when the replayed inputs are not the
 // ones flowTrainStep itself draws (its loss and gradient norm are compared too).
@@ -28,9 +29,9 @@ export interface EquivalenceOptions {
   preset: ModelPreset;
   mixtureOfTransformers: boolean;
   textCausal: boolean;
-  /** Conv stem and refine channels (0 = none; lib/model/conv.ts). */
+  /** Conv stem and refine channels (0 = none; lib/model/conv.ts); unset: the preset's. */
   convChannels?: number;
-  /** x-prediction head (ModelConfig.cleanPrediction). */
+  /** x-prediction head (ModelConfig.cleanPrediction); unset: the preset's. */
   cleanPrediction?: boolean;
 }
 
@@ -59,8 +60,9 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
     mixtureOfTransformers,
     textCausal,
     initStd: 0.2,
-    convChannels: options.convChannels ?? 0,
-    cleanPrediction: options.cleanPrediction ?? false,
+    // Unset: the preset's own choice (base: the shipped convolutions and x-prediction).
+    ...(options.convChannels === undefined ? {} : { convChannels: options.convChannels }),
+    ...(options.cleanPrediction === undefined ? {} : { cleanPrediction: options.cleanPrediction }),
   });
   const model = initModel(config, 3);
   // The head and the refine's last conv start at zero: give them weights so the comparison sees the whole network.
@@ -186,8 +188,8 @@ async function main(): Promise<void> {
       preset: { type: 'string', default: 'tiny' },
       mot: { type: 'boolean', default: false },
       causal: { type: 'boolean', default: false },
-      conv: { type: 'string', default: '0' },
-      clean: { type: 'boolean', default: false },
+      conv: { type: 'string' },
+      clean: { type: 'boolean' },
     },
     strict: true,
   });
@@ -196,8 +198,8 @@ async function main(): Promise<void> {
     preset: args.preset as ModelPreset,
     mixtureOfTransformers: !!args.mot,
     textCausal: !!args.causal,
-    convChannels: Number(args.conv),
-    cleanPrediction: !!args.clean,
+    convChannels: args.conv === undefined ? undefined : Number(args.conv),
+    cleanPrediction: args.clean,
   });
   process.stdout.write(`${JSON.stringify(report)}\n`);
   if (report.failures.length > 0) {

@@ -42,7 +42,8 @@ export function generationSeqLen(config: ModelConfig): number {
 
 /**
  * Multiply-add FLOPs (2 per MAC) of one forward pass for one sample over [text ; plan ; image], matmuls only:
- * QKV, attention scores and mixing, output projection, MLP, patch embedding, velocity head and timestep MLP.
+ * QKV, attention scores and mixing, output projection, MLP, patch embedding, velocity head, timestep MLP and
+ * (convChannels > 0) the conv stem and refine.
  * Embedding lookups (text words, plan attributes) are not counted: gathers in PyTorch, one-hot matmuls of
  * < 1% of the total in tfjs. A training step is counted as 3x forward (backward = two matmuls per forward matmul).
  */
@@ -51,6 +52,16 @@ export function forwardMatmulFlops(config: ModelConfig): number {
   const T = generationSeqLen(config);
   const d = config.dModel;
   const perLayer = 2 * T * d * 3 * d + 2 * T * T * d * 2 + 2 * T * d * d + 2 * 2 * T * d * mlpDim;
-  const edges = 2 * imageTokens * patchDim * d * 2 + 2 * (config.timestepFeatures * d + d * d);
-  return config.nLayers * perLayer + edges;
+  const stemWidth = config.patchSize * config.patchSize * config.convChannels; // extra patch-embedding inputs
+  const edges = 2 * imageTokens * ((patchDim + stemWidth) * d + patchDim * d) + 2 * (config.timestepFeatures * d + d * d);
+  return config.nLayers * perLayer + edges + convFlops(config);
+}
+
+/** 3x3 convolutions of the stem (channels -> C) and the refine (2 channels -> C -> channels) over every pixel (conv.ts). */
+function convFlops(config: ModelConfig): number {
+  const c = config.convChannels;
+  if (c === 0) return 0;
+  const pixels = config.imageSize * config.imageSize;
+  const k = 9 * config.channels;
+  return 2 * pixels * (k * c + 2 * k * c + 9 * c * config.channels);
 }

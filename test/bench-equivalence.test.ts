@@ -30,6 +30,11 @@ describe('bench workload', () => {
     disposeModel(model);
     expect(generationSeqLen(config)).toBe(length);
     expect(forwardMatmulFlops(config)).toBeGreaterThan(0);
+    // The conv stem and refine add the 3x3 convolutions over every pixel and the wider patch embedding.
+    const conv = resolveModelConfig('tiny', { convChannels: 4 });
+    const pixels = conv.imageSize * conv.imageSize;
+    const convOnly = 2 * pixels * 9 * (3 * 4 + 6 * 4 + 4 * 3) + 2 * modelDims(conv).imageTokens * 16 * 4 * conv.dModel;
+    expect(forwardMatmulFlops(conv) - forwardMatmulFlops(config)).toBe(convOnly);
   });
 
   it('builds a pretraining generation batch with plans and seeded thinking flags', () => {
