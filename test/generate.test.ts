@@ -6,6 +6,8 @@ import { initBackend } from '../lib/backend/select';
 import { DEFAULT_SAMPLING, generateImages } from '../lib/generate/generate';
 import { resolveModelConfig } from '../lib/model/config';
 import { disposeModel, initModel, type UnifiedModel } from '../lib/model/params';
+import { predictPlan } from '../lib/model/plan';
+import { encode } from '../lib/world/tokenizer';
 
 const PROMPTS = ['a red circle on the left of a blue square', 'two green triangles'];
 let model: UnifiedModel;
@@ -33,6 +35,16 @@ describe('generateImages', () => {
     const images = generateImages(model, PROMPTS, { seed: 1, think: true });
     expect(images).toHaveLength(PROMPTS.length);
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('given plans (one per prompt, sliced per batch) reproduce think mode when they are the model\'s own', () => {
+    const text = new Int32Array(PROMPTS.length * model.config.maxTextTokens);
+    PROMPTS.forEach((p, i) => text.set(encode(p, model.config.maxTextTokens), i * model.config.maxTextTokens));
+    const plans = predictPlan(model, text);
+    const thinking = generateImages(model, PROMPTS, { seed: 5, steps: 3, think: true, batchSize: 1 });
+    const planned = generateImages(model, PROMPTS, { seed: 5, steps: 3, plans, batchSize: 1 });
+    expect(pixels(planned)).toEqual(pixels(thinking));
+    expect(() => generateImages(model, PROMPTS, { seed: 5, steps: 1, plans: plans.subarray(1) })).toThrow(/plan values/);
   });
 
   it('names an unknown prompt word', () => {

@@ -33,6 +33,8 @@ export interface GenerateOptions extends Partial<SamplingSettings> {
   seed: number;
   /** Images per forward pass (memory vs speed; default 16). */
   batchSize?: number;
+  /** Condition image i on plans[i] ([N, PLAN_SLOTS, fields], e.g. ground-truth plans) instead of the model's own or the null plan. */
+  plans?: Int32Array;
   /** Called after each batch with the number of images done. */
   onProgress?: (done: number) => void;
 }
@@ -42,6 +44,8 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
   const settings: SamplingSettings = { ...DEFAULT_SAMPLING, ...definedOnly(options) };
   const textLen = model.config.maxTextTokens;
   const batchSize = options.batchSize ?? 16;
+  const planSize = options.plans === undefined ? 0 : options.plans.length / Math.max(1, prompts.length);
+  if (options.plans !== undefined && !Number.isInteger(planSize)) throw new Error(`generateImages: ${options.plans.length} plan values for ${prompts.length} prompts`);
   const images: RgbImage[] = [];
   for (let start = 0; start < prompts.length; start += batchSize) {
     const chunk = prompts.slice(start, start + batchSize);
@@ -55,6 +59,7 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
       guidanceInterval: settings.guidanceInterval,
       timestepShift: settings.timestepShift,
       think: settings.think,
+      plan: options.plans?.subarray(start * planSize, (start + chunk.length) * planSize),
       rng: makeRng(options.seed).fork(`images:${start}`),
     });
     images.push(...unpatchify(tokens, model.config));

@@ -1,0 +1,46 @@
+// Experiment: is generation limited by the layout or by the drawing? Evaluator pass rate of one checkpoint on
+// validation prompts in normal mode, in think mode (its own plan) and conditioned on a ground-truth plan (the slots,
+// attributes, positions and depth order of a world scene laid out for the prompt, as pretraining's think rows see).
+// Default sampler settings otherwise; validation split only (a diagnostic, not a benchmark).
+// Regenerate: npx ts-node --transpile-only scripts/experiments/plan-oracle.ts [--checkpoint data/base] [--n 80] [--seed 3]
+import { parseArgs } from 'node:util';
+import { initBackend } from '../../lib/backend/select';
+import { evaluateImage } from '../../lib/eval/evaluate';
+import { generateImages } from '../../lib/generate/generate';
+import { loadCheckpoint } from '../../lib/model/checkpoint';
+import { disposeModel } from '../../lib/model/params';
+import { planTargets } from '../../lib/train/plan';
+import { sceneFor } from '../../lib/world/layout';
+import { samplePrompts } from '../../lib/world/splits';
+import { makeRng } from '../../lib/rng';
+import { runScript } from '../lib/run-script';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '80' }, seed: { type: 'string', default: '3' } },
+    strict: true,
+  });
+  const [n, seed] = [Number(values.n), Number(values.seed)];
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer and --seed an integer');
+  await initBackend({ quiet: true });
+  const { model, manifest } = loadCheckpoint(values.checkpoint);
+  const prompts = samplePrompts({ split: 'val', n, seed });
+  const layoutRng = makeRng(seed).fork('plan-oracle');
+  const truth = prompts.map((p) => planTargets(sceneFor(p, layoutRng, { allowHeldOut: true })));
+  const plans = new Int32Array(truth.length * truth[0].length);
+  truth.forEach((plan, i) => plans.set(plan, i * plan.length));
+  const modes = { normal: {}, think: { think: true }, 'ground-truth plan': { plans } };
+  const texts = prompts.map((p) => p.text);
+  try {
+    for (const [mode, options] of Object.entries(modes)) {
+      const verdicts = generateImages(model, texts, { seed, ...options }).map((image, i) => evaluateImage(image, prompts[i]));
+      const passed = verdicts.filter((v) => v.passed).length;
+      const objects = verdicts.reduce((sum, v) => sum + v.objects.length, 0) / n;
+      console.log(`${values.checkpoint} (step ${manifest.step}) ${mode.padEnd(17)} pass ${passed}/${n} = ${(passed / n).toFixed(3)}  objects per image ${objects.toFixed(2)}`);
+    }
+  } finally {
+    disposeModel(model);
+  }
+}
+
+runScript(main);
