@@ -7,11 +7,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { main } from '../lib/cli/main';
-import { measureGap, type GapRates, type PromptJudge } from '../lib/eval/gap';
+import { measureGap, understandingCorrect, type GapRates, type PromptJudge } from '../lib/eval/gap';
 import { generateImages } from '../lib/generate/generate';
 import { promptVerdict } from '../lib/model/judgePrompt';
 import { disposeModel, type UnifiedModel } from '../lib/model/params';
 import { pretrain } from '../lib/train/pretrain';
+import { parsePrompt } from '../lib/world/grammar';
 import { blankImage } from '../lib/world/render';
 import { mentionsHeldOut, samplePrompts } from '../lib/world/splits';
 import { CATEGORIES, type Prompt } from '../lib/world/types';
@@ -91,6 +92,19 @@ describe('measureGap', () => {
     expect(no.understanding_on_generated).toBe(1);
     expect(yes.understanding_on_generated).toBe(0);
     expect(yes.generation_accuracy_think).toBeUndefined();
+  });
+});
+
+describe('understandingCorrect', () => {
+  it('leaves out a prompt no scene fits (two large squares stacked) and asks the others exactly as without it', () => {
+    const prompts = samplePrompts({ split: 'test', n: 6, seed: 2 });
+    const unfit = parsePrompt('a large checkered purple square above a large red square');
+    const judge: PromptJudge = (images) => images.map((_, k) => k % 2 === 0);
+    const without = understandingCorrect(prompts, { seed: 4, judge });
+    const withUnfit = understandingCorrect([...prompts, unfit], { seed: 4, judge });
+    expect(withUnfit.slice(0, prompts.length)).toEqual(without);
+    expect(withUnfit[prompts.length]).toBeUndefined();
+    expect(without.every((v) => typeof v === 'boolean')).toBe(true);
   });
 });
 

@@ -38,7 +38,11 @@ export type BenchmarkSubject = UnifiedModel | Generator;
 
 export type EvalSplit = 'val' | 'test';
 
-const percent = (passed: boolean[]): number => (100 * passed.filter(Boolean).length) / passed.length;
+/** Percent true among the defined values (undefined: a prompt that was not asked). */
+const percent = (passed: (boolean | undefined)[]): number => {
+  const asked = passed.filter((v) => v !== undefined);
+  return (100 * asked.filter(Boolean).length) / asked.length;
+};
 
 function generate(subject: BenchmarkSubject, prompts: readonly Prompt[], options: BenchmarkOptions): ReturnType<Generator> {
   if (typeof subject === 'function') return subject(prompts, { think: false });

@@ -2,12 +2,12 @@
 // how often its own generations satisfy their prompts, and whether its judgment of its own generations
 // agrees with the independent evaluator. Ground truth for understanding comes from the scene oracle
 // (rendered test scenes, half paired with a contradicting prompt); generation is scored by the evaluator.
-import { makeRng } from '../rng';
+import { makeRng, type Rng } from '../rng';
 import { sceneFor } from '../world/layout';
 import { renderScene } from '../world/render';
 import { contradict } from '../world/sample';
 import { mentionsHeldOut, samplePrompts } from '../world/splits';
-import type { Category, Prompt, RgbImage } from '../world/types';
+import type { Category, Prompt, RgbImage, Scene } from '../world/types';
 import { evaluateImage } from './evaluate';
 
 /** The model's "does this image satisfy this prompt" verdict, one boolean per (image, prompt) pair. */
@@ -49,26 +49,44 @@ export interface GapReport extends GapRates {
   by_domain: { in_domain: GapRates; held_out: GapRates };
 }
 
-const mean = (values: boolean[]): number => (values.length === 0 ? NaN : values.filter(Boolean).length / values.length);
+/** Share of true among the defined values (undefined: not asked). */
+const mean = (values: (boolean | undefined)[]): number => {
+  const asked = values.filter((v) => v !== undefined);
+  return asked.length === 0 ? NaN : asked.filter(Boolean).length / asked.length;
+};
 
 /**
  * Understanding on rendered scenes: prompt k's scene is rendered and asked about with the prompt itself (truth:
  * satisfied) or a contradicting one, alternating within each category (the i-th prompt of a category is asked as
  * itself when i is even), so every category, not only the whole set, is half own prompts and half contradictions;
- * true where the judge's verdict matches the truth.
+ * true where the judge's verdict matches the truth. A prompt no scene can be laid out for (two large squares side by
+ * side or stacked do not fit in 32 px; the grammar allows them) is not asked: its entry is undefined.
  */
-export function understandingCorrect(prompts: readonly Prompt[], options: { seed: number; judge: PromptJudge }): boolean[] {
+export function understandingCorrect(prompts: readonly Prompt[], options: { seed: number; judge: PromptJudge }): (boolean | undefined)[] {
   const rng = makeRng(options.seed).fork('gap');
-  const scenes = prompts.map((p, k) => sceneFor(p, rng.fork(`scene:${k}`), { allowHeldOut: true }));
+  const laidOut = prompts.map((p, k) => tryLayout(p, rng.fork(`scene:${k}`)));
+  const kept = prompts.map((_, k) => k).filter((k) => laidOut[k] !== undefined);
+  const scenes = kept.map((k) => laidOut[k] as Scene);
   const seen = new Map<Category, number>();
   const truth = prompts.map((p) => {
     const i = seen.get(p.category) ?? 0;
     seen.set(p.category, i + 1);
     return i % 2 === 0;
   });
-  const asked = prompts.map((p, k) => (truth[k] ? p : contradict(p, scenes[k], rng.fork(`contradict:${k}`))));
-  const rendered = scenes.map(renderScene);
-  return options.judge(rendered, asked).map((verdict, k) => verdict === truth[k]);
+  const asked = kept.map((k, i) => (truth[k] ? prompts[k] : contradict(prompts[k], scenes[i], rng.fork(`contradict:${k}`))));
+  const verdicts = options.judge(scenes.map(renderScene), asked);
+  const correct: (boolean | undefined)[] = prompts.map(() => undefined);
+  kept.forEach((k, i) => (correct[k] = verdicts[i] === truth[k]));
+  return correct;
+}
+
+function tryLayout(prompt: Prompt, rng: Rng): Scene | undefined {
+  try {
+    return sceneFor(prompt, rng, { allowHeldOut: true });
+  } catch (error) {
+    if (error instanceof Error && error.message.startsWith('could not lay out')) return undefined;
+    throw error;
+  }
 }
 
 export function measureGap(options: GapOptions): GapReport {
