@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { makeRng } from '../lib/rng';
 import { parsePrompt } from '../lib/world/grammar';
 import { isHeldOut } from '../lib/world/heldout';
-import { OBJECT_GAP, sceneFor } from '../lib/world/layout';
+import { LayoutError, OBJECT_GAP, sceneFor } from '../lib/world/layout';
 import { sceneSatisfies } from '../lib/world/semantics';
 import { samplePrompts } from '../lib/world/splits';
 import { CATEGORIES, Prompt, SceneObject } from '../lib/world/types';
@@ -71,5 +71,6 @@ describe('sceneFor', () => {
   it('fails with a clear error on a prompt no scene can satisfy', () => {
     // Two objects both matching "circle": "exactly one subject" can never hold.
     expect(() => sceneFor(parsePrompt('a circle on the left of a circle'), makeRng(1))).toThrow(/could not lay out a scene for "a circle on the left of a circle"/);
+    expect(() => sceneFor(parsePrompt('a circle on the left of a circle'), makeRng(1))).toThrow(LayoutError);
   });
 });

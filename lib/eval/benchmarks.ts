@@ -11,7 +11,7 @@ import type { UnifiedModel } from '../model/params';
 import { samplePrompts } from '../world/splits';
 import { COMPBENCH_CATEGORIES, GENEVAL_CATEGORIES, type Category, type Prompt, type RgbImage } from '../world/types';
 import { evaluateImage } from './evaluate';
-import { understandingCorrect, type Generator } from './gap';
+import { shareTrue, understandingCorrect, type Generator } from './gap';
 
 export interface BenchmarkOptions {
   /** Prompts in all (balanced over the benchmark's categories). */
@@ -39,10 +39,7 @@ export type BenchmarkSubject = UnifiedModel | Generator;
 export type EvalSplit = 'val' | 'test';
 
 /** Percent true among the defined values (undefined: a prompt that was not asked). */
-const percent = (passed: (boolean | undefined)[]): number => {
-  const asked = passed.filter((v) => v !== undefined);
-  return (100 * asked.filter(Boolean).length) / asked.length;
-};
+const percent = (passed: (boolean | undefined)[]): number => 100 * shareTrue(passed);
 
 function generate(subject: BenchmarkSubject, prompts: readonly Prompt[], options: BenchmarkOptions): ReturnType<Generator> {
   if (typeof subject === 'function') return subject(prompts, { think: false });

@@ -3,7 +3,7 @@
 // agrees with the independent evaluator. Ground truth for understanding comes from the scene oracle
 // (rendered test scenes, half paired with a contradicting prompt); generation is scored by the evaluator.
 import { makeRng, type Rng } from '../rng';
-import { sceneFor } from '../world/layout';
+import { LayoutError, sceneFor } from '../world/layout';
 import { renderScene } from '../world/render';
 import { contradict } from '../world/sample';
 import { mentionsHeldOut, samplePrompts } from '../world/splits';
@@ -49,8 +49,8 @@ export interface GapReport extends GapRates {
   by_domain: { in_domain: GapRates; held_out: GapRates };
 }
 
-/** Share of true among the defined values (undefined: not asked). */
-const mean = (values: (boolean | undefined)[]): number => {
+/** Share of true among the defined values (undefined: not asked); NaN when none was asked. */
+export const shareTrue = (values: (boolean | undefined)[]): number => {
   const asked = values.filter((v) => v !== undefined);
   return asked.length === 0 ? NaN : asked.filter(Boolean).length / asked.length;
 };
@@ -84,7 +84,7 @@ function tryLayout(prompt: Prompt, rng: Rng): Scene | undefined {
   try {
     return sceneFor(prompt, rng, { allowHeldOut: true });
   } catch (error) {
-    if (error instanceof Error && error.message.startsWith('could not lay out')) return undefined;
+    if (error instanceof LayoutError) return undefined;
     throw error;
   }
 }
@@ -108,10 +108,10 @@ export function measureGap(options: GapOptions): GapReport {
   }
 
   const rates = (indices: number[]): GapRates => ({
-    understanding_accuracy: mean(indices.map((k) => understood[k])),
-    generation_accuracy: mean(indices.map((k) => passed[k])),
-    understanding_on_generated: mean(indices.map((k) => agreed[k])),
-    ...(passedThink ? { generation_accuracy_think: mean(indices.map((k) => passedThink![k])) } : {}),
+    understanding_accuracy: shareTrue(indices.map((k) => understood[k])),
+    generation_accuracy: shareTrue(indices.map((k) => passed[k])),
+    understanding_on_generated: shareTrue(indices.map((k) => agreed[k])),
+    ...(passedThink ? { generation_accuracy_think: shareTrue(indices.map((k) => passedThink![k])) } : {}),
     n: indices.length,
   });
   const all = prompts.map((_, k) => k);

@@ -1,6 +1,7 @@
 // Text-to-image with the unified model: prompts in, RgbImages out, with the toolkit's default sampler settings.
 // The defaults are the "default sampler settings" every benchmark number uses (gap, candidates, SRUM runs).
 import { makeRng } from '../rng';
+import { PLAN_FIELDS, PLAN_SLOTS } from '../model/classes';
 import type { UnifiedModel } from '../model/params';
 import { unpatchify } from '../model/patches';
 import { encode } from '../world/tokenizer';
@@ -44,8 +45,8 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
   const settings: SamplingSettings = { ...DEFAULT_SAMPLING, ...definedOnly(options) };
   const textLen = model.config.maxTextTokens;
   const batchSize = options.batchSize ?? 16;
-  const planSize = options.plans === undefined ? 0 : options.plans.length / Math.max(1, prompts.length);
-  if (options.plans !== undefined && !Number.isInteger(planSize)) throw new Error(`generateImages: ${options.plans.length} plan values for ${prompts.length} prompts`);
+  const planSize = PLAN_SLOTS * PLAN_FIELDS.length;
+  if (options.plans !== undefined && options.plans.length !== prompts.length * planSize) throw new Error(`generateImages: ${options.plans.length} plan values for ${prompts.length} prompts (expected ${prompts.length * planSize})`);
   const images: RgbImage[] = [];
   for (let start = 0; start < prompts.length; start += batchSize) {
     const chunk = prompts.slice(start, start + batchSize);

@@ -187,7 +187,10 @@ function scaled(scene: Scene, size: number): Scene {
   return { width: size, height: size, objects };
 }
 
-/** A scene in which every constraint of the prompt holds; throws after MAX_ATTEMPTS failed samples. */
+/** No scene satisfying the prompt was found (e.g. two large squares side by side do not fit in 32 px). */
+export class LayoutError extends Error {}
+
+/** A scene in which every constraint of the prompt holds; throws a LayoutError after MAX_ATTEMPTS failed samples. */
 export function sceneFor(prompt: Prompt, rng: Rng, options: LayoutOptions = {}): Scene {
   const side = WORLD.imageSize;
   const size = options.size ?? side;
@@ -205,5 +208,5 @@ export function sceneFor(prompt: Prompt, rng: Rng, options: LayoutOptions = {}):
     const scene = size === side ? { width: side, height: side, objects } : scaled({ width: side, height: side, objects }, size);
     if (sceneSatisfies(prompt, scene)) return scene;
   }
-  throw new Error(`could not lay out a scene for "${prompt.text}" in ${MAX_ATTEMPTS} attempts (is the prompt satisfiable?)`);
+  throw new LayoutError(`could not lay out a scene for "${prompt.text}" in ${MAX_ATTEMPTS} attempts (is the prompt satisfiable?)`);
 }
