@@ -20,7 +20,7 @@ import { initModel, namedVariables, parameterCount } from '../lib/model/params';
 import { flowTrainStep } from '../lib/model/train-step';
 import { sampleTokens } from '../lib/generate/sampler';
 import { makeRng } from '../lib/rng';
-import { forwardMatmulFlops, generationSeqLen, generationStepBatch, THINK_PROB } from './workload';
+import { generationSeqLen, trainingStepFlops, generationStepBatch, THINK_PROB } from './workload';
 import { forwardBackwardSplit, profileTrainStep } from './profile';
 import { autoReplicas } from '../lib/train/parallel';
 import { replicaThroughput } from './replicas';
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
   log(`backend ${backend.description}; preset ${preset}; ${params} parameters, ${trainedParams} trained by a generation step; batch ${batchSize}; sequence ${generationSeqLen(config)} tokens`);
   const tensorsBefore = tf.memory().numTensors;
   const sampleSteps = Number(args['sample-steps']);
-  const flopsPerSample = 3 * forwardMatmulFlops(config);
+  const flopsPerSample = trainingStepFlops(config);
   // Rounds alternate tfjs and PyTorch so both see the same machine load; each side reports its best round.
   let best = { wall: 0, cpu: 0, sampling: 0, replicas: 0 };
   const replicas = args.replicas === 'auto' ? autoReplicas() : Number(args.replicas);

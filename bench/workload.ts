@@ -2,6 +2,7 @@
 // reference: the batch a pretraining generation step trains on, and analytic matmul FLOP counts.
 import { PLAN_SLOTS } from '../lib/model/classes';
 import { modelDims, type ModelConfig } from '../lib/model/config';
+import { headWidth, patchEmbedWidth } from '../lib/model/params';
 import type { FlowBatch } from '../lib/model/train-step';
 import { DEFAULT_TRAIN_CONFIG } from '../lib/train/config';
 import { generationBatch } from '../lib/train/data';
@@ -42,26 +43,32 @@ export function generationSeqLen(config: ModelConfig): number {
 
 /**
  * Multiply-add FLOPs (2 per MAC) of one forward pass for one sample over [text ; plan ; image], matmuls only:
- * QKV, attention scores and mixing, output projection, MLP, patch embedding, velocity head, timestep MLP and
- * (convChannels > 0) the conv stem and refine.
+ * QKV, attention scores and mixing, output projection, MLP, patch embedding, velocity head, timestep MLP,
+ * (convChannels > 0) the conv stem and refine, (timeModulation) the adaLN maps.
  * Embedding lookups (text words, plan attributes) are not counted: gathers in PyTorch, one-hot matmuls of
- * < 1% of the total in tfjs. A training step is counted as 3x forward (backward = two matmuls per forward matmul).
+ * < 1% of the total in tfjs. A training step is counted as 3x forward (backward = two matmuls per forward matmul);
+ * with selfCondition, half the steps add one more forward (trainingStepFlops).
  */
 export function forwardMatmulFlops(config: ModelConfig): number {
   const { imageTokens, patchDim, mlpDim } = modelDims(config);
   const T = generationSeqLen(config);
   const d = config.dModel;
-  const perLayer = 2 * T * d * 3 * d + 2 * T * T * d * 2 + 2 * T * d * d + 2 * 2 * T * d * mlpDim;
-  const stemWidth = config.patchSize * config.patchSize * config.convChannels; // extra patch-embedding inputs
-  const edges = 2 * imageTokens * ((patchDim + stemWidth) * d + patchDim * d) + 2 * (config.timestepFeatures * d + d * d);
+  const perLayer = 2 * T * d * 3 * d + 2 * T * T * d * 2 + 2 * T * d * d + 2 * 2 * T * d * mlpDim + (config.timeModulation ? 2 * d * 4 * d : 0);
+  const edges = 2 * imageTokens * (patchEmbedWidth(config) * d + headWidth(config) * d) + 2 * (config.timestepFeatures * d + d * d);
   return config.nLayers * perLayer + edges + convFlops(config);
 }
 
-/** 3x3 convolutions of the stem (channels -> C) and the refine (2 channels -> C -> channels) over every pixel (conv.ts). */
+/** FLOPs of one training step per sample: forward + backward (3x), plus the no-gradient first pass of self-conditioning on half the steps. */
+export function trainingStepFlops(config: ModelConfig): number {
+  return (config.selfCondition ? 3.5 : 3) * forwardMatmulFlops(config);
+}
+
+/** 3x3 convolutions of the stem (channels -> C) and the refine ([v ; x_t ; features] -> C -> ... -> channels) over every pixel (conv.ts). */
 function convFlops(config: ModelConfig): number {
   const c = config.convChannels;
   if (c === 0) return 0;
   const pixels = config.imageSize * config.imageSize;
   const k = 9 * config.channels;
-  return 2 * pixels * (k * c + 2 * k * c + 9 * c * config.channels);
+  const refineIn = 9 * (2 * config.channels + config.refineFeatures) * c;
+  return 2 * pixels * (k * c + refineIn + (config.refineLayers - 1) * 9 * c * c + 9 * c * config.channels);
 }

@@ -10,7 +10,7 @@ import { planTokens } from '../lib/model/plan';
 import { runBackbone } from '../lib/model/transformer';
 import { checkEquivalence } from '../bench/check-equivalence';
 import { findPython } from '../bench/torch-runner';
-import { forwardMatmulFlops, generationSeqLen, generationStepBatch } from '../bench/workload';
+import { forwardMatmulFlops, generationSeqLen, generationStepBatch, trainingStepFlops } from '../bench/workload';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', quiet: true });
@@ -35,6 +35,16 @@ describe('bench workload', () => {
     const pixels = conv.imageSize * conv.imageSize;
     const convOnly = 2 * pixels * 9 * (3 * 4 + 6 * 4 + 4 * 3) + 2 * modelDims(conv).imageTokens * 16 * 4 * conv.dModel;
     expect(forwardMatmulFlops(conv) - forwardMatmulFlops(config)).toBe(convOnly);
+    // A deeper refine with head features: two more 4->4 kernels, 2 more refine-in channels, 16 * 2 more head outputs per token.
+    const deep = resolveModelConfig('tiny', { convChannels: 4, refineLayers: 3, refineFeatures: 2 });
+    const deeper = 2 * pixels * 9 * (2 * 4 * 4 + 2 * 4) + 2 * modelDims(conv).imageTokens * 16 * 2 * conv.dModel;
+    expect(forwardMatmulFlops(deep) - forwardMatmulFlops(conv)).toBe(deeper);
+    // adaLN: a D -> 4D map per layer; self-conditioning: patchDim more patch-embedding inputs and half a forward more per step.
+    const mod = resolveModelConfig('tiny', { timeModulation: true });
+    expect(forwardMatmulFlops(mod) - forwardMatmulFlops(config)).toBe(config.nLayers * 2 * config.dModel * 4 * config.dModel);
+    const selfCond = resolveModelConfig('tiny', { selfCondition: true });
+    expect(forwardMatmulFlops(selfCond) - forwardMatmulFlops(config)).toBe(2 * modelDims(config).imageTokens * modelDims(config).patchDim * config.dModel);
+    expect(trainingStepFlops(selfCond)).toBe(3.5 * forwardMatmulFlops(selfCond));
   });
 
   it('builds a pretraining generation batch with plans and seeded thinking flags', () => {

@@ -62,6 +62,23 @@ describe('conv stem and refine', () => {
     expectTrainsWithoutLeak(model, syntheticBatch(model.config, 3, makeRng(4)));
   });
 
+  it('a deeper refine that also reads per-pixel head features: untrained it is still the identity; it trains without leaks', () => {
+    const model = initModel(resolveModelConfig('tiny', { convChannels: 4, refineLayers: 3, refineFeatures: 2 }), 2);
+    const batch = syntheticBatch(model.config, 3, makeRng(4));
+    const { imageTokens, patchDim } = modelDims(model.config);
+    const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]), t: tf.fill([3], 0.5) as tf.Tensor1D, textTokens: batch.textTokens }));
+    expect(v.shape).toEqual([3, imageTokens, patchDim]);
+    expect(Math.max(...Array.from(v.dataSync(), Math.abs))).toBe(0);
+    v.dispose();
+    expect(model.params.head.w.shape).toEqual([model.config.dModel, patchDim + model.config.patchSize ** 2 * 2]);
+    expect(model.params.conv?.refineHidden).toHaveLength(2);
+    expectTrainsWithoutLeak(model, batch);
+  });
+
+  it('refine options without convolutions are an error, not a silent no-op', () => {
+    expect(() => resolveModelConfig('tiny', { refineLayers: 2 })).toThrow(/need convChannels > 0/);
+  });
+
   it('sincosPositions: row features then column features, sin then cos, frequency 10000^(-i / (d/4))', () => {
     const table = sincosPositions(8, 16); // quarter = 4
     const at = (row: number, col: number, k: number): number => table[(row * 8 + col) * 16 + k];

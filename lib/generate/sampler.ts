@@ -55,6 +55,9 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const condPlan = planTokens(model, batch, { plan, thinking }); // [B, S, D]
   const pairedPlan = tf.tidy(() => tf.concat([condPlan, planTokens(model, batch)], 0) as tf.Tensor3D); // [2B, S, D]: + null plan
   let x = randomNormal([batch, imageTokens, patchDim], rng) as tf.Tensor3D; // x_1 = eps
+  // Self-conditioning: the previous step's x0_hat (guided), fed to both CFG branches; none before the first step.
+  let x0Previous: tf.Tensor3D | undefined;
+  const selfConditioned = model.config.selfCondition;
   for (let step = 0; step < steps; step++) {
     const t = times[step];
     const dt = t - times[step + 1];
@@ -62,18 +65,25 @@ export function sampleTokens(options: SampleOptions): Float32Array {
     const next = tf.tidy(() => {
       let v: tf.Tensor3D;
       if (guided) {
-        const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens, extra: pairedPlan });
+        const pairedSelfCond = x0Previous === undefined ? undefined : (tf.concat([x0Previous, x0Previous], 0) as tf.Tensor3D);
+        const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens, extra: pairedPlan, selfCond: pairedSelfCond });
         const [vCond, vUncond] = tf.split(both, 2, 0) as tf.Tensor3D[];
         v = tf.add(vUncond, tf.mul(guidanceScale, tf.sub(vCond, vUncond)));
       } else {
-        v = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: condPlan });
+        v = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: condPlan, selfCond: x0Previous });
       }
-      if (options.onStep) options.onStep({ step, t, x0Predicted: tf.sub(x, tf.mul(t, v)).dataSync() as Float32Array });
+      const x0Predicted = tf.sub(x, tf.mul(t, v)) as tf.Tensor3D;
+      if (options.onStep) options.onStep({ step, t, x0Predicted: x0Predicted.dataSync() as Float32Array });
+      if (selfConditioned) {
+        x0Previous?.dispose();
+        x0Previous = tf.keep(x0Predicted);
+      }
       return tf.sub(x, tf.mul(dt, v)) as tf.Tensor3D; // Euler: x_{t - dt} = x_t - v * dt
     });
     x.dispose();
     x = next;
   }
+  x0Previous?.dispose();
   const out = x.dataSync() as Float32Array;
   tf.dispose([x, condPlan, pairedPlan]);
   return out;

@@ -37,6 +37,13 @@ export interface ModelConfig {
   sincosImagePositions: boolean;
   /** Channels of the convolutional stem and velocity refine around the patch tokens (conv.ts); 0 = none. */
   convChannels: number;
+  /** Hidden 3x3 conv layers of the refine (convChannels wide each, GELU between): 1 sees 5x5 pixels, each more +2. */
+  refineLayers: number;
+  /**
+   * Per-pixel feature channels the output head hands the refine beside the velocity (p*p*k more head outputs per
+   * token): the refine then knows the noise level and what the transformer means to draw there. 0 = none.
+   */
+  refineFeatures: number;
   /**
    * The output head predicts the clean image x0 instead of the velocity; the velocity handed to the loss and the
    * sampler is v = (x_t - x0_hat) / max(t, cleanPredictionMinT) (x-prediction, Li & He 2025, "Back to Basics").
@@ -45,6 +52,20 @@ export interface ModelConfig {
   cleanPrediction: boolean;
   /** Lower clip of t in the x-prediction division (keeps v finite near t = 0). */
   cleanPredictionMinT: number;
+  /**
+   * Self-conditioning (Chen, Zhang & Hinton 2022, "Analog Bits"): the patch embedding also reads an estimate of the
+   * clean image, the sampler's previous x0_hat (zeros at the first step and wherever none is given). In training
+   * half the batches first predict x0_hat without it (no gradient) and then learn to refine it. Why: each sampling
+   * step sees what the last one committed to, instead of re-deciding every object from the noise.
+   */
+  selfCondition: boolean;
+  /**
+   * adaLN on the image tokens (DiT): every block's two LayerNorm outputs of the image tokens are scaled by (1 + a)
+   * and shifted by b, with [a ; b] a zero-initialised linear map of silu(time embedding). Text-side tokens are not
+   * touched, so understanding and planning read the text as before. Why: an additive time embedding at the input
+   * fades through the blocks, and the noise level decides how much each block should denoise.
+   */
+  timeModulation: boolean;
   /** LayerNorm variance epsilon. */
   layerNormEps: number;
 }
@@ -66,8 +87,12 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   initStd: 0.02,
   sincosImagePositions: false,
   convChannels: 0,
+  refineLayers: 1,
+  refineFeatures: 0,
   cleanPrediction: false,
   cleanPredictionMinT: 0.05,
+  timeModulation: false,
+  selfCondition: false,
   layerNormEps: 1e-5,
 };
 
@@ -97,7 +122,11 @@ export function resolveModelConfig(preset: ModelPreset = 'base', overrides: Reco
 }
 
 function validateModelConfig(config: ModelConfig): void {
-  if (!Number.isInteger(config.convChannels) || config.convChannels < 0) throw new Error(`model option 'convChannels' must be a non-negative integer, got ${config.convChannels}`);
+  for (const key of ['convChannels', 'refineFeatures'] as const) {
+    if (!Number.isInteger(config[key]) || config[key] < 0) throw new Error(`model option '${key}' must be a non-negative integer, got ${config[key]}`);
+  }
+  if (!Number.isInteger(config.refineLayers) || config.refineLayers < 1) throw new Error(`model option 'refineLayers' must be a positive integer, got ${config.refineLayers}`);
+  if (config.convChannels === 0 && (config.refineLayers !== 1 || config.refineFeatures !== 0)) throw new Error('model options refineLayers and refineFeatures need convChannels > 0 (there is no refine without it)');
   if (!(config.cleanPredictionMinT > 0 && config.cleanPredictionMinT < 1)) throw new Error(`model option 'cleanPredictionMinT' must lie in (0, 1), got ${config.cleanPredictionMinT}`);
   if (config.sincosImagePositions && config.dModel % 4 !== 0) throw new Error(`sincosImagePositions needs dModel divisible by 4, got ${config.dModel}`);
   const positive: (keyof ModelConfig)[] = ['imageSize', 'channels', 'patchSize', 'maxTextTokens', 'vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'timestepFeatures'];

@@ -37,11 +37,15 @@ export function stemTokens(xt: tf.Tensor3D, conv: ConvParams, config: ModelConfi
   return tf.concat([xt, gridToTokens(features, config)], 2) as tf.Tensor3D;
 }
 
-/** v + conv(GELU(conv([v ; x_t]))) on the pixel grid, back as tokens [B, Np, patchDim]. `v` is the head's output: the
- * velocity, or x0_hat when the model predicts the clean image (ModelConfig.cleanPrediction). */
-export function refineVelocity(v: tf.Tensor3D, xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig): tf.Tensor3D {
+/**
+ * v + conv(GELU(conv(... GELU(conv([v ; x_t ; features]))))) on the pixel grid, back as tokens [B, Np, patchDim].
+ * `v` is the head's output: the velocity, or x0_hat when the model predicts the clean image
+ * (ModelConfig.cleanPrediction); `features` are the head's per-pixel features for the refine (refineFeatures > 0).
+ */
+export function refineVelocity(v: tf.Tensor3D, xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig, features?: tf.Tensor3D): tf.Tensor3D {
   const vGrid = tokensToGrid(v, config);
-  const both = tf.concat([vGrid, tokensToGrid(xt, config)], 3) as tf.Tensor4D; // [B, H, W, 2 * channels]
-  const hidden = gelu(conv3x3(both, conv.refineIn.w, conv.refineIn.b)) as tf.Tensor4D;
+  const inputs = [vGrid, tokensToGrid(xt, config), ...(features === undefined ? [] : [tokensToGrid(features, config)])];
+  let hidden = gelu(conv3x3(tf.concat(inputs, 3) as tf.Tensor4D, conv.refineIn.w, conv.refineIn.b)) as tf.Tensor4D; // [B, H, W, convChannels]
+  for (const layer of conv.refineHidden) hidden = gelu(conv3x3(hidden, layer.w, layer.b)) as tf.Tensor4D;
   return gridToTokens(tf.add(vGrid, conv3x3(hidden, conv.refineOut.w, conv.refineOut.b)) as tf.Tensor4D, config);
 }

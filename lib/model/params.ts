@@ -44,6 +44,8 @@ export interface BlockParams {
   mlp: MlpParams;
   /** MLP of text tokens, present only with mixtureOfTransformers. */
   textMlp?: MlpParams;
+  /** silu(time) -> [scale, shift] of the attention norm, then of the MLP norm, each D wide (timeModulation); zero at start. */
+  timeMod?: DenseParams;
 }
 
 export interface ModelParams {
@@ -75,8 +77,10 @@ export interface ModelParams {
 export interface ConvParams {
   /** image channels -> convChannels */
   stem: { w: tf.Variable; b: tf.Variable };
-  /** [v ; x_t] (2 x image channels) -> convChannels */
+  /** [v ; x_t ; head features] (2 x image channels + refineFeatures) -> convChannels */
   refineIn: { w: tf.Variable; b: tf.Variable };
+  /** refineLayers - 1 more convChannels -> convChannels kernels, GELU after each. */
+  refineHidden: { w: tf.Variable; b: tf.Variable }[];
   /** convChannels -> image channels, zero at start */
   refineOut: { w: tf.Variable; b: tf.Variable };
 }
@@ -198,19 +202,21 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
       mlp: initMlp(d, mlpDim, rng, std, residualStd),
     };
     if (config.mixtureOfTransformers) block.textMlp = initMlp(d, mlpDim, rng, std, residualStd);
+    // Zero weights: an untrained modulation is the identity (and draws nothing from rng, so other weights stay the same).
+    if (config.timeModulation) block.timeMod = { w: constVariable([d, 4 * d], 0), b: constVariable([4 * d], 0) };
     blocks.push(block);
   }
   const params: ModelParams = {
     textEmbed: normalVariable([config.vocabSize, d], rng, std),
     textPos: normalVariable([config.maxTextTokens, d], rng, std),
     imagePos: imagePositions(config, normalVariable([imageTokens, d], rng, std)), // drawn either way: later weights stay the same
-    patchEmbed: initDense(patchDim + config.patchSize ** 2 * config.convChannels, d, rng, std),
+    patchEmbed: initDense(patchEmbedWidth(config), d, rng, std),
     timeIn: initDense(config.timestepFeatures, d, rng, std),
     timeOut: initDense(d, d, rng, std),
     blocks,
     finalNorm: initNorm(d),
     // DiT: a zero velocity head makes the untrained model predict v = 0, a stable start.
-    head: { w: constVariable([d, patchDim], 0), b: constVariable([patchDim], 0) },
+    head: { w: constVariable([d, headWidth(config)], 0), b: constVariable([headWidth(config)], 0) },
     // Own random stream: adding these parameters leaves every earlier weight of a seed unchanged.
     ...initUnderstandingAndThink(config, makeRng(seed).fork('heads-init')),
     patchParse: initParse(config, makeRng(seed).fork('parse-init')),
@@ -219,11 +225,27 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
   return { config, params };
 }
 
-/** He-normal stem and refine-in kernels; the refine-out kernel starts at zero (an untrained refine is the identity). */
+/** Inputs of the patch embedding per image token: x_t, then the conv stem's features, then the self-condition x0_hat. */
+export function patchEmbedWidth(config: ModelConfig): number {
+  const { patchDim } = modelDims(config);
+  return patchDim + config.patchSize ** 2 * config.convChannels + (config.selfCondition ? patchDim : 0);
+}
+
+/** Outputs of the velocity head per image token: the patch values, then the refine's per-pixel features. */
+export function headWidth(config: ModelConfig): number {
+  return modelDims(config).patchDim + config.patchSize ** 2 * config.refineFeatures;
+}
+
+/** He-normal stem and refine kernels; the refine-out kernel starts at zero (an untrained refine is the identity). */
 function initConv(config: ModelConfig, rng: Rng): ConvParams {
   const { channels: c, convChannels: k } = config;
-  const kernel = (cin: number, cout: number): { w: tf.Variable; b: tf.Variable } => ({ w: normalVariable([3, 3, cin, cout], rng, Math.sqrt(2 / (9 * cin))), b: constVariable([cout], 0) });
-  return { stem: kernel(c, k), refineIn: kernel(2 * c, k), refineOut: { w: constVariable([3, 3, k, c], 0), b: constVariable([c], 0) } };
+  const kernelFrom = (from: Rng) => (cin: number, cout: number): { w: tf.Variable; b: tf.Variable } => ({ w: normalVariable([3, 3, cin, cout], from, Math.sqrt(2 / (9 * cin))), b: constVariable([cout], 0) });
+  const kernel = kernelFrom(rng);
+  const stem = kernel(c, k);
+  const refineIn = kernel(2 * c + config.refineFeatures, k);
+  const deeper = kernelFrom(rng.fork('refine-hidden')); // own stream: a deeper refine leaves the other kernels of a seed as they were
+  const refineHidden = Array.from({ length: config.refineLayers - 1 }, () => deeper(k, k));
+  return { stem, refineIn, refineHidden, refineOut: { w: constVariable([3, 3, k, c], 0), b: constVariable([c], 0) } };
 }
 
 function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelParams, 'extraPos' | 'understanding' | 'think'> {

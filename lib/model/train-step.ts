@@ -7,7 +7,7 @@ import { modelDims } from './config';
 import { dropText, flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps, type FlowConfig } from './flow';
 import type { AdamW } from './optimizer';
 import { planTokens } from './plan';
-import { predictVelocity } from './transformer';
+import { cleanEstimate, predictVelocity } from './transformer';
 import type { UnifiedModel } from './params';
 
 export interface FlowBatch {
@@ -54,6 +54,7 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
   const t = sampleTrainingTimesteps(batch.batchSize, rng, flow.timestepShift);
   const textTokens = dropText(batch.textTokens, batch.batchSize, flow.textDropProb, rng);
   const textLen = model.config.maxTextTokens;
+  const useSelfCond = model.config.selfCondition && rng.next() < 0.5; // drawn only with the option: other streams stay as they were
   const thinking = batch.thinking?.map((v, b) => (v === 1 && textTokens.subarray(b * textLen, (b + 1) * textLen).some((id) => id !== 0) ? 1 : 0));
   const { loss, perSample, grads } = tf.tidy(() => {
     const x0 = tf.tensor3d(batch.x0, shape);
@@ -62,10 +63,12 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
     const weight = batch.weight === undefined ? undefined : tf.tensor2d(batch.weight, [batch.batchSize, imageTokens]);
     // Eq. x_t = (1 - t) x0 + t eps; the network predicts v = eps - x0.
     const xt = noisyInput(x0, eps, tTensor);
+    const planFor = (): tf.Tensor3D | undefined => (thinking === undefined ? undefined : planTokens(model, batch.batchSize, { plan: batch.plan, thinking }));
+    // Self-conditioning: on half the batches, a first prediction without it becomes the input x0_hat (a constant).
+    const selfCond = useSelfCond ? cleanEstimate(xt, tTensor, predictVelocity(model, { xt, t: tTensor, textTokens, extra: planFor() })) : undefined;
     let vTheta: tf.Tensor3D | undefined;
     const { value, grads: gradMap } = tf.variableGrads(() => {
-      const extra = thinking === undefined ? undefined : planTokens(model, batch.batchSize, { plan: batch.plan, thinking });
-      vTheta = tf.keep(predictVelocity(model, { xt, t: tTensor, textTokens, extra })); // kept past variableGrads' own scope
+      vTheta = tf.keep(predictVelocity(model, { xt, t: tTensor, textTokens, extra: planFor(), selfCond })); // kept past variableGrads' own scope
       return flowLoss({ vTheta, x0, eps, weight });
     }, optimizer.variables as tf.Variable[]);
     const perSampleError = tf.mean(flowSquaredError({ vTheta: vTheta as tf.Tensor3D, x0, eps }), 1); // [B]

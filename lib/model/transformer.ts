@@ -21,6 +21,8 @@ export interface VelocityInputs {
   t: tf.Tensor1D;
   /** Text token ids, [B * maxTextTokens] row-major, 0 = PAD (an all-PAD row is the unconditional prompt). */
   textTokens: Int32Array;
+  /** Self-conditioning (ModelConfig.selfCondition): an estimate of x0 [B, Np, patchDim]; absent = zeros. */
+  selfCond?: tf.Tensor3D;
 }
 
 /** One-hot rows for the token ids: the embedding lookup becomes a matmul whose gradient is a matmul too. */
@@ -93,11 +95,17 @@ export interface BackboneInputs {
    * Image tokens x_t [B, Np, patchDim] at flow time t [B] (t = 0: a clean image, as understanding reads it);
    * `mark` [B, Np, D] is added to the image tokens' embeddings (region queries mark their box this way).
    */
-  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D };
+  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; selfCond?: tf.Tensor3D };
 }
 
-/** Embeds [text ; extra ; image] tokens into the residual stream x [B, T, D]. */
-function embed(model: UnifiedModel, inputs: BackboneInputs): tf.Tensor3D {
+/** The time embedding of the image tokens, [B, D]: sinusoidal features through a SiLU MLP. */
+function timeEmbedding(model: UnifiedModel, t: tf.Tensor1D): tf.Tensor2D {
+  const { config, params } = model;
+  return dense(silu(dense(timestepFeatures(t, config.timestepFeatures), params.timeIn)), params.timeOut) as tf.Tensor2D;
+}
+
+/** Embeds [text ; extra ; image] tokens into the residual stream x [B, T, D]; `time` is timeEmbedding of the image's t. */
+function embed(model: UnifiedModel, inputs: BackboneInputs, time: tf.Tensor2D | undefined): tf.Tensor3D {
   const { config, params } = model;
   const textLen = config.maxTextTokens;
   const batch = inputs.textTokens.length / textLen;
@@ -110,27 +118,45 @@ function embed(model: UnifiedModel, inputs: BackboneInputs): tf.Tensor3D {
     if (extraBatch !== batch || width !== config.dModel || extraCount > maxExtra) throw new Error(`extra: expected [${batch}, <= ${maxExtra}, ${config.dModel}], got [${inputs.extra.shape}]`);
     parts.push(tf.add(inputs.extra, tf.slice(params.extraPos, [0, 0], [extraCount, -1]))); // [B, K, D]
   }
-  if (inputs.image !== undefined) {
-    const { xt, t } = inputs.image;
+  if (inputs.image !== undefined && time !== undefined) {
+    const { xt } = inputs.image;
     if (xt.shape[0] !== batch) throw new Error(`image: ${xt.shape[0]} images for ${batch} text rows`);
-    const time = dense(silu(dense(timestepFeatures(t, config.timestepFeatures), params.timeIn)), params.timeOut); // [B, D]
-    const patches = dense(params.conv === undefined ? xt : stemTokens(xt, params.conv, config), params.patchEmbed); // [B, Np, D]
+    const pixels = params.conv === undefined ? xt : stemTokens(xt, params.conv, config); // [B, Np, patchDim (+ stem)]
+    const patches = dense(config.selfCondition ? tf.concat([pixels, inputs.image.selfCond ?? tf.zerosLike(xt)], 2) : pixels, params.patchEmbed); // [B, Np, D]
     const image = tf.add(tf.add(patches, params.imagePos), time.reshape([batch, 1, config.dModel])); // [B, Np, D]
     parts.push(inputs.image.mark === undefined ? image : tf.add(image, inputs.image.mark));
   }
   return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor3D; // [B, T, D]
 }
 
+/**
+ * adaLN of the image tokens (ModelConfig.timeModulation): the block's [scale ; shift] for its two norms as
+ * [B, T, D] tensors that are 0 on the text-side tokens, so h * (1 + scale) + shift leaves those tokens as they are.
+ */
+function imageModulation(block: BlockParams, time: tf.Tensor2D, textSideLen: number, imageTokens: number): tf.Tensor3D[] {
+  const [batch, width] = time.shape;
+  const mod = dense(silu(time), block.timeMod!); // [B, 4D]
+  const isImage = tf.concat([tf.zeros([1, textSideLen, 1]), tf.ones([1, imageTokens, 1])], 1); // [1, T, 1]
+  // A broadcast product, not a tile: its gradient is one sum over tokens instead of a slice per token.
+  return tf.split(mod, 4, 1).map((part) => tf.mul(isImage, part.reshape([batch, 1, width])) as tf.Tensor3D);
+}
+
+function modulate(h: tf.Tensor3D, scale: tf.Tensor3D | undefined, shift: tf.Tensor3D | undefined): tf.Tensor3D {
+  return scale === undefined || shift === undefined ? h : (tf.add(tf.mul(h, tf.add(scale, 1)), shift) as tf.Tensor3D);
+}
+
 /** The transformer over [text ; extra ; image]: the residual stream after the last block, [B, T, D] (no final norm). */
 export function runBackbone(model: UnifiedModel, inputs: BackboneInputs): tf.Tensor3D {
   const { config, params } = model;
   return tf.tidy(() => {
-    let x = embed(model, inputs);
+    const time = inputs.image === undefined ? undefined : timeEmbedding(model, inputs.image.t); // [B, D]
+    let x = embed(model, inputs, time);
     const bias = attentionBias(inputs.textTokens, config, x.shape[1]);
     const textSideLen = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
     for (const block of params.blocks) {
-      x = tf.add(x, attention(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, block, bias, config));
-      x = tf.add(x, blockMlp(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, block, textSideLen));
+      const [attnScale, attnShift, mlpScale, mlpShift] = block.timeMod === undefined || time === undefined ? [] : imageModulation(block, time, textSideLen, x.shape[1] - textSideLen);
+      x = tf.add(x, attention(modulate(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, attnScale, attnShift), block, bias, config));
+      x = tf.add(x, blockMlp(modulate(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, mlpScale, mlpShift), block, textSideLen));
     }
     return x;
   });
@@ -145,14 +171,21 @@ export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs & { 
   const { patchDim } = modelDims(config);
   if (inputs.xt.shape[2] !== patchDim) throw new Error(`xt: expected ${patchDim} values per token, got ${inputs.xt.shape[2]}`);
   return tf.tidy(() => {
-    const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image: { xt: inputs.xt, t: inputs.t } });
+    const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image: { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond } });
     const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
     const imageTokens = tf.slice(x, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
-    const head = dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, patchDim]
-    const out = params.conv === undefined ? head : refineVelocity(head, inputs.xt, params.conv, config);
+    const head = dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, headWidth]
+    const values = config.refineFeatures === 0 ? head : tf.slice(head, [0, 0, 0], [-1, -1, patchDim]); // [B, Np, patchDim]
+    const features = config.refineFeatures === 0 ? undefined : tf.slice(head, [0, 0, patchDim], [-1, -1, -1]); // [B, Np, p*p*F]
+    const out = params.conv === undefined ? values : refineVelocity(values, inputs.xt, params.conv, config, features);
     if (!config.cleanPrediction) return out;
     // x-prediction: out is x0_hat; x_t = (1 - t) x0 + t eps gives v = eps - x0 = (x_t - x0) / t.
     const t = tf.maximum(inputs.t, config.cleanPredictionMinT).reshape([-1, 1, 1]);
     return tf.div(tf.sub(inputs.xt, out), t) as tf.Tensor3D;
   });
+}
+
+/** The clean image a velocity implies: x0_hat = x_t - t * v (from x_t = (1 - t) x0 + t eps and v = eps - x0). */
+export function cleanEstimate(xt: tf.Tensor3D, t: tf.Tensor1D, v: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => tf.sub(xt, tf.mul(t.reshape([-1, 1, 1]), v)) as tf.Tensor3D);
 }
