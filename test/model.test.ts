@@ -1,5 +1,7 @@
 // The unified model (tiny preset): config rules, patch layout, shapes, flow formulas, hand-written
 // gradients against autodiff, and a 20-step training loop that must leak nothing and be reproducible.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { randomNormal } from '../lib/backend/random';
@@ -104,11 +106,13 @@ describe('transformer', () => {
     disposeModel(model);
   });
 
-  it('counts the parameters of the base preset (about 1.2M)', () => {
+  it('counts the parameters of the base preset (about 1.3M), which is the shipped checkpoint\'s architecture', () => {
     const model = initModel(resolveModelConfig('base'), 0);
-    expect(parameterCount(model.params)).toBeGreaterThan(1.1e6);
-    expect(parameterCount(model.params)).toBeLessThan(1.3e6);
+    expect(parameterCount(model.params)).toBeGreaterThan(1.25e6);
+    expect(parameterCount(model.params)).toBeLessThan(1.35e6);
     disposeModel(model);
+    const shipped = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'data', 'base', 'manifest.json'), 'utf8')) as { model_config: Record<string, unknown> };
+    expect(resolveModelConfig('base')).toEqual(resolveModelConfig('base', shipped.model_config));
   });
 });
 
