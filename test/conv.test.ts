@@ -7,28 +7,16 @@ import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { gridToTokens, tokensToGrid } from '../lib/model/conv';
 import { modelDims, resolveModelConfig } from '../lib/model/config';
-import { DEFAULT_FLOW_CONFIG } from '../lib/model/flow';
-import { AdamW } from '../lib/model/optimizer';
-import { initModel, namedVariables, sincosPositions, type UnifiedModel } from '../lib/model/params';
+import { initModel, namedVariables, sincosPositions } from '../lib/model/params';
 import { patchify } from '../lib/model/patches';
-import { flowTrainStep } from '../lib/model/train-step';
 import { predictVelocity } from '../lib/model/transformer';
 import { makeRng } from '../lib/rng';
 import { syntheticBatch } from '../bench/workload';
+import { expectTrainsWithoutLeak } from './helpers/train-loop';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', quiet: true });
 });
-
-/** 12 steps on one fixed batch: the loss falls and tf.memory() ends where it started. */
-function expectTrainsWithoutLeak(model: UnifiedModel, batch: ReturnType<typeof syntheticBatch>): void {
-  const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 3e-3 });
-  const before = tf.memory().numTensors;
-  const losses: number[] = [];
-  for (let i = 0; i < 12; i++) losses.push(flowTrainStep({ model, optimizer, batch, rng: makeRng(9), flow: DEFAULT_FLOW_CONFIG }).loss);
-  expect(tf.memory().numTensors).toBe(before);
-  expect(losses[11]).toBeLessThan(losses[0]);
-}
 
 describe('conv stem and refine', () => {
   it('tokensToGrid puts every token value at its pixel (the patchify layout) and gridToTokens inverts it', () => {

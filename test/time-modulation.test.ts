@@ -6,13 +6,11 @@ import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { randomNormal } from '../lib/backend/random';
 import { modelDims, resolveModelConfig, type ModelConfig } from '../lib/model/config';
-import { DEFAULT_FLOW_CONFIG } from '../lib/model/flow';
-import { AdamW } from '../lib/model/optimizer';
 import { initModel, namedVariables, type UnifiedModel } from '../lib/model/params';
-import { flowTrainStep } from '../lib/model/train-step';
 import { runBackbone } from '../lib/model/transformer';
 import { makeRng } from '../lib/rng';
 import { syntheticBatch } from '../bench/workload';
+import { expectTrainsWithoutLeak } from './helpers/train-loop';
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', quiet: true });
@@ -53,13 +51,7 @@ describe('timeModulation (adaLN on image tokens)', () => {
 
   it('training through it lowers the loss on a fixed batch and leaks nothing', () => {
     const model = initModel(config({ timeModulation: true, convChannels: 4 }), 2);
-    const batch = syntheticBatch(model.config, 3, makeRng(4));
-    const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 3e-3 });
-    const before = tf.memory().numTensors;
-    const losses: number[] = [];
-    for (let i = 0; i < 12; i++) losses.push(flowTrainStep({ model, optimizer, batch, rng: makeRng(9), flow: DEFAULT_FLOW_CONFIG }).loss);
-    expect(tf.memory().numTensors).toBe(before);
-    expect(losses[11]).toBeLessThan(losses[0]);
+    expectTrainsWithoutLeak(model, syntheticBatch(model.config, 3, makeRng(4)));
     const modWeights = namedVariables(model.params).find(({ name }) => name === 'blocks.0.timeMod.w')!.variable;
     expect(tf.tidy(() => tf.max(tf.abs(modWeights)).dataSync()[0])).toBeGreaterThan(0);
   });
