@@ -6,6 +6,7 @@ import { initBackend } from '../lib/backend/select';
 import { DEFAULT_SAMPLING, generateImages } from '../lib/generate/generate';
 import { resolveModelConfig } from '../lib/model/config';
 import { disposeModel, initModel, type UnifiedModel } from '../lib/model/params';
+import { unpatchify } from '../lib/model/patches';
 import { predictPlan } from '../lib/model/plan';
 import { encode } from '../lib/world/tokenizer';
 
@@ -45,6 +46,20 @@ describe('generateImages', () => {
     const planned = generateImages(model, PROMPTS, { seed: 5, steps: 3, plans, batchSize: 1 });
     expect(pixels(planned)).toEqual(pixels(thinking));
     expect(() => generateImages(model, PROMPTS, { seed: 5, steps: 1, plans: plans.subarray(1) })).toThrow(/plan values/);
+  });
+
+  it('onStep reports every batch\'s x0_hat with the index of its first image; the last step\'s is the image itself', () => {
+    const prompts = [...PROMPTS, 'a yellow square'];
+    const last = new Map<number, Float32Array>();
+    const firsts = new Set<number>();
+    const images = generateImages(model, prompts, { seed: 3, steps: 4, batchSize: 2, onStep: ({ first, step, x0Predicted }) => {
+      firsts.add(first);
+      if (step === 3) last.set(first, x0Predicted);
+    } });
+    expect([...firsts]).toEqual([0, 2]);
+    // Euler's last step moves by dt = t, so x_0 = x_t - t v = x0_hat of that step.
+    const stitched = [0, 2].flatMap((first) => pixels(unpatchify(last.get(first)!, model.config)));
+    expect(stitched).toEqual(pixels(images));
   });
 
   it('names an unknown prompt word', () => {

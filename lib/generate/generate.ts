@@ -38,6 +38,8 @@ export interface GenerateOptions extends Partial<SamplingSettings> {
   plans?: Int32Array;
   /** Called after each batch with the number of images done. */
   onProgress?: (done: number) => void;
+  /** Called at every sampling step of every batch with the predicted clean tokens of its images, from image `first` on (sampler.ts). */
+  onStep?: (info: { first: number; step: number; t: number; x0Predicted: Float32Array }) => void;
 }
 
 /** One image per prompt text. Unknown prompt words raise the tokenizer's error naming the word. */
@@ -62,6 +64,7 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
       think: settings.think,
       plan: options.plans?.subarray(start * planSize, (start + chunk.length) * planSize),
       rng: makeRng(options.seed).fork(`images:${start}`),
+      onStep: options.onStep === undefined ? undefined : (info) => options.onStep?.({ first: start, ...info }),
     });
     images.push(...unpatchify(tokens, model.config));
     options.onProgress?.(images.length);

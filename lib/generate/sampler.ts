@@ -11,7 +11,7 @@ import { modelDims } from '../model/config';
 import { samplingTimesteps } from '../model/flow';
 import type { UnifiedModel } from '../model/params';
 import { planTokens, predictPlan } from '../model/plan';
-import { predictVelocity } from '../model/transformer';
+import { cleanEstimate, predictVelocity } from '../model/transformer';
 
 export interface SampleOptions {
   model: UnifiedModel;
@@ -72,7 +72,7 @@ export function sampleTokens(options: SampleOptions): Float32Array {
       } else {
         v = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: condPlan, selfCond: x0Previous });
       }
-      const x0Predicted = tf.sub(x, tf.mul(t, v)) as tf.Tensor3D;
+      const x0Predicted = cleanEstimate(x, t, v);
       if (options.onStep) options.onStep({ step, t, x0Predicted: x0Predicted.dataSync() as Float32Array });
       if (selfConditioned) {
         x0Previous?.dispose();

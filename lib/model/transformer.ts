@@ -131,12 +131,12 @@ function embed(model: UnifiedModel, inputs: BackboneInputs, time: tf.Tensor2D | 
 
 /**
  * adaLN of the image tokens (ModelConfig.timeModulation): the block's [scale ; shift] for its two norms as
- * [B, T, D] tensors that are 0 on the text-side tokens, so h * (1 + scale) + shift leaves those tokens as they are.
+ * [B, T, D] tensors that are 0 on the text-side tokens (`isImage` [1, T, 1] is 1 on image tokens only), so
+ * h * (1 + scale) + shift leaves those tokens as they are.
  */
-function imageModulation(block: BlockParams, time: tf.Tensor2D, textSideLen: number, imageTokens: number): tf.Tensor3D[] {
+function imageModulation(block: BlockParams, time: tf.Tensor2D, isImage: tf.Tensor3D): tf.Tensor3D[] {
   const [batch, width] = time.shape;
   const mod = dense(silu(time), block.timeMod!); // [B, 4D]
-  const isImage = tf.concat([tf.zeros([1, textSideLen, 1]), tf.ones([1, imageTokens, 1])], 1); // [1, T, 1]
   // A broadcast product, not a tile: its gradient is one sum over tokens instead of a slice per token.
   return tf.split(mod, 4, 1).map((part) => tf.mul(isImage, part.reshape([batch, 1, width])) as tf.Tensor3D);
 }
@@ -153,8 +153,10 @@ export function runBackbone(model: UnifiedModel, inputs: BackboneInputs): tf.Ten
     let x = embed(model, inputs, time);
     const bias = attentionBias(inputs.textTokens, config, x.shape[1]);
     const textSideLen = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
+    const modulated = config.timeModulation && time !== undefined;
+    const isImage = modulated ? tf.concat([tf.zeros([1, textSideLen, 1]), tf.ones([1, x.shape[1] - textSideLen, 1])], 1) : undefined; // [1, T, 1]
     for (const block of params.blocks) {
-      const [attnScale, attnShift, mlpScale, mlpShift] = block.timeMod === undefined || time === undefined ? [] : imageModulation(block, time, textSideLen, x.shape[1] - textSideLen);
+      const [attnScale, attnShift, mlpScale, mlpShift] = isImage === undefined ? [] : imageModulation(block, time!, isImage as tf.Tensor3D);
       x = tf.add(x, attention(modulate(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, attnScale, attnShift), block, bias, config));
       x = tf.add(x, blockMlp(modulate(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, mlpScale, mlpShift), block, textSideLen));
     }
@@ -186,6 +188,6 @@ export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs & { 
 }
 
 /** The clean image a velocity implies: x0_hat = x_t - t * v (from x_t = (1 - t) x0 + t eps and v = eps - x0). */
-export function cleanEstimate(xt: tf.Tensor3D, t: tf.Tensor1D, v: tf.Tensor3D): tf.Tensor3D {
-  return tf.tidy(() => tf.sub(xt, tf.mul(t.reshape([-1, 1, 1]), v)) as tf.Tensor3D);
+export function cleanEstimate(xt: tf.Tensor3D, t: tf.Tensor1D | number, v: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => tf.sub(xt, tf.mul(typeof t === 'number' ? t : t.reshape([-1, 1, 1]), v)) as tf.Tensor3D);
 }

@@ -6,15 +6,13 @@
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { evaluateImage } from '../../lib/eval/evaluate';
-import { DEFAULT_SAMPLING } from '../../lib/generate/generate';
-import { sampleTokens } from '../../lib/generate/sampler';
+import { DEFAULT_SAMPLING, generateImages } from '../../lib/generate/generate';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
 import { unpatchify } from '../../lib/model/patches';
 import { makeRng } from '../../lib/rng';
 import { sceneFor } from '../../lib/world/layout';
 import { samplePrompts } from '../../lib/world/splits';
-import { encode } from '../../lib/world/tokenizer';
 import { runScript } from '../lib/run-script';
 
 interface StepRow {
@@ -42,25 +40,18 @@ async function main(): Promise<void> {
   const prompts = samplePrompts({ split: 'val', n, seed });
   const layoutRng = makeRng(seed).fork('trajectory');
   const sceneObjects = prompts.reduce((sum, p) => sum + sceneFor(p, layoutRng, { allowHeldOut: true }).objects.length, 0) / n;
-  const textLen = model.config.maxTextTokens;
   const rows: StepRow[] = [];
-  const batchSize = 16;
   try {
-    for (let start = 0; start < n; start += batchSize) {
-      const chunk = prompts.slice(start, start + batchSize);
-      const textTokens = new Int32Array(chunk.length * textLen);
-      chunk.forEach((p, i) => textTokens.set(encode(p.text, textLen), i * textLen));
-      sampleTokens({
-        model, textTokens, steps: DEFAULT_SAMPLING.steps, guidanceScale: guidance, guidanceInterval: DEFAULT_SAMPLING.guidanceInterval,
-        timestepShift: DEFAULT_SAMPLING.timestepShift, rng: makeRng(seed).fork(`images:${start}`),
-        onStep: ({ step, t, x0Predicted }) => {
-          const verdicts = unpatchify(x0Predicted, model.config).map((image, i) => evaluateImage(image, chunk[i]));
-          const row = (rows[step] ??= { step, t, objects_per_image: 0, pass_rate: 0 });
-          row.objects_per_image += verdicts.reduce((sum, v) => sum + v.objects.length, 0) / n;
-          row.pass_rate += verdicts.filter((v) => v.passed).length / n;
-        },
-      });
-    }
+    generateImages(model, prompts.map((p) => p.text), {
+      seed,
+      guidanceScale: guidance,
+      onStep: ({ first, step, t, x0Predicted }) => {
+        const verdicts = unpatchify(x0Predicted, model.config).map((image, i) => evaluateImage(image, prompts[first + i]));
+        const row = (rows[step] ??= { step, t, objects_per_image: 0, pass_rate: 0 });
+        row.objects_per_image += verdicts.reduce((sum, v) => sum + v.objects.length, 0) / n;
+        row.pass_rate += verdicts.filter((v) => v.passed).length / n;
+      },
+    });
   } finally {
     disposeModel(model);
   }
