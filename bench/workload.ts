@@ -44,7 +44,7 @@ export function generationSeqLen(config: ModelConfig): number {
 /**
  * Multiply-add FLOPs (2 per MAC) of one forward pass for one sample over [text ; plan ; image], matmuls only:
  * QKV, attention scores and mixing, output projection, MLP, patch embedding, velocity head, timestep MLP,
- * (convChannels > 0) the conv stem and refine, (timeModulation) the adaLN maps.
+ * (convChannels > 0) the conv stem and refine, (unetChannels > 0) the U-Net convolutions, (timeModulation) the adaLN maps.
  * Embedding lookups (text words, plan attributes) are not counted: gathers in PyTorch, one-hot matmuls of
  * < 1% of the total in tfjs. A training step is counted as 3x forward (backward = two matmuls per forward matmul);
  * with selfCondition, half the steps add one more forward (trainingStepFlops).
@@ -55,7 +55,7 @@ export function forwardMatmulFlops(config: ModelConfig): number {
   const d = config.dModel;
   const perLayer = 2 * T * d * 3 * d + 2 * T * T * d * 2 + 2 * T * d * d + 2 * 2 * T * d * mlpDim + (config.timeModulation ? 2 * d * 4 * d : 0);
   const edges = 2 * imageTokens * (patchEmbedWidth(config) * d + headWidth(config) * d) + 2 * (config.timestepFeatures * d + d * d);
-  return config.nLayers * perLayer + edges + convFlops(config);
+  return config.nLayers * perLayer + edges + convFlops(config) + unetFlops(config);
 }
 
 /** FLOPs of one training step per sample: forward + backward (3x), plus the no-gradient first pass of self-conditioning on half the steps. */
@@ -71,4 +71,14 @@ function convFlops(config: ModelConfig): number {
   const k = 9 * config.channels;
   const refineIn = 9 * (2 * config.channels + config.refineFeatures) * c;
   return 2 * pixels * (k * c + refineIn + (config.refineLayers - 1) * 9 * c * c + 9 * c * config.channels);
+}
+
+/** 3x3 convolutions of the U-Net (unet.ts): full resolution enc1, dec1, out; half resolution down, enc2, dec2, up. */
+function unetFlops(config: ModelConfig): number {
+  const c = config.unetChannels;
+  if (c === 0) return 0;
+  const pixels = config.imageSize * config.imageSize;
+  const full = 9 * (config.channels * c + 2 * c * c + c * config.channels);
+  const half = 9 * (c * 2 * c + 2 * c * 2 * c + 4 * c * 2 * c + 2 * c * 4 * c);
+  return 2 * (pixels * full + (pixels / 4) * half);
 }

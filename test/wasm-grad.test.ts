@@ -92,6 +92,8 @@ const CASES: OpCase[] = [
     inputs: [n(1, 7, 7, 2), n(3, 3, 2, 4)],
     f: ([x, w]) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'),
   },
+  { name: 'ops.conv2dSame 3x3', inputs: [n(2, 6, 6, 3), n(3, 3, 3, 5)], f: ([x, w]) => ops.conv2dSame(x as tf.Tensor4D, w as tf.Tensor4D) },
+  { name: 'ops.conv2dSame 5x5', inputs: [n(1, 5, 7, 2), n(5, 5, 2, 3)], f: ([x, w]) => ops.conv2dSame(x as tf.Tensor4D, w as tf.Tensor4D) },
   { name: 'stack', inputs: [n(3, 4), n(3, 4)], f: ([a, b]) => tf.stack([a, b], 1) },
   { name: 'split', inputs: [n(3, 6)], f: ([x]) => tf.split(x, 3, 1)[1] },
   { name: 'pad', inputs: [n(3, 4)], f: ([x]) => tf.pad(x, [[1, 0], [0, 2]]) },

@@ -136,3 +136,40 @@ export function logSoftmax(logits: tf.Tensor): tf.Tensor {
   });
   return forward(logits);
 }
+
+/**
+ * conv2d with stride 1 and 'same' padding for odd square kernels [k, k, Cin, Cout], with a gradient built from
+ * ops that are fast on wasm. tfjs-backend-wasm's Conv2DBackpropInput is a plain loop (~8x the forward conv) and
+ * Conv2DBackpropFilter needs a JS im2col (kernels.ts); here
+ *   dx = conv2d(dy, w flipped in space with in/out swapped)           (a forward conv, XNNPACK)
+ *   dw[r, c] = (dy^T [Cout, M] @ pad(x)[:, r:r+H, c:c+W] [M, Cin])^T   (k*k plain matmuls, M = B*H*W)
+ * Values and gradients equal tf.conv2d's (tested against the cpu backend).
+ */
+export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
+  const [k, kw, cin, cout] = w.shape;
+  if (k !== kw || k % 2 === 0) throw new Error(`conv2dSame: needs an odd square kernel, got ${k}x${kw}`);
+  const forward = tf.customGrad((xIn, wIn, save) => {
+    const [xArg, wArg] = [xIn as tf.Tensor4D, wIn as tf.Tensor4D];
+    (save as tf.GradSaveFunc)([xArg, wArg]);
+    const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
+      const [xs, ws] = saved as tf.Tensor4D[];
+      const [batch, height, width] = xs.shape;
+      const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [k, k, Cout, Cin]
+      const dx = tf.conv2d(dy as tf.Tensor4D, flipped, 1, 'same');
+      const half = (k - 1) / 2;
+      const padded = tf.pad(xs, [[0, 0], [half, half], [half, half], [0, 0]]);
+      const dyT = tf.transpose(dy.reshape([batch * height * width, cout])); // [Cout, M]
+      const taps: tf.Tensor[] = [];
+      for (let r = 0; r < k; r++) {
+        for (let c = 0; c < k; c++) {
+          const shifted = tf.slice(padded, [0, r, c, 0], [batch, height, width, cin]).reshape([batch * height * width, cin]);
+          taps.push(plainMatMul(dyT, shifted)); // [Cout, Cin]
+        }
+      }
+      const dw = tf.transpose(tf.stack(taps), [0, 2, 1]).reshape([k, k, cin, cout]); // [k*k, Cin, Cout]
+      return [dx, dw];
+    };
+    return { value: tf.conv2d(xArg, wArg, 1, 'same'), gradFunc };
+  });
+  return forward(x, w) as tf.Tensor4D;
+}

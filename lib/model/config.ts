@@ -37,6 +37,13 @@ export interface ModelConfig {
   sincosImagePositions: boolean;
   /** Channels of the convolutional stem and velocity refine around the patch tokens (conv.ts); 0 = none. */
   convChannels: number;
+  /**
+   * Channels C of the U-Net image path around the transformer (unet.ts); 0 = none. An encoder (full resolution C,
+   * half resolution 2C) feeds the patch embedding, and a decoder upsamples the transformer's per-token features back
+   * to pixels with skip connections. Why: a 4x4 patch transformer draws each patch on its own and leaves objects in
+   * pieces; convolutions at pixel level see across patch borders and draw a shape as one piece. Excludes convChannels.
+   */
+  unetChannels: number;
   /** Hidden 3x3 conv layers of the refine (convChannels wide each, GELU between): 1 sees 5x5 pixels, each more +2. */
   refineLayers: number;
   /**
@@ -87,6 +94,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   initStd: 0.02,
   sincosImagePositions: false,
   convChannels: 0,
+  unetChannels: 0,
   refineLayers: 1,
   refineFeatures: 0,
   cleanPrediction: false,
@@ -122,11 +130,13 @@ export function resolveModelConfig(preset: ModelPreset = 'base', overrides: Reco
 }
 
 function validateModelConfig(config: ModelConfig): void {
-  for (const key of ['convChannels', 'refineFeatures'] as const) {
+  for (const key of ['convChannels', 'unetChannels', 'refineFeatures'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 0) throw new Error(`model option '${key}' must be a non-negative integer, got ${config[key]}`);
   }
   if (!Number.isInteger(config.refineLayers) || config.refineLayers < 1) throw new Error(`model option 'refineLayers' must be a positive integer, got ${config.refineLayers}`);
   if (config.convChannels === 0 && (config.refineLayers !== 1 || config.refineFeatures !== 0)) throw new Error('model options refineLayers and refineFeatures need convChannels > 0 (there is no refine without it)');
+  if (config.unetChannels > 0 && config.convChannels > 0) throw new Error('model options unetChannels and convChannels exclude each other (the U-Net replaces the conv stem and refine)');
+  if (config.unetChannels > 0 && config.patchSize % 2 !== 0) throw new Error(`unetChannels needs an even patchSize (the U-Net's half-resolution level is cut into patchSize/2 blocks), got ${config.patchSize}`);
   if (!(config.cleanPredictionMinT > 0 && config.cleanPredictionMinT < 1)) throw new Error(`model option 'cleanPredictionMinT' must lie in (0, 1), got ${config.cleanPredictionMinT}`);
   if (config.sincosImagePositions && config.dModel % 4 !== 0) throw new Error(`sincosImagePositions needs dModel divisible by 4, got ${config.dModel}`);
   const positive: (keyof ModelConfig)[] = ['imageSize', 'channels', 'patchSize', 'maxTextTokens', 'vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'timestepFeatures'];

@@ -6,30 +6,40 @@
 //           starts at zero, so an untrained refine changes nothing).
 // Tokens <-> pixel grid is a reshape and one 4-D transpose (patches.ts layout), cheap on wasm.
 import * as tf from '../backend/tf';
+import { conv2dSame } from '../backend/ops';
 import { modelDims, type ModelConfig } from './config';
 import { gelu } from './layers';
 import type { ConvParams } from './params';
 
 /** Image tokens [B, Np, p*p*C] -> pixel grid [B, H, W, C] (patches.ts layout: token = py * G + px, inner (dy, dx, c)). */
 export function tokensToGrid(tokens: tf.Tensor3D, config: ModelConfig): tf.Tensor4D {
-  const { gridSize: g } = modelDims(config);
-  const p = config.patchSize;
-  const [batch, , width] = tokens.shape;
-  const c = width / (p * p);
-  const rows = tokens.reshape([batch * g, g, p, p * c]); // [B*py, px, dy, (dx, c)]
-  return tf.transpose(rows, [0, 2, 1, 3]).reshape([batch, g * p, g * p, c]) as tf.Tensor4D; // [B, py*p + dy, px*p + dx, c]
+  return blocksToGrid(tokens, modelDims(config).gridSize, config.patchSize);
 }
 
 /** Pixel grid [B, H, W, C] -> tokens [B, Np, p*p*C] (the inverse of tokensToGrid). */
 export function gridToTokens(grid: tf.Tensor4D, config: ModelConfig): tf.Tensor3D {
-  const { gridSize: g } = modelDims(config);
-  const p = config.patchSize;
-  const [batch, , , c] = grid.shape;
+  return gridToBlocks(grid, config.patchSize);
+}
+
+/** Blocks [B, g*g, p*p*C] (row-major blocks, inner (dy, dx, c)) -> grid [B, g*p, g*p, C] (depth-to-space). */
+export function blocksToGrid(blocks: tf.Tensor3D, g: number, p: number): tf.Tensor4D {
+  const [batch, , width] = blocks.shape;
+  const c = width / (p * p);
+  const rows = blocks.reshape([batch * g, g, p, p * c]); // [B*py, px, dy, (dx, c)]
+  return tf.transpose(rows, [0, 2, 1, 3]).reshape([batch, g * p, g * p, c]) as tf.Tensor4D; // [B, py*p + dy, px*p + dx, c]
+}
+
+/** Grid [B, g*p, g*p, C] -> blocks [B, g*g, p*p*C] (space-to-depth; the inverse of blocksToGrid). */
+export function gridToBlocks(grid: tf.Tensor4D, p: number): tf.Tensor3D {
+  const [batch, height, , c] = grid.shape;
+  const g = height / p;
   const rows = grid.reshape([batch * g, p, g, p * c]); // [B*py, dy, px, (dx, c)]
   return tf.transpose(rows, [0, 2, 1, 3]).reshape([batch, g * g, p * p * c]) as tf.Tensor3D;
 }
 
-const conv3x3 = (x: tf.Tensor4D, w: tf.Variable, b: tf.Variable): tf.Tensor4D => tf.add(tf.conv2d(x, w as tf.Tensor4D, 1, 'same'), b) as tf.Tensor4D;
+/** 3x3 convolution with bias, 'same' padding (stride 1 through conv2dSame, whose gradient is fast on wasm). */
+export const conv3x3 = (x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 1 | 2 = 1): tf.Tensor4D =>
+  tf.add(stride === 1 ? conv2dSame(x, w as tf.Tensor4D) : tf.conv2d(x, w as tf.Tensor4D, stride, 'same'), b) as tf.Tensor4D;
 
 /** The patch embedding's input: [x_t ; stem features] per token, [B, Np, patchDim + p*p*convChannels]. */
 export function stemTokens(xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig): tf.Tensor3D {

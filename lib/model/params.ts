@@ -4,6 +4,7 @@ import { randomNormal } from '../backend/random';
 import { makeRng, type Rng } from '../rng';
 import { COUNT_CLASSES, PARSE_CLASSES, PARSE_FIELDS, PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES } from './classes';
 import { modelDims, type ModelConfig } from './config';
+import { unetTokenWidth, type ConvKernel, type UnetParams } from './unet';
 
 /** Most extra tokens a sequence may carry between text and image (the 4 plan slots; understanding uses 1). */
 export const MAX_EXTRA_TOKENS = PLAN_SLOTS;
@@ -71,6 +72,8 @@ export interface ModelParams {
   patchParse: ParseParams;
   /** Convolutional stem and velocity refine (conv.ts), present when convChannels > 0. */
   conv?: ConvParams;
+  /** U-Net image path (unet.ts), present when unetChannels > 0. */
+  unet?: UnetParams;
 }
 
 /** Conv kernels [3, 3, in, out] and biases [out] (conv.ts). */
@@ -221,19 +224,20 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
     ...initUnderstandingAndThink(config, makeRng(seed).fork('heads-init')),
     patchParse: initParse(config, makeRng(seed).fork('parse-init')),
     ...(config.convChannels > 0 ? { conv: initConv(config, makeRng(seed).fork('conv-init')) } : {}),
+    ...(config.unetChannels > 0 ? { unet: initUnet(config, makeRng(seed).fork('unet-init')) } : {}),
   };
   return { config, params };
 }
 
-/** Inputs of the patch embedding per image token: x_t, then the conv stem's features, then the self-condition x0_hat. */
+/** Inputs of the patch embedding per image token: x_t, then the conv stem's or U-Net encoder's features, then the self-condition x0_hat. */
 export function patchEmbedWidth(config: ModelConfig): number {
   const { patchDim } = modelDims(config);
-  return patchDim + config.patchSize ** 2 * config.convChannels + (config.selfCondition ? patchDim : 0);
+  return patchDim + config.patchSize ** 2 * config.convChannels + unetTokenWidth(config) + (config.selfCondition ? patchDim : 0);
 }
 
-/** Outputs of the velocity head per image token: the patch values, then the refine's per-pixel features. */
+/** Outputs of the velocity head per image token: the patch values, then the refine's or U-Net decoder's features. */
 export function headWidth(config: ModelConfig): number {
-  return modelDims(config).patchDim + config.patchSize ** 2 * config.refineFeatures;
+  return modelDims(config).patchDim + config.patchSize ** 2 * config.refineFeatures + unetTokenWidth(config);
 }
 
 /** He-normal stem and refine kernels; the refine-out kernel starts at zero (an untrained refine is the identity). */
@@ -246,6 +250,21 @@ function initConv(config: ModelConfig, rng: Rng): ConvParams {
   const deeper = kernelFrom(rng.fork('refine-hidden')); // own stream: a deeper refine leaves the other kernels of a seed as they were
   const refineHidden = Array.from({ length: config.refineLayers - 1 }, () => deeper(k, k));
   return { stem, refineIn, refineHidden, refineOut: { w: constVariable([3, 3, k, c], 0), b: constVariable([c], 0) } };
+}
+
+/** He-normal U-Net kernels; the output kernel starts at zero (an untrained decoder adds nothing to the head's velocity). */
+function initUnet(config: ModelConfig, rng: Rng): UnetParams {
+  const { channels, unetChannels: c } = config;
+  const kernel = (cin: number, cout: number): ConvKernel => ({ w: normalVariable([3, 3, cin, cout], rng, Math.sqrt(2 / (9 * cin))), b: constVariable([cout], 0) });
+  return {
+    enc1: kernel(channels, c),
+    down: kernel(c, 2 * c),
+    enc2: kernel(2 * c, 2 * c),
+    dec2: kernel(4 * c, 2 * c),
+    up: kernel(2 * c, 4 * c),
+    dec1: kernel(2 * c, c),
+    out: { w: constVariable([3, 3, c, channels], 0), b: constVariable([channels], 0) },
+  };
 }
 
 function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelParams, 'extraPos' | 'understanding' | 'think'> {

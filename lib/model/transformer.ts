@@ -8,6 +8,7 @@ import { matMul } from '../backend/ops';
 import { modelDims, type ModelConfig } from './config';
 import { attention } from './attention';
 import { refineVelocity, stemTokens } from './conv';
+import { unetDecode, unetEncode } from './unet';
 import { dense, gelu, layerNorm, silu } from './layers';
 import type { BlockParams, MlpParams, UnifiedModel } from './params';
 
@@ -95,7 +96,15 @@ export interface BackboneInputs {
    * Image tokens x_t [B, Np, patchDim] at flow time t [B] (t = 0: a clean image, as understanding reads it);
    * `mark` [B, Np, D] is added to the image tokens' embeddings (region queries mark their box this way).
    */
-  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; selfCond?: tf.Tensor3D };
+  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; selfCond?: tf.Tensor3D; encoded?: tf.Tensor3D };
+}
+
+/** What the patch embedding reads per image token: x_t, with the conv stem's or the U-Net encoder's features (`encoded`, if already computed). */
+function patchInputs(model: UnifiedModel, xt: tf.Tensor3D, encoded: tf.Tensor3D | undefined): tf.Tensor3D {
+  const { config, params } = model;
+  if (params.conv !== undefined) return stemTokens(xt, params.conv, config); // [B, Np, patchDim + p*p*convChannels]
+  if (params.unet !== undefined) return tf.concat([xt, encoded ?? unetEncode(xt, params.unet, config).tokens], 2) as tf.Tensor3D;
+  return xt;
 }
 
 /** The time embedding of the image tokens, [B, D]: sinusoidal features through a SiLU MLP. */
@@ -121,7 +130,7 @@ function embed(model: UnifiedModel, inputs: BackboneInputs, time: tf.Tensor2D | 
   if (inputs.image !== undefined && time !== undefined) {
     const { xt } = inputs.image;
     if (xt.shape[0] !== batch) throw new Error(`image: ${xt.shape[0]} images for ${batch} text rows`);
-    const pixels = params.conv === undefined ? xt : stemTokens(xt, params.conv, config); // [B, Np, patchDim (+ stem)]
+    const pixels = patchInputs(model, xt, inputs.image.encoded); // [B, Np, patchDim (+ conv features)]
     const patches = dense(config.selfCondition ? tf.concat([pixels, inputs.image.selfCond ?? tf.zerosLike(xt)], 2) : pixels, params.patchEmbed); // [B, Np, D]
     const image = tf.add(tf.add(patches, params.imagePos), time.reshape([batch, 1, config.dModel])); // [B, Np, D]
     parts.push(inputs.image.mark === undefined ? image : tf.add(image, inputs.image.mark));
@@ -173,13 +182,19 @@ export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs & { 
   const { patchDim } = modelDims(config);
   if (inputs.xt.shape[2] !== patchDim) throw new Error(`xt: expected ${patchDim} values per token, got ${inputs.xt.shape[2]}`);
   return tf.tidy(() => {
-    const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image: { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond } });
+    const encoding = params.unet === undefined ? undefined : unetEncode(inputs.xt, params.unet, config); // kept for the decoder's skips
+    const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens };
+    const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image });
     const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
     const imageTokens = tf.slice(x, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
     const head = dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, headWidth]
-    const values = config.refineFeatures === 0 ? head : tf.slice(head, [0, 0, 0], [-1, -1, patchDim]); // [B, Np, patchDim]
-    const features = config.refineFeatures === 0 ? undefined : tf.slice(head, [0, 0, patchDim], [-1, -1, -1]); // [B, Np, p*p*F]
-    const out = params.conv === undefined ? values : refineVelocity(values, inputs.xt, params.conv, config, features);
+    const hasFeatures = head.shape[2] > patchDim; // refineFeatures or U-Net decoder features
+    const values = hasFeatures ? tf.slice(head, [0, 0, 0], [-1, -1, patchDim]) : head; // [B, Np, patchDim]
+    const features = hasFeatures ? tf.slice(head, [0, 0, patchDim], [-1, -1, -1]) : undefined; // [B, Np, p*p*F] or [B, Np, unetTokenWidth]
+    const out =
+      params.conv !== undefined ? refineVelocity(values, inputs.xt, params.conv, config, features)
+      : encoding !== undefined ? unetDecode(values, features!, encoding, params.unet!, config)
+      : values;
     if (!config.cleanPrediction) return out;
     // x-prediction: out is x0_hat; x_t = (1 - t) x0 + t eps gives v = eps - x0 = (x_t - x0) / t.
     const t = tf.maximum(inputs.t, config.cleanPredictionMinT).reshape([-1, 1, 1]);
