@@ -73,4 +73,17 @@ describe('sceneFor', () => {
     expect(() => sceneFor(parsePrompt('a circle on the left of a circle'), makeRng(1))).toThrow(/could not lay out a scene for "a circle on the left of a circle"/);
     expect(() => sceneFor(parsePrompt('a circle on the left of a circle'), makeRng(1))).toThrow(LayoutError);
   });
+
+  it('grid: freely placed objects start on multiples of the grid, every constraint still holds; grid 1 is the default layout', () => {
+    const prompts = samplePrompts({ split: 'train', n: 120, seed: 21, categories: ['color', 'shape', 'texture', 'spatial', 'numeracy'] }); // no touching pairs (inside, behind), which keep pixel offsets
+    for (const prompt of prompts) {
+      const scene = sceneFor(prompt, makeRng(4), { grid: 4 });
+      expect(sceneSatisfies(prompt, scene)).toBe(true);
+      for (const o of scene.objects) {
+        expect((o.cx - o.diameter / 2) % 4).toBe(0);
+        expect((o.cy - o.diameter / 2) % 4).toBe(0);
+      }
+      expect(sceneFor(prompt, makeRng(4), { grid: 1 })).toEqual(sceneFor(prompt, makeRng(4)));
+    }
+  });
 });

@@ -40,6 +40,11 @@ export interface TrainConfig {
   understandingImages: number;
   /** Share of generation samples conditioned on their ground-truth plan (think mode); the rest get the null plan. */
   thinkProb: number;
+  /**
+   * Generation images place freely placed objects on multiples of this many pixels (LayoutOptions.grid; 1 = any
+   * pixel). Understanding images keep any pixel.
+   */
+  layoutGrid: number;
   /** Steps between JSONL log lines (and progress-bar loss averages). */
   logEvery: number;
   /** Steps between checkpoints (one is always written at the end and on Ctrl-C / SIGTERM). */
@@ -72,6 +77,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   parseWeight: 0,
   understandingImages: 24,
   thinkProb: 0.5,
+  layoutGrid: 1,
   logEvery: 10,
   checkpointEvery: 100,
 };
@@ -97,6 +103,7 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
   for (const key of ['steps', 'batchSize', 'logEvery', 'checkpointEvery'] as const) {
     if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`training option '${key}' must be a positive integer, got ${config[key]}`);
   }
+  if (!Number.isInteger(config.layoutGrid) || config.layoutGrid < 1) throw new Error(`training option 'layoutGrid' must be a positive integer, got ${config.layoutGrid}`);
   if (!(config.thinkProb >= 0 && config.thinkProb <= 1)) throw new Error(`training option 'thinkProb' must lie in [0, 1], got ${config.thinkProb}`);
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   return config;

@@ -30,6 +30,8 @@ export interface BatchOptions {
   split?: Split;
   /** Default: the 8 CompBench categories for train, all 14 otherwise. */
   categories?: readonly Category[];
+  /** Freely placed objects sit on multiples of this many pixels (LayoutOptions.grid); default 1. */
+  layoutGrid?: number;
 }
 
 export interface GenerationBatch extends FlowBatch {
@@ -82,17 +84,17 @@ function drawScenes(k: number, options: BatchOptions, rng: Rng): Drawn[] {
   const categories = options.categories ?? (split === 'train' ? COMPBENCH_CATEGORIES : CATEGORIES);
   return Array.from({ length: options.batchSize }, (_, i) => {
     const category = categories[(k * options.batchSize + i) % categories.length];
-    return drawOne(category, split, rng);
+    return drawOne(category, split, rng, options.layoutGrid ?? 1);
   });
 }
 
 /** A prompt and a scene; a prompt whose layout fails (layout.ts gives up on a few tight "inside" pairs) is redrawn. */
-function drawOne(category: Category, split: Split, rng: Rng): Drawn {
+function drawOne(category: Category, split: Split, rng: Rng, grid: number): Drawn {
   let lastError: unknown;
   for (let attempt = 0; attempt < 20; attempt++) {
     const [prompt] = samplePrompts({ split, n: 1, seed: rng.int(0, 2 ** 31 - 1), categories: [category] });
     try {
-      return { prompt, scene: sceneFor(prompt, rng, { allowHeldOut: split !== 'train' }) };
+      return { prompt, scene: sceneFor(prompt, rng, { allowHeldOut: split !== 'train', grid }) };
     } catch (error) {
       lastError = error;
     }

@@ -49,7 +49,7 @@ function sharedGenerationBatches(): GenerationBatches {
   let last: { key: string; batch: GenerationBatch } | undefined;
   return ({ model, step, seed, train }) => {
     const key = `${seed}/${step}/${train.batchSize}`;
-    if (last?.key !== key) last = { key, batch: generationBatch(step, { batchSize: train.batchSize, seed, config: model.config }) };
+    if (last?.key !== key) last = { key, batch: generationBatch(step, { batchSize: train.batchSize, seed, config: model.config, layoutGrid: train.layoutGrid }) };
     return last.batch;
   };
 }

@@ -36,6 +36,12 @@ export interface LayoutOptions {
   allowHeldOut?: boolean;
   /** Image side in pixels (default WORLD.imageSize); positions and diameters scale with it. */
   size?: number;
+  /**
+   * Freely placed objects put their bounding box's corner on multiples of this many pixels (default 1: any pixel).
+   * A training-data prior (TrainConfig.layoutGrid): with the model's patch size, every such object starts on a patch
+   * border, so a generator has far fewer positions to choose among. Touching pairs keep pixel offsets.
+   */
+  grid?: number;
 }
 
 /** One object the prompt asks for, with the relation role it plays (if any). */
@@ -73,9 +79,11 @@ function moveTo(object: SceneObject, left: number, top: number): void {
   object.cy = top + object.diameter / 2;
 }
 
-function placeRandomly(object: SceneObject, side: number, rng: Rng): void {
+function placeRandomly(object: SceneObject, side: number, rng: Rng, grid = 1): void {
   const hi = side - BORDER - object.diameter;
-  moveTo(object, rng.int(BORDER, hi), rng.int(BORDER, hi));
+  const lo = Math.ceil(BORDER / grid) * grid;
+  if (grid === 1 || lo > hi) moveTo(object, rng.int(BORDER, hi), rng.int(BORDER, hi));
+  else moveTo(object, lo + grid * rng.int(0, Math.floor((hi - lo) / grid)), lo + grid * rng.int(0, Math.floor((hi - lo) / grid)));
 }
 
 type Mask = Uint8Array;
@@ -146,13 +154,13 @@ function readable(relation: Relation, s: SceneObject, o: SceneObject, side: numb
 }
 
 /** Place the relation's object, then the subject near it (touching relations) or anywhere. */
-function placePair(relation: Relation, s: SceneObject, o: SceneObject, side: number, rng: Rng): boolean {
+function placePair(relation: Relation, s: SceneObject, o: SceneObject, side: number, rng: Rng, grid: number): boolean {
   const touching = relation === 'behind' || relation === 'in front of' || relation === 'inside';
   s.depth = relation === 'behind' ? 0 : 1;
   o.depth = relation === 'behind' ? 1 : 0;
   for (let t = 0; t < TRIES_PER_OBJECT; t++) {
-    placeRandomly(o, side, rng);
-    if (!touching) placeRandomly(s, side, rng);
+    placeRandomly(o, side, rng, grid);
+    if (!touching) placeRandomly(s, side, rng, grid);
     else {
       // Subject's corner within the object's box, give or take its own diameter.
       const left = Math.round(o.cx - o.diameter / 2) + rng.int(-s.diameter + 1, o.diameter - 1);
@@ -166,12 +174,12 @@ function placePair(relation: Relation, s: SceneObject, o: SceneObject, side: num
 }
 
 /** Place the remaining objects one by one, each clear of everything already placed. */
-function placeFree(objects: SceneObject[], placed: SceneObject[], side: number, rng: Rng): boolean {
+function placeFree(objects: SceneObject[], placed: SceneObject[], side: number, rng: Rng, grid: number): boolean {
   const masks = placed.map((o) => maskOf(o, side));
   for (const object of objects) {
     let ok = false;
     for (let t = 0; t < TRIES_PER_OBJECT && !ok; t++) {
-      placeRandomly(object, side, rng);
+      placeRandomly(object, side, rng, grid);
       const mask = maskOf(object, side);
       ok = masks.every((m) => separated(mask, m, side, OBJECT_GAP));
       if (ok) masks.push(mask);
@@ -202,9 +210,10 @@ export function sceneFor(prompt: Prompt, rng: Rng, options: LayoutOptions = {}):
     const subject = objects[slots.findIndex((s) => s.role === 'subject')];
     const object = objects[slots.findIndex((s) => s.role === 'object')];
     if (relation !== undefined && (relation === 'behind' || relation === 'in front of' || relation === 'inside') && subject.color === object.color) continue;
-    const pairOk = relation === undefined || placePair(relation, subject, object, side, rng);
+    const grid = options.grid ?? 1;
+    const pairOk = relation === undefined || placePair(relation, subject, object, side, rng, grid);
     const rest = objects.filter((o) => o !== subject && o !== object);
-    if (!pairOk || !placeFree(rest, relation === undefined ? [] : [subject, object], side, rng)) continue;
+    if (!pairOk || !placeFree(rest, relation === undefined ? [] : [subject, object], side, rng, grid)) continue;
     const scene = size === side ? { width: side, height: side, objects } : scaled({ width: side, height: side, objects }, size);
     if (sceneSatisfies(prompt, scene)) return scene;
   }
