@@ -4,7 +4,7 @@ import { randomNormal } from '../backend/random';
 import { makeRng, type Rng } from '../rng';
 import { COUNT_CLASSES, PARSE_CLASSES, PARSE_FIELDS, PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES } from './classes';
 import { modelDims, type ModelConfig } from './config';
-import { unetTokenWidth, type ConvKernel, type UnetParams } from './unet';
+import { unetTokenWidth } from './unet';
 
 /** Most extra tokens a sequence may carry between text and image (the 4 plan slots; understanding uses 1). */
 export const MAX_EXTRA_TOKENS = PLAN_SLOTS;
@@ -76,16 +76,40 @@ export interface ModelParams {
   unet?: UnetParams;
 }
 
+/** A 3x3 kernel [3, 3, in, out] and its bias [out]. */
+export interface ConvKernel {
+  w: tf.Variable;
+  b: tf.Variable;
+}
+
+/** The U-Net image path's kernels (unet.ts). */
+export interface UnetParams {
+  /** image channels -> C, full resolution */
+  enc1: ConvKernel;
+  /** C -> 2C, stride 2 */
+  down: ConvKernel;
+  /** 2C -> 2C, half resolution */
+  enc2: ConvKernel;
+  /** [head features ; half skip] 4C -> 2C */
+  dec2: ConvKernel;
+  /** 2C -> 4C, then depth-to-space to C at full resolution */
+  up: ConvKernel;
+  /** [upsampled ; full skip] 2C -> C */
+  dec1: ConvKernel;
+  /** C -> image channels, zero at start */
+  out: ConvKernel;
+}
+
 /** Conv kernels [3, 3, in, out] and biases [out] (conv.ts). */
 export interface ConvParams {
   /** image channels -> convChannels */
-  stem: { w: tf.Variable; b: tf.Variable };
+  stem: ConvKernel;
   /** [v ; x_t ; head features] (2 x image channels + refineFeatures) -> convChannels */
-  refineIn: { w: tf.Variable; b: tf.Variable };
+  refineIn: ConvKernel;
   /** refineLayers - 1 more convChannels -> convChannels kernels, GELU after each. */
-  refineHidden: { w: tf.Variable; b: tf.Variable }[];
+  refineHidden: ConvKernel[];
   /** convChannels -> image channels, zero at start */
-  refineOut: { w: tf.Variable; b: tf.Variable };
+  refineOut: ConvKernel;
 }
 
 /** Scene parse: a head on every image token of a clean image (parse.ts). */
@@ -243,7 +267,7 @@ export function headWidth(config: ModelConfig): number {
 /** He-normal stem and refine kernels; the refine-out kernel starts at zero (an untrained refine is the identity). */
 function initConv(config: ModelConfig, rng: Rng): ConvParams {
   const { channels: c, convChannels: k } = config;
-  const kernelFrom = (from: Rng) => (cin: number, cout: number): { w: tf.Variable; b: tf.Variable } => ({ w: normalVariable([3, 3, cin, cout], from, Math.sqrt(2 / (9 * cin))), b: constVariable([cout], 0) });
+  const kernelFrom = (from: Rng) => (cin: number, cout: number): ConvKernel => ({ w: normalVariable([3, 3, cin, cout], from, Math.sqrt(2 / (9 * cin))), b: constVariable([cout], 0) });
   const kernel = kernelFrom(rng);
   const stem = kernel(c, k);
   const refineIn = kernel(2 * c + config.refineFeatures, k);

@@ -10,29 +10,7 @@ import * as tf from '../backend/tf';
 import { modelDims, type ModelConfig } from './config';
 import { blocksToGrid, conv3x3, gridToBlocks, gridToTokens, tokensToGrid } from './conv';
 import { gelu } from './layers';
-
-/** A 3x3 kernel [3, 3, in, out] and its bias [out]. */
-export interface ConvKernel {
-  w: tf.Variable;
-  b: tf.Variable;
-}
-
-export interface UnetParams {
-  /** image channels -> C, full resolution */
-  enc1: ConvKernel;
-  /** C -> 2C, stride 2 */
-  down: ConvKernel;
-  /** 2C -> 2C, half resolution */
-  enc2: ConvKernel;
-  /** [head features ; half skip] 4C -> 2C */
-  dec2: ConvKernel;
-  /** 2C -> 4C, then depth-to-space to C at full resolution */
-  up: ConvKernel;
-  /** [upsampled ; full skip] 2C -> C */
-  dec1: ConvKernel;
-  /** C -> image channels, zero at start */
-  out: ConvKernel;
-}
+import type { UnetParams } from './params';
 
 /** The encoder's output: per-token features for the patch embedding and the two skips. */
 export interface UnetEncoding {
