@@ -8,6 +8,9 @@ import { resolveModelConfig } from '../lib/model/config';
 import { disposeModel, initModel, type UnifiedModel } from '../lib/model/params';
 import { unpatchify } from '../lib/model/patches';
 import { predictPlan } from '../lib/model/plan';
+import { sampleTokens } from '../lib/generate/sampler';
+import { makeRng } from '../lib/rng';
+import { modelDims } from '../lib/model/config';
 import { encode } from '../lib/world/tokenizer';
 
 const PROMPTS = ['a red circle on the left of a blue square', 'two green triangles'];
@@ -60,6 +63,26 @@ describe('generateImages', () => {
     // Euler's last step moves by dt = t, so x_0 = x_t - t v = x0_hat of that step.
     const stitched = [0, 2].flatMap((first) => pixels(unpatchify(last.get(first)!, model.config)));
     expect(stitched).toEqual(pixels(images));
+  });
+
+  it('SDEdit start: x_t0 = (1 - t0) x0 + t0 eps, then only the steps below t0; t0 = 1 is the plain sampler; no leak', () => {
+    // The untrained tiny model's head is zero, so v = 0 and the sampler returns its starting point: that makes the
+    // start exactly checkable.
+    const textTokens = new Int32Array(PROMPTS.length * model.config.maxTextTokens);
+    PROMPTS.forEach((p, i) => textTokens.set(encode(p, model.config.maxTextTokens), i * model.config.maxTextTokens));
+    const { imageTokens, patchDim } = modelDims(model.config);
+    const x0 = Float32Array.from({ length: PROMPTS.length * imageTokens * patchDim }, (_, i) => Math.sin(i));
+    const common = { model, textTokens, steps: 10, guidanceScale: 2, timestepShift: 1 };
+    const eps = sampleTokens({ ...common, rng: makeRng(6) });
+    const before = tf.memory().numTensors;
+    const ts: number[] = [];
+    const edited = sampleTokens({ ...common, rng: makeRng(6), start: { x0, t0: 0.35 }, onStep: ({ t }) => ts.push(t) });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(Math.max(...Array.from(edited, (v, i) => Math.abs(v - (0.65 * x0[i] + 0.35 * eps[i]))))).toBeLessThan(1e-5);
+    expect(ts.map((t) => Number(t.toFixed(2)))).toEqual([0.35, 0.3, 0.2, 0.1]);
+    expect(Array.from(sampleTokens({ ...common, rng: makeRng(6), start: { x0, t0: 1 } }))).toEqual(Array.from(eps));
+    expect(() => sampleTokens({ ...common, rng: makeRng(6), start: { x0, t0: 0 } })).toThrow(/t0 must lie in/);
+    expect(() => sampleTokens({ ...common, rng: makeRng(6), start: { x0: x0.subarray(1), t0: 0.5 } })).toThrow(/expected/);
   });
 
   it('names an unknown prompt word', () => {

@@ -3,7 +3,7 @@
 import { makeRng } from '../rng';
 import { PLAN_FIELDS, PLAN_SLOTS } from '../model/classes';
 import type { UnifiedModel } from '../model/params';
-import { unpatchify } from '../model/patches';
+import { patchify, unpatchify } from '../model/patches';
 import { encode } from '../world/tokenizer';
 import type { RgbImage } from '../world/types';
 import { sampleTokens } from './sampler';
@@ -36,6 +36,8 @@ export interface GenerateOptions extends Partial<SamplingSettings> {
   batchSize?: number;
   /** Condition image i on plans[i] ([N, PLAN_SLOTS, fields], e.g. ground-truth plans) instead of the model's own or the null plan. */
   plans?: Int32Array;
+  /** SDEdit: start image i from from.images[i] noised to from.t0 instead of pure noise (sampler.ts `start`). */
+  from?: { images: readonly RgbImage[]; t0: number };
   /** Called after each batch with the number of images done. */
   onProgress?: (done: number) => void;
   /** Called at every sampling step of every batch with the predicted clean tokens of its images, from image `first` on (sampler.ts). */
@@ -49,6 +51,7 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
   const batchSize = options.batchSize ?? 16;
   const planSize = PLAN_SLOTS * PLAN_FIELDS.length;
   if (options.plans !== undefined && options.plans.length !== prompts.length * planSize) throw new Error(`generateImages: ${options.plans.length} plan values for ${prompts.length} prompts (expected ${prompts.length * planSize})`);
+  if (options.from !== undefined && options.from.images.length !== prompts.length) throw new Error(`generateImages: ${options.from.images.length} start images for ${prompts.length} prompts`);
   const images: RgbImage[] = [];
   for (let start = 0; start < prompts.length; start += batchSize) {
     const chunk = prompts.slice(start, start + batchSize);
@@ -64,6 +67,7 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
       think: settings.think,
       plan: options.plans?.subarray(start * planSize, (start + chunk.length) * planSize),
       rng: makeRng(options.seed).fork(`images:${start}`),
+      start: options.from === undefined ? undefined : { x0: patchify(options.from.images.slice(start, start + batchSize), model.config), t0: options.from.t0 },
       onStep: options.onStep === undefined ? undefined : (info) => options.onStep?.({ first: start, ...info }),
     });
     images.push(...unpatchify(tokens, model.config));

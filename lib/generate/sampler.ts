@@ -33,6 +33,11 @@ export interface SampleOptions {
   plan?: Int32Array;
   /** Receives the plan the images were conditioned on (when thinking). */
   onPlan?: (plan: Int32Array) => void;
+  /**
+   * SDEdit (Meng et al. 2022): start from clean tokens x0 [B, Np, patchDim] noised to t0, x_t0 = (1 - t0) x0 + t0 eps,
+   * instead of pure noise; only the schedule's steps below t0 run. Shows which noise levels the model can finish from.
+   */
+  start?: { x0: Float32Array; t0: number };
   /** Called after every step with the current t and the predicted clean tokens x0 = x_t - t * v. */
   onStep?: (info: { step: number; t: number; x0Predicted: Float32Array }) => void;
 }
@@ -45,7 +50,11 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const batch = textTokens.length / textLen;
   if (!Number.isInteger(batch)) throw new Error(`sampleTokens: ${textTokens.length} ids is not a whole number of ${textLen}-token prompts`);
   const { imageTokens, patchDim } = modelDims(model.config);
-  const times = samplingTimesteps(steps, options.timestepShift);
+  const schedule = samplingTimesteps(steps, options.timestepShift);
+  const start = options.start;
+  if (start !== undefined && !(start.t0 > 0 && start.t0 <= 1)) throw new Error(`sampleTokens: start.t0 must lie in (0, 1], got ${start.t0}`);
+  if (start !== undefined && start.x0.length !== batch * imageTokens * patchDim) throw new Error(`sampleTokens: start.x0 holds ${start.x0.length} values, expected ${batch * imageTokens * patchDim}`);
+  const times = start === undefined ? schedule : Float32Array.from([start.t0, ...schedule.filter((t) => t < start.t0)]);
   // Conditional rows then unconditional (all-PAD) rows, so one forward pass serves both.
   const pairedTokens = new Int32Array(2 * textTokens.length);
   pairedTokens.set(textTokens);
@@ -55,10 +64,15 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const condPlan = planTokens(model, batch, { plan, thinking }); // [B, S, D]
   const pairedPlan = tf.tidy(() => tf.concat([condPlan, planTokens(model, batch)], 0) as tf.Tensor3D); // [2B, S, D]: + null plan
   let x = randomNormal([batch, imageTokens, patchDim], rng) as tf.Tensor3D; // x_1 = eps
+  if (start !== undefined) {
+    const noised = tf.tidy(() => tf.add(tf.mul(1 - start.t0, tf.tensor3d(start.x0, x.shape)), tf.mul(start.t0, x)) as tf.Tensor3D);
+    x.dispose();
+    x = noised;
+  }
   // Self-conditioning: the previous step's x0_hat (guided), fed to both CFG branches; none before the first step.
   let x0Previous: tf.Tensor3D | undefined;
   const selfConditioned = model.config.selfCondition;
-  for (let step = 0; step < steps; step++) {
+  for (let step = 0; step < times.length - 1; step++) {
     const t = times[step];
     const dt = t - times[step + 1];
     const guided = guidanceScale !== 1 && t >= guideLo && t <= guideHi;
