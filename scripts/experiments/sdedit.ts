@@ -80,7 +80,7 @@ async function main(): Promise<void> {
         titles.push(`from t0 = ${levels[c]} ${evaluateImage(column[k], drawn[k].prompt).passed ? '✓' : '✗'}`);
       });
     }
-    const title = `SDEdit, step ${manifest.step}, guidance ${guidance}, ${drawn.length} val prompts: pass ${rows.map((r) => `${r.t0}→${r.pass_rate.toFixed(2)}`).join(', ')}`;
+    const title = `SDEdit (step ${manifest.step}, guidance ${guidance}): pass ${rows.map((r) => `${r.t0}→${r.pass_rate.toFixed(2)}`).join(', ')}`;
     await exportPngAndSvg(imageGrid(images, { titles, columns: levels.length + 1, cellSize: 120, title }), values.figure);
     await closeExporter();
     console.error(`wrote ${values.figure}.png and ${values.figure}.svg`);
