@@ -2,8 +2,8 @@
 // how often its own generations satisfy their prompts, and whether its judgment of its own generations
 // agrees with the independent evaluator. Ground truth for understanding comes from the scene oracle
 // (rendered test scenes, half paired with a contradicting prompt); generation is scored by the evaluator.
-import { makeRng, type Rng } from '../rng';
-import { LayoutError, sceneFor } from '../world/layout';
+import { makeRng } from '../rng';
+import { sceneIfFits } from '../world/layout';
 import { renderScene } from '../world/render';
 import { contradict } from '../world/sample';
 import { mentionsHeldOut, samplePrompts } from '../world/splits';
@@ -64,7 +64,7 @@ export const shareTrue = (values: (boolean | undefined)[]): number => {
  */
 export function understandingCorrect(prompts: readonly Prompt[], options: { seed: number; judge: PromptJudge }): (boolean | undefined)[] {
   const rng = makeRng(options.seed).fork('gap');
-  const laidOut = prompts.map((p, k) => tryLayout(p, rng.fork(`scene:${k}`)));
+  const laidOut = prompts.map((p, k) => sceneIfFits(p, rng.fork(`scene:${k}`), { allowHeldOut: true }));
   const kept = prompts.map((_, k) => k).filter((k) => laidOut[k] !== undefined);
   const scenes = kept.map((k) => laidOut[k] as Scene);
   const seen = new Map<Category, number>();
@@ -78,15 +78,6 @@ export function understandingCorrect(prompts: readonly Prompt[], options: { seed
   const correct: (boolean | undefined)[] = prompts.map(() => undefined);
   kept.forEach((k, i) => (correct[k] = verdicts[i] === truth[k]));
   return correct;
-}
-
-function tryLayout(prompt: Prompt, rng: Rng): Scene | undefined {
-  try {
-    return sceneFor(prompt, rng, { allowHeldOut: true });
-  } catch (error) {
-    if (error instanceof LayoutError) return undefined;
-    throw error;
-  }
 }
 
 export function measureGap(options: GapOptions): GapReport {

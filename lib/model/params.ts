@@ -267,19 +267,27 @@ export function headWidth(config: ModelConfig): number {
 /** He-normal stem and refine kernels; the refine-out kernel starts at zero (an untrained refine is the identity). */
 function initConv(config: ModelConfig, rng: Rng): ConvParams {
   const { channels: c, convChannels: k } = config;
-  const kernelFrom = (from: Rng) => (cin: number, cout: number): ConvKernel => ({ w: normalVariable([3, 3, cin, cout], from, Math.sqrt(2 / (9 * cin))), b: constVariable([cout], 0) });
-  const kernel = kernelFrom(rng);
-  const stem = kernel(c, k);
-  const refineIn = kernel(2 * c + config.refineFeatures, k);
-  const deeper = kernelFrom(rng.fork('refine-hidden')); // own stream: a deeper refine leaves the other kernels of a seed as they were
-  const refineHidden = Array.from({ length: config.refineLayers - 1 }, () => deeper(k, k));
-  return { stem, refineIn, refineHidden, refineOut: { w: constVariable([3, 3, k, c], 0), b: constVariable([c], 0) } };
+  const stem = heKernel(rng, c, k);
+  const refineIn = heKernel(rng, 2 * c + config.refineFeatures, k);
+  const deeper = rng.fork('refine-hidden'); // own stream: a deeper refine leaves the other kernels of a seed as they were
+  const refineHidden = Array.from({ length: config.refineLayers - 1 }, () => heKernel(deeper, k, k));
+  return { stem, refineIn, refineHidden, refineOut: zeroKernel(k, c) };
+}
+
+/** A 3x3 kernel drawn He-normal (std sqrt(2 / fan-in)), zero bias. */
+function heKernel(rng: Rng, cin: number, cout: number): ConvKernel {
+  return { w: normalVariable([3, 3, cin, cout], rng, Math.sqrt(2 / (9 * cin))), b: constVariable([cout], 0) };
+}
+
+/** A 3x3 kernel and bias at zero: a residual branch that starts as the identity. */
+function zeroKernel(cin: number, cout: number): ConvKernel {
+  return { w: constVariable([3, 3, cin, cout], 0), b: constVariable([cout], 0) };
 }
 
 /** He-normal U-Net kernels; the output kernel starts at zero (an untrained decoder adds nothing to the head's velocity). */
 function initUnet(config: ModelConfig, rng: Rng): UnetParams {
   const { channels, unetChannels: c } = config;
-  const kernel = (cin: number, cout: number): ConvKernel => ({ w: normalVariable([3, 3, cin, cout], rng, Math.sqrt(2 / (9 * cin))), b: constVariable([cout], 0) });
+  const kernel = (cin: number, cout: number): ConvKernel => heKernel(rng, cin, cout);
   return {
     enc1: kernel(channels, c),
     down: kernel(c, 2 * c),
@@ -287,7 +295,7 @@ function initUnet(config: ModelConfig, rng: Rng): UnetParams {
     dec2: kernel(4 * c, 2 * c),
     up: kernel(2 * c, 4 * c),
     dec1: kernel(2 * c, c),
-    out: { w: constVariable([3, 3, c, channels], 0), b: constVariable([channels], 0) },
+    out: zeroKernel(c, channels),
   };
 }
 

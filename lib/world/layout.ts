@@ -79,11 +79,12 @@ function moveTo(object: SceneObject, left: number, top: number): void {
   object.cy = top + object.diameter / 2;
 }
 
+/** Corner on a random multiple of `grid` inside the border (grid 1: any pixel, the same draw as rng.int(BORDER, hi)). */
 function placeRandomly(object: SceneObject, side: number, rng: Rng, grid = 1): void {
   const hi = side - BORDER - object.diameter;
   const lo = Math.ceil(BORDER / grid) * grid;
-  if (grid === 1 || lo > hi) moveTo(object, rng.int(BORDER, hi), rng.int(BORDER, hi));
-  else moveTo(object, lo + grid * rng.int(0, Math.floor((hi - lo) / grid)), lo + grid * rng.int(0, Math.floor((hi - lo) / grid)));
+  const coordinate = lo > hi ? () => rng.int(BORDER, hi) : () => lo + grid * rng.int(0, Math.floor((hi - lo) / grid)); // no grid position fits: any pixel
+  moveTo(object, coordinate(), coordinate());
 }
 
 type Mask = Uint8Array;
@@ -218,4 +219,14 @@ export function sceneFor(prompt: Prompt, rng: Rng, options: LayoutOptions = {}):
     if (sceneSatisfies(prompt, scene)) return scene;
   }
   throw new LayoutError(`could not lay out a scene for "${prompt.text}" in ${MAX_ATTEMPTS} attempts (is the prompt satisfiable?)`);
+}
+
+/** sceneFor, or undefined when no scene fits the prompt (a LayoutError); other errors propagate. */
+export function sceneIfFits(prompt: Prompt, rng: Rng, options: LayoutOptions = {}): Scene | undefined {
+  try {
+    return sceneFor(prompt, rng, options);
+  } catch (error) {
+    if (error instanceof LayoutError) return undefined;
+    throw error;
+  }
 }

@@ -13,7 +13,7 @@ import { loadCheckpoint } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
 import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { makeRng } from '../../lib/rng';
-import { LayoutError, sceneFor } from '../../lib/world/layout';
+import { sceneIfFits } from '../../lib/world/layout';
 import { renderScene } from '../../lib/world/render';
 import { samplePrompts } from '../../lib/world/splits';
 import type { RgbImage } from '../../lib/world/types';
@@ -43,12 +43,8 @@ async function main(): Promise<void> {
   // Prompts no scene fits (e.g. two large squares side by side) have no ground truth to start from: left out.
   const layoutRng = makeRng(seed).fork('sdedit');
   const drawn = samplePrompts({ split: 'val', n, seed }).flatMap((prompt) => {
-    try {
-      return [{ prompt, truth: renderScene(sceneFor(prompt, layoutRng, { allowHeldOut: true })) }];
-    } catch (error) {
-      if (error instanceof LayoutError) return [];
-      throw error;
-    }
+    const scene = sceneIfFits(prompt, layoutRng, { allowHeldOut: true });
+    return scene === undefined ? [] : [{ prompt, truth: renderScene(scene) }];
   });
   const texts = drawn.map(({ prompt }) => prompt.text);
   const passRate = (images: RgbImage[]): number => images.filter((image, k) => evaluateImage(image, drawn[k].prompt).passed).length / images.length;
