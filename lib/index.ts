@@ -71,6 +71,7 @@ export { REWARD_MODES, type RewardMode, mapRows, rewardMap } from './reward/rewa
 export { resizeBilinear } from './reward/resize';
 export { DEFAULT_SRUM_CONFIG, type SrumConfig, resolveSrumConfig } from './train/srum-config';
 export { type SrumCandidate } from './train/srum-data';
-export { type TrainSrumOptions, type TrainSrumResult, readEmaWeights, trainSrum } from './train/srum';
+export { type TrainSrumOptions, type TrainSrumResult, trainSrum } from './train/srum';
+export { loadEmaCheckpoint, readEmaWeights } from './train/ema';
 
 export * from './plot';

@@ -11,6 +11,7 @@ import { loadCheckpoint } from '../lib/model/checkpoint';
 import { disposeModel, namedVariables, type UnifiedModel } from '../lib/model/params';
 import { learningRateAt, resolveTrainConfig } from '../lib/train/config';
 import { CONFIG_FILE, LOG_FILE, pretrain, type PretrainOptions } from '../lib/train/pretrain';
+import { loadEmaCheckpoint, readEmaWeights } from '../lib/train/ema';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-pretrain-'));
 const STEPS = 8;
@@ -82,6 +83,21 @@ describe('pretrain', () => {
     expect(stage.manifest.data.init_from).toMatchObject({ dir: path.join(root, 'full'), step: STEPS });
     expect(stage.manifest.command).toContain(`--init-from ${path.join(root, 'full')}`);
     disposeModel(stage.model);
+  }, 120_000);
+
+  it('keeps an EMA of the weights beside its checkpoints (emaDecay): resumed after a kill it equals the uninterrupted one', async () => {
+    const withEma = (name: string): PretrainOptions => ({ ...base(name), train: { ...base(name).train, emaDecay: 0.9 } });
+    const full = await pretrain(withEma('ema-full'));
+    const fullEma = readEmaWeights(path.join(root, 'ema-full'), full.model);
+    expect(maxDifference(weights(full.model), reference)).toBe(0); // the EMA does not change training
+    expect(maxDifference(fullEma, reference)).toBeGreaterThan(0); // it lags the weights
+    expect(fs.readdirSync(path.join(root, 'ema-full')).filter((f) => f.startsWith('ema-'))).toEqual([`ema-${STEPS}.bin`]);
+    await expect(pretrain({ ...withEma('ema-killed'), onStep: (step) => { if (step === 5) throw new Error('killed'); } })).rejects.toThrow('killed');
+    const resumed = await pretrain(withEma('ema-killed'));
+    expect(maxDifference(readEmaWeights(path.join(root, 'ema-killed'), resumed.model), fullEma)).toBe(0);
+    const evaluated = loadEmaCheckpoint(path.join(root, 'ema-full'));
+    expect(maxDifference(weights(evaluated.model), fullEma)).toBe(0);
+    [full.model, resumed.model, evaluated.model].forEach(disposeModel);
   }, 120_000);
 
   it('leaks no tensor across a run of 50 steps (every task, checkpoints included)', async () => {

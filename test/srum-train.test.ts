@@ -20,7 +20,8 @@ import { LOG_FILE } from '../lib/train/pretrain';
 import { resolveSrumConfig, srumLearningRate } from '../lib/train/srum-config';
 import type { SrumCandidate } from '../lib/train/srum-data';
 import { srumLoss, srumObjective } from '../lib/train/srum-objective';
-import { readEmaWeights, SrumNaNError, trainSrum, type TrainSrumOptions } from '../lib/train/srum';
+import { SrumNaNError, trainSrum, type TrainSrumOptions } from '../lib/train/srum';
+import { readEmaWeights } from '../lib/train/ema';
 
 const config = resolveModelConfig('tiny');
 const { gridSize, imageTokens, patchDim } = modelDims(config);

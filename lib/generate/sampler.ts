@@ -10,7 +10,7 @@ import type { Rng } from '../rng';
 import { modelDims } from '../model/config';
 import { samplingTimesteps } from '../model/flow';
 import type { UnifiedModel } from '../model/params';
-import { planTokens, predictPlan } from '../model/plan';
+import { planMap, planTokens, predictPlan } from '../model/plan';
 import { cleanEstimate, predictVelocity } from '../model/transformer';
 
 export interface SampleOptions {
@@ -63,6 +63,8 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const thinking = new Uint8Array(batch).fill(plan === undefined ? 0 : 1);
   const condPlan = planTokens(model, batch, { plan, thinking }); // [B, S, D]
   const pairedPlan = tf.tidy(() => tf.concat([condPlan, planTokens(model, batch)], 0) as tf.Tensor3D); // [2B, S, D]: + null plan
+  const condMap = planMap(model, condPlan, { plan, thinking }); // [B, Np, D] or none
+  const pairedMap = condMap === undefined ? undefined : tf.tidy(() => tf.concat([condMap, tf.zerosLike(condMap)], 0) as tf.Tensor3D); // null plan: no map
   let x = randomNormal([batch, imageTokens, patchDim], rng) as tf.Tensor3D; // x_1 = eps
   if (start !== undefined) {
     const noised = tf.tidy(() => tf.add(tf.mul(1 - start.t0, tf.tensor3d(start.x0, x.shape)), tf.mul(start.t0, x)) as tf.Tensor3D);
@@ -80,11 +82,11 @@ export function sampleTokens(options: SampleOptions): Float32Array {
       let v: tf.Tensor3D;
       if (guided) {
         const pairedSelfCond = x0Previous === undefined ? undefined : (tf.concat([x0Previous, x0Previous], 0) as tf.Tensor3D);
-        const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens, extra: pairedPlan, selfCond: pairedSelfCond });
+        const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens, extra: pairedPlan, planMap: pairedMap, selfCond: pairedSelfCond });
         const [vCond, vUncond] = tf.split(both, 2, 0) as tf.Tensor3D[];
         v = tf.add(vUncond, tf.mul(guidanceScale, tf.sub(vCond, vUncond)));
       } else {
-        v = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: condPlan, selfCond: x0Previous });
+        v = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: condPlan, planMap: condMap, selfCond: x0Previous });
       }
       const x0Predicted = cleanEstimate(x, t, v);
       if (options.onStep) options.onStep({ step, t, x0Predicted: x0Predicted.dataSync() as Float32Array });
@@ -99,6 +101,6 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   }
   x0Previous?.dispose();
   const out = x.dataSync() as Float32Array;
-  tf.dispose([x, condPlan, pairedPlan]);
+  tf.dispose([x, condPlan, pairedPlan, ...(condMap === undefined ? [] : [condMap, pairedMap!])]);
   return out;
 }

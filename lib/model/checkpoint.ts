@@ -161,13 +161,23 @@ function readChecked(dir: string, entry: { file: string; sha256: string; bytes: 
   return new Float32Array(copy.buffer, 0, copy.length / 4);
 }
 
-/** Compare the model config the caller expects with the checkpoint's; name every differing field. */
-function checkConfig(dir: string, savedFields: ModelConfig, expected: ModelConfig | undefined): void {
+/**
+ * Options a later training stage may switch on over a checkpoint without them: their parameters start at zero, so
+ * the model computes what the checkpoint did until they train.
+ */
+const ADDITIVE_OPTIONS: readonly (keyof ModelConfig)[] = ['planMap', 'timeModulation'];
+
+/**
+ * Compare the model config the caller expects with the checkpoint's; name every differing field. With `stage`, an
+ * additive option off in the checkpoint may be on in the expected config.
+ */
+function checkConfig(dir: string, savedFields: ModelConfig, expected: ModelConfig | undefined, stage = false): void {
   if (expected === undefined) return;
   // A field added after the checkpoint was written takes its default (new fields default to the old behaviour).
   const saved: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...savedFields };
   const keys = new Set([...Object.keys(saved), ...Object.keys(expected)]) as Set<keyof ModelConfig>;
-  const differ = [...keys].filter((k) => saved[k] !== expected[k]).map((k) => `${k}: checkpoint ${JSON.stringify(saved[k])}, expected ${JSON.stringify(expected[k])}`);
+  const addedByStage = (k: keyof ModelConfig): boolean => stage && ADDITIVE_OPTIONS.includes(k) && saved[k] === false && expected[k] === true;
+  const differ = [...keys].filter((k) => saved[k] !== expected[k] && !addedByStage(k)).map((k) => `${k}: checkpoint ${JSON.stringify(saved[k])}, expected ${JSON.stringify(expected[k])}`);
   if (differ.length > 0) throw new CheckpointError(`model config mismatch (${differ.join('; ')})`, dir);
 }
 
@@ -237,7 +247,7 @@ export function restoreOptimizer(optimizer: AdamW, state: NonNullable<LoadedChec
  */
 export function loadWeightsByName(model: UnifiedModel, dir: string): { manifest: CheckpointManifest; loaded: string[]; fresh: string[] } {
   const manifest = readManifest(dir);
-  checkConfig(dir, manifest.model_config, model.config);
+  checkConfig(dir, manifest.model_config, model.config, true);
   const { loaded, fresh } = copyWeights(model, manifest, readChecked(dir, manifest.weights), dir);
   if (loaded.length === 0) throw new CheckpointError('no variable of the model is in this checkpoint', dir);
   return { manifest, loaded, fresh };

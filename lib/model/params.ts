@@ -155,6 +155,8 @@ export interface ThinkParams {
   emptySlot: tf.Variable;
   /** The null plan [PLAN_SLOTS, D]: the plan tokens when not thinking (and of CFG's unconditional branch). */
   nullPlan: tf.Variable;
+  /** ModelConfig.planMap: D -> D map of slot tokens onto the image tokens they cover (zero at start), plan.ts. */
+  layoutMap?: tf.Variable;
 }
 
 /** The parameter structure plus the config it was built for. */
@@ -327,6 +329,8 @@ function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelPar
       depthRank: table(PLAN_CLASSES.depthRank),
       emptySlot: table(1),
       nullPlan: table(PLAN_SLOTS),
+      // Zero: an untrained map adds nothing (and draws nothing from rng, so other weights stay the same).
+      ...(config.planMap ? { layoutMap: constVariable([d, d], 0) } : {}),
     },
   };
 }

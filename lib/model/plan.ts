@@ -4,10 +4,14 @@
 //       field logits from the query tokens' final hidden states;
 //   (b) plan conditioning: generation reads [text ; 4 plan tokens ; image], a present slot's token being the sum
 //       of its attribute embeddings (shape + colour + texture + size + cell + depth rank), an absent slot's the
-//       learned 'empty' embedding; rows that do not think get the learned null plan (also CFG's unconditional branch).
+//       learned 'empty' embedding; rows that do not think get the learned null plan (also CFG's unconditional branch);
+//   (c) with ModelConfig.planMap, each present slot's token also reaches the image tokens around its cell (planMap).
 import * as tf from '../backend/tf';
 import { matMul } from '../backend/ops';
-import { PLAN_CLASSES, PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS, type PlanField } from './classes';
+import { PLAN_CLASSES, PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS, type PlanField } from './classes';
+import { WORLD } from '../world/config';
+import { SIZES } from '../world/types';
+import { modelDims } from './config';
 import { dense, layerNorm } from './layers';
 import type { UnifiedModel } from './params';
 import { runBackbone } from './transformer';
@@ -86,5 +90,51 @@ export function planTokens(model: UnifiedModel, batch: number, options: { plan?:
     });
     const nullPart = tf.mul(tf.tensor3d(nullRow, [batch, PLAN_SLOTS, 1]), think.nullPlan); // [B, S, D]
     return tf.add(tokens.reshape([batch, PLAN_SLOTS, -1]), nullPart) as tf.Tensor3D; // [B, S, D]
+  });
+}
+
+/**
+ * Where each slot lies over the image tokens, [B, Np, PLAN_SLOTS]: a Gaussian of the patch centre's distance to the
+ * slot's cell centre, sigma = half the slot size's diameter; 0 for absent slots and for rows that do not think.
+ */
+function slotCoverage(model: UnifiedModel, batch: number, plan: Int32Array, thinking: Uint8Array): Float32Array {
+  const { config } = model;
+  const { gridSize, imageTokens } = modelDims(config);
+  const scale = config.imageSize / WORLD.imageSize;
+  const cellSide = config.imageSize / PLAN_GRID;
+  const [cellCol, sizeCol] = [PLAN_FIELDS.indexOf('cell'), PLAN_FIELDS.indexOf('size')];
+  const out = new Float32Array(batch * imageTokens * PLAN_SLOTS);
+  for (let b = 0; b < batch; b++) {
+    if (thinking[b] !== 1) continue;
+    for (let s = 0; s < PLAN_SLOTS; s++) {
+      const row = (b * PLAN_SLOTS + s) * FIELDS;
+      if (plan[row] !== 1) continue;
+      const cell = plan[row + cellCol];
+      const [cx, cy] = [((cell % PLAN_GRID) + 0.5) * cellSide, (Math.floor(cell / PLAN_GRID) + 0.5) * cellSide];
+      const sigma = (WORLD.diameters[SIZES[plan[row + sizeCol]]] / 2) * scale;
+      for (let n = 0; n < imageTokens; n++) {
+        const [px, py] = [((n % gridSize) + 0.5) * config.patchSize, (Math.floor(n / gridSize) + 0.5) * config.patchSize];
+        out[(b * imageTokens + n) * PLAN_SLOTS + s] = Math.exp(-((px - cx) ** 2 + (py - cy) ** 2) / (2 * sigma * sigma));
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * ModelConfig.planMap: the plan's slot tokens [B, PLAN_SLOTS, D] (planTokens) spread over the image tokens they
+ * cover and mapped by think.layoutMap, [B, Np, D], added to the image tokens' embeddings; undefined when the model
+ * has no plan map or no row thinks.
+ */
+export function planMap(model: UnifiedModel, slotTokens: tf.Tensor3D, options: { plan?: Int32Array; thinking?: Uint8Array } = {}): tf.Tensor3D | undefined {
+  const layoutMap = model.params.think.layoutMap;
+  const batch = slotTokens.shape[0];
+  const thinking = options.thinking ?? new Uint8Array(batch).fill(options.plan === undefined ? 0 : 1);
+  if (layoutMap === undefined || options.plan === undefined || thinking.every((v) => v !== 1)) return undefined;
+  const { imageTokens } = modelDims(model.config);
+  const coverage = slotCoverage(model, batch, options.plan, thinking);
+  return tf.tidy(() => {
+    const spread = tf.matMul(tf.tensor3d(coverage, [batch, imageTokens, PLAN_SLOTS]), slotTokens); // [B, Np, D]
+    return matMul(spread.reshape([batch * imageTokens, -1]), layoutMap).reshape([batch, imageTokens, -1]) as tf.Tensor3D;
   });
 }

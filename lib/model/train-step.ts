@@ -6,7 +6,7 @@ import type { Rng } from '../rng';
 import { modelDims } from './config';
 import { dropText, flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps, type FlowConfig } from './flow';
 import type { AdamW } from './optimizer';
-import { planTokens } from './plan';
+import { planMap, planTokens } from './plan';
 import { cleanEstimate, predictVelocity } from './transformer';
 import type { UnifiedModel } from './params';
 
@@ -63,12 +63,16 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
     const weight = batch.weight === undefined ? undefined : tf.tensor2d(batch.weight, [batch.batchSize, imageTokens]);
     // Eq. x_t = (1 - t) x0 + t eps; the network predicts v = eps - x0.
     const xt = noisyInput(x0, eps, tTensor);
-    const planFor = (): tf.Tensor3D | undefined => (thinking === undefined ? undefined : planTokens(model, batch.batchSize, { plan: batch.plan, thinking }));
+    const planFor = (): { extra?: tf.Tensor3D; planMap?: tf.Tensor3D } => {
+      if (thinking === undefined) return {};
+      const extra = planTokens(model, batch.batchSize, { plan: batch.plan, thinking });
+      return { extra, planMap: planMap(model, extra, { plan: batch.plan, thinking }) };
+    };
     // Self-conditioning: on half the batches, a first prediction without it becomes the input x0_hat (a constant).
-    const selfCond = useSelfCond ? cleanEstimate(xt, tTensor, predictVelocity(model, { xt, t: tTensor, textTokens, extra: planFor() })) : undefined;
+    const selfCond = useSelfCond ? cleanEstimate(xt, tTensor, predictVelocity(model, { xt, t: tTensor, textTokens, ...planFor() })) : undefined;
     let vTheta: tf.Tensor3D | undefined;
     const { value, grads: gradMap } = tf.variableGrads(() => {
-      vTheta = tf.keep(predictVelocity(model, { xt, t: tTensor, textTokens, extra: planFor(), selfCond })); // kept past variableGrads' own scope
+      vTheta = tf.keep(predictVelocity(model, { xt, t: tTensor, textTokens, ...planFor(), selfCond })); // kept past variableGrads' own scope
       return flowLoss({ vTheta, x0, eps, weight });
     }, optimizer.variables as tf.Variable[]);
     const perSampleError = tf.mean(flowSquaredError({ vTheta: vTheta as tf.Tensor3D, x0, eps }), 1); // [B]

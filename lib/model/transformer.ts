@@ -24,6 +24,8 @@ export interface VelocityInputs {
   textTokens: Int32Array;
   /** Self-conditioning (ModelConfig.selfCondition): an estimate of x0 [B, Np, patchDim]; absent = zeros. */
   selfCond?: tf.Tensor3D;
+  /** ModelConfig.planMap: the plan spread over the image tokens [B, Np, D] (plan.ts planMap), added to their embeddings. */
+  planMap?: tf.Tensor3D;
 }
 
 /** One-hot rows for the token ids: the embedding lookup becomes a matmul whose gradient is a matmul too. */
@@ -183,7 +185,7 @@ export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs & { 
   if (inputs.xt.shape[2] !== patchDim) throw new Error(`xt: expected ${patchDim} values per token, got ${inputs.xt.shape[2]}`);
   return tf.tidy(() => {
     const encoding = params.unet === undefined ? undefined : unetEncode(inputs.xt, params.unet, config); // kept for the decoder's skips
-    const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens };
+    const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens, mark: inputs.planMap };
     const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image });
     const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
     const imageTokens = tf.slice(x, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]

@@ -11,12 +11,12 @@ import { compBenchMini, genEvalMini, understandingAccuracy, type BenchmarkScores
 import { readJsonl, writeJsonAtomic } from '../io';
 import { hasCheckpoint, readManifest } from '../model/checkpoint';
 import type { ModelPreset } from '../model/config';
-import { namedVariables, type UnifiedModel } from '../model/params';
+import type { UnifiedModel } from '../model/params';
 import { Progress } from '../progress';
 import { rewardMap, type RewardMode } from '../reward/rewardMap';
-import * as tf from '../backend/tf';
 import { resolveSrumConfig, type SrumMethod } from '../train/srum-config';
-import { readEmaWeights, trainSrum } from '../train/srum';
+import { trainSrum } from '../train/srum';
+import { assignWeights, readEmaWeights } from '../train/ema';
 import { CANDIDATES_JSONL, generateCandidates } from './candidates';
 import { judgeCandidates, type SelfJudgedLine } from './judge';
 import { runStage } from './stages';
@@ -86,8 +86,7 @@ const lineCount = (file: string): number => (fs.existsSync(file) ? readJsonl<unk
 
 /** Assign the EMA weights of a SRUM checkpoint to `model` (for evaluation). */
 function loadEma(model: UnifiedModel, trainDir: string): void {
-  const ema = readEmaWeights(trainDir, model);
-  namedVariables(model.params).forEach(({ variable }, i) => tf.tidy(() => variable.assign(tf.tensor(ema[i], variable.shape, 'float32'))));
+  assignWeights(model, readEmaWeights(trainDir, model));
 }
 
 export async function runPipeline(options: RunOptions): Promise<RunSummary> {

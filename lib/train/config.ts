@@ -45,6 +45,11 @@ export interface TrainConfig {
    * pixel). Understanding images keep any pixel.
    */
   layoutGrid: number;
+  /**
+   * Decay of an EMA of the weights kept beside the checkpoint (lib/train/ema.ts; 0 = none). Evaluate it with
+   * loadEmaCheckpoint or `--ema`; scripts/ship-checkpoint.ts --ema ships it as the weights.
+   */
+  emaDecay: number;
   /** Steps between JSONL log lines (and progress-bar loss averages). */
   logEvery: number;
   /** Steps between checkpoints (one is always written at the end and on Ctrl-C / SIGTERM). */
@@ -78,6 +83,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   understandingImages: 24,
   thinkProb: 0.5,
   layoutGrid: 1,
+  emaDecay: 0,
   logEvery: 10,
   checkpointEvery: 100,
 };
@@ -104,6 +110,7 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
     if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`training option '${key}' must be a positive integer, got ${config[key]}`);
   }
   if (!Number.isInteger(config.layoutGrid) || config.layoutGrid < 1) throw new Error(`training option 'layoutGrid' must be a positive integer, got ${config.layoutGrid}`);
+  if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`training option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
   if (!(config.thinkProb >= 0 && config.thinkProb <= 1)) throw new Error(`training option 'thinkProb' must lie in [0, 1], got ${config.thinkProb}`);
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   return config;

@@ -3,7 +3,7 @@
 // dropout; the rest of the state is the weights and the AdamW moments, both in the checkpoint. So a run resumed
 // from its checkpoint at step s goes through exactly the states an uninterrupted run does.
 // Output directory: manifest.json + weights/optimizer files (checkpoint.ts), config.json (the resolved
-// configuration), log.jsonl (one line per log interval).
+// configuration), log.jsonl (one line per log interval), and with emaDecay > 0 the weights' EMA (ema.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../io';
@@ -15,6 +15,7 @@ import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../m
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { pretrainTasks, type TaskResult } from './tasks';
 import { listenForStop } from './interrupt';
+import { readEmaWeights, removeOlderEma, WeightEma } from './ema';
 
 export const LOG_FILE = 'log.jsonl';
 export const CONFIG_FILE = 'config.json';
@@ -204,6 +205,8 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
     if (writer && fs.existsSync(logFile)) fs.rmSync(logFile);
   }
   optimizer.reduceGradients = shard?.reduce;
+  // Replicas hold the same weights, so the one that writes keeps the EMA.
+  const ema = train.emaDecay > 0 && writer ? new WeightEma(model, train.emaDecay, resume ? readEmaWeights(options.outDir, model) : undefined) : undefined;
   const taskTrain = shard === undefined ? train : shardTrainConfig(train, shard.count);
   const dataStep = (step: number): number => (shard === undefined ? step : step * shard.count + shard.index);
   const command = options.command ?? defaultCommand(options, train, seed, shard?.count ?? 1);
@@ -211,16 +214,21 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
 
   const tasks = pretrainTasks(train);
   const sessionStart = performance.now();
-  const checkpoint = (step: number): CheckpointManifest => saveCheckpoint(options.outDir, {
-    model, optimizer, step,
-    info: {
-      preset: options.preset, seed, command,
-      wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
-      data: { ...(shard ? { replicas: shard.count } : {}), source: 'synthetic world, train split (lib/train/data.ts)', categories: 'CompBench 8, round-robin', tasks: tasks.map((t) => t.name), examples_per_step: train.batchSize * tasks.length, examples_seen: step * train.batchSize * tasks.length, ...(initInfo ? { init_from: initInfo } : {}) },
-      final_losses: lastLosses,
-      training_config: { ...train },
-    },
-  });
+  const checkpoint = (step: number): CheckpointManifest => {
+    const emaEntry = ema?.write(options.outDir, step); // before the manifest that names it
+    const manifest = saveCheckpoint(options.outDir, {
+      model, optimizer, step,
+      info: {
+        preset: options.preset, seed, command,
+        wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
+        data: { ...(shard ? { replicas: shard.count } : {}), source: 'synthetic world, train split (lib/train/data.ts)', categories: 'CompBench 8, round-robin', tasks: tasks.map((t) => t.name), examples_per_step: train.batchSize * tasks.length, examples_seen: step * train.batchSize * tasks.length, ...(initInfo ? { init_from: initInfo } : {}), ...(emaEntry ? { ema: emaEntry } : {}) },
+        final_losses: lastLosses,
+        training_config: { ...train },
+      },
+    });
+    if (emaEntry !== undefined) removeOlderEma(options.outDir, emaEntry.file);
+    return manifest;
+  };
 
   const stop = listenForStop();
   const stopAt = Math.min(train.steps, options.stopAtStep ?? train.steps);
@@ -236,6 +244,7 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
         // Samples count every replica's (they run in step); losses are this replica's.
         stats.add(task.name, { ...result, samples: result.samples * (shard?.count ?? 1) }, (performance.now() - taskStart) / 1000);
       }
+      ema?.update();
       step += 1;
       stats.steps += 1;
       shard?.reached(step);

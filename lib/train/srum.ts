@@ -3,11 +3,10 @@
 // weights, the AdamW moments and the EMA weights, all in the checkpoint, so a resumed run goes through exactly the
 // states of an uninterrupted one. Output directory: the checkpoint (checkpoint.ts) plus ema-<step>.bin (EMA weights,
 // namedVariables order, named with its sha256 in the manifest's data.ema), config.json, log.jsonl.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '../backend/tf';
-import { appendJsonl, writeFileAtomic, writeJsonAtomic } from '../io';
+import { appendJsonl, writeJsonAtomic } from '../io';
 import { Progress } from '../progress';
 import { makeRng } from '../rng';
 import { hasCheckpoint, loadCheckpoint, readManifest, restoreOptimizer, saveCheckpoint, CheckpointError, type CheckpointManifest } from '../model/checkpoint';
@@ -20,6 +19,7 @@ import { effectiveLambdaC, resolveSrumConfig, srumLearningRate, type SrumConfig 
 import { batchIndices, batchShapes, gatherBatch, prepareSrumData, type SrumCandidate, type SrumDataset } from './srum-data';
 import { srumLoss } from './srum-objective';
 import { listenForStop } from './interrupt';
+import { readEmaWeights, removeOlderEma, WeightEma } from './ema';
 
 export interface TrainSrumOptions {
   /** The model to post-train in place (the caller owns and disposes it); on resume its weights are replaced. */
@@ -58,7 +58,6 @@ export class SrumNaNError extends Error {
   }
 }
 
-const sha256 = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
 const variablesOf = (model: UnifiedModel): tf.Variable[] => namedVariables(model.params).map((n) => n.variable);
 
 /** One update (loss -> gradients -> NaN check -> AdamW); every tensor made here is released. */
@@ -122,19 +121,6 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
   return { manifest: loaded.manifest, ema: readEmaWeights(dir, model) };
 }
 
-/** The EMA weights a SRUM checkpoint names (manifest data.ema), in namedVariables order of `model` (for evaluation). */
-export function readEmaWeights(dir: string, model: UnifiedModel): Float32Array[] {
-  const entry = readManifest(dir).data.ema as { file: string; sha256: string } | undefined;
-  if (entry === undefined) throw new CheckpointError('no EMA weights named in the manifest (data.ema)', dir);
-  const bytes = new Uint8Array(fs.readFileSync(path.join(dir, entry.file)));
-  if (sha256(bytes) !== entry.sha256) throw new CheckpointError(`${entry.file} fails its sha256 check`, dir);
-  const sizes = variablesOf(model).map((v) => v.size);
-  if (bytes.length !== 4 * sizes.reduce((a, b) => a + b, 0)) throw new CheckpointError(`${entry.file} does not match the model's variables`, dir);
-  const values = new Float32Array(bytes.buffer, 0, bytes.length / 4);
-  let offset = 0;
-  return sizes.map((size) => values.slice(offset, (offset += size)));
-}
-
 export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumResult> {
   const { model, outDir } = options;
   const config = resolveSrumConfig(options.config ?? {});
@@ -146,16 +132,16 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   let wallBefore = 0;
   let lastLosses: Record<string, number> = {};
   let lastCheckpointStep: number | undefined;
-  let ema: Float32Array[];
+  let ema: WeightEma;
   if ((options.resume ?? true) && hasCheckpoint(outDir)) {
     const resumed = resumeFrom(outDir, model, optimizer, config);
-    ({ ema } = resumed);
+    ema = new WeightEma(model, config.emaDecay, resumed.ema);
     startStep = lastCheckpointStep = resumed.manifest.step;
     wallBefore = resumed.manifest.wall_time_s;
     lastLosses = resumed.manifest.final_losses;
     trimLog(logFile, startStep);
   } else {
-    ema = variables.map((v) => (v.dataSync() as Float32Array).slice());
+    ema = new WeightEma(model, config.emaDecay);
     if (fs.existsSync(logFile)) fs.rmSync(logFile);
   }
   const command = options.command ?? `trainSrum --method ${config.method} --mode ${config.rewardMode} --lambda ${config.lambdaC} --seed ${config.seed} --out ${outDir}`;
@@ -163,22 +149,18 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
 
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
-    const flat = new Float32Array(ema.reduce((n, w) => n + w.length, 0));
-    ema.reduce((offset, w) => (flat.set(w, offset), offset + w.length), 0);
-    const emaBytes = new Uint8Array(flat.buffer);
-    const emaFile = `ema-${step}.bin`;
-    writeFileAtomic(path.join(outDir, emaFile), emaBytes); // before the manifest that names it
+    const emaEntry = ema.write(outDir, step); // before the manifest that names it
     const manifest = saveCheckpoint(outDir, {
       model, optimizer, step,
       info: {
         preset: options.preset, seed: config.seed, command,
         wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
-        data: { source: 'self-generated candidates with self-judge records', method: config.method, reward_mode: config.rewardMode, candidates: data.x0.length, skipped: data.skipped.length, examples_seen: step * config.batchSize, ema: { file: emaFile, sha256: sha256(emaBytes), bytes: emaBytes.length, decay: config.emaDecay } },
+        data: { source: 'self-generated candidates with self-judge records', method: config.method, reward_mode: config.rewardMode, candidates: data.x0.length, skipped: data.skipped.length, examples_seen: step * config.batchSize, ema: emaEntry },
         final_losses: lastLosses,
         training_config: { ...config },
       },
     });
-    for (const file of fs.readdirSync(outDir)) if (/^ema-\d+\.bin$/.test(file) && file !== emaFile) fs.rmSync(path.join(outDir, file));
+    removeOlderEma(outDir, emaEntry.file);
     lastCheckpointStep = step;
     return manifest;
   };
@@ -197,11 +179,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
       if (!result.finite) throw new SrumNaNError(step + 1, lastCheckpointStep);
       stats.add(config.method, { loss: result.loss, samples: config.batchSize, gradNorm: result.gradNorm, flow: result, parts: { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss } }, (performance.now() - started) / 1000);
       rewardStats.add(result.reward);
-      variables.forEach((v, i) => {
-        const w = v.dataSync() as Float32Array;
-        const e = ema[i];
-        for (let j = 0; j < e.length; j++) e[j] = config.emaDecay * e[j] + (1 - config.emaDecay) * w[j];
-      });
+      ema.update();
       step += 1;
       stats.steps += 1;
       options.onStep?.(step);
@@ -221,7 +199,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
     }
     if (stats.steps > 0) lastLosses = stats.meanLosses();
     const manifest = checkpoint(step);
-    return { ema, step, startStep, interrupted: step < config.steps, manifest, skipped: data.skipped.length };
+    return { ema: ema.weights, step, startStep, interrupted: step < config.steps, manifest, skipped: data.skipped.length };
   } finally {
     stop.dispose();
   }
