@@ -1,8 +1,8 @@
 // Checks that bench/torch_reference.py computes the SAME generation training step as lib/model: the tfjs model's
 // weights and one step's inputs (t, eps, prompts, plans, thinking flags) go to PyTorch, which loads them into its
 // twin and returns its velocity, loss and gradients over [text ; 4 plan tokens ; image].
-//   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal] [--conv N] [--clean]
-//   (--conv and --clean default to the preset's own choice)
+//   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal] [--conv N] [--unet N] [--clean]
+//   (--conv, --unet and --clean default to the preset's own choice; --unet needs --conv 0 on base)
 // Prints one JSON line; exits 1 when velocity, loss or gradients differ beyond float32 rounding, when the twin's
 // parameters are not exactly the variables a generation step trains, or when the replayed inputs are not the
 // ones flowTrainStep itself draws (its loss and gradient norm are compared too).
@@ -31,6 +31,8 @@ export interface EquivalenceOptions {
   textCausal: boolean;
   /** Conv stem and refine channels (0 = none; lib/model/conv.ts); unset: the preset's. */
   convChannels?: number;
+  /** U-Net image path channels (0 = none; lib/model/unet.ts); unset: the preset's. */
+  unetChannels?: number;
   /** x-prediction head (ModelConfig.cleanPrediction); unset: the preset's. */
   cleanPrediction?: boolean;
 }
@@ -62,13 +64,15 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
     initStd: 0.2,
     // Unset: the preset's own choice (base: the shipped convolutions and x-prediction).
     ...(options.convChannels === undefined ? {} : { convChannels: options.convChannels }),
+    ...(options.unetChannels === undefined ? {} : { unetChannels: options.unetChannels }),
     ...(options.cleanPrediction === undefined ? {} : { cleanPrediction: options.cleanPrediction }),
   });
   const model = initModel(config, 3);
-  // The head and the refine's last conv start at zero: give them weights so the comparison sees the whole network.
+  // The head and the refine's / U-Net's last conv start at zero: give them weights so the comparison sees the whole network.
   tf.tidy(() => {
     model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: 0.2 }));
     model.params.conv?.refineOut.w.assign(randomNormal(model.params.conv.refineOut.w.shape, makeRng(7), { std: 0.2 }));
+    model.params.unet?.out.w.assign(randomNormal(model.params.unet.out.w.shape, makeRng(8), { std: 0.2 }));
   });
   const named = namedVariables(model.params);
   const batchSize = 4;
@@ -189,6 +193,7 @@ async function main(): Promise<void> {
       mot: { type: 'boolean', default: false },
       causal: { type: 'boolean', default: false },
       conv: { type: 'string' },
+      unet: { type: 'string' },
       clean: { type: 'boolean' },
     },
     strict: true,
@@ -199,6 +204,7 @@ async function main(): Promise<void> {
     mixtureOfTransformers: !!args.mot,
     textCausal: !!args.causal,
     convChannels: args.conv === undefined ? undefined : Number(args.conv),
+    unetChannels: args.unet === undefined ? undefined : Number(args.unet),
     cleanPrediction: args.clean,
   });
   process.stdout.write(`${JSON.stringify(report)}\n`);

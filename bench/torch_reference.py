@@ -88,22 +88,31 @@ class PlanEmbedding(nn.Module):
         return torch.where(thinking[:, None, None], slot, self.null_plan[None])
 
 
+def blocks_to_grid(blocks, g, p):
+    """Blocks [B, g*g, p*p*C] (inner (dy, dx, c)) -> grid [B, C, g*p, g*p] (lib/model/conv.ts blocksToGrid, then NCHW)."""
+    B, _, width = blocks.shape
+    ch = width // (p * p)
+    rows = blocks.reshape(B * g, g, p, p * ch).transpose(1, 2)  # [B*py, dy, px, (dx, c)]
+    return rows.reshape(B, g * p, g * p, ch).permute(0, 3, 1, 2)
+
+
+def grid_to_blocks(grid, p):
+    """Grid [B, C, g*p, g*p] -> blocks [B, g*g, p*p*C] (the inverse of blocks_to_grid)."""
+    x = grid.permute(0, 2, 3, 1)
+    B, ch = x.shape[0], x.shape[3]
+    g = x.shape[1] // p
+    rows = x.reshape(B * g, p, g, p * ch).transpose(1, 2)  # [B*py, px, dy, (dx, c)]
+    return rows.reshape(B, g * g, p * p * ch)
+
+
 def tokens_to_grid(tokens, c):
     """Image tokens [B, Np, p*p*C] -> pixel grid [B, C, H, W] (lib/model/conv.ts tokensToGrid, then NCHW)."""
-    p, g = c["patchSize"], c["imageSize"] // c["patchSize"]
-    B, _, width = tokens.shape
-    ch = width // (p * p)
-    rows = tokens.reshape(B * g, g, p, p * ch).transpose(1, 2)  # [B*py, dy, px, (dx, c)]
-    return rows.reshape(B, g * p, g * p, ch).permute(0, 3, 1, 2)
+    return blocks_to_grid(tokens, c["imageSize"] // c["patchSize"], c["patchSize"])
 
 
 def grid_to_tokens(grid, c):
     """Pixel grid [B, C, H, W] -> tokens [B, Np, p*p*C] (the inverse of tokens_to_grid)."""
-    p, g = c["patchSize"], c["imageSize"] // c["patchSize"]
-    x = grid.permute(0, 2, 3, 1)
-    B, ch = x.shape[0], x.shape[3]
-    rows = x.reshape(B * g, p, g, p * ch).transpose(1, 2)  # [B*py, px, dy, (dx, c)]
-    return rows.reshape(B, g * g, p * p * ch)
+    return grid_to_blocks(grid, c["patchSize"])
 
 
 class ConvAround(nn.Module):
@@ -117,10 +126,66 @@ class ConvAround(nn.Module):
         self.refine_out = nn.Conv2d(k, ch, 3, padding=1)
 
 
+def unet_token_width(c):
+    """lib/model/unet.ts unetTokenWidth: encoder features per token into the patch embedding, decoder features out of the head."""
+    return (c["patchSize"] // 2) ** 2 * 2 * c["unetChannels"]
+
+
+class StridedConv(nn.Conv2d):
+    """tf.conv2d(x, w, stride, 'same'): TF pads (total // 2) before and the rest after, so for stride 2 on an even
+    size (0 top/left, 1 bottom/right), where torch's padding=1 would pad both sides and shift every output pixel."""
+
+    def __init__(self, cin, cout, stride):
+        super().__init__(cin, cout, 3, stride=stride, padding=0)
+
+    def forward(self, x):
+        s, k = self.stride[0], self.kernel_size[0]
+        pads = []
+        for size in (x.shape[3], x.shape[2]):  # F.pad's order: last dim (width) first
+            total = max((-(-size // s) - 1) * s + k - size, 0)  # (out - 1) * stride + k - in, out = ceil(in / stride)
+            pads += [total // 2, total - total // 2]
+        return super().forward(F.pad(x, pads))
+
+
+class Unet(nn.Module):
+    """lib/model/unet.ts: a two-level conv encoder whose half-res features join the patch embedding, and a decoder
+    from the head's per-token features with both skips, added to the head's patch velocity."""
+
+    def __init__(self, c):
+        super().__init__()
+        k, ch = c["unetChannels"], c["channels"]
+        self.c = c
+        self.enc1 = nn.Conv2d(ch, k, 3, padding=1)
+        self.down = StridedConv(k, 2 * k, 2)
+        self.enc2 = nn.Conv2d(2 * k, 2 * k, 3, padding=1)
+        self.dec2 = nn.Conv2d(4 * k, 2 * k, 3, padding=1)
+        self.up = nn.Conv2d(2 * k, 4 * k, 3, padding=1)
+        self.dec1 = nn.Conv2d(2 * k, k, 3, padding=1)
+        self.out = nn.Conv2d(k, ch, 3, padding=1)
+
+    def encode(self, xt):
+        """(tokens [B, Np, unetTokenWidth], full-res skip [B, C, H, W], half-res skip [B, 2C, H/2, W/2])."""
+        full = gelu(self.enc1(tokens_to_grid(xt, self.c)))
+        half = gelu(self.enc2(gelu(self.down(full))))
+        return grid_to_blocks(half, self.c["patchSize"] // 2), full, half
+
+    def decode(self, values, features, full_skip, half_skip):
+        """The head's patch values [B, Np, patchDim] plus the decoder's pixel-level correction, as tokens."""
+        g = self.c["imageSize"] // self.c["patchSize"]
+        from_head = blocks_to_grid(features, g, self.c["patchSize"] // 2)  # [B, 2C, H/2, W/2]
+        half = gelu(self.dec2(torch.cat([from_head, half_skip], 1)))
+        wide = gelu(self.up(half))  # [B, 4C, H/2, W/2]
+        B, _, hs, _ = wide.shape
+        # depth-to-space as blocksToGrid (channels ordered (dy, dx, c)), not pixel_shuffle's (c, dy, dx)
+        up = blocks_to_grid(wide.permute(0, 2, 3, 1).reshape(B, hs * hs, -1), hs, 2)  # [B, C, H, W]
+        full = gelu(self.dec1(torch.cat([up, full_skip], 1)))
+        return grid_to_tokens(tokens_to_grid(values, self.c) + self.out(full), self.c)
+
+
 class UnifiedModel(nn.Module):
     def __init__(self, c, plan):
         super().__init__()
-        unported = [k for k, off in (("timeModulation", False), ("selfCondition", False), ("refineLayers", 1), ("refineFeatures", 0), ("unetChannels", 0)) if c.get(k, off) != off]
+        unported = [k for k, off in (("timeModulation", False), ("selfCondition", False), ("refineLayers", 1), ("refineFeatures", 0), ("planMap", False)) if c.get(k, off) != off]
         if unported:  # say so rather than time a different network
             raise NotImplementedError(f"the PyTorch reference does not implement model options {unported} yet")
         d = c["dModel"]
@@ -131,14 +196,16 @@ class UnifiedModel(nn.Module):
         self.text_pos = nn.Parameter(torch.randn(c["maxTextTokens"], d) * 0.02)
         self.image_pos = nn.Parameter(torch.randn(grid * grid, d) * 0.02)
         conv = c["convChannels"]
-        self.patch_embed = nn.Linear(patch_dim + c["patchSize"] ** 2 * conv, d)
+        self.patch_embed = nn.Linear(patch_dim + c["patchSize"] ** 2 * conv + unet_token_width(c), d)
         if conv > 0:
             self.conv = ConvAround(c)
+        if c["unetChannels"] > 0:
+            self.unet = Unet(c)
         self.time_in = nn.Linear(c["timestepFeatures"], d)
         self.time_out = nn.Linear(d, d)
         self.blocks = nn.ModuleList([Block(c) for _ in range(c["nLayers"])])
         self.final_norm = nn.LayerNorm(d, eps=c["layerNormEps"])
-        self.head = nn.Linear(d, patch_dim)
+        self.head = nn.Linear(d, patch_dim + unet_token_width(c))
         self.extra_pos = nn.Parameter(torch.randn(plan["maxExtraTokens"], d) * 0.02)
         self.think = PlanEmbedding(d, plan)
         half = c["timestepFeatures"] // 2
@@ -151,8 +218,13 @@ class UnifiedModel(nn.Module):
         args = t[:, None] * self.freqs[None]
         time = self.time_out(F.silu(self.time_in(torch.cat([args.cos(), args.sin()], 1))))
         text = self.text_embed(tokens) + self.text_pos
-        conv = getattr(self, "conv", None)
-        image_in = xt if conv is None else torch.cat([xt, grid_to_tokens(gelu(conv.stem(tokens_to_grid(xt, self.c))), self.c)], 2)
+        conv, unet = getattr(self, "conv", None), getattr(self, "unet", None)
+        image_in = xt
+        if conv is not None:
+            image_in = torch.cat([xt, grid_to_tokens(gelu(conv.stem(tokens_to_grid(xt, self.c))), self.c)], 2)
+        if unet is not None:
+            encoded, full_skip, half_skip = unet.encode(xt)
+            image_in = torch.cat([xt, encoded], 2)
         image = self.patch_embed(image_in) + self.image_pos + time[:, None]
         x = torch.cat([text, extra + self.extra_pos[:K], image], 1)  # [B, T, D]
         pad = torch.cat([tokens == 0, torch.zeros(B, K + image.shape[1], dtype=torch.bool)], 1)
@@ -169,6 +241,9 @@ class UnifiedModel(nn.Module):
             grid = tokens_to_grid(out, self.c)
             hidden = gelu(conv.refine_in(torch.cat([grid, tokens_to_grid(xt, self.c)], 1)))
             out = grid_to_tokens(grid + conv.refine_out(hidden), self.c)
+        if unet is not None:  # the head's output is [patch values ; decoder features]
+            patch_dim = xt.shape[2]
+            out = unet.decode(out[..., :patch_dim], out[..., patch_dim:], full_skip, half_skip)
         if self.c["cleanPrediction"]:  # x-prediction: out is x0_hat, v = (x_t - x0_hat) / max(t, minT)
             out = (xt - out) / t.clamp(min=self.c["cleanPredictionMinT"])[:, None, None]
         return out

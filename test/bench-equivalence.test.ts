@@ -42,6 +42,11 @@ describe('bench workload', () => {
     // adaLN: a D -> 4D map per layer; self-conditioning: patchDim more patch-embedding inputs and half a forward more per step.
     const mod = resolveModelConfig('tiny', { timeModulation: true });
     expect(forwardMatmulFlops(mod) - forwardMatmulFlops(config)).toBe(config.nLayers * 2 * config.dModel * 4 * config.dModel);
+    // The U-Net: 3x3 convs at full resolution (3->4, 8->4, 4->3) and half (4->8 strided, 8->8, 16->8, 8->16),
+    // and unetTokenWidth (2x2 blocks of 8 channels) more patch-embedding inputs and head outputs per token.
+    const unet = resolveModelConfig('tiny', { unetChannels: 4 });
+    const unetOnly = 2 * pixels * 9 * (3 * 4 + 8 * 4 + 4 * 3) + 2 * (pixels / 4) * 9 * (4 * 8 + 8 * 8 + 16 * 8 + 8 * 16) + 2 * 2 * modelDims(unet).imageTokens * 32 * unet.dModel;
+    expect(forwardMatmulFlops(unet) - forwardMatmulFlops(config)).toBe(unetOnly);
     const selfCond = resolveModelConfig('tiny', { selfCondition: true });
     expect(forwardMatmulFlops(selfCond) - forwardMatmulFlops(config)).toBe(2 * modelDims(config).imageTokens * modelDims(config).patchDim * config.dModel);
     expect(trainingStepFlops(selfCond)).toBe(3.5 * forwardMatmulFlops(selfCond));
@@ -62,6 +67,7 @@ describe.skipIf(findPython() === undefined)('PyTorch twin', () => {
     { mixtureOfTransformers: false, textCausal: false },
     { mixtureOfTransformers: true, textCausal: true },
     { mixtureOfTransformers: false, textCausal: false, convChannels: 4, cleanPrediction: true },
+    { mixtureOfTransformers: false, textCausal: false, unetChannels: 4 },
   ])('matches flowTrainStep with plan tokens (%o)', (flags) => {
     const before = tf.memory().numTensors;
     const report = checkEquivalence({ preset: 'tiny', ...flags });

@@ -3,10 +3,12 @@
 // attributes, positions and depth order of a world scene laid out for the prompt, as pretraining's think rows see).
 // Default sampler settings otherwise; validation split only (a diagnostic, not a benchmark).
 // Regenerate: npx ts-node --transpile-only scripts/experiments/plan-oracle.ts [--checkpoint data/base] [--n 80] [--seed 3]
+//   [--guidance W] [--ema] (--ema: the run's EMA weights, pretrain emaDecay > 0)
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { evaluateImage } from '../../lib/eval/evaluate';
-import { generateImages } from '../../lib/generate/generate';
+import { DEFAULT_SAMPLING, generateImages } from '../../lib/generate/generate';
+import { loadEmaCheckpoint } from '../../lib/train/ema';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
 import { planTargets } from '../../lib/train/plan';
@@ -17,13 +19,17 @@ import { runScript } from '../lib/run-script';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '80' }, seed: { type: 'string', default: '3' } },
+    options: {
+      checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '80' }, seed: { type: 'string', default: '3' },
+      guidance: { type: 'string', default: String(DEFAULT_SAMPLING.guidanceScale) },
+      ema: { type: 'boolean', default: false },
+    },
     strict: true,
   });
-  const [n, seed] = [Number(values.n), Number(values.seed)];
-  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer and --seed an integer');
+  const [n, seed, guidanceScale] = [Number(values.n), Number(values.seed), Number(values.guidance)];
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed) || !(guidanceScale >= 1)) throw new Error('--n must be a positive integer, --seed an integer, --guidance >= 1');
   await initBackend({ quiet: true });
-  const { model, manifest } = loadCheckpoint(values.checkpoint);
+  const { model, manifest } = values.ema ? loadEmaCheckpoint(values.checkpoint) : loadCheckpoint(values.checkpoint);
   const prompts = samplePrompts({ split: 'val', n, seed });
   const layoutRng = makeRng(seed).fork('plan-oracle');
   const truth = prompts.map((p) => planTargets(sceneFor(p, layoutRng, { allowHeldOut: true })));
@@ -33,10 +39,10 @@ async function main(): Promise<void> {
   const texts = prompts.map((p) => p.text);
   try {
     for (const [mode, options] of Object.entries(modes)) {
-      const verdicts = generateImages(model, texts, { seed, ...options }).map((image, i) => evaluateImage(image, prompts[i]));
+      const verdicts = generateImages(model, texts, { seed, guidanceScale, ...options }).map((image, i) => evaluateImage(image, prompts[i]));
       const passed = verdicts.filter((v) => v.passed).length;
       const objects = verdicts.reduce((sum, v) => sum + v.objects.length, 0) / n;
-      console.log(`${values.checkpoint} (step ${manifest.step}) ${mode.padEnd(17)} pass ${passed}/${n} = ${(passed / n).toFixed(3)}  objects per image ${objects.toFixed(2)}`);
+      console.log(`${values.checkpoint}${values.ema ? ' EMA' : ''} (step ${manifest.step}, guidance ${guidanceScale}) ${mode.padEnd(17)} pass ${passed}/${n} = ${(passed / n).toFixed(3)}  objects per image ${objects.toFixed(2)}`);
     }
   } finally {
     disposeModel(model);

@@ -3,7 +3,7 @@
 // reads the results. A high pass rate from t0 = 0.5 and a low one from 0.7 says the objects' shapes are decided,
 // and lost, between those noise levels. Validation split only (a diagnostic, not a benchmark).
 // Regenerate: npx ts-node --transpile-only scripts/experiments/sdedit.ts [--checkpoint data/base] [--n 96] [--seed 3]
-//   [--guidance W] [--t0 0.3,0.5,0.7,0.85,1] [--json] [--figure figures/sdedit-base]
+//   [--guidance W] [--t0 0.3,0.5,0.7,0.85,1] [--json] [--figure figures/sdedit-base] [--plain-textures]
 //   --figure writes <out>.png/.svg: for 8 prompts, the ground truth, then the image sampled from each t0.
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
@@ -14,6 +14,7 @@ import { disposeModel } from '../../lib/model/params';
 import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { makeRng } from '../../lib/rng';
 import { sceneIfFits } from '../../lib/world/layout';
+import { promptSlots } from '../../lib/train/plan';
 import { renderScene } from '../../lib/world/render';
 import { samplePrompts } from '../../lib/world/splits';
 import type { RgbImage } from '../../lib/world/types';
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
       t0: { type: 'string', default: '0.3,0.5,0.7,0.85,1' },
       json: { type: 'boolean', default: false },
       figure: { type: 'string' },
+      'plain-textures': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -44,7 +46,11 @@ async function main(): Promise<void> {
   const layoutRng = makeRng(seed).fork('sdedit');
   const drawn = samplePrompts({ split: 'val', n, seed }).flatMap((prompt) => {
     const scene = sceneIfFits(prompt, layoutRng, { allowHeldOut: true });
-    return scene === undefined ? [] : [{ prompt, truth: renderScene(scene) }];
+    if (scene === undefined) return [];
+    // --plain-textures: every object whose texture the prompt leaves open is drawn plain (is texture the hard part?).
+    const slots = promptSlots(prompt);
+    const plain = { ...scene, objects: scene.objects.map((o, i) => (slots[i]?.texture === undefined ? { ...o, texture: 'plain' as const } : o)) };
+    return [{ prompt, truth: renderScene(values['plain-textures'] ? plain : scene) }];
   });
   const texts = drawn.map(({ prompt }) => prompt.text);
   const passRate = (images: RgbImage[]): number => images.filter((image, k) => evaluateImage(image, drawn[k].prompt).passed).length / images.length;
@@ -59,7 +65,7 @@ async function main(): Promise<void> {
   } finally {
     disposeModel(model);
   }
-  const result = { checkpoint: values.checkpoint, step: manifest.step, split: 'val', n: drawn.length, seed, guidance, ground_truth_pass_rate: passRate(drawn.map((d) => d.truth)), levels: rows };
+  const result = { checkpoint: values.checkpoint, step: manifest.step, split: 'val', n: drawn.length, seed, guidance, ...(values['plain-textures'] ? { plain_textures: true } : {}), ground_truth_pass_rate: passRate(drawn.map((d) => d.truth)), levels: rows };
   if (values.json) console.log(JSON.stringify(result));
   else {
     console.log(`${values.checkpoint} (step ${manifest.step}), ${drawn.length} val prompts, seed ${seed}, guidance ${guidance}; ground truth passes ${result.ground_truth_pass_rate.toFixed(3)}`);
