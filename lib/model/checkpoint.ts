@@ -35,6 +35,13 @@ export interface CheckpointInfo {
   training_config?: Record<string, unknown>;
 }
 
+/** What a manifest records of a float32 file it names. */
+export interface Float32FileEntry {
+  file: string;
+  sha256: string;
+  bytes: number;
+}
+
 export interface CheckpointManifest extends CheckpointInfo {
   format: typeof CHECKPOINT_FORMAT;
   format_version: number;
@@ -43,8 +50,8 @@ export interface CheckpointManifest extends CheckpointInfo {
   backend: string;
   git_commit: string;
   created_at: string;
-  weights: { file: string; sha256: string; bytes: number };
-  optimizer?: { file: string; sha256: string; bytes: number; step_count: number; config: AdamWConfig };
+  weights: Float32FileEntry;
+  optimizer?: Float32FileEntry & { step_count: number; config: AdamWConfig };
   variables: { name: string; shape: number[] }[];
 }
 
@@ -84,6 +91,13 @@ function concatFloat32(parts: readonly Float32Array[]): Uint8Array {
   return new Uint8Array(out.buffer);
 }
 
+/** Writes Float32 arrays as one little-endian file into dir (atomically) and returns its manifest entry. */
+export function writeFloat32File(dir: string, file: string, parts: readonly Float32Array[]): Float32FileEntry {
+  const bytes = concatFloat32(parts);
+  writeFileAtomic(path.join(dir, file), bytes);
+  return { file, sha256: sha256(bytes), bytes: bytes.length };
+}
+
 /** SHA-256 of the model's weights as a checkpoint stores them (data-parallel replicas compare these). */
 export function weightsDigest(model: UnifiedModel): string {
   return sha256(concatFloat32(namedVariables(model.params).map(({ variable }) => variable.dataSync() as Float32Array)));
@@ -97,16 +111,12 @@ export function hasCheckpoint(dir: string): boolean {
 export function saveCheckpoint(dir: string, { model, optimizer, step, info }: SaveOptions): CheckpointManifest {
   fs.mkdirSync(dir, { recursive: true });
   const named = namedVariables(model.params);
-  const weightBytes = concatFloat32(named.map(({ variable }) => variable.dataSync() as Float32Array));
-  const weightsFile = `weights-${step}.bin`;
-  writeFileAtomic(path.join(dir, weightsFile), weightBytes);
+  const weights = writeFloat32File(dir, `weights-${step}.bin`, named.map(({ variable }) => variable.dataSync() as Float32Array));
   let optimizerEntry: CheckpointManifest['optimizer'];
   if (optimizer !== undefined) {
     const state = optimizer.state();
-    const bytes = concatFloat32([...state.firstMoments, ...state.secondMoments]);
-    const file = `optimizer-${step}.bin`;
-    writeFileAtomic(path.join(dir, file), bytes);
-    optimizerEntry = { file, sha256: sha256(bytes), bytes: bytes.length, step_count: state.stepCount, config: optimizer.config };
+    const written = writeFloat32File(dir, `optimizer-${step}.bin`, [...state.firstMoments, ...state.secondMoments]);
+    optimizerEntry = { ...written, step_count: state.stepCount, config: optimizer.config };
   }
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
@@ -117,13 +127,13 @@ export function saveCheckpoint(dir: string, { model, optimizer, step, info }: Sa
     backend: tf.getBackend(),
     git_commit: gitCommit(),
     created_at: new Date().toISOString(),
-    weights: { file: weightsFile, sha256: sha256(weightBytes), bytes: weightBytes.length },
+    weights,
     optimizer: optimizerEntry,
     variables: named.map(({ name, variable }) => ({ name, shape: variable.shape })),
   };
   writeJsonAtomic(path.join(dir, MANIFEST_FILE), manifest);
   for (const file of fs.readdirSync(dir)) {
-    const stale = /^(weights|optimizer)-\d+\.bin$/.test(file) && file !== weightsFile && file !== optimizerEntry?.file;
+    const stale = /^(weights|optimizer)-\d+\.bin$/.test(file) && file !== weights.file && file !== optimizerEntry?.file;
     if (stale) fs.rmSync(path.join(dir, file));
   }
   return manifest;
@@ -150,8 +160,8 @@ export function readManifest(dir: string): CheckpointManifest {
   return manifest;
 }
 
-/** The bytes of a file the manifest names, checked against its recorded size and sha256. */
-function readChecked(dir: string, entry: { file: string; sha256: string; bytes: number }): Float32Array {
+/** The values of a float32 file the manifest names, checked against its recorded size and sha256. */
+export function readFloat32File(dir: string, entry: Float32FileEntry): Float32Array {
   const file = path.join(dir, entry.file);
   if (!fs.existsSync(file)) throw new CheckpointError(`missing file ${entry.file} named by the manifest`, dir);
   const bytes = fs.readFileSync(file);
@@ -198,7 +208,7 @@ export function loadCheckpoint(dir: string, options: { expectedConfig?: ModelCon
   } catch (error) {
     throw new CheckpointError(`invalid model config: ${(error as Error).message}`, dir);
   }
-  const values = readChecked(dir, manifest.weights);
+  const values = readFloat32File(dir, manifest.weights);
   const model = initModel(config, manifest.seed);
   const named = namedVariables(model.params);
   const layout = named.map(({ name, variable }) => `${name}[${variable.shape.join(',')}]`);
@@ -220,7 +230,7 @@ export function loadCheckpoint(dir: string, options: { expectedConfig?: ModelCon
 
 function readOptimizer(dir: string, manifest: CheckpointManifest, sizes: number[]): LoadedCheckpoint['optimizerState'] {
   const entry = manifest.optimizer as NonNullable<CheckpointManifest['optimizer']>;
-  const values = readChecked(dir, entry);
+  const values = readFloat32File(dir, entry);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (values.length !== 2 * total) throw new CheckpointError(`optimizer state holds ${values.length} values, expected ${2 * total}`, dir);
   let offset = 0;
@@ -248,7 +258,7 @@ export function restoreOptimizer(optimizer: AdamW, state: NonNullable<LoadedChec
 export function loadWeightsByName(model: UnifiedModel, dir: string): { manifest: CheckpointManifest; loaded: string[]; fresh: string[] } {
   const manifest = readManifest(dir);
   checkConfig(dir, manifest.model_config, model.config, true);
-  const { loaded, fresh } = copyWeights(model, manifest, readChecked(dir, manifest.weights), dir);
+  const { loaded, fresh } = copyWeights(model, manifest, readFloat32File(dir, manifest.weights), dir);
   if (loaded.length === 0) throw new CheckpointError('no variable of the model is in this checkpoint', dir);
   return { manifest, loaded, fresh };
 }

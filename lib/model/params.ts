@@ -218,7 +218,7 @@ function imagePositions(config: ModelConfig, drawn: tf.Variable): tf.Variable {
 export function initModel(config: ModelConfig, seed: number): UnifiedModel {
   const rng = makeRng(seed).fork('model-init');
   const { dModel: d, initStd: std } = config;
-  const { imageTokens, patchDim, mlpDim } = modelDims(config);
+  const { imageTokens, mlpDim } = modelDims(config);
   // GPT-2: residual-branch output projections scaled by 1/sqrt(2 * layers) so the stream's variance stays O(1).
   const residualStd = std / Math.sqrt(2 * config.nLayers);
   const blocks: BlockParams[] = [];
@@ -356,6 +356,11 @@ export function namedVariables(params: ModelParams): { name: string; variable: t
   };
   visit('', params);
   return out;
+}
+
+/** The model's variables in namedVariables order (the order of optimizers, checkpoints and EMA files). */
+export function variablesOf(model: UnifiedModel): tf.Variable[] {
+  return namedVariables(model.params).map((n) => n.variable);
 }
 
 export function parameterCount(params: ModelParams): number {

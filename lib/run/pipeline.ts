@@ -16,7 +16,7 @@ import { Progress } from '../progress';
 import { rewardMap, type RewardMode } from '../reward/rewardMap';
 import { resolveSrumConfig, type SrumMethod } from '../train/srum-config';
 import { trainSrum } from '../train/srum';
-import { assignWeights, readEmaWeights } from '../train/ema';
+import { assignEmaWeights } from '../train/ema';
 import { CANDIDATES_JSONL, generateCandidates } from './candidates';
 import { judgeCandidates, type SelfJudgedLine } from './judge';
 import { runStage } from './stages';
@@ -84,11 +84,6 @@ export function scoreModel(model: UnifiedModel, options: { n: number; seed: numb
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 const lineCount = (file: string): number => (fs.existsSync(file) ? readJsonl<unknown>(file).length : 0);
 
-/** Assign the EMA weights of a SRUM checkpoint to `model` (for evaluation). */
-function loadEma(model: UnifiedModel, trainDir: string): void {
-  assignWeights(model, readEmaWeights(trainDir, model));
-}
-
 export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const { model, dir, quiet } = options;
   fs.mkdirSync(dir, { recursive: true });
@@ -135,7 +130,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   // Stale when training has since gone further (a rerun with more --steps): eval-trained.json records its step.
   const evaluatedStep = (): number => (fs.existsSync(trainedFile) ? readJson<{ train_step?: number }>(trainedFile).train_step ?? -1 : -1);
   await timed('eval-trained', () => evaluatedStep() === readManifest(trainDir).step, () => {
-    loadEma(model, trainDir);
+    assignEmaWeights(model, trainDir);
     writeJsonAtomic(trainedFile, { ...scoreModel(model, { n: options.evalN, seed: options.evalSeed, split: options.evalSplit, label: 'trained (EMA)', quiet }), train_step: readManifest(trainDir).step });
   });
   const summary: RunSummary = {

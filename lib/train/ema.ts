@@ -1,23 +1,16 @@
 // Exponential moving average of the weights (pretraining and SRUM): e <- decay * e + (1 - decay) * w after every
 // update. The EMA is saved beside a checkpoint as ema-<step>.bin (namedVariables order, float32) and named with its
 // sha256 in the manifest's data.ema, so a resumed run continues the same average and evaluation can load it.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '../backend/tf';
-import { writeFileAtomic } from '../io';
-import { CheckpointError, loadCheckpoint, readManifest, type LoadedCheckpoint } from '../model/checkpoint';
-import { namedVariables, type UnifiedModel } from '../model/params';
+import { CheckpointError, loadCheckpoint, readFloat32File, readManifest, writeFloat32File, type Float32FileEntry, type LoadedCheckpoint } from '../model/checkpoint';
+import { variablesOf, type UnifiedModel } from '../model/params';
 
 /** What a manifest's data.ema holds. */
-export interface EmaEntry {
-  file: string;
-  sha256: string;
-  bytes: number;
+export interface EmaEntry extends Float32FileEntry {
   decay: number;
 }
-
-const variablesOf = (model: UnifiedModel): tf.Variable[] => namedVariables(model.params).map((n) => n.variable);
 
 export class WeightEma {
   /** Starts at `weights` (a resumed average) or at the model's current weights. */
@@ -35,12 +28,7 @@ export class WeightEma {
 
   /** Writes ema-<step>.bin atomically into dir (before the manifest that will name it) and returns its entry. */
   write(dir: string, step: number): EmaEntry {
-    const flat = new Float32Array(this.weights.reduce((n, w) => n + w.length, 0));
-    this.weights.reduce((offset, w) => (flat.set(w, offset), offset + w.length), 0);
-    const bytes = new Uint8Array(flat.buffer);
-    const file = `ema-${step}.bin`;
-    writeFileAtomic(path.join(dir, file), bytes);
-    return { file, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.length, decay: this.decay };
+    return { ...writeFloat32File(dir, `ema-${step}.bin`, this.weights), decay: this.decay };
   }
 }
 
@@ -53,13 +41,9 @@ export function removeOlderEma(dir: string, keep: string): void {
 export function readEmaWeights(dir: string, model: UnifiedModel): Float32Array[] {
   const entry = readManifest(dir).data.ema as EmaEntry | undefined;
   if (entry === undefined) throw new CheckpointError('no EMA weights named in the manifest (data.ema)', dir);
-  const file = path.join(dir, entry.file);
-  if (!fs.existsSync(file)) throw new CheckpointError(`missing file ${entry.file} named by the manifest`, dir);
-  const bytes = new Uint8Array(fs.readFileSync(file));
-  if (createHash('sha256').update(bytes).digest('hex') !== entry.sha256) throw new CheckpointError(`${entry.file} fails its sha256 check`, dir);
+  const values = readFloat32File(dir, entry);
   const sizes = variablesOf(model).map((v) => v.size);
-  if (bytes.length !== 4 * sizes.reduce((a, b) => a + b, 0)) throw new CheckpointError(`${entry.file} does not match the model's variables`, dir);
-  const values = new Float32Array(bytes.buffer, 0, bytes.length / 4);
+  if (values.length !== sizes.reduce((a, b) => a + b, 0)) throw new CheckpointError(`${entry.file} does not match the model's variables`, dir);
   let offset = 0;
   return sizes.map((size) => values.slice(offset, (offset += size)));
 }
@@ -69,9 +53,14 @@ export function assignWeights(model: UnifiedModel, weights: readonly Float32Arra
   variablesOf(model).forEach((variable, i) => tf.tidy(() => variable.assign(tf.tensor(weights[i], variable.shape, 'float32'))));
 }
 
+/** Puts the EMA weights of the checkpoint in dir into `model` (for evaluation). */
+export function assignEmaWeights(model: UnifiedModel, dir: string): void {
+  assignWeights(model, readEmaWeights(dir, model));
+}
+
 /** Loads a checkpoint for evaluation with its EMA weights in place of the raw ones (an error if it has none). */
 export function loadEmaCheckpoint(dir: string): LoadedCheckpoint {
   const loaded = loadCheckpoint(dir);
-  assignWeights(loaded.model, readEmaWeights(dir, loaded.model));
+  assignEmaWeights(loaded.model, dir);
   return loaded;
 }

@@ -11,7 +11,7 @@ import { Progress } from '../progress';
 import { hasCheckpoint, loadCheckpoint, loadWeightsByName, restoreOptimizer, saveCheckpoint, type CheckpointManifest } from '../model/checkpoint';
 import { resolveModelConfig, type ModelPreset } from '../model/config';
 import { AdamW, type GradientReducer } from '../model/optimizer';
-import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../model/params';
+import { disposeModel, initModel, variablesOf, type UnifiedModel } from '../model/params';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { pretrainTasks, type TaskResult } from './tasks';
 import { listenForStop } from './interrupt';
@@ -185,7 +185,7 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
     if (replicasBefore !== (shard?.count ?? 1)) throw new Error(`${options.outDir} was trained with ${replicasBefore} replica(s): resume it with --replicas ${replicasBefore} (each count sees its own batches)`);
     if (loaded.optimizerState === undefined) throw new Error(`${options.outDir} has no optimizer state to resume from`);
     model = loaded.model;
-    optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), adamw);
+    optimizer = new AdamW(variablesOf(model), adamw);
     restoreOptimizer(optimizer, loaded.optimizerState);
     startStep = loaded.manifest.step;
     wallBefore = loaded.manifest.wall_time_s;
@@ -201,7 +201,7 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
       // The chain of earlier stages stays in the manifest (each stage's init_from holds the one before).
       initInfo = { dir: options.initFrom, step, wall_time_s, command, git_commit, fresh_variables: start.fresh, init_from: start.manifest.data.init_from };
     }
-    optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), adamw);
+    optimizer = new AdamW(variablesOf(model), adamw);
     if (writer && fs.existsSync(logFile)) fs.rmSync(logFile);
   }
   optimizer.reduceGradients = shard?.reduce;

@@ -13,13 +13,13 @@ import { hasCheckpoint, loadCheckpoint, readManifest, restoreOptimizer, saveChec
 import type { ModelPreset } from '../model/config';
 import { dropText } from '../model/flow';
 import { AdamW } from '../model/optimizer';
-import { disposeModel, namedVariables, type UnifiedModel } from '../model/params';
+import { disposeModel, variablesOf, type UnifiedModel } from '../model/params';
 import { CONFIG_FILE, IntervalStats, LOG_FILE, T_BINS, trimLog } from './pretrain';
 import { effectiveLambdaC, resolveSrumConfig, srumLearningRate, type SrumConfig } from './srum-config';
 import { batchIndices, batchShapes, gatherBatch, prepareSrumData, type SrumCandidate, type SrumDataset } from './srum-data';
 import { srumLoss } from './srum-objective';
 import { listenForStop } from './interrupt';
-import { readEmaWeights, removeOlderEma, WeightEma } from './ema';
+import { assignWeights, readEmaWeights, removeOlderEma, WeightEma } from './ema';
 
 export interface TrainSrumOptions {
   /** The model to post-train in place (the caller owns and disposes it); on resume its weights are replaced. */
@@ -58,7 +58,6 @@ export class SrumNaNError extends Error {
   }
 }
 
-const variablesOf = (model: UnifiedModel): tf.Variable[] => namedVariables(model.params).map((n) => n.variable);
 
 /** One update (loss -> gradients -> NaN check -> AdamW); every tensor made here is released. */
 function srumStep(model: UnifiedModel, optimizer: AdamW, options: { data: SrumDataset; config: SrumConfig; step: number; learningRate: number }) {
@@ -113,8 +112,7 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
   const differ = (Object.keys(config) as (keyof SrumConfig)[]).filter((k) => !['steps', 'logEvery', 'checkpointEvery'].includes(k) && saved?.[k] !== config[k]);
   if (differ.length > 0) throw new CheckpointError(`cannot resume: the run was trained with other settings (${differ.map((k) => `${k}: ${JSON.stringify(saved?.[k])} vs ${JSON.stringify(config[k])}`).join('; ')}); use another outDir or resume: false`, dir);
   const loaded = loadCheckpoint(dir, { expectedConfig: model.config });
-  const live = variablesOf(model);
-  variablesOf(loaded.model).forEach((v, i) => tf.tidy(() => live[i].assign(tf.tensor((v.dataSync() as Float32Array).slice(), v.shape, 'float32'))));
+  assignWeights(model, variablesOf(loaded.model).map((v) => v.dataSync() as Float32Array));
   disposeModel(loaded.model);
   if (loaded.optimizerState === undefined) throw new CheckpointError('no optimizer state to resume from', dir);
   restoreOptimizer(optimizer, loaded.optimizerState);

@@ -17,10 +17,16 @@ import { sceneIfFits } from '../../lib/world/layout';
 import { promptSlots } from '../../lib/train/plan';
 import { renderScene } from '../../lib/world/render';
 import { samplePrompts } from '../../lib/world/splits';
-import type { RgbImage } from '../../lib/world/types';
+import type { Prompt, RgbImage, Scene } from '../../lib/world/types';
 import { runScript } from '../lib/run-script';
 
 const FIGURE_ROWS = 8;
+
+/** --plain-textures: every object whose texture the prompt leaves open drawn plain (is texture the hard part?). */
+function withPlainTextures(scene: Scene, prompt: Prompt): Scene {
+  const slots = promptSlots(prompt);
+  return { ...scene, objects: scene.objects.map((o, i) => (slots[i]?.texture === undefined ? { ...o, texture: 'plain' as const } : o)) };
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -47,10 +53,7 @@ async function main(): Promise<void> {
   const drawn = samplePrompts({ split: 'val', n, seed }).flatMap((prompt) => {
     const scene = sceneIfFits(prompt, layoutRng, { allowHeldOut: true });
     if (scene === undefined) return [];
-    // --plain-textures: every object whose texture the prompt leaves open is drawn plain (is texture the hard part?).
-    const slots = promptSlots(prompt);
-    const plain = { ...scene, objects: scene.objects.map((o, i) => (slots[i]?.texture === undefined ? { ...o, texture: 'plain' as const } : o)) };
-    return [{ prompt, truth: renderScene(values['plain-textures'] ? plain : scene) }];
+    return [{ prompt, truth: renderScene(values['plain-textures'] ? withPlainTextures(scene, prompt) : scene) }];
   });
   const texts = drawn.map(({ prompt }) => prompt.text);
   const passRate = (images: RgbImage[]): number => images.filter((image, k) => evaluateImage(image, drawn[k].prompt).passed).length / images.length;
