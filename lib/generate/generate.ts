@@ -38,6 +38,8 @@ export interface GenerateOptions extends Partial<SamplingSettings> {
   plans?: Int32Array;
   /** SDEdit: start image i from from.images[i] noised to from.t0 instead of pure noise (sampler.ts `start`). */
   from?: { images: readonly RgbImage[]; t0: number };
+  /** Autoguidance: guide with this weaker model instead of the unconditional branch (sampler.ts `guideModel`). */
+  guideModel?: UnifiedModel;
   /** Called after each batch with the number of images done. */
   onProgress?: (done: number) => void;
   /** Called at every sampling step of every batch with the predicted clean tokens of its images, from image `first` on (sampler.ts). */
@@ -65,6 +67,7 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
       guidanceInterval: settings.guidanceInterval,
       timestepShift: settings.timestepShift,
       think: settings.think,
+      guideModel: options.guideModel,
       plan: options.plans?.subarray(start * planSize, (start + chunk.length) * planSize),
       rng: makeRng(options.seed).fork(`images:${start}`),
       start: options.from === undefined ? undefined : { x0: patchify(options.from.images.slice(start, start + batchSize), model.config), t0: options.from.t0 },

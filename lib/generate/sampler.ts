@@ -38,6 +38,12 @@ export interface SampleOptions {
    * instead of pure noise; only the schedule's steps below t0 run. Shows which noise levels the model can finish from.
    */
   start?: { x0: Float32Array; t0: number };
+  /**
+   * Autoguidance (Karras et al. 2024, "Guiding a diffusion model with a bad version of itself"): the guidance branch
+   * is this weaker model of the same architecture, conditioned on the same prompt, instead of the unconditional one:
+   * v = vBad + w * (vCond - vBad). Sharpens an under-fitted model without CFG's pull toward the prompt's mean.
+   */
+  guideModel?: UnifiedModel;
   /** Called after every step with the current t and the predicted clean tokens x0 = x_t - t * v. */
   onStep?: (info: { step: number; t: number; x0Predicted: Float32Array }) => void;
 }
@@ -65,6 +71,10 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const pairedPlan = tf.tidy(() => tf.concat([condPlan, planTokens(model, batch)], 0) as tf.Tensor3D); // [2B, S, D]: + null plan
   const condMap = planMap(model, condPlan, { plan, thinking }); // [B, Np, D] or none
   const pairedMap = condMap === undefined ? undefined : tf.tidy(() => tf.concat([condMap, tf.zerosLike(condMap)], 0) as tf.Tensor3D); // null plan: no map
+  const guide = options.guideModel;
+  if (guide !== undefined && (guide.config.selfCondition || model.config.selfCondition)) throw new Error('sampleTokens: autoguidance does not support self-conditioning');
+  const guidePlan = guide === undefined ? undefined : planTokens(guide, batch, { plan, thinking }); // [B, S, D]
+  const guideMap = guide === undefined || guidePlan === undefined ? undefined : planMap(guide, guidePlan, { plan, thinking });
   let x = randomNormal([batch, imageTokens, patchDim], rng) as tf.Tensor3D; // x_1 = eps
   if (start !== undefined) {
     const noised = tf.tidy(() => tf.add(tf.mul(1 - start.t0, tf.tensor3d(start.x0, x.shape)), tf.mul(start.t0, x)) as tf.Tensor3D);
@@ -80,7 +90,11 @@ export function sampleTokens(options: SampleOptions): Float32Array {
     const guided = guidanceScale !== 1 && t >= guideLo && t <= guideHi;
     const next = tf.tidy(() => {
       let v: tf.Tensor3D;
-      if (guided) {
+      if (guided && guide !== undefined) {
+        const vCond = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: condPlan, planMap: condMap });
+        const vBad = predictVelocity(guide, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: guidePlan!, planMap: guideMap });
+        v = tf.add(vBad, tf.mul(guidanceScale, tf.sub(vCond, vBad)));
+      } else if (guided) {
         const pairedSelfCond = x0Previous === undefined ? undefined : (tf.concat([x0Previous, x0Previous], 0) as tf.Tensor3D);
         const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens, extra: pairedPlan, planMap: pairedMap, selfCond: pairedSelfCond });
         const [vCond, vUncond] = tf.split(both, 2, 0) as tf.Tensor3D[];
@@ -102,5 +116,6 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   x0Previous?.dispose();
   const out = x.dataSync() as Float32Array;
   tf.dispose([x, condPlan, pairedPlan, ...(condMap === undefined ? [] : [condMap, pairedMap!])]);
+  if (guidePlan !== undefined) tf.dispose([guidePlan, ...(guideMap === undefined ? [] : [guideMap])]);
   return out;
 }

@@ -81,6 +81,14 @@ export interface ModelConfig {
    * ground-truth plan left objects in pieces.
    */
   planMap: boolean;
+  /**
+   * Representation alignment with the model's own understanding (REPA, Yu et al. 2025, with the model as its own
+   * teacher): 0 = off; k = the image tokens after block k of the noisy generation pass go through a small MLP
+   * projector (these parameters) and are pulled, by cosine similarity, toward the last block's image tokens of the
+   * clean image read the understanding way (t = 0, no gradient). Weighted by TrainConfig.alignWeight. Why: the
+   * generator must decide at high noise what each token belongs to, which the understanding pass already knows.
+   */
+  alignLayer: number;
   /** LayerNorm variance epsilon. */
   layerNormEps: number;
 }
@@ -110,6 +118,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   timeModulation: false,
   selfCondition: false,
   planMap: false,
+  alignLayer: 0,
   layerNormEps: 1e-5,
 };
 
@@ -142,6 +151,7 @@ function validateModelConfig(config: ModelConfig): void {
   for (const key of ['convChannels', 'unetChannels', 'refineFeatures'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 0) throw new Error(`model option '${key}' must be a non-negative integer, got ${config[key]}`);
   }
+  if (!Number.isInteger(config.alignLayer) || config.alignLayer < 0 || config.alignLayer > config.nLayers) throw new Error(`model option 'alignLayer' must be an integer in [0, nLayers = ${config.nLayers}], got ${config.alignLayer}`);
   if (!Number.isInteger(config.refineLayers) || config.refineLayers < 1) throw new Error(`model option 'refineLayers' must be a positive integer, got ${config.refineLayers}`);
   if (config.convChannels === 0 && (config.refineLayers !== 1 || config.refineFeatures !== 0)) throw new Error('model options refineLayers and refineFeatures need convChannels > 0 (there is no refine without it)');
   if (config.unetChannels > 0 && config.convChannels > 0) throw new Error('model options unetChannels and convChannels exclude each other (the U-Net replaces the conv stem and refine)');

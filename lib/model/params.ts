@@ -74,6 +74,8 @@ export interface ModelParams {
   conv?: ConvParams;
   /** U-Net image path (unet.ts), present when unetChannels > 0. */
   unet?: UnetParams;
+  /** Representation-alignment projector D -> D -> D (GELU), present when alignLayer > 0; used in training only. */
+  align?: MlpParams;
 }
 
 /** A 3x3 kernel [3, 3, in, out] and its bias [out]. */
@@ -251,6 +253,7 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
     patchParse: initParse(config, makeRng(seed).fork('parse-init')),
     ...(config.convChannels > 0 ? { conv: initConv(config, makeRng(seed).fork('conv-init')) } : {}),
     ...(config.unetChannels > 0 ? { unet: initUnet(config, makeRng(seed).fork('unet-init')) } : {}),
+    ...(config.alignLayer > 0 ? { align: initMlp(d, d, makeRng(seed).fork('align-init'), std, std) } : {}),
   };
   return { config, params };
 }

@@ -7,7 +7,7 @@ import { modelDims } from './config';
 import { dropText, flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps, type FlowConfig } from './flow';
 import type { AdamW } from './optimizer';
 import { planMap, planTokens } from './plan';
-import { cleanEstimate, predictVelocity } from './transformer';
+import { alignProjection, cleanEstimate, cleanImageTokens, predictVelocity, predictVelocityWithHidden } from './transformer';
 import type { UnifiedModel } from './params';
 
 export interface FlowBatch {
@@ -37,6 +37,8 @@ export interface FlowStepOptions {
   flow: FlowConfig;
   /** Overrides the optimizer's learning rate for this step (warm-up schedules). */
   learningRate?: number;
+  /** Representation-alignment weight (ModelConfig.alignLayer must be > 0); 0 or undefined = off. */
+  alignWeight?: number;
 }
 
 export interface FlowStepResult {
@@ -46,9 +48,21 @@ export interface FlowStepResult {
   /** Mean squared velocity error of each sample (unweighted). */
   perSampleLoss: Float32Array;
   gradNorm: number;
+  /** Alignment loss 1 - mean cosine similarity (when alignWeight > 0). */
+  alignLoss?: number;
 }
 
-export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate }: FlowStepOptions): FlowStepResult {
+/** 1 - mean cosine similarity over tokens between projected generation states and the clean-image target (REPA). */
+function alignmentLoss(projected: tf.Tensor3D, target: tf.Tensor3D): tf.Scalar {
+  return tf.tidy(() => {
+    const unit = (x: tf.Tensor3D): tf.Tensor => tf.div(x, tf.add(tf.norm(x, 'euclidean', -1, true), 1e-6));
+    return tf.sub(1, tf.mean(tf.sum(tf.mul(unit(projected), unit(target)), -1))) as tf.Scalar;
+  });
+}
+
+export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate, alignWeight = 0 }: FlowStepOptions): FlowStepResult {
+  const aligning = alignWeight > 0;
+  if (aligning && model.config.alignLayer === 0) throw new Error('flowTrainStep: alignWeight > 0 needs a model with alignLayer > 0 (the projector)');
   const { imageTokens, patchDim } = modelDims(model.config);
   const shape: [number, number, number] = [batch.batchSize, imageTokens, patchDim];
   const t = sampleTrainingTimesteps(batch.batchSize, rng, flow.timestepShift);
@@ -56,7 +70,7 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
   const textLen = model.config.maxTextTokens;
   const useSelfCond = model.config.selfCondition && rng.next() < 0.5; // drawn only with the option: other streams stay as they were
   const thinking = batch.thinking?.map((v, b) => (v === 1 && textTokens.subarray(b * textLen, (b + 1) * textLen).some((id) => id !== 0) ? 1 : 0));
-  const { loss, perSample, grads } = tf.tidy(() => {
+  const { loss, perSample, grads, align } = tf.tidy(() => {
     const x0 = tf.tensor3d(batch.x0, shape);
     const eps = randomNormal(shape, rng) as tf.Tensor3D;
     const tTensor = tf.tensor1d(t);
@@ -70,14 +84,25 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
     };
     // Self-conditioning: on half the batches, a first prediction without it becomes the input x0_hat (a constant).
     const selfCond = useSelfCond ? cleanEstimate(xt, tTensor, predictVelocity(model, { xt, t: tTensor, textTokens, ...planFor() })) : undefined;
+    // REPA target: the clean image read the understanding way, with the undropped prompt (a constant here), minus
+    // its batch mean per token: both passes add the same position embeddings, which would otherwise align for free.
+    const target = aligning ? tf.tidy(() => { const clean = cleanImageTokens(model, x0, batch.textTokens); return tf.sub(clean, tf.mean(clean, 0, true)) as tf.Tensor3D; }) : undefined;
     let vTheta: tf.Tensor3D | undefined;
+    let alignTerm: tf.Scalar | undefined;
     const { value, grads: gradMap } = tf.variableGrads(() => {
-      vTheta = tf.keep(predictVelocity(model, { xt, t: tTensor, textTokens, ...planFor(), selfCond })); // kept past variableGrads' own scope
-      return flowLoss({ vTheta, x0, eps, weight });
+      const inputs = { xt, t: tTensor, textTokens, ...planFor(), selfCond };
+      if (target === undefined) {
+        vTheta = tf.keep(predictVelocity(model, inputs)); // kept past variableGrads' own scope
+        return flowLoss({ vTheta, x0, eps, weight });
+      }
+      const { v, hidden } = predictVelocityWithHidden(model, inputs, model.config.alignLayer);
+      vTheta = tf.keep(v);
+      alignTerm = tf.keep(alignmentLoss(alignProjection(model, hidden), target));
+      return tf.add(flowLoss({ vTheta, x0, eps, weight }), tf.mul(alignWeight, alignTerm)) as tf.Scalar;
     }, optimizer.variables as tf.Variable[]);
     const perSampleError = tf.mean(flowSquaredError({ vTheta: vTheta as tf.Tensor3D, x0, eps }), 1); // [B]
     (vTheta as tf.Tensor3D).dispose();
-    return { loss: value, perSample: perSampleError, grads: optimizer.variables.map((v) => gradMap[v.name]) };
+    return { loss: value, perSample: perSampleError, grads: optimizer.variables.map((v) => gradMap[v.name]), align: alignTerm };
   });
   const { gradNorm } = optimizer.applyGradients(grads, learningRate);
   const result: FlowStepResult = {
@@ -85,7 +110,9 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
     t,
     perSampleLoss: perSample.dataSync() as Float32Array,
     gradNorm,
+    ...(align === undefined ? {} : { alignLoss: align.dataSync()[0] }),
   };
-  tf.dispose([loss, perSample, ...grads]);
+  if (aligning) result.loss -= alignWeight * (result.alignLoss as number); // the flow loss alone, comparable across runs
+  tf.dispose([loss, perSample, ...grads, ...(align === undefined ? [] : [align])]);
   return result;
 }

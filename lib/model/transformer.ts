@@ -158,21 +158,30 @@ function modulate(h: tf.Tensor3D, scale: tf.Tensor3D | undefined, shift: tf.Tens
 
 /** The transformer over [text ; extra ; image]: the residual stream after the last block, [B, T, D] (no final norm). */
 export function runBackbone(model: UnifiedModel, inputs: BackboneInputs): tf.Tensor3D {
-  const { config, params } = model;
   return tf.tidy(() => {
-    const time = inputs.image === undefined ? undefined : timeEmbedding(model, inputs.image.t); // [B, D]
-    let x = embed(model, inputs, time);
-    const bias = attentionBias(inputs.textTokens, config, x.shape[1]);
-    const textSideLen = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
-    const modulated = config.timeModulation && time !== undefined;
-    const isImage = modulated ? tf.concat([tf.zeros([1, textSideLen, 1]), tf.ones([1, x.shape[1] - textSideLen, 1])], 1) : undefined; // [1, T, 1]
-    for (const block of params.blocks) {
-      const [attnScale, attnShift, mlpScale, mlpShift] = isImage === undefined ? [] : imageModulation(block, time!, isImage as tf.Tensor3D);
-      x = tf.add(x, attention(modulate(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, attnScale, attnShift), block, bias, config));
-      x = tf.add(x, blockMlp(modulate(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, mlpScale, mlpShift), block, textSideLen));
-    }
+    const { x, tapped } = backbone(model, inputs, 0);
+    tapped?.dispose();
     return x;
   });
+}
+
+/** runBackbone, also returning the residual stream after block `tap` (1-based; 0 = none). Not tidied: callers do. */
+function backbone(model: UnifiedModel, inputs: BackboneInputs, tap: number): { x: tf.Tensor3D; tapped?: tf.Tensor3D } {
+  const { config, params } = model;
+  const time = inputs.image === undefined ? undefined : timeEmbedding(model, inputs.image.t); // [B, D]
+  let x = embed(model, inputs, time);
+  let tapped: tf.Tensor3D | undefined;
+  const bias = attentionBias(inputs.textTokens, config, x.shape[1]);
+  const textSideLen = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
+  const modulated = config.timeModulation && time !== undefined;
+  const isImage = modulated ? tf.concat([tf.zeros([1, textSideLen, 1]), tf.ones([1, x.shape[1] - textSideLen, 1])], 1) : undefined; // [1, T, 1]
+  params.blocks.forEach((block, index) => {
+    const [attnScale, attnShift, mlpScale, mlpShift] = isImage === undefined ? [] : imageModulation(block, time!, isImage as tf.Tensor3D);
+    x = tf.add(x, attention(modulate(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, attnScale, attnShift), block, bias, config));
+    x = tf.add(x, blockMlp(modulate(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, mlpScale, mlpShift), block, textSideLen));
+    if (index + 1 === tap) tapped = x;
+  });
+  return { x, tapped };
 }
 
 /**
@@ -180,28 +189,58 @@ export function runBackbone(model: UnifiedModel, inputs: BackboneInputs): tf.Ten
  * the sequence is [text ; image]; think mode passes the 4 plan tokens (or the null plan) as `extra`.
  */
 export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Tensor3D }): tf.Tensor3D {
+  return tf.tidy(() => velocity(model, inputs, 0).v);
+}
+
+/**
+ * predictVelocity plus the image tokens after block `layer` [B, Np, D] (representation alignment, ModelConfig.alignLayer).
+ * Both tensors are new; the caller disposes them.
+ */
+export function predictVelocityWithHidden(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Tensor3D }, layer: number): { v: tf.Tensor3D; hidden: tf.Tensor3D } {
+  if (!(layer >= 1 && layer <= model.config.nLayers)) throw new Error(`predictVelocityWithHidden: layer must lie in [1, ${model.config.nLayers}], got ${layer}`);
+  const out = tf.tidy(() => {
+    const { v, hidden } = velocity(model, inputs, layer);
+    return [v, hidden!];
+  });
+  return { v: out[0], hidden: out[1] };
+}
+
+function velocity(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Tensor3D }, tap: number): { v: tf.Tensor3D; hidden?: tf.Tensor3D } {
   const { config, params } = model;
   const { patchDim } = modelDims(config);
   if (inputs.xt.shape[2] !== patchDim) throw new Error(`xt: expected ${patchDim} values per token, got ${inputs.xt.shape[2]}`);
+  const encoding = params.unet === undefined ? undefined : unetEncode(inputs.xt, params.unet, config); // kept for the decoder's skips
+  const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens, mark: inputs.planMap };
+  const { x, tapped } = backbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image }, tap);
+  const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
+  const imageOf = (stream: tf.Tensor3D): tf.Tensor3D => tf.slice(stream, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
+  const head = dense(layerNorm(imageOf(x), params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, headWidth]
+  const hasFeatures = head.shape[2] > patchDim; // refineFeatures or U-Net decoder features
+  const values = hasFeatures ? tf.slice(head, [0, 0, 0], [-1, -1, patchDim]) : head; // [B, Np, patchDim]
+  const features = hasFeatures ? tf.slice(head, [0, 0, patchDim], [-1, -1, -1]) : undefined; // [B, Np, p*p*F] or [B, Np, unetTokenWidth]
+  const out =
+    params.conv !== undefined ? refineVelocity(values, inputs.xt, params.conv, config, features)
+    : encoding !== undefined ? unetDecode(values, features!, encoding, params.unet!, config)
+    : values;
+  const hidden = tapped === undefined ? undefined : imageOf(tapped);
+  if (!config.cleanPrediction) return { v: out, hidden };
+  // x-prediction: out is x0_hat; x_t = (1 - t) x0 + t eps gives v = eps - x0 = (x_t - x0) / t.
+  const t = tf.maximum(inputs.t, config.cleanPredictionMinT).reshape([-1, 1, 1]);
+  return { v: tf.div(tf.sub(inputs.xt, out), t) as tf.Tensor3D, hidden };
+}
+
+/** Image tokens [B, Np, D] of a clean image read the understanding way (t = 0, the prompt as text): the alignment target. */
+export function cleanImageTokens(model: UnifiedModel, x0: tf.Tensor3D, textTokens: Int32Array): tf.Tensor3D {
   return tf.tidy(() => {
-    const encoding = params.unet === undefined ? undefined : unetEncode(inputs.xt, params.unet, config); // kept for the decoder's skips
-    const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens, mark: inputs.planMap };
-    const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image });
-    const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
-    const imageTokens = tf.slice(x, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
-    const head = dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, headWidth]
-    const hasFeatures = head.shape[2] > patchDim; // refineFeatures or U-Net decoder features
-    const values = hasFeatures ? tf.slice(head, [0, 0, 0], [-1, -1, patchDim]) : head; // [B, Np, patchDim]
-    const features = hasFeatures ? tf.slice(head, [0, 0, patchDim], [-1, -1, -1]) : undefined; // [B, Np, p*p*F] or [B, Np, unetTokenWidth]
-    const out =
-      params.conv !== undefined ? refineVelocity(values, inputs.xt, params.conv, config, features)
-      : encoding !== undefined ? unetDecode(values, features!, encoding, params.unet!, config)
-      : values;
-    if (!config.cleanPrediction) return out;
-    // x-prediction: out is x0_hat; x_t = (1 - t) x0 + t eps gives v = eps - x0 = (x_t - x0) / t.
-    const t = tf.maximum(inputs.t, config.cleanPredictionMinT).reshape([-1, 1, 1]);
-    return tf.div(tf.sub(inputs.xt, out), t) as tf.Tensor3D;
+    const x = runBackbone(model, { textTokens, image: { xt: x0, t: tf.zeros([x0.shape[0]]) as tf.Tensor1D } });
+    return tf.slice(x, [0, model.config.maxTextTokens, 0], [-1, -1, -1]) as tf.Tensor3D;
   });
+}
+
+/** The alignment projector (params.align): D -> D -> D with GELU. */
+export function alignProjection(model: UnifiedModel, hidden: tf.Tensor3D): tf.Tensor3D {
+  if (model.params.align === undefined) throw new Error('alignProjection: the model has no projector (ModelConfig.alignLayer is 0)');
+  return mlp(hidden, model.params.align) as tf.Tensor3D;
 }
 
 /** The clean image a velocity implies: x0_hat = x_t - t * v (from x_t = (1 - t) x0 + t eps and v = eps - x0). */

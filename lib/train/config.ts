@@ -50,6 +50,8 @@ export interface TrainConfig {
    * loadEmaCheckpoint or `--ema`; scripts/ship-checkpoint.ts --ema ships it as the weights.
    */
   emaDecay: number;
+  /** Representation-alignment weight of the generation task (needs the model option alignLayer > 0; 0 = off). */
+  alignWeight: number;
   /** Steps between JSONL log lines (and progress-bar loss averages). */
   logEvery: number;
   /** Steps between checkpoints (one is always written at the end and on Ctrl-C / SIGTERM). */
@@ -84,6 +86,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   thinkProb: 0.5,
   layoutGrid: 1,
   emaDecay: 0,
+  alignWeight: 0,
   logEvery: 10,
   checkpointEvery: 100,
 };
@@ -110,6 +113,7 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
     if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`training option '${key}' must be a positive integer, got ${config[key]}`);
   }
   if (!Number.isInteger(config.layoutGrid) || config.layoutGrid < 1) throw new Error(`training option 'layoutGrid' must be a positive integer, got ${config.layoutGrid}`);
+  if (!(config.alignWeight >= 0)) throw new Error(`training option 'alignWeight' must be >= 0, got ${config.alignWeight}`);
   if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`training option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
   if (!(config.thinkProb >= 0 && config.thinkProb <= 1)) throw new Error(`training option 'thinkProb' must lie in [0, 1], got ${config.thinkProb}`);
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);

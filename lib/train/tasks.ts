@@ -70,8 +70,9 @@ export function generationTask(weight: number, batches: GenerationBatches = shar
       batch.thinking = Uint8Array.from({ length: batch.batchSize }, () => (thinkRng.next() < train.thinkProb ? 1 : 0));
       const rng = makeRng(seed).fork(`flow:${step}`);
       const flow = { timestepShift: train.timestepShift, textDropProb: train.textDropProb };
-      const result = flowTrainStep({ model, optimizer, batch, rng, flow, learningRate: learningRate * weight });
-      return { loss: result.loss, samples: batch.batchSize, gradNorm: result.gradNorm, flow: { t: result.t, perSampleLoss: result.perSampleLoss } };
+      const result = flowTrainStep({ model, optimizer, batch, rng, flow, learningRate: learningRate * weight, alignWeight: train.alignWeight });
+      const parts = result.alignLoss === undefined ? undefined : { align: result.alignLoss };
+      return { loss: result.loss, samples: batch.batchSize, gradNorm: result.gradNorm, flow: { t: result.t, perSampleLoss: result.perSampleLoss }, parts };
     },
   };
 }
