@@ -41,6 +41,22 @@ describe('generateImages', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it('autoguidance: guiding with the model itself is the unguided sampler; a weaker guide changes the images; no leak', () => {
+    const withHead = (seed: number): UnifiedModel => {
+      const m = initModel(resolveModelConfig('tiny'), seed);
+      tf.tidy(() => m.params.head.w.assign(tf.randomNormal(m.params.head.w.shape, 0, 0.3, 'float32', seed)));
+      return m;
+    };
+    const [good, bad] = [withHead(11), withHead(12)];
+    const before = tf.memory().numTensors;
+    const plain = generateImages(good, PROMPTS, { seed: 3, steps: 4, guidanceScale: 1 });
+    expect(pixels(generateImages(good, PROMPTS, { seed: 3, steps: 4, guidanceScale: 2, guideModel: good }))).toEqual(pixels(plain));
+    expect(pixels(generateImages(good, PROMPTS, { seed: 3, steps: 4, guidanceScale: 2, guideModel: bad }))).not.toEqual(pixels(plain));
+    expect(tf.memory().numTensors).toBe(before);
+    disposeModel(good);
+    disposeModel(bad);
+  });
+
   it('given plans (one per prompt, sliced per batch) reproduce think mode when they are the model\'s own', () => {
     const text = new Int32Array(PROMPTS.length * model.config.maxTextTokens);
     PROMPTS.forEach((p, i) => text.set(encode(p, model.config.maxTextTokens), i * model.config.maxTextTokens));
