@@ -41,7 +41,7 @@ export interface SampleOptions {
   /**
    * Autoguidance (Karras et al. 2024, "Guiding a diffusion model with a bad version of itself"): the guidance branch
    * is this weaker model of the same architecture, conditioned on the same prompt, instead of the unconditional one:
-   * v = vBad + w * (vCond - vBad). Sharpens an under-fitted model without CFG's pull toward the prompt's mean.
+   * v = vBad + w * (vCond - vBad); published to sharpen under-fitted models (measured here: no gain, README).
    */
   guideModel?: UnifiedModel;
   /** Called after every step with the current t and the predicted clean tokens x0 = x_t - t * v. */
@@ -60,6 +60,9 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const start = options.start;
   if (start !== undefined && !(start.t0 > 0 && start.t0 <= 1)) throw new Error(`sampleTokens: start.t0 must lie in (0, 1], got ${start.t0}`);
   if (start !== undefined && start.x0.length !== batch * imageTokens * patchDim) throw new Error(`sampleTokens: start.x0 holds ${start.x0.length} values, expected ${batch * imageTokens * patchDim}`);
+  const guide = options.guideModel;
+  if (guide !== undefined && (guide.config.selfCondition || model.config.selfCondition)) throw new Error('sampleTokens: autoguidance does not support self-conditioning');
+  if (guide !== undefined && (guide.config.maxTextTokens !== textLen || modelDims(guide.config).patchDim !== patchDim || modelDims(guide.config).imageTokens !== imageTokens)) throw new Error('sampleTokens: the guide model must read the same text length and image tokens as the model');
   const times = start === undefined ? schedule : Float32Array.from([start.t0, ...schedule.filter((t) => t < start.t0)]);
   // Conditional rows then unconditional (all-PAD) rows, so one forward pass serves both.
   const pairedTokens = new Int32Array(2 * textTokens.length);
@@ -71,8 +74,6 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const pairedPlan = tf.tidy(() => tf.concat([condPlan, planTokens(model, batch)], 0) as tf.Tensor3D); // [2B, S, D]: + null plan
   const condMap = planMap(model, condPlan, { plan, thinking }); // [B, Np, D] or none
   const pairedMap = condMap === undefined ? undefined : tf.tidy(() => tf.concat([condMap, tf.zerosLike(condMap)], 0) as tf.Tensor3D); // null plan: no map
-  const guide = options.guideModel;
-  if (guide !== undefined && (guide.config.selfCondition || model.config.selfCondition)) throw new Error('sampleTokens: autoguidance does not support self-conditioning');
   const guidePlan = guide === undefined ? undefined : planTokens(guide, batch, { plan, thinking }); // [B, S, D]
   const guideMap = guide === undefined || guidePlan === undefined ? undefined : planMap(guide, guidePlan, { plan, thinking });
   let x = randomNormal([batch, imageTokens, patchDim], rng) as tf.Tensor3D; // x_1 = eps

@@ -158,11 +158,7 @@ function modulate(h: tf.Tensor3D, scale: tf.Tensor3D | undefined, shift: tf.Tens
 
 /** The transformer over [text ; extra ; image]: the residual stream after the last block, [B, T, D] (no final norm). */
 export function runBackbone(model: UnifiedModel, inputs: BackboneInputs): tf.Tensor3D {
-  return tf.tidy(() => {
-    const { x, tapped } = backbone(model, inputs, 0);
-    tapped?.dispose();
-    return x;
-  });
+  return tf.tidy(() => backbone(model, inputs, 0).x);
 }
 
 /** runBackbone, also returning the residual stream after block `tap` (1-based; 0 = none). Not tidied: callers do. */
