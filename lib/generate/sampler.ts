@@ -62,7 +62,8 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   if (start !== undefined && start.x0.length !== batch * imageTokens * patchDim) throw new Error(`sampleTokens: start.x0 holds ${start.x0.length} values, expected ${batch * imageTokens * patchDim}`);
   const guide = options.guideModel;
   if (guide !== undefined && (guide.config.selfCondition || model.config.selfCondition)) throw new Error('sampleTokens: autoguidance does not support self-conditioning');
-  if (guide !== undefined && (guide.config.maxTextTokens !== textLen || modelDims(guide.config).patchDim !== patchDim || modelDims(guide.config).imageTokens !== imageTokens)) throw new Error('sampleTokens: the guide model must read the same text length and image tokens as the model');
+  const guideDims = guide === undefined ? undefined : modelDims(guide.config);
+  if (guide !== undefined && (guide.config.maxTextTokens !== textLen || guideDims?.patchDim !== patchDim || guideDims?.imageTokens !== imageTokens)) throw new Error('sampleTokens: the guide model must read the same text length and image tokens as the model');
   const times = start === undefined ? schedule : Float32Array.from([start.t0, ...schedule.filter((t) => t < start.t0)]);
   // Conditional rows then unconditional (all-PAD) rows, so one forward pass serves both.
   const pairedTokens = new Int32Array(2 * textTokens.length);
@@ -75,7 +76,7 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const condMap = planMap(model, condPlan, { plan, thinking }); // [B, Np, D] or none
   const pairedMap = condMap === undefined ? undefined : tf.tidy(() => tf.concat([condMap, tf.zerosLike(condMap)], 0) as tf.Tensor3D); // null plan: no map
   const guidePlan = guide === undefined ? undefined : planTokens(guide, batch, { plan, thinking }); // [B, S, D]
-  const guideMap = guide === undefined || guidePlan === undefined ? undefined : planMap(guide, guidePlan, { plan, thinking });
+  const guideMap = guidePlan === undefined ? undefined : planMap(guide!, guidePlan, { plan, thinking });
   let x = randomNormal([batch, imageTokens, patchDim], rng) as tf.Tensor3D; // x_1 = eps
   if (start !== undefined) {
     const noised = tf.tidy(() => tf.add(tf.mul(1 - start.t0, tf.tensor3d(start.x0, x.shape)), tf.mul(start.t0, x)) as tf.Tensor3D);
@@ -90,10 +91,13 @@ export function sampleTokens(options: SampleOptions): Float32Array {
     const dt = t - times[step + 1];
     const guided = guidanceScale !== 1 && t >= guideLo && t <= guideHi;
     const next = tf.tidy(() => {
+      // One model's velocity for the prompt rows (x0Previous is undefined under autoguidance: no self-conditioning).
+      const conditional = (m: UnifiedModel, extra: tf.Tensor3D, map: tf.Tensor3D | undefined): tf.Tensor3D =>
+        predictVelocity(m, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra, planMap: map, selfCond: x0Previous });
       let v: tf.Tensor3D;
       if (guided && guide !== undefined) {
-        const vCond = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: condPlan, planMap: condMap });
-        const vBad = predictVelocity(guide, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: guidePlan!, planMap: guideMap });
+        const vCond = conditional(model, condPlan, condMap);
+        const vBad = conditional(guide, guidePlan!, guideMap);
         v = tf.add(vBad, tf.mul(guidanceScale, tf.sub(vCond, vBad)));
       } else if (guided) {
         const pairedSelfCond = x0Previous === undefined ? undefined : (tf.concat([x0Previous, x0Previous], 0) as tf.Tensor3D);
@@ -101,7 +105,7 @@ export function sampleTokens(options: SampleOptions): Float32Array {
         const [vCond, vUncond] = tf.split(both, 2, 0) as tf.Tensor3D[];
         v = tf.add(vUncond, tf.mul(guidanceScale, tf.sub(vCond, vUncond)));
       } else {
-        v = predictVelocity(model, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra: condPlan, planMap: condMap, selfCond: x0Previous });
+        v = conditional(model, condPlan, condMap);
       }
       const x0Predicted = cleanEstimate(x, t, v);
       if (options.onStep) options.onStep({ step, t, x0Predicted: x0Predicted.dataSync() as Float32Array });

@@ -70,7 +70,7 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
   const textLen = model.config.maxTextTokens;
   const useSelfCond = model.config.selfCondition && rng.next() < 0.5; // drawn only with the option: other streams stay as they were
   const thinking = batch.thinking?.map((v, b) => (v === 1 && textTokens.subarray(b * textLen, (b + 1) * textLen).some((id) => id !== 0) ? 1 : 0));
-  const { loss, perSample, grads, align } = tf.tidy(() => {
+  const { flowTerm, perSample, grads, align } = tf.tidy(() => {
     const x0 = tf.tensor3d(batch.x0, shape);
     const eps = randomNormal(shape, rng) as tf.Tensor3D;
     const tTensor = tf.tensor1d(t);
@@ -87,32 +87,31 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
     // REPA target: the clean image read the understanding way, with the undropped prompt (a constant here), minus
     // its batch mean per token: both passes add the same position embeddings, which would otherwise align for free.
     const target = aligning ? tf.tidy(() => { const clean = cleanImageTokens(model, x0, batch.textTokens); return tf.sub(clean, tf.mean(clean, 0, true)) as tf.Tensor3D; }) : undefined;
+    // vTheta and the loss terms are kept past variableGrads' own scope; the reported loss is the flow term alone.
     let vTheta: tf.Tensor3D | undefined;
+    let flowTerm: tf.Scalar | undefined;
     let alignTerm: tf.Scalar | undefined;
-    const { value, grads: gradMap } = tf.variableGrads(() => {
+    const { grads: gradMap } = tf.variableGrads(() => {
       const inputs = { xt, t: tTensor, textTokens, ...planFor(), selfCond };
-      if (target === undefined) {
-        vTheta = tf.keep(predictVelocity(model, inputs)); // kept past variableGrads' own scope
-        return flowLoss({ vTheta, x0, eps, weight });
-      }
-      const { v, hidden } = predictVelocityWithHidden(model, inputs, model.config.alignLayer);
+      const { v, hidden } = target === undefined ? { v: predictVelocity(model, inputs), hidden: undefined } : predictVelocityWithHidden(model, inputs, model.config.alignLayer);
       vTheta = tf.keep(v);
+      flowTerm = tf.keep(flowLoss({ vTheta, x0, eps, weight }));
+      if (target === undefined || hidden === undefined) return flowTerm;
       alignTerm = tf.keep(alignmentLoss(alignProjection(model, hidden), target));
-      return tf.add(flowLoss({ vTheta, x0, eps, weight }), tf.mul(alignWeight, alignTerm)) as tf.Scalar;
+      return tf.add(flowTerm, tf.mul(alignWeight, alignTerm)) as tf.Scalar;
     }, optimizer.variables as tf.Variable[]);
     const perSampleError = tf.mean(flowSquaredError({ vTheta: vTheta as tf.Tensor3D, x0, eps }), 1); // [B]
     (vTheta as tf.Tensor3D).dispose();
-    return { loss: value, perSample: perSampleError, grads: optimizer.variables.map((v) => gradMap[v.name]), align: alignTerm };
+    return { flowTerm: flowTerm as tf.Scalar, perSample: perSampleError, grads: optimizer.variables.map((v) => gradMap[v.name]), align: alignTerm };
   });
   const { gradNorm } = optimizer.applyGradients(grads, learningRate);
   const result: FlowStepResult = {
-    loss: loss.dataSync()[0],
+    loss: flowTerm.dataSync()[0],
     t,
     perSampleLoss: perSample.dataSync() as Float32Array,
     gradNorm,
     ...(align === undefined ? {} : { alignLoss: align.dataSync()[0] }),
   };
-  if (aligning) result.loss -= alignWeight * (result.alignLoss as number); // the flow loss alone, comparable across runs
-  tf.dispose([loss, perSample, ...grads, ...(align === undefined ? [] : [align])]);
+  tf.dispose([flowTerm, perSample, ...grads, ...(align === undefined ? [] : [align])]);
   return result;
 }
