@@ -9,10 +9,10 @@ import { generationBatch } from '../lib/train/data';
 import type { Rng } from '../lib/rng';
 import { makeRng } from '../lib/rng';
 
-/** Random image tokens in [-1, 1] and prompts of 4-16 word ids followed by PAD (no plan: tests pin its output). */
+/** Random generation tokens in [-1, 1] and prompts of 4-16 word ids followed by PAD (no plan: tests pin its output). */
 export function syntheticBatch(config: ModelConfig, batchSize: number, rng: Rng): FlowBatch {
-  const { imageTokens, patchDim } = modelDims(config);
-  const x0 = new Float32Array(batchSize * imageTokens * patchDim).map(() => 2 * rng.next() - 1);
+  const { imageTokens, generationDim } = modelDims(config);
+  const x0 = new Float32Array(batchSize * imageTokens * generationDim).map(() => 2 * rng.next() - 1);
   const textTokens = new Int32Array(batchSize * config.maxTextTokens);
   for (let b = 0; b < batchSize; b++) {
     const words = rng.int(Math.min(4, config.maxTextTokens), config.maxTextTokens);

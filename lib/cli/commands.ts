@@ -1,4 +1,5 @@
 // The registry of `srum` subcommands; each lives in its own file beside this one.
+import { autoencoderCommand } from './autoencoder';
 import { candidatesCommand } from './candidates';
 import { Command } from './command';
 import { evaluateCommand } from './evaluate';
@@ -10,4 +11,4 @@ import { rewardMapCommand } from './rewardMap';
 import { runCommand } from './run';
 import { worldCheckCommand } from './worldCheck';
 
-export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, pretrainCommand, gapCommand, rewardMapCommand, candidatesCommand, judgeCommand, runCommand];
+export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, autoencoderCommand, pretrainCommand, gapCommand, rewardMapCommand, candidatesCommand, judgeCommand, runCommand];

@@ -3,7 +3,7 @@
 import { makeRng } from '../rng';
 import { PLAN_FIELDS, PLAN_SLOTS } from '../model/classes';
 import type { UnifiedModel } from '../model/params';
-import { patchify, unpatchify } from '../model/patches';
+import { generationTokens, imagesFromGenerationTokens } from '../model/image-tokens';
 import { encode } from '../world/tokenizer';
 import type { RgbImage } from '../world/types';
 import { sampleTokens } from './sampler';
@@ -70,10 +70,10 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
       guideModel: options.guideModel,
       plan: options.plans?.subarray(start * planSize, (start + chunk.length) * planSize),
       rng: makeRng(options.seed).fork(`images:${start}`),
-      start: options.from === undefined ? undefined : { x0: patchify(options.from.images.slice(start, start + batchSize), model.config), t0: options.from.t0 },
+      start: options.from === undefined ? undefined : { x0: generationTokens(model, options.from.images.slice(start, start + batchSize)), t0: options.from.t0 },
       onStep: options.onStep === undefined ? undefined : (info) => options.onStep?.({ first: start, ...info }),
     });
-    images.push(...unpatchify(tokens, model.config));
+    images.push(...imagesFromGenerationTokens(model, tokens));
     options.onProgress?.(images.length);
   }
   return images;

@@ -1,6 +1,6 @@
 // Euler sampler of the rectified flow with classifier-free guidance (Bagel as released):
 // timesteps linspace(1, 0, N + 1) shifted, x <- x - v * dt, guidance only inside an interval of t.
-// Works on image tokens [B, Np, patchDim] in [-1, 1]; unpatchify() turns them into images.
+// Works on generation tokens [B, Np, generationDim] (pixel patches in [-1, 1] or latents); image-tokens.ts turns them into images.
 // Plans (think mode, model/plan.ts): the image is always conditioned on 4 plan tokens, as in pretraining: the
 // model's own plan for the prompt with `think: true` (or a given `plan`), else the null plan. CFG's unconditional
 // branch reads PAD text and the null plan.
@@ -34,7 +34,7 @@ export interface SampleOptions {
   /** Receives the plan the images were conditioned on (when thinking). */
   onPlan?: (plan: Int32Array) => void;
   /**
-   * SDEdit (Meng et al. 2022): start from clean tokens x0 [B, Np, patchDim] noised to t0, x_t0 = (1 - t0) x0 + t0 eps,
+   * SDEdit (Meng et al. 2022): start from clean tokens x0 [B, Np, generationDim] noised to t0, x_t0 = (1 - t0) x0 + t0 eps,
    * instead of pure noise; only the schedule's steps below t0 run. Shows which noise levels the model can finish from.
    */
   start?: { x0: Float32Array; t0: number };
@@ -48,22 +48,22 @@ export interface SampleOptions {
   onStep?: (info: { step: number; t: number; x0Predicted: Float32Array }) => void;
 }
 
-/** Draws images as tokens [B, Np, patchDim] in [-1, 1]. */
+/** Draws images as tokens [B, Np, generationDim]. */
 export function sampleTokens(options: SampleOptions): Float32Array {
   const { model, textTokens, steps, guidanceScale, rng } = options;
   const [guideLo, guideHi] = options.guidanceInterval ?? [0, 1];
   const textLen = model.config.maxTextTokens;
   const batch = textTokens.length / textLen;
   if (!Number.isInteger(batch)) throw new Error(`sampleTokens: ${textTokens.length} ids is not a whole number of ${textLen}-token prompts`);
-  const { imageTokens, patchDim } = modelDims(model.config);
+  const { imageTokens, generationDim } = modelDims(model.config);
   const schedule = samplingTimesteps(steps, options.timestepShift);
   const start = options.start;
   if (start !== undefined && !(start.t0 > 0 && start.t0 <= 1)) throw new Error(`sampleTokens: start.t0 must lie in (0, 1], got ${start.t0}`);
-  if (start !== undefined && start.x0.length !== batch * imageTokens * patchDim) throw new Error(`sampleTokens: start.x0 holds ${start.x0.length} values, expected ${batch * imageTokens * patchDim}`);
+  if (start !== undefined && start.x0.length !== batch * imageTokens * generationDim) throw new Error(`sampleTokens: start.x0 holds ${start.x0.length} values, expected ${batch * imageTokens * generationDim}`);
   const guide = options.guideModel;
   if (guide !== undefined && (guide.config.selfCondition || model.config.selfCondition)) throw new Error('sampleTokens: autoguidance does not support self-conditioning');
   const guideDims = guide === undefined ? undefined : modelDims(guide.config);
-  if (guide !== undefined && (guide.config.maxTextTokens !== textLen || guideDims?.patchDim !== patchDim || guideDims?.imageTokens !== imageTokens)) throw new Error('sampleTokens: the guide model must read the same text length and image tokens as the model');
+  if (guide !== undefined && (guide.config.maxTextTokens !== textLen || guideDims?.generationDim !== generationDim || guideDims?.imageTokens !== imageTokens)) throw new Error('sampleTokens: the guide model must read the same text length and image tokens as the model');
   const times = start === undefined ? schedule : Float32Array.from([start.t0, ...schedule.filter((t) => t < start.t0)]);
   // Conditional rows then unconditional (all-PAD) rows, so one forward pass serves both.
   const pairedTokens = new Int32Array(2 * textTokens.length);
@@ -77,7 +77,7 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const pairedMap = condMap === undefined ? undefined : tf.tidy(() => tf.concat([condMap, tf.zerosLike(condMap)], 0) as tf.Tensor3D); // null plan: no map
   const guidePlan = guide === undefined ? undefined : planTokens(guide, batch, { plan, thinking }); // [B, S, D]
   const guideMap = guidePlan === undefined ? undefined : planMap(guide!, guidePlan, { plan, thinking });
-  let x = randomNormal([batch, imageTokens, patchDim], rng) as tf.Tensor3D; // x_1 = eps
+  let x = randomNormal([batch, imageTokens, generationDim], rng) as tf.Tensor3D; // x_1 = eps
   if (start !== undefined) {
     const noised = tf.tidy(() => tf.add(tf.mul(1 - start.t0, tf.tensor3d(start.x0, x.shape)), tf.mul(start.t0, x)) as tf.Tensor3D);
     x.dispose();

@@ -3,6 +3,9 @@
 import { WORLD } from '../world/config';
 import { MAX_PROMPT_TOKENS, VOCAB_SIZE } from '../world/tokenizer';
 
+/** Image pixels per latent cell side of the autoencoder (autoencoder.ts halves the resolution twice). */
+export const LATENT_DOWNSAMPLE = 4;
+
 export interface ModelConfig {
   /** Image side in pixels (square RGB images). The world renders 32x32. */
   imageSize: number;
@@ -89,6 +92,14 @@ export interface ModelConfig {
    * generator must decide at high noise what each token belongs to, which the understanding pass already knows.
    */
   alignLayer: number;
+  /**
+   * Latent generation: 0 = the flow works on pixel patches; L > 0 = on the L-channel latents of a frozen world-trained
+   * autoencoder (autoencoder.ts), one latent cell per image token, as Bagel generates in VAE latents while it
+   * understands from pixels. Understanding still reads pixel patches; the generation tokens have their own
+   * embedding and head. Why: a decoder trained on world renders draws clean edges, so the flow only has to land
+   * near an object's code instead of drawing every pixel (the pixel flow leaves blobs in pieces).
+   */
+  latentChannels: number;
   /** LayerNorm variance epsilon. */
   layerNormEps: number;
 }
@@ -119,6 +130,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   selfCondition: false,
   planMap: false,
   alignLayer: 0,
+  latentChannels: 0,
   layerNormEps: 1e-5,
 };
 
@@ -156,6 +168,12 @@ function validateModelConfig(config: ModelConfig): void {
   if (config.convChannels === 0 && (config.refineLayers !== 1 || config.refineFeatures !== 0)) throw new Error('model options refineLayers and refineFeatures need convChannels > 0 (there is no refine without it)');
   if (config.unetChannels > 0 && config.convChannels > 0) throw new Error('model options unetChannels and convChannels exclude each other (the U-Net replaces the conv stem and refine)');
   if (config.unetChannels > 0 && config.patchSize % 2 !== 0) throw new Error(`unetChannels needs an even patchSize (the U-Net's half-resolution level is cut into patchSize/2 blocks), got ${config.patchSize}`);
+  if (!Number.isInteger(config.latentChannels) || config.latentChannels < 0) throw new Error(`model option 'latentChannels' must be a non-negative integer, got ${config.latentChannels}`);
+  if (config.latentChannels > 0) {
+    if (config.patchSize !== LATENT_DOWNSAMPLE) throw new Error(`latentChannels needs patchSize ${LATENT_DOWNSAMPLE} (one latent cell per image token), got ${config.patchSize}`);
+    const clash = (['unetChannels', 'selfCondition', 'alignLayer'] as const).filter((k) => Boolean(config[k]));
+    if (clash.length > 0) throw new Error(`latentChannels excludes ${clash.join(', ')} (they work on pixel tokens)`);
+  }
   if (!(config.cleanPredictionMinT > 0 && config.cleanPredictionMinT < 1)) throw new Error(`model option 'cleanPredictionMinT' must lie in (0, 1), got ${config.cleanPredictionMinT}`);
   if (config.sincosImagePositions && config.dModel % 4 !== 0) throw new Error(`sincosImagePositions needs dModel divisible by 4, got ${config.dModel}`);
   const positive: (keyof ModelConfig)[] = ['imageSize', 'channels', 'patchSize', 'maxTextTokens', 'vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'timestepFeatures'];
@@ -176,6 +194,8 @@ export interface ModelDims {
   imageTokens: number;
   /** Values per image token: patchSize^2 * channels. */
   patchDim: number;
+  /** Values per generation token: patchDim for pixel generation, latentChannels for latent generation. */
+  generationDim: number;
   /** Total sequence length: text tokens then image tokens. */
   seqLen: number;
   /** Width of one attention head. */
@@ -191,6 +211,7 @@ export function modelDims(config: ModelConfig): ModelDims {
     gridSize,
     imageTokens,
     patchDim: config.patchSize * config.patchSize * config.channels,
+    generationDim: config.latentChannels > 0 ? config.latentChannels : config.patchSize * config.patchSize * config.channels,
     seqLen: config.maxTextTokens + imageTokens,
     headDim: config.dModel / config.nHeads,
     mlpDim: config.mlpRatio * config.dModel,

@@ -1,6 +1,7 @@
 // The model's parameters: tf.Variables in a typed structure (no tfjs-layers), seeded from lib/rng.ts.
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
+import { DEFAULT_AUTOENCODER_CONFIG, initAutoencoder, type Autoencoder, type AutoencoderConfig, type AutoencoderParams } from './autoencoder';
 import { makeRng, type Rng } from '../rng';
 import { COUNT_CLASSES, PARSE_CLASSES, PARSE_FIELDS, PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES } from './classes';
 import { modelDims, type ModelConfig } from './config';
@@ -76,6 +77,19 @@ export interface ModelParams {
   unet?: UnetParams;
   /** Representation-alignment projector D -> D -> D (GELU), present when alignLayer > 0; used in training only. */
   align?: MlpParams;
+  /** Latent generation (latentChannels > 0): see LatentParams. */
+  latent?: LatentParams;
+}
+
+/**
+ * Latent generation (ModelConfig.latentChannels = L): generation tokens are latent cells, embedded L -> D and
+ * predicted by their own head D -> L (zero at start); the autoencoder that maps them to pixels is frozen
+ * (non-trainable variables: pretraining and SRUM never move it, checkpoints carry it).
+ */
+export interface LatentParams {
+  embed: DenseParams;
+  head: DenseParams;
+  autoencoder: AutoencoderParams;
 }
 
 /** A 3x3 kernel [3, 3, in, out] and its bias [out]. */
@@ -167,12 +181,12 @@ export interface UnifiedModel {
   params: ModelParams;
 }
 
-function normalVariable(shape: number[], rng: Rng, std: number): tf.Variable {
-  return tf.tidy(() => tf.variable(randomNormal(shape, rng, { std })));
+export function normalVariable(shape: number[], rng: Rng, std: number, trainable = true): tf.Variable {
+  return tf.tidy(() => tf.variable(randomNormal(shape, rng, { std }), trainable));
 }
 
-function constVariable(shape: number[], value: number): tf.Variable {
-  return tf.tidy(() => tf.variable(tf.fill(shape, value)));
+export function constVariable(shape: number[], value: number, trainable = true): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.fill(shape, value), trainable));
 }
 
 function initDense(inDim: number, outDim: number, rng: Rng, std: number): DenseParams {
@@ -254,8 +268,30 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
     ...(config.convChannels > 0 ? { conv: initConv(config, makeRng(seed).fork('conv-init')) } : {}),
     ...(config.unetChannels > 0 ? { unet: initUnet(config, makeRng(seed).fork('unet-init')) } : {}),
     ...(config.alignLayer > 0 ? { align: initMlp(d, d, makeRng(seed).fork('align-init'), std, std) } : {}),
+    ...(config.latentChannels > 0 ? { latent: initLatent(config, makeRng(seed).fork('latent-init')) } : {}),
   };
   return { config, params };
+}
+
+/** The latent embedding and zero head; the autoencoder drawn fresh and frozen (pretraining loads a trained one into it). */
+function initLatent(config: ModelConfig, rng: Rng): LatentParams {
+  const { dModel: d, initStd: std, latentChannels: L } = config;
+  return {
+    embed: initDense(L, d, rng, std),
+    head: { w: constVariable([d, L], 0), b: constVariable([L], 0) },
+    autoencoder: initAutoencoder(autoencoderConfigOf(config), 0, false).params,
+  };
+}
+
+/** The autoencoder a latent model's config implies (default widths). */
+export function autoencoderConfigOf(config: ModelConfig): AutoencoderConfig {
+  return { ...DEFAULT_AUTOENCODER_CONFIG, imageSize: config.imageSize, latentChannels: config.latentChannels };
+}
+
+/** A latent model's frozen autoencoder as a standalone Autoencoder (shares the model's variables). */
+export function modelAutoencoder(model: UnifiedModel): Autoencoder {
+  if (model.params.latent === undefined) throw new Error('modelAutoencoder: the model generates pixels (latentChannels is 0)');
+  return { config: autoencoderConfigOf(model.config), params: model.params.latent.autoencoder };
 }
 
 /** Inputs of the patch embedding per image token: x_t, then the conv stem's or U-Net encoder's features, then the self-condition x0_hat. */

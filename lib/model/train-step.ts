@@ -12,7 +12,7 @@ import type { UnifiedModel } from './params';
 
 export interface FlowBatch {
   batchSize: number;
-  /** Clean image tokens x0, [B, Np, patchDim] in [-1, 1] (patchify()). */
+  /** Clean generation tokens x0, [B, Np, generationDim]: pixel patches in [-1, 1] (patchify()) or latents (image-tokens.ts). */
   x0: Float32Array;
   /** Prompt token ids, [B, maxTextTokens], 0 = PAD. */
   textTokens: Int32Array;
@@ -63,8 +63,8 @@ function alignmentLoss(projected: tf.Tensor3D, target: tf.Tensor3D): tf.Scalar {
 export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate, alignWeight = 0 }: FlowStepOptions): FlowStepResult {
   const aligning = alignWeight > 0;
   if (aligning && model.config.alignLayer === 0) throw new Error('flowTrainStep: alignWeight > 0 needs a model with alignLayer > 0 (the projector)');
-  const { imageTokens, patchDim } = modelDims(model.config);
-  const shape: [number, number, number] = [batch.batchSize, imageTokens, patchDim];
+  const { imageTokens, generationDim } = modelDims(model.config);
+  const shape: [number, number, number] = [batch.batchSize, imageTokens, generationDim];
   const t = sampleTrainingTimesteps(batch.batchSize, rng, flow.timestepShift);
   const textTokens = dropText(batch.textTokens, batch.batchSize, flow.textDropProb, rng);
   const textLen = model.config.maxTextTokens;

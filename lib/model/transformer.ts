@@ -16,7 +16,7 @@ import type { BlockParams, MlpParams, UnifiedModel } from './params';
 const MASKED = -1e9;
 
 export interface VelocityInputs {
-  /** Noisy image tokens x_t, [B, Np, patchDim] in the patches.ts layout. */
+  /** Noisy generation tokens x_t, [B, Np, generationDim]: pixel patches (patches.ts layout) or latent cells (latentChannels). */
   xt: tf.Tensor3D;
   /** Flow time per sample, [B], t = 1 is pure noise. */
   t: tf.Tensor1D;
@@ -97,8 +97,9 @@ export interface BackboneInputs {
   /**
    * Image tokens x_t [B, Np, patchDim] at flow time t [B] (t = 0: a clean image, as understanding reads it);
    * `mark` [B, Np, D] is added to the image tokens' embeddings (region queries mark their box this way).
+   * `latent`: xt holds latent generation tokens [B, Np, latentChannels] (ModelConfig.latentChannels), not pixels.
    */
-  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; selfCond?: tf.Tensor3D; encoded?: tf.Tensor3D };
+  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; selfCond?: tf.Tensor3D; encoded?: tf.Tensor3D; latent?: boolean };
 }
 
 /** What the patch embedding reads per image token: x_t, with the conv stem's or the U-Net encoder's features (`encoded`, if already computed). */
@@ -113,6 +114,17 @@ function patchInputs(model: UnifiedModel, xt: tf.Tensor3D, encoded: tf.Tensor3D 
 function timeEmbedding(model: UnifiedModel, t: tf.Tensor1D): tf.Tensor2D {
   const { config, params } = model;
   return dense(silu(dense(timestepFeatures(t, config.timestepFeatures), params.timeIn)), params.timeOut) as tf.Tensor2D;
+}
+
+/** The patch embedding of pixel tokens x_t (with the conv stem's or U-Net's features and the self-condition): [B, Np, D]. */
+function embedPixels(model: UnifiedModel, image: NonNullable<BackboneInputs['image']>): tf.Tensor {
+  const pixels = patchInputs(model, image.xt, image.encoded); // [B, Np, patchDim (+ conv features)]
+  return dense(model.config.selfCondition ? tf.concat([pixels, image.selfCond ?? tf.zerosLike(image.xt)], 2) : pixels, model.params.patchEmbed);
+}
+
+function latentParams(model: UnifiedModel): NonNullable<UnifiedModel['params']['latent']> {
+  if (model.params.latent === undefined) throw new Error('latent image tokens need a model with latentChannels > 0');
+  return model.params.latent;
 }
 
 /** Embeds [text ; extra ; image] tokens into the residual stream x [B, T, D]; `time` is timeEmbedding of the image's t. */
@@ -132,8 +144,7 @@ function embed(model: UnifiedModel, inputs: BackboneInputs, time: tf.Tensor2D | 
   if (inputs.image !== undefined && time !== undefined) {
     const { xt } = inputs.image;
     if (xt.shape[0] !== batch) throw new Error(`image: ${xt.shape[0]} images for ${batch} text rows`);
-    const pixels = patchInputs(model, xt, inputs.image.encoded); // [B, Np, patchDim (+ conv features)]
-    const patches = dense(config.selfCondition ? tf.concat([pixels, inputs.image.selfCond ?? tf.zerosLike(xt)], 2) : pixels, params.patchEmbed); // [B, Np, D]
+    const patches = inputs.image.latent === true ? dense(xt, latentParams(model).embed) : embedPixels(model, inputs.image); // [B, Np, D]
     const image = tf.add(tf.add(patches, params.imagePos), time.reshape([batch, 1, config.dModel])); // [B, Np, D]
     parts.push(inputs.image.mark === undefined ? image : tf.add(image, inputs.image.mark));
   }
@@ -203,19 +214,22 @@ export function predictVelocityWithHidden(model: UnifiedModel, inputs: VelocityI
 
 function velocity(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Tensor3D }, tap: number): { v: tf.Tensor3D; hidden?: tf.Tensor3D } {
   const { config, params } = model;
-  const { patchDim } = modelDims(config);
-  if (inputs.xt.shape[2] !== patchDim) throw new Error(`xt: expected ${patchDim} values per token, got ${inputs.xt.shape[2]}`);
+  const { patchDim, generationDim } = modelDims(config);
+  if (inputs.xt.shape[2] !== generationDim) throw new Error(`xt: expected ${generationDim} values per token, got ${inputs.xt.shape[2]}`);
+  const latent = config.latentChannels > 0;
   const encoding = params.unet === undefined ? undefined : unetEncode(inputs.xt, params.unet, config); // kept for the decoder's skips
-  const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens, mark: inputs.planMap };
+  const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens, mark: inputs.planMap, latent };
   const { x, tapped } = backbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image }, tap);
   const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
   const imageOf = (stream: tf.Tensor3D): tf.Tensor3D => tf.slice(stream, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
-  const head = dense(layerNorm(imageOf(x), params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, headWidth]
-  const hasFeatures = head.shape[2] > patchDim; // refineFeatures or U-Net decoder features
-  const values = hasFeatures ? tf.slice(head, [0, 0, 0], [-1, -1, patchDim]) : head; // [B, Np, patchDim]
+  const finalImage = layerNorm(imageOf(x), params.finalNorm, config.layerNormEps);
+  const head = dense(finalImage, latent ? latentParams(model).head : params.head) as tf.Tensor3D; // [B, Np, headWidth or L]
+  const hasFeatures = !latent && head.shape[2] > patchDim; // refineFeatures or U-Net decoder features
+  const values = hasFeatures ? tf.slice(head, [0, 0, 0], [-1, -1, patchDim]) : head; // [B, Np, generationDim]
   const features = hasFeatures ? tf.slice(head, [0, 0, patchDim], [-1, -1, -1]) : undefined; // [B, Np, p*p*F] or [B, Np, unetTokenWidth]
   const out =
-    params.conv !== undefined ? refineVelocity(values, inputs.xt, params.conv, config, features)
+    latent ? values // the latent's own head: no pixel refine (the decoder draws the pixels)
+    : params.conv !== undefined ? refineVelocity(values, inputs.xt, params.conv, config, features)
     : encoding !== undefined ? unetDecode(values, features!, encoding, params.unet!, config)
     : values;
   const hidden = tapped === undefined ? undefined : imageOf(tapped);

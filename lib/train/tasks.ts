@@ -7,6 +7,7 @@ import { modelDims } from '../model/config';
 import type { AdamW } from '../model/optimizer';
 import { QUERY_KINDS, type UnifiedModel } from '../model/params';
 import { flowTrainStep } from '../model/train-step';
+import { generationTokensOfPatches } from '../model/image-tokens';
 import type { TrainConfig } from './config';
 import { generationBatch, understandingBatch, type GenerationBatch } from './data';
 import { countClassWeights, gradientStep, planLoss, understandingLoss, understandingRows, type HeadLoss } from './head-losses';
@@ -65,7 +66,8 @@ export function generationTask(weight: number, batches: GenerationBatches = shar
     weight,
     run(context) {
       const { model, optimizer, step, learningRate, seed, train } = context;
-      const batch = { ...batches(context) };
+      const shared = batches(context);
+      const batch = { ...shared, x0: generationTokensOfPatches(model, shared.x0) }; // latents for a latent model
       const thinkRng = makeRng(seed).fork(`think:${step}`);
       batch.thinking = Uint8Array.from({ length: batch.batchSize }, () => (thinkRng.next() < train.thinkProb ? 1 : 0));
       const rng = makeRng(seed).fork(`flow:${step}`);
