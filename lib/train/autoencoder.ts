@@ -44,7 +44,7 @@ export interface AutoencoderTrainConfig {
 }
 
 export const DEFAULT_AUTOENCODER_TRAIN: AutoencoderTrainConfig = {
-  steps: 1500,
+  steps: 2000,
   batchSize: 32,
   learningRate: 2e-3,
   noiseMax: 0.2,

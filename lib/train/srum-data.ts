@@ -2,7 +2,8 @@
 // the patch grid, prepared once; and the batch of step k, a pure function of (seed, k) so a resumed run sees the
 // same batches. Records are read with the released loader's rules: a record the loader drops is skipped (counted).
 import { modelDims, type ModelConfig } from '../model/config';
-import { patchify } from '../model/patches';
+import { generationTokens } from '../model/image-tokens';
+import type { UnifiedModel } from '../model/params';
 import { DroppedRecordError } from '../reward/loaderRules';
 import { resizeBilinear } from '../reward/resize';
 import { rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
@@ -21,7 +22,7 @@ export interface SrumCandidate {
 }
 
 export interface SrumDataset {
-  /** Image tokens of each kept candidate, [Np * patchDim] in [-1, 1]. */
+  /** Generation tokens of each kept candidate, [Np * generationDim] (pixel patches in [-1, 1], or latents). */
   x0: Float32Array[];
   /** Prompt ids of each kept candidate, [maxTextTokens]. */
   textTokens: Int32Array[];
@@ -31,7 +32,8 @@ export interface SrumDataset {
   skipped: { index: number; reason: string }[];
 }
 
-export function prepareSrumData(candidates: readonly SrumCandidate[], config: ModelConfig, mode: RewardMode): SrumDataset {
+export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode): SrumDataset {
+  const { config } = model;
   const { gridSize } = modelDims(config);
   const data: SrumDataset = { x0: [], textTokens: [], reward: [], skipped: [] };
   candidates.forEach((candidate, index) => {
@@ -46,7 +48,7 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], config: Mo
       return;
     }
     data.reward.push(resizeBilinear(pixelMap, { fromW: image.width, fromH: image.height, toW: gridSize, toH: gridSize })); // [Hp * Wp]
-    data.x0.push(patchify([image], config)); // [Np * patchDim]
+    data.x0.push(generationTokens(model, [image])); // [Np * generationDim]
     data.textTokens.push(encode(candidate.prompt, config.maxTextTokens));
   });
   if (data.x0.length === 0) throw new Error(`SRUM: none of the ${candidates.length} candidates is usable (all dropped by the loader rules)`);
@@ -69,7 +71,7 @@ export function batchIndices(step: number, batchSize: number, count: number, see
 }
 
 export interface SrumBatch {
-  /** [B, Np, patchDim] */
+  /** [B, Np, generationDim] */
   x0: Float32Array;
   /** [B * maxTextTokens] */
   textTokens: Int32Array;
@@ -91,6 +93,6 @@ export function gatherBatch(data: SrumDataset, indices: readonly number[]): Srum
 
 /** Shape helper for the batch tensors. */
 export function batchShapes(config: ModelConfig, batchSize: number): { x0: [number, number, number]; reward: [number, number, number] } {
-  const { gridSize, imageTokens, patchDim } = modelDims(config);
-  return { x0: [batchSize, imageTokens, patchDim], reward: [batchSize, gridSize, gridSize] };
+  const { gridSize, imageTokens, generationDim } = modelDims(config);
+  return { x0: [batchSize, imageTokens, generationDim], reward: [batchSize, gridSize, gridSize] };
 }

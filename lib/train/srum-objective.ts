@@ -1,6 +1,6 @@
 // The SRUM objective (paper Sec. 3.3, eqs. 1-3) and the SFT baseline, as in the released model code
 // (reference/official-srum.md, "Loss"). Flow conventions are those of lib/model/flow.ts: t = 1 is pure noise,
-// x_t = (1 - t) * x0 + t * eps, velocity target v = eps - x0; image tokens [B, Np, patchDim] in [-1, 1].
+// x_t = (1 - t) * x0 + t * eps, velocity target v = eps - x0; generation tokens [B, Np, generationDim] (image-tokens.ts).
 //
 // Paper vs released code, and what selects which:
 //   - The paper weights the error by alpha * R with R in [-1, 1] and alpha the global score. The released loader
@@ -19,11 +19,11 @@ import { predictVelocity } from '../model/transformer';
 import type { UnifiedModel } from '../model/params';
 
 export interface SrumObjectiveInputs {
-  /** Predicted velocity v_theta, [B, Np, patchDim]. */
+  /** Predicted velocity v_theta, [B, Np, generationDim]. */
   vTheta: tf.Tensor3D;
-  /** Candidate image tokens x0 (= x_bad = x_good), [B, Np, patchDim]. */
+  /** Candidate image tokens x0 (= x_bad = x_good), [B, Np, generationDim]. */
   x0: tf.Tensor3D;
-  /** The noise eps that built x_t, [B, Np, patchDim]. */
+  /** The noise eps that built x_t, [B, Np, generationDim]. */
   eps: tf.Tensor3D;
   /** Reward map R on the patch grid, [B, Hp, Wp], broadcast over a patch's values; undefined = R = 1 (SFT). */
   rewardMap?: tf.Tensor;
@@ -55,14 +55,14 @@ export function srumObjective({ vTheta, x0, eps, rewardMap, lambdaC }: SrumObjec
 
 export interface SrumLossOptions {
   model: UnifiedModel;
-  /** Candidate image tokens, [B, Np, patchDim] in [-1, 1]. */
+  /** Candidate image tokens, [B, Np, generationDim]. */
   x0: tf.Tensor3D;
   /** Prompt token ids, [B * maxTextTokens] row-major (text dropout already applied by the caller). */
   textTokens: Int32Array;
   /** R on the patch grid, [B, Hp, Wp]; undefined = SFT (R = 1). */
   rewardMap?: tf.Tensor;
   lambdaC: number;
-  /** Source of t (first, B draws) and eps (then, B * Np * patchDim draws). */
+  /** Source of t (first, B draws) and eps (then, B * Np * generationDim draws). */
   rng: Rng;
   /** Timestep shift s of the training t (lib/model/flow.ts). */
   timestepShift: number;

@@ -122,7 +122,7 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
 export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumResult> {
   const { model, outDir } = options;
   const config = resolveSrumConfig(options.config ?? {});
-  const data = prepareSrumData(options.candidates, model.config, config.rewardMode);
+  const data = prepareSrumData(options.candidates, model, config.rewardMode);
   const logFile = path.join(outDir, LOG_FILE);
   const variables = variablesOf(model);
   const optimizer = new AdamW(variables, { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, weightDecay: config.weightDecay, clipNorm: config.clipNorm });
