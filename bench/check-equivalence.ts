@@ -1,7 +1,7 @@
 // Checks that bench/torch_reference.py computes the SAME generation training step as lib/model: the tfjs model's
 // weights and one step's inputs (t, eps, prompts, plans, thinking flags) go to PyTorch, which loads them into its
 // twin and returns its velocity, loss and gradients over [text ; 4 plan tokens ; image].
-//   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal] [--conv N] [--unet N] [--clean]
+//   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal] [--conv N] [--unet N] [--clean] [--latent L]
 //   (--conv, --unet and --clean default to the preset's own choice; --unet needs --conv 0 on base)
 // Prints one JSON line; exits 1 when velocity, loss or gradients differ beyond float32 rounding, when the twin's
 // parameters are not exactly the variables a generation step trains, or when the replayed inputs are not the
@@ -23,7 +23,7 @@ import { flowTrainStep } from '../lib/model/train-step';
 import { predictVelocity } from '../lib/model/transformer';
 import { makeRng } from '../lib/rng';
 import { findPython, planSpec } from './torch-runner';
-import { generationStepBatch } from './workload';
+import { benchModel, generationStepBatch } from './workload';
 
 export interface EquivalenceOptions {
   preset: ModelPreset;
@@ -35,6 +35,8 @@ export interface EquivalenceOptions {
   unetChannels?: number;
   /** x-prediction head (ModelConfig.cleanPrediction); unset: the preset's. */
   cleanPrediction?: boolean;
+  /** Latent generation channels (ModelConfig.latentChannels; the shipped autoencoder encodes x0); unset: the preset's. */
+  latentChannels?: number;
 }
 
 interface TorchCheck {
@@ -66,20 +68,22 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
     ...(options.convChannels === undefined ? {} : { convChannels: options.convChannels }),
     ...(options.unetChannels === undefined ? {} : { unetChannels: options.unetChannels }),
     ...(options.cleanPrediction === undefined ? {} : { cleanPrediction: options.cleanPrediction }),
+    ...(options.latentChannels === undefined ? {} : { latentChannels: options.latentChannels }),
   });
-  const model = initModel(config, 3);
+  const model = benchModel(config, 3);
   // The head and the refine's / U-Net's last conv start at zero: give them weights so the comparison sees the whole network.
   tf.tidy(() => {
     model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: 0.2 }));
+    model.params.latent?.head.w.assign(randomNormal(model.params.latent.head.w.shape, makeRng(9), { std: 0.2 }));
     model.params.conv?.refineOut.w.assign(randomNormal(model.params.conv.refineOut.w.shape, makeRng(7), { std: 0.2 }));
     model.params.unet?.out.w.assign(randomNormal(model.params.unet.out.w.shape, makeRng(8), { std: 0.2 }));
   });
   const named = namedVariables(model.params);
   const batchSize = 4;
   const textLen = config.maxTextTokens;
-  const { imageTokens, patchDim } = modelDims(config);
-  const shape: [number, number, number] = [batchSize, imageTokens, patchDim];
-  const batch = generationStepBatch(config, batchSize, 5);
+  const { imageTokens, generationDim } = modelDims(config);
+  const shape: [number, number, number] = [batchSize, imageTokens, generationDim];
+  const batch = generationStepBatch(model, batchSize, 5);
   // Every plan-token case: thinking rows (plans with present and absent slots), a row on the null plan, and a
   // thinking row whose prompt is all PAD (a dropped prompt), which must read the null plan too.
   batch.thinking = Uint8Array.from([1, 0, 1, 1]);
@@ -105,7 +109,7 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
   const velocity = v as tf.Tensor3D;
   const perSample = tf.tidy(() => tf.mean(flowSquaredError({ vTheta: velocity, x0, eps }), 1));
   // The variables a generation step reaches; the rest (understanding heads, plan-prediction queries) get no gradient.
-  const trained = named.filter(({ variable }) => grads[variable.name] !== undefined);
+  const trained = named.filter(({ variable }) => grads[variable.name] != null); // null: a frozen (non-trainable) variable
   const payload = {
     config,
     planSpec: planSpec(),
@@ -195,6 +199,7 @@ async function main(): Promise<void> {
       conv: { type: 'string' },
       unet: { type: 'string' },
       clean: { type: 'boolean' },
+      latent: { type: 'string' },
     },
     strict: true,
   });
@@ -206,6 +211,7 @@ async function main(): Promise<void> {
     convChannels: args.conv === undefined ? undefined : Number(args.conv),
     unetChannels: args.unet === undefined ? undefined : Number(args.unet),
     cleanPrediction: args.clean,
+    latentChannels: args.latent === undefined ? undefined : Number(args.latent),
   });
   process.stdout.write(`${JSON.stringify(report)}\n`);
   if (report.failures.length > 0) {

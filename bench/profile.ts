@@ -46,10 +46,10 @@ function summarise(info: Awaited<ReturnType<typeof tf.profile>>, wallMs: number)
 
 /** Wall time of a forward pass alone (plan tokens included) and of a whole training step (best of 3 each). */
 export function forwardBackwardSplit(model: UnifiedModel, batch: FlowBatch, step: () => void): { forwardMs: number; stepMs: number } {
-  const { imageTokens, patchDim } = modelDims(model.config);
+  const { imageTokens, generationDim } = modelDims(model.config);
   const forward = (): void => {
     tf.tidy(() => {
-      const xt = tf.tensor3d(batch.x0, [batch.batchSize, imageTokens, patchDim]);
+      const xt = tf.tensor3d(batch.x0, [batch.batchSize, imageTokens, generationDim]);
       const extra = batch.thinking === undefined ? undefined : planTokens(model, batch.batchSize, { plan: batch.plan, thinking: batch.thinking }); // [B, S, D], as flowTrainStep
       predictVelocity(model, { xt, t: tf.fill([batch.batchSize], 0.5) as tf.Tensor1D, textTokens: batch.textTokens, extra }).dataSync();
     });

@@ -196,8 +196,12 @@ class UnifiedModel(nn.Module):
         self.text_pos = nn.Parameter(torch.randn(c["maxTextTokens"], d) * 0.02)
         self.image_pos = nn.Parameter(torch.randn(grid * grid, d) * 0.02)
         conv = c["convChannels"]
-        self.patch_embed = nn.Linear(patch_dim + c["patchSize"] ** 2 * conv + unet_token_width(c), d)
-        if conv > 0:
+        latent = c.get("latentChannels", 0)
+        if latent > 0:  # lib/model latent generation: latent cells in and out, no pixel convolutions in this step
+            self.latent = nn.ModuleDict({"embed": nn.Linear(latent, d), "head": nn.Linear(d, latent)})
+        else:
+            self.patch_embed = nn.Linear(patch_dim + c["patchSize"] ** 2 * conv + unet_token_width(c), d)
+        if conv > 0 and latent == 0:
             self.conv = ConvAround(c)
         if c["unetChannels"] > 0:
             self.unet = Unet(c)
@@ -205,7 +209,8 @@ class UnifiedModel(nn.Module):
         self.time_out = nn.Linear(d, d)
         self.blocks = nn.ModuleList([Block(c) for _ in range(c["nLayers"])])
         self.final_norm = nn.LayerNorm(d, eps=c["layerNormEps"])
-        self.head = nn.Linear(d, patch_dim + unet_token_width(c))
+        if latent == 0:
+            self.head = nn.Linear(d, patch_dim + unet_token_width(c))
         self.extra_pos = nn.Parameter(torch.randn(plan["maxExtraTokens"], d) * 0.02)
         self.think = PlanEmbedding(d, plan)
         half = c["timestepFeatures"] // 2
@@ -225,7 +230,8 @@ class UnifiedModel(nn.Module):
         if unet is not None:
             encoded, full_skip, half_skip = unet.encode(xt)
             image_in = torch.cat([xt, encoded], 2)
-        image = self.patch_embed(image_in) + self.image_pos + time[:, None]
+        latent = getattr(self, "latent", None)
+        image = (latent["embed"](xt) if latent is not None else self.patch_embed(image_in)) + self.image_pos + time[:, None]
         x = torch.cat([text, extra + self.extra_pos[:K], image], 1)  # [B, T, D]
         pad = torch.cat([tokens == 0, torch.zeros(B, K + image.shape[1], dtype=torch.bool)], 1)
         bias = (pad.float() * -1e9)[:, None, None, :]  # [B, 1, 1, T]: PAD text keys masked
@@ -236,7 +242,7 @@ class UnifiedModel(nn.Module):
             bias = torch.minimum(bias, ahead[None, None])  # [B, 1, T, T]: masked if PAD or ahead
         for block in self.blocks:
             x = block(x, bias, Tt + K)
-        out = self.head(self.final_norm(x[:, Tt + K :]))
+        out = (latent["head"] if latent is not None else self.head)(self.final_norm(x[:, Tt + K :]))
         if conv is not None:
             grid = tokens_to_grid(out, self.c)
             hidden = gelu(conv.refine_in(torch.cat([grid, tokens_to_grid(xt, self.c)], 1)))
@@ -293,7 +299,7 @@ def check(payload_file):
     loaded = {torch_name(n) for n in p["weights"]}
     assert loaded == set(params), f"twin parameters != tfjs trained variables: {sorted(set(params) ^ loaded)}"
     grid = c["imageSize"] // c["patchSize"]
-    patch_dim = c["patchSize"] ** 2 * c["channels"]
+    patch_dim = c.get("latentChannels", 0) or c["patchSize"] ** 2 * c["channels"]  # values per generation token
     B = len(p["t"])
     shape = (B, grid * grid, patch_dim)
     x0, eps = torch.tensor(p["x0"]).reshape(shape), torch.tensor(p["eps"]).reshape(shape)
@@ -364,7 +370,7 @@ def main():
     model = UnifiedModel(c, spec)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0)
     grid = c["imageSize"] // c["patchSize"]
-    patch_dim = c["patchSize"] ** 2 * c["channels"]
+    patch_dim = c.get("latentChannels", 0) or c["patchSize"] ** 2 * c["channels"]  # values per generation token
     B, Tt, shift = a.batch, c["maxTextTokens"], flow["timestepShift"]
     x0 = torch.rand(B, grid * grid, patch_dim, generator=gen) * 2 - 1
     lengths = torch.randint(4, Tt + 1, (B, 1), generator=gen)

@@ -20,7 +20,7 @@ import { initModel, namedVariables, parameterCount } from '../lib/model/params';
 import { flowTrainStep } from '../lib/model/train-step';
 import { sampleTokens } from '../lib/generate/sampler';
 import { makeRng } from '../lib/rng';
-import { generationSeqLen, trainingStepFlops, generationStepBatch, THINK_PROB } from './workload';
+import { benchModel, generationSeqLen, trainingStepFlops, generationStepBatch, THINK_PROB } from './workload';
 import { forwardBackwardSplit, profileTrainStep } from './profile';
 import { autoReplicas } from '../lib/train/parallel';
 import { replicaThroughput } from './replicas';
@@ -49,7 +49,7 @@ class CountingAdamW extends AdamW {
   trainedParameters = 0;
 
   override applyGradients(gradients: readonly (tf.Tensor | undefined)[], learningRate?: number): StepStats {
-    this.trainedParameters = gradients.reduce((sum, g, i) => sum + (g === undefined ? 0 : this.variables[i].size), 0);
+    this.trainedParameters = gradients.reduce((sum, g, i) => sum + (g == null ? 0 : this.variables[i].size), 0);
     return super.applyGradients(gradients, learningRate);
   }
 }
@@ -60,10 +60,10 @@ async function main(): Promise<void> {
   const config = resolveModelConfig(preset);
   const batchSize = Number(args.batch);
   const steps = Number(args.steps);
-  const model = initModel(config, 0);
+  const model = benchModel(config, 0);
   const optimizer = new CountingAdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-4 });
   const rng = makeRng(1);
-  const batch = generationStepBatch(config, batchSize, 1);
+  const batch = generationStepBatch(model, batchSize, 1);
   const params = parameterCount(model.params);
   const flow = DEFAULT_FLOW_CONFIG;
 

@@ -2,7 +2,9 @@
 // reference: the batch a pretraining generation step trains on, and analytic matmul FLOP counts.
 import { PLAN_SLOTS } from '../lib/model/classes';
 import { modelDims, type ModelConfig } from '../lib/model/config';
-import { headWidth, patchEmbedWidth } from '../lib/model/params';
+import { headWidth, initModel, modelAutoencoder, patchEmbedWidth, type UnifiedModel } from '../lib/model/params';
+import { generationTokensOfPatches } from '../lib/model/image-tokens';
+import { assignAutoencoderWeights, DEFAULT_AUTOENCODER_DIR } from '../lib/train/autoencoder';
 import type { FlowBatch } from '../lib/model/train-step';
 import { DEFAULT_TRAIN_CONFIG } from '../lib/train/config';
 import { generationBatch } from '../lib/train/data';
@@ -29,11 +31,19 @@ export const THINK_PROB = DEFAULT_TRAIN_CONFIG.thinkProb;
  * drawn as lib/train/tasks.ts generationTask draws them: flowTrainStep on it computes exactly a pretraining
  * generation step, over [text ; 4 plan tokens ; image].
  */
-export function generationStepBatch(config: ModelConfig, batchSize: number, seed: number): FlowBatch {
+export function generationStepBatch(model: UnifiedModel, batchSize: number, seed: number): FlowBatch {
+  const config = model.config;
   const batch = generationBatch(0, { batchSize, seed, config });
   const thinkRng = makeRng(seed).fork('think:0');
   const thinking = Uint8Array.from({ length: batchSize }, () => (thinkRng.next() < THINK_PROB ? 1 : 0));
-  return { batchSize, x0: batch.x0, textTokens: batch.textTokens, plan: batch.plan, thinking };
+  return { batchSize, x0: generationTokensOfPatches(model, batch.x0), textTokens: batch.textTokens, plan: batch.plan, thinking };
+}
+
+/** initModel, and for a latent preset the shipped autoencoder frozen into it (as pretraining does), so x0 is real latents. */
+export function benchModel(config: ModelConfig, seed: number): UnifiedModel {
+  const model = initModel(config, seed);
+  if (config.latentChannels > 0) assignAutoencoderWeights(modelAutoencoder(model), DEFAULT_AUTOENCODER_DIR);
+  return model;
 }
 
 /** Tokens a generation step's backbone reads: text, the PLAN_SLOTS plan tokens, image (modelDims.seqLen omits the plan). */
@@ -44,18 +54,19 @@ export function generationSeqLen(config: ModelConfig): number {
 /**
  * Multiply-add FLOPs (2 per MAC) of one forward pass for one sample over [text ; plan ; image], matmuls only:
  * QKV, attention scores and mixing, output projection, MLP, patch embedding, velocity head, timestep MLP,
- * (convChannels > 0) the conv stem and refine, (unetChannels > 0) the U-Net convolutions, (timeModulation) the adaLN maps.
+ * (convChannels > 0, pixel generation) the conv stem and refine; a latent model's embedding and head are L wide, (unetChannels > 0) the U-Net convolutions, (timeModulation) the adaLN maps.
  * Embedding lookups (text words, plan attributes) are not counted: gathers in PyTorch, one-hot matmuls of
  * < 1% of the total in tfjs. A training step is counted as 3x forward (backward = two matmuls per forward matmul);
  * with selfCondition, half the steps add one more forward (trainingStepFlops).
  */
 export function forwardMatmulFlops(config: ModelConfig): number {
-  const { imageTokens, patchDim, mlpDim } = modelDims(config);
+  const { imageTokens, mlpDim, generationDim } = modelDims(config);
   const T = generationSeqLen(config);
+  const latent = config.latentChannels > 0; // latent tokens: own embedding and head, no pixel convolutions
   const d = config.dModel;
   const perLayer = 2 * T * d * 3 * d + 2 * T * T * d * 2 + 2 * T * d * d + 2 * 2 * T * d * mlpDim + (config.timeModulation ? 2 * d * 4 * d : 0);
-  const edges = 2 * imageTokens * (patchEmbedWidth(config) * d + headWidth(config) * d) + 2 * (config.timestepFeatures * d + d * d);
-  return config.nLayers * perLayer + edges + convFlops(config) + unetFlops(config);
+  const edges = 2 * imageTokens * (latent ? 2 * generationDim * d : patchEmbedWidth(config) * d + headWidth(config) * d) + 2 * (config.timestepFeatures * d + d * d);
+  return config.nLayers * perLayer + edges + (latent ? 0 : convFlops(config) + unetFlops(config));
 }
 
 /** FLOPs of one training step per sample: forward + backward (3x), plus the no-gradient first pass of self-conditioning on half the steps. */

@@ -20,7 +20,7 @@ describe('bench workload', () => {
   it('counts the tokens the backbone really reads in a generation step (text, plan, image)', () => {
     const config = resolveModelConfig('tiny');
     const model = initModel(config, 1);
-    const batch = generationStepBatch(config, 2, 1);
+    const batch = generationStepBatch(model, 2, 1);
     const { imageTokens, patchDim } = modelDims(config);
     const length = tf.tidy(() => {
       const extra = planTokens(model, 2, { plan: batch.plan, thinking: batch.thinking });
@@ -53,9 +53,10 @@ describe('bench workload', () => {
   });
 
   it('builds a pretraining generation batch with plans and seeded thinking flags', () => {
-    const config = resolveModelConfig('tiny');
-    const a = generationStepBatch(config, 8, 3);
-    const b = generationStepBatch(config, 8, 3);
+    const model = initModel(resolveModelConfig('tiny'), 0);
+    const a = generationStepBatch(model, 8, 3);
+    const b = generationStepBatch(model, 8, 3);
+    disposeModel(model);
     expect(a.thinking).toEqual(b.thinking);
     expect(a.plan?.length).toBe(8 * PLAN_SLOTS * 7);
     expect(a.thinking?.every((v) => v === 0 || v === 1)).toBe(true);
@@ -68,6 +69,7 @@ describe.skipIf(findPython() === undefined)('PyTorch twin', () => {
     { mixtureOfTransformers: true, textCausal: true },
     { mixtureOfTransformers: false, textCausal: false, convChannels: 4, cleanPrediction: true },
     { mixtureOfTransformers: false, textCausal: false, unetChannels: 4 },
+    { mixtureOfTransformers: false, textCausal: false, convChannels: 4, latentChannels: 8 },
   ])('matches flowTrainStep with plan tokens (%o)', (flags) => {
     const before = tf.memory().numTensors;
     const report = checkEquivalence({ preset: 'tiny', ...flags });

@@ -67,7 +67,7 @@ describe('spatial plan conditioning (planMap)', () => {
   it('untrained, it changes no velocity (zero map); other weights equal those of the same seed without it', () => {
     const plain = initModel(resolveModelConfig('tiny'), 3);
     const model = initModel(withMap(), 3);
-    const batch = generationStepBatch(model.config, 2, 4);
+    const batch = generationStepBatch(model, 2, 4);
     const { imageTokens, patchDim } = modelDims(model.config);
     const velocity = (m: typeof model) => tf.tidy(() => {
       const extra = planTokens(m, 2, { plan: batch.plan });
@@ -81,7 +81,7 @@ describe('spatial plan conditioning (planMap)', () => {
 
   it('trains (the loss falls, the map moves) and leaks nothing; sampling in think mode leaks nothing', () => {
     const model = initModel(withMap(), 2);
-    const batch = { ...generationStepBatch(model.config, 4, 6), thinking: new Uint8Array([1, 1, 1, 0]) };
+    const batch = { ...generationStepBatch(model, 4, 6), thinking: new Uint8Array([1, 1, 1, 0]) };
     expectTrainsWithoutLeak(model, batch);
     expect(Math.max(...Array.from(model.params.think.layoutMap!.dataSync(), Math.abs))).toBeGreaterThan(0);
     const before = tf.memory().numTensors;

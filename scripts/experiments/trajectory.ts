@@ -9,7 +9,7 @@ import { evaluateImage } from '../../lib/eval/evaluate';
 import { DEFAULT_SAMPLING, generateImages } from '../../lib/generate/generate';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
-import { unpatchify } from '../../lib/model/patches';
+import { imagesFromGenerationTokens } from '../../lib/model/image-tokens';
 import { makeRng } from '../../lib/rng';
 import { sceneFor } from '../../lib/world/layout';
 import { samplePrompts } from '../../lib/world/splits';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
       seed,
       guidanceScale: guidance,
       onStep: ({ first, step, t, x0Predicted }) => {
-        const verdicts = unpatchify(x0Predicted, model.config).map((image, i) => evaluateImage(image, prompts[first + i]));
+        const verdicts = imagesFromGenerationTokens(model, x0Predicted).map((image, i) => evaluateImage(image, prompts[first + i]));
         const row = (rows[step] ??= { step, t, objects_per_image: 0, pass_rate: 0 });
         row.objects_per_image += verdicts.reduce((sum, v) => sum + v.objects.length, 0) / n;
         row.pass_rate += verdicts.filter((v) => v.passed).length / n;
