@@ -22,7 +22,7 @@ import {
   type Autoencoder,
   type AutoencoderConfig,
 } from '../model/autoencoder';
-import { CheckpointError, gitCommit, readFloat32File, writeFloat32File, type Float32FileEntry } from '../model/checkpoint';
+import { CheckpointError, gitCommit, readFloat32File, restoreOptimizer, writeFloat32File, type Float32FileEntry } from '../model/checkpoint';
 import { resolveModelConfig } from '../model/config';
 import { AdamW } from '../model/optimizer';
 import { generationBatch } from './data';
@@ -171,16 +171,12 @@ export function trainAutoencoder(options: TrainAutoencoderOptions): AutoencoderM
     }
     assignAutoencoderWeights(ae, options.out, saved);
     if (saved.optimizer !== undefined) {
-      const state = optimizer.state();
-      const first = readFloat32File(options.out, saved.optimizer.first);
-      const second = readFloat32File(options.out, saved.optimizer.second);
-      let offset = 0;
-      weights.forEach((v, i) => {
-        state.firstMoments[i].set(first.subarray(offset, offset + v.size));
-        state.secondMoments[i].set(second.subarray(offset, offset + v.size));
-        offset += v.size;
-      });
-      optimizer.stepCount = saved.optimizer.stepCount;
+      const split = (all: Float32Array): Float32Array[] => {
+        let offset = 0;
+        return weights.map((v) => all.slice(offset, (offset += v.size)));
+      };
+      const { stepCount, first, second } = saved.optimizer;
+      restoreOptimizer(optimizer, { stepCount, firstMoments: split(readFloat32File(options.out, first)), secondMoments: split(readFloat32File(options.out, second)) });
     }
     ({ step, wallSeconds, lastLoss } = saved);
   }
