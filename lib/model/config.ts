@@ -97,7 +97,8 @@ export interface ModelConfig {
    * autoencoder (autoencoder.ts), one latent cell per image token, as Bagel generates in VAE latents while it
    * understands from pixels. Understanding still reads pixel patches; the generation tokens have their own
    * embedding and head. Why: a decoder trained on world renders draws clean edges, so the flow only has to land
-   * near an object's code instead of drawing every pixel (the pixel flow leaves blobs in pieces).
+   * near an object's code instead of drawing every pixel (the pixel flow leaves blobs in pieces). The pixel head and
+   * conv refine still exist in such a model but stay unused (zero, untrained). Measured: no gain (README).
    */
   latentChannels: number;
   /** LayerNorm variance epsilon. */
