@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { generateImages } from '../lib/generate/generate';
-import { autoencoderVariables, decodeLatent, DEFAULT_AUTOENCODER_CONFIG, encodeLatent, initAutoencoder } from '../lib/model/autoencoder';
+import { autoencoderVariables, decodeLatent, disposeAutoencoder, DEFAULT_AUTOENCODER_CONFIG, encodeLatent, initAutoencoder } from '../lib/model/autoencoder';
 import { loadCheckpoint, saveCheckpoint } from '../lib/model/checkpoint';
 import { modelDims, resolveModelConfig } from '../lib/model/config';
 import { generationTokens, imagesFromGenerationTokens } from '../lib/model/image-tokens';
@@ -52,7 +52,7 @@ describe('autoencoder', () => {
     expect(back.shape).toEqual([2, 32, 32, 3]);
     tf.dispose([x, z, back]);
     expect(tf.memory().numTensors).toBe(before);
-    tf.dispose(autoencoderVariables(ae));
+    disposeAutoencoder(ae);
   });
 
   it('training lowers the reconstruction loss, records latent statistics, and a killed run resumes to the same weights', () => {
@@ -70,7 +70,7 @@ describe('autoencoder', () => {
     const ae = initAutoencoder(manifest.config, 0);
     assignAutoencoderWeights(ae, trainedAe, manifest);
     expect(Array.from(ae.params.latentStd.dataSync()).every((s) => s > 0 && s !== 1)).toBe(true);
-    tf.dispose(autoencoderVariables(ae));
+    disposeAutoencoder(ae);
   });
 
   it('a missing or unfinished autoencoder is a clear error', async () => {
@@ -141,7 +141,7 @@ describe('latent model', () => {
     const reference = initAutoencoder(ae.config, 0);
     assignAutoencoderWeights(reference, trainedAe, shipped);
     autoencoderVariables(ae).forEach((v, i) => expect(Array.from(v.dataSync())).toEqual(Array.from(autoencoderVariables(reference)[i].dataSync())));
-    tf.dispose(autoencoderVariables(reference));
+    disposeAutoencoder(reference);
     disposeModel(result.model);
   });
 });

@@ -29,7 +29,6 @@ export interface AutoencoderConfig {
 
 export const DEFAULT_AUTOENCODER_CONFIG: AutoencoderConfig = { imageSize: 32, latentChannels: 8, widths: [16, 48, 64] };
 
-export { LATENT_DOWNSAMPLE };
 
 export interface AutoencoderParams {
   encIn: ConvKernel;

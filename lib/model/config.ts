@@ -208,11 +208,12 @@ export interface ModelDims {
 export function modelDims(config: ModelConfig): ModelDims {
   const gridSize = config.imageSize / config.patchSize;
   const imageTokens = gridSize * gridSize;
+  const patchDim = config.patchSize * config.patchSize * config.channels;
   return {
     gridSize,
     imageTokens,
-    patchDim: config.patchSize * config.patchSize * config.channels,
-    generationDim: config.latentChannels > 0 ? config.latentChannels : config.patchSize * config.patchSize * config.channels,
+    patchDim,
+    generationDim: config.latentChannels > 0 ? config.latentChannels : patchDim,
     seqLen: config.maxTextTokens + imageTokens,
     headDim: config.dModel / config.nHeads,
     mlpDim: config.mlpRatio * config.dModel,

@@ -12,18 +12,18 @@ import { Progress } from '../progress';
 import { renderScene } from '../world/render';
 import {
   autoencoderVariables,
+  disposeAutoencoder,
   autoencoderWeights,
   decodeLatent,
   DEFAULT_AUTOENCODER_CONFIG,
   encodeLatent,
   imagesToTensor,
   initAutoencoder,
-  LATENT_DOWNSAMPLE,
   type Autoencoder,
   type AutoencoderConfig,
 } from '../model/autoencoder';
 import { CheckpointError, gitCommit, readFloat32File, restoreOptimizer, writeFloat32File, type Float32FileEntry } from '../model/checkpoint';
-import { resolveModelConfig } from '../model/config';
+import { LATENT_DOWNSAMPLE, resolveModelConfig } from '../model/config';
 import { AdamW } from '../model/optimizer';
 import { generationBatch } from './data';
 
@@ -113,10 +113,16 @@ export function assignAutoencoderWeights(ae: Autoencoder, dir: string, manifest 
   }
 }
 
-/** A finished autoencoder from its folder (frozen unless `trainable`). */
-export function loadAutoencoder(dir: string, trainable = false): Autoencoder {
+/** The manifest of a finished autoencoder (latent statistics computed); an unfinished one is an error. */
+export function readFinishedAutoencoder(dir: string): AutoencoderManifest {
   const manifest = readAutoencoderManifest(dir);
   if (!manifest.finished) throw new CheckpointError(`autoencoder training stopped at step ${manifest.step} of ${manifest.train.steps} (resume it first)`, dir);
+  return manifest;
+}
+
+/** A finished autoencoder from its folder (frozen unless `trainable`). */
+export function loadAutoencoder(dir: string, trainable = false): Autoencoder {
+  const manifest = readFinishedAutoencoder(dir);
   const ae = initAutoencoder(manifest.config, 0, trainable);
   assignAutoencoderWeights(ae, dir, manifest);
   return ae;
@@ -166,7 +172,7 @@ export function trainAutoencoder(options: TrainAutoencoderOptions): AutoencoderM
   if (fs.existsSync(manifestFile)) {
     const saved = readAutoencoderManifest(options.out);
     if (saved.finished) {
-      tf.dispose(autoencoderVariables(ae));
+      disposeAutoencoder(ae);
       return saved;
     }
     assignAutoencoderWeights(ae, options.out, saved);
@@ -226,6 +232,6 @@ export function trainAutoencoder(options: TrainAutoencoderOptions): AutoencoderM
   ae.params.latentStd.assign(tf.tensor1d(std));
   for (const file of ['adam-m.bin', 'adam-v.bin']) fs.rmSync(path.join(options.out, file), { force: true });
   const manifest = save(true);
-  tf.dispose(autoencoderVariables(ae));
+  disposeAutoencoder(ae);
   return manifest;
 }

@@ -12,7 +12,7 @@ import { hasCheckpoint, loadCheckpoint, loadWeightsByName, restoreOptimizer, sav
 import { resolveModelConfig, type ModelPreset } from '../model/config';
 import { AdamW, type GradientReducer } from '../model/optimizer';
 import { disposeModel, initModel, modelAutoencoder, variablesOf, type UnifiedModel } from '../model/params';
-import { assignAutoencoderWeights, DEFAULT_AUTOENCODER_DIR, readAutoencoderManifest } from './autoencoder';
+import { assignAutoencoderWeights, DEFAULT_AUTOENCODER_DIR, readFinishedAutoencoder } from './autoencoder';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { pretrainTasks, type TaskResult } from './tasks';
 import { listenForStop } from './interrupt';
@@ -206,8 +206,7 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
     model = initModel(config, seed);
     if (config.latentChannels > 0) {
       const dir = options.autoencoder ?? DEFAULT_AUTOENCODER_DIR;
-      const manifest = readAutoencoderManifest(dir);
-      if (!manifest.finished) throw new Error(`${dir}: the autoencoder's training has not finished (step ${manifest.step} of ${manifest.train.steps})`);
+      const manifest = readFinishedAutoencoder(dir);
       assignAutoencoderWeights(modelAutoencoder(model), dir, manifest);
       autoencoderInfo = { dir, step: manifest.step, last_loss: manifest.lastLoss, commit: manifest.commit, weights_sha256: manifest.weights.sha256 };
     }

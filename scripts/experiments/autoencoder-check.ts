@@ -9,7 +9,7 @@ import * as tf from '../../lib/backend/tf';
 import { initBackend } from '../../lib/backend/select';
 import { randomNormal } from '../../lib/backend/random';
 import { evaluateImage } from '../../lib/eval/evaluate';
-import { autoencoderVariables, imagesFromLatentTokens, latentTokens } from '../../lib/model/autoencoder';
+import { disposeAutoencoder, imagesFromLatentTokens, latentTokens } from '../../lib/model/autoencoder';
 import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { makeRng } from '../../lib/rng';
 import { loadAutoencoder, readAutoencoderManifest } from '../../lib/train/autoencoder';
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     ground_truth_pass_rate: passRate(truths),
     levels: levels.map((sigma, c) => ({ latent_noise: sigma, pass_rate: passRate(columns[c]), mean_abs_pixel_error: meanError(columns[c]) })),
   };
-  tf.dispose(autoencoderVariables(ae));
+  disposeAutoencoder(ae);
   if (values.json) console.log(JSON.stringify(result));
   else {
     console.log(`${values.autoencoder} (step ${manifest.step}), ${drawn.length} val scenes, seed ${seed}; ground truth passes ${result.ground_truth_pass_rate.toFixed(3)}`);
