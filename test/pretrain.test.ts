@@ -11,7 +11,7 @@ import { loadCheckpoint } from '../lib/model/checkpoint';
 import { disposeModel, namedVariables, type UnifiedModel } from '../lib/model/params';
 import { learningRateAt, resolveTrainConfig } from '../lib/train/config';
 import { CONFIG_FILE, LOG_FILE, pretrain, type PretrainOptions } from '../lib/train/pretrain';
-import { loadEmaCheckpoint, readEmaWeights } from '../lib/train/ema';
+import { loadEmaCheckpoint, readEmaWeights, WeightEma } from '../lib/train/ema';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-pretrain-'));
 const STEPS = 8;
@@ -98,6 +98,22 @@ describe('pretrain', () => {
     const evaluated = loadEmaCheckpoint(path.join(root, 'ema-full'));
     expect(maxDifference(weights(evaluated.model), fullEma)).toBe(0);
     [full.model, resumed.model, evaluated.model].forEach(disposeModel);
+  }, 120_000);
+
+  it('warms the EMA up (emaWarmup): decay min(emaDecay, (1 + n) / (10 + n)), resumed exactly after a kill', async () => {
+    const warm = (name: string): PretrainOptions => ({ ...base(name), train: { ...base(name).train, emaDecay: 0.9, emaWarmup: true } });
+    const full = await pretrain(warm('warm-full'));
+    const fullEma = readEmaWeights(path.join(root, 'warm-full'), full.model);
+    await expect(pretrain({ ...warm('warm-killed'), onStep: (step) => { if (step === 3) throw new Error('killed'); } })).rejects.toThrow('killed');
+    const resumed = await pretrain(warm('warm-killed'));
+    expect(maxDifference(readEmaWeights(path.join(root, 'warm-killed'), resumed.model), fullEma)).toBe(0);
+    // Early updates use a smaller decay, so the warmed-up average sits nearer the final weights than the plain one.
+    const plainEma = readEmaWeights(path.join(root, 'ema-full'), full.model);
+    expect(maxDifference(fullEma, reference)).toBeLessThan(maxDifference(plainEma, reference));
+    const ema = new WeightEma(full.model, 0.999, fullEma, true);
+    expect([ema.decayAt(0), ema.decayAt(90), ema.decayAt(1e6)]).toEqual([0.1, 0.91, 0.999]);
+    expect(() => resolveTrainConfig('tiny', { emaWarmup: 1 })).toThrow(/'emaWarmup' must be true or false/);
+    [full.model, resumed.model].forEach(disposeModel);
   }, 120_000);
 
   it('leaks no tensor across a run of 50 steps (every task, checkpoints included)', async () => {

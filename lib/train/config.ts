@@ -50,6 +50,8 @@ export interface TrainConfig {
    * loadEmaCheckpoint or `--ema`; scripts/ship-checkpoint.ts --ema ships it as the weights.
    */
   emaDecay: number;
+  /** EMA warm-up: decay min(emaDecay, (1 + n) / (10 + n)) at update n (ema.ts), so early weights fade from the average. */
+  emaWarmup: boolean;
   /** Representation-alignment weight of the generation task (needs the model option alignLayer > 0; 0 = off). */
   alignWeight: number;
   /** Steps between JSONL log lines (and progress-bar loss averages). */
@@ -86,6 +88,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   thinkProb: 0.5,
   layoutGrid: 1,
   emaDecay: 0,
+  emaWarmup: false,
   alignWeight: 0,
   logEvery: 10,
   checkpointEvery: 100,
@@ -106,7 +109,8 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
   if (presetOverrides === undefined) throw new Error(`unknown training preset '${preset}' (known: ${Object.keys(TRAIN_PRESETS).join(', ')})`);
   for (const [key, value] of Object.entries(overrides)) {
     if (!(key in DEFAULT_TRAIN_CONFIG)) throw new Error(`unknown training option '${key}' (known: ${Object.keys(DEFAULT_TRAIN_CONFIG).join(', ')})`);
-    if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`training option '${key}' must be a finite number, got ${JSON.stringify(value)}`);
+    const expected = typeof DEFAULT_TRAIN_CONFIG[key as keyof TrainConfig];
+    if (expected === 'boolean' ? typeof value !== 'boolean' : typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`training option '${key}' must be ${expected === 'boolean' ? 'true or false' : 'a finite number'}, got ${JSON.stringify(value)}`);
   }
   const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...presetOverrides, ...(overrides as Partial<TrainConfig>) };
   for (const key of ['steps', 'batchSize', 'logEvery', 'checkpointEvery'] as const) {

@@ -1,5 +1,6 @@
-// Exponential moving average of the weights (pretraining and SRUM): e <- decay * e + (1 - decay) * w after every
-// update. The EMA is saved beside a checkpoint as ema-<step>.bin (namedVariables order, float32) and named with its
+// Exponential moving average of the weights (pretraining and SRUM): e <- d * e + (1 - d) * w after every
+// update, d = decay, or with warm-up d = min(decay, (1 + n) / (10 + n)) at update n (the classic num_updates rule of
+// tf.train.ExponentialMovingAverage) so that a short run does not keep a large share of its initial weights. The EMA is saved beside a checkpoint as ema-<step>.bin (namedVariables order, float32) and named with its
 // sha256 in the manifest's data.ema, so a resumed run continues the same average and evaluation can load it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -14,11 +15,16 @@ export interface EmaEntry extends Float32FileEntry {
 
 export class WeightEma {
   /** Starts at `weights` (a resumed average) or at the model's current weights. */
-  constructor(private readonly model: UnifiedModel, readonly decay: number, public weights: Float32Array[] = variablesOf(model).map((v) => (v.dataSync() as Float32Array).slice())) {}
+  constructor(private readonly model: UnifiedModel, readonly decay: number, public weights: Float32Array[] = variablesOf(model).map((v) => (v.dataSync() as Float32Array).slice()), readonly warmup = false) {}
 
-  /** One update after an optimizer step. */
-  update(): void {
-    const d = this.decay;
+  /** The decay of update n (0-based count of updates before it). */
+  decayAt(n: number): number {
+    return this.warmup ? Math.min(this.decay, (1 + n) / (10 + n)) : this.decay;
+  }
+
+  /** One update after an optimizer step; n counts the updates before it (a resumed run passes its step). */
+  update(n = 0): void {
+    const d = this.decayAt(n);
     variablesOf(this.model).forEach((v, i) => {
       const w = v.dataSync() as Float32Array;
       const e = this.weights[i];

@@ -222,7 +222,7 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
   }
   optimizer.reduceGradients = shard?.reduce;
   // Replicas hold the same weights, so the one that writes keeps the EMA.
-  const ema = train.emaDecay > 0 && writer ? new WeightEma(model, train.emaDecay, resume ? readEmaWeights(options.outDir, model) : undefined) : undefined;
+  const ema = train.emaDecay > 0 && writer ? new WeightEma(model, train.emaDecay, resume ? readEmaWeights(options.outDir, model) : undefined, train.emaWarmup) : undefined;
   const taskTrain = shard === undefined ? train : shardTrainConfig(train, shard.count);
   const dataStep = (step: number): number => (shard === undefined ? step : step * shard.count + shard.index);
   const command = options.command ?? defaultCommand(options, train, seed, shard?.count ?? 1);
@@ -260,7 +260,7 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
         // Samples count every replica's (they run in step); losses are this replica's.
         stats.add(task.name, { ...result, samples: result.samples * (shard?.count ?? 1) }, (performance.now() - taskStart) / 1000);
       }
-      ema?.update();
+      ema?.update(step);
       step += 1;
       stats.steps += 1;
       shard?.reached(step);
