@@ -3,7 +3,8 @@
 // attributes, positions and depth order of a world scene laid out for the prompt, as pretraining's think rows see).
 // Default sampler settings otherwise; validation split only (a diagnostic, not a benchmark).
 // Regenerate: npx ts-node --transpile-only scripts/experiments/plan-oracle.ts [--checkpoint data/base] [--n 80] [--seed 3]
-//   [--guidance W] [--ema] (--ema: the run's EMA weights, pretrain emaDecay > 0)
+//   [--guidance W] [--ema] [--modes normal,think,truth] (--ema: the run's EMA weights, pretrain emaDecay > 0; --modes: which
+//   of the three to run, e.g. `truth` alone for a run trained only on ground-truth plans)
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { evaluateImage } from '../../lib/eval/evaluate';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
       checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '80' }, seed: { type: 'string', default: '3' },
       guidance: { type: 'string', default: String(DEFAULT_SAMPLING.guidanceScale) },
       ema: { type: 'boolean', default: false },
+      modes: { type: 'string', default: 'normal,think,truth' },
     },
     strict: true,
   });
@@ -35,7 +37,11 @@ async function main(): Promise<void> {
   const truth = prompts.map((p) => planTargets(sceneFor(p, layoutRng, { allowHeldOut: true })));
   const plans = new Int32Array(truth.length * truth[0].length);
   truth.forEach((plan, i) => plans.set(plan, i * plan.length));
-  const modes = { normal: {}, think: { think: true }, 'ground-truth plan': { plans } };
+  const allModes = { normal: ['normal', {}], think: ['think', { think: true }], truth: ['ground-truth plan', { plans }] } as const;
+  const chosen = values.modes.split(',');
+  const unknown = chosen.filter((m) => !(m in allModes));
+  if (unknown.length > 0) throw new Error(`--modes: unknown mode ${unknown.join(', ')} (known: ${Object.keys(allModes).join(', ')})`);
+  const modes = Object.fromEntries(chosen.map((m) => allModes[m as keyof typeof allModes]));
   const texts = prompts.map((p) => p.text);
   try {
     for (const [mode, options] of Object.entries(modes)) {
