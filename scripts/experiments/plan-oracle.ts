@@ -1,13 +1,15 @@
 // Experiment: is generation limited by the layout or by the drawing? Evaluator pass rate of one checkpoint on
 // validation prompts in normal mode, in think mode (its own plan) and conditioned on a ground-truth plan (the slots,
 // attributes, positions and depth order of a world scene laid out for the prompt, as pretraining's think rows see).
-// Default sampler settings otherwise; validation split only (a diagnostic, not a benchmark).
+// Default sampler settings otherwise; validation split only (a diagnostic, not a benchmark). Each mode also prints,
+// for every attribute the prompts name (colour, shape, texture, size), the share of named objects for which some
+// detected object has that attribute, and the shapes the evaluator detected: which attribute the drawing loses.
 // Regenerate: npx ts-node --transpile-only scripts/experiments/plan-oracle.ts [--checkpoint data/base] [--n 80] [--seed 3]
 //   [--guidance W] [--ema] [--modes normal,think,truth] (--ema: the run's EMA weights, pretrain emaDecay > 0; --modes: which
 //   of the three to run, e.g. `truth` alone for a run trained only on ground-truth plans)
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
-import { evaluateImage } from '../../lib/eval/evaluate';
+import { evaluateImage, type Verdict } from '../../lib/eval/evaluate';
 import { DEFAULT_SAMPLING, generateImages } from '../../lib/generate/generate';
 import { loadEmaCheckpoint } from '../../lib/train/ema';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
@@ -17,6 +19,26 @@ import { sceneFor } from '../../lib/world/layout';
 import { samplePrompts } from '../../lib/world/splits';
 import { makeRng } from '../../lib/rng';
 import { runScript } from '../lib/run-script';
+
+/** Per named attribute: how often some detected object has it; then the detected shapes. */
+function attributeReport(verdicts: readonly Verdict[]): string {
+  const tally: Record<string, [number, number]> = {};
+  const shapes: Record<string, number> = {};
+  for (const verdict of verdicts) {
+    const named = verdict.constraints.flatMap(({ constraint: c }) => (c.kind === 'relation' ? [c.subject, c.object] : [c.object]));
+    for (const desc of named) {
+      for (const attribute of ['color', 'shape', 'texture', 'size'] as const) {
+        if (desc[attribute] === undefined) continue;
+        const entry = (tally[attribute] ??= [0, 0]);
+        entry[1] += 1;
+        if (verdict.objects.some((o) => o[attribute] === desc[attribute])) entry[0] += 1;
+      }
+    }
+    for (const o of verdict.objects) shapes[o.shape] = (shapes[o.shape] ?? 0) + 1;
+  }
+  const attributes = Object.entries(tally).map(([a, [found, all]]) => `${a} ${found}/${all} = ${(found / all).toFixed(2)}`).join(', ');
+  return `named attribute drawn: ${attributes}; detected shapes: ${Object.entries(shapes).map(([s, k]) => `${s} ${k}`).join(', ')}`;
+}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -49,6 +71,7 @@ async function main(): Promise<void> {
       const passed = verdicts.filter((v) => v.passed).length;
       const objects = verdicts.reduce((sum, v) => sum + v.objects.length, 0) / n;
       console.log(`${values.checkpoint}${values.ema ? ' EMA' : ''} (step ${manifest.step}, guidance ${guidanceScale}) ${mode.padEnd(17)} pass ${passed}/${n} = ${(passed / n).toFixed(3)}  objects per image ${objects.toFixed(2)}`);
+      console.log(`  ${attributeReport(verdicts)}`);
     }
   } finally {
     disposeModel(model);
