@@ -11,6 +11,7 @@ import { loadCheckpoint } from '../lib/model/checkpoint';
 import { disposeModel, namedVariables, type UnifiedModel } from '../lib/model/params';
 import { learningRateAt, resolveTrainConfig } from '../lib/train/config';
 import { CONFIG_FILE, LOG_FILE, pretrain, type PretrainOptions } from '../lib/train/pretrain';
+import { outlineWeights } from '../lib/train/tasks';
 import { loadEmaCheckpoint, readEmaWeights, WeightEma } from '../lib/train/ema';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-pretrain-'));
@@ -138,5 +139,16 @@ describe('pretrain', () => {
     expect(learningRateAt(1, train)).toBeCloseTo(train.learningRate, 10);
     expect(learningRateAt(9, train)).toBeCloseTo(train.learningRate * train.minLearningRateRatio, 10);
     expect(() => resolveTrainConfig('tiny', { stpes: 3 })).toThrow(/unknown training option 'stpes'/);
+  });
+});
+
+describe('outlineWeights', () => {
+  it('weighs edge tokens 1 + beta against flat ones, rescaled to mean 1', () => {
+    // 1 image, 4 tokens of 3 values: flat, edge, flat, edge (range 0.5 > 0.2)
+    const patches = Float32Array.from([0.9, 0.9, 0.9, 0.9, 0.4, 0.9, -1, -1, -1, 0, 0.5, 0]);
+    const w = outlineWeights(patches, 1, 4, 3);
+    expect(Array.from(w)).toEqual([0.4, 1.6, 0.4, 1.6].map((v) => Math.fround(v)));
+    expect(() => outlineWeights(patches, 1, 5, 3)).toThrow(/not 1 images of 5 tokens/);
+    expect(() => resolveTrainConfig('tiny', { outlineWeight: -1 })).toThrow(/'outlineWeight' must be >= 0/);
   });
 });

@@ -56,6 +56,29 @@ function sharedGenerationBatches(): GenerationBatches {
 }
 
 /**
+ * Per-token flow-loss weights [B * Np] that favour tokens holding an outline or a texture edge: 1 + beta for a patch
+ * whose pixel values span more than 0.2 (an edge, in [-1, 1] units), 1 for a flat one, rescaled to mean 1 so the loss
+ * keeps its scale. Aims the loss at the corners that tell a square from a circle, which flat colour outweighs.
+ */
+export function outlineWeights(patches: Float32Array, batchSize: number, imageTokens: number, beta: number): Float32Array {
+  const tokens = batchSize * imageTokens;
+  const patchDim = patches.length / tokens;
+  if (!Number.isInteger(patchDim)) throw new Error(`outlineWeights: ${patches.length} values is not ${batchSize} images of ${imageTokens} tokens`);
+  const weights = new Float32Array(tokens);
+  for (let k = 0; k < tokens; k++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = k * patchDim; j < (k + 1) * patchDim; j++) {
+      lo = Math.min(lo, patches[j]);
+      hi = Math.max(hi, patches[j]);
+    }
+    weights[k] = hi - lo > 0.2 ? 1 + beta : 1;
+  }
+  const mean = weights.reduce((a, b) => a + b, 0) / tokens;
+  return weights.map((w) => w / mean);
+}
+
+/**
  * Text-to-image rectified flow on rendered train scenes (flowTrainStep); t, eps and text dropout from (seed, step).
  * A thinkProb share of the samples (seeded) is conditioned on the scene's ground-truth plan, the rest on the null
  * plan, so one model samples both ways.
@@ -68,6 +91,7 @@ export function generationTask(weight: number, batches: GenerationBatches = shar
       const { model, optimizer, step, learningRate, seed, train } = context;
       const shared = batches(context);
       const batch = { ...shared, x0: generationTokensOfPatches(model, shared.x0) }; // latents for a latent model
+      if (train.outlineWeight > 0) batch.weight = outlineWeights(shared.x0, batch.batchSize, modelDims(model.config).imageTokens, train.outlineWeight);
       const thinkRng = makeRng(seed).fork(`think:${step}`);
       batch.thinking = Uint8Array.from({ length: batch.batchSize }, () => (thinkRng.next() < train.thinkProb ? 1 : 0));
       const rng = makeRng(seed).fork(`flow:${step}`);
