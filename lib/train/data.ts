@@ -15,8 +15,7 @@ import { corrupt, renderScene } from '../world/render';
 import { samplePrompts } from '../world/splits';
 import { encode } from '../world/tokenizer';
 import { CATEGORIES, COMPBENCH_CATEGORIES, type Category, type Prompt, type RgbImage, type Scene, type Split } from '../world/types';
-import { PLAN_FIELDS, PLAN_SLOTS } from '../model/classes';
-import { planTargets } from './plan';
+import { planBatch } from './plan';
 import { countQuery, regionQuery, verdictQuery } from './queries';
 import { patchCoverage } from '../model/patches';
 
@@ -112,9 +111,7 @@ function encodeAll(texts: string[], config: ModelConfig): Int32Array {
 export function generationBatch(k: number, options: BatchOptions): GenerationBatch {
   const rng = makeRng(options.seed).fork(`generation:${k}`);
   const drawn = drawScenes(k, options, rng);
-  const planSize = PLAN_SLOTS * PLAN_FIELDS.length;
-  const plan = new Int32Array(drawn.length * planSize);
-  drawn.forEach(({ scene }, b) => plan.set(planTargets(scene), b * planSize));
+  const plan = planBatch(drawn.map(({ scene }) => scene));
   return {
     batchSize: options.batchSize,
     x0: patchify(drawn.map(({ scene }) => renderScene(scene)), options.config),

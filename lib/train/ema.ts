@@ -1,6 +1,7 @@
 // Exponential moving average of the weights (pretraining and SRUM): e <- d * e + (1 - d) * w after every
 // update, d = decay, or with warm-up d = min(decay, (1 + n) / (10 + n)) at update n (the classic num_updates rule of
-// tf.train.ExponentialMovingAverage) so that a short run does not keep a large share of its initial weights. The EMA is saved beside a checkpoint as ema-<step>.bin (namedVariables order, float32) and named with its
+// tf.train.ExponentialMovingAverage) so that a short run does not keep a large share of its initial weights.
+// The EMA is saved beside a checkpoint as ema-<step>.bin (namedVariables order, float32) and named with its
 // sha256 in the manifest's data.ema, so a resumed run continues the same average and evaluation can load it.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -22,8 +23,8 @@ export class WeightEma {
     return this.warmup ? Math.min(this.decay, (1 + n) / (10 + n)) : this.decay;
   }
 
-  /** One update after an optimizer step; n counts the updates before it (a resumed run passes its step). */
-  update(n = 0): void {
+  /** One update after an optimizer step; n counts the updates before it (the step, so a resumed run continues). */
+  update(n: number): void {
     const d = this.decayAt(n);
     variablesOf(this.model).forEach((v, i) => {
       const w = v.dataSync() as Float32Array;

@@ -56,3 +56,11 @@ export function planTargets(scene: Scene): Int32Array {
   }
   return out;
 }
+
+/** Plan targets of several scenes, one after another: Int32Array [scenes, PLAN_SLOTS, PLAN_FIELDS.length]. */
+export function planBatch(scenes: readonly Scene[]): Int32Array {
+  const size = PLAN_SLOTS * PLAN_FIELDS.length;
+  const out = new Int32Array(scenes.length * size);
+  scenes.forEach((scene, b) => out.set(planTargets(scene), b * size));
+  return out;
+}

@@ -177,7 +177,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
       if (!result.finite) throw new SrumNaNError(step + 1, lastCheckpointStep);
       stats.add(config.method, { loss: result.loss, samples: config.batchSize, gradNorm: result.gradNorm, flow: result, parts: { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss } }, (performance.now() - started) / 1000);
       rewardStats.add(result.reward);
-      ema.update();
+      ema.update(step);
       step += 1;
       stats.steps += 1;
       options.onStep?.(step);

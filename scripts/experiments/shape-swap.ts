@@ -8,11 +8,11 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { detectObjects } from '../../lib/eval/objects';
 import { generateImages } from '../../lib/generate/generate';
-import { PLAN_FIELDS, PLAN_SLOTS } from '../../lib/model/classes';
+import { PLAN_FIELDS } from '../../lib/model/classes';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
 import { makeRng } from '../../lib/rng';
-import { planTargets } from '../../lib/train/plan';
+import { planBatch } from '../../lib/train/plan';
 import { sceneFor } from '../../lib/world/layout';
 import { renderScene } from '../../lib/world/render';
 import { samplePrompts } from '../../lib/world/splits';
@@ -36,15 +36,12 @@ async function main(): Promise<void> {
   const prompts = samplePrompts({ split: 'val', n, seed });
   const layoutRng = makeRng(seed).fork('plan-oracle');
   const scenes = prompts.map((p) => sceneFor(p, layoutRng, { allowHeldOut: true }));
-  const truth = scenes.map(planTargets);
+  const truth = planBatch(scenes);
   const fields = PLAN_FIELDS.length;
+  // The ground-truth plans with every present slot's shape set to `shape` (slot rows: present flag first).
   const plansWith = (shape: number | undefined): Int32Array => {
-    const plans = new Int32Array(truth.length * PLAN_SLOTS * fields);
-    truth.forEach((plan, i) => {
-      const copy = plan.slice();
-      if (shape !== undefined) for (let slot = 0; slot < PLAN_SLOTS; slot++) if (copy[slot * fields] === 1) copy[slot * fields + SHAPE_FIELD] = shape;
-      plans.set(copy, i * copy.length);
-    });
+    const plans = truth.slice();
+    if (shape !== undefined) for (let row = 0; row < plans.length; row += fields) if (plans[row] === 1) plans[row + SHAPE_FIELD] = shape;
     return plans;
   };
   try {
