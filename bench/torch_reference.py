@@ -185,7 +185,7 @@ class Unet(nn.Module):
 class UnifiedModel(nn.Module):
     def __init__(self, c, plan):
         super().__init__()
-        unported = [k for k, off in (("timeModulation", False), ("selfCondition", False), ("refineLayers", 1), ("refineFeatures", 0), ("planMap", False), ("alignLayer", 0)) if c.get(k, off) != off]
+        unported = [k for k, off in (("timeModulation", False), ("selfCondition", False), ("refineLayers", 1), ("refineFeatures", 0), ("planMap", False), ("planGrid", 4), ("planCanvas", False), ("alignLayer", 0)) if c.get(k, off) != off]
         if unported:  # say so rather than time a different network
             raise NotImplementedError(f"the PyTorch reference does not implement model options {unported} yet")
         d = c["dModel"]

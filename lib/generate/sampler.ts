@@ -10,7 +10,7 @@ import type { Rng } from '../rng';
 import { modelDims } from '../model/config';
 import { samplingTimesteps } from '../model/flow';
 import type { UnifiedModel } from '../model/params';
-import { planMap, planTokens, predictPlan } from '../model/plan';
+import { planCanvas, planMap, planTokens, predictPlan } from '../model/plan';
 import { cleanEstimate, predictVelocity } from '../model/transformer';
 
 export interface SampleOptions {
@@ -75,8 +75,11 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const pairedPlan = tf.tidy(() => tf.concat([condPlan, planTokens(model, batch)], 0) as tf.Tensor3D); // [2B, S, D]: + null plan
   const condMap = planMap(model, condPlan, { plan, thinking }); // [B, Np, D] or none
   const pairedMap = condMap === undefined ? undefined : tf.tidy(() => tf.concat([condMap, tf.zerosLike(condMap)], 0) as tf.Tensor3D); // null plan: no map
+  const condCanvas = planCanvas(model, batch, { plan, thinking }); // [B, Np, p*p*K] or none
+  const pairedCanvas = condCanvas === undefined ? undefined : tf.tidy(() => tf.concat([condCanvas, tf.zerosLike(condCanvas)], 0) as tf.Tensor3D); // null plan: empty canvas
   const guidePlan = guide === undefined ? undefined : planTokens(guide, batch, { plan, thinking }); // [B, S, D]
   const guideMap = guidePlan === undefined ? undefined : planMap(guide!, guidePlan, { plan, thinking });
+  const guideCanvas = guide === undefined ? undefined : planCanvas(guide, batch, { plan, thinking });
   let x = randomNormal([batch, imageTokens, generationDim], rng) as tf.Tensor3D; // x_1 = eps
   if (start !== undefined) {
     const noised = tf.tidy(() => tf.add(tf.mul(1 - start.t0, tf.tensor3d(start.x0, x.shape)), tf.mul(start.t0, x)) as tf.Tensor3D);
@@ -92,20 +95,20 @@ export function sampleTokens(options: SampleOptions): Float32Array {
     const guided = guidanceScale !== 1 && t >= guideLo && t <= guideHi;
     const next = tf.tidy(() => {
       // One model's velocity for the prompt rows (x0Previous is undefined under autoguidance: no self-conditioning).
-      const conditional = (m: UnifiedModel, extra: tf.Tensor3D, map: tf.Tensor3D | undefined): tf.Tensor3D =>
-        predictVelocity(m, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra, planMap: map, selfCond: x0Previous });
+      const conditional = (m: UnifiedModel, extra: tf.Tensor3D, map: tf.Tensor3D | undefined, canvas: tf.Tensor3D | undefined): tf.Tensor3D =>
+        predictVelocity(m, { xt: x, t: tf.fill([batch], t) as tf.Tensor1D, textTokens, extra, planMap: map, planCanvas: canvas, selfCond: x0Previous });
       let v: tf.Tensor3D;
       if (guided && guide !== undefined) {
-        const vCond = conditional(model, condPlan, condMap);
-        const vBad = conditional(guide, guidePlan!, guideMap);
+        const vCond = conditional(model, condPlan, condMap, condCanvas);
+        const vBad = conditional(guide, guidePlan!, guideMap, guideCanvas);
         v = tf.add(vBad, tf.mul(guidanceScale, tf.sub(vCond, vBad)));
       } else if (guided) {
         const pairedSelfCond = x0Previous === undefined ? undefined : (tf.concat([x0Previous, x0Previous], 0) as tf.Tensor3D);
-        const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens, extra: pairedPlan, planMap: pairedMap, selfCond: pairedSelfCond });
+        const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens, extra: pairedPlan, planMap: pairedMap, planCanvas: pairedCanvas, selfCond: pairedSelfCond });
         const [vCond, vUncond] = tf.split(both, 2, 0) as tf.Tensor3D[];
         v = tf.add(vUncond, tf.mul(guidanceScale, tf.sub(vCond, vUncond)));
       } else {
-        v = conditional(model, condPlan, condMap);
+        v = conditional(model, condPlan, condMap, condCanvas);
       }
       const x0Predicted = cleanEstimate(x, t, v);
       if (options.onStep) options.onStep({ step, t, x0Predicted: x0Predicted.dataSync() as Float32Array });
@@ -120,7 +123,7 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   }
   x0Previous?.dispose();
   const out = x.dataSync() as Float32Array;
-  tf.dispose([x, condPlan, pairedPlan, ...(condMap === undefined ? [] : [condMap, pairedMap!])]);
-  if (guidePlan !== undefined) tf.dispose([guidePlan, ...(guideMap === undefined ? [] : [guideMap])]);
+  tf.dispose([x, condPlan, pairedPlan, ...[condMap, pairedMap, condCanvas, pairedCanvas].filter((m) => m !== undefined)]);
+  if (guidePlan !== undefined) tf.dispose([guidePlan, ...[guideMap, guideCanvas].filter((m) => m !== undefined)]);
   return out;
 }

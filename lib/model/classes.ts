@@ -12,10 +12,11 @@ export const NONE_SIZE = SIZES.length;
 export const COUNT_CLASSES = 5;
 
 export const PLAN_SLOTS = 4;
+/** Cells per side of the plan grid of the default model (ModelConfig.planGrid). */
 export const PLAN_GRID = 4;
 export const PLAN_FIELDS = ['present', 'shape', 'color', 'texture', 'size', 'cell', 'depthRank'] as const;
 export type PlanField = (typeof PLAN_FIELDS)[number];
-/** Number of classes of each field (the width of each plan head). */
+/** Number of classes of each field (the width of each plan head), for the default plan grid; planClasses for others. */
 export const PLAN_CLASSES: Record<PlanField, number> = {
   present: 2,
   shape: SHAPES.length,
@@ -25,6 +26,17 @@ export const PLAN_CLASSES: Record<PlanField, number> = {
   cell: PLAN_GRID * PLAN_GRID,
   depthRank: PLAN_SLOTS,
 };
+/** The plan's class counts for a plan grid of `grid` cells per side (ModelConfig.planGrid). */
+export function planClasses(grid: number): Record<PlanField, number> {
+  return { ...PLAN_CLASSES, cell: grid * grid };
+}
+/**
+ * The plan canvas (ModelConfig.planCanvas, plan.ts): per pixel, the covering slot's shape, colour, texture and size
+ * one-hots, then dx, dy (offset from the box centre in radii) and an inside flag.
+ */
+export const CANVAS_CHANNELS = SHAPES.length + COLORS.length + TEXTURES.length + SIZES.length + 3;
+/** Box-offset features per image token (plan.ts): coverage-weighted dx, dy, dx^2, dy^2 summed over slots. */
+export const OFFSET_FEATURES = 4;
 /** Target value of a field that has no label (a slot that is not present): losses skip it. */
 export const PLAN_IGNORE = -1;
 

@@ -85,6 +85,22 @@ export interface ModelConfig {
    */
   planMap: boolean;
   /**
+   * Cells per side of the plan's position grid (think mode): a slot's `cell` is one of planGrid^2. 4 (8 px cells at
+   * 32 px) is the shipped model's; 16 (2 px) says where an object is to within a pixel, which planCanvas needs.
+   */
+  planGrid: number;
+  /**
+   * Box geometry of the plan at pixel level (needs planMap and convChannels > 0): every pixel inside a present
+   * slot's box (the front-most slot's, 15% margin) gets that slot's shape, colour, texture and size one-hots, its
+   * offset (dx, dy) from the box centre in radii and an inside flag (plan.ts planCanvas, 18 channels); the canvas
+   * joins the conv stem's and the refine's inputs, and the image tokens also get the coverage-weighted offsets through
+   * a zero-initialised 4 x D map. As box-conditioned layout-to-image models ground objects (GLIGEN), with the box
+   * frame given per pixel (CoordConv, Liu et al. 2018). Why: a pixel inside a planned box must learn whether it is
+   * inside the named shape, a function of its offset that the transformer, which sees only its own position, did not
+   * learn (README).
+   */
+  planCanvas: boolean;
+  /**
    * Representation alignment with the model's own understanding (REPA, Yu et al. 2025, with the model as its own
    * teacher): 0 = off; k = the image tokens after block k of the noisy generation pass go through a small MLP
    * projector (these parameters) and are pulled, by cosine similarity, toward the last block's image tokens of the
@@ -130,6 +146,8 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   timeModulation: false,
   selfCondition: false,
   planMap: false,
+  planGrid: 4,
+  planCanvas: false,
   alignLayer: 0,
   latentChannels: 0,
   layerNormEps: 1e-5,
@@ -175,6 +193,8 @@ function validateModelConfig(config: ModelConfig): void {
     const clash = (['unetChannels', 'selfCondition', 'alignLayer'] as const).filter((k) => Boolean(config[k]));
     if (clash.length > 0) throw new Error(`latentChannels excludes ${clash.join(', ')} (they work on pixel tokens)`);
   }
+  if (!Number.isInteger(config.planGrid) || config.planGrid < 1 || config.planGrid > config.imageSize) throw new Error(`model option 'planGrid' must be an integer in [1, imageSize = ${config.imageSize}], got ${config.planGrid}`);
+  if (config.planCanvas && (!config.planMap || config.convChannels === 0)) throw new Error('model option planCanvas needs planMap and convChannels > 0 (the canvas joins the plan map and the conv stem and refine)');
   if (!(config.cleanPredictionMinT > 0 && config.cleanPredictionMinT < 1)) throw new Error(`model option 'cleanPredictionMinT' must lie in (0, 1), got ${config.cleanPredictionMinT}`);
   if (config.sincosImagePositions && config.dModel % 4 !== 0) throw new Error(`sincosImagePositions needs dModel divisible by 4, got ${config.dModel}`);
   const positive: (keyof ModelConfig)[] = ['imageSize', 'channels', 'patchSize', 'maxTextTokens', 'vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'timestepFeatures'];

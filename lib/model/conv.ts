@@ -4,6 +4,7 @@
 //   stem:   the image tokens also carry GELU(conv3x3(image)) features of their pixels, before the patch embedding;
 //   refine: the velocity gets a residual conv3x3 -> GELU -> conv3x3 of [v ; x_t] on the pixel grid (the last conv
 //           starts at zero, so an untrained refine changes nothing).
+// With ModelConfig.planCanvas both also read the plan's boxes per pixel (plan.ts planCanvas) as extra channels.
 // Tokens <-> pixel grid is a reshape and one 4-D transpose (patches.ts layout), cheap on wasm.
 import * as tf from '../backend/tf';
 import { conv2dSame } from '../backend/ops';
@@ -42,8 +43,9 @@ export const conv3x3 = (x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 
   tf.add(stride === 1 ? conv2dSame(x, w as tf.Tensor4D) : tf.conv2d(x, w as tf.Tensor4D, stride, 'same'), b) as tf.Tensor4D;
 
 /** The patch embedding's input: [x_t ; stem features] per token, [B, Np, patchDim + p*p*convChannels]. */
-export function stemTokens(xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig): tf.Tensor3D {
-  const features = gelu(conv3x3(tokensToGrid(xt, config), conv.stem.w, conv.stem.b)) as tf.Tensor4D; // [B, H, W, C]
+export function stemTokens(xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig, canvas?: tf.Tensor3D): tf.Tensor3D {
+  const pixels = canvas === undefined ? tokensToGrid(xt, config) : (tf.concat([tokensToGrid(xt, config), tokensToGrid(canvas, config)], 3) as tf.Tensor4D);
+  const features = gelu(conv3x3(pixels, conv.stem.w, conv.stem.b)) as tf.Tensor4D; // [B, H, W, C]
   return tf.concat([xt, gridToTokens(features, config)], 2) as tf.Tensor3D;
 }
 
@@ -52,9 +54,9 @@ export function stemTokens(xt: tf.Tensor3D, conv: ConvParams, config: ModelConfi
  * `v` is the head's output: the velocity, or x0_hat when the model predicts the clean image
  * (ModelConfig.cleanPrediction); `features` are the head's per-pixel features for the refine (refineFeatures > 0).
  */
-export function refineVelocity(v: tf.Tensor3D, xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig, features?: tf.Tensor3D): tf.Tensor3D {
+export function refineVelocity(v: tf.Tensor3D, xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig, features?: tf.Tensor3D, canvas?: tf.Tensor3D): tf.Tensor3D {
   const vGrid = tokensToGrid(v, config);
-  const inputs = [vGrid, tokensToGrid(xt, config), ...(features === undefined ? [] : [tokensToGrid(features, config)])];
+  const inputs = [vGrid, tokensToGrid(xt, config), ...[features, canvas].filter((f): f is tf.Tensor3D => f !== undefined).map((f) => tokensToGrid(f, config))];
   let hidden = gelu(conv3x3(tf.concat(inputs, 3) as tf.Tensor4D, conv.refineIn.w, conv.refineIn.b)) as tf.Tensor4D; // [B, H, W, convChannels]
   for (const layer of conv.refineHidden) hidden = gelu(conv3x3(hidden, layer.w, layer.b)) as tf.Tensor4D;
   return gridToTokens(tf.add(vGrid, conv3x3(hidden, conv.refineOut.w, conv.refineOut.b)) as tf.Tensor4D, config);

@@ -3,7 +3,7 @@ import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import { DEFAULT_AUTOENCODER_CONFIG, initAutoencoder, type Autoencoder, type AutoencoderConfig, type AutoencoderParams } from './autoencoder';
 import { makeRng, type Rng } from '../rng';
-import { COUNT_CLASSES, PARSE_CLASSES, PARSE_FIELDS, PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES } from './classes';
+import { CANVAS_CHANNELS, COUNT_CLASSES, OFFSET_FEATURES, PARSE_CLASSES, PARSE_FIELDS, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES, planClasses } from './classes';
 import { modelDims, type ModelConfig } from './config';
 import { unetTokenWidth } from './unet';
 
@@ -173,6 +173,8 @@ export interface ThinkParams {
   nullPlan: tf.Variable;
   /** ModelConfig.planMap: D -> D map of slot tokens onto the image tokens they cover (zero at start), plan.ts. */
   layoutMap?: tf.Variable;
+  /** ModelConfig.planCanvas: OFFSET_FEATURES -> D map of the box offsets onto the image tokens (zero at start), plan.ts. */
+  offsetMap?: tf.Variable;
 }
 
 /** The parameter structure plus the config it was built for. */
@@ -308,8 +310,9 @@ export function headWidth(config: ModelConfig): number {
 /** He-normal stem and refine kernels; the refine-out kernel starts at zero (an untrained refine is the identity). */
 function initConv(config: ModelConfig, rng: Rng): ConvParams {
   const { channels: c, convChannels: k } = config;
-  const stem = heKernel(rng, c, k);
-  const refineIn = heKernel(rng, 2 * c + config.refineFeatures, k);
+  const canvas = config.planCanvas ? CANVAS_CHANNELS : 0; // the plan canvas joins both inputs
+  const stem = heKernel(rng, c + canvas, k);
+  const refineIn = heKernel(rng, 2 * c + config.refineFeatures + canvas, k);
   const deeper = rng.fork('refine-hidden'); // own stream: a deeper refine leaves the other kernels of a seed as they were
   const refineHidden = Array.from({ length: config.refineLayers - 1 }, () => heKernel(deeper, k, k));
   return { stem, refineIn, refineHidden, refineOut: zeroKernel(k, c) };
@@ -343,7 +346,8 @@ function initUnet(config: ModelConfig, rng: Rng): UnetParams {
 function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelParams, 'extraPos' | 'understanding' | 'think'> {
   const { dModel: d, initStd: std } = config;
   const regionWidth = REGION_FIELDS.reduce((sum, field) => sum + REGION_CLASSES[field], 0);
-  const planWidth = PLAN_FIELDS.reduce((sum, field) => sum + PLAN_CLASSES[field], 0);
+  const classes = planClasses(config.planGrid);
+  const planWidth = PLAN_FIELDS.reduce((sum, field) => sum + classes[field], 0);
   const table = (rows: number): tf.Variable => normalVariable([rows, d], rng, std);
   return {
     extraPos: table(MAX_EXTRA_TOKENS),
@@ -360,16 +364,17 @@ function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelPar
       queries: table(PLAN_SLOTS),
       head: initDense(d, planWidth, rng, std),
       norm: initNorm(d),
-      shape: table(PLAN_CLASSES.shape),
-      color: table(PLAN_CLASSES.color),
-      texture: table(PLAN_CLASSES.texture),
-      size: table(PLAN_CLASSES.size),
-      cell: table(PLAN_CLASSES.cell),
-      depthRank: table(PLAN_CLASSES.depthRank),
+      shape: table(classes.shape),
+      color: table(classes.color),
+      texture: table(classes.texture),
+      size: table(classes.size),
+      cell: table(classes.cell),
+      depthRank: table(classes.depthRank),
       emptySlot: table(1),
       nullPlan: table(PLAN_SLOTS),
       // Zero: an untrained map adds nothing (and draws nothing from rng, so other weights stay the same).
       ...(config.planMap ? { layoutMap: constVariable([d, d], 0) } : {}),
+      ...(config.planCanvas ? { offsetMap: constVariable([OFFSET_FEATURES, d], 0) } : {}),
     },
   };
 }

@@ -5,12 +5,15 @@
 //   (b) plan conditioning: generation reads [text ; 4 plan tokens ; image], a present slot's token being the sum
 //       of its attribute embeddings (shape + colour + texture + size + cell + depth rank), an absent slot's the
 //       learned 'empty' embedding; rows that do not think get the learned null plan (also CFG's unconditional branch);
-//   (c) with ModelConfig.planMap, each present slot's token also reaches the image tokens around its cell (planMap).
+//   (c) with ModelConfig.planMap, each present slot's token also reaches the image tokens around its cell (planMap);
+//   (d) with ModelConfig.planCanvas, each slot's box also reaches the pixels inside it (planCanvas) and the image
+//       tokens learn their offset from each box centre (planMap).
+// A slot's box: centred on its cell's centre, as wide as its size's diameter (so planCanvas wants a fine planGrid).
 import * as tf from '../backend/tf';
 import { matMul } from '../backend/ops';
-import { PLAN_CLASSES, PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS, type PlanField } from './classes';
+import { CANVAS_CHANNELS, OFFSET_FEATURES, PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS, planClasses, type PlanField } from './classes';
 import { WORLD } from '../world/config';
-import { SIZES } from '../world/types';
+import { COLORS, SHAPES, SIZES, TEXTURES } from '../world/types';
 import { modelDims } from './config';
 import { dense, layerNorm } from './layers';
 import type { UnifiedModel } from './params';
@@ -29,7 +32,8 @@ export function planLogits(model: UnifiedModel, textTokens: Int32Array): Record<
     const x = runBackbone(model, { textTokens, extra: queries }); // [B, Tt + S, D]
     const slots = tf.slice(x, [0, config.maxTextTokens, 0], [-1, PLAN_SLOTS, -1]); // [B, S, D]
     const all = dense(layerNorm(slots, params.think.norm, config.layerNormEps), params.think.head); // [B, S, sum of classes]
-    const parts = tf.split(all, PLAN_FIELDS.map((f) => PLAN_CLASSES[f]), 2) as tf.Tensor3D[];
+    const classes = planClasses(config.planGrid);
+    const parts = tf.split(all, PLAN_FIELDS.map((f) => classes[f]), 2) as tf.Tensor3D[];
     return Object.fromEntries(PLAN_FIELDS.map((field, i) => [field, parts[i]])) as Record<PlanField, tf.Tensor3D>;
   });
 }
@@ -61,13 +65,14 @@ export function predictPlan(model: UnifiedModel, textTokens: Int32Array): Int32A
  */
 export function planTokens(model: UnifiedModel, batch: number, options: { plan?: Int32Array; thinking?: Uint8Array } = {}): tf.Tensor3D {
   const { think } = model.params;
+  const classes = planClasses(model.config.planGrid);
   const rows = batch * PLAN_SLOTS;
   const plan = options.plan;
   const thinking = options.thinking ?? new Uint8Array(batch).fill(plan === undefined ? 0 : 1);
   if (thinking.length !== batch) throw new Error(`planTokens: thinking has ${thinking.length} rows for ${batch}`);
   if (plan === undefined && thinking.some((v) => v === 1)) throw new Error('planTokens: a thinking row needs a plan');
   if (plan !== undefined && plan.length !== rows * FIELDS) throw new Error(`planTokens: plan has ${plan.length} values, expected ${rows * FIELDS}`);
-  const oneHots = EMBEDDED_FIELDS.map((field) => new Float32Array(rows * PLAN_CLASSES[field]));
+  const oneHots = EMBEDDED_FIELDS.map((field) => new Float32Array(rows * classes[field]));
   const emptyRow = new Float32Array(rows);
   const nullRow = new Float32Array(rows);
   for (let row = 0; row < rows; row++) {
@@ -78,63 +83,128 @@ export function planTokens(model: UnifiedModel, batch: number, options: { plan?:
     } else {
       EMBEDDED_FIELDS.forEach((field, f) => {
         const value = plan[row * FIELDS + f + 1];
-        if (!Number.isInteger(value) || value < 0 || value >= PLAN_CLASSES[field]) throw new Error(`planTokens: ${field} = ${value} in a present slot`);
-        oneHots[f][row * PLAN_CLASSES[field] + value] = 1;
+        if (!Number.isInteger(value) || value < 0 || value >= classes[field]) throw new Error(`planTokens: ${field} = ${value} in a present slot`);
+        oneHots[f][row * classes[field] + value] = 1;
       });
     }
   }
   return tf.tidy(() => {
     let tokens: tf.Tensor = tf.mul(tf.tensor2d(emptyRow, [rows, 1]), think.emptySlot); // [B * S, D]
     EMBEDDED_FIELDS.forEach((field, f) => {
-      tokens = tf.add(tokens, matMul(tf.tensor2d(oneHots[f], [rows, PLAN_CLASSES[field]]), think[field]));
+      tokens = tf.add(tokens, matMul(tf.tensor2d(oneHots[f], [rows, classes[field]]), think[field]));
     });
     const nullPart = tf.mul(tf.tensor3d(nullRow, [batch, PLAN_SLOTS, 1]), think.nullPlan); // [B, S, D]
     return tf.add(tokens.reshape([batch, PLAN_SLOTS, -1]), nullPart) as tf.Tensor3D; // [B, S, D]
   });
 }
 
+/** A present slot's box: centre (its cell's centre) and radius (half its size's diameter), in model pixels. */
+interface SlotBox {
+  slot: number;
+  cx: number;
+  cy: number;
+  radius: number;
+}
+
+/** The boxes of row b's present slots, or none when the row does not think. */
+function slotBoxes(model: UnifiedModel, plan: Int32Array, thinking: Uint8Array, b: number): SlotBox[] {
+  if (thinking[b] !== 1) return [];
+  const { config } = model;
+  const grid = config.planGrid;
+  const cellSide = config.imageSize / grid;
+  const scale = config.imageSize / WORLD.imageSize;
+  const [cellCol, sizeCol] = [PLAN_FIELDS.indexOf('cell'), PLAN_FIELDS.indexOf('size')];
+  const boxes: SlotBox[] = [];
+  for (let s = 0; s < PLAN_SLOTS; s++) {
+    const row = (b * PLAN_SLOTS + s) * FIELDS;
+    if (plan[row] !== 1) continue;
+    const cell = plan[row + cellCol];
+    boxes.push({ slot: s, cx: ((cell % grid) + 0.5) * cellSide, cy: (Math.floor(cell / grid) + 0.5) * cellSide, radius: (WORLD.diameters[SIZES[plan[row + sizeCol]]] / 2) * scale });
+  }
+  return boxes;
+}
+
 /**
  * Where each slot lies over the image tokens, [B, Np, PLAN_SLOTS]: a Gaussian of the patch centre's distance to the
- * slot's cell centre, sigma = half the slot size's diameter; 0 for absent slots and for rows that do not think.
+ * slot's box centre, sigma = the box radius; 0 for absent slots and for rows that do not think. With planCanvas also
+ * the coverage-weighted offsets from the box centres, [B, Np, OFFSET_FEATURES]: sum of w * (dx, dy, dx^2, dy^2), in radii.
  */
-function slotCoverage(model: UnifiedModel, batch: number, plan: Int32Array, thinking: Uint8Array): Float32Array {
+function slotCoverage(model: UnifiedModel, batch: number, plan: Int32Array, thinking: Uint8Array): { coverage: Float32Array; offsets: Float32Array } {
   const { config } = model;
   const { gridSize, imageTokens } = modelDims(config);
-  const scale = config.imageSize / WORLD.imageSize;
-  const cellSide = config.imageSize / PLAN_GRID;
-  const [cellCol, sizeCol] = [PLAN_FIELDS.indexOf('cell'), PLAN_FIELDS.indexOf('size')];
-  const out = new Float32Array(batch * imageTokens * PLAN_SLOTS);
+  const coverage = new Float32Array(batch * imageTokens * PLAN_SLOTS);
+  const offsets = new Float32Array(batch * imageTokens * OFFSET_FEATURES);
   for (let b = 0; b < batch; b++) {
-    if (thinking[b] !== 1) continue;
-    for (let s = 0; s < PLAN_SLOTS; s++) {
-      const row = (b * PLAN_SLOTS + s) * FIELDS;
-      if (plan[row] !== 1) continue;
-      const cell = plan[row + cellCol];
-      const [cx, cy] = [((cell % PLAN_GRID) + 0.5) * cellSide, (Math.floor(cell / PLAN_GRID) + 0.5) * cellSide];
-      const sigma = (WORLD.diameters[SIZES[plan[row + sizeCol]]] / 2) * scale;
+    for (const { slot, cx, cy, radius } of slotBoxes(model, plan, thinking, b)) {
       for (let n = 0; n < imageTokens; n++) {
-        const [px, py] = [((n % gridSize) + 0.5) * config.patchSize, (Math.floor(n / gridSize) + 0.5) * config.patchSize];
-        out[(b * imageTokens + n) * PLAN_SLOTS + s] = Math.exp(-((px - cx) ** 2 + (py - cy) ** 2) / (2 * sigma * sigma));
+        const [dx, dy] = [(((n % gridSize) + 0.5) * config.patchSize - cx) / radius, ((Math.floor(n / gridSize) + 0.5) * config.patchSize - cy) / radius];
+        const w = Math.exp(-(dx * dx + dy * dy) / 2);
+        coverage[(b * imageTokens + n) * PLAN_SLOTS + slot] = w;
+        offsets.set([dx, dy, dx * dx, dy * dy].map((f, i) => offsets[(b * imageTokens + n) * OFFSET_FEATURES + i] + w * f), (b * imageTokens + n) * OFFSET_FEATURES);
       }
     }
   }
-  return out;
+  return { coverage, offsets };
 }
 
 /**
  * ModelConfig.planMap: the plan's slot tokens [B, PLAN_SLOTS, D] (planTokens) spread over the image tokens they
- * cover and mapped by think.layoutMap, [B, Np, D], added to the image tokens' embeddings; undefined when the model
- * has no plan map or no row thinks.
+ * cover and mapped by think.layoutMap, plus (planCanvas) the box offsets mapped by think.offsetMap, [B, Np, D],
+ * added to the image tokens' embeddings; undefined when the model has no plan map or no row thinks.
  */
 export function planMap(model: UnifiedModel, slotTokens: tf.Tensor3D, options: { plan?: Int32Array; thinking?: Uint8Array } = {}): tf.Tensor3D | undefined {
-  const layoutMap = model.params.think.layoutMap;
+  const { layoutMap, offsetMap } = model.params.think;
   const batch = slotTokens.shape[0];
   const thinking = options.thinking ?? new Uint8Array(batch).fill(options.plan === undefined ? 0 : 1);
   if (layoutMap === undefined || options.plan === undefined || thinking.every((v) => v !== 1)) return undefined;
   const { imageTokens } = modelDims(model.config);
-  const coverage = slotCoverage(model, batch, options.plan, thinking);
+  const { coverage, offsets } = slotCoverage(model, batch, options.plan, thinking);
   return tf.tidy(() => {
     const spread = tf.matMul(tf.tensor3d(coverage, [batch, imageTokens, PLAN_SLOTS]), slotTokens); // [B, Np, D]
-    return matMul(spread.reshape([batch * imageTokens, -1]), layoutMap).reshape([batch, imageTokens, -1]) as tf.Tensor3D;
+    const mapped = matMul(spread.reshape([batch * imageTokens, -1]), layoutMap);
+    const withOffsets = offsetMap === undefined ? mapped : tf.add(mapped, matMul(tf.tensor2d(offsets, [batch * imageTokens, OFFSET_FEATURES]), offsetMap));
+    return withOffsets.reshape([batch, imageTokens, -1]) as tf.Tensor3D;
   });
+}
+
+/** Margin around a slot's box inside which the canvas still marks it (the plan's centre is a cell centre, not exact). */
+const CANVAS_MARGIN = 1.15;
+
+/**
+ * ModelConfig.planCanvas: the plan's boxes at pixel level in token layout, [B, Np, p*p*CANVAS_CHANNELS] (patches.ts:
+ * token = py * G + px, inner (dy, dx, channel)). A pixel within CANVAS_MARGIN radii of a present slot's box centre
+ * (per axis) gets the front-most such slot's (highest depth rank) shape, colour, texture and size one-hots, its
+ * offset (dx, dy) from the centre in radii and an inside flag 1; other pixels, and rows that do not think, are 0.
+ * Undefined when the model has no canvas or no row thinks.
+ */
+export function planCanvas(model: UnifiedModel, batch: number, options: { plan?: Int32Array; thinking?: Uint8Array } = {}): tf.Tensor3D | undefined {
+  const { config } = model;
+  const { plan } = options;
+  const thinking = options.thinking ?? new Uint8Array(batch).fill(plan === undefined ? 0 : 1);
+  if (!config.planCanvas || plan === undefined || thinking.every((v) => v !== 1)) return undefined;
+  const { gridSize, imageTokens } = modelDims(config);
+  const [p, side, K] = [config.patchSize, config.imageSize, CANVAS_CHANNELS];
+  const column = (f: PlanField): number => PLAN_FIELDS.indexOf(f);
+  const starts = [0, SHAPES.length, SHAPES.length + COLORS.length, SHAPES.length + COLORS.length + TEXTURES.length, K - 3]; // shape, colour, texture, size, (dx, dy, inside)
+  const out = new Float32Array(batch * imageTokens * p * p * K);
+  for (let b = 0; b < batch; b++) {
+    const front = new Float32Array(side * side).fill(-1); // depth rank of the slot painted at each pixel so far
+    for (const { slot, cx, cy, radius } of slotBoxes(model, plan, thinking, b)) {
+      const row = (b * PLAN_SLOTS + slot) * FIELDS;
+      const rank = plan[row + column('depthRank')];
+      const hot = (['shape', 'color', 'texture', 'size'] as const).map((f, i) => starts[i] + plan[row + column(f)]);
+      for (let y = 0; y < side; y++) {
+        for (let x = 0; x < side; x++) {
+          const [dx, dy] = [(x + 0.5 - cx) / radius, (y + 0.5 - cy) / radius];
+          if (Math.abs(dx) > CANVAS_MARGIN || Math.abs(dy) > CANVAS_MARGIN || rank <= front[y * side + x]) continue;
+          front[y * side + x] = rank;
+          const at = ((b * imageTokens + Math.floor(y / p) * gridSize + Math.floor(x / p)) * p * p + (y % p) * p + (x % p)) * K;
+          out.fill(0, at, at + K);
+          for (const channel of hot) out[at + channel] = 1;
+          out.set([dx, dy, 1], at + starts[4]);
+        }
+      }
+    }
+  }
+  return tf.tensor3d(out, [batch, imageTokens, p * p * K]);
 }

@@ -6,7 +6,7 @@ import type { Rng } from '../rng';
 import { modelDims } from './config';
 import { dropText, flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps, type FlowConfig } from './flow';
 import type { AdamW } from './optimizer';
-import { planMap, planTokens } from './plan';
+import { planCanvas, planMap, planTokens } from './plan';
 import { alignProjection, cleanEstimate, cleanImageTokens, predictVelocity, predictVelocityWithHidden } from './transformer';
 import type { UnifiedModel } from './params';
 
@@ -77,10 +77,10 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
     const weight = batch.weight === undefined ? undefined : tf.tensor2d(batch.weight, [batch.batchSize, imageTokens]);
     // Eq. x_t = (1 - t) x0 + t eps; the network predicts v = eps - x0.
     const xt = noisyInput(x0, eps, tTensor);
-    const planFor = (): { extra?: tf.Tensor3D; planMap?: tf.Tensor3D } => {
+    const planFor = (): { extra?: tf.Tensor3D; planMap?: tf.Tensor3D; planCanvas?: tf.Tensor3D } => {
       if (thinking === undefined) return {};
       const extra = planTokens(model, batch.batchSize, { plan: batch.plan, thinking });
-      return { extra, planMap: planMap(model, extra, { plan: batch.plan, thinking }) };
+      return { extra, planMap: planMap(model, extra, { plan: batch.plan, thinking }), planCanvas: planCanvas(model, batch.batchSize, { plan: batch.plan, thinking }) };
     };
     // Self-conditioning: on half the batches, a first prediction without it becomes the input x0_hat (a constant).
     const selfCond = useSelfCond ? cleanEstimate(xt, tTensor, predictVelocity(model, { xt, t: tTensor, textTokens, ...planFor() })) : undefined;

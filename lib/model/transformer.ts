@@ -7,6 +7,7 @@ import * as tf from '../backend/tf';
 import { matMul } from '../backend/ops';
 import { modelDims, type ModelConfig } from './config';
 import { attention } from './attention';
+import { CANVAS_CHANNELS } from './classes';
 import { refineVelocity, stemTokens } from './conv';
 import { unetDecode, unetEncode } from './unet';
 import { dense, gelu, layerNorm, silu } from './layers';
@@ -26,6 +27,8 @@ export interface VelocityInputs {
   selfCond?: tf.Tensor3D;
   /** ModelConfig.planMap: the plan spread over the image tokens [B, Np, D] (plan.ts planMap), added to their embeddings. */
   planMap?: tf.Tensor3D;
+  /** ModelConfig.planCanvas: the plan's boxes per pixel [B, Np, p*p*CANVAS_CHANNELS] (plan.ts planCanvas); absent = zeros. */
+  planCanvas?: tf.Tensor3D;
 }
 
 /** One-hot rows for the token ids: the embedding lookup becomes a matmul whose gradient is a matmul too. */
@@ -99,13 +102,13 @@ export interface BackboneInputs {
    * `mark` [B, Np, D] is added to the image tokens' embeddings (region queries mark their box this way).
    * `latent`: xt holds latent generation tokens [B, Np, latentChannels] (ModelConfig.latentChannels), not pixels.
    */
-  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; selfCond?: tf.Tensor3D; encoded?: tf.Tensor3D; latent?: boolean };
+  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; selfCond?: tf.Tensor3D; encoded?: tf.Tensor3D; latent?: boolean; canvas?: tf.Tensor3D };
 }
 
 /** What the patch embedding reads per image token: x_t, with the conv stem's or the U-Net encoder's features (`encoded`, if already computed). */
-function patchInputs(model: UnifiedModel, xt: tf.Tensor3D, encoded: tf.Tensor3D | undefined): tf.Tensor3D {
+function patchInputs(model: UnifiedModel, xt: tf.Tensor3D, encoded: tf.Tensor3D | undefined, canvas: tf.Tensor3D | undefined): tf.Tensor3D {
   const { config, params } = model;
-  if (params.conv !== undefined) return stemTokens(xt, params.conv, config); // [B, Np, patchDim + p*p*convChannels]
+  if (params.conv !== undefined) return stemTokens(xt, params.conv, config, canvas); // [B, Np, patchDim + p*p*convChannels]
   if (params.unet !== undefined) return tf.concat([xt, encoded ?? unetEncode(xt, params.unet, config).tokens], 2) as tf.Tensor3D;
   return xt;
 }
@@ -118,7 +121,7 @@ function timeEmbedding(model: UnifiedModel, t: tf.Tensor1D): tf.Tensor2D {
 
 /** The patch embedding of pixel tokens x_t (with the conv stem's or U-Net's features and the self-condition): [B, Np, D]. */
 function embedPixels(model: UnifiedModel, image: NonNullable<BackboneInputs['image']>): tf.Tensor {
-  const pixels = patchInputs(model, image.xt, image.encoded); // [B, Np, patchDim (+ conv features)]
+  const pixels = patchInputs(model, image.xt, image.encoded, image.canvas); // [B, Np, patchDim (+ conv features)]
   return dense(model.config.selfCondition ? tf.concat([pixels, image.selfCond ?? tf.zerosLike(image.xt)], 2) : pixels, model.params.patchEmbed);
 }
 
@@ -218,7 +221,8 @@ function velocity(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Ten
   if (inputs.xt.shape[2] !== generationDim) throw new Error(`xt: expected ${generationDim} values per token, got ${inputs.xt.shape[2]}`);
   const latent = config.latentChannels > 0;
   const encoding = params.unet === undefined ? undefined : unetEncode(inputs.xt, params.unet, config); // kept for the decoder's skips
-  const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens, mark: inputs.planMap, latent };
+  const canvas = config.planCanvas ? (inputs.planCanvas ?? tf.zeros([inputs.xt.shape[0], inputs.xt.shape[1], config.patchSize ** 2 * CANVAS_CHANNELS])) as tf.Tensor3D : undefined;
+  const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens, mark: inputs.planMap, latent, canvas };
   const { x, tapped } = backbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image }, tap);
   const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
   const imageOf = (stream: tf.Tensor3D): tf.Tensor3D => tf.slice(stream, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
@@ -229,7 +233,7 @@ function velocity(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Ten
   const features = hasFeatures ? tf.slice(head, [0, 0, patchDim], [-1, -1, -1]) : undefined; // [B, Np, p*p*F] or [B, Np, unetTokenWidth]
   const out =
     latent ? values // the latent's own head: no pixel refine (the decoder draws the pixels)
-    : params.conv !== undefined ? refineVelocity(values, inputs.xt, params.conv, config, features)
+    : params.conv !== undefined ? refineVelocity(values, inputs.xt, params.conv, config, features, canvas)
     : encoding !== undefined ? unetDecode(values, features!, encoding, params.unet!, config)
     : values;
   const hidden = tapped === undefined ? undefined : imageOf(tapped);

@@ -111,7 +111,7 @@ function encodeAll(texts: string[], config: ModelConfig): Int32Array {
 export function generationBatch(k: number, options: BatchOptions): GenerationBatch {
   const rng = makeRng(options.seed).fork(`generation:${k}`);
   const drawn = drawScenes(k, options, rng);
-  const plan = planBatch(drawn.map(({ scene }) => scene));
+  const plan = planBatch(drawn.map(({ scene }) => scene), options.config.planGrid);
   return {
     batchSize: options.batchSize,
     x0: patchify(drawn.map(({ scene }) => renderScene(scene)), options.config),

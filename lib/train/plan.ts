@@ -7,7 +7,8 @@
 //   present    0/1 (slots beyond the scene's objects are 0 and their other fields are PLAN_IGNORE);
 //   shape, color, texture, size  indices into SHAPES, COLORS, TEXTURES, SIZES (the scene's values, also for
 //              attributes the prompt leaves open: the plan commits to them);
-//   cell       the cell of a PLAN_GRID x PLAN_GRID grid holding the object's centre, row-major (row * 4 + col);
+//   cell       the cell of a G x G grid holding the object's centre, row-major (row * G + col); G = ModelConfig.planGrid,
+//              PLAN_GRID = 4 by default;
 //   depthRank  0 = farthest object of the scene, 1 = next, ... (ties broken by slot order).
 import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type Scene } from '../world/types';
 import { PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS } from '../model/classes';
@@ -20,11 +21,11 @@ export function promptSlots(prompt: Prompt): ObjectDesc[] {
   });
 }
 
-/** The centre's cell of the PLAN_GRID x PLAN_GRID grid, row-major. */
-export function planCell(cx: number, cy: number, width: number, height: number): number {
-  const col = Math.min(PLAN_GRID - 1, Math.max(0, Math.floor((cx / width) * PLAN_GRID)));
-  const row = Math.min(PLAN_GRID - 1, Math.max(0, Math.floor((cy / height) * PLAN_GRID)));
-  return row * PLAN_GRID + col;
+/** The centre's cell of the grid x grid plan grid, row-major. */
+export function planCell(cx: number, cy: number, width: number, height: number, grid = PLAN_GRID): number {
+  const col = Math.min(grid - 1, Math.max(0, Math.floor((cx / width) * grid)));
+  const row = Math.min(grid - 1, Math.max(0, Math.floor((cy / height) * grid)));
+  return row * grid + col;
 }
 
 /** Object indices from the farthest to the nearest (ties broken by index). */
@@ -39,8 +40,8 @@ export function depthRanks(scene: Scene): number[] {
   return rank;
 }
 
-/** Plan targets of one scene: Int32Array [PLAN_SLOTS, PLAN_FIELDS.length]. */
-export function planTargets(scene: Scene): Int32Array {
+/** Plan targets of one scene on a grid x grid plan grid: Int32Array [PLAN_SLOTS, PLAN_FIELDS.length]. */
+export function planTargets(scene: Scene, grid = PLAN_GRID): Int32Array {
   const fields = PLAN_FIELDS.length;
   if (scene.objects.length > PLAN_SLOTS) throw new Error(`planTargets: ${scene.objects.length} objects, a plan has ${PLAN_SLOTS} slots`);
   const out = new Int32Array(PLAN_SLOTS * fields).fill(PLAN_IGNORE);
@@ -52,15 +53,15 @@ export function planTargets(scene: Scene): Int32Array {
       row[0] = 0;
       continue;
     }
-    row.set([1, SHAPES.indexOf(o.shape), COLORS.indexOf(o.color), TEXTURES.indexOf(o.texture), SIZES.indexOf(o.size), planCell(o.cx, o.cy, scene.width, scene.height), rank[slot]]);
+    row.set([1, SHAPES.indexOf(o.shape), COLORS.indexOf(o.color), TEXTURES.indexOf(o.texture), SIZES.indexOf(o.size), planCell(o.cx, o.cy, scene.width, scene.height, grid), rank[slot]]);
   }
   return out;
 }
 
 /** Plan targets of several scenes, one after another: Int32Array [scenes, PLAN_SLOTS, PLAN_FIELDS.length]. */
-export function planBatch(scenes: readonly Scene[]): Int32Array {
+export function planBatch(scenes: readonly Scene[], grid = PLAN_GRID): Int32Array {
   const size = PLAN_SLOTS * PLAN_FIELDS.length;
   const out = new Int32Array(scenes.length * size);
-  scenes.forEach((scene, b) => out.set(planTargets(scene), b * size));
+  scenes.forEach((scene, b) => out.set(planTargets(scene, grid), b * size));
   return out;
 }

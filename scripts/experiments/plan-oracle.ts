@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const { model, manifest } = values.ema ? loadEmaCheckpoint(values.checkpoint) : loadCheckpoint(values.checkpoint);
   const prompts = samplePrompts({ split: 'val', n, seed });
   const layoutRng = makeRng(seed).fork('plan-oracle');
-  const plans = planBatch(prompts.map((p) => sceneFor(p, layoutRng, { allowHeldOut: true })));
+  const plans = planBatch(prompts.map((p) => sceneFor(p, layoutRng, { allowHeldOut: true })), model.config.planGrid);
   const allModes = { normal: ['normal', {}], think: ['think', { think: true }], truth: ['ground-truth plan', { plans }] } as const;
   const chosen = values.modes.split(',');
   const unknown = chosen.filter((m) => !(m in allModes));

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const prompts = samplePrompts({ split: 'val', n, seed });
   const layoutRng = makeRng(seed).fork('plan-oracle');
   const scenes = prompts.map((p) => sceneFor(p, layoutRng, { allowHeldOut: true }));
-  const truth = planBatch(scenes);
+  const truth = planBatch(scenes, model.config.planGrid);
   const fields = PLAN_FIELDS.length;
   // The ground-truth plans with every present slot's shape set to `shape` (slot rows: present flag first).
   const plansWith = (shape: number | undefined): Int32Array => {
