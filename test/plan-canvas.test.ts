@@ -84,7 +84,7 @@ describe('plan canvas (planCanvas) on a fine plan grid (planGrid)', () => {
   it('trains (the offset map moves) and leaks nothing; sampling with a plan leaks nothing', () => {
     const model = initModel(withCanvas(), 2);
     const batch = { ...generationStepBatch(model, 4, 6), thinking: new Uint8Array([1, 1, 1, 0]) };
-    expect(Math.max(...batch.plan)).toBeLessThan(GRID * GRID); // the batch's plans are on the model's grid
+    expect(Math.max(...batch.plan!)).toBeLessThan(GRID * GRID); // the batch's plans are on the model's grid
     const stemBefore = model.params.conv!.stem.w.dataSync().slice();
     expectTrainsWithoutLeak(model, batch);
     expect(Math.max(...Array.from(model.params.think.offsetMap!.dataSync(), Math.abs))).toBeGreaterThan(0);
