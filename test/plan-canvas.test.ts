@@ -11,7 +11,9 @@ import { planCanvas, planMap, planTokens } from '../lib/model/plan';
 import { sampleTokens } from '../lib/generate/sampler';
 import { makeRng } from '../lib/rng';
 import { CANVAS_CHANNELS, PLAN_FIELDS, PLAN_SLOTS } from '../lib/model/classes';
-import { planCell, planTargets } from '../lib/train/plan';
+import { planCell, planTargets, sceneOfPlan } from '../lib/train/plan';
+import { sceneFor } from '../lib/world/layout';
+import { parsePrompt } from '../lib/world/grammar';
 import { WORLD } from '../lib/world/config';
 import { generationStepBatch } from '../bench/workload';
 import { expectTrainsWithoutLeak } from './helpers/train-loop';
@@ -79,6 +81,18 @@ describe('plan canvas (planCanvas) on a fine plan grid (planGrid)', () => {
     const scene = { width: 32, height: 32, objects: [{ shape: 'circle', color: 'red', texture: 'plain', size: 'small', cx: 5, cy: 27, diameter: 8, depth: 0 }] } as Parameters<typeof planTargets>[0];
     expect(planTargets(scene, GRID)[5]).toBe(13 * GRID + 2);
     expect(planTargets(scene)[5]).toBe(3 * 4 + 0); // the default grid
+  });
+
+  it('sceneOfPlan inverts planTargets up to the cell: same objects, centres within half a cell', () => {
+    const scene = sceneFor(parsePrompt('a red circle on the left of a striped blue square'), makeRng(4));
+    const back = sceneOfPlan(planTargets(scene, GRID), GRID);
+    expect(back.objects.map((o) => [o.shape, o.color, o.texture, o.size])).toEqual(scene.objects.map((o) => [o.shape, o.color, o.texture, o.size]));
+    back.objects.forEach((o, i) => {
+      expect(Math.abs(o.cx - scene.objects[i].cx)).toBeLessThanOrEqual(1);
+      expect(Math.abs(o.cy - scene.objects[i].cy)).toBeLessThanOrEqual(1);
+    });
+    expect(planTargets(back, GRID)).toEqual(planTargets(scene, GRID));
+    expect(() => sceneOfPlan(new Int32Array(3))).toThrow(/sceneOfPlan/);
   });
 
   it('trains (the offset map moves) and leaks nothing; sampling with a plan leaks nothing', () => {

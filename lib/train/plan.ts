@@ -10,7 +10,8 @@
 //   cell       the cell of a G x G grid holding the object's centre, row-major (row * G + col); G = ModelConfig.planGrid,
 //              PLAN_GRID = 4 by default;
 //   depthRank  0 = farthest object of the scene, 1 = next, ... (ties broken by slot order).
-import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type Scene } from '../world/types';
+import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type Scene, type SceneObject } from '../world/types';
+import { WORLD } from '../world/config';
 import { PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS } from '../model/classes';
 
 /** The objects a prompt asks for, in slot order (mention order, counts expanded). */
@@ -64,4 +65,25 @@ export function planBatch(scenes: readonly Scene[], grid = PLAN_GRID): Int32Arra
   const out = new Int32Array(scenes.length * size);
   scenes.forEach((scene, b) => out.set(planTargets(scene, grid), b * size));
   return out;
+}
+
+/**
+ * The scene a plan describes (the inverse of planTargets up to the cell): one object per present slot, centred on
+ * its cell's centre, drawn in depth-rank order. Rendering it shows what a plan asks for, apart from the drawing.
+ */
+export function sceneOfPlan(plan: Int32Array, grid = PLAN_GRID, width: number = WORLD.imageSize, height: number = width): Scene {
+  const fields = PLAN_FIELDS.length;
+  if (plan.length !== PLAN_SLOTS * fields) throw new Error(`sceneOfPlan: a plan has ${PLAN_SLOTS * fields} values, got ${plan.length}`);
+  const objects: SceneObject[] = [];
+  for (let slot = 0; slot < PLAN_SLOTS; slot++) {
+    const [present, shape, color, texture, size, cell, depth] = plan.subarray(slot * fields, (slot + 1) * fields);
+    if (present !== 1) continue;
+    const sizeName = SIZES[size];
+    objects.push({
+      shape: SHAPES[shape], color: COLORS[color], texture: TEXTURES[texture], size: sizeName,
+      cx: ((cell % grid) + 0.5) * (width / grid), cy: (Math.floor(cell / grid) + 0.5) * (height / grid),
+      diameter: WORLD.diameters[sizeName] * (width / WORLD.imageSize), depth,
+    });
+  }
+  return { width, height, objects };
 }

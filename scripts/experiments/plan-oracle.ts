@@ -6,7 +6,10 @@
 // detected object has that attribute, and the shapes the evaluator detected: which attribute the drawing loses.
 // Regenerate: npx ts-node --transpile-only scripts/experiments/plan-oracle.ts [--checkpoint data/base] [--n 80] [--seed 3]
 //   [--guidance W] [--ema] [--modes normal,think,truth] (--ema: the run's EMA weights, pretrain emaDecay > 0; --modes: which
-//   of the three to run, e.g. `truth` alone for a run trained only on ground-truth plans)
+//   of normal, think, truth to run, e.g. `truth` alone for a run trained only on ground-truth plans; `plan` adds the
+//   model's own think-mode plans drawn by the world's renderer instead of the model: how good the plans are, apart
+//   from the drawing) [--figure OUT] (OUT.png and
+//   OUT.svg: the world's render of each of the first 8 prompts' ground-truth scenes above what each mode drew)
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { evaluateImage, type Verdict } from '../../lib/eval/evaluate';
@@ -14,7 +17,13 @@ import { DEFAULT_SAMPLING, generateImages } from '../../lib/generate/generate';
 import { loadEmaCheckpoint } from '../../lib/train/ema';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
-import { planBatch } from '../../lib/train/plan';
+import { planBatch, sceneOfPlan } from '../../lib/train/plan';
+import { predictPlan } from '../../lib/model/plan';
+import { PLAN_FIELDS, PLAN_SLOTS } from '../../lib/model/classes';
+import { encode } from '../../lib/world/tokenizer';
+import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
+import { renderScene } from '../../lib/world/render';
+import type { RgbImage } from '../../lib/world/types';
 import { sceneFor } from '../../lib/world/layout';
 import { samplePrompts } from '../../lib/world/splits';
 import { makeRng } from '../../lib/rng';
@@ -47,6 +56,7 @@ async function main(): Promise<void> {
       guidance: { type: 'string', default: String(DEFAULT_SAMPLING.guidanceScale) },
       ema: { type: 'boolean', default: false },
       modes: { type: 'string', default: 'normal,think,truth' },
+      figure: { type: 'string' },
     },
     strict: true,
   });
@@ -56,8 +66,11 @@ async function main(): Promise<void> {
   const { model, manifest } = values.ema ? loadEmaCheckpoint(values.checkpoint) : loadCheckpoint(values.checkpoint);
   const prompts = samplePrompts({ split: 'val', n, seed });
   const layoutRng = makeRng(seed).fork('plan-oracle');
-  const plans = planBatch(prompts.map((p) => sceneFor(p, layoutRng, { allowHeldOut: true })), model.config.planGrid);
-  const allModes = { normal: ['normal', {}], think: ['think', { think: true }], truth: ['ground-truth plan', { plans }] } as const;
+  const scenes = prompts.map((p) => sceneFor(p, layoutRng, { allowHeldOut: true }));
+  const plans = planBatch(scenes, model.config.planGrid);
+  const shown = Math.min(FIGURE_COLUMNS, n);
+  const rows: { label: string; images: RgbImage[]; passed: boolean[] }[] = [{ label: 'world render', images: scenes.slice(0, shown).map(renderScene), passed: [] }];
+  const allModes = { normal: ['normal', {}], think: ['think', { think: true }], truth: ['ground-truth plan', { plans }], plan: ['own plan, world-drawn', 'plan'] } as const;
   const chosen = values.modes.split(',');
   const unknown = chosen.filter((m) => !(m in allModes));
   if (unknown.length > 0) throw new Error(`--modes: unknown mode ${unknown.join(', ')} (known: ${Object.keys(allModes).join(', ')})`);
@@ -65,15 +78,36 @@ async function main(): Promise<void> {
   const texts = prompts.map((p) => p.text);
   try {
     for (const [mode, options] of Object.entries(modes)) {
-      const verdicts = generateImages(model, texts, { seed, guidanceScale, ...options }).map((image, i) => evaluateImage(image, prompts[i]));
+      const images = options === 'plan' ? worldDrawnPlans(model, texts) : generateImages(model, texts, { seed, guidanceScale, ...options });
+      const verdicts = images.map((image, i) => evaluateImage(image, prompts[i]));
+      rows.push({ label: mode, images: images.slice(0, shown), passed: verdicts.slice(0, shown).map((v) => v.passed) });
       const passed = verdicts.filter((v) => v.passed).length;
       const objects = verdicts.reduce((sum, v) => sum + v.objects.length, 0) / n;
       console.log(`${values.checkpoint}${values.ema ? ' EMA' : ''} (step ${manifest.step}, guidance ${guidanceScale}) ${mode.padEnd(17)} pass ${passed}/${n} = ${(passed / n).toFixed(3)}  objects per image ${objects.toFixed(2)}`);
       console.log(`  ${attributeReport(verdicts)}`);
     }
+    if (values.figure !== undefined) {
+      const titles = rows.flatMap((row) => row.images.map((_, k) => `<b>${row.label}</b>${row.passed.length > 0 ? (row.passed[k] ? ' ✓' : ' ✗') : ''}<br>${prompts[k].text}`));
+      const title = `${values.checkpoint} (step ${manifest.step}), validation prompts, seed ${seed}, guidance ${guidanceScale}`;
+      await exportPngAndSvg(imageGrid(rows.flatMap((row) => row.images), { titles, columns: shown, cellSize: 120, title }), values.figure);
+      await closeExporter();
+      console.log(`wrote ${values.figure}.png and ${values.figure}.svg`);
+    }
   } finally {
     disposeModel(model);
   }
 }
+
+/** The model's think-mode plans for the prompts, each rendered by the world's renderer (not by the model). */
+function worldDrawnPlans(model: ReturnType<typeof loadCheckpoint>['model'], texts: string[]): RgbImage[] {
+  const tokens = new Int32Array(texts.length * model.config.maxTextTokens);
+  texts.forEach((text, b) => tokens.set(encode(text, model.config.maxTextTokens), b * model.config.maxTextTokens));
+  const plan = predictPlan(model, tokens);
+  const size = PLAN_SLOTS * PLAN_FIELDS.length;
+  return texts.map((_, b) => renderScene(sceneOfPlan(plan.subarray(b * size, (b + 1) * size), model.config.planGrid, model.config.imageSize)));
+}
+
+/** Prompts shown per row of the --figure grid. */
+const FIGURE_COLUMNS = 8;
 
 runScript(main);
