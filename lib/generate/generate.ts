@@ -4,7 +4,7 @@ import { makeRng } from '../rng';
 import { PLAN_FIELDS, PLAN_SLOTS } from '../model/classes';
 import type { UnifiedModel } from '../model/params';
 import { generationTokens, imagesFromGenerationTokens } from '../model/image-tokens';
-import { encode } from '../world/tokenizer';
+import { encodeBatch } from '../world/tokenizer';
 import type { RgbImage } from '../world/types';
 import { sampleTokens } from './sampler';
 
@@ -57,8 +57,7 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
   const images: RgbImage[] = [];
   for (let start = 0; start < prompts.length; start += batchSize) {
     const chunk = prompts.slice(start, start + batchSize);
-    const textTokens = new Int32Array(chunk.length * textLen);
-    chunk.forEach((text, i) => textTokens.set(encode(text, textLen), i * textLen));
+    const textTokens = encodeBatch(chunk, textLen);
     const tokens = sampleTokens({
       model,
       textTokens,

@@ -59,6 +59,11 @@ export function predictPlan(model: UnifiedModel, textTokens: Int32Array): Int32A
   return plan;
 }
 
+/** Which rows think, [B]: the given `thinking`, else every row when a plan is given and none without one. */
+function thinkingRows(batch: number, options: { plan?: Int32Array; thinking?: Uint8Array }): Uint8Array {
+  return options.thinking ?? new Uint8Array(batch).fill(options.plan === undefined ? 0 : 1);
+}
+
 /**
  * Plan tokens [B, PLAN_SLOTS, D] for generation. `thinking` [B] chooses per row between the given plan (1) and the
  * null plan (0); by default every row thinks when a plan is given, and none does without one (the null plan).
@@ -68,7 +73,7 @@ export function planTokens(model: UnifiedModel, batch: number, options: { plan?:
   const classes = planClasses(model.config.planGrid);
   const rows = batch * PLAN_SLOTS;
   const plan = options.plan;
-  const thinking = options.thinking ?? new Uint8Array(batch).fill(plan === undefined ? 0 : 1);
+  const thinking = thinkingRows(batch, options);
   if (thinking.length !== batch) throw new Error(`planTokens: thinking has ${thinking.length} rows for ${batch}`);
   if (plan === undefined && thinking.some((v) => v === 1)) throw new Error('planTokens: a thinking row needs a plan');
   if (plan !== undefined && plan.length !== rows * FIELDS) throw new Error(`planTokens: plan has ${plan.length} values, expected ${rows * FIELDS}`);
@@ -127,20 +132,23 @@ function slotBoxes(model: UnifiedModel, plan: Int32Array, thinking: Uint8Array, 
 /**
  * Where each slot lies over the image tokens, [B, Np, PLAN_SLOTS]: a Gaussian of the patch centre's distance to the
  * slot's box centre, sigma = the box radius; 0 for absent slots and for rows that do not think. With planCanvas also
- * the coverage-weighted offsets from the box centres, [B, Np, OFFSET_FEATURES]: sum of w * (dx, dy, dx^2, dy^2), in radii.
+ * the coverage-weighted offsets from the box centres, [B, Np, OFFSET_FEATURES]: sum of w * (dx, dy, dx^2, dy^2), in radii
+ * (undefined without planCanvas).
  */
-function slotCoverage(model: UnifiedModel, batch: number, plan: Int32Array, thinking: Uint8Array): { coverage: Float32Array; offsets: Float32Array } {
+function slotCoverage(model: UnifiedModel, batch: number, plan: Int32Array, thinking: Uint8Array): { coverage: Float32Array; offsets?: Float32Array } {
   const { config } = model;
   const { gridSize, imageTokens } = modelDims(config);
   const coverage = new Float32Array(batch * imageTokens * PLAN_SLOTS);
-  const offsets = new Float32Array(batch * imageTokens * OFFSET_FEATURES);
+  const offsets = config.planCanvas ? new Float32Array(batch * imageTokens * OFFSET_FEATURES) : undefined;
   for (let b = 0; b < batch; b++) {
     for (const { slot, cx, cy, radius } of slotBoxes(model, plan, thinking, b)) {
       for (let n = 0; n < imageTokens; n++) {
         const [dx, dy] = [(((n % gridSize) + 0.5) * config.patchSize - cx) / radius, ((Math.floor(n / gridSize) + 0.5) * config.patchSize - cy) / radius];
         const w = Math.exp(-(dx * dx + dy * dy) / 2);
         coverage[(b * imageTokens + n) * PLAN_SLOTS + slot] = w;
-        offsets.set([dx, dy, dx * dx, dy * dy].map((f, i) => offsets[(b * imageTokens + n) * OFFSET_FEATURES + i] + w * f), (b * imageTokens + n) * OFFSET_FEATURES);
+        if (offsets === undefined) continue;
+        const at = (b * imageTokens + n) * OFFSET_FEATURES;
+        [dx, dy, dx * dx, dy * dy].forEach((f, i) => (offsets[at + i] += w * f));
       }
     }
   }
@@ -155,14 +163,14 @@ function slotCoverage(model: UnifiedModel, batch: number, plan: Int32Array, thin
 export function planMap(model: UnifiedModel, slotTokens: tf.Tensor3D, options: { plan?: Int32Array; thinking?: Uint8Array } = {}): tf.Tensor3D | undefined {
   const { layoutMap, offsetMap } = model.params.think;
   const batch = slotTokens.shape[0];
-  const thinking = options.thinking ?? new Uint8Array(batch).fill(options.plan === undefined ? 0 : 1);
+  const thinking = thinkingRows(batch, options);
   if (layoutMap === undefined || options.plan === undefined || thinking.every((v) => v !== 1)) return undefined;
   const { imageTokens } = modelDims(model.config);
   const { coverage, offsets } = slotCoverage(model, batch, options.plan, thinking);
   return tf.tidy(() => {
     const spread = tf.matMul(tf.tensor3d(coverage, [batch, imageTokens, PLAN_SLOTS]), slotTokens); // [B, Np, D]
     const mapped = matMul(spread.reshape([batch * imageTokens, -1]), layoutMap);
-    const withOffsets = offsetMap === undefined ? mapped : tf.add(mapped, matMul(tf.tensor2d(offsets, [batch * imageTokens, OFFSET_FEATURES]), offsetMap));
+    const withOffsets = offsetMap === undefined || offsets === undefined ? mapped : tf.add(mapped, matMul(tf.tensor2d(offsets, [batch * imageTokens, OFFSET_FEATURES]), offsetMap));
     return withOffsets.reshape([batch, imageTokens, -1]) as tf.Tensor3D;
   });
 }
@@ -180,7 +188,7 @@ const CANVAS_MARGIN = 1.15;
 export function planCanvas(model: UnifiedModel, batch: number, options: { plan?: Int32Array; thinking?: Uint8Array } = {}): tf.Tensor3D | undefined {
   const { config } = model;
   const { plan } = options;
-  const thinking = options.thinking ?? new Uint8Array(batch).fill(plan === undefined ? 0 : 1);
+  const thinking = thinkingRows(batch, options);
   if (!config.planCanvas || plan === undefined || thinking.every((v) => v !== 1)) return undefined;
   const { gridSize, imageTokens } = modelDims(config);
   const [p, side, K] = [config.patchSize, config.imageSize, CANVAS_CHANNELS];

@@ -13,7 +13,7 @@ import type { FlowBatch } from '../model/train-step';
 import { sceneFor } from '../world/layout';
 import { corrupt, renderScene } from '../world/render';
 import { samplePrompts } from '../world/splits';
-import { encode } from '../world/tokenizer';
+import { encodeBatch } from '../world/tokenizer';
 import { CATEGORIES, COMPBENCH_CATEGORIES, type Category, type Prompt, type RgbImage, type Scene, type Split } from '../world/types';
 import { planBatch } from './plan';
 import { countQuery, regionQuery, verdictQuery } from './queries';
@@ -101,12 +101,6 @@ function drawOne(category: Category, split: Split, rng: Rng, grid: number): Draw
   throw lastError;
 }
 
-function encodeAll(texts: string[], config: ModelConfig): Int32Array {
-  const out = new Int32Array(texts.length * config.maxTextTokens);
-  texts.forEach((text, b) => out.set(encode(text, config.maxTextTokens), b * config.maxTextTokens));
-  return out;
-}
-
 /** Generation batch k: prompts, their clean rendered scenes as x0 tokens, and plan targets. */
 export function generationBatch(k: number, options: BatchOptions): GenerationBatch {
   const rng = makeRng(options.seed).fork(`generation:${k}`);
@@ -115,7 +109,7 @@ export function generationBatch(k: number, options: BatchOptions): GenerationBat
   return {
     batchSize: options.batchSize,
     x0: patchify(drawn.map(({ scene }) => renderScene(scene)), options.config),
-    textTokens: encodeAll(drawn.map(({ prompt }) => prompt.text), options.config),
+    textTokens: encodeBatch(drawn.map(({ prompt }) => prompt.text), options.config.maxTextTokens),
     plan,
     prompts: drawn.map(({ prompt }) => prompt),
     scenes: drawn.map(({ scene }) => scene),
@@ -169,7 +163,7 @@ export function understandingBatch(k: number, options: BatchOptions): Understand
     prompts: drawn.map(({ prompt }) => prompt),
     scenes: drawn.map(({ scene }) => scene),
     region,
-    verdict: { tokens: encodeAll(verdicts, options.config), label: verdictLabels, texts: verdicts },
-    count: { tokens: encodeAll(counts, options.config), label: countLabels, texts: counts },
+    verdict: { tokens: encodeBatch(verdicts, options.config.maxTextTokens), label: verdictLabels, texts: verdicts },
+    count: { tokens: encodeBatch(counts, options.config.maxTextTokens), label: countLabels, texts: counts },
   };
 }

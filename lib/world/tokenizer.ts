@@ -39,6 +39,13 @@ export function encode(text: string, length = MAX_PROMPT_TOKENS): Int32Array {
   return ids;
 }
 
+/** Several prompts' ids, one padded row of `length` after another: Int32Array [texts, length]. */
+export function encodeBatch(texts: readonly string[], length = MAX_PROMPT_TOKENS): Int32Array {
+  const out = new Int32Array(texts.length * length);
+  texts.forEach((text, b) => out.set(encode(text, length), b * length));
+  return out;
+}
+
 export function decode(ids: ArrayLike<number>): string {
   const out: string[] = [];
   for (let i = 0; i < ids.length; i++) {

@@ -8,8 +8,8 @@
 //   [--guidance W] [--ema] [--modes normal,think,truth] (--ema: the run's EMA weights, pretrain emaDecay > 0; --modes: which
 //   of normal, think, truth to run, e.g. `truth` alone for a run trained only on ground-truth plans; `plan` adds the
 //   model's own think-mode plans drawn by the world's renderer instead of the model: how good the plans are, apart
-//   from the drawing) [--figure OUT] (OUT.png and
-//   OUT.svg: the world's render of each of the first 8 prompts' ground-truth scenes above what each mode drew)
+//   from the drawing) [--figure OUT] (OUT.png and OUT.svg: the world's render of each of the first 8 prompts'
+//   ground-truth scenes above what each mode drew)
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { evaluateImage, type Verdict } from '../../lib/eval/evaluate';
@@ -20,7 +20,7 @@ import { disposeModel } from '../../lib/model/params';
 import { planBatch, sceneOfPlan } from '../../lib/train/plan';
 import { predictPlan } from '../../lib/model/plan';
 import { PLAN_FIELDS, PLAN_SLOTS } from '../../lib/model/classes';
-import { encode } from '../../lib/world/tokenizer';
+import { encodeBatch } from '../../lib/world/tokenizer';
 import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { renderScene } from '../../lib/world/render';
 import type { RgbImage } from '../../lib/world/types';
@@ -100,9 +100,7 @@ async function main(): Promise<void> {
 
 /** The model's think-mode plans for the prompts, each rendered by the world's renderer (not by the model). */
 function worldDrawnPlans(model: ReturnType<typeof loadCheckpoint>['model'], texts: string[]): RgbImage[] {
-  const tokens = new Int32Array(texts.length * model.config.maxTextTokens);
-  texts.forEach((text, b) => tokens.set(encode(text, model.config.maxTextTokens), b * model.config.maxTextTokens));
-  const plan = predictPlan(model, tokens);
+  const plan = predictPlan(model, encodeBatch(texts, model.config.maxTextTokens));
   const size = PLAN_SLOTS * PLAN_FIELDS.length;
   return texts.map((_, b) => renderScene(sceneOfPlan(plan.subarray(b * size, (b + 1) * size), model.config.planGrid, model.config.imageSize)));
 }
