@@ -9,6 +9,7 @@ import { modelDims, resolveModelConfig } from '../lib/model/config';
 import { initModel } from '../lib/model/params';
 import { planCanvas, planMap, planTokens } from '../lib/model/plan';
 import { sampleTokens } from '../lib/generate/sampler';
+import { countObjects, identifyRegions } from '../lib/model/understand';
 import { makeRng } from '../lib/rng';
 import { CANVAS_CHANNELS, PLAN_FIELDS, PLAN_SLOTS } from '../lib/model/classes';
 import { planCell, planTargets, sceneOfPlan } from '../lib/train/plan';
@@ -111,5 +112,17 @@ describe('plan canvas (planCanvas) on a fine plan grid (planGrid)', () => {
     const map = planMap(model, slots, { plan: batch.plan })!;
     expect(map.shape[2]).toBe(model.config.dModel);
     tf.dispose([slots, map]);
+  });
+
+  it('understands with no plan: the stem reads a zero canvas (an image to understand has none)', () => {
+    const model = initModel(withCanvas(), 2);
+    const size = model.config.imageSize;
+    const image = { width: size, height: size, data: new Float32Array(size * size * 3).fill(0.4) };
+    const before = tf.memory().numTensors;
+    const regions = identifyRegions(model, image, [[2, 2, 12, 12]]);
+    const count = countObjects(model, image, 'red circle');
+    expect(regions).toHaveLength(1);
+    expect(Array.from(count.probabilities).every(Number.isFinite)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
   });
 });

@@ -108,9 +108,15 @@ export interface BackboneInputs {
 /** What the patch embedding reads per image token: x_t, with the conv stem's or the U-Net encoder's features (`encoded`, if already computed). */
 function patchInputs(model: UnifiedModel, xt: tf.Tensor3D, encoded: tf.Tensor3D | undefined, canvas: tf.Tensor3D | undefined): tf.Tensor3D {
   const { config, params } = model;
-  if (params.conv !== undefined) return stemTokens(xt, params.conv, config, canvas); // [B, Np, patchDim + p*p*convChannels]
+  if (params.conv !== undefined) return stemTokens(xt, params.conv, config, canvasOrZeros(model, xt, canvas)); // [B, Np, patchDim + p*p*convChannels]
   if (params.unet !== undefined) return tf.concat([xt, encoded ?? unetEncode(xt, params.unet, config).tokens], 2) as tf.Tensor3D;
   return xt;
+}
+
+/** A planCanvas model's canvas: the given one, or zeros (no plan: understanding, normal mode); undefined without planCanvas. */
+function canvasOrZeros(model: UnifiedModel, xt: tf.Tensor3D, canvas: tf.Tensor3D | undefined): tf.Tensor3D | undefined {
+  if (!model.config.planCanvas) return undefined;
+  return canvas ?? (tf.zeros([xt.shape[0], xt.shape[1], model.config.patchSize ** 2 * CANVAS_CHANNELS]) as tf.Tensor3D);
 }
 
 /** The time embedding of the image tokens, [B, D]: sinusoidal features through a SiLU MLP. */
@@ -221,7 +227,7 @@ function velocity(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Ten
   if (inputs.xt.shape[2] !== generationDim) throw new Error(`xt: expected ${generationDim} values per token, got ${inputs.xt.shape[2]}`);
   const latent = config.latentChannels > 0;
   const encoding = params.unet === undefined ? undefined : unetEncode(inputs.xt, params.unet, config); // kept for the decoder's skips
-  const canvas = config.planCanvas ? (inputs.planCanvas ?? tf.zeros([inputs.xt.shape[0], inputs.xt.shape[1], config.patchSize ** 2 * CANVAS_CHANNELS])) as tf.Tensor3D : undefined;
+  const canvas = canvasOrZeros(model, inputs.xt, inputs.planCanvas);
   const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens, mark: inputs.planMap, latent, canvas };
   const { x, tapped } = backbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image }, tap);
   const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
