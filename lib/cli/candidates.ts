@@ -6,7 +6,7 @@ import { loadCheckpoint } from '../model/checkpoint';
 import { MODEL_PRESETS, resolveModelConfig, type ModelPreset } from '../model/config';
 import { disposeModel, initModel, type UnifiedModel } from '../model/params';
 import { generateCandidates } from '../run/candidates';
-import { Command, intOption } from './command';
+import { Command, intOption, THINK_OPTION, thinkOption } from './command';
 import { DEFAULT_CHECKPOINT } from './gap';
 
 export { CANDIDATES_CONFIG, CANDIDATES_JSONL, imageName, type CandidateLine } from '../run/candidates';
@@ -31,7 +31,7 @@ export const candidatesCommand: Command = {
   options: {
     n: { type: 'string', help: 'number of images' },
     out: { type: 'string', help: 'output directory' },
-    think: { type: 'boolean', help: 'plan the layout first (think mode)', default: false },
+    think: THINK_OPTION,
     checkpoint: { type: 'string', help: 'checkpoint directory', default: DEFAULT_CHECKPOINT },
     preset: { type: 'string', help: 'use an untrained model of this preset instead of --checkpoint (smoke runs)' },
     seed: { type: 'string', help: 'seed of prompts and sampling noise (and of --preset weights)', default: '0' },
@@ -49,7 +49,7 @@ export const candidatesCommand: Command = {
     await initBackend();
     const { model, source } = loadCommandModel(values);
     try {
-      const { generated, already } = generateCandidates({ model, source, dir, n, seed, think: values.think === true, steps, batch, quiet: values.quiet === true });
+      const { generated, already } = generateCandidates({ model, source, dir, n, seed, think: thinkOption(values), steps, batch, quiet: values.quiet === true });
       console.log(`${n} candidates in ${dir} (${generated} generated, ${already} already there) from ${source}`);
     } finally {
       disposeModel(model);

@@ -1,6 +1,7 @@
 // One way to define a `srum` subcommand: a name, its options (node:util parseArgs format) and a run function.
 import { parseArgs } from 'node:util';
 import type { EvalSplit } from '../eval/benchmarks';
+import { DEFAULT_SAMPLING } from '../generate/generate';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -80,3 +81,10 @@ export function choiceOption<T extends string>(values: Record<string, string | b
 
 /** The evaluation splits: 'test' (reported numbers) or 'val' (choosing settings). */
 export const EVAL_SPLITS: readonly EvalSplit[] = ['test', 'val'];
+
+/** The one `--think on|off` option of the generating commands; its default is the default sampler setting (DEFAULT_SAMPLING.think). */
+export const THINK_OPTION: OptionSpec = { type: 'string', help: 'think mode: plan the layout first (on) or generate straight from the prompt (off)', default: DEFAULT_SAMPLING.think ? 'on' : 'off' };
+
+export function thinkOption(values: Record<string, string | boolean | undefined>): boolean {
+  return choiceOption(values, 'think', ['on', 'off'] as const) === 'on';
+}

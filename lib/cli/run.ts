@@ -12,7 +12,7 @@ import { REWARD_MODES } from '../reward/rewardMap';
 import { runPipeline } from '../run/pipeline';
 import { DEFAULT_SRUM_CONFIG } from '../train/srum-config';
 import { loadCommandModel } from './candidates';
-import { choiceOption, Command, EVAL_SPLITS, intOption, numberOption, requireString } from './command';
+import { choiceOption, Command, EVAL_SPLITS, intOption, numberOption, requireString, THINK_OPTION, thinkOption } from './command';
 import { DEFAULT_CHECKPOINT } from './gap';
 
 export const runCommand: Command = {
@@ -30,6 +30,7 @@ export const runCommand: Command = {
     steps: { type: 'string', help: 'training steps', default: String(DEFAULT_SRUM_CONFIG.steps) },
     'batch-size': { type: 'string', help: 'candidates per training step', default: String(DEFAULT_SRUM_CONFIG.batchSize) },
     lr: { type: 'string', help: 'learning rate after warm-up (the paper\'s Table 5: 2.5e-5)', default: String(DEFAULT_SRUM_CONFIG.learningRate) },
+    think: THINK_OPTION,
     'candidate-steps': { type: 'string', help: 'Euler steps of candidate generation', default: String(DEFAULT_SAMPLING.steps) },
     'eval-n': { type: 'string', help: 'prompts per benchmark (and scenes for understanding)', default: '112' },
     'eval-split': { type: 'string', help: 'prompt split of the evaluations: test, or val when choosing settings (lambda, mode, steps)', default: 'test' },
@@ -60,7 +61,7 @@ export const runCommand: Command = {
       const summary = await runPipeline({
         model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
         lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
-        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate },
+        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate },
       });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);

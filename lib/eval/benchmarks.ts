@@ -1,11 +1,11 @@
 // CompBench-mini and GenEval-mini: TEST-split prompts of the 8 T2I-CompBench / 6 GenEval-style categories (round
-// robin, so each gets about n / k), one image per prompt with the default sampler settings (DEFAULT_SAMPLING, no
-// think), scored by the INDEPENDENT evaluator only (evaluateImage: classical image analysis). The model's own judge
+// robin, so each gets about n / k), one image per prompt with the default sampler settings (DEFAULT_SAMPLING, think
+// included, unless BenchmarkOptions.think says otherwise), scored by the INDEPENDENT evaluator only (evaluateImage: classical image analysis). The model's own judge
 // never enters a benchmark number: otherwise reward hacking would look like progress.
 // Scores are percent points 0-100: per category the share of passed images; overall the mean over categories
 // (each category counts once, as in T2I-CompBench and GenEval tables). Understanding accuracy is the gap's measure
 // (lib/eval/gap.ts: rendered test scenes, half with contradicting prompts, the model's prompt verdict), in percent.
-import { generateImages } from '../generate/generate';
+import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
 import { promptVerdict } from '../model/judgePrompt';
 import type { UnifiedModel } from '../model/params';
 import { samplePrompts } from '../world/splits';
@@ -20,6 +20,8 @@ export interface BenchmarkOptions {
   seed: number;
   /** Prompt split (default 'test'; 'val' to choose settings without touching the test set). */
   split?: EvalSplit;
+  /** Think mode (plan first); default DEFAULT_SAMPLING.think. */
+  think?: boolean;
   /** Called after every generated batch with the number of images done. */
   onProgress?: (done: number) => void;
 }
@@ -42,8 +44,9 @@ export type EvalSplit = 'val' | 'test';
 const percent = (passed: (boolean | undefined)[]): number => 100 * shareTrue(passed);
 
 function generate(subject: BenchmarkSubject, prompts: readonly Prompt[], options: BenchmarkOptions): ReturnType<Generator> {
-  if (typeof subject === 'function') return subject(prompts, { think: false });
-  return generateImages(subject, prompts.map((p) => p.text), { seed: options.seed, think: false, onProgress: options.onProgress });
+  const think = options.think ?? DEFAULT_SAMPLING.think;
+  if (typeof subject === 'function') return subject(prompts, { think });
+  return generateImages(subject, prompts.map((p) => p.text), { seed: options.seed, think, onProgress: options.onProgress });
 }
 
 /** Generate one image per test prompt of `categories` and score it with the independent evaluator. */

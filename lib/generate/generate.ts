@@ -42,6 +42,8 @@ export interface GenerateOptions extends Partial<SamplingSettings> {
   guideModel?: UnifiedModel;
   /** Called after each batch with the number of images done. */
   onProgress?: (done: number) => void;
+  /** Think mode: called once per batch with the plans it generates from, [chunk, PLAN_SLOTS, fields], from image `first` on. */
+  onPlan?: (info: { first: number; plan: Int32Array }) => void;
   /** Called at every sampling step of every batch with the predicted clean tokens of its images, from image `first` on (sampler.ts). */
   onStep?: (info: { first: number; step: number; t: number; x0Predicted: Float32Array }) => void;
 }
@@ -70,6 +72,7 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
       plan: options.plans?.subarray(start * planSize, (start + chunk.length) * planSize),
       rng: makeRng(options.seed).fork(`images:${start}`),
       start: options.from === undefined ? undefined : { x0: generationTokens(model, options.from.images.slice(start, start + batchSize)), t0: options.from.t0 },
+      onPlan: options.onPlan === undefined ? undefined : (plan) => options.onPlan?.({ first: start, plan }),
       onStep: options.onStep === undefined ? undefined : (info) => options.onStep?.({ first: start, ...info }),
     });
     images.push(...imagesFromGenerationTokens(model, tokens));

@@ -216,3 +216,17 @@ export function planCanvas(model: UnifiedModel, batch: number, options: { plan?:
   }
   return tf.tensor3d(out, [batch, imageTokens, p * p * K]);
 }
+
+/**
+ * Everything a plan conditions the velocity on, for `predictVelocity`: the plan tokens (`extra`, the null plan for
+ * rows that do not think) and, when the model has them and a row thinks, the plan map and the canvas.
+ */
+export function planConditioning(model: UnifiedModel, batch: number, options: { plan?: Int32Array; thinking?: Uint8Array } = {}): { extra: tf.Tensor3D; planMap?: tf.Tensor3D; planCanvas?: tf.Tensor3D } {
+  const extra = planTokens(model, batch, options);
+  return { extra, planMap: planMap(model, extra, options), planCanvas: planCanvas(model, batch, options) };
+}
+
+/** The rows that think once text dropout has run: a row whose prompt was dropped (all PAD) plans nothing (CFG's unconditional branch). */
+export function thinkingWithText(thinking: Uint8Array, textTokens: Int32Array, textLen: number): Uint8Array {
+  return thinking.map((v, b) => (v === 1 && textTokens.subarray(b * textLen, (b + 1) * textLen).some((id) => id !== 0) ? 1 : 0));
+}

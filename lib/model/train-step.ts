@@ -6,7 +6,7 @@ import type { Rng } from '../rng';
 import { modelDims } from './config';
 import { dropText, flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps, type FlowConfig } from './flow';
 import type { AdamW } from './optimizer';
-import { planCanvas, planMap, planTokens } from './plan';
+import { planConditioning, thinkingWithText } from './plan';
 import { alignProjection, cleanEstimate, cleanImageTokens, predictVelocity, predictVelocityWithHidden } from './transformer';
 import type { UnifiedModel } from './params';
 
@@ -67,9 +67,8 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
   const shape: [number, number, number] = [batch.batchSize, imageTokens, generationDim];
   const t = sampleTrainingTimesteps(batch.batchSize, rng, flow.timestepShift);
   const textTokens = dropText(batch.textTokens, batch.batchSize, flow.textDropProb, rng);
-  const textLen = model.config.maxTextTokens;
   const useSelfCond = model.config.selfCondition && rng.next() < 0.5; // drawn only with the option: other streams stay as they were
-  const thinking = batch.thinking?.map((v, b) => (v === 1 && textTokens.subarray(b * textLen, (b + 1) * textLen).some((id) => id !== 0) ? 1 : 0));
+  const thinking = batch.thinking === undefined ? undefined : thinkingWithText(batch.thinking, textTokens, model.config.maxTextTokens);
   const { flowTerm, perSample, grads, align } = tf.tidy(() => {
     const x0 = tf.tensor3d(batch.x0, shape);
     const eps = randomNormal(shape, rng) as tf.Tensor3D;
@@ -77,11 +76,7 @@ export function flowTrainStep({ model, optimizer, batch, rng, flow, learningRate
     const weight = batch.weight === undefined ? undefined : tf.tensor2d(batch.weight, [batch.batchSize, imageTokens]);
     // Eq. x_t = (1 - t) x0 + t eps; the network predicts v = eps - x0.
     const xt = noisyInput(x0, eps, tTensor);
-    const planFor = (): { extra?: tf.Tensor3D; planMap?: tf.Tensor3D; planCanvas?: tf.Tensor3D } => {
-      if (thinking === undefined) return {};
-      const extra = planTokens(model, batch.batchSize, { plan: batch.plan, thinking });
-      return { extra, planMap: planMap(model, extra, { plan: batch.plan, thinking }), planCanvas: planCanvas(model, batch.batchSize, { plan: batch.plan, thinking }) };
-    };
+    const planFor = (): Partial<ReturnType<typeof planConditioning>> => (thinking === undefined ? {} : planConditioning(model, batch.batchSize, { plan: batch.plan, thinking }));
     // Self-conditioning: on half the batches, a first prediction without it becomes the input x0_hat (a constant).
     const selfCond = useSelfCond ? cleanEstimate(xt, tTensor, predictVelocity(model, { xt, t: tTensor, textTokens, ...planFor() })) : undefined;
     // REPA target: the clean image read the understanding way, with the undropped prompt (a constant here), minus

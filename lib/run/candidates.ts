@@ -1,6 +1,8 @@
 // Stage 1 of the pipeline: the model's own images for world TRAINING prompts (the released pipeline's step 1).
 // DIR gets cand-00000.png, ... and candidates.jsonl, one line per image in index order:
-//   { image_file (relative to DIR), original_prompt, category, index, think }
+//   { image_file (relative to DIR), original_prompt, category, index, think, plan? }
+// (think mode: `plan`, the layout the image was generated from, PLAN_SLOTS x PLAN_FIELDS ints as in lib/model/plan.ts;
+// SRUM trains a think-mode candidate conditioned on it)
 // plus candidates.config.json (seed, think, steps, model). Prompt i is samplePrompts({ split: 'train' })[i]
 // (prefix-stable in n). Images are generated in chunks of `batch`; chunk k draws its noise from
 // seed hash("candidates:<seed>:<k>"), so a resumed run with the same n writes exactly the images a fresh run
@@ -10,7 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
 import type { UnifiedModel } from '../model/params';
-import { writeFileAtomic, writeJsonAtomic } from '../io';
+import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../io';
+import { PLAN_FIELDS, PLAN_SLOTS } from '../model/classes';
 import { Progress } from '../progress';
 import { hashString } from '../rng';
 import { writePng } from '../world/png';
@@ -26,6 +29,8 @@ export interface CandidateLine {
   category: string;
   index: number;
   think: boolean;
+  /** Think mode: the plan the image was generated from, [PLAN_SLOTS * PLAN_FIELDS] (lib/model/plan.ts). */
+  plan?: number[];
 }
 
 export const imageName = (index: number): string => `cand-${String(index).padStart(5, '0')}.png`;
@@ -56,6 +61,17 @@ function checkConfig(dir: string, config: Record<string, unknown>): void {
   writeJsonAtomic(file, config);
 }
 
+const PLAN_SIZE = PLAN_SLOTS * PLAN_FIELDS.length;
+
+/** The plans of the think-mode candidates DIR's JSONL already lists (a resumed run keeps them). */
+function previousPlans(dir: string): Map<number, number[]> {
+  const file = path.join(dir, CANDIDATES_JSONL);
+  const plans = new Map<number, number[]>();
+  if (!fs.existsSync(file)) return plans;
+  for (const line of readJsonl<CandidateLine>(file)) if (line.plan !== undefined) plans.set(line.index, line.plan);
+  return plans;
+}
+
 /** Generate the missing candidates of DIR; returns how many were generated and how many were already there. */
 export function generateCandidates(options: GenerateCandidatesOptions): { generated: number; already: number } {
   const { model, dir, n, seed, think, steps, batch } = options;
@@ -64,8 +80,9 @@ export function generateCandidates(options: GenerateCandidatesOptions): { genera
   checkConfig(dir, { n, seed, think, steps, batch, model: options.source, sampling: { ...DEFAULT_SAMPLING, steps, think } });
   const prompts = samplePrompts({ split: 'train', n, seed });
   const exists = (i: number): boolean => fs.existsSync(path.join(dir, imageName(i)));
+  const plans = think ? previousPlans(dir) : new Map<number, number[]>(); // index -> plan, kept across a resume
   const lines = (): string => prompts
-    .map((p, index): CandidateLine => ({ image_file: imageName(index), original_prompt: p.text, category: p.category, index, think }))
+    .map((p, index): CandidateLine => ({ image_file: imageName(index), original_prompt: p.text, category: p.category, index, think, ...(think ? { plan: plans.get(index) } : {}) }))
     .filter((line) => exists(line.index))
     .map((line) => JSON.stringify(line) + '\n')
     .join('');
@@ -75,7 +92,8 @@ export function generateCandidates(options: GenerateCandidatesOptions): { genera
     const indices = prompts.map((_, i) => i).slice(start, start + batch);
     const missing = indices.filter((i) => !exists(i));
     if (missing.length === 0) continue;
-    const images = generateImages(model, indices.map((i) => prompts[i].text), { seed: hashString(`candidates:${seed}:${start / batch}`), think, steps, batchSize: batch });
+    const onPlan = ({ plan }: { plan: Int32Array }): void => indices.forEach((i, b) => plans.set(i, Array.from(plan.subarray(b * PLAN_SIZE, (b + 1) * PLAN_SIZE))));
+    const images = generateImages(model, indices.map((i) => prompts[i].text), { seed: hashString(`candidates:${seed}:${start / batch}`), think, steps, batchSize: batch, onPlan });
     for (const i of missing) writePng(path.join(dir, imageName(i)), images[i - start]);
     writeFileAtomic(path.join(dir, CANDIDATES_JSONL), lines());
     bar.tick(missing.length);

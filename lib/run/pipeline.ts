@@ -17,7 +17,8 @@ import { rewardMap, type RewardMode } from '../reward/rewardMap';
 import { resolveSrumConfig, type SrumMethod } from '../train/srum-config';
 import { trainSrum } from '../train/srum';
 import { assignEmaWeights } from '../train/ema';
-import { CANDIDATES_JSONL, generateCandidates } from './candidates';
+import { CANDIDATES_JSONL, generateCandidates, type CandidateLine } from './candidates';
+import { DEFAULT_SAMPLING } from '../generate/generate';
 import { judgeCandidates, type SelfJudgedLine } from './judge';
 import { runStage } from './stages';
 
@@ -40,6 +41,8 @@ export interface RunOptions {
   evalSplit?: EvalSplit;
   /** Euler steps of candidate generation. */
   candidateSteps: number;
+  /** Think mode for the candidates and both evaluations (default DEFAULT_SAMPLING.think); SRUM then trains each candidate on its plan. */
+  think?: boolean;
   /** Further SrumConfig overrides (e.g. batchSize). */
   trainOverrides?: Record<string, unknown>;
   command: string;
@@ -66,13 +69,13 @@ export interface RunSummary {
 }
 
 /** Benchmarks of the model as it is now (independent evaluator; understanding from the model's heads). */
-export function scoreModel(model: UnifiedModel, options: { n: number; seed: number; split?: EvalSplit; label: string; quiet?: boolean }): ModelScores {
+export function scoreModel(model: UnifiedModel, options: { n: number; seed: number; split?: EvalSplit; think?: boolean; label: string; quiet?: boolean }): ModelScores {
   const bar = new Progress({ label: `eval ${options.label}`, total: 2 * options.n, unit: 'img', quiet: options.quiet });
   let shown = 0;
   const onProgress = (offset: number) => (done: number): void => { bar.tick(offset + done - shown); shown = offset + done; };
-  const { n, seed, split } = options;
-  const compbench = compBenchMini(model, { n, seed, split, onProgress: onProgress(0) });
-  const geneval = genEvalMini(model, { n, seed, split, onProgress: onProgress(n) });
+  const { n, seed, split, think } = options;
+  const compbench = compBenchMini(model, { n, seed, split, think, onProgress: onProgress(0) });
+  const geneval = genEvalMini(model, { n, seed, split, think, onProgress: onProgress(n) });
   const understanding = understandingAccuracy(model, { n, seed, split });
   return {
     compbench: { per_category: compbench.per_category, overall: compbench.overall },
@@ -81,6 +84,7 @@ export function scoreModel(model: UnifiedModel, options: { n: number; seed: numb
   };
 }
 
+const planOf = (plan: number[] | undefined): Int32Array | undefined => (plan === undefined ? undefined : Int32Array.from(plan));
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 const lineCount = (file: string): number => (fs.existsSync(file) ? readJsonl<unknown>(file).length : 0);
 
@@ -93,6 +97,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const baseFile = path.join(dir, 'eval-base.json');
   const trainDir = path.join(dir, 'train');
   const trainedFile = path.join(dir, 'eval-trained.json');
+  const think = options.think ?? DEFAULT_SAMPLING.think;
   const config = resolveSrumConfig({ ...options.trainOverrides, method: options.method, lambdaC: options.lambdaC, rewardMode: options.mode, seed: options.seed, steps: options.trainSteps });
   const seconds: Record<string, number> = {};
   const timed = (name: string, done: () => boolean, work: () => void | Promise<void>): Promise<void> => {
@@ -101,7 +106,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   };
 
   await timed('candidates', () => lineCount(path.join(candidatesDir, CANDIDATES_JSONL)) >= options.nCandidates, () => {
-    generateCandidates({ model, source: options.source, dir: candidatesDir, n: options.nCandidates, seed: options.seed, think: false, steps: options.candidateSteps, batch: 16, quiet });
+    generateCandidates({ model, source: options.source, dir: candidatesDir, n: options.nCandidates, seed: options.seed, think, steps: options.candidateSteps, batch: 16, quiet });
   });
   await timed('judge', () => lineCount(rewardsFile) >= options.nCandidates, () => {
     judgeCandidates({ model, imagesDir: candidatesDir, out: rewardsFile, quiet });
@@ -118,11 +123,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     writeJsonAtomic(mapsFile, { mode: options.mode, width: size, height: size, maps: stats });
   });
   await timed('eval-base', () => fs.existsSync(baseFile), () => {
-    writeJsonAtomic(baseFile, scoreModel(model, { n: options.evalN, seed: options.evalSeed, split: options.evalSplit, label: 'base', quiet }));
+    writeJsonAtomic(baseFile, scoreModel(model, { n: options.evalN, seed: options.evalSeed, split: options.evalSplit, think, label: 'base', quiet }));
   });
   const trained = (): boolean => hasCheckpoint(trainDir) && readManifest(trainDir).step >= config.steps;
   await timed('train', trained, async () => {
-    const candidates = records().map((record) => ({ imagePath: record.image_file, prompt: record.prompt, record }));
+    const plans = new Map(readJsonl<CandidateLine>(path.join(candidatesDir, CANDIDATES_JSONL)).map((line) => [path.resolve(candidatesDir, line.image_file), line.plan]));
+    const candidates = records().map((record) => ({ imagePath: record.image_file, prompt: record.prompt, record, plan: planOf(plans.get(record.image_file)) }));
     fs.mkdirSync(trainDir, { recursive: true });
     const result = await trainSrum({ model, preset: options.preset, candidates, config: { ...config }, outDir: trainDir, quiet, command: options.command });
     if (result.interrupted) throw new Error(`training stopped at step ${result.step} of ${config.steps}; run the same command again to resume`);
@@ -131,11 +137,11 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const evaluatedStep = (): number => (fs.existsSync(trainedFile) ? readJson<{ train_step?: number }>(trainedFile).train_step ?? -1 : -1);
   await timed('eval-trained', () => evaluatedStep() === readManifest(trainDir).step, () => {
     assignEmaWeights(model, trainDir);
-    writeJsonAtomic(trainedFile, { ...scoreModel(model, { n: options.evalN, seed: options.evalSeed, split: options.evalSplit, label: 'trained (EMA)', quiet }), train_step: readManifest(trainDir).step });
+    writeJsonAtomic(trainedFile, { ...scoreModel(model, { n: options.evalN, seed: options.evalSeed, split: options.evalSplit, think, label: 'trained (EMA)', quiet }), train_step: readManifest(trainDir).step });
   });
   const summary: RunSummary = {
     method: options.method, lambda: options.lambdaC, mode: options.mode, seed: options.seed,
-    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, eval_n: options.evalN, eval_seed: options.evalSeed, eval_split: options.evalSplit ?? 'test', base_model: options.source, preset: options.preset },
+    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, think, eval_n: options.evalN, eval_seed: options.evalSeed, eval_split: options.evalSplit ?? 'test', base_model: options.source, preset: options.preset },
     base: readJson<ModelScores>(baseFile),
     trained: (({ compbench, geneval, understanding }: ModelScores) => ({ compbench, geneval, understanding }))(readJson<ModelScores>(trainedFile)),
     command: options.command,

@@ -1,6 +1,7 @@
 // SRUM training data: candidates (image + prompt + judge record) -> image tokens, prompt ids and the reward map on
 // the patch grid, prepared once; and the batch of step k, a pure function of (seed, k) so a resumed run sees the
 // same batches. Records are read with the released loader's rules: a record the loader drops is skipped (counted).
+import { PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS } from '../model/classes';
 import { modelDims, type ModelConfig } from '../model/config';
 import { generationTokens } from '../model/image-tokens';
 import type { UnifiedModel } from '../model/params';
@@ -17,6 +18,8 @@ export interface SrumCandidate {
   imagePath?: string;
   image?: RgbImage;
   prompt: string;
+  /** Think-mode candidates: the plan it was generated from, [PLAN_SLOTS * fields] (candidates.jsonl `plan`). */
+  plan?: Int32Array;
   /** Its judge record in the training form (vlm_rewards with the global_layout_reward entry). */
   record: RewardSource;
 }
@@ -28,6 +31,8 @@ export interface SrumDataset {
   textTokens: Int32Array[];
   /** R of each kept candidate on the patch grid, [Hp * Wp] (bilinear, align_corners = false). */
   reward: Float32Array[];
+  /** The plan of each kept candidate (undefined: generated without thinking; trained on the null plan). */
+  plan: (Int32Array | undefined)[];
   /** Candidates the released loader drops (and why). */
   skipped: { index: number; reason: string }[];
 }
@@ -35,7 +40,7 @@ export interface SrumDataset {
 export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode): SrumDataset {
   const { config } = model;
   const { gridSize } = modelDims(config);
-  const data: SrumDataset = { x0: [], textTokens: [], reward: [], skipped: [] };
+  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], skipped: [] };
   candidates.forEach((candidate, index) => {
     const image = candidate.image ?? (candidate.imagePath !== undefined ? readPng(candidate.imagePath) : undefined);
     if (image === undefined) throw new Error(`SRUM candidate ${index} has neither image nor imagePath`);
@@ -50,6 +55,8 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     data.reward.push(resizeBilinear(pixelMap, { fromW: image.width, fromH: image.height, toW: gridSize, toH: gridSize })); // [Hp * Wp]
     data.x0.push(generationTokens(model, [image])); // [Np * generationDim]
     data.textTokens.push(encode(candidate.prompt, config.maxTextTokens));
+    if (candidate.plan !== undefined && candidate.plan.length !== PLAN_SLOTS * PLAN_FIELDS.length) throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_SLOTS * PLAN_FIELDS.length}`);
+    data.plan.push(candidate.plan);
   });
   if (data.x0.length === 0) throw new Error(`SRUM: none of the ${candidates.length} candidates is usable (all dropped by the loader rules)`);
   return data;
@@ -77,6 +84,9 @@ export interface SrumBatch {
   textTokens: Int32Array;
   /** [B, Hp, Wp] */
   reward: Float32Array;
+  /** [B, PLAN_SLOTS, fields] and the rows that have one (before text dropout), when any candidate of the batch thinks. */
+  plan?: Int32Array;
+  thinking?: Uint8Array;
 }
 
 export function gatherBatch(data: SrumDataset, indices: readonly number[]): SrumBatch {
@@ -88,7 +98,12 @@ export function gatherBatch(data: SrumDataset, indices: readonly number[]): Srum
   const tokens = indices.map((i) => data.textTokens[i]);
   const textTokens = new Int32Array(tokens.reduce((n, r) => n + r.length, 0));
   tokens.reduce((offset, r) => (textTokens.set(r, offset), offset + r.length), 0);
-  return { x0: concatFloat(indices.map((i) => data.x0[i])), textTokens, reward: concatFloat(indices.map((i) => data.reward[i])) };
+  const batch: SrumBatch = { x0: concatFloat(indices.map((i) => data.x0[i])), textTokens, reward: concatFloat(indices.map((i) => data.reward[i])) };
+  if (indices.every((i) => data.plan[i] === undefined)) return batch;
+  const planSize = PLAN_SLOTS * PLAN_FIELDS.length;
+  const plan = new Int32Array(indices.length * planSize).fill(PLAN_IGNORE);
+  indices.forEach((i, b) => { const own = data.plan[i]; if (own !== undefined) plan.set(own, b * planSize); });
+  return { ...batch, plan, thinking: Uint8Array.from(indices, (i) => (data.plan[i] === undefined ? 0 : 1)) };
 }
 
 /** Shape helper for the batch tensors. */

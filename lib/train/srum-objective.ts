@@ -14,7 +14,7 @@ import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import type { Rng } from '../rng';
 import { flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps } from '../model/flow';
-import { planTokens } from '../model/plan';
+import { planConditioning } from '../model/plan';
 import { predictVelocity } from '../model/transformer';
 import type { UnifiedModel } from '../model/params';
 
@@ -66,6 +66,12 @@ export interface SrumLossOptions {
   rng: Rng;
   /** Timestep shift s of the training t (lib/model/flow.ts). */
   timestepShift: number;
+  /**
+   * Think-mode candidates: the plan each was generated from, [B, PLAN_SLOTS, fields] (lib/model/plan.ts), and the
+   * rows that condition on it (after text dropout: thinkingWithText); absent = every row reads the null plan.
+   */
+  plan?: Int32Array;
+  thinking?: Uint8Array;
 }
 
 export interface SrumLossResult extends SrumTerms {
@@ -76,15 +82,15 @@ export interface SrumLossResult extends SrumTerms {
 }
 
 /** One sampled SRUM loss (or SFT with rewardMap undefined and lambdaC 0); call inside tf.variableGrads / tf.tidy. */
-export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, timestepShift }: SrumLossOptions): SrumLossResult {
+export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, timestepShift, plan, thinking }: SrumLossOptions): SrumLossResult {
   const [batch] = x0.shape;
   const t = sampleTrainingTimesteps(batch, rng, timestepShift);
   const eps = randomNormal(x0.shape, rng) as tf.Tensor3D; // one eps for both terms
   const tTensor = tf.tensor1d(t);
   const xt = noisyInput(x0, eps, tTensor); // x_t = (1 - t) x0 + t eps, from the candidate (x_bad)
-  // Sampling always reads 4 plan tokens (the null plan unless thinking, lib/generate/sampler.ts): train the same way.
-  const nullPlan = planTokens(model, batch); // [B, PLAN_SLOTS, D]
-  const vTheta = predictVelocity(model, { xt, t: tTensor, textTokens, extra: nullPlan });
+  // Sampling always reads 4 plan tokens (the null plan unless thinking, lib/generate/sampler.ts): train the same way,
+  // a think-mode candidate conditioned on the plan it was drawn from.
+  const vTheta = predictVelocity(model, { xt, t: tTensor, textTokens, ...planConditioning(model, batch, { plan, thinking }) });
   const terms = srumObjective({ vTheta, x0, eps, rewardMap, lambdaC });
   const perSampleError = tf.mean(flowSquaredError({ vTheta, x0, eps }), 1) as tf.Tensor1D; // [B]
   return { ...terms, t, perSampleError };

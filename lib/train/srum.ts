@@ -12,6 +12,7 @@ import { makeRng } from '../rng';
 import { hasCheckpoint, loadCheckpoint, readManifest, restoreOptimizer, saveCheckpoint, CheckpointError, type CheckpointManifest } from '../model/checkpoint';
 import type { ModelPreset } from '../model/config';
 import { dropText } from '../model/flow';
+import { thinkingWithText } from '../model/plan';
 import { AdamW } from '../model/optimizer';
 import { disposeModel, variablesOf, type UnifiedModel } from '../model/params';
 import { CONFIG_FILE, IntervalStats, LOG_FILE, T_BINS, trimLog } from './pretrain';
@@ -67,13 +68,14 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: { data: SrumDa
   const shapes = batchShapes(model.config, config.batchSize);
   const rng = makeRng(config.seed).fork(`srum:${step}`);
   const textTokens = dropText(batch.textTokens, config.batchSize, config.textDropProb, rng);
+  const thinking = batch.thinking === undefined ? undefined : thinkingWithText(batch.thinking, textTokens, model.config.maxTextTokens);
   let t = new Float32Array(0);
   const { loss, parts, perSample, grads } = tf.tidy(() => {
     const x0 = tf.tensor3d(batch.x0, shapes.x0);
     const rewardMap = config.method === 'srum' ? tf.tensor3d(batch.reward, shapes.reward) : undefined; // SFT: R = 1
     let kept: tf.Tensor[] = [];
     const { value, grads: gradMap } = tf.variableGrads(() => {
-      const out = srumLoss({ model, x0, textTokens, rewardMap, lambdaC: effectiveLambdaC(config), rng, timestepShift: config.timestepShift });
+      const out = srumLoss({ model, x0, textTokens, rewardMap, lambdaC: effectiveLambdaC(config), rng, timestepShift: config.timestepShift, plan: batch.plan, thinking });
       t = out.t;
       kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(out.perSampleError)];
       return out.loss;

@@ -1,0 +1,84 @@
+// SRUM on think-mode candidates: `srum candidates --think on` records the plan each image was generated from (and a
+// resume keeps it), the dataset carries it into the batch, the SRUM loss conditions on it (a plan changes the
+// velocity; no plan is the null plan), and training on such candidates leaks nothing.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../lib/backend/tf';
+import { initBackend } from '../lib/backend/select';
+import { main } from '../lib/cli/main';
+import { CANDIDATES_JSONL, imageName, type CandidateLine } from '../lib/cli/candidates';
+import { readJsonl } from '../lib/io';
+import { saveCheckpoint } from '../lib/model/checkpoint';
+import { PLAN_FIELDS, PLAN_SLOTS } from '../lib/model/classes';
+import { resolveModelConfig } from '../lib/model/config';
+import { generationTokens } from '../lib/model/image-tokens';
+import { disposeModel, initModel, namedVariables } from '../lib/model/params';
+import { makeRng } from '../lib/rng';
+import { readPng } from '../lib/world/png';
+import { encodeBatch } from '../lib/world/tokenizer';
+import { gatherBatch, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
+import { srumLoss } from '../lib/train/srum-objective';
+import { trainSrum } from '../lib/train/srum';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-think-'));
+const checkpoint = path.join(root, 'ckpt');
+const images = path.join(root, 'candidates');
+const config = resolveModelConfig('tiny', { planMap: true, planCanvas: true, planGrid: 16, convChannels: 4 });
+const candidates = (think: string, out = images): Promise<void> => main(['candidates', '--n', '3', '--out', out, '--checkpoint', checkpoint, '--steps', '2', '--seed', '4', '--think', think, '--quiet']);
+const record = { vlm_rewards: [{ object: 'global_layout_reward', score: 0.5, bbox: [0, 0, 32, 32] }, { object: 'red circle', score: -0.5, bbox: [4, 4, 20, 20] }] };
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', quiet: true });
+  const model = initModel(config, 2);
+  // An untrained plan head marks no slot present; a bias on `present` makes it plan objects.
+  const head = model.params.think.head.b;
+  head.assign(tf.tensor1d(Array.from(head.dataSync(), (v, i) => (i === 1 ? 5 : v))));
+  saveCheckpoint(checkpoint, { model, step: 0, info: { preset: 'tiny', seed: 2, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' } });
+  disposeModel(model);
+});
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+const linesOf = (dir: string): CandidateLine[] => readJsonl<CandidateLine>(path.join(dir, CANDIDATES_JSONL));
+
+describe('think-mode candidates', () => {
+  it('record the plan of every image; a resume keeps them; --think off records none', async () => {
+    await candidates('on');
+    const first = linesOf(images);
+    expect(first.every((l) => l.think && l.plan?.length === PLAN_SLOTS * PLAN_FIELDS.length)).toBe(true);
+    expect(first.some((l) => l.plan!.some((v, k) => k % PLAN_FIELDS.length === 0 && v === 1))).toBe(true); // slots present
+    fs.rmSync(path.join(images, imageName(2)));
+    await candidates('on');
+    expect(linesOf(images)).toEqual(first);
+    const off = path.join(root, 'off');
+    await candidates('off', off);
+    expect(linesOf(off).every((l) => !l.think && l.plan === undefined)).toBe(true);
+    await expect(candidates('maybe', path.join(root, 'bad'))).rejects.toThrow(/--think must be one of on, off/);
+  });
+
+  it('train conditioned on their plans: the batch carries them, a plan changes the loss, nothing leaks', async () => {
+    const lines = linesOf(images);
+    const model = initModel(config, 3);
+    // Untrained, the output kernels and the plan maps are zero (the velocity ignores its inputs): jitter every weight.
+    namedVariables(model.params).forEach(({ variable }, k) => tf.tidy(() => variable.assign(tf.add(variable, tf.randomNormal(variable.shape, 0, 0.05, 'float32', k)))));
+    const withPlans: SrumCandidate[] = lines.map((l, i) => ({ imagePath: path.join(images, l.image_file), prompt: l.original_prompt, record, plan: i === 0 ? undefined : Int32Array.from(l.plan!) }));
+    const data = prepareSrumData(withPlans, model, 'official');
+    const batch = gatherBatch(data, [0, 1, 2]);
+    expect(Array.from(batch.thinking!)).toEqual([0, 1, 1]);
+    expect(Array.from(batch.plan!.subarray(PLAN_SLOTS * PLAN_FIELDS.length))).toEqual([...lines[1].plan!, ...lines[2].plan!]);
+    expect(gatherBatch(prepareSrumData(withPlans.slice(0, 1), model, 'official'), [0]).plan).toBeUndefined();
+
+    const x0 = tf.tensor3d(generationTokens(model, lines.map((l) => readPng(path.join(images, l.image_file)))), [3, 64, 48]);
+    const textTokens = encodeBatch(lines.map((l) => l.original_prompt), config.maxTextTokens);
+    const lossOf = (plan?: Int32Array, thinking?: Uint8Array): number => tf.tidy(() => srumLoss({ model, x0, textTokens, lambdaC: 0, rng: makeRng(7), timestepShift: 1, plan, thinking }).loss.dataSync()[0]);
+    expect(lossOf(batch.plan, batch.thinking)).not.toBe(lossOf());
+    expect(lossOf(batch.plan, new Uint8Array(3))).toBe(lossOf()); // no row thinks = the null plan
+    x0.dispose();
+
+    const before = tf.memory().numTensors;
+    await trainSrum({ model, preset: 'tiny', candidates: withPlans, outDir: path.join(root, 'train'), quiet: true, config: { steps: 3, batchSize: 3, checkpointEvery: 3, logEvery: 3, warmupSteps: 1, seed: 5 } });
+    expect(tf.memory().numTensors).toBe(before);
+    disposeModel(model);
+  }, 60_000);
+});
