@@ -19,7 +19,7 @@ import { CATEGORIES, type Prompt } from '../lib/world/types';
 
 const N = 14;
 const SEED = 11;
-const RATE_KEYS = ['understanding_accuracy', 'generation_accuracy', 'understanding_on_generated', 'generation_accuracy_think'] as const;
+const RATE_KEYS = ['understanding_accuracy', 'generation_accuracy', 'understanding_on_generated', 'generation_accuracy_normal', 'generation_accuracy_think'] as const;
 
 let dir: string;
 let model: UnifiedModel;
@@ -56,6 +56,7 @@ describe('measureGap', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(report.n).toBe(N);
     expectRates(report);
+    expect(report.generation_accuracy).toBe(report.generation_accuracy_think); // think: true is the mode of generation_accuracy
     expect(Object.keys(report.per_category).sort()).toEqual([...CATEGORIES].sort());
     for (const category of CATEGORIES) {
       const rates = report.per_category[category]!;
@@ -77,8 +78,8 @@ describe('measureGap', () => {
       return images.map(() => answer);
     };
     const generate = (prompts: readonly Prompt[]) => prompts.map(() => blankImage(32, 32));
-    const yes = measureGap({ n: N, seed: SEED, think: false, judge: recording(true), generate });
-    const no = measureGap({ n: N, seed: SEED, think: false, judge: recording(false), generate });
+    const yes = measureGap({ n: N, seed: SEED, think: false, bothModes: false, judge: recording(true), generate });
+    const no = measureGap({ n: N, seed: SEED, think: false, bothModes: false, judge: recording(false), generate });
     // The first judge call of each run is the understanding pass on rendered scenes.
     const understandingPrompts = asked[0];
     expect(understandingPrompts).toHaveLength(N);
@@ -91,7 +92,8 @@ describe('measureGap', () => {
     expect(no.generation_accuracy).toBe(0);
     expect(no.understanding_on_generated).toBe(1);
     expect(yes.understanding_on_generated).toBe(0);
-    expect(yes.generation_accuracy_think).toBeUndefined();
+    expect(yes.generation_accuracy_think).toBeUndefined(); // one mode asked: neither per-mode rate
+    expect(yes.generation_accuracy_normal).toBeUndefined();
   });
 });
 

@@ -7,7 +7,7 @@ import { DEFAULT_PARSE, DEFAULT_VERDICT_SOURCE, promptVerdict, VERDICT_SOURCES }
 import { ATTRIBUTE_SOURCES, GROUPING_MODES } from '../model/parse';
 import { disposeModel } from '../model/params';
 import { Progress } from '../progress';
-import { choiceOption, Command, EVAL_SPLITS, intOption } from './command';
+import { choiceOption, Command, EVAL_SPLITS, intOption, THINK_OPTION, thinkOption } from './command';
 
 export const DEFAULT_CHECKPOINT = 'data/base';
 
@@ -22,7 +22,8 @@ export const gapCommand: Command = {
     attributes: { type: 'string', help: 'where parsed objects get shape, texture and size: patches or region (the region head on each object\'s box)', default: DEFAULT_PARSE.attributes },
     split: { type: 'string', help: 'prompt split: test, or val to compare runs without touching the test set', default: 'test' },
     checkpoint: { type: 'string', help: 'checkpoint directory', default: DEFAULT_CHECKPOINT },
-    'no-think': { type: 'boolean', help: 'skip the think-mode generation pass' },
+    think: { ...THINK_OPTION, help: `sampler mode of generation_accuracy and the agreement: ${THINK_OPTION.help}` },
+    'one-mode': { type: 'boolean', help: 'skip the other mode\'s generation pass (generation_accuracy_normal / _think)' },
     json: { type: 'boolean', help: 'print one JSON object', default: false },
   },
   async run(values) {
@@ -40,7 +41,8 @@ export const gapCommand: Command = {
       n,
       seed,
       split,
-      think: !values['no-think'],
+      think: thinkOption(values),
+      bothModes: values['one-mode'] !== true,
       judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k], source, parse).passed),
       generate: (prompts, { think }) => {
         bar = new Progress({ label: think ? 'generate (think)' : 'generate', total: prompts.length, unit: 'img' });
@@ -54,17 +56,18 @@ export const gapCommand: Command = {
       onStage: (stage) => process.stderr.write(`[gap] ${stage}\n`),
     });
     disposeModel(model);
-    const result = { ...report, checkpoint: dir, split, verdict_source: source, parse, checkpoint_step: manifest.step, sampling: DEFAULT_SAMPLING, seconds: (Date.now() - started) / 1000 };
+    const result = { ...report, checkpoint: dir, split, verdict_source: source, parse, checkpoint_step: manifest.step, sampling: { ...DEFAULT_SAMPLING, think: thinkOption(values) }, seconds: (Date.now() - started) / 1000 };
     if (values.json) {
       console.log(JSON.stringify(result));
       return;
     }
     const pct = (x: number | undefined): string => (x === undefined ? '   -  ' : `${(100 * x).toFixed(1).padStart(5)}%`);
     console.log(`gap of ${dir} (step ${manifest.step}), n=${n} seed=${seed}, ${result.seconds.toFixed(0)} s`);
-    console.log('category          understand  generate  gen(think)  self-vs-eval');
+    console.log(`generate = ${result.sampling.think ? 'think' : 'normal'} mode (the default sampler settings unless --think says otherwise)`);
+    console.log('category          understand  generate  gen(normal) gen(think)  self-vs-eval');
     const rows = [['overall', report] as const, ...Object.entries(report.per_category), ['in-domain', report.by_domain.in_domain] as const, ['held-out pair', report.by_domain.held_out] as const];
     for (const [name, r] of rows) {
-      if (r) console.log(`${name.padEnd(16)}  ${pct(r.understanding_accuracy)}    ${pct(r.generation_accuracy)}    ${pct(r.generation_accuracy_think)}      ${pct(r.understanding_on_generated)}`);
+      if (r) console.log(`${name.padEnd(16)}  ${pct(r.understanding_accuracy)}    ${pct(r.generation_accuracy)}    ${pct(r.generation_accuracy_normal)}     ${pct(r.generation_accuracy_think)}      ${pct(r.understanding_on_generated)}`);
     }
   },
 };

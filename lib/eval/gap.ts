@@ -2,6 +2,7 @@
 // how often its own generations satisfy their prompts, and whether its judgment of its own generations
 // agrees with the independent evaluator. Ground truth for understanding comes from the scene oracle
 // (rendered test scenes, half paired with a contradicting prompt); generation is scored by the evaluator.
+import { DEFAULT_SAMPLING } from '../generate/generate';
 import { makeRng } from '../rng';
 import { sceneIfFits } from '../world/layout';
 import { renderScene } from '../world/render';
@@ -22,18 +23,22 @@ export interface GapOptions {
   generate: Generator;
   /** Prompts of this split (default 'test'; 'val' for choosing between runs without touching the test set). */
   split?: 'val' | 'test';
-  /** Also generate in think mode (plan first) and report its accuracy (default true). */
+  /** The sampler mode of generation_accuracy and of the agreement: think (plan first) or not; default DEFAULT_SAMPLING.think. */
   think?: boolean;
+  /** Also generate in the other mode and report both modes' accuracy (default true). */
+  bothModes?: boolean;
   onStage?: (stage: string) => void;
 }
 
 export interface GapRates {
   /** Model verdict vs ground truth on rendered test scenes, half of them with contradicting prompts. */
   understanding_accuracy: number;
-  /** Share of generated images (default sampler settings) that the independent evaluator passes. */
+  /** Share of generated images (default sampler settings, think mode included) that the independent evaluator passes. */
   generation_accuracy: number;
   /** Agreement of the model's verdict with the evaluator's on those generated images. */
   understanding_on_generated: number;
+  /** generation_accuracy straight from the prompt (no plan), when measured. */
+  generation_accuracy_normal?: number;
   /** generation_accuracy in think mode (plan first), when measured. */
   generation_accuracy_think?: number;
   n: number;
@@ -86,23 +91,26 @@ export function measureGap(options: GapOptions): GapReport {
   options.onStage?.('understanding on rendered scenes');
   const understood = understandingCorrect(prompts, { seed: options.seed, judge: options.judge });
 
-  options.onStage?.('generation');
-  const generated = options.generate(prompts, { think: false });
+  const think = options.think ?? DEFAULT_SAMPLING.think;
+  const stage = (thinking: boolean): string => (thinking ? 'generation (think)' : 'generation');
+  options.onStage?.(stage(think));
+  const generated = options.generate(prompts, { think });
   const passed = generated.map((image, k) => evaluateImage(image, prompts[k]).passed);
   const selfVerdicts = options.judge(generated, prompts);
   const agreed = selfVerdicts.map((verdict, k) => verdict === passed[k]);
 
-  let passedThink: boolean[] | undefined;
-  if (options.think ?? true) {
-    options.onStage?.('generation (think)');
-    passedThink = options.generate(prompts, { think: true }).map((image, k) => evaluateImage(image, prompts[k]).passed);
+  let passedOther: boolean[] | undefined;
+  if (options.bothModes ?? true) {
+    options.onStage?.(stage(!think));
+    passedOther = options.generate(prompts, { think: !think }).map((image, k) => evaluateImage(image, prompts[k]).passed);
   }
+  const [passedNormal, passedThink] = think ? [passedOther, passed] : [passed, passedOther];
 
   const rates = (indices: number[]): GapRates => ({
     understanding_accuracy: shareTrue(indices.map((k) => understood[k])),
     generation_accuracy: shareTrue(indices.map((k) => passed[k])),
     understanding_on_generated: shareTrue(indices.map((k) => agreed[k])),
-    ...(passedThink ? { generation_accuracy_think: shareTrue(indices.map((k) => passedThink![k])) } : {}),
+    ...(passedNormal && passedThink ? { generation_accuracy_normal: shareTrue(indices.map((k) => passedNormal[k])), generation_accuracy_think: shareTrue(indices.map((k) => passedThink[k])) } : {}),
     n: indices.length,
   });
   const all = prompts.map((_, k) => k);

@@ -6,8 +6,8 @@ import type { Figure } from './figure';
 
 const RATES: Array<[keyof GapRates, string]> = [
   ['understanding_accuracy', 'understanding (verdict vs truth)'],
-  ['generation_accuracy', 'generation (evaluator passes)'],
-  ['generation_accuracy_think', 'generation, think mode'],
+  ['generation_accuracy_normal', 'generation, normal mode (evaluator passes)'],
+  ['generation_accuracy_think', 'generation, think mode (evaluator passes)'],
   ['understanding_on_generated', 'self-verdict agrees with evaluator'],
 ];
 
@@ -15,7 +15,9 @@ export function gapChart(report: GapReport, title?: string): Figure {
   const categories = Object.keys(report.per_category) as Array<keyof GapReport['per_category']>;
   const rows: GapRates[] = [report, ...categories.map((c) => report.per_category[c] as GapRates)];
   const labels = ['overall', ...categories.map(String)];
-  const series = RATES.filter(([key]) => rows.every((r) => typeof r[key] === 'number')).map(([key, name]) => ({
+  // Both modes when measured; else generation_accuracy, the default sampler mode's.
+  const rates = rows.every((r) => r.generation_accuracy_normal !== undefined) ? RATES : RATES.map(([key, name]): [keyof GapRates, string] => (key === 'generation_accuracy_normal' ? ['generation_accuracy', 'generation (evaluator passes)'] : [key, name]));
+  const series = rates.filter(([key]) => rows.every((r) => typeof r[key] === 'number')).map(([key, name]) => ({
     name,
     values: rows.map((r) => r[key] as number),
   }));
