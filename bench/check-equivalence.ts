@@ -2,7 +2,9 @@
 // weights and one step's inputs (t, eps, prompts, plans, thinking flags) go to PyTorch, which loads them into its
 // twin and returns its velocity, loss and gradients over [text ; 4 plan tokens ; image].
 //   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal] [--conv N] [--unet N] [--clean] [--latent L]
-//   (--conv, --unet and --clean default to the preset's own choice; --unet needs --conv 0 on base)
+//     [--plan-map] [--plan-grid G] [--plan-canvas] [--refine-layers N]
+//   (all but --mot and --causal default to the preset's own choice; --unet needs --conv 0 on base, --plan-canvas
+//   needs --plan-map and --conv N > 0, and wants a fine grid such as --plan-grid 16)
 // Prints one JSON line; exits 1 when velocity, loss or gradients differ beyond float32 rounding, when the twin's
 // parameters are not exactly the variables a generation step trains, or when the replayed inputs are not the
 // ones flowTrainStep itself draws (its loss and gradient norm are compared too).
@@ -18,7 +20,8 @@ import { modelDims, resolveModelConfig, type ModelPreset } from '../lib/model/co
 import { dropText, flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps, type FlowConfig } from '../lib/model/flow';
 import { AdamW } from '../lib/model/optimizer';
 import { disposeModel, initModel, namedVariables, parameterCount } from '../lib/model/params';
-import { planTokens } from '../lib/model/plan';
+import { PLAN_FIELDS, PLAN_SLOTS, type PlanField } from '../lib/model/classes';
+import { planConditioning } from '../lib/model/plan';
 import { flowTrainStep } from '../lib/model/train-step';
 import { predictVelocity } from '../lib/model/transformer';
 import { makeRng } from '../lib/rng';
@@ -37,7 +40,18 @@ export interface EquivalenceOptions {
   cleanPrediction?: boolean;
   /** Latent generation channels (ModelConfig.latentChannels; the shipped autoencoder encodes x0); unset: the preset's. */
   latentChannels?: number;
+  /** Plan slot tokens spread over the image tokens they cover (ModelConfig.planMap); unset: the preset's. */
+  planMap?: boolean;
+  /** Cells per side of the plan grid (ModelConfig.planGrid); unset: the preset's. */
+  planGrid?: number;
+  /** The plan's boxes per pixel into the conv stem and refine (ModelConfig.planCanvas); unset: the preset's. */
+  planCanvas?: boolean;
+  /** Hidden conv layers of the refine (ModelConfig.refineLayers); unset: the preset's. */
+  refineLayers?: number;
 }
+
+/** The architecture options a check may override; each unset one stays the preset's. */
+const ARCHITECTURE_OPTIONS = ['convChannels', 'unetChannels', 'cleanPrediction', 'latentChannels', 'planMap', 'planGrid', 'planCanvas', 'refineLayers'] as const;
 
 interface TorchCheck {
   max_abs_diff_velocity: number;
@@ -60,23 +74,19 @@ const tensorJson = (x: tf.Tensor): { shape: number[]; values: number[] } => ({ s
  */
 export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport {
   const { preset, mixtureOfTransformers, textCausal } = options;
-  const config = resolveModelConfig(preset, {
-    mixtureOfTransformers,
-    textCausal,
-    initStd: 0.2,
-    // Unset: the preset's own choice (base: the shipped convolutions and x-prediction).
-    ...(options.convChannels === undefined ? {} : { convChannels: options.convChannels }),
-    ...(options.unetChannels === undefined ? {} : { unetChannels: options.unetChannels }),
-    ...(options.cleanPrediction === undefined ? {} : { cleanPrediction: options.cleanPrediction }),
-    ...(options.latentChannels === undefined ? {} : { latentChannels: options.latentChannels }),
-  });
+  // Unset options stay the preset's own choice (base: the shipped convolutions and x-prediction).
+  const overrides = Object.fromEntries(ARCHITECTURE_OPTIONS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
+  const config = resolveModelConfig(preset, { mixtureOfTransformers, textCausal, initStd: 0.2, ...overrides });
   const model = benchModel(config, 3);
-  // The head and the refine's / U-Net's last conv start at zero: give them weights so the comparison sees the whole network.
+  // The head, the refine's / U-Net's last conv and the plan maps start at zero: give them weights so the comparison sees the whole network.
   tf.tidy(() => {
+    const { think } = model.params;
     model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: 0.2 }));
     model.params.latent?.head.w.assign(randomNormal(model.params.latent.head.w.shape, makeRng(9), { std: 0.2 }));
     model.params.conv?.refineOut.w.assign(randomNormal(model.params.conv.refineOut.w.shape, makeRng(7), { std: 0.2 }));
     model.params.unet?.out.w.assign(randomNormal(model.params.unet.out.w.shape, makeRng(8), { std: 0.2 }));
+    think.layoutMap?.assign(randomNormal(think.layoutMap.shape, makeRng(10), { std: 0.2 }));
+    think.offsetMap?.assign(randomNormal(think.offsetMap.shape, makeRng(11), { std: 0.2 }));
   });
   const named = namedVariables(model.params);
   const batchSize = 4;
@@ -88,6 +98,7 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
   // thinking row whose prompt is all PAD (a dropped prompt), which must read the null plan too.
   batch.thinking = Uint8Array.from([1, 0, 1, 1]);
   batch.textTokens.fill(0, 2 * textLen, 3 * textLen);
+  crowdPlan(batch.plan as Int32Array, 3, config.planGrid);
   const flow: FlowConfig = { timestepShift: 3, textDropProb: 0 };
 
   // Replays flowTrainStep's draws from an rng of the same seed, in its order: t, text dropout, eps.
@@ -102,8 +113,8 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
   const tTensor = tf.tensor1d(t);
   let v: tf.Tensor3D | undefined;
   const { value: loss, grads } = tf.variableGrads(() => {
-    const extra = planTokens(model, batchSize, { plan: batch.plan, thinking });
-    v = tf.keep(predictVelocity(model, { xt: noisyInput(x0, eps, tTensor), t: tTensor, textTokens, extra }));
+    const conditioning = planConditioning(model, batchSize, { plan: batch.plan, thinking }); // plan tokens, and the plan map and canvas if the model has them
+    v = tf.keep(predictVelocity(model, { xt: noisyInput(x0, eps, tTensor), t: tTensor, textTokens, ...conditioning }));
     return flowLoss({ vTheta: v, x0, eps });
   }, named.map((n) => n.variable));
   const velocity = v as tf.Tensor3D;
@@ -112,7 +123,7 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
   const trained = named.filter(({ variable }) => grads[variable.name] != null); // null: a frozen (non-trainable) variable
   const payload = {
     config,
-    planSpec: planSpec(),
+    planSpec: planSpec(config),
     weights: Object.fromEntries(trained.map(({ name, variable }) => [name, tensorJson(variable)])),
     x0: Array.from(batch.x0),
     eps: Array.from(eps.dataSync()),
@@ -142,7 +153,29 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
   if (run.status !== 0) throw new Error(run.stderr);
   const torch = JSON.parse(run.stdout.trim().split('\n').pop() ?? '{}') as TorchCheck;
   const sequence = `[text ${textLen} ; plan ${payload.planSpec.slots} ; image ${imageTokens}]`;
-  return compare({ options, sequence, lossTfjs, step: { ...step, sameTimes }, params, torch });
+  const mappedSlots = config.planMap ? presentSlots(batch.plan as Int32Array, thinking) : undefined;
+  return compare({ options, sequence, lossTfjs, step: { ...step, sameTimes }, params, torch, mappedSlots });
+}
+
+/** One plan row of PLAN_FIELDS values. */
+const planRow = (fields: Record<PlanField, number>): number[] => PLAN_FIELDS.map((field) => fields[field]);
+
+/**
+ * Fills row b's slots 2 and 3 with objects over slot 0's box: slot 2 (large, one cell over, rank 3) in front of all,
+ * slot 3 (on slot 0's cell, rank 2) behind slot 2 and in front of slots 0 and 1, so the canvas' front-most rule
+ * decides overlapping pixels against slot order too (this batch's rendered rows hold two objects whose boxes do not overlap).
+ */
+function crowdPlan(plan: Int32Array, b: number, grid: number): void {
+  const at = (slot: number): number => (b * PLAN_SLOTS + slot) * PLAN_FIELDS.length;
+  const cell = plan[at(0) + PLAN_FIELDS.indexOf('cell')];
+  const beside = (cell % grid) + 1 < grid ? cell + 1 : cell - 1;
+  plan.set(planRow({ present: 1, shape: 2, color: 3, texture: 1, size: 2, cell: beside, depthRank: 3 }), at(2));
+  plan.set(planRow({ present: 1, shape: 0, color: 5, texture: 2, size: 1, cell, depthRank: 2 }), at(3));
+}
+
+/** Present slots on the rows that think: what the plan map and canvas read (none: they would be tested on nothing). */
+function presentSlots(plan: Int32Array, thinking: Uint8Array): number {
+  return plan.filter((value, i) => i % PLAN_FIELDS.length === 0 && value === 1 && thinking[Math.floor(i / (PLAN_SLOTS * PLAN_FIELDS.length))] === 1).length;
 }
 
 export type EquivalenceReport = ReturnType<typeof compare>;
@@ -155,9 +188,11 @@ interface Measured {
   step: { loss: number; gradNorm: number; sameTimes: boolean };
   params: { total: number; trained: number };
   torch: TorchCheck;
+  /** With planMap: present slots on the rows that think. */
+  mappedSlots?: number;
 }
 
-function compare({ options, sequence, lossTfjs, step, params, torch }: Measured) {
+function compare({ options, sequence, lossTfjs, step, params, torch, mappedSlots }: Measured) {
   const relative = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-12);
   const report = {
     ...options,
@@ -177,6 +212,7 @@ function compare({ options, sequence, lossTfjs, step, params, torch }: Measured)
     params_trained_by_generation_step: params.trained,
     params_torch: torch.params_torch,
     trained_sets_equal: torch.trained_sets_equal,
+    ...(mappedSlots === undefined ? {} : { plan_slots_mapped: mappedSlots }),
   };
   const failures = [
     !(report.max_abs_diff < 1e-3) && 'velocity',
@@ -186,6 +222,7 @@ function compare({ options, sequence, lossTfjs, step, params, torch }: Measured)
     !(step.sameTimes && relative(step.loss, lossTfjs) < 1e-6) && 'replay of flowTrainStep (t, eps or thinking differ)',
     !torch.trained_sets_equal && 'trained parameter sets',
     report.params_torch !== report.params_trained_by_generation_step && 'parameter count',
+    mappedSlots === 0 && 'plan map not exercised (no present slot on a thinking row)',
   ].filter((f): f is string => typeof f === 'string');
   return { ...report, failures };
 }
@@ -200,6 +237,10 @@ async function main(): Promise<void> {
       unet: { type: 'string' },
       clean: { type: 'boolean' },
       latent: { type: 'string' },
+      'plan-map': { type: 'boolean' },
+      'plan-grid': { type: 'string' },
+      'plan-canvas': { type: 'boolean' },
+      'refine-layers': { type: 'string' },
     },
     strict: true,
   });
@@ -212,6 +253,10 @@ async function main(): Promise<void> {
     unetChannels: args.unet === undefined ? undefined : Number(args.unet),
     cleanPrediction: args.clean,
     latentChannels: args.latent === undefined ? undefined : Number(args.latent),
+    planMap: args['plan-map'],
+    planGrid: args['plan-grid'] === undefined ? undefined : Number(args['plan-grid']),
+    planCanvas: args['plan-canvas'],
+    refineLayers: args['refine-layers'] === undefined ? undefined : Number(args['refine-layers']),
   });
   process.stdout.write(`${JSON.stringify(report)}\n`);
   if (report.failures.length > 0) {

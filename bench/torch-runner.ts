@@ -1,10 +1,12 @@
 // Runs bench/torch_reference.py with a Python that has torch, or explains how to get one.
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { PLAN_CLASSES, PLAN_FIELDS, PLAN_SLOTS } from '../lib/model/classes';
+import { PLAN_FIELDS, PLAN_SLOTS, planClasses } from '../lib/model/classes';
 import type { ModelConfig } from '../lib/model/config';
 import type { FlowConfig } from '../lib/model/flow';
 import { MAX_EXTRA_TOKENS } from '../lib/model/params';
+import { WORLD } from '../lib/world/config';
+import { SIZES } from '../lib/world/types';
 
 export interface TorchSuccess {
   torch_version: string;
@@ -38,16 +40,27 @@ export interface TorchRunOptions {
   profile?: boolean;
 }
 
-/** The think-mode plan layout the twin needs to build its plan embeddings (lib/model/classes.ts). */
+/** The think-mode plan layout the twin needs to build its plan embeddings (lib/model/classes.ts) and boxes (plan.ts). */
 export interface PlanSpec {
   fields: readonly string[];
+  /** Per field, for the config's planGrid (the cell table has planGrid^2 rows). */
   classes: Record<string, number>;
   slots: number;
   maxExtraTokens: number;
+  /** World image side and each size class's diameter there (SIZES order): the box radii of planMap / planCanvas. */
+  worldImageSize: number;
+  sizeDiameters: number[];
 }
 
-export function planSpec(): PlanSpec {
-  return { fields: PLAN_FIELDS, classes: PLAN_CLASSES, slots: PLAN_SLOTS, maxExtraTokens: MAX_EXTRA_TOKENS };
+export function planSpec(config: ModelConfig): PlanSpec {
+  return {
+    fields: PLAN_FIELDS,
+    classes: planClasses(config.planGrid),
+    slots: PLAN_SLOTS,
+    maxExtraTokens: MAX_EXTRA_TOKENS,
+    worldImageSize: WORLD.imageSize,
+    sizeDiameters: SIZES.map((size) => WORLD.diameters[size]),
+  };
 }
 
 const INSTALL_HINT =
@@ -64,7 +77,7 @@ export function runTorchReference(options: TorchRunOptions): TorchResult {
   const python = findPython();
   if (python === undefined) return { error: INSTALL_HINT };
   const script = path.join(__dirname, 'torch_reference.py');
-  const argv = [script, '--config', JSON.stringify(options.config), '--plan', JSON.stringify(planSpec()), '--flow', JSON.stringify(options.flow)];
+  const argv = [script, '--config', JSON.stringify(options.config), '--plan', JSON.stringify(planSpec(options.config)), '--flow', JSON.stringify(options.flow)];
   argv.push('--think-prob', String(options.thinkProb), '--batch', String(options.batchSize), '--steps', String(options.steps), '--sample-steps', String(options.sampleSteps));
   if (options.threads !== undefined) argv.push('--threads', options.threads);
   if (options.profile === true) argv.push('--profile');

@@ -6,7 +6,9 @@ Prints one JSON object on the last line. Mirrors: lib/model/transformer.ts (pre-
 [text ; 4 plan tokens ; image], fused QKV, GELU x*sigmoid(1.702x), PAD text keys masked, MoT text side = text + plan),
 lib/model/plan.ts planTokens (a present slot = sum of its attribute embeddings, an absent one = the empty-slot
 embedding, a row that does not think = the null plan), lib/model/train-step.ts (a dropped prompt reads the null plan),
-lib/model/flow.ts (x_t = (1-t) x0 + t eps, target eps - x0, t = sigmoid(n)), lib/model/optimizer.ts (AdamW + clip 1.0).
+lib/model/flow.ts (x_t = (1-t) x0 + t eps, target eps - x0, t = sigmoid(n)), lib/model/optimizer.ts (AdamW + clip 1.0),
+and with planMap / planCanvas lib/model/plan.ts planMap and planCanvas: the plan's box geometry (coverage, offsets,
+canvas) is computed here from the integer plans with numpy, as lib/model computes it on the CPU, outside autograd.
 Only the weights a generation step trains exist here: the understanding heads and the plan-prediction queries/head
 of lib/model/params.ts get no gradient from it (bench/check-equivalence.ts checks both sets agree).
 """
@@ -17,6 +19,7 @@ import re
 import resource
 import time
 
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -69,16 +72,32 @@ class Block(nn.Module):
         return x + m
 
 
-class PlanEmbedding(nn.Module):
-    """lib/model/plan.ts planTokens: [B, S, D] plan tokens from plans [B, S, fields] and thinking flags [B]."""
+OFFSET_FEATURES = 4  # lib/model/classes.ts: coverage-weighted dx, dy, dx^2, dy^2 per image token
+CANVAS_MARGIN = 1.15  # lib/model/plan.ts CANVAS_MARGIN (not exported): box half-width of the canvas, in radii
+CANVAS_ATTRIBUTES = ("shape", "color", "texture", "size")  # the canvas' one-hot blocks, in this order, then dx, dy, inside
 
-    def __init__(self, d, plan):
+
+def canvas_channels(spec):
+    """lib/model/classes.ts CANVAS_CHANNELS."""
+    return sum(spec["classes"][f] for f in CANVAS_ATTRIBUTES) + 3
+
+
+class PlanEmbedding(nn.Module):
+    """lib/model/plan.ts planTokens: [B, S, D] plan tokens from plans [B, S, fields] and thinking flags [B];
+    with planMap it also holds think.layoutMap (and with planCanvas think.offsetMap), the maps of plan.ts planMap."""
+
+    def __init__(self, d, plan, c):
         super().__init__()
         self.attributes = [snake(f) for f in plan["fields"][1:]]  # every field but 'present'
         for field, name in zip(plan["fields"][1:], self.attributes):
             setattr(self, name, nn.Parameter(torch.randn(plan["classes"][field], d) * 0.02))
         self.empty_slot = nn.Parameter(torch.randn(1, d) * 0.02)
         self.null_plan = nn.Parameter(torch.randn(plan["slots"], d) * 0.02)
+        # Zero at start as in lib/model/params.ts; tfjs layout [in, out], used as x @ map.
+        if c.get("planMap", False):
+            self.layout_map = nn.Parameter(torch.zeros(d, d))
+        if c.get("planCanvas", False):
+            self.offset_map = nn.Parameter(torch.zeros(OFFSET_FEATURES, d))
 
     def forward(self, plan, thinking):
         present = plan[..., 0] == 1  # [B, S]
@@ -87,6 +106,85 @@ class PlanEmbedding(nn.Module):
         slot = torch.where(present[..., None], slot, self.empty_slot)
         return torch.where(thinking[:, None, None], slot, self.null_plan[None])
 
+    def spread(self, slots, coverage, offsets):
+        """lib/model/plan.ts planMap: slot tokens [B, S, D] over the image tokens they cover [B, Np, S], mapped, [B, Np, D]."""
+        mapped = (coverage @ slots) @ self.layout_map
+        return mapped + offsets @ self.offset_map if hasattr(self, "offset_map") else mapped
+
+
+def slot_boxes(c, spec, plan, thinking, b):
+    """lib/model/plan.ts slotBoxes: (slot, cx, cy, radius) of row b's present slots in model pixels; none if it does
+    not think. Float64 in the same operation order as the TS, so both sides round alike."""
+    if not thinking[b]:
+        return []
+    grid, fields = c["planGrid"], spec["fields"]
+    cell_side, scale = c["imageSize"] / grid, c["imageSize"] / spec["worldImageSize"]
+    cell_col, size_col = fields.index("cell"), fields.index("size")
+    boxes = []
+    for s in range(spec["slots"]):
+        if plan[b, s, 0] != 1:
+            continue
+        cell = int(plan[b, s, cell_col])
+        radius = (spec["sizeDiameters"][plan[b, s, size_col]] / 2) * scale
+        boxes.append((s, ((cell % grid) + 0.5) * cell_side, ((cell // grid) + 0.5) * cell_side, radius))
+    return boxes
+
+
+def slot_coverage(c, spec, plan, thinking):
+    """lib/model/plan.ts slotCoverage: Gaussian coverage of each slot's box over the patch centres [B, Np, S] and the
+    coverage-weighted offsets (dx, dy, dx^2, dy^2) from the box centres in radii [B, Np, OFFSET_FEATURES]."""
+    g, p = c["imageSize"] // c["patchSize"], c["patchSize"]
+    B, S = plan.shape[:2]
+    n = np.arange(g * g)
+    px, py = ((n % g) + 0.5) * p, ((n // g) + 0.5) * p
+    coverage, offsets = np.zeros((B, g * g, S)), np.zeros((B, g * g, OFFSET_FEATURES))
+    for b in range(B):
+        for s, cx, cy, radius in slot_boxes(c, spec, plan, thinking, b):
+            dx, dy = (px - cx) / radius, (py - cy) / radius
+            w = np.exp(-(dx * dx + dy * dy) / 2)
+            coverage[b, :, s] = w
+            offsets[b] += w[:, None] * np.stack([dx, dy, dx * dx, dy * dy], 1)
+    return torch.from_numpy(coverage).float(), torch.from_numpy(offsets).float()
+
+
+def plan_canvas(c, spec, plan, thinking):
+    """lib/model/plan.ts planCanvas as the pixel grid tokens_to_grid makes of it, [B, CANVAS_CHANNELS, H, W]: a pixel
+    within CANVAS_MARGIN radii (per axis) of present slots' box centres carries the front-most one's (highest depth
+    rank; on a tie the earlier slot) one-hots, (dx, dy) in radii and inside = 1."""
+    side, fields, classes = c["imageSize"], spec["fields"], spec["classes"]
+    starts = np.cumsum([0] + [classes[f] for f in CANVAS_ATTRIBUTES])  # the last start is (dx, dy, inside)
+    columns = [fields.index(f) for f in CANVAS_ATTRIBUTES]
+    rank_col = fields.index("depthRank")
+    centres = np.arange(side) + 0.5
+    canvas = np.zeros((plan.shape[0], canvas_channels(spec), side, side))
+    for b in range(plan.shape[0]):
+        front = np.full((side, side), -1)  # depth rank painted at each pixel so far
+        for s, cx, cy, radius in slot_boxes(c, spec, plan, thinking, b):
+            rank = plan[b, s, rank_col]
+            dx, dy = (centres - cx) / radius, (centres - cy) / radius  # per column, per row
+            inside = (np.abs(dy)[:, None] <= CANVAS_MARGIN) & (np.abs(dx)[None, :] <= CANVAS_MARGIN) & (rank > front)
+            front[inside] = rank
+            here = canvas[b]  # [K, H, W] view
+            here[:, inside] = 0
+            for start, column in zip(starts, columns):
+                here[start + plan[b, s, column]][inside] = 1
+            here[starts[-1]][inside] = np.broadcast_to(dx[None, :], (side, side))[inside]
+            here[starts[-1] + 1][inside] = np.broadcast_to(dy[:, None], (side, side))[inside]
+            here[starts[-1] + 2][inside] = 1
+    return torch.from_numpy(canvas).float()
+
+
+def plan_conditioning(model, plan, thinking):
+    """lib/model/plan.ts planConditioning: (plan tokens [B, S, D], plan map [B, Np, D] or None, canvas or None); the
+    map and canvas exist only when the model has them and some row thinks (the transformer reads zeros otherwise)."""
+    extra = model.think(plan, thinking)
+    c, spec = model.c, model.spec
+    if not bool(thinking.any()):
+        return extra, None, None
+    plan_np, thinking_np = plan.numpy(), thinking.numpy()
+    plan_map = model.think.spread(extra, *slot_coverage(c, spec, plan_np, thinking_np)) if c.get("planMap", False) else None
+    canvas = plan_canvas(c, spec, plan_np, thinking_np) if c.get("planCanvas", False) else None
+    return extra, plan_map, canvas
 
 def blocks_to_grid(blocks, g, p):
     """Blocks [B, g*g, p*p*C] (inner (dy, dx, c)) -> grid [B, C, g*p, g*p] (lib/model/conv.ts blocksToGrid, then NCHW)."""
@@ -118,12 +216,27 @@ def grid_to_tokens(grid, c):
 class ConvAround(nn.Module):
     """lib/model/conv.ts: conv stem features beside each patch's pixels, residual conv refine of the head's output."""
 
-    def __init__(self, c):
+    def __init__(self, c, spec):
         super().__init__()
         k, ch = c["convChannels"], c["channels"]
-        self.stem = nn.Conv2d(ch, k, 3, padding=1)
-        self.refine_in = nn.Conv2d(2 * ch, k, 3, padding=1)
+        canvas = canvas_channels(spec) if c.get("planCanvas", False) else 0  # the plan canvas joins both inputs
+        self.stem = nn.Conv2d(ch + canvas, k, 3, padding=1)
+        self.refine_in = nn.Conv2d(2 * ch + canvas, k, 3, padding=1)
+        self.refine_hidden = nn.ModuleList([nn.Conv2d(k, k, 3, padding=1) for _ in range(c.get("refineLayers", 1) - 1)])
         self.refine_out = nn.Conv2d(k, ch, 3, padding=1)
+
+    def stem_tokens(self, xt, canvas, c):
+        """lib/model/conv.ts stemTokens: [x_t ; GELU(stem([x_t ; canvas]))] per token."""
+        pixels = [tokens_to_grid(xt, c)] + ([] if canvas is None else [canvas])
+        return torch.cat([xt, grid_to_tokens(gelu(self.stem(torch.cat(pixels, 1))), c)], 2)
+
+    def refine(self, out, xt, canvas, c):
+        """lib/model/conv.ts refineVelocity: out + conv(GELU(... GELU(conv([out ; x_t ; canvas])))) on the pixel grid."""
+        grid = tokens_to_grid(out, c)
+        hidden = gelu(self.refine_in(torch.cat([grid, tokens_to_grid(xt, c)] + ([] if canvas is None else [canvas]), 1)))
+        for layer in self.refine_hidden:
+            hidden = gelu(layer(hidden))
+        return grid_to_tokens(grid + self.refine_out(hidden), c)
 
 
 def unet_token_width(c):
@@ -185,13 +298,13 @@ class Unet(nn.Module):
 class UnifiedModel(nn.Module):
     def __init__(self, c, plan):
         super().__init__()
-        unported = [k for k, off in (("timeModulation", False), ("selfCondition", False), ("refineLayers", 1), ("refineFeatures", 0), ("planMap", False), ("planGrid", 4), ("planCanvas", False), ("alignLayer", 0)) if c.get(k, off) != off]
+        unported = [k for k, off in (("timeModulation", False), ("selfCondition", False), ("refineFeatures", 0), ("alignLayer", 0)) if c.get(k, off) != off]
         if unported:  # say so rather than time a different network
             raise NotImplementedError(f"the PyTorch reference does not implement model options {unported} yet")
         d = c["dModel"]
         grid = c["imageSize"] // c["patchSize"]
         patch_dim = c["patchSize"] ** 2 * c["channels"]
-        self.c = c
+        self.c, self.spec = c, plan
         self.text_embed = nn.Embedding(c["vocabSize"], d)
         self.text_pos = nn.Parameter(torch.randn(c["maxTextTokens"], d) * 0.02)
         self.image_pos = nn.Parameter(torch.randn(grid * grid, d) * 0.02)
@@ -202,7 +315,7 @@ class UnifiedModel(nn.Module):
         else:
             self.patch_embed = nn.Linear(patch_dim + c["patchSize"] ** 2 * conv + unet_token_width(c), d)
         if conv > 0 and latent == 0:
-            self.conv = ConvAround(c)
+            self.conv = ConvAround(c, plan)
         if c["unetChannels"] > 0:
             self.unet = Unet(c)
         self.time_in = nn.Linear(c["timestepFeatures"], d)
@@ -212,26 +325,31 @@ class UnifiedModel(nn.Module):
         if latent == 0:
             self.head = nn.Linear(d, patch_dim + unet_token_width(c))
         self.extra_pos = nn.Parameter(torch.randn(plan["maxExtraTokens"], d) * 0.02)
-        self.think = PlanEmbedding(d, plan)
+        self.think = PlanEmbedding(d, plan, c)
         half = c["timestepFeatures"] // 2
         self.register_buffer("freqs", 1000 * torch.exp(-math.log(10000) * torch.arange(half) / half))
 
-    def forward(self, xt, t, tokens, extra):
-        """Velocity [B, Np, patchDim] over [text ; extra ; image]; extra [B, K, D] already embedded."""
+    def forward(self, xt, t, tokens, extra, plan_map=None, canvas=None):
+        """Velocity [B, Np, patchDim] over [text ; extra ; image]; extra [B, K, D] already embedded; plan_map [B, Np, D]
+        is added to the image tokens' embeddings, canvas [B, CANVAS_CHANNELS, H, W] joins the conv inputs (plan_conditioning)."""
         B, K = xt.shape[0], extra.shape[1]
         Tt = self.c["maxTextTokens"]
         args = t[:, None] * self.freqs[None]
         time = self.time_out(F.silu(self.time_in(torch.cat([args.cos(), args.sin()], 1))))
         text = self.text_embed(tokens) + self.text_pos
         conv, unet = getattr(self, "conv", None), getattr(self, "unet", None)
+        if conv is not None and self.c.get("planCanvas", False) and canvas is None:  # transformer.ts canvasOrZeros
+            canvas = xt.new_zeros(B, canvas_channels(self.spec), self.c["imageSize"], self.c["imageSize"])
         image_in = xt
         if conv is not None:
-            image_in = torch.cat([xt, grid_to_tokens(gelu(conv.stem(tokens_to_grid(xt, self.c))), self.c)], 2)
+            image_in = conv.stem_tokens(xt, canvas, self.c)
         if unet is not None:
             encoded, full_skip, half_skip = unet.encode(xt)
             image_in = torch.cat([xt, encoded], 2)
         latent = getattr(self, "latent", None)
         image = (latent["embed"](xt) if latent is not None else self.patch_embed(image_in)) + self.image_pos + time[:, None]
+        if plan_map is not None:
+            image = image + plan_map
         x = torch.cat([text, extra + self.extra_pos[:K], image], 1)  # [B, T, D]
         pad = torch.cat([tokens == 0, torch.zeros(B, K + image.shape[1], dtype=torch.bool)], 1)
         bias = (pad.float() * -1e9)[:, None, None, :]  # [B, 1, 1, T]: PAD text keys masked
@@ -244,9 +362,7 @@ class UnifiedModel(nn.Module):
             x = block(x, bias, Tt + K)
         out = (latent["head"] if latent is not None else self.head)(self.final_norm(x[:, Tt + K :]))
         if conv is not None:
-            grid = tokens_to_grid(out, self.c)
-            hidden = gelu(conv.refine_in(torch.cat([grid, tokens_to_grid(xt, self.c)], 1)))
-            out = grid_to_tokens(grid + conv.refine_out(hidden), self.c)
+            out = conv.refine(out, xt, canvas, self.c)
         if unet is not None:  # the head's output is [patch values ; decoder features]
             patch_dim = xt.shape[2]
             out = unet.decode(out[..., :patch_dim], out[..., patch_dim:], full_skip, half_skip)
@@ -259,7 +375,7 @@ def flow_loss(model, x0, eps, t, tokens, plan, thinking):
     """flowTrainStep's forward after sampling: velocity, per-sample squared error and the mean loss."""
     thinking = thinking & (tokens != 0).any(1)  # a dropped (all-PAD) prompt reads the null plan: CFG's branch
     xt = (1 - t[:, None, None]) * x0 + t[:, None, None] * eps
-    v = model(xt, t, tokens, model.think(plan, thinking))
+    v = model(xt, t, tokens, *plan_conditioning(model, plan, thinking))
     per_token = ((v - (eps - x0)) ** 2).mean(-1)  # [B, Np]
     return v, per_token.mean(1), per_token.mean()
 

@@ -70,6 +70,8 @@ describe.skipIf(findPython() === undefined)('PyTorch twin', () => {
     { mixtureOfTransformers: false, textCausal: false, convChannels: 4, cleanPrediction: true },
     { mixtureOfTransformers: false, textCausal: false, unetChannels: 4 },
     { mixtureOfTransformers: false, textCausal: false, convChannels: 4, latentChannels: 8 },
+    // The plan over the image tokens and, on a fine grid, per pixel into a two-layer refine (the check crowds a thinking row's boxes).
+    { mixtureOfTransformers: false, textCausal: false, convChannels: 4, planMap: true, planGrid: 16, planCanvas: true, refineLayers: 2 },
   ])('matches flowTrainStep with plan tokens (%o)', (flags) => {
     const before = tf.memory().numTensors;
     const report = checkEquivalence({ preset: 'tiny', ...flags });
