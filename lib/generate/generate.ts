@@ -17,7 +17,11 @@ export interface SamplingSettings {
   guidanceInterval: [number, number];
   /** Timestep shift s (1 = none; the paper's 4.0 is for 512-1024 px). */
   timestepShift: number;
-  /** Plan the layout from the prompt first, then generate conditioned on the plan. */
+  /**
+   * Plan the layout from the prompt first, then generate conditioned on the plan. On by default: the shipped model
+   * draws objects from its plan's boxes (planCanvas) and passes far more prompts that way than straight from the
+   * prompt (README, "The unified model"); `think: false` (`--think off`) is normal mode.
+   */
   think: boolean;
 }
 
@@ -26,7 +30,7 @@ export const DEFAULT_SAMPLING: SamplingSettings = {
   guidanceScale: 4,
   guidanceInterval: [0, 1],
   timestepShift: 1,
-  think: false,
+  think: true,
 };
 
 export interface GenerateOptions extends Partial<SamplingSettings> {

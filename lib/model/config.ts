@@ -156,8 +156,11 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
 export const MODEL_PRESETS = {
   /** Seconds per run: unit tests and CI notebooks. */
   tiny: { dModel: 32, nLayers: 2, nHeads: 2, timestepFeatures: 16 },
-  /** The shipped model (with the conv stem and refine): about 1.3M parameters; pretrains within ~2 hours on 2 CPU cores (wasm). */
-  base: { convChannels: 16 },
+  /**
+   * The shipped model: the conv stem and a 2-layer refine, x-prediction, and think mode's plan on a 16 x 16 grid
+   * reaching every pixel of its boxes (plan map + canvas); about 1.39M parameters; pretrains in ~85 min on 2 CPU cores (wasm).
+   */
+  base: { convChannels: 16, refineLayers: 2, cleanPrediction: true, planMap: true, planGrid: 16, planCanvas: true },
   /** For GPU users: wider and deeper. */
   large: { dModel: 384, nLayers: 12, nHeads: 6 },
 } satisfies Record<string, Partial<ModelConfig>>;
