@@ -33,6 +33,7 @@ export const gapCommand: Command = {
     const split = choiceOption(values, 'split', EVAL_SPLITS);
     const source = choiceOption(values, 'verdict', VERDICT_SOURCES);
     const parse = { grouping: choiceOption(values, 'grouping', GROUPING_MODES), attributes: choiceOption(values, 'attributes', ATTRIBUTE_SOURCES) };
+    const think = thinkOption(values);
     await initBackend();
     const { model, manifest } = loadCheckpoint(dir);
     const started = Date.now();
@@ -41,7 +42,7 @@ export const gapCommand: Command = {
       n,
       seed,
       split,
-      think: thinkOption(values),
+      think,
       bothModes: values['one-mode'] !== true,
       judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k], source, parse).passed),
       generate: (prompts, { think }) => {
@@ -56,7 +57,7 @@ export const gapCommand: Command = {
       onStage: (stage) => process.stderr.write(`[gap] ${stage}\n`),
     });
     disposeModel(model);
-    const result = { ...report, checkpoint: dir, split, verdict_source: source, parse, checkpoint_step: manifest.step, sampling: { ...DEFAULT_SAMPLING, think: thinkOption(values) }, seconds: (Date.now() - started) / 1000 };
+    const result = { ...report, checkpoint: dir, split, verdict_source: source, parse, checkpoint_step: manifest.step, sampling: { ...DEFAULT_SAMPLING, think }, seconds: (Date.now() - started) / 1000 };
     if (values.json) {
       console.log(JSON.stringify(result));
       return;

@@ -1,7 +1,7 @@
 // Text-to-image with the unified model: prompts in, RgbImages out, with the toolkit's default sampler settings.
 // The defaults are the "default sampler settings" every benchmark number uses (gap, candidates, SRUM runs).
 import { makeRng } from '../rng';
-import { PLAN_FIELDS, PLAN_SLOTS } from '../model/classes';
+import { PLAN_VALUES } from '../model/classes';
 import type { UnifiedModel } from '../model/params';
 import { generationTokens, imagesFromGenerationTokens } from '../model/image-tokens';
 import { encodeBatch } from '../world/tokenizer';
@@ -57,8 +57,7 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
   const settings: SamplingSettings = { ...DEFAULT_SAMPLING, ...definedOnly(options) };
   const textLen = model.config.maxTextTokens;
   const batchSize = options.batchSize ?? 16;
-  const planSize = PLAN_SLOTS * PLAN_FIELDS.length;
-  if (options.plans !== undefined && options.plans.length !== prompts.length * planSize) throw new Error(`generateImages: ${options.plans.length} plan values for ${prompts.length} prompts (expected ${prompts.length * planSize})`);
+  if (options.plans !== undefined && options.plans.length !== prompts.length * PLAN_VALUES) throw new Error(`generateImages: ${options.plans.length} plan values for ${prompts.length} prompts (expected ${prompts.length * PLAN_VALUES})`);
   if (options.from !== undefined && options.from.images.length !== prompts.length) throw new Error(`generateImages: ${options.from.images.length} start images for ${prompts.length} prompts`);
   const images: RgbImage[] = [];
   for (let start = 0; start < prompts.length; start += batchSize) {
@@ -73,7 +72,7 @@ export function generateImages(model: UnifiedModel, prompts: readonly string[], 
       timestepShift: settings.timestepShift,
       think: settings.think,
       guideModel: options.guideModel,
-      plan: options.plans?.subarray(start * planSize, (start + chunk.length) * planSize),
+      plan: options.plans?.subarray(start * PLAN_VALUES, (start + chunk.length) * PLAN_VALUES),
       rng: makeRng(options.seed).fork(`images:${start}`),
       start: options.from === undefined ? undefined : { x0: generationTokens(model, options.from.images.slice(start, start + batchSize)), t0: options.from.t0 },
       onPlan: options.onPlan === undefined ? undefined : (plan) => options.onPlan?.({ first: start, plan }),

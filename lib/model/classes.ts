@@ -26,6 +26,14 @@ export const PLAN_CLASSES: Record<PlanField, number> = {
   cell: PLAN_GRID * PLAN_GRID,
   depthRank: PLAN_SLOTS,
 };
+/** Values of one prompt's plan: PLAN_SLOTS rows of PLAN_FIELDS (plans of a batch are [B, PLAN_SLOTS, PLAN_FIELDS]). */
+export const PLAN_VALUES = PLAN_SLOTS * PLAN_FIELDS.length;
+
+/** Centre of plan cell `cell` (row-major on a grid x grid plan grid) on a width x height image. */
+export function planCellCentre(cell: number, grid: number, width: number, height = width): { cx: number; cy: number } {
+  return { cx: ((cell % grid) + 0.5) * (width / grid), cy: (Math.floor(cell / grid) + 0.5) * (height / grid) };
+}
+
 /** The plan's class counts for a plan grid of `grid` cells per side (ModelConfig.planGrid). */
 export function planClasses(grid: number): Record<PlanField, number> {
   return { ...PLAN_CLASSES, cell: grid * grid };

@@ -11,7 +11,7 @@
 // A slot's box: centred on its cell's centre, as wide as its size's diameter (so planCanvas wants a fine planGrid).
 import * as tf from '../backend/tf';
 import { matMul } from '../backend/ops';
-import { CANVAS_CHANNELS, OFFSET_FEATURES, PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS, planClasses, type PlanField } from './classes';
+import { CANVAS_CHANNELS, OFFSET_FEATURES, PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS, planCellCentre, planClasses, type PlanField } from './classes';
 import { WORLD } from '../world/config';
 import { COLORS, SHAPES, SIZES, TEXTURES } from '../world/types';
 import { modelDims } from './config';
@@ -115,16 +115,14 @@ interface SlotBox {
 function slotBoxes(model: UnifiedModel, plan: Int32Array, thinking: Uint8Array, b: number): SlotBox[] {
   if (thinking[b] !== 1) return [];
   const { config } = model;
-  const grid = config.planGrid;
-  const cellSide = config.imageSize / grid;
   const scale = config.imageSize / WORLD.imageSize;
   const [cellCol, sizeCol] = [PLAN_FIELDS.indexOf('cell'), PLAN_FIELDS.indexOf('size')];
   const boxes: SlotBox[] = [];
   for (let s = 0; s < PLAN_SLOTS; s++) {
     const row = (b * PLAN_SLOTS + s) * FIELDS;
     if (plan[row] !== 1) continue;
-    const cell = plan[row + cellCol];
-    boxes.push({ slot: s, cx: ((cell % grid) + 0.5) * cellSide, cy: (Math.floor(cell / grid) + 0.5) * cellSide, radius: (WORLD.diameters[SIZES[plan[row + sizeCol]]] / 2) * scale });
+    const { cx, cy } = planCellCentre(plan[row + cellCol], config.planGrid, config.imageSize);
+    boxes.push({ slot: s, cx, cy, radius: (WORLD.diameters[SIZES[plan[row + sizeCol]]] / 2) * scale });
   }
   return boxes;
 }

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
 import type { UnifiedModel } from '../model/params';
 import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../io';
-import { PLAN_FIELDS, PLAN_SLOTS } from '../model/classes';
+import { PLAN_VALUES } from '../model/classes';
 import { Progress } from '../progress';
 import { hashString } from '../rng';
 import { writePng } from '../world/png';
@@ -61,8 +61,6 @@ function checkConfig(dir: string, config: Record<string, unknown>): void {
   writeJsonAtomic(file, config);
 }
 
-const PLAN_SIZE = PLAN_SLOTS * PLAN_FIELDS.length;
-
 /** The plans of the think-mode candidates DIR's JSONL already lists (a resumed run keeps them). */
 function previousPlans(dir: string): Map<number, number[]> {
   const file = path.join(dir, CANDIDATES_JSONL);
@@ -92,7 +90,7 @@ export function generateCandidates(options: GenerateCandidatesOptions): { genera
     const indices = prompts.map((_, i) => i).slice(start, start + batch);
     const missing = indices.filter((i) => !exists(i));
     if (missing.length === 0) continue;
-    const onPlan = ({ plan }: { plan: Int32Array }): void => indices.forEach((i, b) => plans.set(i, Array.from(plan.subarray(b * PLAN_SIZE, (b + 1) * PLAN_SIZE))));
+    const onPlan = ({ plan }: { plan: Int32Array }): void => indices.forEach((i, b) => plans.set(i, Array.from(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES))));
     const images = generateImages(model, indices.map((i) => prompts[i].text), { seed: hashString(`candidates:${seed}:${start / batch}`), think, steps, batchSize: batch, onPlan });
     for (const i of missing) writePng(path.join(dir, imageName(i)), images[i - start]);
     writeFileAtomic(path.join(dir, CANDIDATES_JSONL), lines());

@@ -12,7 +12,7 @@
 //   depthRank  0 = farthest object of the scene, 1 = next, ... (ties broken by slot order).
 import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type Scene, type SceneObject } from '../world/types';
 import { WORLD } from '../world/config';
-import { PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS } from '../model/classes';
+import { PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS, PLAN_VALUES, planCellCentre } from '../model/classes';
 
 /** The objects a prompt asks for, in slot order (mention order, counts expanded). */
 export function promptSlots(prompt: Prompt): ObjectDesc[] {
@@ -45,7 +45,7 @@ export function depthRanks(scene: Scene): number[] {
 export function planTargets(scene: Scene, grid = PLAN_GRID): Int32Array {
   const fields = PLAN_FIELDS.length;
   if (scene.objects.length > PLAN_SLOTS) throw new Error(`planTargets: ${scene.objects.length} objects, a plan has ${PLAN_SLOTS} slots`);
-  const out = new Int32Array(PLAN_SLOTS * fields).fill(PLAN_IGNORE);
+  const out = new Int32Array(PLAN_VALUES).fill(PLAN_IGNORE);
   const rank = depthRanks(scene);
   for (let slot = 0; slot < PLAN_SLOTS; slot++) {
     const o = scene.objects[slot];
@@ -61,9 +61,8 @@ export function planTargets(scene: Scene, grid = PLAN_GRID): Int32Array {
 
 /** Plan targets of several scenes, one after another: Int32Array [scenes, PLAN_SLOTS, PLAN_FIELDS.length]. */
 export function planBatch(scenes: readonly Scene[], grid = PLAN_GRID): Int32Array {
-  const size = PLAN_SLOTS * PLAN_FIELDS.length;
-  const out = new Int32Array(scenes.length * size);
-  scenes.forEach((scene, b) => out.set(planTargets(scene, grid), b * size));
+  const out = new Int32Array(scenes.length * PLAN_VALUES);
+  scenes.forEach((scene, b) => out.set(planTargets(scene, grid), b * PLAN_VALUES));
   return out;
 }
 
@@ -73,7 +72,7 @@ export function planBatch(scenes: readonly Scene[], grid = PLAN_GRID): Int32Arra
  */
 export function sceneOfPlan(plan: Int32Array, grid = PLAN_GRID, width: number = WORLD.imageSize, height: number = width): Scene {
   const fields = PLAN_FIELDS.length;
-  if (plan.length !== PLAN_SLOTS * fields) throw new Error(`sceneOfPlan: a plan has ${PLAN_SLOTS * fields} values, got ${plan.length}`);
+  if (plan.length !== PLAN_VALUES) throw new Error(`sceneOfPlan: a plan has ${PLAN_VALUES} values, got ${plan.length}`);
   const objects: SceneObject[] = [];
   for (let slot = 0; slot < PLAN_SLOTS; slot++) {
     const [present, shape, color, texture, size, cell, depth] = plan.subarray(slot * fields, (slot + 1) * fields);
@@ -81,7 +80,7 @@ export function sceneOfPlan(plan: Int32Array, grid = PLAN_GRID, width: number = 
     const sizeName = SIZES[size];
     objects.push({
       shape: SHAPES[shape], color: COLORS[color], texture: TEXTURES[texture], size: sizeName,
-      cx: ((cell % grid) + 0.5) * (width / grid), cy: (Math.floor(cell / grid) + 0.5) * (height / grid),
+      ...planCellCentre(cell, grid, width, height),
       diameter: WORLD.diameters[sizeName] * (width / WORLD.imageSize), depth,
     });
   }

@@ -1,7 +1,7 @@
 // SRUM training data: candidates (image + prompt + judge record) -> image tokens, prompt ids and the reward map on
 // the patch grid, prepared once; and the batch of step k, a pure function of (seed, k) so a resumed run sees the
 // same batches. Records are read with the released loader's rules: a record the loader drops is skipped (counted).
-import { PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS } from '../model/classes';
+import { PLAN_IGNORE, PLAN_VALUES } from '../model/classes';
 import { modelDims, type ModelConfig } from '../model/config';
 import { generationTokens } from '../model/image-tokens';
 import type { UnifiedModel } from '../model/params';
@@ -55,7 +55,7 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     data.reward.push(resizeBilinear(pixelMap, { fromW: image.width, fromH: image.height, toW: gridSize, toH: gridSize })); // [Hp * Wp]
     data.x0.push(generationTokens(model, [image])); // [Np * generationDim]
     data.textTokens.push(encode(candidate.prompt, config.maxTextTokens));
-    if (candidate.plan !== undefined && candidate.plan.length !== PLAN_SLOTS * PLAN_FIELDS.length) throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_SLOTS * PLAN_FIELDS.length}`);
+    if (candidate.plan !== undefined && candidate.plan.length !== PLAN_VALUES) throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_VALUES}`);
     data.plan.push(candidate.plan);
   });
   if (data.x0.length === 0) throw new Error(`SRUM: none of the ${candidates.length} candidates is usable (all dropped by the loader rules)`);
@@ -100,9 +100,8 @@ export function gatherBatch(data: SrumDataset, indices: readonly number[]): Srum
   tokens.reduce((offset, r) => (textTokens.set(r, offset), offset + r.length), 0);
   const batch: SrumBatch = { x0: concatFloat(indices.map((i) => data.x0[i])), textTokens, reward: concatFloat(indices.map((i) => data.reward[i])) };
   if (indices.every((i) => data.plan[i] === undefined)) return batch;
-  const planSize = PLAN_SLOTS * PLAN_FIELDS.length;
-  const plan = new Int32Array(indices.length * planSize).fill(PLAN_IGNORE);
-  indices.forEach((i, b) => { const own = data.plan[i]; if (own !== undefined) plan.set(own, b * planSize); });
+  const plan = new Int32Array(indices.length * PLAN_VALUES).fill(PLAN_IGNORE);
+  indices.forEach((i, b) => { const own = data.plan[i]; if (own !== undefined) plan.set(own, b * PLAN_VALUES); });
   return { ...batch, plan, thinking: Uint8Array.from(indices, (i) => (data.plan[i] === undefined ? 0 : 1)) };
 }
 

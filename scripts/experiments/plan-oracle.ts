@@ -19,7 +19,7 @@ import { loadCheckpoint } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
 import { planBatch, sceneOfPlan } from '../../lib/train/plan';
 import { predictPlan } from '../../lib/model/plan';
-import { PLAN_FIELDS, PLAN_SLOTS } from '../../lib/model/classes';
+import { PLAN_VALUES } from '../../lib/model/classes';
 import { encodeBatch } from '../../lib/world/tokenizer';
 import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { renderScene } from '../../lib/world/render';
@@ -101,8 +101,7 @@ async function main(): Promise<void> {
 /** The model's think-mode plans for the prompts, each rendered by the world's renderer (not by the model). */
 function worldDrawnPlans(model: ReturnType<typeof loadCheckpoint>['model'], texts: string[]): RgbImage[] {
   const plan = predictPlan(model, encodeBatch(texts, model.config.maxTextTokens));
-  const size = PLAN_SLOTS * PLAN_FIELDS.length;
-  return texts.map((_, b) => renderScene(sceneOfPlan(plan.subarray(b * size, (b + 1) * size), model.config.planGrid, model.config.imageSize)));
+  return texts.map((_, b) => renderScene(sceneOfPlan(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES), model.config.planGrid, model.config.imageSize)));
 }
 
 /** Prompts shown per row of the --figure grid. */
