@@ -9,6 +9,7 @@ import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { main } from '../lib/cli/main';
 import { CANDIDATES_JSONL, imageName, type CandidateLine } from '../lib/cli/candidates';
+import { candidatePlans } from '../lib/run/candidates';
 import { readJsonl } from '../lib/io';
 import { saveCheckpoint } from '../lib/model/checkpoint';
 import { PLAN_FIELDS, PLAN_SLOTS } from '../lib/model/classes';
@@ -55,6 +56,15 @@ describe('think-mode candidates', () => {
     await candidates('off', off);
     expect(linesOf(off).every((l) => !l.think && l.plan === undefined)).toBe(true);
     await expect(candidates('maybe', path.join(root, 'bad'))).rejects.toThrow(/--think must be one of on, off/);
+  });
+
+  it('are found by image path, absolute or relative to the working directory (the judge writes what --out gave)', () => {
+    const planOf = candidatePlans(images);
+    const [line] = linesOf(images);
+    const absolute = path.join(images, line.image_file);
+    expect(Array.from(planOf(absolute)!)).toEqual(line.plan);
+    expect(Array.from(planOf(path.relative(process.cwd(), absolute))!)).toEqual(line.plan);
+    expect(planOf(path.join(root, 'off', line.image_file))).toBeUndefined();
   });
 
   it('train conditioned on their plans: the batch carries them, a plan changes the loss, nothing leaks', async () => {

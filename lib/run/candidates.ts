@@ -70,6 +70,18 @@ function previousPlans(dir: string): Map<number, number[]> {
   return plans;
 }
 
+/**
+ * The plan each think-mode candidate of DIR was drawn from, by image path (relative to the working directory, as the
+ * judge's records hold it when --out is relative, or absolute); undefined for a candidate made without thinking.
+ */
+export function candidatePlans(dir: string): (imageFile: string) => Int32Array | undefined {
+  const plans = new Map(readJsonl<CandidateLine>(path.join(dir, CANDIDATES_JSONL)).map((line) => [path.resolve(dir, line.image_file), line.plan]));
+  return (imageFile) => {
+    const plan = plans.get(path.resolve(imageFile));
+    return plan === undefined ? undefined : Int32Array.from(plan);
+  };
+}
+
 /** Generate the missing candidates of DIR; returns how many were generated and how many were already there. */
 export function generateCandidates(options: GenerateCandidatesOptions): { generated: number; already: number } {
   const { model, dir, n, seed, think, steps, batch } = options;

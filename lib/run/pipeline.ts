@@ -17,7 +17,7 @@ import { rewardMap, type RewardMode } from '../reward/rewardMap';
 import { resolveSrumConfig, type SrumMethod } from '../train/srum-config';
 import { trainSrum } from '../train/srum';
 import { assignEmaWeights } from '../train/ema';
-import { CANDIDATES_JSONL, generateCandidates, type CandidateLine } from './candidates';
+import { CANDIDATES_JSONL, candidatePlans, generateCandidates } from './candidates';
 import { DEFAULT_SAMPLING } from '../generate/generate';
 import { judgeCandidates, type SelfJudgedLine } from './judge';
 import { runStage } from './stages';
@@ -84,7 +84,6 @@ export function scoreModel(model: UnifiedModel, options: { n: number; seed: numb
   };
 }
 
-const planOf = (plan: number[] | undefined): Int32Array | undefined => (plan === undefined ? undefined : Int32Array.from(plan));
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 const lineCount = (file: string): number => (fs.existsSync(file) ? readJsonl<unknown>(file).length : 0);
 
@@ -127,8 +126,8 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   });
   const trained = (): boolean => hasCheckpoint(trainDir) && readManifest(trainDir).step >= config.steps;
   await timed('train', trained, async () => {
-    const plans = new Map(readJsonl<CandidateLine>(path.join(candidatesDir, CANDIDATES_JSONL)).map((line) => [path.resolve(candidatesDir, line.image_file), line.plan]));
-    const candidates = records().map((record) => ({ imagePath: record.image_file, prompt: record.prompt, record, plan: planOf(plans.get(record.image_file)) }));
+    const planOf = candidatePlans(candidatesDir);
+    const candidates = records().map((record) => ({ imagePath: record.image_file, prompt: record.prompt, record, plan: planOf(record.image_file) }));
     fs.mkdirSync(trainDir, { recursive: true });
     const result = await trainSrum({ model, preset: options.preset, candidates, config: { ...config }, outDir: trainDir, quiet, command: options.command });
     if (result.interrupted) throw new Error(`training stopped at step ${result.step} of ${config.steps}; run the same command again to resume`);
