@@ -8,7 +8,7 @@
 //   [--guidance W] [--ema] [--modes normal,think,truth] (--ema: the run's EMA weights, pretrain emaDecay > 0; --modes: which
 //   of normal, think, truth to run, e.g. `truth` alone for a run trained only on ground-truth plans; `plan` adds the
 //   model's own think-mode plans drawn by the world's renderer instead of the model: how good the plans are, apart
-//   from the drawing) [--figure OUT] (OUT.png and OUT.svg: the world's render of each of the first 8 prompts'
+//   from the drawing; every mode also reports prompts naming a held-out colour-shape pair apart) [--figure OUT] (OUT.png and OUT.svg: the world's render of each of the first 8 prompts'
 //   ground-truth scenes above what each mode drew)
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
@@ -25,7 +25,7 @@ import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { renderScene } from '../../lib/world/render';
 import type { RgbImage } from '../../lib/world/types';
 import { sceneFor } from '../../lib/world/layout';
-import { samplePrompts } from '../../lib/world/splits';
+import { mentionsHeldOut, samplePrompts } from '../../lib/world/splits';
 import { makeRng } from '../../lib/rng';
 import { runScript } from '../lib/run-script';
 
@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       const passed = verdicts.filter((v) => v.passed).length;
       const objects = verdicts.reduce((sum, v) => sum + v.objects.length, 0) / prompts.length;
       console.log(`${values.checkpoint}${values.ema ? ' EMA' : ''} (step ${manifest.step}, guidance ${guidanceScale}) ${mode.padEnd(17)} pass ${passed}/${prompts.length} = ${(passed / prompts.length).toFixed(3)}  objects per image ${objects.toFixed(2)}`);
+      console.log(`  ${domainReport(verdicts, prompts.map(mentionsHeldOut))}`);
       console.log(`  ${attributeReport(verdicts)}`);
     }
     if (values.figure !== undefined) {
@@ -105,6 +106,15 @@ async function main(): Promise<void> {
   } finally {
     disposeModel(model);
   }
+}
+
+/** Pass rate apart for prompts naming a colour-shape pair held out of training and for the rest. */
+function domainReport(verdicts: readonly Verdict[], heldOut: readonly boolean[]): string {
+  const rate = (want: boolean): string => {
+    const chosen = verdicts.filter((_, k) => heldOut[k] === want);
+    return `${chosen.filter((v) => v.passed).length}/${chosen.length}`;
+  };
+  return `pass in-domain ${rate(false)}, naming a held-out pair ${rate(true)}`;
 }
 
 /** The model's think-mode plans for the prompts, each rendered by the world's renderer (not by the model). */
