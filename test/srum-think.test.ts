@@ -22,6 +22,7 @@ import { encodeBatch } from '../lib/world/tokenizer';
 import { gatherBatch, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
 import { srumLoss } from '../lib/train/srum-objective';
 import { trainSrum } from '../lib/train/srum';
+import { planLoss } from '../lib/train/head-losses';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-think-'));
 const checkpoint = path.join(root, 'ckpt');
@@ -89,6 +90,38 @@ describe('think-mode candidates', () => {
     const before = tf.memory().numTensors;
     await trainSrum({ model, preset: 'tiny', candidates: withPlans, outDir: path.join(root, 'train'), quiet: true, config: { steps: 3, batchSize: 3, checkpointEvery: 3, logEvery: 3, warmupSteps: 1, seed: 5 } });
     expect(tf.memory().numTensors).toBe(before);
+    disposeModel(model);
+  }, 60_000);
+
+  it('the think term trains the plan head on each candidate\'s own plan, weighted by its layout reward; off, the plan head is untouched', async () => {
+    const lines = linesOf(images);
+    const withPlans: SrumCandidate[] = lines.map((l) => ({ imagePath: path.join(images, l.image_file), prompt: l.original_prompt, record, plan: Int32Array.from(l.plan!) }));
+    const model = initModel(config, 3);
+    const data = prepareSrumData(withPlans, model, 'official');
+    expect(data.layoutReward).toEqual([0.75, 0.75, 0.75]); // g = 0.5 -> (g + 1) / 2
+    const batch = gatherBatch(data, [0, 1, 2]);
+    const textTokens = encodeBatch(lines.map((l) => l.original_prompt), config.maxTextTokens);
+    const planLossOf = (weights?: number[]): number => tf.tidy(() => planLoss(model, textTokens, batch.plan!, weights === undefined ? undefined : Float32Array.from(weights)).total.dataSync()[0]);
+    const unweighted = planLossOf();
+    expect(unweighted).toBeGreaterThan(0);
+    expect(planLossOf([1, 1, 1])).toBeCloseTo(unweighted, 5);
+    expect(planLossOf([0.5, 0.5, 0.5])).toBeCloseTo(unweighted / 2, 5);
+    expect(planLossOf([0, 0, 0])).toBe(0);
+
+    const headAfter = async (planWeight: number, out: string): Promise<Float32Array> => {
+      const trained = initModel(config, 3);
+      const before = tf.memory().numTensors;
+      await trainSrum({ model: trained, preset: 'tiny', candidates: withPlans, outDir: path.join(root, out), quiet: true, config: { steps: 2, batchSize: 3, checkpointEvery: 2, logEvery: 1, warmupSteps: 1, seed: 5, planWeight } });
+      expect(tf.memory().numTensors).toBe(before);
+      const head = trained.params.think.head.w.dataSync() as Float32Array;
+      disposeModel(trained);
+      return head;
+    };
+    const initial = model.params.think.head.w.dataSync() as Float32Array;
+    expect(Array.from(await headAfter(0, 'think-off'))).toEqual(Array.from(initial));
+    expect(Array.from(await headAfter(1, 'think-on'))).not.toEqual(Array.from(initial));
+    const logged = readJsonl<{ losses: Record<string, number> }>(path.join(root, 'think-on', 'log.jsonl'));
+    expect(JSON.stringify(logged[0])).toContain('plan_loss');
     disposeModel(model);
   }, 60_000);
 });

@@ -30,6 +30,7 @@ export const runCommand: Command = {
     steps: { type: 'string', help: 'training steps', default: String(DEFAULT_SRUM_CONFIG.steps) },
     'batch-size': { type: 'string', help: 'candidates per training step', default: String(DEFAULT_SRUM_CONFIG.batchSize) },
     lr: { type: 'string', help: 'learning rate after warm-up (the paper\'s Table 5: 2.5e-5)', default: String(DEFAULT_SRUM_CONFIG.learningRate) },
+    'plan-weight': { type: 'string', help: 'think term: plan cross-entropy on each think-mode candidate\'s own plan, weighted by its layout reward (SRUM) or 1 (SFT); 0 = the released image-only loss', default: String(DEFAULT_SRUM_CONFIG.planWeight) },
     think: THINK_OPTION,
     'candidate-steps': { type: 'string', help: 'Euler steps of candidate generation', default: String(DEFAULT_SAMPLING.steps) },
     'eval-n': { type: 'string', help: 'prompts per benchmark (and scenes for understanding)', default: '112' },
@@ -51,6 +52,7 @@ export const runCommand: Command = {
       nCandidates: positive('n-candidates'), trainSteps: positive('steps'), evalN: positive('eval-n'), candidateSteps: positive('candidate-steps'),
       batchSize: positive('batch-size'), seed: intOption(values, 'seed'), evalSeed: intOption(values, 'eval-seed'), lambdaC: numberOption(values, 'lambda', DEFAULT_SRUM_CONFIG.lambdaC),
       learningRate: numberOption(values, 'lr', DEFAULT_SRUM_CONFIG.learningRate),
+      planWeight: numberOption(values, 'plan-weight', DEFAULT_SRUM_CONFIG.planWeight),
     };
     if (!(options.learningRate > 0)) throw new Error(`--lr must be positive, got ${options.learningRate}`);
     const command = ['srum run', ...Object.entries(values).filter(([k, v]) => v !== undefined && v !== false && !(k === 'checkpoint' && typeof values.preset === 'string')).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`))].join(' ');
@@ -61,7 +63,7 @@ export const runCommand: Command = {
       const summary = await runPipeline({
         model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
         lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
-        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate },
+        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight },
       });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);

@@ -88,17 +88,19 @@ export function understandingLogits(model: UnifiedModel, inputs: UnderstandingIn
 /**
  * Mean cross-entropy over the rows whose target is >= 0 (a target of -1 is ignored), optionally class-weighted
  * as torch's CrossEntropyLoss(weight): sum_i w[y_i] * -log p_i(y_i) / sum_i w[y_i]. Zero when no row counts.
+ * `rowWeights` (e.g. a reward per row) multiply each row's term and leave the denominator as it is.
  */
-export function maskedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, classWeights?: readonly number[]): tf.Scalar {
+export function maskedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, classWeights?: readonly number[], rowWeights?: Float32Array): tf.Scalar {
   const [rows, classes] = logits.shape;
   if (targets.length !== rows) throw new Error(`maskedCrossEntropy: ${targets.length} targets for ${rows} rows`);
+  if (rowWeights !== undefined && rowWeights.length !== rows) throw new Error(`maskedCrossEntropy: ${rowWeights.length} row weights for ${rows} rows`);
   const weighted = new Float32Array(rows * classes);
   let total = 0;
   targets.forEach((y, i) => {
     if (y < 0) return;
     if (!Number.isInteger(y) || y >= classes) throw new Error(`maskedCrossEntropy: target ${y} outside [0, ${classes})`);
     const w = classWeights?.[y] ?? 1;
-    weighted[i * classes + y] = w;
+    weighted[i * classes + y] = w * (rowWeights?.[i] ?? 1); // row weights scale a row's term but not the normaliser (like R in Eq. 1)
     total += w;
   });
   return tf.tidy(() => {

@@ -10,7 +10,7 @@ import type { AdamW } from '../model/optimizer';
 import { QUERY_KINDS, REGION_FIELDS, type QueryKind, type RegionField, type UnifiedModel } from '../model/params';
 import { planField, planLogits } from '../model/plan';
 import { understandingBatch, type UnderstandingBatch } from './data';
-import { COUNT_CLASSES, PLAN_FIELDS } from '../model/classes';
+import { COUNT_CLASSES, PLAN_FIELDS, PLAN_SLOTS } from '../model/classes';
 
 /** Batches (of 32 images, a fixed data seed) that estimate the count-label frequencies. */
 const COUNT_FREQUENCY_BATCHES = 8;
@@ -109,13 +109,17 @@ export function understandingLoss(model: UnifiedModel, rows: UnderstandingRows, 
   return { total: tf.addN(weighted) as tf.Scalar, parts };
 }
 
-/** L_plan = sum over the plan fields of the per-slot CE of the plan predicted from the prompt alone. */
-export function planLoss(model: UnifiedModel, textTokens: Int32Array, plan: Int32Array): HeadLoss {
+/**
+ * L_plan = sum over the plan fields of the per-slot CE of the plan predicted from the prompt alone. `promptWeights`
+ * [B] weighs each prompt's slots (SRUM's reward on a candidate's own plan); default 1.
+ */
+export function planLoss(model: UnifiedModel, textTokens: Int32Array, plan: Int32Array, promptWeights?: Float32Array): HeadLoss {
   const logits = planLogits(model, textTokens);
+  const slotWeights = promptWeights === undefined ? undefined : Float32Array.from({ length: promptWeights.length * PLAN_SLOTS }, (_, row) => promptWeights[Math.floor(row / PLAN_SLOTS)]);
   const parts: Record<string, tf.Scalar> = {};
   for (const field of PLAN_FIELDS) {
     const flat = logits[field].reshape([-1, logits[field].shape[2]]) as tf.Tensor2D; // [B * S, C]
-    parts[`plan_${field}`] = maskedCrossEntropy(flat, planField(plan, field));
+    parts[`plan_${field}`] = maskedCrossEntropy(flat, planField(plan, field), undefined, slotWeights);
   }
   return { total: tf.addN(Object.values(parts)) as tf.Scalar, parts };
 }

@@ -17,6 +17,13 @@ export interface SrumConfig {
   lambdaC: number;
   /** Ablation "no KL / reference constraint": forces lambdaC to 0. */
   noReference: boolean;
+  /**
+   * Weight of the think term on think-mode candidates: cross-entropy of the plan head on the plan each candidate was
+   * drawn from (its "think text"), weighted per candidate by the global layout reward (g + 1) / 2 for 'srum' and by
+   * 1 for 'sft'. 0 = the released objective, whose loss reads image tokens only. Why it exists: the plan head reads
+   * the same backbone, so an image-only loss moves the planner with nobody checking it (README, "SRUM loop").
+   */
+  planWeight: number;
   /** Constant learning rate after warm-up (paper: 2.5e-5 for the 7B Bagel; a small model takes a larger one). */
   learningRate: number;
   /** Linear warm-up steps from 0 to learningRate (paper: 500 at Bagel scale); constant afterwards. */
@@ -54,6 +61,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   rewardMode: 'official',
   lambdaC: 0.1,
   noReference: false,
+  planWeight: 0,
   learningRate: 1e-4, // not yet tuned on this toolkit's model: a starting point, tune on the val split only
   warmupSteps: 10,
   beta1: 0.9,
@@ -86,6 +94,7 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}): Srum
   }
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`SRUM option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`SRUM option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
+  if (!(config.planWeight >= 0)) throw new Error(`SRUM option 'planWeight' must be >= 0, got ${config.planWeight}`);
   if (!(config.lambdaC >= 0)) throw new Error(`SRUM option 'lambdaC' must be >= 0, got ${config.lambdaC}`);
   return config;
 }

@@ -5,7 +5,7 @@ import { PLAN_IGNORE, PLAN_VALUES } from '../model/classes';
 import { modelDims, type ModelConfig } from '../model/config';
 import { generationTokens } from '../model/image-tokens';
 import type { UnifiedModel } from '../model/params';
-import { DroppedRecordError } from '../reward/loaderRules';
+import { DroppedRecordError, loaderGlobalScore } from '../reward/loaderRules';
 import { resizeBilinear } from '../reward/resize';
 import { rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
 import { makeRng } from '../rng';
@@ -33,6 +33,8 @@ export interface SrumDataset {
   reward: Float32Array[];
   /** The plan of each kept candidate (undefined: generated without thinking; trained on the null plan). */
   plan: (Int32Array | undefined)[];
+  /** The global layout reward alpha = (g + 1) / 2 of each kept candidate, g clamped to [-1, 1] (weighs its plan). */
+  layoutReward: number[];
   /** Candidates the released loader drops (and why). */
   skipped: { index: number; reason: string }[];
 }
@@ -40,13 +42,15 @@ export interface SrumDataset {
 export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode): SrumDataset {
   const { config } = model;
   const { gridSize } = modelDims(config);
-  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], skipped: [] };
+  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [] };
   candidates.forEach((candidate, index) => {
     const image = candidate.image ?? (candidate.imagePath !== undefined ? readPng(candidate.imagePath) : undefined);
     if (image === undefined) throw new Error(`SRUM candidate ${index} has neither image nor imagePath`);
     let pixelMap: Float32Array;
+    let g: number;
     try {
       pixelMap = rewardMap(candidate.record, { mode, width: image.width, height: image.height }); // [H * W]
+      g = Math.min(1, Math.max(-1, loaderGlobalScore(candidate.record.vlm_rewards)));
     } catch (error) {
       if (!(error instanceof DroppedRecordError)) throw error;
       data.skipped.push({ index, reason: error.message });
@@ -57,6 +61,7 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     data.textTokens.push(encode(candidate.prompt, config.maxTextTokens));
     if (candidate.plan !== undefined && candidate.plan.length !== PLAN_VALUES) throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_VALUES}`);
     data.plan.push(candidate.plan);
+    data.layoutReward.push((g + 1) / 2);
   });
   if (data.x0.length === 0) throw new Error(`SRUM: none of the ${candidates.length} candidates is usable (all dropped by the loader rules)`);
   return data;
@@ -87,6 +92,8 @@ export interface SrumBatch {
   /** [B, PLAN_SLOTS, fields] and the rows that have one (before text dropout), when any candidate of the batch thinks. */
   plan?: Int32Array;
   thinking?: Uint8Array;
+  /** [B] each candidate's layout reward (SrumDataset.layoutReward), with the plan. */
+  layoutReward?: Float32Array;
 }
 
 export function gatherBatch(data: SrumDataset, indices: readonly number[]): SrumBatch {
@@ -102,7 +109,7 @@ export function gatherBatch(data: SrumDataset, indices: readonly number[]): Srum
   if (indices.every((i) => data.plan[i] === undefined)) return batch;
   const plan = new Int32Array(indices.length * PLAN_VALUES).fill(PLAN_IGNORE);
   indices.forEach((i, b) => { const own = data.plan[i]; if (own !== undefined) plan.set(own, b * PLAN_VALUES); });
-  return { ...batch, plan, thinking: Uint8Array.from(indices, (i) => (data.plan[i] === undefined ? 0 : 1)) };
+  return { ...batch, plan, thinking: Uint8Array.from(indices, (i) => (data.plan[i] === undefined ? 0 : 1)), layoutReward: Float32Array.from(indices, (i) => data.layoutReward[i]) };
 }
 
 /** Shape helper for the batch tensors. */

@@ -17,7 +17,8 @@ import { AdamW } from '../model/optimizer';
 import { disposeModel, variablesOf, type UnifiedModel } from '../model/params';
 import { CONFIG_FILE, IntervalStats, LOG_FILE, T_BINS, trimLog } from './pretrain';
 import { effectiveLambdaC, resolveSrumConfig, srumLearningRate, type SrumConfig } from './srum-config';
-import { batchIndices, batchShapes, gatherBatch, prepareSrumData, type SrumCandidate, type SrumDataset } from './srum-data';
+import { batchIndices, batchShapes, gatherBatch, prepareSrumData, type SrumBatch, type SrumCandidate, type SrumDataset } from './srum-data';
+import { planLoss } from './head-losses';
 import { srumLoss } from './srum-objective';
 import { listenForStop } from './interrupt';
 import { assignWeights, readEmaWeights, removeOlderEma, WeightEma } from './ema';
@@ -77,19 +78,31 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: { data: SrumDa
     const { value, grads: gradMap } = tf.variableGrads(() => {
       const out = srumLoss({ model, x0, textTokens, rewardMap, lambdaC: effectiveLambdaC(config), rng, timestepShift: config.timestepShift, plan: batch.plan, thinking });
       t = out.t;
-      kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(out.perSampleError)];
-      return out.loss;
+      const think = thinkTerm(model, batch, config);
+      kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(think ?? tf.scalar(0)), tf.keep(out.perSampleError)];
+      return think === undefined ? out.loss : tf.add(out.loss, tf.mul(config.planWeight, think)) as tf.Scalar;
     }, optimizer.variables as tf.Variable[]);
-    return { loss: value, parts: kept.slice(0, 2), perSample: kept[2], grads: optimizer.variables.map((v) => gradMap[v.name] as tf.Tensor | undefined) };
+    return { loss: value, parts: kept.slice(0, 3), perSample: kept[3], grads: optimizer.variables.map((v) => gradMap[v.name] as tf.Tensor | undefined) };
   });
   const lossValue = loss.dataSync()[0];
-  const [rewardLoss, referenceLoss] = parts.map((p) => p.dataSync()[0]);
+  const [rewardLoss, referenceLoss, planLossValue] = parts.map((p) => p.dataSync()[0]);
   const perSampleLoss = perSample.dataSync() as Float32Array;
   const finite = Number.isFinite(lossValue);
   const gradNorm = finite ? optimizer.applyGradients(grads, options.learningRate).gradNorm : NaN;
   tf.dispose([loss, ...parts, perSample, ...grads.filter((g): g is tf.Tensor => g !== undefined)]);
   const rewards = indices.flatMap((i) => Array.from(data.reward[i]));
-  return { finite, loss: lossValue, rewardLoss, referenceLoss, t, perSampleLoss, gradNorm, reward: rewards };
+  return { finite, loss: lossValue, rewardLoss, referenceLoss, planLoss: planLossValue, t, perSampleLoss, gradNorm, reward: rewards };
+}
+
+/**
+ * The think term (SrumConfig.planWeight): plan cross-entropy on each think-mode candidate's own plan, from its
+ * undropped prompt, weighted by its layout reward for SRUM ('local-only', the no-global-reward ablation: 1) and by 1
+ * for SFT. Undefined when the term is off or no candidate of the batch has a plan.
+ */
+function thinkTerm(model: UnifiedModel, batch: SrumBatch, config: SrumConfig): tf.Scalar | undefined {
+  if (config.planWeight === 0 || batch.plan === undefined || batch.layoutReward === undefined) return undefined;
+  const rewarded = config.method === 'srum' && config.rewardMode !== 'local-only';
+  return planLoss(model, batch.textTokens, batch.plan, rewarded ? batch.layoutReward : undefined).total;
 }
 
 /** Reward statistics over one log interval: mean of the batch means, min and max of R. */
@@ -177,7 +190,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
       const started = performance.now();
       const result = srumStep(model, optimizer, { data, config, step, learningRate });
       if (!result.finite) throw new SrumNaNError(step + 1, lastCheckpointStep);
-      stats.add(config.method, { loss: result.loss, samples: config.batchSize, gradNorm: result.gradNorm, flow: result, parts: { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss } }, (performance.now() - started) / 1000);
+      stats.add(config.method, { loss: result.loss, samples: config.batchSize, gradNorm: result.gradNorm, flow: result, parts: { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss, ...(config.planWeight > 0 ? { plan_loss: result.planLoss } : {}) } }, (performance.now() - started) / 1000);
       rewardStats.add(result.reward);
       ema.update(step);
       step += 1;
