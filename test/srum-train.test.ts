@@ -18,7 +18,7 @@ import { encode } from '../lib/world/tokenizer';
 import type { RgbImage } from '../lib/world/types';
 import { LOG_FILE } from '../lib/train/pretrain';
 import { resolveSrumConfig, srumLearningRate } from '../lib/train/srum-config';
-import type { SrumCandidate } from '../lib/train/srum-data';
+import { centreRewards, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
 import { srumLoss, srumObjective } from '../lib/train/srum-objective';
 import { SrumNaNError, trainSrum, type TrainSrumOptions } from '../lib/train/srum';
 import { readEmaWeights } from '../lib/train/ema';
@@ -171,6 +171,35 @@ describe('trainSrum', () => {
       expect(tf.memory().numTensors).toBe(before);
       disposeModel(warm.model);
     }
+  }, 60_000);
+
+  it('advantage: centres R on the mean over all candidates\' maps (recorded), trains differently; SFT ignores it', async () => {
+    const model = initModel(config, 3);
+    const data = prepareSrumData(candidates, model, 'official');
+    const values = data.reward.flatMap((r) => Array.from(r));
+    const expectedMean = values.reduce((a, b) => a + b, 0) / values.length;
+    expect(centreRewards(data)).toBeCloseTo(expectedMean, 6);
+    const centred = data.reward.flatMap((r) => Array.from(r));
+    expect(Math.abs(centred.reduce((a, b) => a + b, 0) / centred.length)).toBeLessThan(1e-6);
+    expect(centred.some((v) => v < 0) && centred.some((v) => v > 0)).toBe(true);
+    disposeModel(model);
+
+    const trainedWith = async (name: string, overrides: Record<string, unknown>): Promise<{ weights: Float32Array[]; baseline: number }> => {
+      const options = run(name, {}, { steps: 2, ...overrides });
+      await trainSrum(options);
+      const result = { weights: weights(options.model), baseline: (JSON.parse(fs.readFileSync(path.join(options.outDir, 'config.json'), 'utf8')) as { reward_baseline: number }).reward_baseline };
+      disposeModel(options.model);
+      return result;
+    };
+    const plain = await trainedWith('adv-off', {});
+    const centredRun = await trainedWith('adv-on', { advantage: true });
+    expect(plain.baseline).toBe(0);
+    expect(centredRun.baseline).toBeCloseTo(expectedMean, 6);
+    expect(maxDifference(centredRun.weights, plain.weights)).toBeGreaterThan(0);
+    const sft = await trainedWith('adv-sft', { method: 'sft', advantage: true });
+    const sftPlain = await trainedWith('adv-sft-off', { method: 'sft' });
+    expect(sft.baseline).toBe(0);
+    expect(maxDifference(sft.weights, sftPlain.weights)).toBe(0);
   }, 60_000);
 
   it('stops on a non-finite loss with an error naming the step, the last checkpoint kept', async () => {

@@ -31,6 +31,7 @@ export const runCommand: Command = {
     'batch-size': { type: 'string', help: 'candidates per training step', default: String(DEFAULT_SRUM_CONFIG.batchSize) },
     lr: { type: 'string', help: 'learning rate after warm-up (the paper\'s Table 5: 2.5e-5)', default: String(DEFAULT_SRUM_CONFIG.learningRate) },
     'plan-weight': { type: 'string', help: 'think term: plan cross-entropy on each think-mode candidate\'s own plan, weighted by its layout reward (SRUM) or 1 (SFT); 0 = the released image-only loss', default: String(DEFAULT_SRUM_CONFIG.planWeight) },
+    advantage: { type: 'boolean', help: 'subtract the mean reward from R before weighting the loss (a policy-gradient baseline; not in the paper or the released code)', default: false },
     think: THINK_OPTION,
     'candidate-steps': { type: 'string', help: 'Euler steps of candidate generation', default: String(DEFAULT_SAMPLING.steps) },
     'eval-n': { type: 'string', help: 'prompts per benchmark (and scenes for understanding)', default: '112' },
@@ -63,7 +64,7 @@ export const runCommand: Command = {
       const summary = await runPipeline({
         model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
         lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
-        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight },
+        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true },
       });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);

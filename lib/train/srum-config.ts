@@ -24,6 +24,13 @@ export interface SrumConfig {
    * the same backbone, so an image-only loss moves the planner with nobody checking it (README, "SRUM loop").
    */
   planWeight: number;
+  /**
+   * Subtract the mean of R over all kept candidates (on the loss grid) before Eq. 1: L_r = E[(R - mean R) * err], a
+   * policy-gradient baseline. Why: own samples carry the sampler's artefacts (CFG, Euler), and with R >= 0 every one of
+   * them is imitated a little; centred weights cancel that pull in expectation and keep only what the reward
+   * separates. Not in the paper or the released code (false = as released).
+   */
+  advantage: boolean;
   /** Constant learning rate after warm-up (paper: 2.5e-5 for the 7B Bagel; a small model takes a larger one). */
   learningRate: number;
   /** Linear warm-up steps from 0 to learningRate (paper: 500 at Bagel scale); constant afterwards. */
@@ -62,6 +69,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   lambdaC: 0.1,
   noReference: false,
   planWeight: 0,
+  advantage: false,
   learningRate: 1e-4, // not yet tuned on this toolkit's model: a starting point, tune on the val split only
   warmupSteps: 10,
   beta1: 0.9,

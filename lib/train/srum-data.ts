@@ -67,6 +67,14 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
   return data;
 }
 
+/** R - mean R in place, the mean over every value of every kept candidate's map (SrumConfig.advantage); returns the mean. */
+export function centreRewards(data: SrumDataset): number {
+  const count = data.reward.reduce((n, r) => n + r.length, 0);
+  const mean = data.reward.reduce((sum, r) => sum + r.reduce((a, b) => a + b, 0), 0) / count;
+  for (const r of data.reward) for (let i = 0; i < r.length; i++) r[i] -= mean;
+  return mean;
+}
+
 /** Candidate indices of step k: position p = k * B + i walks seeded per-epoch permutations (each candidate once per epoch). */
 export function batchIndices(step: number, batchSize: number, count: number, seed: number): number[] {
   const permutations = new Map<number, number[]>();

@@ -17,7 +17,7 @@ import { AdamW } from '../model/optimizer';
 import { disposeModel, variablesOf, type UnifiedModel } from '../model/params';
 import { CONFIG_FILE, IntervalStats, LOG_FILE, T_BINS, trimLog } from './pretrain';
 import { effectiveLambdaC, resolveSrumConfig, srumLearningRate, type SrumConfig } from './srum-config';
-import { batchIndices, batchShapes, gatherBatch, prepareSrumData, type SrumBatch, type SrumCandidate, type SrumDataset } from './srum-data';
+import { batchIndices, batchShapes, centreRewards, gatherBatch, prepareSrumData, type SrumBatch, type SrumCandidate, type SrumDataset } from './srum-data';
 import { planLoss } from './head-losses';
 import { srumLoss } from './srum-objective';
 import { listenForStop } from './interrupt';
@@ -138,6 +138,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   const { model, outDir } = options;
   const config = resolveSrumConfig(options.config ?? {});
   const data = prepareSrumData(options.candidates, model, config.rewardMode);
+  const rewardBaseline = config.method === 'srum' && config.advantage ? centreRewards(data) : 0;
   const logFile = path.join(outDir, LOG_FILE);
   const variables = variablesOf(model);
   const optimizer = new AdamW(variables, { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, weightDecay: config.weightDecay, clipNorm: config.clipNorm });
@@ -158,7 +159,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
     if (fs.existsSync(logFile)) fs.rmSync(logFile);
   }
   const command = options.command ?? `trainSrum --method ${config.method} --mode ${config.rewardMode} --lambda ${config.lambdaC} --seed ${config.seed} --out ${outDir}`;
-  writeJsonAtomic(path.join(outDir, CONFIG_FILE), { preset: options.preset, command, model: model.config, srum: config, candidates: options.candidates.length, skipped: data.skipped });
+  writeJsonAtomic(path.join(outDir, CONFIG_FILE), { preset: options.preset, command, model: model.config, srum: config, candidates: options.candidates.length, skipped: data.skipped, reward_baseline: rewardBaseline });
 
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
