@@ -34,6 +34,7 @@ export const runCommand: Command = {
     advantage: { type: 'boolean', help: 'subtract the mean reward from R before weighting the loss (a policy-gradient baseline; not in the paper or the released code)', default: false },
     think: THINK_OPTION,
     'candidate-steps': { type: 'string', help: 'Euler steps of candidate generation', default: String(DEFAULT_SAMPLING.steps) },
+    'candidate-guidance': { type: 'string', help: 'CFG scale of candidate generation (1 = the model\'s own conditional, no guidance)', default: String(DEFAULT_SAMPLING.guidanceScale) },
     'eval-n': { type: 'string', help: 'prompts per benchmark (and scenes for understanding)', default: '112' },
     'eval-split': { type: 'string', help: 'prompt split of the evaluations: test, or val when choosing settings (lambda, mode, steps)', default: 'test' },
     'eval-seed': { type: 'string', help: 'seed of evaluation prompts and noise (same for base and trained)', default: '11' },
@@ -54,6 +55,7 @@ export const runCommand: Command = {
       batchSize: positive('batch-size'), seed: intOption(values, 'seed'), evalSeed: intOption(values, 'eval-seed'), lambdaC: numberOption(values, 'lambda', DEFAULT_SRUM_CONFIG.lambdaC),
       learningRate: numberOption(values, 'lr', DEFAULT_SRUM_CONFIG.learningRate),
       planWeight: numberOption(values, 'plan-weight', DEFAULT_SRUM_CONFIG.planWeight),
+      candidateGuidance: numberOption(values, 'candidate-guidance', DEFAULT_SAMPLING.guidanceScale),
     };
     if (!(options.learningRate > 0)) throw new Error(`--lr must be positive, got ${options.learningRate}`);
     const command = ['srum run', ...Object.entries(values).filter(([k, v]) => v !== undefined && v !== false && !(k === 'checkpoint' && typeof values.preset === 'string')).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`))].join(' ');
@@ -64,7 +66,7 @@ export const runCommand: Command = {
       const summary = await runPipeline({
         model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
         lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
-        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true },
+        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true },
       });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);

@@ -175,7 +175,7 @@ export function readFloat32File(dir: string, entry: Float32FileEntry): Float32Ar
  * Options a later training stage may switch on over a checkpoint without them: their parameters start at zero, so
  * the model computes what the checkpoint did until they train.
  */
-const ADDITIVE_OPTIONS: readonly (keyof ModelConfig)[] = ['planMap', 'timeModulation'];
+const ADDITIVE_OPTIONS: readonly (keyof ModelConfig)[] = ['planMap', 'timeModulation', 'planCellDecoder'];
 
 /**
  * Compare the model config the caller expects with the checkpoint's; name every differing field. With `stage`, an

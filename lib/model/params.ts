@@ -3,7 +3,7 @@ import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import { DEFAULT_AUTOENCODER_CONFIG, initAutoencoder, type Autoencoder, type AutoencoderConfig, type AutoencoderParams } from './autoencoder';
 import { makeRng, type Rng } from '../rng';
-import { CANVAS_CHANNELS, COUNT_CLASSES, OFFSET_FEATURES, PARSE_CLASSES, PARSE_FIELDS, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES, planClasses } from './classes';
+import { CANVAS_CHANNELS, CELL_DECODER_HIDDEN, COUNT_CLASSES, OFFSET_FEATURES, SLOT_CONTEXT_FEATURES, PARSE_CLASSES, PARSE_FIELDS, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES, planClasses } from './classes';
 import { modelDims, type ModelConfig } from './config';
 import { unetTokenWidth } from './unet';
 
@@ -175,6 +175,8 @@ export interface ThinkParams {
   layoutMap?: tf.Variable;
   /** ModelConfig.planCanvas: OFFSET_FEATURES -> D map of the box offsets onto the image tokens (zero at start), plan.ts. */
   offsetMap?: tf.Variable;
+  /** ModelConfig.planCellDecoder: [slot state ; earlier slots' boxes] -> hidden -> cell logits (output zero at start), plan.ts. */
+  cellDecoder?: { hidden: DenseParams; out: DenseParams };
 }
 
 /** The parameter structure plus the config it was built for. */
@@ -375,6 +377,8 @@ function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelPar
       // Zero: an untrained map adds nothing (and draws nothing from rng, so other weights stay the same).
       ...(config.planMap ? { layoutMap: constVariable([d, d], 0) } : {}),
       ...(config.planCanvas ? { offsetMap: constVariable([OFFSET_FEATURES, d], 0) } : {}),
+      // From a forked rng, so the weights of a model without it stay the same.
+      ...(config.planCellDecoder ? { cellDecoder: { hidden: initDense(d + SLOT_CONTEXT_FEATURES, CELL_DECODER_HIDDEN, rng.fork('cellDecoder'), std), out: { w: constVariable([CELL_DECODER_HIDDEN, classes.cell], 0), b: constVariable([classes.cell], 0) } } } : {}),
     },
   };
 }

@@ -11,11 +11,11 @@
 // A slot's box: centred on its cell's centre, as wide as its size's diameter (so planCanvas wants a fine planGrid).
 import * as tf from '../backend/tf';
 import { matMul } from '../backend/ops';
-import { CANVAS_CHANNELS, OFFSET_FEATURES, PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS, planCellCentre, planClasses, type PlanField } from './classes';
+import { CANVAS_CHANNELS, OFFSET_FEATURES, PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS, SLOT_CONTEXT_FEATURES, planCellCentre, planClasses, type PlanField } from './classes';
 import { WORLD } from '../world/config';
 import { COLORS, SHAPES, SIZES, TEXTURES } from '../world/types';
 import { modelDims } from './config';
-import { dense, layerNorm } from './layers';
+import { dense, gelu, layerNorm } from './layers';
 import type { UnifiedModel } from './params';
 import { runBackbone } from './transformer';
 
@@ -23,19 +23,70 @@ const FIELDS = PLAN_FIELDS.length;
 /** The fields a present slot's token embeds (all but 'present'). */
 const EMBEDDED_FIELDS = PLAN_FIELDS.filter((f): f is Exclude<PlanField, 'present'> => f !== 'present');
 
-/** Per-field plan logits from the prompt alone: each [B, PLAN_SLOTS, classes]. */
-export function planLogits(model: UnifiedModel, textTokens: Int32Array): Record<PlanField, tf.Tensor3D> {
+/** The plan queries' normed final states [B * S, D] and every field's logits from the shared head, [B, S, classes]. */
+function planStates(model: UnifiedModel, textTokens: Int32Array, detach: boolean): { states: tf.Tensor2D; logits: Record<PlanField, tf.Tensor3D> } {
   const { config, params } = model;
   const batch = textTokens.length / config.maxTextTokens;
   return tf.tidy(() => {
     const queries = tf.mul(tf.ones([batch, 1, 1]), params.think.queries) as tf.Tensor3D; // [B, S, D]
     const x = runBackbone(model, { textTokens, extra: queries }); // [B, Tt + S, D]
-    const slots = tf.slice(x, [0, config.maxTextTokens, 0], [-1, PLAN_SLOTS, -1]); // [B, S, D]
-    const all = dense(layerNorm(slots, params.think.norm, config.layerNormEps), params.think.head); // [B, S, sum of classes]
+    const sliced = tf.slice(x, [0, config.maxTextTokens, 0], [-1, PLAN_SLOTS, -1]); // [B, S, D]
+    const slots = detach ? tf.tensor3d(sliced.dataSync() as Float32Array, sliced.shape as [number, number, number]) : sliced; // a copy: no gradient into the backbone
+    const normed = layerNorm(slots, params.think.norm, config.layerNormEps);
+    const all = dense(normed, params.think.head); // [B, S, sum of classes]
     const classes = planClasses(config.planGrid);
     const parts = tf.split(all, PLAN_FIELDS.map((f) => classes[f]), 2) as tf.Tensor3D[];
-    return Object.fromEntries(PLAN_FIELDS.map((field, i) => [field, parts[i]])) as Record<PlanField, tf.Tensor3D>;
+    const logits = Object.fromEntries(PLAN_FIELDS.map((field, i) => [field, parts[i]])) as Record<PlanField, tf.Tensor3D>;
+    return { states: normed.reshape([batch * PLAN_SLOTS, -1]) as tf.Tensor2D, logits };
   });
+}
+
+/**
+ * ModelConfig.planCellDecoder: each slot's context, the boxes of the slots before it in `plan` (teacher or decoded so
+ * far), [B * S, SLOT_CONTEXT_FEATURES]: for earlier slot j at offset 4j, (present, centre x, centre y in [-1, 1],
+ * radius / image size); zero for j >= the slot itself and for absent slots.
+ */
+export function slotContext(model: UnifiedModel, plan: Int32Array): Float32Array {
+  const { config } = model;
+  const batch = plan.length / (PLAN_SLOTS * FIELDS);
+  const [cellCol, sizeCol] = [PLAN_FIELDS.indexOf('cell'), PLAN_FIELDS.indexOf('size')];
+  const context = new Float32Array(batch * PLAN_SLOTS * SLOT_CONTEXT_FEATURES);
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < PLAN_SLOTS - 1; j++) {
+      const row = (b * PLAN_SLOTS + j) * FIELDS;
+      if (plan[row] !== 1) continue;
+      const { cx, cy } = planCellCentre(plan[row + cellCol], config.planGrid, config.imageSize);
+      const box = [1, (2 * cx) / config.imageSize - 1, (2 * cy) / config.imageSize - 1, WORLD.diameters[SIZES[plan[row + sizeCol]]] / 2 / WORLD.imageSize];
+      for (let k = j + 1; k < PLAN_SLOTS; k++) context.set(box, (b * PLAN_SLOTS + k) * SLOT_CONTEXT_FEATURES + 4 * j);
+    }
+  }
+  return context;
+}
+
+/** The cell decoder's addition to the cell logits, [B * S, cells], given each slot's context. */
+function cellDecoderLogits(model: UnifiedModel, states: tf.Tensor2D, context: Float32Array): tf.Tensor2D {
+  const decoder = model.params.think.cellDecoder!;
+  return tf.tidy(() => {
+    const input = tf.concat([states, tf.tensor2d(context, [states.shape[0], SLOT_CONTEXT_FEATURES])], 1);
+    return dense(gelu(dense(input, decoder.hidden)), decoder.out) as tf.Tensor2D;
+  });
+}
+
+/**
+ * Per-field plan logits from the prompt alone: each [B, PLAN_SLOTS, classes]. With ModelConfig.planCellDecoder the
+ * cell logits of slot k are conditioned on slots < k of `teacher` (the target plan, as in training), which is then
+ * required. `detach`: no gradient into the backbone (train the plan head and decoder alone).
+ */
+export function planLogits(model: UnifiedModel, textTokens: Int32Array, options: { teacher?: Int32Array; detach?: boolean } = {}): Record<PlanField, tf.Tensor3D> {
+  const { states, logits } = planStates(model, textTokens, options.detach ?? false);
+  if (model.params.think.cellDecoder === undefined) {
+    states.dispose();
+    return logits;
+  }
+  if (options.teacher === undefined) throw new Error('planLogits: a model with a cell decoder needs the teacher plan (use predictPlan to decode)');
+  const cell = tf.tidy(() => tf.add(logits.cell, cellDecoderLogits(model, states, slotContext(model, options.teacher!)).reshape(logits.cell.shape)) as tf.Tensor3D);
+  tf.dispose([states, logits.cell]);
+  return { ...logits, cell };
 }
 
 /** The targets of one field as [B * PLAN_SLOTS] (PLAN_IGNORE where the slot has none). */
@@ -44,18 +95,33 @@ export function planField(plan: Int32Array, field: PlanField): Int32Array {
   return Int32Array.from({ length: plan.length / FIELDS }, (_, row) => plan[row * FIELDS + column]);
 }
 
-/** The most likely plan per prompt (argmax of every field), [B, PLAN_SLOTS, fields]; absent slots as in the targets. */
+/**
+ * The most likely plan per prompt, [B, PLAN_SLOTS, fields], absent slots as in the targets: the argmax of every
+ * field; with a cell decoder the cells slot after slot, each given the cells already chosen for the slots before it.
+ */
 export function predictPlan(model: UnifiedModel, textTokens: Int32Array): Int32Array {
-  const logits = planLogits(model, textTokens);
+  const { states, logits } = planStates(model, textTokens, false);
   const argmax = PLAN_FIELDS.map((field) => tf.tidy(() => tf.argMax(logits[field], 2).dataSync() as Int32Array)); // each [B * S]
-  tf.dispose(Object.values(logits));
   const rows = argmax[0].length;
   const plan = new Int32Array(rows * FIELDS).fill(PLAN_IGNORE);
-  for (let row = 0; row < rows; row++) {
-    const present = argmax[0][row];
-    plan[row * FIELDS] = present;
-    if (present === 1) for (let f = 1; f < FIELDS; f++) plan[row * FIELDS + f] = argmax[f][row];
+  const fill = (): void => {
+    for (let row = 0; row < rows; row++) {
+      const present = argmax[0][row];
+      plan[row * FIELDS] = present;
+      if (present === 1) for (let f = 1; f < FIELDS; f++) plan[row * FIELDS + f] = argmax[f][row];
+    }
+  };
+  fill();
+  if (model.params.think.cellDecoder !== undefined) {
+    const cellField = PLAN_FIELDS.indexOf('cell');
+    const cells = logits.cell.shape[2];
+    for (let k = 0; k < PLAN_SLOTS; k++) {
+      const chosen = tf.tidy(() => tf.argMax(tf.add(logits.cell.reshape([rows, cells]), cellDecoderLogits(model, states, slotContext(model, plan))), 1).dataSync() as Int32Array);
+      for (let row = k; row < rows; row += PLAN_SLOTS) argmax[cellField][row] = chosen[row];
+      fill();
+    }
   }
+  tf.dispose([states, ...Object.values(logits)]);
   return plan;
 }
 

@@ -45,6 +45,8 @@ export interface GenerateCandidatesOptions {
   think: boolean;
   /** Euler sampling steps. */
   steps: number;
+  /** Classifier-free guidance scale (default DEFAULT_SAMPLING's); 1 samples the model's own conditional, no CFG. */
+  guidanceScale?: number;
   /** Images per generation chunk. */
   batch: number;
   quiet?: boolean;
@@ -85,9 +87,11 @@ export function candidatePlans(dir: string): (imageFile: string) => Int32Array |
 /** Generate the missing candidates of DIR; returns how many were generated and how many were already there. */
 export function generateCandidates(options: GenerateCandidatesOptions): { generated: number; already: number } {
   const { model, dir, n, seed, think, steps, batch } = options;
+  const guidanceScale = options.guidanceScale ?? DEFAULT_SAMPLING.guidanceScale;
   if (n < 1 || steps < 1 || batch < 1) throw new Error('--n, --steps and --batch must be positive');
+  if (!(guidanceScale >= 0)) throw new Error(`guidance scale must be >= 0, got ${guidanceScale}`);
   fs.mkdirSync(dir, { recursive: true });
-  checkConfig(dir, { n, seed, think, steps, batch, model: options.source, sampling: { ...DEFAULT_SAMPLING, steps, think } });
+  checkConfig(dir, { n, seed, think, steps, batch, model: options.source, sampling: { ...DEFAULT_SAMPLING, steps, think, guidanceScale } });
   const prompts = samplePrompts({ split: 'train', n, seed });
   const exists = (i: number): boolean => fs.existsSync(path.join(dir, imageName(i)));
   const plans = think ? previousPlans(dir) : new Map<number, number[]>(); // index -> plan, kept across a resume
@@ -103,7 +107,7 @@ export function generateCandidates(options: GenerateCandidatesOptions): { genera
     const missing = indices.filter((i) => !exists(i));
     if (missing.length === 0) continue;
     const onPlan = ({ plan }: { plan: Int32Array }): void => indices.forEach((i, b) => plans.set(i, Array.from(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES))));
-    const images = generateImages(model, indices.map((i) => prompts[i].text), { seed: hashString(`candidates:${seed}:${start / batch}`), think, steps, batchSize: batch, onPlan });
+    const images = generateImages(model, indices.map((i) => prompts[i].text), { seed: hashString(`candidates:${seed}:${start / batch}`), think, steps, guidanceScale, batchSize: batch, onPlan });
     for (const i of missing) writePng(path.join(dir, imageName(i)), images[i - start]);
     writeFileAtomic(path.join(dir, CANDIDATES_JSONL), lines());
     bar.tick(missing.length);

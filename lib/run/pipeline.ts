@@ -41,6 +41,8 @@ export interface RunOptions {
   evalSplit?: EvalSplit;
   /** Euler steps of candidate generation. */
   candidateSteps: number;
+  /** CFG scale of candidate generation (default DEFAULT_SAMPLING's, as released). */
+  candidateGuidance?: number;
   /** Think mode for the candidates and both evaluations (default DEFAULT_SAMPLING.think); SRUM then trains each candidate on its plan. */
   think?: boolean;
   /** Further SrumConfig overrides (e.g. batchSize). */
@@ -105,7 +107,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   };
 
   await timed('candidates', () => lineCount(path.join(candidatesDir, CANDIDATES_JSONL)) >= options.nCandidates, () => {
-    generateCandidates({ model, source: options.source, dir: candidatesDir, n: options.nCandidates, seed: options.seed, think, steps: options.candidateSteps, batch: 16, quiet });
+    generateCandidates({ model, source: options.source, dir: candidatesDir, n: options.nCandidates, seed: options.seed, think, steps: options.candidateSteps, guidanceScale: options.candidateGuidance, batch: 16, quiet });
   });
   await timed('judge', () => lineCount(rewardsFile) >= options.nCandidates, () => {
     judgeCandidates({ model, imagesDir: candidatesDir, out: rewardsFile, quiet });
@@ -140,7 +142,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   });
   const summary: RunSummary = {
     method: options.method, lambda: options.lambdaC, mode: options.mode, seed: options.seed,
-    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, think, eval_n: options.evalN, eval_seed: options.evalSeed, eval_split: options.evalSplit ?? 'test', base_model: options.source, preset: options.preset },
+    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, candidate_guidance: options.candidateGuidance ?? DEFAULT_SAMPLING.guidanceScale, think, eval_n: options.evalN, eval_seed: options.evalSeed, eval_split: options.evalSplit ?? 'test', base_model: options.source, preset: options.preset },
     base: readJson<ModelScores>(baseFile),
     trained: (({ compbench, geneval, understanding }: ModelScores) => ({ compbench, geneval, understanding }))(readJson<ModelScores>(trainedFile)),
     command: options.command,

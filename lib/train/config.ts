@@ -30,6 +30,11 @@ export interface TrainConfig {
   understandingWeight: number;
   /** Think-mode plan prediction from the prompt alone. */
   planWeight: number;
+  /**
+   * Plan loss reaches only the plan head and cell decoder, not the backbone (a later stage that teaches a new cell
+   * decoder to plan without moving what the model generates or understands).
+   */
+  planHeadOnly: boolean;
   /** Weight of the verdict CE inside L_understanding (the region head has five CE terms, the verdict one). */
   verdictWeight: number;
   /** Weight of the count CE inside L_understanding. */
@@ -83,6 +88,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   generationWeight: 1,
   understandingWeight: 1,
   planWeight: 1,
+  planHeadOnly: false,
   verdictWeight: 0,
   countWeight: 0,
   parseWeight: 0,

@@ -111,10 +111,11 @@ export function understandingLoss(model: UnifiedModel, rows: UnderstandingRows, 
 
 /**
  * L_plan = sum over the plan fields of the per-slot CE of the plan predicted from the prompt alone. `promptWeights`
- * [B] weighs each prompt's slots (SRUM's reward on a candidate's own plan); default 1.
+ * [B] weighs each prompt's slots (SRUM's reward on a candidate's own plan); default 1. The target plan is also the
+ * cell decoder's teacher (ModelConfig.planCellDecoder). `detach`: train the plan head and decoder only.
  */
-export function planLoss(model: UnifiedModel, textTokens: Int32Array, plan: Int32Array, promptWeights?: Float32Array): HeadLoss {
-  const logits = planLogits(model, textTokens);
+export function planLoss(model: UnifiedModel, textTokens: Int32Array, plan: Int32Array, promptWeights?: Float32Array, options: { detach?: boolean } = {}): HeadLoss {
+  const logits = planLogits(model, textTokens, { teacher: plan, detach: options.detach });
   const slotWeights = promptWeights === undefined ? undefined : Float32Array.from({ length: promptWeights.length * PLAN_SLOTS }, (_, row) => promptWeights[Math.floor(row / PLAN_SLOTS)]);
   const parts: Record<string, tf.Scalar> = {};
   for (const field of PLAN_FIELDS) {

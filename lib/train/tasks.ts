@@ -139,7 +139,7 @@ export function planTask(weight: number, batches: GenerationBatches = sharedGene
     run(context) {
       const { model, optimizer, learningRate } = context;
       const batch = batches(context);
-      const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss: () => planLoss(model, batch.textTokens, batch.plan) });
+      const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss: () => planLoss(model, batch.textTokens, batch.plan, undefined, { detach: context.train.planHeadOnly }) });
       return { loss: result.loss, samples: batch.batchSize, gradNorm: result.gradNorm, parts: result.parts };
     },
   };
