@@ -47,28 +47,25 @@ function planStates(model: UnifiedModel, textTokens: Int32Array, detach: boolean
  * radius / image size); zero for j >= the slot itself and for absent slots.
  */
 export function slotContext(model: UnifiedModel, plan: Int32Array): Float32Array {
-  const { config } = model;
+  const side = model.config.imageSize;
   const batch = plan.length / (PLAN_SLOTS * FIELDS);
-  const [cellCol, sizeCol] = [PLAN_FIELDS.indexOf('cell'), PLAN_FIELDS.indexOf('size')];
+  const everyRow = new Uint8Array(batch).fill(1);
   const context = new Float32Array(batch * PLAN_SLOTS * SLOT_CONTEXT_FEATURES);
   for (let b = 0; b < batch; b++) {
-    for (let j = 0; j < PLAN_SLOTS - 1; j++) {
-      const row = (b * PLAN_SLOTS + j) * FIELDS;
-      if (plan[row] !== 1) continue;
-      const { cx, cy } = planCellCentre(plan[row + cellCol], config.planGrid, config.imageSize);
-      const box = [1, (2 * cx) / config.imageSize - 1, (2 * cy) / config.imageSize - 1, WORLD.diameters[SIZES[plan[row + sizeCol]]] / 2 / WORLD.imageSize];
+    for (const { slot: j, cx, cy, radius } of slotBoxes(model, plan, everyRow, b)) {
+      const box = [1, (2 * cx) / side - 1, (2 * cy) / side - 1, radius / side];
       for (let k = j + 1; k < PLAN_SLOTS; k++) context.set(box, (b * PLAN_SLOTS + k) * SLOT_CONTEXT_FEATURES + 4 * j);
     }
   }
   return context;
 }
 
-/** The cell decoder's addition to the cell logits, [B * S, cells], given each slot's context. */
-function cellDecoderLogits(model: UnifiedModel, states: tf.Tensor2D, context: Float32Array): tf.Tensor2D {
+/** The head's cell logits [B, S, cells] plus the cell decoder's, each slot conditioned on the slots before it in `plan`. */
+function decodedCellLogits(model: UnifiedModel, states: tf.Tensor2D, headCells: tf.Tensor3D, plan: Int32Array): tf.Tensor3D {
   const decoder = model.params.think.cellDecoder!;
   return tf.tidy(() => {
-    const input = tf.concat([states, tf.tensor2d(context, [states.shape[0], SLOT_CONTEXT_FEATURES])], 1);
-    return dense(gelu(dense(input, decoder.hidden)), decoder.out) as tf.Tensor2D;
+    const input = tf.concat([states, tf.tensor2d(slotContext(model, plan), [states.shape[0], SLOT_CONTEXT_FEATURES])], 1);
+    return tf.add(headCells, dense(gelu(dense(input, decoder.hidden)), decoder.out).reshape(headCells.shape)) as tf.Tensor3D;
   });
 }
 
@@ -84,7 +81,7 @@ export function planLogits(model: UnifiedModel, textTokens: Int32Array, options:
     return logits;
   }
   if (options.teacher === undefined) throw new Error('planLogits: a model with a cell decoder needs the teacher plan (use predictPlan to decode)');
-  const cell = tf.tidy(() => tf.add(logits.cell, cellDecoderLogits(model, states, slotContext(model, options.teacher!)).reshape(logits.cell.shape)) as tf.Tensor3D);
+  const cell = decodedCellLogits(model, states, logits.cell, options.teacher);
   tf.dispose([states, logits.cell]);
   return { ...logits, cell };
 }
@@ -114,9 +111,8 @@ export function predictPlan(model: UnifiedModel, textTokens: Int32Array): Int32A
   fill();
   if (model.params.think.cellDecoder !== undefined) {
     const cellField = PLAN_FIELDS.indexOf('cell');
-    const cells = logits.cell.shape[2];
     for (let k = 0; k < PLAN_SLOTS; k++) {
-      const chosen = tf.tidy(() => tf.argMax(tf.add(logits.cell.reshape([rows, cells]), cellDecoderLogits(model, states, slotContext(model, plan))), 1).dataSync() as Int32Array);
+      const chosen = tf.tidy(() => tf.argMax(decodedCellLogits(model, states, logits.cell, plan), 2).dataSync() as Int32Array); // [B * S]
       for (let row = k; row < rows; row += PLAN_SLOTS) argmax[cellField][row] = chosen[row];
       fill();
     }

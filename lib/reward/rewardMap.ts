@@ -76,6 +76,11 @@ function signedRule(regions: LoaderRegion[], alpha: number, width: number, heigh
   return Float32Array.from(r, (v) => alpha * v);
 }
 
+/** The paper's global factor alpha = (g + 1) / 2 with g clamped to [-1, 1], so alpha lies in [0, 1] (the signed map's scale). */
+export function layoutAlpha(record: RewardSource): number {
+  return (Math.min(1, Math.max(-1, loaderGlobalScore(record.vlm_rewards))) + 1) / 2;
+}
+
 /** Eq. 1's R for one record, as a [H * W] map (see the mode table above). */
 export function rewardMap(record: RewardSource, options: RewardMapOptions): Float32Array {
   const { mode, width, height } = options;
@@ -93,7 +98,7 @@ export function rewardMap(record: RewardSource, options: RewardMapOptions): Floa
     case 'sparse':
       return officialRule(regions().map((r) => ({ ...r, score: binarize(r.score) })), (g() + 1) / 2, width, height);
     case 'signed':
-      return signedRule(regions(), (Math.min(1, Math.max(-1, g())) + 1) / 2, width, height);
+      return signedRule(regions(), layoutAlpha(record), width, height);
     case 'global-only':
       return new Float32Array(width * height).fill((g() + 1) / 2);
   }

@@ -13,6 +13,11 @@
 import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type Scene, type SceneObject } from '../world/types';
 import { WORLD } from '../world/config';
 import { PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS, PLAN_VALUES, planCellCentre } from '../model/classes';
+import { predictPlan } from '../model/plan';
+import type { UnifiedModel } from '../model/params';
+import { renderScene } from '../world/render';
+import type { RgbImage } from '../world/types';
+import { encodeBatch } from '../world/tokenizer';
 
 /** The objects a prompt asks for, in slot order (mention order, counts expanded). */
 export function promptSlots(prompt: Prompt): ObjectDesc[] {
@@ -85,4 +90,10 @@ export function sceneOfPlan(plan: Int32Array, grid = PLAN_GRID, width: number = 
     });
   }
   return { width, height, objects };
+}
+
+/** The model's think-mode plans for the prompts, each drawn by the world's renderer (not by the model): planning apart from drawing. */
+export function worldDrawnPlans(model: UnifiedModel, texts: readonly string[]): RgbImage[] {
+  const plan = predictPlan(model, encodeBatch(texts, model.config.maxTextTokens));
+  return texts.map((_, b) => renderScene(sceneOfPlan(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES), model.config.planGrid, model.config.imageSize)));
 }

@@ -5,9 +5,9 @@ import { PLAN_IGNORE, PLAN_VALUES } from '../model/classes';
 import { modelDims, type ModelConfig } from '../model/config';
 import { generationTokens } from '../model/image-tokens';
 import type { UnifiedModel } from '../model/params';
-import { DroppedRecordError, loaderGlobalScore } from '../reward/loaderRules';
+import { DroppedRecordError } from '../reward/loaderRules';
 import { resizeBilinear } from '../reward/resize';
-import { rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
+import { layoutAlpha, rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
 import { makeRng } from '../rng';
 import { readPng } from '../world/png';
 import { encode } from '../world/tokenizer';
@@ -33,7 +33,7 @@ export interface SrumDataset {
   reward: Float32Array[];
   /** The plan of each kept candidate (undefined: generated without thinking; trained on the null plan). */
   plan: (Int32Array | undefined)[];
-  /** The global layout reward alpha = (g + 1) / 2 of each kept candidate, g clamped to [-1, 1] (weighs its plan). */
+  /** The global layout reward of each kept candidate, alpha = (g + 1) / 2 (layoutAlpha; weighs its plan). */
   layoutReward: number[];
   /** Candidates the released loader drops (and why). */
   skipped: { index: number; reason: string }[];
@@ -47,10 +47,10 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     const image = candidate.image ?? (candidate.imagePath !== undefined ? readPng(candidate.imagePath) : undefined);
     if (image === undefined) throw new Error(`SRUM candidate ${index} has neither image nor imagePath`);
     let pixelMap: Float32Array;
-    let g: number;
+    let alpha: number;
     try {
       pixelMap = rewardMap(candidate.record, { mode, width: image.width, height: image.height }); // [H * W]
-      g = Math.min(1, Math.max(-1, loaderGlobalScore(candidate.record.vlm_rewards)));
+      alpha = layoutAlpha(candidate.record);
     } catch (error) {
       if (!(error instanceof DroppedRecordError)) throw error;
       data.skipped.push({ index, reason: error.message });
@@ -61,7 +61,7 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     data.textTokens.push(encode(candidate.prompt, config.maxTextTokens));
     if (candidate.plan !== undefined && candidate.plan.length !== PLAN_VALUES) throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_VALUES}`);
     data.plan.push(candidate.plan);
-    data.layoutReward.push((g + 1) / 2);
+    data.layoutReward.push(alpha);
   });
   if (data.x0.length === 0) throw new Error(`SRUM: none of the ${candidates.length} candidates is usable (all dropped by the loader rules)`);
   return data;

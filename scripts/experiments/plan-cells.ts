@@ -6,13 +6,9 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { evaluateImage } from '../../lib/eval/evaluate';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
-import { PLAN_VALUES } from '../../lib/model/classes';
 import { disposeModel } from '../../lib/model/params';
-import { predictPlan } from '../../lib/model/plan';
-import { sceneOfPlan } from '../../lib/train/plan';
-import { renderScene } from '../../lib/world/render';
+import { worldDrawnPlans } from '../../lib/train/plan';
 import { samplePrompts } from '../../lib/world/splits';
-import { encodeBatch } from '../../lib/world/tokenizer';
 import { runScript } from '../lib/run-script';
 
 async function main(): Promise<void> {
@@ -23,12 +19,11 @@ async function main(): Promise<void> {
   const { model, manifest } = loadCheckpoint(values.checkpoint);
   try {
     const prompts = samplePrompts({ split: 'val', n, seed });
-    const plan = predictPlan(model, encodeBatch(prompts.map((p) => p.text), model.config.maxTextTokens));
+    const renders = worldDrawnPlans(model, prompts.map((p) => p.text));
     const perCategory: Record<string, [number, number]> = {};
     let passed = 0;
     prompts.forEach((prompt, b) => {
-      const scene = sceneOfPlan(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES), model.config.planGrid, model.config.imageSize);
-      const ok = evaluateImage(renderScene(scene), prompt).passed;
+      const ok = evaluateImage(renders[b], prompt).passed;
       const tally = (perCategory[prompt.category] ??= [0, 0]);
       tally[1] += 1;
       if (ok) { tally[0] += 1; passed += 1; }

@@ -17,10 +17,7 @@ import { DEFAULT_SAMPLING, generateImages } from '../../lib/generate/generate';
 import { loadEmaCheckpoint } from '../../lib/train/ema';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
-import { planBatch, sceneOfPlan } from '../../lib/train/plan';
-import { predictPlan } from '../../lib/model/plan';
-import { PLAN_VALUES } from '../../lib/model/classes';
-import { encodeBatch } from '../../lib/world/tokenizer';
+import { planBatch, worldDrawnPlans } from '../../lib/train/plan';
 import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { renderScene } from '../../lib/world/render';
 import type { RgbImage } from '../../lib/world/types';
@@ -115,12 +112,6 @@ function domainReport(verdicts: readonly Verdict[], heldOut: readonly boolean[])
     return `${chosen.filter((v) => v.passed).length}/${chosen.length}`;
   };
   return `pass in-domain ${rate(false)}, naming a held-out pair ${rate(true)}`;
-}
-
-/** The model's think-mode plans for the prompts, each rendered by the world's renderer (not by the model). */
-function worldDrawnPlans(model: ReturnType<typeof loadCheckpoint>['model'], texts: string[]): RgbImage[] {
-  const plan = predictPlan(model, encodeBatch(texts, model.config.maxTextTokens));
-  return texts.map((_, b) => renderScene(sceneOfPlan(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES), model.config.planGrid, model.config.imageSize)));
 }
 
 /** Prompts shown per row of the --figure grid. */
