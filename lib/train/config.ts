@@ -43,6 +43,14 @@ export interface TrainConfig {
   parseWeight: number;
   /** Images per understanding step; each gives a region, a verdict and a count row (the verdict head learns slowest). */
   understandingImages: number;
+  /**
+   * Share of each understanding step's images taken from a pool of the model's own resamplings of rendered train
+   * scenes, labelled from the scenes (generated-pool.ts; 0 = renders only). The pool is built from the starting
+   * weights when the run starts and saved beside it.
+   */
+  generatedShare: number;
+  /** Images in that pool (read only when generatedShare > 0). */
+  generatedPool: number;
   /** Share of generation samples conditioned on their ground-truth plan (think mode); the rest get the null plan. */
   thinkProb: number;
   /**
@@ -93,6 +101,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   countWeight: 0,
   parseWeight: 0,
   understandingImages: 24,
+  generatedShare: 0,
+  generatedPool: 1536,
   thinkProb: 0.5,
   layoutGrid: 1,
   emaDecay: 0,
@@ -130,6 +140,9 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
   if (!(config.alignWeight >= 0)) throw new Error(`training option 'alignWeight' must be >= 0, got ${config.alignWeight}`);
   if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`training option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
   if (!(config.thinkProb >= 0 && config.thinkProb <= 1)) throw new Error(`training option 'thinkProb' must lie in [0, 1], got ${config.thinkProb}`);
+  if (!(config.generatedShare >= 0 && config.generatedShare < 1)) throw new Error(`training option 'generatedShare' must lie in [0, 1), got ${config.generatedShare}`);
+  if (config.generatedShare > 0 && (!Number.isInteger(config.generatedPool) || config.generatedPool < 1)) throw new Error(`training option 'generatedPool' must be a positive integer, got ${config.generatedPool}`);
+  if (config.generatedShare > 0 && config.parseWeight > 0) throw new Error("training option 'generatedShare' needs parseWeight = 0: the scene parse would read a pool image as the render it replaced");
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   return config;
 }

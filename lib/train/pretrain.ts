@@ -15,6 +15,7 @@ import { disposeModel, initModel, modelAutoencoder, variablesOf, type UnifiedMod
 import { assignAutoencoderWeights, DEFAULT_AUTOENCODER_DIR, readFinishedAutoencoder } from './autoencoder';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { pretrainTasks, type TaskResult } from './tasks';
+import { buildGeneratedPool, loadGeneratedPool, saveGeneratedPool, type GeneratedPool } from './generated-pool';
 import { listenForStop } from './interrupt';
 import { readEmaWeights, removeOlderEma, WeightEma } from './ema';
 
@@ -159,6 +160,22 @@ export function trimLog(file: string, step: number): void {
   writeFileAtomic(file, kept.map((r) => JSON.stringify(r) + '\n').join(''));
 }
 
+/**
+ * The run's pool of generated understanding images (generated-pool.ts): read from the run directory, or on a fresh
+ * start built from the starting weights and saved there. A resumed run without one cannot rebuild it (its weights
+ * have moved on), so that is an error.
+ */
+function generatedPoolOf(dir: string, model: UnifiedModel, train: TrainConfig, seed: number, options: { resume: boolean; writer: boolean; quiet: boolean }): GeneratedPool {
+  const saved = loadGeneratedPool(dir);
+  if (saved !== undefined && saved.images.length === train.generatedPool) return saved;
+  if (options.resume) throw new Error(`${dir} resumes a run with generatedShare > 0 but holds no pool of ${train.generatedPool} generated images: restart it (--restart)`);
+  const bar = new Progress({ label: 'generated pool', total: train.generatedPool, unit: 'img', quiet: options.quiet || !options.writer });
+  let last = 0;
+  const pool = buildGeneratedPool(model, { n: train.generatedPool, seed, onProgress: (done) => { bar.tick(done - last); last = done; } });
+  if (options.writer) saveGeneratedPool(dir, pool);
+  return pool;
+}
+
 export async function pretrain(options: PretrainOptions): Promise<PretrainResult> {
   const { manifest, ...result } = await pretrainReplica(options);
   if (manifest === undefined) throw new Error('pretrain: no checkpoint was written');
@@ -228,7 +245,7 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
   const command = options.command ?? defaultCommand(options, train, seed, shard?.count ?? 1);
   if (writer) writeJsonAtomic(path.join(options.outDir, CONFIG_FILE), { preset: options.preset, seed, command, model: config, train, ...(shard ? { replicas: shard.count } : {}) });
 
-  const tasks = pretrainTasks(train);
+  const tasks = pretrainTasks(train, train.generatedShare > 0 ? generatedPoolOf(options.outDir, model, train, seed, { resume, writer, quiet: options.quiet === true }) : undefined);
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
     const emaEntry = ema?.write(options.outDir, step); // before the manifest that names it

@@ -19,6 +19,9 @@ import { holds, matches } from '../world/semantics';
 import { mentionsHeldOut, splitsOf } from '../world/splits';
 import { COLORS, SHAPES, SIZES, TEXTURES, type Constraint, type ObjectDesc, type Prompt, type Scene, type SceneObject, type Split } from '../world/types';
 
+/** The region head's targets for a box that holds no object. */
+export const BACKGROUND_LABELS: Omit<RegionQuery, 'box'> = { shape: NONE_SHAPE, color: NONE_COLOR, texture: NONE_TEXTURE, size: NONE_SIZE, distorted: 0 };
+
 /** Largest random shift of each box edge, in pixels at the scene's size. */
 export const BOX_JITTER_PX = 1;
 
@@ -58,10 +61,16 @@ function objectMask(o: SceneObject, scene: Scene): Uint8Array {
 /** Side of the base model's patches in pixels of a 32-px image. */
 const PATCH_SNAP_PX = 4;
 
-/** The box of an object's visible pixels (objects drawn later cover it), as the region proposer boxes it; undefined when hidden. */
-function visibleBox(o: SceneObject, scene: Scene): RegionQuery['box'] | undefined {
+/** An object's visible pixels at the scene's size: its mask less what the objects in front of it cover. */
+export function visibleMask(o: SceneObject, scene: Scene): Uint8Array {
   const visible = objectMask(o, scene);
   for (const front of scene.objects) if (front.depth > o.depth) objectMask(front, scene).forEach((v, i) => { if (v) visible[i] = 0; });
+  return visible;
+}
+
+/** The box of an object's visible pixels (objects drawn later cover it), as the region proposer boxes it; undefined when hidden. */
+function visibleBox(o: SceneObject, scene: Scene): RegionQuery['box'] | undefined {
+  const visible = visibleMask(o, scene);
   const pixels: number[] = [];
   visible.forEach((v, i) => { if (v) pixels.push(i); });
   if (pixels.length === 0) return undefined;
@@ -89,7 +98,7 @@ function objectQuery(o: SceneObject, scene: Scene, rng: Rng): RegionQuery {
 }
 
 /** The region head's targets for an object (a distorted one is shape 'none'; its other attributes stay visible). */
-function objectLabels(o: SceneObject): Omit<RegionQuery, 'box'> {
+export function objectLabels(o: SceneObject): Omit<RegionQuery, 'box'> {
   const distorted = o.distorted === true;
   return {
     shape: distorted ? NONE_SHAPE : SHAPES.indexOf(o.shape),
@@ -113,7 +122,7 @@ function backgroundQuery(scene: Scene, rng: Rng): RegionQuery | undefined {
     for (let y = top; y < top + side && clear; y++) for (let x = left; x < left + side && clear; x++) clear = !occupied[y * scene.width + x];
     if (!clear) continue;
     const box: RegionQuery['box'] = [left / scene.width, top / scene.height, (left + side) / scene.width, (top + side) / scene.height];
-    return { box, shape: NONE_SHAPE, color: NONE_COLOR, texture: NONE_TEXTURE, size: NONE_SIZE, distorted: 0 };
+    return { box, ...BACKGROUND_LABELS };
   }
   return undefined;
 }

@@ -11,6 +11,7 @@ import { generationTokensOfPatches } from '../model/image-tokens';
 import type { TrainConfig } from './config';
 import { generationBatch, understandingBatch, type GenerationBatch } from './data';
 import { countClassWeights, gradientStep, planLoss, understandingLoss, understandingRows, type HeadLoss } from './head-losses';
+import { mixGenerated, type GeneratedPool } from './generated-pool';
 import { parseLoss } from './parse';
 
 export interface TaskContext {
@@ -106,14 +107,16 @@ export function generationTask(weight: number, batches: GenerationBatches = shar
 /**
  * Understanding heads on clean (possibly corrupted) train images: each image gives a region, a verdict and a count
  * row (head-losses.ts), so a step draws understandingImages images for three times as many rows; the same images
- * also train the scene parse (parse.ts), in the same update.
+ * also train the scene parse (parse.ts), in the same update. With a pool, a generatedShare of the images are the
+ * model's own resamplings instead (generated-pool.ts), asked region queries only.
  */
-export function understandingTask(weight: number): PretrainTask {
+export function understandingTask(weight: number, pool?: GeneratedPool): PretrainTask {
   return {
     name: 'understanding',
     weight,
     run({ model, optimizer, step, learningRate, seed, train }) {
       const batch = understandingBatch(step, { batchSize: train.understandingImages, seed, config: model.config });
+      if (pool !== undefined && train.generatedShare > 0) mixGenerated(batch, pool, train.generatedShare, makeRng(seed).fork(`generated:${step}`), model.config);
       const terms = { verdict: train.verdictWeight, count: train.countWeight };
       const kinds = QUERY_KINDS.filter((kind) => kind === 'region' || terms[kind] > 0);
       const rows = understandingRows(batch, model.config.maxTextTokens, kinds);
@@ -146,11 +149,12 @@ export function planTask(weight: number, batches: GenerationBatches = sharedGene
 }
 
 /** The tasks of a pretraining run, in the order each step runs them; weight 0 switches one off. */
-export function pretrainTasks(train: TrainConfig): PretrainTask[] {
+export function pretrainTasks(train: TrainConfig, pool?: GeneratedPool): PretrainTask[] {
+  if (train.generatedShare > 0 && pool === undefined) throw new Error('pretrainTasks: generatedShare > 0 needs the generated pool');
   const batches = sharedGenerationBatches();
   return [
     generationTask(train.generationWeight, batches),
-    understandingTask(train.understandingWeight),
+    understandingTask(train.understandingWeight, pool),
     planTask(train.planWeight, batches),
   ].filter((task) => task.weight > 0);
 }

@@ -1,0 +1,46 @@
+// Experiment: where does the model's own verdict on its generations disagree with the independent evaluator?
+// Validation split only. Prints per category (self yes / evaluator yes) counts and, for a sample of disagreements,
+// what each side saw. Regenerate: npx ts-node --transpile-only scripts/experiments/agreement-diag.ts [--checkpoint data/base] [--n 280] [--seed 5]
+import { parseArgs } from 'node:util';
+import { initBackend } from '../../lib/backend/select';
+import { evaluateImage } from '../../lib/eval/evaluate';
+import { generateImages } from '../../lib/generate/generate';
+import { loadCheckpoint } from '../../lib/model/checkpoint';
+import { describeObjects, promptVerdict } from '../../lib/model/judgePrompt';
+import { disposeModel } from '../../lib/model/params';
+import { samplePrompts } from '../../lib/world/splits';
+import { writePng } from '../../lib/world/png';
+import { runScript } from '../lib/run-script';
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' } }, strict: true });
+  const [n, seed] = [Number(values.n), Number(values.seed)];
+  await initBackend({ quiet: true });
+  const { model } = loadCheckpoint(values.checkpoint);
+  try {
+    const prompts = samplePrompts({ split: 'val', n, seed });
+    const images = generateImages(model, prompts.map((p) => p.text), { seed, think: true });
+    const tally: Record<string, { tt: number; tf: number; ft: number; ff: number }> = {};
+    const records: unknown[] = [];
+    prompts.forEach((prompt, k) => {
+      const ev = evaluateImage(images[k], prompt);
+      const self = promptVerdict(model, images[k], prompt);
+      const t = (tally[prompt.category] ??= { tt: 0, tf: 0, ft: 0, ff: 0 });
+      const key = `${self.passed ? 't' : 'f'}${ev.passed ? 't' : 'f'}` as 'tt';
+      t[key] += 1;
+      if (values.out) writePng(`${values.out}/${k}.png`, images[k]);
+      records.push({ k, category: prompt.category, prompt: prompt.text, self: self.passed, evaluator: ev.passed, selfP: self.probabilities.map((p) => +p.toFixed(2)), selfSaw: describeObjects(self.parsed ?? []), evalDetails: ev.constraints.map((c) => `${c.passed ? 'ok' : 'FAIL'} ${c.text}: ${c.detail}`) });
+    });
+    let agree = 0;
+    for (const [c, t] of Object.entries(tally)) {
+      agree += t.tt + t.ff;
+      console.log(`${c.padEnd(14)} self+eval+ ${t.tt}  self+eval- ${t.tf}  self-eval+ ${t.ft}  self-eval- ${t.ff}  agree ${((t.tt + t.ff) / (t.tt + t.tf + t.ft + t.ff)).toFixed(2)}`);
+    }
+    console.log(`agreement ${(agree / prompts.length).toFixed(3)} over ${prompts.length}`);
+    if (values.out) require('node:fs').writeFileSync(`${values.out}/records.json`, JSON.stringify(records, null, 1));
+  } finally {
+    disposeModel(model);
+  }
+}
+
+runScript(main);
