@@ -13,13 +13,14 @@ import { resolveModelConfig, modelDims } from '../lib/model/config';
 import { flowLoss, noisyInput, sampleTrainingTimesteps } from '../lib/model/flow';
 import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../lib/model/params';
 import { predictVelocity } from '../lib/model/transformer';
+import { planConditioning } from '../lib/model/plan';
 import { makeRng } from '../lib/rng';
 import { encode } from '../lib/world/tokenizer';
 import type { RgbImage } from '../lib/world/types';
 import { LOG_FILE } from '../lib/train/pretrain';
 import { resolveSrumConfig, srumLearningRate } from '../lib/train/srum-config';
 import { centreRewards, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
-import { srumLoss, srumObjective } from '../lib/train/srum-objective';
+import { guidedVelocity, srumLoss, srumObjective } from '../lib/train/srum-objective';
 import { SrumNaNError, trainSrum, type TrainSrumOptions } from '../lib/train/srum';
 import { readEmaWeights } from '../lib/train/ema';
 
@@ -85,6 +86,35 @@ describe('srum objective', () => {
     });
     expect(withOnes).toBeGreaterThan(0);
     expect(withOnes).toBeCloseTo(manual, 6);
+  });
+
+  it('lossGuidance: the loss on v_u + w (v_c - v_u) from a PAD-text pass; w = 1 is the released loss, and without text w changes nothing', () => {
+    // An initial model ignores its text (zero-initialised paths), so cond = uncond: jitter every weight first.
+    const jittered = initModel(config, 2);
+    const jitter = makeRng(8);
+    namedVariables(jittered.params).forEach(({ variable }) => tf.tidy(() => variable.assign(tf.add(variable, tf.mul(0.05, randomNormal(variable.shape, jitter))))));
+    const model = jittered;
+    const lossAt = (tokens: Int32Array, guidanceScale?: number): number => tf.tidy(() => {
+      const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
+      return srumLoss({ model, x0, textTokens: tokens, lambdaC: 0, rng: makeRng(6), timestepShift: 1, guidanceScale }).loss.dataSync()[0];
+    });
+    const guided = tf.tidy(() => {
+      const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
+      const rng = makeRng(6);
+      const t = sampleTrainingTimesteps(2, rng, 1);
+      const eps = randomNormal([2, imageTokens, patchDim], rng) as tf.Tensor3D;
+      const xt = noisyInput(x0, eps, tf.tensor1d(t));
+      const vCond = predictVelocity(model, { xt, t: tf.tensor1d(t), textTokens, ...planConditioning(model, 2) });
+      const vUncond = predictVelocity(model, { xt, t: tf.tensor1d(t), textTokens: new Int32Array(textTokens.length), ...planConditioning(model, 2) });
+      return flowLoss({ vTheta: guidedVelocity(vCond, vUncond, 4), x0, eps }).dataSync()[0];
+    });
+    expect(lossAt(textTokens, 1)).toBe(lossAt(textTokens));
+    expect(lossAt(textTokens, 4)).toBeCloseTo(guided, 6);
+    expect(Math.abs(lossAt(textTokens, 4) - lossAt(textTokens, 1))).toBeGreaterThan(1e-4);
+    const pad = new Int32Array(textTokens.length);
+    expect(lossAt(pad, 4)).toBeCloseTo(lossAt(pad, 1), 6);
+    expect(() => resolveSrumConfig({ lossGuidance: 0.5 })).toThrow(/'lossGuidance' must be >= 1/);
+    disposeModel(jittered);
   });
 
   it('R = 0 and lambdaC = 0 give zero loss and zero gradient; lambdaC > 0 then gives the reference term alone', () => {
@@ -160,11 +190,11 @@ describe('trainSrum', () => {
     disposeModel(resumed.model);
   }, 60_000);
 
-  it('leaks no tensor over 10 steps (SFT and SRUM)', async () => {
-    for (const method of ['sft', 'srum']) {
-      const warm = run(`warm-${method}`, {}, { steps: 1, method });
+  it('leaks no tensor over 10 steps (SFT, SRUM, SRUM on the guided velocity)', async () => {
+    for (const [method, lossGuidance] of [['sft', 1], ['srum', 1], ['srum', 4]] as const) {
+      const warm = run(`warm-${method}-${lossGuidance}`, {}, { steps: 1, method, lossGuidance });
       await trainSrum(warm);
-      const leak = run(`leak-${method}`, {}, { steps: 10, method, checkpointEvery: 5 });
+      const leak = run(`leak-${method}-${lossGuidance}`, {}, { steps: 10, method, checkpointEvery: 5, lossGuidance });
       disposeModel(leak.model); // train the warmed-up model instead
       const before = tf.memory().numTensors;
       await trainSrum({ ...leak, model: warm.model });

@@ -33,6 +33,7 @@ export const runCommand: Command = {
     'plan-weight': { type: 'string', help: 'think term: plan cross-entropy on each think-mode candidate\'s own plan, weighted by its layout reward (SRUM) or 1 (SFT); 0 = the released image-only loss', default: String(DEFAULT_SRUM_CONFIG.planWeight) },
     advantage: { type: 'boolean', help: 'subtract the mean reward from R before weighting the loss (a policy-gradient baseline; not in the paper or the released code)', default: false },
     think: THINK_OPTION,
+    'loss-guidance': { type: 'string', help: 'CFG scale of the velocity the loss is taken on (1 = conditional, as released; the candidates\' scale = train the sampler itself)', default: String(DEFAULT_SRUM_CONFIG.lossGuidance) },
     'candidate-steps': { type: 'string', help: 'Euler steps of candidate generation', default: String(DEFAULT_SAMPLING.steps) },
     'candidate-guidance': { type: 'string', help: 'CFG scale of candidate generation (1 = the model\'s own conditional, no guidance)', default: String(DEFAULT_SAMPLING.guidanceScale) },
     'eval-n': { type: 'string', help: 'prompts per benchmark (and scenes for understanding)', default: '112' },
@@ -66,7 +67,7 @@ export const runCommand: Command = {
       const summary = await runPipeline({
         model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
         lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
-        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true },
+        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true, lossGuidance: numberOption(values, 'loss-guidance', DEFAULT_SRUM_CONFIG.lossGuidance) },
       });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);

@@ -31,6 +31,13 @@ export interface SrumConfig {
    * separates. Not in the paper or the released code (false = as released).
    */
   advantage: boolean;
+  /**
+   * CFG scale of the velocity the loss is taken on (1 = the conditional velocity, as released). Set to the candidates'
+   * guidance scale, the loss asks the *sampler* (v_u + w (v_c - v_u)) to produce the candidates rather than the
+   * conditional branch alone: a model trained on its own guided samples then does not have the guidance applied
+   * twice when it is sampled with CFG again. One more forward pass a step. Not in the paper or the released code.
+   */
+  lossGuidance: number;
   /** Constant learning rate after warm-up (paper: 2.5e-5 for the 7B Bagel; a small model takes a larger one). */
   learningRate: number;
   /** Linear warm-up steps from 0 to learningRate (paper: 500 at Bagel scale); constant afterwards. */
@@ -70,6 +77,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   noReference: false,
   planWeight: 0,
   advantage: false,
+  lossGuidance: 1,
   learningRate: 1e-4, // not yet tuned on this toolkit's model: a starting point, tune on the val split only
   warmupSteps: 10,
   beta1: 0.9,
@@ -103,6 +111,7 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}): Srum
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`SRUM option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`SRUM option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
   if (!(config.planWeight >= 0)) throw new Error(`SRUM option 'planWeight' must be >= 0, got ${config.planWeight}`);
+  if (!(config.lossGuidance >= 1)) throw new Error(`SRUM option 'lossGuidance' must be >= 1, got ${config.lossGuidance}`);
   if (!(config.lambdaC >= 0)) throw new Error(`SRUM option 'lambdaC' must be >= 0, got ${config.lambdaC}`);
   return config;
 }

@@ -10,6 +10,8 @@
 //   - The paper's target uses an artifact-free x0_gt; the released data recipe sets x_good = x_bad = the model's own
 //     candidate, so both terms regress onto the candidate x0 (what this file does; there is no other x0 here).
 //   - One eps and one t per sample are shared by L_r and L_ref (one forward pass), as released.
+//   - Optional, in neither: `guidanceScale` w > 1 puts the loss on the guided velocity v_u + w (v_c - v_u) the
+//     candidates were sampled with, instead of the conditional one (SrumConfig.lossGuidance).
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import type { Rng } from '../rng';
@@ -53,6 +55,11 @@ export function srumObjective({ vTheta, x0, eps, rewardMap, lambdaC }: SrumObjec
   });
 }
 
+/** CFG's velocity v_u + w (v_c - v_u) (lib/generate/sampler.ts). */
+export function guidedVelocity(vCond: tf.Tensor3D, vUncond: tf.Tensor3D, scale: number): tf.Tensor3D {
+  return tf.add(vUncond, tf.mul(scale, tf.sub(vCond, vUncond))) as tf.Tensor3D;
+}
+
 export interface SrumLossOptions {
   model: UnifiedModel;
   /** Candidate image tokens, [B, Np, generationDim]. */
@@ -72,6 +79,11 @@ export interface SrumLossOptions {
    */
   plan?: Int32Array;
   thinking?: Uint8Array;
+  /**
+   * CFG scale w of the velocity the loss reads (default 1: the conditional velocity, as released). With w > 1 a
+   * second pass reads PAD text and the null plan, and the loss is on v_u + w (v_c - v_u): the sampler's velocity.
+   */
+  guidanceScale?: number;
 }
 
 export interface SrumLossResult extends SrumTerms {
@@ -82,7 +94,7 @@ export interface SrumLossResult extends SrumTerms {
 }
 
 /** One sampled SRUM loss (or SFT with rewardMap undefined and lambdaC 0); call inside tf.variableGrads / tf.tidy. */
-export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, timestepShift, plan, thinking }: SrumLossOptions): SrumLossResult {
+export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, timestepShift, plan, thinking, guidanceScale = 1 }: SrumLossOptions): SrumLossResult {
   const [batch] = x0.shape;
   const t = sampleTrainingTimesteps(batch, rng, timestepShift);
   const eps = randomNormal(x0.shape, rng) as tf.Tensor3D; // one eps for both terms
@@ -90,7 +102,9 @@ export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, times
   const xt = noisyInput(x0, eps, tTensor); // x_t = (1 - t) x0 + t eps, from the candidate (x_bad)
   // Sampling always reads 4 plan tokens (the null plan unless thinking, lib/generate/sampler.ts): train the same way,
   // a think-mode candidate conditioned on the plan it was drawn from.
-  const vTheta = predictVelocity(model, { xt, t: tTensor, textTokens, ...planConditioning(model, batch, { plan, thinking }) });
+  const vCond = predictVelocity(model, { xt, t: tTensor, textTokens, ...planConditioning(model, batch, { plan, thinking }) });
+  // With guidance, the unconditional branch as the sampler reads it (PAD text, null plan), same x_t and t.
+  const vTheta = guidanceScale === 1 ? vCond : guidedVelocity(vCond, predictVelocity(model, { xt, t: tTensor, textTokens: new Int32Array(textTokens.length), ...planConditioning(model, batch) }), guidanceScale);
   const terms = srumObjective({ vTheta, x0, eps, rewardMap, lambdaC });
   const perSampleError = tf.mean(flowSquaredError({ vTheta, x0, eps }), 1) as tf.Tensor1D; // [B]
   return { ...terms, t, perSampleError };

@@ -76,7 +76,7 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: { data: SrumDa
     const rewardMap = config.method === 'srum' ? tf.tensor3d(batch.reward, shapes.reward) : undefined; // SFT: R = 1
     let kept: tf.Tensor[] = [];
     const { value, grads: gradMap } = tf.variableGrads(() => {
-      const out = srumLoss({ model, x0, textTokens, rewardMap, lambdaC: effectiveLambdaC(config), rng, timestepShift: config.timestepShift, plan: batch.plan, thinking });
+      const out = srumLoss({ model, x0, textTokens, rewardMap, lambdaC: effectiveLambdaC(config), rng, timestepShift: config.timestepShift, plan: batch.plan, thinking, guidanceScale: config.lossGuidance });
       t = out.t;
       const think = thinkTerm(model, batch, config);
       kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(think ?? tf.scalar(0)), tf.keep(out.perSampleError)];
