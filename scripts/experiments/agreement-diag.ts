@@ -1,6 +1,8 @@
 // Experiment: where does the model's own verdict on its generations disagree with the independent evaluator?
 // Validation split only. Prints per category (self yes / evaluator yes) counts and, for a sample of disagreements,
 // what each side saw. Regenerate: npx ts-node --transpile-only scripts/experiments/agreement-diag.ts [--checkpoint data/base] [--n 280] [--seed 5]
+//   [--out DIR: each image as DIR/<k>.png and every record in DIR/records.json]
+import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { evaluateImage } from '../../lib/eval/evaluate';
@@ -37,7 +39,7 @@ async function main(): Promise<void> {
       console.log(`${c.padEnd(14)} self+eval+ ${t.tt}  self+eval- ${t.tf}  self-eval+ ${t.ft}  self-eval- ${t.ff}  agree ${((t.tt + t.ff) / (t.tt + t.tf + t.ft + t.ff)).toFixed(2)}`);
     }
     console.log(`agreement ${(agree / prompts.length).toFixed(3)} over ${prompts.length}`);
-    if (values.out) require('node:fs').writeFileSync(`${values.out}/records.json`, JSON.stringify(records, null, 1));
+    if (values.out) fs.writeFileSync(`${values.out}/records.json`, JSON.stringify(records, null, 1));
   } finally {
     disposeModel(model);
   }
