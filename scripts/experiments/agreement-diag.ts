@@ -1,6 +1,6 @@
 // Experiment: where does the model's own verdict on its generations disagree with the independent evaluator?
-// Validation split only. Prints per category (self yes / evaluator yes) counts and, for a sample of disagreements,
-// what each side saw. Regenerate: npx ts-node --transpile-only scripts/experiments/agreement-diag.ts [--checkpoint data/base] [--n 280] [--seed 5]
+// Validation split only. Prints the 2 x 2 table (self verdict x evaluator verdict) per category and, with --out,
+// writes what each side saw in every image. Regenerate: npx ts-node --transpile-only scripts/experiments/agreement-diag.ts [--checkpoint data/base] [--n 280] [--seed 5]
 //   [--out DIR: each image as DIR/<k>.png and every record in DIR/records.json]
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import { runScript } from '../lib/run-script';
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' } }, strict: true });
   const [n, seed] = [Number(values.n), Number(values.seed)];
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer, --seed an integer');
   await initBackend({ quiet: true });
   const { model } = loadCheckpoint(values.checkpoint);
   try {
