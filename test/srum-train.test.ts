@@ -10,7 +10,7 @@ import { initBackend } from '../lib/backend/select';
 import { readJsonl } from '../lib/io';
 import { readManifest } from '../lib/model/checkpoint';
 import { resolveModelConfig, modelDims } from '../lib/model/config';
-import { flowLoss, noisyInput, sampleTrainingTimesteps } from '../lib/model/flow';
+import { flowLoss, guidedVelocity, noisyInput, sampleTrainingTimesteps } from '../lib/model/flow';
 import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../lib/model/params';
 import { predictVelocity } from '../lib/model/transformer';
 import { planConditioning } from '../lib/model/plan';
@@ -20,7 +20,7 @@ import type { RgbImage } from '../lib/world/types';
 import { LOG_FILE } from '../lib/train/pretrain';
 import { resolveSrumConfig, srumLearningRate } from '../lib/train/srum-config';
 import { centreRewards, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
-import { guidedVelocity, srumLoss, srumObjective } from '../lib/train/srum-objective';
+import { srumLoss, srumObjective } from '../lib/train/srum-objective';
 import { SrumNaNError, trainSrum, type TrainSrumOptions } from '../lib/train/srum';
 import { readEmaWeights } from '../lib/train/ema';
 

@@ -56,6 +56,7 @@ export const runCommand: Command = {
       batchSize: positive('batch-size'), seed: intOption(values, 'seed'), evalSeed: intOption(values, 'eval-seed'), lambdaC: numberOption(values, 'lambda', DEFAULT_SRUM_CONFIG.lambdaC),
       learningRate: numberOption(values, 'lr', DEFAULT_SRUM_CONFIG.learningRate),
       planWeight: numberOption(values, 'plan-weight', DEFAULT_SRUM_CONFIG.planWeight),
+      lossGuidance: numberOption(values, 'loss-guidance', DEFAULT_SRUM_CONFIG.lossGuidance),
       candidateGuidance: numberOption(values, 'candidate-guidance', DEFAULT_SAMPLING.guidanceScale),
     };
     if (!(options.learningRate > 0)) throw new Error(`--lr must be positive, got ${options.learningRate}`);
@@ -67,7 +68,7 @@ export const runCommand: Command = {
       const summary = await runPipeline({
         model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
         lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
-        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true, lossGuidance: numberOption(values, 'loss-guidance', DEFAULT_SRUM_CONFIG.lossGuidance) },
+        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true, lossGuidance: options.lossGuidance },
       });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);

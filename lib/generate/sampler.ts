@@ -8,7 +8,7 @@ import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import type { Rng } from '../rng';
 import { modelDims } from '../model/config';
-import { samplingTimesteps } from '../model/flow';
+import { guidedVelocity, samplingTimesteps } from '../model/flow';
 import type { UnifiedModel } from '../model/params';
 import { planCanvas, planMap, planTokens, predictPlan } from '../model/plan';
 import { cleanEstimate, predictVelocity } from '../model/transformer';
@@ -101,12 +101,12 @@ export function sampleTokens(options: SampleOptions): Float32Array {
       if (guided && guide !== undefined) {
         const vCond = conditional(model, condPlan, condMap, condCanvas);
         const vBad = conditional(guide, guidePlan!, guideMap, guideCanvas);
-        v = tf.add(vBad, tf.mul(guidanceScale, tf.sub(vCond, vBad)));
+        v = guidedVelocity(vCond, vBad, guidanceScale);
       } else if (guided) {
         const pairedSelfCond = x0Previous === undefined ? undefined : (tf.concat([x0Previous, x0Previous], 0) as tf.Tensor3D);
         const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * batch], t) as tf.Tensor1D, textTokens: pairedTokens, extra: pairedPlan, planMap: pairedMap, planCanvas: pairedCanvas, selfCond: pairedSelfCond });
         const [vCond, vUncond] = tf.split(both, 2, 0) as tf.Tensor3D[];
-        v = tf.add(vUncond, tf.mul(guidanceScale, tf.sub(vCond, vUncond)));
+        v = guidedVelocity(vCond, vUncond, guidanceScale);
       } else {
         v = conditional(model, condPlan, condMap, condCanvas);
       }

@@ -86,3 +86,8 @@ export function flowLoss(inputs: FlowLossInputs): tf.Scalar {
     return tf.mean(tf.mul(perToken, inputs.weight.reshape([batch, tokens])));
   });
 }
+
+/** Classifier-free guidance v_u + w (v_c - v_u); with autoguidance the guide's velocity stands in for v_u. */
+export function guidedVelocity(vCond: tf.Tensor3D, vUncond: tf.Tensor3D, scale: number): tf.Tensor3D {
+  return tf.add(vUncond, tf.mul(scale, tf.sub(vCond, vUncond))) as tf.Tensor3D;
+}

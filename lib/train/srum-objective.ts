@@ -15,7 +15,7 @@
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import type { Rng } from '../rng';
-import { flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps } from '../model/flow';
+import { flowLoss, flowSquaredError, guidedVelocity, noisyInput, sampleTrainingTimesteps } from '../model/flow';
 import { planConditioning } from '../model/plan';
 import { predictVelocity } from '../model/transformer';
 import type { UnifiedModel } from '../model/params';
@@ -53,11 +53,6 @@ export function srumObjective({ vTheta, x0, eps, rewardMap, lambdaC }: SrumObjec
     const loss = lambdaC === 0 ? rewardLoss.clone() : tf.add(rewardLoss, tf.mul(lambdaC, referenceLoss));
     return { loss: loss as tf.Scalar, rewardLoss, referenceLoss };
   });
-}
-
-/** CFG's velocity v_u + w (v_c - v_u) (lib/generate/sampler.ts). */
-export function guidedVelocity(vCond: tf.Tensor3D, vUncond: tf.Tensor3D, scale: number): tf.Tensor3D {
-  return tf.add(vUncond, tf.mul(scale, tf.sub(vCond, vUncond))) as tf.Tensor3D;
 }
 
 export interface SrumLossOptions {
