@@ -19,7 +19,8 @@ import { encode } from '../lib/world/tokenizer';
 import type { RgbImage } from '../lib/world/types';
 import { LOG_FILE } from '../lib/train/pretrain';
 import { resolveSrumConfig, srumLearningRate } from '../lib/train/srum-config';
-import { centreRewards, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
+import { centreRewards, groundTruthReference, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
+import { evaluateImage } from '../lib/eval/evaluate';
 import { srumLoss, srumObjective } from '../lib/train/srum-objective';
 import { SrumNaNError, trainSrum, type TrainSrumOptions } from '../lib/train/srum';
 import { readEmaWeights } from '../lib/train/ema';
@@ -136,6 +137,43 @@ describe('srum objective', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
+  it("reference 'ground-truth': L_ref regresses onto x0_gt from its own x_t with the same t and eps; L_r stays on the candidate", () => {
+    const gtValues = Float32Array.from(x0Values, (v, i) => Math.cos(i) - v);
+    const before = tf.memory().numTensors;
+    const [terms, manual] = tf.tidy(() => {
+      const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
+      const gt = tf.tensor3d(gtValues, [2, imageTokens, patchDim]);
+      const ones = tf.ones([2, gridSize, gridSize]);
+      const out = srumLoss({ model, x0, textTokens, rewardMap: ones, lambdaC: 0.5, rng: makeRng(9), timestepShift: 1, reference: { x0: gt } });
+      const rng = makeRng(9);
+      const t = sampleTrainingTimesteps(2, rng, 1);
+      const eps = randomNormal([2, imageTokens, patchDim], rng) as tf.Tensor3D;
+      const at = (image: tf.Tensor3D) => predictVelocity(model, { xt: noisyInput(image, eps, tf.tensor1d(t)), t: tf.tensor1d(t), textTokens, ...planConditioning(model, 2) });
+      const rewardLoss = flowLoss({ vTheta: at(x0), x0, eps }).dataSync()[0];
+      const referenceLoss = flowLoss({ vTheta: at(gt), x0: gt, eps }).dataSync()[0];
+      return [[out.rewardLoss, out.referenceLoss, out.loss].map((v) => v.dataSync()[0]), [rewardLoss, referenceLoss]];
+    });
+    expect(terms[0]).toBeCloseTo(manual[0], 6);
+    expect(terms[1]).toBeCloseTo(manual[1], 6);
+    expect(Math.abs(terms[1] - terms[0])).toBeGreaterThan(1e-3); // a different image, not the candidate
+    expect(terms[2]).toBeCloseTo(terms[0] + 0.5 * terms[1], 5);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(() => resolveSrumConfig({ reference: 'nearest' })).toThrow(/'reference' must be one of candidate, ground-truth/);
+    expect(() => resolveSrumConfig({ reference: 'ground-truth', lossGuidance: 4 })).toThrow(/do not combine/);
+  });
+
+  it('ground-truth references are world renders of each prompt, deterministic in (seed, index), undefined when no scene fits', () => {
+    const a = groundTruthReference('a red circle on the left of a blue square', { seed: 1, index: 3, planGrid: 4, withPlan: true });
+    const b = groundTruthReference('a red circle on the left of a blue square', { seed: 1, index: 3, planGrid: 4, withPlan: true });
+    const c = groundTruthReference('a red circle on the left of a blue square', { seed: 1, index: 4, planGrid: 4, withPlan: false });
+    expect(a && b && c).toBeTruthy();
+    expect(Array.from(a?.image.data ?? [])).toEqual(Array.from(b?.image.data ?? []));
+    expect(Array.from(a?.image.data ?? [])).not.toEqual(Array.from(c?.image.data ?? []));
+    expect(a?.plan?.length).toBeGreaterThan(0);
+    expect(c?.plan).toBeUndefined();
+    expect(evaluateImage(a?.image as RgbImage, 'a red circle on the left of a blue square').passed).toBe(true);
+  });
+
   afterAll(() => disposeModel(model));
 });
 
@@ -190,11 +228,11 @@ describe('trainSrum', () => {
     disposeModel(resumed.model);
   }, 60_000);
 
-  it('leaks no tensor over 10 steps (SFT, SRUM, SRUM on the guided velocity)', async () => {
-    for (const [method, lossGuidance] of [['sft', 1], ['srum', 1], ['srum', 4]] as const) {
-      const warm = run(`warm-${method}-${lossGuidance}`, {}, { steps: 1, method, lossGuidance });
+  it('leaks no tensor over 10 steps (SFT, SRUM, SRUM on the guided velocity, SRUM with ground-truth references)', async () => {
+    for (const [method, lossGuidance, reference] of [['sft', 1, 'candidate'], ['srum', 1, 'candidate'], ['srum', 4, 'candidate'], ['srum', 1, 'ground-truth']] as const) {
+      const warm = run(`warm-${method}-${lossGuidance}-${reference}`, {}, { steps: 1, method, lossGuidance, reference });
       await trainSrum(warm);
-      const leak = run(`leak-${method}-${lossGuidance}`, {}, { steps: 10, method, checkpointEvery: 5, lossGuidance });
+      const leak = run(`leak-${method}-${lossGuidance}-${reference}`, {}, { steps: 10, method, checkpointEvery: 5, lossGuidance, reference });
       disposeModel(leak.model); // train the warmed-up model instead
       const before = tf.memory().numTensors;
       await trainSrum({ ...leak, model: warm.model });

@@ -4,6 +4,8 @@
 import { isRewardMode, REWARD_MODES, type RewardMode } from '../reward/rewardMap';
 
 export type SrumMethod = 'srum' | 'sft';
+export const SRUM_REFERENCES = ['candidate', 'ground-truth'] as const;
+export type SrumReference = (typeof SRUM_REFERENCES)[number];
 
 export interface SrumConfig {
   /** 'srum': L = L_r + lambdaC * L_ref with the reward map; 'sft': plain flow matching on the same candidates. */
@@ -38,6 +40,14 @@ export interface SrumConfig {
    * twice when it is sampled with CFG again. One more forward pass a step. Not in the paper or the released code.
    */
   lossGuidance: number;
+  /**
+   * What L_ref (Eq. 2) regresses onto. 'candidate': the candidate itself (the released data recipe, x_good = x_bad).
+   * 'ground-truth': the paper's "artifact-free latent x_0^gt", here a render of a world scene laid out for the
+   * candidate's prompt (with that scene's plan for think-mode candidates), noised with the same t and eps in its own
+   * forward pass. Why: fitting its own samples drifts the model (README, "The SRUM loop"); an artifact-free anchor
+   * keeps L_ref from adding to that drift. One more forward pass a step.
+   */
+  reference: SrumReference;
   /** Constant learning rate after warm-up (paper: 2.5e-5 for the 7B Bagel; a small model takes a larger one). */
   learningRate: number;
   /** Linear warm-up steps from 0 to learningRate (paper: 500 at Bagel scale); constant afterwards. */
@@ -78,6 +88,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   planWeight: 0,
   advantage: false,
   lossGuidance: 1,
+  reference: 'candidate',
   learningRate: 1e-4, // not yet tuned on this toolkit's model: a starting point, tune on the val split only
   warmupSteps: 10,
   beta1: 0.9,
@@ -112,6 +123,8 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}): Srum
   if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`SRUM option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
   if (!(config.planWeight >= 0)) throw new Error(`SRUM option 'planWeight' must be >= 0, got ${config.planWeight}`);
   if (!(config.lossGuidance >= 1)) throw new Error(`SRUM option 'lossGuidance' must be >= 1, got ${config.lossGuidance}`);
+  if (!(SRUM_REFERENCES as readonly string[]).includes(config.reference)) throw new Error(`SRUM option 'reference' must be one of ${SRUM_REFERENCES.join(', ')}, got '${config.reference}'`);
+  if (config.reference === 'ground-truth' && config.lossGuidance !== 1) throw new Error("SRUM options 'reference: ground-truth' and 'lossGuidance' > 1 do not combine (the reference term reads the conditional velocity)");
   if (!(config.lambdaC >= 0)) throw new Error(`SRUM option 'lambdaC' must be >= 0, got ${config.lambdaC}`);
   return config;
 }

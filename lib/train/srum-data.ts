@@ -9,7 +9,11 @@ import { DroppedRecordError } from '../reward/loaderRules';
 import { resizeBilinear } from '../reward/resize';
 import { layoutAlpha, rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
 import { makeRng } from '../rng';
+import { parsePrompt } from '../world/grammar';
+import { sceneIfFits } from '../world/layout';
 import { readPng } from '../world/png';
+import { renderScene } from '../world/render';
+import { planTargets } from './plan';
 import { encode } from '../world/tokenizer';
 import type { RgbImage } from '../world/types';
 
@@ -37,12 +41,26 @@ export interface SrumDataset {
   layoutReward: number[];
   /** Candidates the released loader drops (and why). */
   skipped: { index: number; reason: string }[];
+  /** SrumConfig.reference 'ground-truth': each kept candidate's x_0^gt tokens and (think-mode candidates) its plan. */
+  reference?: { x0: Float32Array[]; plan: (Int32Array | undefined)[]; ownReference: number[] };
 }
 
-export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode): SrumDataset {
+/**
+ * The paper's artifact-free x_0^gt for a candidate (SrumConfig.reference 'ground-truth'): a world scene laid out for
+ * its prompt, rendered, and that scene's plan on `planGrid` when the candidate was drawn in think mode. Deterministic
+ * in (seed, index), so a resumed run trains on the same references. Undefined when no scene fits the prompt (the
+ * grammar allows a few, e.g. some "inside" pairs): that candidate is its own reference, as released.
+ */
+export function groundTruthReference(prompt: string, options: { seed: number; index: number; planGrid: number; withPlan: boolean }): { image: RgbImage; plan?: Int32Array } | undefined {
+  const scene = sceneIfFits(parsePrompt(prompt), makeRng(options.seed).fork(`reference:${options.index}`));
+  if (scene === undefined) return undefined;
+  return { image: renderScene(scene), ...(options.withPlan ? { plan: planTargets(scene, options.planGrid) } : {}) };
+}
+
+export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode, reference?: { seed: number }): SrumDataset {
   const { config } = model;
   const { gridSize } = modelDims(config);
-  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [] };
+  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [], ...(reference ? { reference: { x0: [], plan: [], ownReference: [] } } : {}) };
   candidates.forEach((candidate, index) => {
     const image = candidate.image ?? (candidate.imagePath !== undefined ? readPng(candidate.imagePath) : undefined);
     if (image === undefined) throw new Error(`SRUM candidate ${index} has neither image nor imagePath`);
@@ -62,6 +80,12 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     if (candidate.plan !== undefined && candidate.plan.length !== PLAN_VALUES) throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_VALUES}`);
     data.plan.push(candidate.plan);
     data.layoutReward.push(alpha);
+    if (reference !== undefined && data.reference !== undefined) {
+      const gt = groundTruthReference(candidate.prompt, { seed: reference.seed, index, planGrid: config.planGrid, withPlan: candidate.plan !== undefined });
+      data.reference.x0.push(gt === undefined ? data.x0[data.x0.length - 1] : generationTokens(model, [gt.image]));
+      data.reference.plan.push(gt === undefined ? candidate.plan : gt.plan);
+      if (gt === undefined) data.reference.ownReference.push(index);
+    }
   });
   if (data.x0.length === 0) throw new Error(`SRUM: none of the ${candidates.length} candidates is usable (all dropped by the loader rules)`);
   return data;
@@ -102,6 +126,8 @@ export interface SrumBatch {
   thinking?: Uint8Array;
   /** [B] each candidate's layout reward (SrumDataset.layoutReward), with the plan. */
   layoutReward?: Float32Array;
+  /** The candidates' x_0^gt (SrumDataset.reference): tokens [B, Np, generationDim] and plans as `plan` above. */
+  reference?: { x0: Float32Array; plan?: Int32Array };
 }
 
 export function gatherBatch(data: SrumDataset, indices: readonly number[]): SrumBatch {
@@ -113,10 +139,16 @@ export function gatherBatch(data: SrumDataset, indices: readonly number[]): Srum
   const tokens = indices.map((i) => data.textTokens[i]);
   const textTokens = new Int32Array(tokens.reduce((n, r) => n + r.length, 0));
   tokens.reduce((offset, r) => (textTokens.set(r, offset), offset + r.length), 0);
-  const batch: SrumBatch = { x0: concatFloat(indices.map((i) => data.x0[i])), textTokens, reward: concatFloat(indices.map((i) => data.reward[i])) };
-  if (indices.every((i) => data.plan[i] === undefined)) return batch;
-  const plan = new Int32Array(indices.length * PLAN_VALUES).fill(PLAN_IGNORE);
-  indices.forEach((i, b) => { const own = data.plan[i]; if (own !== undefined) plan.set(own, b * PLAN_VALUES); });
+  const plans = (of: (Int32Array | undefined)[]): Int32Array | undefined => {
+    if (indices.every((i) => of[i] === undefined)) return undefined;
+    const plan = new Int32Array(indices.length * PLAN_VALUES).fill(PLAN_IGNORE);
+    indices.forEach((i, b) => { const own = of[i]; if (own !== undefined) plan.set(own, b * PLAN_VALUES); });
+    return plan;
+  };
+  const reference = data.reference && { x0: concatFloat(indices.map((i) => data.reference?.x0[i] as Float32Array)), plan: plans(data.reference.plan) };
+  const batch: SrumBatch = { x0: concatFloat(indices.map((i) => data.x0[i])), textTokens, reward: concatFloat(indices.map((i) => data.reward[i])), ...(reference ? { reference } : {}) };
+  const plan = plans(data.plan);
+  if (plan === undefined) return batch;
   return { ...batch, plan, thinking: Uint8Array.from(indices, (i) => (data.plan[i] === undefined ? 0 : 1)), layoutReward: Float32Array.from(indices, (i) => data.layoutReward[i]) };
 }
 

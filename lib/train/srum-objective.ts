@@ -31,6 +31,8 @@ export interface SrumObjectiveInputs {
   rewardMap?: tf.Tensor;
   /** Weight of the reference term (0 = no reference term, and the SFT baseline). */
   lambdaC: number;
+  /** L_ref on its own x_0^gt (SrumConfig.reference 'ground-truth'): the velocity predicted from its x_t and that x0; absent = the candidate. */
+  reference?: { vTheta: tf.Tensor3D; x0: tf.Tensor3D };
 }
 
 export interface SrumTerms {
@@ -43,12 +45,12 @@ export interface SrumTerms {
 }
 
 /** Eqs. 1-3 on given tensors (no sampling): the part the tests check by hand. */
-export function srumObjective({ vTheta, x0, eps, rewardMap, lambdaC }: SrumObjectiveInputs): SrumTerms {
+export function srumObjective({ vTheta, x0, eps, rewardMap, lambdaC, reference }: SrumObjectiveInputs): SrumTerms {
   return tf.tidy(() => {
     // Eq. 1: L_r = E[ R ⊙ (vTheta - (eps - x0))^2 ]   (R from the selected reward mode; alpha folded into R)
     const rewardLoss = flowLoss({ vTheta, x0, eps, weight: rewardMap });
-    // Eq. 2: L_ref = E[ (vTheta - (eps - x0))^2 ]   (x0_gt = the candidate, as released)
-    const referenceLoss = flowLoss({ vTheta, x0, eps });
+    // Eq. 2: L_ref = E[ (vTheta - (eps - x0_gt))^2 ]   (x0_gt = the candidate as released, or the paper's artifact-free x0_gt)
+    const referenceLoss = reference === undefined ? flowLoss({ vTheta, x0, eps }) : flowLoss({ vTheta: reference.vTheta, x0: reference.x0, eps });
     // Eq. 3: L = L_r + lambdaC * L_ref
     const loss = lambdaC === 0 ? rewardLoss.clone() : tf.add(rewardLoss, tf.mul(lambdaC, referenceLoss));
     return { loss: loss as tf.Scalar, rewardLoss, referenceLoss };
@@ -79,6 +81,8 @@ export interface SrumLossOptions {
    * second pass reads PAD text and the null plan, and the loss is on v_u + w (v_c - v_u): the sampler's velocity.
    */
   guidanceScale?: number;
+  /** x_0^gt for L_ref (SrumConfig.reference 'ground-truth'): tokens [B, Np, generationDim] and, for think rows, its plan. */
+  reference?: { x0: tf.Tensor3D; plan?: Int32Array };
 }
 
 export interface SrumLossResult extends SrumTerms {
@@ -89,7 +93,7 @@ export interface SrumLossResult extends SrumTerms {
 }
 
 /** One sampled SRUM loss (or SFT with rewardMap undefined and lambdaC 0); call inside tf.variableGrads / tf.tidy. */
-export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, timestepShift, plan, thinking, guidanceScale = 1 }: SrumLossOptions): SrumLossResult {
+export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, timestepShift, plan, thinking, guidanceScale = 1, reference }: SrumLossOptions): SrumLossResult {
   const [batch] = x0.shape;
   const t = sampleTrainingTimesteps(batch, rng, timestepShift);
   const eps = randomNormal(x0.shape, rng) as tf.Tensor3D; // one eps for both terms
@@ -100,7 +104,12 @@ export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, times
   const vCond = predictVelocity(model, { xt, t: tTensor, textTokens, ...planConditioning(model, batch, { plan, thinking }) });
   // With guidance, the unconditional branch as the sampler reads it (PAD text, null plan), same x_t and t.
   const vTheta = guidanceScale === 1 ? vCond : guidedVelocity(vCond, predictVelocity(model, { xt, t: tTensor, textTokens: new Int32Array(textTokens.length), ...planConditioning(model, batch) }), guidanceScale);
-  const terms = srumObjective({ vTheta, x0, eps, rewardMap, lambdaC });
+  // The paper's x0_gt gets its own x_t (same t and eps) and its own plan; with lambdaC = 0 it is not read.
+  const gt = reference === undefined || lambdaC === 0 ? undefined : {
+    x0: reference.x0,
+    vTheta: predictVelocity(model, { xt: noisyInput(reference.x0, eps, tTensor), t: tTensor, textTokens, ...planConditioning(model, batch, { plan: reference.plan, thinking }) }),
+  };
+  const terms = srumObjective({ vTheta, x0, eps, rewardMap, lambdaC, reference: gt });
   const perSampleError = tf.mean(flowSquaredError({ vTheta, x0, eps }), 1) as tf.Tensor1D; // [B]
   return { ...terms, t, perSampleError };
 }

@@ -76,7 +76,8 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: { data: SrumDa
     const rewardMap = config.method === 'srum' ? tf.tensor3d(batch.reward, shapes.reward) : undefined; // SFT: R = 1
     let kept: tf.Tensor[] = [];
     const { value, grads: gradMap } = tf.variableGrads(() => {
-      const out = srumLoss({ model, x0, textTokens, rewardMap, lambdaC: effectiveLambdaC(config), rng, timestepShift: config.timestepShift, plan: batch.plan, thinking, guidanceScale: config.lossGuidance });
+      const reference = batch.reference && { x0: tf.tensor3d(batch.reference.x0, shapes.x0), plan: batch.reference.plan };
+      const out = srumLoss({ model, x0, textTokens, rewardMap, lambdaC: effectiveLambdaC(config), rng, timestepShift: config.timestepShift, plan: batch.plan, thinking, guidanceScale: config.lossGuidance, reference });
       t = out.t;
       const think = thinkTerm(model, batch, config);
       kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(think ?? tf.scalar(0)), tf.keep(out.perSampleError)];
@@ -137,7 +138,7 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
 export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumResult> {
   const { model, outDir } = options;
   const config = resolveSrumConfig(options.config ?? {});
-  const data = prepareSrumData(options.candidates, model, config.rewardMode);
+  const data = prepareSrumData(options.candidates, model, config.rewardMode, config.reference === 'ground-truth' && effectiveLambdaC(config) > 0 ? { seed: config.seed } : undefined);
   const rewardBaseline = config.method === 'srum' && config.advantage ? centreRewards(data) : 0;
   const logFile = path.join(outDir, LOG_FILE);
   const variables = variablesOf(model);
@@ -159,7 +160,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
     if (fs.existsSync(logFile)) fs.rmSync(logFile);
   }
   const command = options.command ?? `trainSrum --method ${config.method} --mode ${config.rewardMode} --lambda ${config.lambdaC} --seed ${config.seed} --out ${outDir}`;
-  writeJsonAtomic(path.join(outDir, CONFIG_FILE), { preset: options.preset, command, model: model.config, srum: config, candidates: options.candidates.length, skipped: data.skipped, reward_baseline: rewardBaseline });
+  writeJsonAtomic(path.join(outDir, CONFIG_FILE), { preset: options.preset, command, model: model.config, srum: config, candidates: options.candidates.length, skipped: data.skipped, reward_baseline: rewardBaseline, ...(data.reference ? { own_reference: data.reference.ownReference } : {}) });
 
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
