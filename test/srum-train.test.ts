@@ -241,6 +241,20 @@ describe('trainSrum', () => {
     }
   }, 60_000);
 
+  it('positiveOnly: SRUM keeps the candidates whose global score is above 0 (recorded as skipped), SFT keeps them all', async () => {
+    const model = initModel(config, 3);
+    const data = prepareSrumData(candidates, model, 'official', undefined, { positiveOnly: true }); // g = 0.6, 0.2, -0.2, -0.6
+    expect(data.x0.length).toBe(2);
+    expect(data.skipped.map((s) => s.index)).toEqual([2, 3]);
+    expect(data.skipped[0].reason).toMatch(/positiveOnly/);
+    const srum = await trainSrum(run('positive-srum', { model }, { steps: 2, positiveOnly: true }));
+    expect(srum.skipped).toBe(2);
+    const sftRun = run('positive-sft', {}, { steps: 2, positiveOnly: true, method: 'sft' });
+    expect((await trainSrum(sftRun)).skipped).toBe(0);
+    disposeModel(sftRun.model);
+    disposeModel(model);
+  });
+
   it('advantage: centres R on the mean over all candidates\' maps (recorded), trains differently; SFT ignores it', async () => {
     const model = initModel(config, 3);
     const data = prepareSrumData(candidates, model, 'official');

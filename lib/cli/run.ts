@@ -31,6 +31,7 @@ export const runCommand: Command = {
     'batch-size': { type: 'string', help: 'candidates per training step', default: String(DEFAULT_SRUM_CONFIG.batchSize) },
     lr: { type: 'string', help: 'learning rate after warm-up (the paper\'s Table 5: 2.5e-5)', default: String(DEFAULT_SRUM_CONFIG.learningRate) },
     'plan-weight': { type: 'string', help: 'think term: plan cross-entropy on each think-mode candidate\'s own plan, weighted by its layout reward (SRUM) or 1 (SFT); 0 = the released image-only loss', default: String(DEFAULT_SRUM_CONFIG.planWeight) },
+    'positive-only': { type: 'boolean', help: 'SRUM trains only on candidates whose global layout score is above 0 (reward-ranked fine-tuning; not in the paper or the released code)', default: false },
     advantage: { type: 'boolean', help: 'subtract the mean reward from R before weighting the loss (a policy-gradient baseline; not in the paper or the released code)', default: false },
     think: THINK_OPTION,
     'loss-guidance': { type: 'string', help: 'CFG scale of the velocity the loss is taken on (1 = conditional, as released; the candidates\' scale = train the sampler itself)', default: String(DEFAULT_SRUM_CONFIG.lossGuidance) },
@@ -70,7 +71,7 @@ export const runCommand: Command = {
       const summary = await runPipeline({
         model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
         lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
-        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true, lossGuidance: options.lossGuidance, reference },
+        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true, positiveOnly: values['positive-only'] === true, lossGuidance: options.lossGuidance, reference },
       });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);

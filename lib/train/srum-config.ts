@@ -41,6 +41,13 @@ export interface SrumConfig {
    */
   lossGuidance: number;
   /**
+   * SRUM trains only on candidates whose global layout score g is above 0 (the judge's "this image follows the
+   * prompt"); their regions still weight the loss through R. Reward-ranked fine-tuning (RAFT, ReST) rather than
+   * pure weighting: the official map never goes below 0.5 x (g + 1) / 2, so every failure keeps some weight. SFT
+   * ignores it (same candidates, R = 1). Not in the paper or the released code (false = as released).
+   */
+  positiveOnly: boolean;
+  /**
    * What L_ref (Eq. 2) regresses onto. 'candidate': the candidate itself (the released data recipe, x_good = x_bad).
    * 'ground-truth': the paper's "artifact-free latent x_0^gt", here a render of a world scene laid out for the
    * candidate's prompt (with that scene's plan for think-mode candidates), noised with the same t and eps in its own
@@ -88,6 +95,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   planWeight: 0,
   advantage: false,
   lossGuidance: 1,
+  positiveOnly: false,
   reference: 'candidate',
   learningRate: 1e-4, // not yet tuned on this toolkit's model: a starting point, tune on the val split only
   warmupSteps: 10,

@@ -5,7 +5,7 @@ import { PLAN_IGNORE, PLAN_VALUES } from '../model/classes';
 import { modelDims, type ModelConfig } from '../model/config';
 import { generationTokens } from '../model/image-tokens';
 import type { UnifiedModel } from '../model/params';
-import { DroppedRecordError } from '../reward/loaderRules';
+import { DroppedRecordError, loaderGlobalScore } from '../reward/loaderRules';
 import { resizeBilinear } from '../reward/resize';
 import { layoutAlpha, rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
 import { makeRng } from '../rng';
@@ -57,7 +57,7 @@ export function groundTruthReference(prompt: string, options: { seed: number; in
   return { image: renderScene(scene), ...(options.withPlan ? { plan: planTargets(scene, options.planGrid) } : {}) };
 }
 
-export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode, reference?: { seed: number }): SrumDataset {
+export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode, reference?: { seed: number }, options: { positiveOnly?: boolean } = {}): SrumDataset {
   const { config } = model;
   const { gridSize } = modelDims(config);
   const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [], ...(reference ? { reference: { x0: [], plan: [], ownReference: [] } } : {}) };
@@ -72,6 +72,10 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     } catch (error) {
       if (!(error instanceof DroppedRecordError)) throw error;
       data.skipped.push({ index, reason: error.message });
+      return;
+    }
+    if (options.positiveOnly === true && loaderGlobalScore(candidate.record.vlm_rewards) <= 0) {
+      data.skipped.push({ index, reason: 'global layout score <= 0 (positiveOnly)' });
       return;
     }
     data.reward.push(resizeBilinear(pixelMap, { fromW: image.width, fromH: image.height, toW: gridSize, toH: gridSize })); // [Hp * Wp]

@@ -1,7 +1,7 @@
 // Experiment: where does the model's own verdict on its generations disagree with the independent evaluator?
 // Validation split only. Prints the 2 x 2 table (self verdict x evaluator verdict) per category and, with --out,
 // writes what each side saw in every image. Regenerate: npx ts-node --transpile-only scripts/experiments/agreement-diag.ts [--checkpoint data/base] [--n 280] [--seed 5]
-//   [--out DIR: each image as DIR/<k>.png and every record in DIR/records.json]
+//   [--out DIR: each image as DIR/<k>.png and every record in DIR/records.json] [--steps N --guidance W --shift S: sampler settings other than the defaults]
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
@@ -15,14 +15,15 @@ import { writePng } from '../../lib/world/png';
 import { runScript } from '../lib/run-script';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' }, steps: { type: 'string' }, guidance: { type: 'string' }, shift: { type: 'string' } }, strict: true });
   const [n, seed] = [Number(values.n), Number(values.seed)];
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer, --seed an integer');
   await initBackend({ quiet: true });
   const { model } = loadCheckpoint(values.checkpoint);
   try {
     const prompts = samplePrompts({ split: 'val', n, seed });
-    const images = generateImages(model, prompts.map((p) => p.text), { seed, think: true });
+    const sampler = { steps: values.steps === undefined ? undefined : Number(values.steps), guidanceScale: values.guidance === undefined ? undefined : Number(values.guidance), timestepShift: values.shift === undefined ? undefined : Number(values.shift) };
+    const images = generateImages(model, prompts.map((p) => p.text), { seed, think: true, ...sampler });
     const tally: Record<string, { tt: number; tf: number; ft: number; ff: number }> = {};
     const records: unknown[] = [];
     prompts.forEach((prompt, k) => {
