@@ -59,13 +59,21 @@ describe('think-mode candidates', () => {
     await expect(candidates('maybe', path.join(root, 'bad'))).rejects.toThrow(/--think must be one of on, off/);
   });
 
-  it('are found by image path, absolute or relative to the working directory (the judge writes what --out gave)', () => {
+  it('are found by image path, absolute or relative to the working directory (the judge writes what --out gave), or by a byte-equal copy', () => {
     const planOf = candidatePlans(images);
     const [line] = linesOf(images);
     const absolute = path.join(images, line.image_file);
     expect(Array.from(planOf(absolute)!)).toEqual(line.plan);
     expect(Array.from(planOf(path.relative(process.cwd(), absolute))!)).toEqual(line.plan);
-    expect(planOf(path.join(root, 'off', line.image_file))).toBeUndefined();
+    const other = path.join(root, 'other');
+    fs.mkdirSync(other, { recursive: true });
+    fs.copyFileSync(path.join(images, linesOf(images)[1].image_file), path.join(other, line.image_file));
+    expect(planOf(path.join(other, line.image_file))).toBeUndefined(); // same name, another image
+    // A copy of the candidate elsewhere (srum-main's SFT run reads the SRUM run's records) finds the plan by its bytes.
+    const copy = path.join(root, 'copy');
+    fs.mkdirSync(copy, { recursive: true });
+    fs.copyFileSync(absolute, path.join(copy, line.image_file));
+    expect(Array.from(planOf(path.join(copy, line.image_file))!)).toEqual(line.plan);
   });
 
   it('train conditioned on their plans: the batch carries them, a plan changes the loss, nothing leaks', async () => {

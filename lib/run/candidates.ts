@@ -75,11 +75,16 @@ function previousPlans(dir: string): Map<number, number[]> {
 /**
  * The plan each think-mode candidate of DIR was drawn from, by image path (relative to the working directory, as the
  * judge's records hold it when --out is relative, or absolute); undefined for a candidate made without thinking.
+ * Records may name a copy of DIR's image elsewhere (an SFT run that shares a SRUM run's candidates keeps the records
+ * pointing at the SRUM run's PNGs): a file with the same name and the same bytes as DIR's is the same candidate.
  */
 export function candidatePlans(dir: string): (imageFile: string) => Int32Array | undefined {
-  const plans = new Map(readJsonl<CandidateLine>(path.join(dir, CANDIDATES_JSONL)).map((line) => [path.resolve(dir, line.image_file), line.plan]));
+  const lines = readJsonl<CandidateLine>(path.join(dir, CANDIDATES_JSONL));
+  const plans = new Map(lines.map((line) => [path.resolve(dir, line.image_file), line.plan]));
+  const sameBytes = (a: string, b: string): boolean => fs.existsSync(a) && fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b));
   return (imageFile) => {
-    const plan = plans.get(path.resolve(imageFile));
+    const own = path.resolve(dir, path.basename(imageFile));
+    const plan = plans.get(path.resolve(imageFile)) ?? (plans.has(own) && sameBytes(own, imageFile) ? plans.get(own) : undefined);
     return plan === undefined ? undefined : Int32Array.from(plan);
   };
 }

@@ -129,7 +129,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const trained = (): boolean => hasCheckpoint(trainDir) && readManifest(trainDir).step >= config.steps;
   await timed('train', trained, async () => {
     const planOf = candidatePlans(candidatesDir);
-    const candidates = records().map((record) => ({ imagePath: record.image_file, prompt: record.prompt, record, plan: planOf(record.image_file) }));
+    const candidates = records().map((record) => {
+      const plan = planOf(record.image_file);
+      // A think-mode candidate trained without its plan would silently train the normal-mode path instead.
+      if (think && plan === undefined) throw new Error(`${record.image_file}: no plan for this think-mode candidate in ${path.join(candidatesDir, CANDIDATES_JSONL)} (records and candidates from different runs?)`);
+      return { imagePath: record.image_file, prompt: record.prompt, record, plan };
+    });
     fs.mkdirSync(trainDir, { recursive: true });
     const result = await trainSrum({ model, preset: options.preset, candidates, config: { ...config }, outDir: trainDir, quiet, command: options.command });
     if (result.interrupted) throw new Error(`training stopped at step ${result.step} of ${config.steps}; run the same command again to resume`);
