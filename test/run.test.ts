@@ -80,6 +80,27 @@ describe('srum run', () => {
     checkScores(summary.trained);
   }, 120_000);
 
+  it('an SFT run on a SRUM run\'s shared candidates (records pointing at the SRUM run\'s PNGs) trains each on its plan', async () => {
+    const from = path.join(root, 'srum');
+    const shared = (name: string): string => {
+      const dir = path.join(root, name);
+      fs.mkdirSync(dir, { recursive: true });
+      for (const f of ['candidates', 'rewards.jsonl', 'eval-base.json']) fs.cpSync(path.join(from, f), path.join(dir, f), { recursive: true });
+      return dir;
+    };
+    const sft = shared('sft-shared');
+    await main(args('sft', sft));
+    expect(fs.existsSync(path.join(sft, 'summary.json'))).toBe(true);
+    // Records whose image is not the candidate the plans were drawn with: an error, not the normal-mode path.
+    const broken = shared('sft-broken');
+    const firstImage = (JSON.parse(fs.readFileSync(path.join(broken, 'rewards.jsonl'), 'utf8').split('\n')[0]) as { image_file: string }).image_file;
+    const lines = fs.readFileSync(path.join(broken, 'rewards.jsonl'), 'utf8').split('\n');
+    lines[0] = lines[0].split(firstImage).join(path.join(broken, 'elsewhere.png'));
+    fs.copyFileSync(path.join(from, 'candidates', 'cand-00001.png'), path.join(broken, 'elsewhere.png'));
+    fs.writeFileSync(path.join(broken, 'rewards.jsonl'), lines.join('\n'));
+    await expect(main(args('sft', broken))).rejects.toThrow(/no plan for this think-mode candidate/);
+  }, 120_000);
+
   it('rejects an unknown method or mode', async () => {
     await expect(main(['run', '--method', 'dpo', '--out', path.join(root, 'x'), '--preset', 'tiny'])).rejects.toThrow(/--method/);
     await expect(main(['run', '--mode', 'dense', '--out', path.join(root, 'x'), '--preset', 'tiny'])).rejects.toThrow(/--mode/);
