@@ -9,6 +9,9 @@
 // agreement with the evaluator on each seed's candidates.
 // Regenerate: npx ts-node --transpile-only scripts/experiments/srum-main.ts [--seeds 0,1,2] [--jobs 2]
 //   [--checkpoint data/base] [--runs runs/main] [--out figures/results/srum-main.json] [-- extra srum run options]
+//   A SRUM variant against an existing baseline: --candidates-from RUNS copies each seed's candidates, records and base
+//   evaluation from RUNS/srum-s<seed> (those candidates' reward maps too), and --sft-from RUNS takes the SFT runs of
+//   RUNS instead of training them again (the same candidates, so the same SFT).
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -31,9 +34,9 @@ interface Job {
 /** Files of a finished SRUM run that the same seed's SFT run would only recompute. */
 const SHARED = ['candidates', 'rewards.jsonl', 'eval-base.json'];
 
-function shareFrom(from: Job, to: Job): void {
+function shareFrom(from: Pick<Job, 'dir'>, to: Pick<Job, 'dir'>, names: readonly string[] = SHARED): void {
   fs.mkdirSync(to.dir, { recursive: true });
-  for (const name of SHARED) {
+  for (const name of names) {
     const target = path.join(to.dir, name);
     if (!fs.existsSync(target)) fs.cpSync(path.join(from.dir, name), target, { recursive: true });
   }
@@ -73,6 +76,8 @@ async function main(): Promise<void> {
       checkpoint: { type: 'string', default: 'data/base' },
       runs: { type: 'string', default: 'runs/main' },
       out: { type: 'string', default: 'figures/results/srum-main.json' },
+      'candidates-from': { type: 'string' },
+      'sft-from': { type: 'string' },
     },
     allowPositionals: true,
     strict: true,
@@ -85,18 +90,22 @@ async function main(): Promise<void> {
     return { method, seed, dir, args: ['--method', method, '--seed', String(seed), '--eval-seed', String(100 + seed), '--checkpoint', values.checkpoint, '--out', dir, '--quiet', ...positionals] };
   };
   const srumJobs = seeds.map((seed) => job('srum', seed));
-  const jobs: Job[] = [...srumJobs, ...srumJobs.map((after) => ({ ...job('sft', after.seed), after }))];
+  const from = values['candidates-from'];
+  if (from !== undefined) srumJobs.forEach((j) => shareFrom({ dir: path.join(from, `srum-s${j.seed}`) }, j, [...SHARED, 'reward-maps.json']));
+  const sftFrom = values['sft-from'];
+  const sftJobs = srumJobs.map((after) => (sftFrom === undefined ? { ...job('sft', after.seed), after } : { ...job('sft', after.seed), dir: path.join(sftFrom, `sft-s${after.seed}`) }));
+  const jobs: Job[] = [...srumJobs, ...(sftFrom === undefined ? sftJobs : [])];
   const started = Date.now();
   await runAll(jobs, Number.parseInt(values.jobs, 10));
-  const summaries = jobs.map((job) => JSON.parse(fs.readFileSync(path.join(job.dir, 'summary.json'), 'utf8')) as RunSummary);
+  const summaries = [...srumJobs, ...sftJobs].map((job) => JSON.parse(fs.readFileSync(path.join(job.dir, 'summary.json'), 'utf8')) as RunSummary);
   const agreement = Object.fromEntries(jobs.filter((j) => j.method === 'srum').map((j) => [String(j.seed), judgeAgreement(path.join(j.dir, 'rewards.jsonl'))]));
   const srumRun = summaries.find((s) => s.method === 'srum');
   writeJsonAtomic(values.out, {
     ...collectMainResults(summaries),
     judge_agreement: agreement,
     config: { seeds, eval_seed: '100 + seed', checkpoint: values.checkpoint, srum: srumRun?.config, extra_args: positionals },
-    runs: jobs.map((j) => j.dir),
-    command: `npx ts-node --transpile-only scripts/experiments/srum-main.ts --seeds ${values.seeds} --jobs ${values.jobs} --checkpoint ${values.checkpoint} --runs ${values.runs} --out ${values.out}${positionals.length > 0 ? ` -- ${positionals.join(' ')}` : ''}`,
+    runs: [...srumJobs, ...sftJobs].map((j) => j.dir),
+    command: `npx ts-node --transpile-only scripts/experiments/srum-main.ts --seeds ${values.seeds} --jobs ${values.jobs} --checkpoint ${values.checkpoint} --runs ${values.runs} --out ${values.out}${from !== undefined ? ` --candidates-from ${from}` : ''}${sftFrom !== undefined ? ` --sft-from ${sftFrom}` : ''}${positionals.length > 0 ? ` -- ${positionals.join(' ')}` : ''}`,
     wall_minutes: (Date.now() - started) / 60000,
   });
   console.log(`wrote ${values.out}`);
