@@ -93,8 +93,8 @@ describe('srum run', () => {
     expect(fs.existsSync(path.join(sft, 'summary.json'))).toBe(true);
     // Records whose image is not the candidate the plans were drawn with: an error, not the normal-mode path.
     const broken = shared('sft-broken');
-    const firstImage = (JSON.parse(fs.readFileSync(path.join(broken, 'rewards.jsonl'), 'utf8').split('\n')[0]) as { image_file: string }).image_file;
     const lines = fs.readFileSync(path.join(broken, 'rewards.jsonl'), 'utf8').split('\n');
+    const firstImage = (JSON.parse(lines[0]) as { image_file: string }).image_file;
     lines[0] = lines[0].split(firstImage).join(path.join(broken, 'elsewhere.png'));
     fs.copyFileSync(path.join(from, 'candidates', 'cand-00001.png'), path.join(broken, 'elsewhere.png'));
     fs.writeFileSync(path.join(broken, 'rewards.jsonl'), lines.join('\n'));

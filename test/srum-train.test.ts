@@ -243,7 +243,7 @@ describe('trainSrum', () => {
 
   it('positiveOnly: SRUM keeps the candidates whose global score is above 0 (recorded as skipped), SFT keeps them all', async () => {
     const model = initModel(config, 3);
-    const data = prepareSrumData(candidates, model, 'official', undefined, { positiveOnly: true }); // g = 0.6, 0.2, -0.2, -0.6
+    const data = prepareSrumData(candidates, model, 'official', { positiveOnly: true }); // g = 0.6, 0.2, -0.2, -0.6
     expect(data.x0.length).toBe(2);
     expect(data.skipped.map((s) => s.index)).toEqual([2, 3]);
     expect(data.skipped[0].reason).toMatch(/positiveOnly/);

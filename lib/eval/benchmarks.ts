@@ -49,13 +49,18 @@ function generate(subject: BenchmarkSubject, prompts: readonly Prompt[], options
   return generateImages(subject, prompts.map((p) => p.text), { seed: options.seed, think, onProgress: options.onProgress });
 }
 
-/** Generate one image per test prompt of `categories` and score it with the independent evaluator. */
-export function scoreBenchmark(subject: BenchmarkSubject, categories: readonly Category[], options: BenchmarkOptions): BenchmarkScores {
+/** The benchmark's prompts of `categories`, one generated image each, and whether the independent evaluator passes it. */
+export function benchmarkPasses(subject: BenchmarkSubject, categories: readonly Category[], options: BenchmarkOptions): { prompts: Prompt[]; passed: boolean[] } {
   if (!Number.isInteger(options.n) || options.n < 1) throw new Error(`benchmark n must be a positive integer, got ${options.n}`);
   const prompts = samplePrompts({ split: options.split ?? 'test', n: options.n, seed: options.seed, categories });
   const images = generate(subject, prompts, options);
   if (images.length !== prompts.length) throw new Error(`generator returned ${images.length} images for ${prompts.length} prompts`);
-  const passed = images.map((image, k) => evaluateImage(image, prompts[k]).passed);
+  return { prompts, passed: images.map((image, k) => evaluateImage(image, prompts[k]).passed) };
+}
+
+/** Generate one image per test prompt of `categories` and score it with the independent evaluator. */
+export function scoreBenchmark(subject: BenchmarkSubject, categories: readonly Category[], options: BenchmarkOptions): BenchmarkScores {
+  const { prompts, passed } = benchmarkPasses(subject, categories, options);
   const per_category: Partial<Record<Category, number>> = {};
   for (const category of categories) {
     const mine = passed.filter((_, k) => prompts[k].category === category);

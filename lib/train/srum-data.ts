@@ -57,10 +57,17 @@ export function groundTruthReference(prompt: string, options: { seed: number; in
   return { image: renderScene(scene), ...(options.withPlan ? { plan: planTargets(scene, options.planGrid) } : {}) };
 }
 
-export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode, reference?: { seed: number }, options: { positiveOnly?: boolean } = {}): SrumDataset {
+export interface PrepareSrumOptions {
+  /** Build each candidate's ground-truth reference from this seed (SrumConfig.reference 'ground-truth'); absent = none. */
+  referenceSeed?: number;
+  /** Keep only candidates whose global layout score is above 0 (SrumConfig.positiveOnly). */
+  positiveOnly?: boolean;
+}
+
+export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode, options: PrepareSrumOptions = {}): SrumDataset {
   const { config } = model;
   const { gridSize } = modelDims(config);
-  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [], ...(reference ? { reference: { x0: [], plan: [], ownReference: [] } } : {}) };
+  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [], ...(options.referenceSeed !== undefined ? { reference: { x0: [], plan: [], ownReference: [] } } : {}) };
   candidates.forEach((candidate, index) => {
     const image = candidate.image ?? (candidate.imagePath !== undefined ? readPng(candidate.imagePath) : undefined);
     if (image === undefined) throw new Error(`SRUM candidate ${index} has neither image nor imagePath`);
@@ -84,8 +91,8 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     if (candidate.plan !== undefined && candidate.plan.length !== PLAN_VALUES) throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_VALUES}`);
     data.plan.push(candidate.plan);
     data.layoutReward.push(alpha);
-    if (reference !== undefined && data.reference !== undefined) {
-      const gt = groundTruthReference(candidate.prompt, { seed: reference.seed, index, planGrid: config.planGrid, withPlan: candidate.plan !== undefined });
+    if (options.referenceSeed !== undefined && data.reference !== undefined) {
+      const gt = groundTruthReference(candidate.prompt, { seed: options.referenceSeed, index, planGrid: config.planGrid, withPlan: candidate.plan !== undefined });
       data.reference.x0.push(gt === undefined ? data.x0[data.x0.length - 1] : generationTokens(model, [gt.image]));
       data.reference.plan.push(gt === undefined ? candidate.plan : gt.plan);
       if (gt === undefined) data.reference.ownReference.push(index);
@@ -149,7 +156,8 @@ export function gatherBatch(data: SrumDataset, indices: readonly number[]): Srum
     indices.forEach((i, b) => { const own = of[i]; if (own !== undefined) plan.set(own, b * PLAN_VALUES); });
     return plan;
   };
-  const reference = data.reference && { x0: concatFloat(indices.map((i) => data.reference?.x0[i] as Float32Array)), plan: plans(data.reference.plan) };
+  const gt = data.reference;
+  const reference = gt && { x0: concatFloat(indices.map((i) => gt.x0[i])), plan: plans(gt.plan) };
   const batch: SrumBatch = { x0: concatFloat(indices.map((i) => data.x0[i])), textTokens, reward: concatFloat(indices.map((i) => data.reward[i])), ...(reference ? { reference } : {}) };
   const plan = plans(data.plan);
   if (plan === undefined) return batch;

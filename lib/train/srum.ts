@@ -138,7 +138,10 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
 export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumResult> {
   const { model, outDir } = options;
   const config = resolveSrumConfig(options.config ?? {});
-  const data = prepareSrumData(options.candidates, model, config.rewardMode, config.reference === 'ground-truth' && effectiveLambdaC(config) > 0 ? { seed: config.seed } : undefined, { positiveOnly: config.method === 'srum' && config.positiveOnly });
+  const data = prepareSrumData(options.candidates, model, config.rewardMode, {
+    referenceSeed: config.reference === 'ground-truth' && effectiveLambdaC(config) > 0 ? config.seed : undefined,
+    positiveOnly: config.method === 'srum' && config.positiveOnly,
+  });
   const rewardBaseline = config.method === 'srum' && config.advantage ? centreRewards(data) : 0;
   const logFile = path.join(outDir, LOG_FILE);
   const variables = variablesOf(model);

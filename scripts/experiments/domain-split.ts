@@ -3,18 +3,18 @@
 // of training (lib/world/heldout.ts; SRUM's candidates come from train prompts, which never do). For every run, the
 // base model and the trained EMA model are scored again on the run's own prompts and noise (its eval split and seed)
 // by the independent evaluator, and the pass rate is printed per domain (pooled over categories, with counts).
-// Regenerate: npx ts-node --transpile-only scripts/experiments/domain-split.ts --runs DIR,DIR,... [--json OUT.json]
+// Regenerate: npx ts-node --transpile-only scripts/experiments/domain-split.ts --runs DIR,DIR,... [--checkpoint data/base] [--json OUT.json]
+//   (--checkpoint: the runs' base model; a run whose summary names another base is an error)
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
-import { evaluateImage } from '../../lib/eval/evaluate';
-import { generateImages } from '../../lib/generate/generate';
+import { benchmarkPasses } from '../../lib/eval/benchmarks';
 import { writeJsonAtomic } from '../../lib/io';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
 import { assignEmaWeights } from '../../lib/train/ema';
-import { mentionsHeldOut, samplePrompts } from '../../lib/world/splits';
+import { mentionsHeldOut } from '../../lib/world/splits';
 import { COMPBENCH_CATEGORIES } from '../../lib/world/types';
 import { runScript } from '../lib/run-script';
 
@@ -22,22 +22,23 @@ interface RunConfig { eval_n: number; eval_seed: number; eval_split?: 'val' | 't
 interface DomainCounts { in_domain: [number, number]; held_out: [number, number] }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, json: { type: 'string' } }, strict: true });
-  if (values.runs === undefined) throw new Error('usage: domain-split.ts --runs DIR,DIR,... [--json OUT.json]');
+  const { values } = parseArgs({ options: { runs: { type: 'string' }, checkpoint: { type: 'string', default: 'data/base' }, json: { type: 'string' } }, strict: true });
+  if (values.runs === undefined) throw new Error('usage: domain-split.ts --runs DIR,DIR,... [--checkpoint data/base] [--json OUT.json]');
+  const checkpoint = values.checkpoint;
   await initBackend({ quiet: true });
   const results: Record<string, { method: string; seed: number; base: DomainCounts; trained: DomainCounts }> = {};
   const baseCache = new Map<string, DomainCounts>();
   for (const dir of values.runs.split(',')) {
     const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { method: string; seed: number; config: RunConfig };
     const { eval_n: n, eval_seed: seed, eval_split: split = 'test', think, base_model: base } = summary.config;
-    const prompts = samplePrompts({ split, n, seed, categories: COMPBENCH_CATEGORIES });
-    const heldOut = prompts.map(mentionsHeldOut);
+    if (!base.startsWith(`checkpoint ${checkpoint} `)) throw new Error(`${dir} was trained from ${base}, not checkpoint ${checkpoint}: pass its --checkpoint`);
     const score = (trainDir?: string): DomainCounts => {
-      const { model } = loadCheckpoint(base.replace(/^checkpoint /, '').replace(/ \(step \d+\)$/, ''));
+      const { model } = loadCheckpoint(checkpoint);
       try {
         if (trainDir !== undefined) assignEmaWeights(model, trainDir);
-        const images = generateImages(model, prompts.map((p) => p.text), { seed, think });
-        const passed = images.map((image, k) => evaluateImage(image, prompts[k]).passed);
+        // The run's CompBench-mini, image for image: the same prompts, noise and evaluator as its eval-*.json.
+        const { prompts, passed } = benchmarkPasses(model, COMPBENCH_CATEGORIES, { n, seed, split, think });
+        const heldOut = prompts.map(mentionsHeldOut);
         const count = (held: boolean): [number, number] => [passed.filter((p, k) => p && heldOut[k] === held).length, heldOut.filter((h) => h === held).length];
         return { in_domain: count(false), held_out: count(true) };
       } finally {
@@ -52,7 +53,7 @@ async function main(): Promise<void> {
     const fmt = ([p, all]: [number, number]): string => `${p}/${all} (${((100 * p) / all).toFixed(1)}%)`;
     console.log(`${dir}: ${summary.method} seed ${summary.seed}  in-domain ${fmt(baseCounts.in_domain)} -> ${fmt(trained.in_domain)}   held-out pairs ${fmt(baseCounts.held_out)} -> ${fmt(trained.held_out)}`);
   }
-  if (values.json !== undefined) writeJsonAtomic(values.json, { command: `domain-split.ts --runs ${values.runs}`, results });
+  if (values.json !== undefined) writeJsonAtomic(values.json, { command: `domain-split.ts --runs ${values.runs} --checkpoint ${checkpoint}`, results });
 }
 
 runScript(main);

@@ -95,16 +95,17 @@ async function main(): Promise<void> {
   const sftFrom = values['sft-from'];
   const sftJobs = srumJobs.map((after) => (sftFrom === undefined ? { ...job('sft', after.seed), after } : { ...job('sft', after.seed), dir: path.join(sftFrom, `sft-s${after.seed}`) }));
   const jobs: Job[] = [...srumJobs, ...(sftFrom === undefined ? sftJobs : [])];
+  const reported = [...srumJobs, ...sftJobs];
   const started = Date.now();
   await runAll(jobs, Number.parseInt(values.jobs, 10));
-  const summaries = [...srumJobs, ...sftJobs].map((job) => JSON.parse(fs.readFileSync(path.join(job.dir, 'summary.json'), 'utf8')) as RunSummary);
+  const summaries = reported.map((job) => JSON.parse(fs.readFileSync(path.join(job.dir, 'summary.json'), 'utf8')) as RunSummary);
   const agreement = Object.fromEntries(jobs.filter((j) => j.method === 'srum').map((j) => [String(j.seed), judgeAgreement(path.join(j.dir, 'rewards.jsonl'))]));
   const srumRun = summaries.find((s) => s.method === 'srum');
   writeJsonAtomic(values.out, {
     ...collectMainResults(summaries),
     judge_agreement: agreement,
     config: { seeds, eval_seed: '100 + seed', checkpoint: values.checkpoint, srum: srumRun?.config, extra_args: positionals },
-    runs: [...srumJobs, ...sftJobs].map((j) => j.dir),
+    runs: reported.map((j) => j.dir),
     command: `npx ts-node --transpile-only scripts/experiments/srum-main.ts --seeds ${values.seeds} --jobs ${values.jobs} --checkpoint ${values.checkpoint} --runs ${values.runs} --out ${values.out}${from !== undefined ? ` --candidates-from ${from}` : ''}${sftFrom !== undefined ? ` --sft-from ${sftFrom}` : ''}${positionals.length > 0 ? ` -- ${positionals.join(' ')}` : ''}`,
     wall_minutes: (Date.now() - started) / 60000,
   });
