@@ -134,6 +134,22 @@ describe('train batches never show held-out pairs or val/test prompts', () => {
       }
     }
   });
+
+  it('heldOutScenes lets held-out pairs into the images only: never into a prompt, or a query text', () => {
+    let heldOutObjects = 0;
+    for (let k = 0; k < 12; k++) {
+      const u = understandingBatch(k, { ...options, batchSize: 16, heldOutScenes: true });
+      u.prompts.forEach((prompt, b) => {
+        expect(mentionsHeldOut(prompt)).toBe(false);
+        expect(splitsOf(prompt)).toContain('train');
+        const undistorted = { ...u.scenes[b], objects: u.scenes[b].objects.map((o) => ({ ...o, distorted: false })) };
+        expect(prompt.constraints.every((c) => holds(c, undistorted))).toBe(true);
+      });
+      for (const text of [...u.verdict.texts, ...u.count.texts]) expect(mentionsHeldOut(parsePrompt(text))).toBe(false);
+      for (const scene of u.scenes) for (const o of scene.objects) if (isHeldOut(o.color, o.shape)) heldOutObjects++;
+    }
+    expect(heldOutObjects).toBeGreaterThan(0);
+  });
 });
 
 describe('plan targets', () => {

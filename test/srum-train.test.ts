@@ -159,7 +159,28 @@ describe('srum objective', () => {
     expect(terms[2]).toBeCloseTo(terms[0] + 0.5 * terms[1], 5);
     expect(tf.memory().numTensors).toBe(before);
     expect(() => resolveSrumConfig({ reference: 'nearest' })).toThrow(/'reference' must be one of candidate, ground-truth/);
-    expect(() => resolveSrumConfig({ reference: 'ground-truth', lossGuidance: 4 })).toThrow(/do not combine/);
+    expect(resolveSrumConfig({ reference: 'ground-truth', lossGuidance: 4 }).lossGuidance).toBe(4);
+  });
+
+  it("with lossGuidance > 1 and a ground-truth reference, L_r reads the guided velocity and L_ref the conditional one", () => {
+    const gtValues = Float32Array.from(x0Values, (v, i) => Math.sin(i) - v);
+    const before = tf.memory().numTensors;
+    const [terms, manual] = tf.tidy(() => {
+      const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
+      const gt = tf.tensor3d(gtValues, [2, imageTokens, patchDim]);
+      const out = srumLoss({ model, x0, textTokens, lambdaC: 0.5, rng: makeRng(4), timestepShift: 1, guidanceScale: 3, reference: { x0: gt } });
+      const rng = makeRng(4);
+      const t = tf.tensor1d(sampleTrainingTimesteps(2, rng, 1));
+      const eps = randomNormal([2, imageTokens, patchDim], rng) as tf.Tensor3D;
+      const at = (image: tf.Tensor3D, tokens: Int32Array) => predictVelocity(model, { xt: noisyInput(image, eps, t), t, textTokens: tokens, ...planConditioning(model, 2) });
+      const guided = guidedVelocity(at(x0, textTokens), at(x0, new Int32Array(textTokens.length)), 3);
+      const rewardLoss = flowLoss({ vTheta: guided, x0, eps }).dataSync()[0];
+      const referenceLoss = flowLoss({ vTheta: at(gt, textTokens), x0: gt, eps }).dataSync()[0];
+      return [[out.rewardLoss, out.referenceLoss].map((v) => v.dataSync()[0]), [rewardLoss, referenceLoss]];
+    });
+    expect(terms[0]).toBeCloseTo(manual[0], 6);
+    expect(terms[1]).toBeCloseTo(manual[1], 6);
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('ground-truth references are world renders of each prompt, deterministic in (seed, index), undefined when no scene fits', () => {

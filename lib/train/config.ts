@@ -51,6 +51,12 @@ export interface TrainConfig {
   generatedShare: number;
   /** Images in that pool (read only when generatedShare > 0). */
   generatedPool: number;
+  /**
+   * Understanding images (renders and the generated pool) may hold the held-out colour-shape pairs, where a prompt
+   * leaves an object's colour unstated: the model has seen an orange square without ever being asked to draw one.
+   * No text it trains on names a held-out pair, and no generation target holds one (world/heldout.ts).
+   */
+  heldOutImages: boolean;
   /** Share of generation samples conditioned on their ground-truth plan (think mode); the rest get the null plan. */
   thinkProb: number;
   /**
@@ -103,6 +109,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   understandingImages: 24,
   generatedShare: 0,
   generatedPool: 1536,
+  heldOutImages: false,
   thinkProb: 0.5,
   layoutGrid: 1,
   emaDecay: 0,

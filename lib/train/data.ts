@@ -31,6 +31,11 @@ export interface BatchOptions {
   categories?: readonly Category[];
   /** Freely placed objects sit on multiples of this many pixels (LayoutOptions.grid); default 1. */
   layoutGrid?: number;
+  /**
+   * Scenes may give a held-out colour-shape pair to an object whose colour the prompt leaves unstated (default false).
+   * The prompts, and every text a query asks, still never name one (TrainConfig.heldOutImages).
+   */
+  heldOutScenes?: boolean;
 }
 
 export interface GenerationBatch extends FlowBatch {
@@ -83,17 +88,17 @@ function drawScenes(k: number, options: BatchOptions, rng: Rng): Drawn[] {
   const categories = options.categories ?? (split === 'train' ? COMPBENCH_CATEGORIES : CATEGORIES);
   return Array.from({ length: options.batchSize }, (_, i) => {
     const category = categories[(k * options.batchSize + i) % categories.length];
-    return drawOne(category, split, rng, options.layoutGrid ?? 1);
+    return drawOne(category, split, rng, options.layoutGrid ?? 1, options.heldOutScenes === true);
   });
 }
 
 /** A prompt and a scene; a prompt whose layout fails (layout.ts gives up on a few tight "inside" pairs) is redrawn. */
-function drawOne(category: Category, split: Split, rng: Rng, grid: number): Drawn {
+function drawOne(category: Category, split: Split, rng: Rng, grid: number, heldOutScenes: boolean): Drawn {
   let lastError: unknown;
   for (let attempt = 0; attempt < 20; attempt++) {
     const [prompt] = samplePrompts({ split, n: 1, seed: rng.int(0, 2 ** 31 - 1), categories: [category] });
     try {
-      return { prompt, scene: sceneFor(prompt, rng, { allowHeldOut: split !== 'train', grid }) };
+      return { prompt, scene: sceneFor(prompt, rng, { allowHeldOut: heldOutScenes || split !== 'train', grid }) };
     } catch (error) {
       lastError = error;
     }

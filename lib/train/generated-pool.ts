@@ -48,11 +48,11 @@ export function generatedQueries(image: RgbImage, scene: Scene): RegionQuery[] {
 }
 
 /** n resampled train scenes (noise from `seed`), t0 going round POOL_T0S batch by batch. */
-export function buildGeneratedPool(model: UnifiedModel, options: { n: number; seed: number; onProgress?: (done: number) => void }): GeneratedPool {
+export function buildGeneratedPool(model: UnifiedModel, options: { n: number; seed: number; heldOutScenes?: boolean; onProgress?: (done: number) => void }): GeneratedPool {
   const pool: GeneratedPool = { images: [], queries: [] };
   for (let k = 0; pool.images.length < options.n; k++) {
     const batchSize = Math.min(POOL_BATCH, options.n - pool.images.length);
-    const batch = generationBatch(POOL_BATCH_OFFSET + k, { batchSize, seed: options.seed, config: model.config });
+    const batch = generationBatch(POOL_BATCH_OFFSET + k, { batchSize, seed: options.seed, config: model.config, heldOutScenes: options.heldOutScenes });
     const renders = batch.scenes.map(renderScene);
     const t0 = POOL_T0S[k % POOL_T0S.length];
     const images = generateImages(model, batch.prompts.map((p) => p.text), { seed: options.seed + k, think: false, from: { images: renders, t0 } });

@@ -52,7 +52,9 @@ export interface SrumConfig {
    * 'ground-truth': the paper's "artifact-free latent x_0^gt", here a render of a world scene laid out for the
    * candidate's prompt (with that scene's plan for think-mode candidates), noised with the same t and eps in its own
    * forward pass. Why: fitting its own samples drifts the model (README, "The SRUM loop"); an artifact-free anchor
-   * keeps L_ref from adding to that drift. One more forward pass a step.
+   * keeps L_ref from adding to that drift. One more forward pass a step. With lossGuidance > 1, L_r reads the guided
+   * velocity (it fits the guided sampler's own samples) while L_ref keeps the conditional one: a render is data, and
+   * the conditional branch is what pretraining fits to data.
    */
   reference: SrumReference;
   /** Constant learning rate after warm-up (paper: 2.5e-5 for the 7B Bagel; a small model takes a larger one). */
@@ -132,7 +134,6 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}): Srum
   if (!(config.planWeight >= 0)) throw new Error(`SRUM option 'planWeight' must be >= 0, got ${config.planWeight}`);
   if (!(config.lossGuidance >= 1)) throw new Error(`SRUM option 'lossGuidance' must be >= 1, got ${config.lossGuidance}`);
   if (!(SRUM_REFERENCES as readonly string[]).includes(config.reference)) throw new Error(`SRUM option 'reference' must be one of ${SRUM_REFERENCES.join(', ')}, got '${config.reference}'`);
-  if (config.reference === 'ground-truth' && config.lossGuidance !== 1) throw new Error("SRUM options 'reference: ground-truth' and 'lossGuidance' > 1 do not combine (the reference term reads the conditional velocity)");
   if (!(config.lambdaC >= 0)) throw new Error(`SRUM option 'lambdaC' must be >= 0, got ${config.lambdaC}`);
   return config;
 }

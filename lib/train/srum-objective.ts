@@ -11,7 +11,8 @@
 //     candidate, so both terms regress onto the candidate x0 (what this file does; there is no other x0 here).
 //   - One eps and one t per sample are shared by L_r and L_ref (one forward pass), as released.
 //   - Optional, in neither: `guidanceScale` w > 1 puts the loss on the guided velocity v_u + w (v_c - v_u) the
-//     candidates were sampled with, instead of the conditional one (SrumConfig.lossGuidance).
+//     candidates were sampled with, instead of the conditional one (SrumConfig.lossGuidance). A ground-truth x0_gt
+//     is data, not a guided sample, so L_ref on it always reads the conditional velocity.
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import type { Rng } from '../rng';
@@ -104,7 +105,8 @@ export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, times
   const vCond = predictVelocity(model, { xt, t: tTensor, textTokens, ...planConditioning(model, batch, { plan, thinking }) });
   // With guidance, the unconditional branch as the sampler reads it (PAD text, null plan), same x_t and t.
   const vTheta = guidanceScale === 1 ? vCond : guidedVelocity(vCond, predictVelocity(model, { xt, t: tTensor, textTokens: new Int32Array(textTokens.length), ...planConditioning(model, batch) }), guidanceScale);
-  // The paper's x0_gt gets its own x_t (same t and eps) and its own plan; with lambdaC = 0 it is not read.
+  // The paper's x0_gt gets its own x_t (same t and eps) and its own plan, and the conditional velocity whatever the
+  // guidance (file comment); with lambdaC = 0 it is not read.
   const gt = reference === undefined || lambdaC === 0 ? undefined : {
     x0: reference.x0,
     vTheta: predictVelocity(model, { xt: noisyInput(reference.x0, eps, tTensor), t: tTensor, textTokens, ...planConditioning(model, batch, { plan: reference.plan, thinking }) }),
