@@ -1,0 +1,107 @@
+// Experiment: compare post-training runs against their base with more prompts than a run's own evaluation, paired
+// prompt by prompt. A run scores CompBench-mini on 112 prompts (one standard error ~4 points), too few to tell a
+// 3-point gain from noise; here every model (the base and each run's EMA weights) draws the same N prompts and the
+// same noise, so a run's difference to the base is a mean of per-prompt differences (pass - pass of the base), with
+// its own standard error. Use the val split to choose; the test split is for the runs already chosen.
+// Regenerate: npx ts-node --transpile-only scripts/experiments/paired-eval.ts --models base,RUN,RUN,... --out OUT.json
+//   [--checkpoint data/base] [--split val] [--n 448] [--seed 21]   (scores and saves each model; rerun resumes)
+//   npx ts-node --transpile-only scripts/experiments/paired-eval.ts --report OUT.json,OUT2.json [--json SUMMARY.json]
+//     [--figure figures/NAME [--labels A,B,...]]   (the table; the summary JSON with each run's command; a bar chart of the differences)
+// Two processes on two cores: give each its own --out and half the models, then --report both files.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../../lib/backend/select';
+import { benchmarkPasses } from '../../lib/eval/benchmarks';
+import { writeJsonAtomic } from '../../lib/io';
+import { loadCheckpoint } from '../../lib/model/checkpoint';
+import { disposeModel } from '../../lib/model/params';
+import { assignEmaWeights } from '../../lib/train/ema';
+import { COMPBENCH_CATEGORIES } from '../../lib/world/types';
+import { barChart, saveFigure } from '../../lib/plot';
+import { runScript } from '../lib/run-script';
+
+interface Scored { prompts: string[]; passed: boolean[] }
+interface PairedFile { checkpoint: string; split: 'val' | 'test'; n: number; seed: number; models: Record<string, Scored> }
+interface PairedRow { model: string; command?: string; pass_rate: number; diff_to_base?: number; se?: number }
+
+function readPaired(file: string): PairedFile | undefined {
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as PairedFile) : undefined;
+}
+
+/** Mean and standard error of a list of numbers. */
+function meanSe(xs: readonly number[]): [number, number] {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const variance = xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1);
+  return [mean, Math.sqrt(variance / xs.length)];
+}
+
+function report(files: readonly PairedFile[]): { settings: Omit<PairedFile, 'models'>; rows: PairedRow[] } {
+  const [first] = files;
+  for (const f of files) if (f.checkpoint !== first.checkpoint || f.split !== first.split || f.n !== first.n || f.seed !== first.seed) throw new Error('--report: the files were scored with different --checkpoint, --split, --n or --seed');
+  const models = Object.assign({}, ...files.map((f) => f.models)) as Record<string, Scored>;
+  const base = models.base;
+  if (base === undefined) throw new Error('--report: no file holds the base model');
+  console.log(`CompBench-mini, ${first.split} split, ${first.n} prompts, seed ${first.seed}; difference to the base paired by prompt (points, ± 1 SE)`);
+  const rows = Object.entries(models).map(([name, scored]): PairedRow => {
+    if (scored.prompts.join('\n') !== base.prompts.join('\n')) throw new Error(`${name}: scored on other prompts than the base`);
+    const pass_rate = (100 * scored.passed.filter(Boolean).length) / scored.passed.length;
+    if (name === 'base') return { model: name, pass_rate };
+    const [diff_to_base, se] = meanSe(scored.passed.map((p, k) => 100 * (Number(p) - Number(base.passed[k]))));
+    const command = (JSON.parse(fs.readFileSync(path.join(name, 'summary.json'), 'utf8')) as { command?: string }).command;
+    return { model: name, command, pass_rate, diff_to_base, se };
+  });
+  for (const r of rows) console.log(`${r.model.padEnd(40)} ${r.pass_rate.toFixed(1).padStart(5)}   ${r.diff_to_base === undefined ? '' : `${r.diff_to_base >= 0 ? '+' : ''}${r.diff_to_base.toFixed(1)} ± ${(r.se ?? 0).toFixed(1)}`}`);
+  const { checkpoint, split, n, seed } = first;
+  return { settings: { checkpoint, split, n, seed }, rows };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { models: { type: 'string' }, out: { type: 'string' }, report: { type: 'string' }, json: { type: 'string' }, figure: { type: 'string' }, labels: { type: 'string' }, checkpoint: { type: 'string', default: 'data/base' }, split: { type: 'string', default: 'val' }, n: { type: 'string', default: '448' }, seed: { type: 'string', default: '21' } }, strict: true });
+  if (values.report !== undefined) {
+    const table = report(values.report.split(',').map((file) => readPaired(file) ?? (() => { throw new Error(`--report: no file ${file}`); })()));
+    const command = `npx ts-node --transpile-only scripts/experiments/paired-eval.ts --report ${values.report}${values.json ? ` --json ${values.json}` : ''}${values.figure ? ` --figure ${values.figure}` : ''}${values.labels ? ` --labels '${values.labels}'` : ''}`;
+    if (values.json !== undefined) writeJsonAtomic(values.json, { ...table, command });
+    if (values.figure !== undefined) {
+      const runs = table.rows.filter((r) => r.diff_to_base !== undefined);
+      const { split, n, seed } = table.settings;
+      const labels = values.labels?.split(',') ?? runs.map((r) => path.basename(r.model));
+      if (labels.length !== runs.length) throw new Error(`--labels: ${labels.length} labels for ${runs.length} runs`);
+      const figure = barChart(labels, [{ name: 'trained - base', values: runs.map((r) => r.diff_to_base ?? 0), errors: runs.map((r) => r.se ?? 0) }], {
+        title: `CompBench-mini: trained − base, ${n} ${split} prompts (seed ${seed}), ± 1 SE`,
+        yTitle: 'points',
+      });
+      await saveFigure(figure, values.figure, values.json ?? values.report);
+    }
+    return;
+  }
+  if (values.models === undefined || values.out === undefined) throw new Error('usage: paired-eval.ts --models base,RUN,... --out OUT.json [--checkpoint data/base] [--split val] [--n 448] [--seed 21] | --report OUT.json,...');
+  const split = values.split;
+  if (split !== 'val' && split !== 'test') throw new Error(`--split must be val or test, got ${values.split}`);
+  const [n, seed] = [Number(values.n), Number(values.seed)];
+  if (!Number.isInteger(n) || n < 2 || !Number.isInteger(seed)) throw new Error('--n must be an integer >= 2, --seed an integer');
+  const settings: Omit<PairedFile, 'models'> = { checkpoint: values.checkpoint, split, n, seed };
+  const saved = readPaired(values.out);
+  if (saved !== undefined && JSON.stringify({ ...saved, models: undefined }) !== JSON.stringify({ ...settings, models: undefined })) throw new Error(`${values.out} was scored with other settings: remove it or pass another --out`);
+  const file: PairedFile = saved ?? { ...settings, models: {} };
+  await initBackend({ quiet: true });
+  for (const name of values.models.split(',')) {
+    if (file.models[name] !== undefined) continue;
+    if (name !== 'base') {
+      const summary = JSON.parse(fs.readFileSync(path.join(name, 'summary.json'), 'utf8')) as { config: { base_model: string } };
+      if (!summary.config.base_model.startsWith(`checkpoint ${values.checkpoint} `)) throw new Error(`${name} was trained from ${summary.config.base_model}, not checkpoint ${values.checkpoint}`);
+    }
+    const { model } = loadCheckpoint(values.checkpoint);
+    try {
+      if (name !== 'base') assignEmaWeights(model, path.join(name, 'train'));
+      const { prompts, passed } = benchmarkPasses(model, COMPBENCH_CATEGORIES, { n, seed, split });
+      file.models[name] = { prompts: prompts.map((p) => p.text), passed };
+      writeJsonAtomic(values.out, file);
+      console.log(`${name}: ${passed.filter(Boolean).length}/${n}`);
+    } finally {
+      disposeModel(model);
+    }
+  }
+}
+
+runScript(main);
