@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { readJsonl, writeFileAtomic } from '../../lib/io';
 import { makeRng } from '../../lib/rng';
 import { parsePrompt } from '../../lib/world/grammar';
-import { sceneFor } from '../../lib/world/layout';
+import { sceneIfFits } from '../../lib/world/layout';
 import { writePng } from '../../lib/world/png';
 import { renderScene } from '../../lib/world/render';
 import { readManifest } from '../../lib/model/checkpoint';
@@ -39,9 +39,13 @@ async function main(): Promise<void> {
   const byImage = new Map(lines.map((line) => [line.image_file, line]));
   const rng = makeRng(Number(values.seed)); // seed of the scene layouts
   const records = readJsonl<Record<string, unknown> & { image_file: string; prompt: string }>(path.join(from, 'rewards.jsonl'));
+  const kept: typeof records = [];
   for (const record of records) {
     const file = path.resolve(out, 'candidates', path.basename(record.image_file));
-    const scene = sceneFor(parsePrompt(record.prompt), rng);
+    // A few tight prompts have no layout (layout.ts): their records are dropped, and the script says how many.
+    const scene = sceneIfFits(parsePrompt(record.prompt), rng);
+    if (scene === undefined) continue;
+    kept.push(record);
     writePng(file, renderScene(scene));
     const line = byImage.get(path.basename(record.image_file));
     if (line?.plan !== undefined) line.plan = Array.from(planTargets(scene, planGrid));
@@ -49,8 +53,10 @@ async function main(): Promise<void> {
   }
   writeFileAtomic(path.join(out, 'candidates', CANDIDATES_JSONL), `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
   // The records file last: `srum run` treats its presence as "judge done", so an interrupted script leaves no half-state.
-  writeFileAtomic(path.join(out, 'rewards.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
-  console.log(`wrote ${records.length} ground-truth candidates to ${out}; now: npx srum run --method sft --out ${out} (with the options of ${from})`);
+  writeFileAtomic(path.join(out, 'rewards.jsonl'), `${kept.map((r) => JSON.stringify(r)).join('\n')}\n`);
+  const dropped = records.length - kept.length;
+  const nFlag = dropped > 0 ? ` --n-candidates ${kept.length}` : '';
+  console.log(`wrote ${kept.length} ground-truth candidates to ${out}${dropped > 0 ? ` (${dropped} prompts without a layout dropped)` : ''}; now: npx srum run --method sft${nFlag} --out ${out} (with the options of ${from})`);
 }
 
 runScript(main);
