@@ -5,20 +5,13 @@
 // by the independent evaluator, and the pass rate is printed per domain (pooled over categories, with counts).
 // Regenerate: npx ts-node --transpile-only scripts/experiments/domain-split.ts --runs DIR,DIR,... [--checkpoint data/base] [--json OUT.json]
 //   (--checkpoint: the runs' base model; a run whose summary names another base is an error)
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
-import { benchmarkPasses } from '../../lib/eval/benchmarks';
 import { writeJsonAtomic } from '../../lib/io';
-import { loadCheckpoint } from '../../lib/model/checkpoint';
-import { disposeModel } from '../../lib/model/params';
-import { assignEmaWeights } from '../../lib/train/ema';
 import { mentionsHeldOut } from '../../lib/world/splits';
-import { COMPBENCH_CATEGORIES } from '../../lib/world/types';
 import { runScript } from '../lib/run-script';
+import { compBenchPasses, readRun } from '../lib/runs';
 
-interface RunConfig { eval_n: number; eval_seed: number; eval_split?: 'val' | 'test'; think: boolean; base_model: string }
 interface DomainCounts { in_domain: [number, number]; held_out: [number, number] }
 
 async function main(): Promise<void> {
@@ -29,26 +22,19 @@ async function main(): Promise<void> {
   const results: Record<string, { method: string; seed: number; base: DomainCounts; trained: DomainCounts }> = {};
   const baseCache = new Map<string, DomainCounts>();
   for (const dir of values.runs.split(',')) {
-    const summary = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { method: string; seed: number; config: RunConfig };
+    const summary = readRun(dir, checkpoint);
     const { eval_n: n, eval_seed: seed, eval_split: split = 'test', think, base_model: base } = summary.config;
-    if (!base.startsWith(`checkpoint ${checkpoint} `)) throw new Error(`${dir} was trained from ${base}, not checkpoint ${checkpoint}: pass its --checkpoint`);
-    const score = (trainDir?: string): DomainCounts => {
-      const { model } = loadCheckpoint(checkpoint);
-      try {
-        if (trainDir !== undefined) assignEmaWeights(model, trainDir);
-        // The run's CompBench-mini, image for image: the same prompts, noise and evaluator as its eval-*.json.
-        const { prompts, passed } = benchmarkPasses(model, COMPBENCH_CATEGORIES, { n, seed, split, think });
-        const heldOut = prompts.map(mentionsHeldOut);
-        const count = (held: boolean): [number, number] => [passed.filter((p, k) => p && heldOut[k] === held).length, heldOut.filter((h) => h === held).length];
-        return { in_domain: count(false), held_out: count(true) };
-      } finally {
-        disposeModel(model);
-      }
+    const score = (runDir?: string): DomainCounts => {
+      // The run's CompBench-mini, image for image: the same prompts, noise and evaluator as its eval-*.json.
+      const { prompts, passed } = compBenchPasses(checkpoint, runDir, { n, seed, split, think });
+      const heldOut = prompts.map(mentionsHeldOut);
+      const count = (held: boolean): [number, number] => [passed.filter((p, k) => p && heldOut[k] === held).length, heldOut.filter((h) => h === held).length];
+      return { in_domain: count(false), held_out: count(true) };
     };
     const key = `${base}|${split}|${seed}|${n}|${think}`;
     const baseCounts = baseCache.get(key) ?? score();
     baseCache.set(key, baseCounts);
-    const trained = score(path.join(dir, 'train'));
+    const trained = score(dir);
     results[dir] = { method: summary.method, seed: summary.seed, base: baseCounts, trained };
     const fmt = ([p, all]: [number, number]): string => `${p}/${all} (${((100 * p) / all).toFixed(1)}%)`;
     console.log(`${dir}: ${summary.method} seed ${summary.seed}  in-domain ${fmt(baseCounts.in_domain)} -> ${fmt(trained.in_domain)}   held-out pairs ${fmt(baseCounts.held_out)} -> ${fmt(trained.held_out)}`);

@@ -12,22 +12,21 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
-import { benchmarkPasses } from '../../lib/eval/benchmarks';
 import { writeJsonAtomic } from '../../lib/io';
-import { loadCheckpoint } from '../../lib/model/checkpoint';
-import { disposeModel } from '../../lib/model/params';
-import { assignEmaWeights } from '../../lib/train/ema';
-import { COMPBENCH_CATEGORIES } from '../../lib/world/types';
 import { barChart, saveFigure } from '../../lib/plot';
 import { runScript } from '../lib/run-script';
+import { compBenchPasses, readRun } from '../lib/runs';
 
 interface Scored { prompts: string[]; passed: boolean[] }
-interface PairedFile { checkpoint: string; split: 'val' | 'test'; n: number; seed: number; models: Record<string, Scored> }
+interface PairedSettings { checkpoint: string; split: 'val' | 'test'; n: number; seed: number }
+interface PairedFile extends PairedSettings { models: Record<string, Scored> }
 interface PairedRow { model: string; command?: string; pass_rate: number; diff_to_base?: number; se?: number }
 
 function readPaired(file: string): PairedFile | undefined {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as PairedFile) : undefined;
 }
+
+const sameSettings = (a: PairedSettings, b: PairedSettings): boolean => a.checkpoint === b.checkpoint && a.split === b.split && a.n === b.n && a.seed === b.seed;
 
 /** Mean and standard error of a list of numbers. */
 function meanSe(xs: readonly number[]): [number, number] {
@@ -36,9 +35,9 @@ function meanSe(xs: readonly number[]): [number, number] {
   return [mean, Math.sqrt(variance / xs.length)];
 }
 
-function report(files: readonly PairedFile[]): { settings: Omit<PairedFile, 'models'>; rows: PairedRow[] } {
+function report(files: readonly PairedFile[]): { settings: PairedSettings; rows: PairedRow[] } {
   const [first] = files;
-  for (const f of files) if (f.checkpoint !== first.checkpoint || f.split !== first.split || f.n !== first.n || f.seed !== first.seed) throw new Error('--report: the files were scored with different --checkpoint, --split, --n or --seed');
+  for (const f of files) if (!sameSettings(f, first)) throw new Error('--report: the files were scored with different --checkpoint, --split, --n or --seed');
   const models = Object.assign({}, ...files.map((f) => f.models)) as Record<string, Scored>;
   const base = models.base;
   if (base === undefined) throw new Error('--report: no file holds the base model');
@@ -48,8 +47,7 @@ function report(files: readonly PairedFile[]): { settings: Omit<PairedFile, 'mod
     const pass_rate = (100 * scored.passed.filter(Boolean).length) / scored.passed.length;
     if (name === 'base') return { model: name, pass_rate };
     const [diff_to_base, se] = meanSe(scored.passed.map((p, k) => 100 * (Number(p) - Number(base.passed[k]))));
-    const command = (JSON.parse(fs.readFileSync(path.join(name, 'summary.json'), 'utf8')) as { command?: string }).command;
-    return { model: name, command, pass_rate, diff_to_base, se };
+    return { model: name, command: readRun(name).command, pass_rate, diff_to_base, se };
   });
   for (const r of rows) console.log(`${r.model.padEnd(40)} ${r.pass_rate.toFixed(1).padStart(5)}   ${r.diff_to_base === undefined ? '' : `${r.diff_to_base >= 0 ? '+' : ''}${r.diff_to_base.toFixed(1)} ± ${(r.se ?? 0).toFixed(1)}`}`);
   const { checkpoint, split, n, seed } = first;
@@ -80,27 +78,19 @@ async function main(): Promise<void> {
   if (split !== 'val' && split !== 'test') throw new Error(`--split must be val or test, got ${values.split}`);
   const [n, seed] = [Number(values.n), Number(values.seed)];
   if (!Number.isInteger(n) || n < 2 || !Number.isInteger(seed)) throw new Error('--n must be an integer >= 2, --seed an integer');
-  const settings: Omit<PairedFile, 'models'> = { checkpoint: values.checkpoint, split, n, seed };
+  const settings: PairedSettings = { checkpoint: values.checkpoint, split, n, seed };
   const saved = readPaired(values.out);
-  if (saved !== undefined && JSON.stringify({ ...saved, models: undefined }) !== JSON.stringify({ ...settings, models: undefined })) throw new Error(`${values.out} was scored with other settings: remove it or pass another --out`);
+  if (saved !== undefined && !sameSettings(saved, settings)) throw new Error(`${values.out} was scored with other settings: remove it or pass another --out`);
   const file: PairedFile = saved ?? { ...settings, models: {} };
   await initBackend({ quiet: true });
   for (const name of values.models.split(',')) {
     if (file.models[name] !== undefined) continue;
-    if (name !== 'base') {
-      const summary = JSON.parse(fs.readFileSync(path.join(name, 'summary.json'), 'utf8')) as { config: { base_model: string } };
-      if (!summary.config.base_model.startsWith(`checkpoint ${values.checkpoint} `)) throw new Error(`${name} was trained from ${summary.config.base_model}, not checkpoint ${values.checkpoint}`);
-    }
-    const { model } = loadCheckpoint(values.checkpoint);
-    try {
-      if (name !== 'base') assignEmaWeights(model, path.join(name, 'train'));
-      const { prompts, passed } = benchmarkPasses(model, COMPBENCH_CATEGORIES, { n, seed, split });
-      file.models[name] = { prompts: prompts.map((p) => p.text), passed };
-      writeJsonAtomic(values.out, file);
-      console.log(`${name}: ${passed.filter(Boolean).length}/${n}`);
-    } finally {
-      disposeModel(model);
-    }
+    const run = name === 'base' ? undefined : name;
+    if (run !== undefined) readRun(run, values.checkpoint); // trained from this base, or an error
+    const { prompts, passed } = compBenchPasses(values.checkpoint, run, { n, seed, split });
+    file.models[name] = { prompts: prompts.map((p) => p.text), passed };
+    writeJsonAtomic(values.out, file);
+    console.log(`${name}: ${passed.filter(Boolean).length}/${n}`);
   }
 }
 

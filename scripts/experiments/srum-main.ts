@@ -17,9 +17,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../../lib/io';
-import type { RunSummary } from '../../lib/run/pipeline';
 import { collectMainResults, judgeAgreement } from '../../lib/run/results';
 import { runScript } from '../lib/run-script';
+import { readRun } from '../lib/runs';
 
 interface Job {
   method: 'sft' | 'srum';
@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const reported = [...srumJobs, ...sftJobs];
   const started = Date.now();
   await runAll(jobs, Number.parseInt(values.jobs, 10));
-  const summaries = reported.map((job) => JSON.parse(fs.readFileSync(path.join(job.dir, 'summary.json'), 'utf8')) as RunSummary);
+  const summaries = reported.map((job) => readRun(job.dir));
   const agreement = Object.fromEntries(jobs.filter((j) => j.method === 'srum').map((j) => [String(j.seed), judgeAgreement(path.join(j.dir, 'rewards.jsonl'))]));
   const srumRun = summaries.find((s) => s.method === 'srum');
   writeJsonAtomic(values.out, {
