@@ -8,7 +8,6 @@ import { modelDims } from './config';
 import { rowProbabilities, understandingLogits } from './heads';
 import { REGION_FIELDS, type QueryKind, type RegionField, type UnifiedModel } from './params';
 import { patchify } from './patches';
-import { zoomView } from './zoom';
 export { predictPlan } from './plan';
 
 /** Rows per forward pass (bounds memory for long lists of boxes or texts). */
@@ -43,8 +42,6 @@ interface QueryRows {
   /** Per row: text (PAD for region rows) and box (zeros for text rows). */
   texts?: readonly string[];
   boxes?: readonly Box[];
-  /** One image per row (the zoomed views) instead of the one image on every row. */
-  images?: readonly RgbImage[];
   rows: number;
 }
 
@@ -64,10 +61,7 @@ function runQueries(model: UnifiedModel, image: RgbImage, query: QueryRows): Rec
       const box = query.boxes?.[start + r];
       if (box !== undefined) boxes.set(box, r * 4);
     }
-    const rowImages = query.images?.slice(start, start + rows);
-    const x0 = rowImages !== undefined
-      ? tf.tensor3d(patchify(rowImages, config), [rows, imageTokens, patchDim])
-      : tf.tidy(() => tf.tile(tf.tensor3d(tokens, [1, imageTokens, patchDim]), [rows, 1, 1]) as tf.Tensor3D); // [R, Np, patchDim]
+    const x0 = tf.tidy(() => tf.tile(tf.tensor3d(tokens, [1, imageTokens, patchDim]), [rows, 1, 1]) as tf.Tensor3D); // [R, Np, patchDim]
     const logits = understandingLogits(model, { x0, textTokens, kinds: new Array<QueryKind>(rows).fill(query.kind), boxes });
     x0.dispose();
     const heads: Record<string, tf.Tensor2D> = query.kind === 'region' ? logits.region : { [query.kind]: logits[query.kind] };
@@ -90,24 +84,15 @@ function named<T extends string>(names: readonly T[], p: Float32Array): T | 'non
   return names[argmax(p)] ?? 'none';
 }
 
-/** How the region head looks at a box: on the whole image, on the zoomed crop (size still from the whole image), or both averaged. */
-export type RegionView = 'plain' | 'zoom' | 'both';
-export const REGION_VIEWS: readonly RegionView[] = ['plain', 'zoom', 'both'];
-
-function identity(probabilities: Record<RegionField, Float32Array>): RegionIdentity {
-  return {
-    shape: named(SHAPES, probabilities.shape), color: named(COLORS, probabilities.color), texture: named(TEXTURES, probabilities.texture), size: named(SIZES, probabilities.size),
-    distorted: probabilities.distorted[1], probabilities,
-  };
-}
-
 /** What object is inside each box: shape, colour, texture, size (or 'none'), and P(distorted). */
-export function identifyRegions(model: UnifiedModel, image: RgbImage, boxes: readonly Box[], view: RegionView = 'plain'): RegionIdentity[] {
-  const plain = runQueries(model, image, { kind: 'region', boxes, rows: boxes.length }) as Record<RegionField, Float32Array>[];
-  if (view === 'plain') return plain.map(identity);
-  const zooms = boxes.map((box) => zoomView(image, box));
-  const zoomed = runQueries(model, image, { kind: 'region', boxes: zooms.map((z) => z.box), images: zooms.map((z) => z.image), rows: boxes.length }) as Record<RegionField, Float32Array>[];
-  return plain.map((row, r) => identity(Object.fromEntries(REGION_FIELDS.map((f) => [f, f === 'size' ? row[f] : view === 'zoom' ? zoomed[r][f] : row[f].map((p, i) => (p + zoomed[r][f][i]) / 2)])) as Record<RegionField, Float32Array>));
+export function identifyRegions(model: UnifiedModel, image: RgbImage, boxes: readonly Box[]): RegionIdentity[] {
+  return runQueries(model, image, { kind: 'region', boxes, rows: boxes.length }).map((row) => {
+    const probabilities = Object.fromEntries(REGION_FIELDS.map((f) => [f, row[f]])) as Record<RegionField, Float32Array>;
+    return {
+      shape: named(SHAPES, row.shape), color: named(COLORS, row.color), texture: named(TEXTURES, row.texture), size: named(SIZES, row.size),
+      distorted: row.distorted[1], probabilities,
+    };
+  });
 }
 
 /** P(yes): does the image satisfy each constraint text (one CompBench-style constraint per text)? */

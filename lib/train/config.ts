@@ -52,14 +52,6 @@ export interface TrainConfig {
   /** Images in that pool (read only when generatedShare > 0). */
   generatedPool: number;
   /**
-   * Share of the pool drawn whole, from pure noise in think mode on the scene's ground-truth plan, as the judge sees
-   * the model's generations (the rest are resampled renders). Plan-drawn objects land on the scene's places, so the
-   * scene still labels each region; where the model drew another shape than asked, that label is the scene's.
-   */
-  generatedFromNoise: number;
-  /** Share of understanding images whose region query is asked on the zoomed view of its box (model/zoom.ts). */
-  zoomShare: number;
-  /**
    * Understanding images (renders and the generated pool) may hold the held-out colour-shape pairs, where a prompt
    * leaves an object's colour unstated: the model has seen an orange square without ever being asked to draw one.
    * No text it trains on names a held-out pair, and no generation target holds one (world/heldout.ts).
@@ -117,8 +109,6 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   understandingImages: 24,
   generatedShare: 0,
   generatedPool: 1536,
-  generatedFromNoise: 0,
-  zoomShare: 0,
   heldOutImages: false,
   thinkProb: 0.5,
   layoutGrid: 1,
@@ -158,9 +148,6 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
   if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`training option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
   if (!(config.thinkProb >= 0 && config.thinkProb <= 1)) throw new Error(`training option 'thinkProb' must lie in [0, 1], got ${config.thinkProb}`);
   if (!(config.generatedShare >= 0 && config.generatedShare < 1)) throw new Error(`training option 'generatedShare' must lie in [0, 1), got ${config.generatedShare}`);
-  if (!(config.generatedFromNoise >= 0 && config.generatedFromNoise <= 1)) throw new Error(`training option 'generatedFromNoise' must lie in [0, 1], got ${config.generatedFromNoise}`);
-  if (!(config.zoomShare >= 0 && config.zoomShare <= 1)) throw new Error(`training option 'zoomShare' must lie in [0, 1], got ${config.zoomShare}`);
-  if (config.zoomShare > 0 && config.parseWeight > 0) throw new Error("training option 'zoomShare' needs parseWeight = 0: the scene parse would read a zoomed crop as the whole scene");
   if (config.generatedShare > 0 && (!Number.isInteger(config.generatedPool) || config.generatedPool < 1)) throw new Error(`training option 'generatedPool' must be a positive integer, got ${config.generatedPool}`);
   if (config.generatedShare > 0 && config.parseWeight > 0) throw new Error("training option 'generatedShare' needs parseWeight = 0: the scene parse would read a pool image as the render it replaced");
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);

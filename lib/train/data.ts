@@ -8,8 +8,7 @@
 // [B, maxTextTokens] token ids, 0 = PAD (lib/world/tokenizer.ts).
 import { makeRng, type Rng } from '../rng';
 import type { ModelConfig } from '../model/config';
-import { patchify, unpatchify } from '../model/patches';
-import { zoomView } from '../model/zoom';
+import { patchify } from '../model/patches';
 import type { FlowBatch } from '../model/train-step';
 import { sceneFor } from '../world/layout';
 import { corrupt, renderScene } from '../world/render';
@@ -172,27 +171,4 @@ export function understandingBatch(k: number, options: BatchOptions): Understand
     verdict: { tokens: encodeBatch(verdicts, options.config.maxTextTokens), label: verdictLabels, texts: verdicts },
     count: { tokens: encodeBatch(counts, options.config.maxTextTokens), label: countLabels, texts: counts },
   };
-}
-
-/**
- * Asks a `share` of an understanding batch's region queries (rows drawn with rng, renders and pool images alike)
- * on the zoomed view of their box instead (model/zoom.ts): the image becomes the crop, the box the object's place in
- * it. A crop says nothing about size, and the verdict and count queries were about the whole image, so those
- * targets become -1 (skipped) on zoomed rows.
- */
-export function zoomRows(batch: UnderstandingBatch, share: number, rng: Rng, config: ModelConfig): void {
-  const perImage = batch.x0.length / batch.batchSize;
-  const Np = batch.region.patchCoverage.length / batch.batchSize;
-  for (let b = 0; b < batch.batchSize; b++) {
-    if (rng.next() >= share) continue;
-    const [image] = unpatchify(batch.x0.subarray(b * perImage, (b + 1) * perImage), config);
-    const box = Array.from(batch.region.boxes.subarray(b * 4, b * 4 + 4)) as [number, number, number, number];
-    const zoomed = zoomView(image, box);
-    batch.x0.set(patchify([zoomed.image], config), b * perImage);
-    batch.region.boxes.set(zoomed.box, b * 4);
-    batch.region.patchCoverage.set(patchCoverage(zoomed.box, config), b * Np);
-    batch.region.size[b] = -1;
-    batch.verdict.label[b] = -1;
-    batch.count.label[b] = -1;
-  }
 }

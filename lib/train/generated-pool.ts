@@ -47,21 +47,15 @@ export function generatedQueries(image: RgbImage, scene: Scene): RegionQuery[] {
   });
 }
 
-/**
- * n generated train scenes (noise from `seed`): a fromNoise share of the batches (spread evenly) drawn whole on the
- * scenes' plans, the others resampled from renders with t0 going round POOL_T0S.
- */
-export function buildGeneratedPool(model: UnifiedModel, options: { n: number; seed: number; heldOutScenes?: boolean; fromNoise?: number; onProgress?: (done: number) => void }): GeneratedPool {
-  const fromNoise = options.fromNoise ?? 0;
+/** n resampled train scenes (noise from `seed`), t0 going round POOL_T0S batch by batch. */
+export function buildGeneratedPool(model: UnifiedModel, options: { n: number; seed: number; heldOutScenes?: boolean; onProgress?: (done: number) => void }): GeneratedPool {
   const pool: GeneratedPool = { images: [], queries: [] };
   for (let k = 0; pool.images.length < options.n; k++) {
     const batchSize = Math.min(POOL_BATCH, options.n - pool.images.length);
     const batch = generationBatch(POOL_BATCH_OFFSET + k, { batchSize, seed: options.seed, config: model.config, heldOutScenes: options.heldOutScenes });
-    const texts = batch.prompts.map((p) => p.text);
-    const whole = Math.floor((k + 1) * fromNoise) > Math.floor(k * fromNoise);
-    const images = whole
-      ? generateImages(model, texts, { seed: options.seed + k, think: true, plans: batch.plan })
-      : generateImages(model, texts, { seed: options.seed + k, think: false, from: { images: batch.scenes.map(renderScene), t0: POOL_T0S[k % POOL_T0S.length] } });
+    const renders = batch.scenes.map(renderScene);
+    const t0 = POOL_T0S[k % POOL_T0S.length];
+    const images = generateImages(model, batch.prompts.map((p) => p.text), { seed: options.seed + k, think: false, from: { images: renders, t0 } });
     images.forEach((image, b) => {
       pool.images.push(image);
       pool.queries.push(generatedQueries(image, batch.scenes[b]));

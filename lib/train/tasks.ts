@@ -9,7 +9,7 @@ import { QUERY_KINDS, type UnifiedModel } from '../model/params';
 import { flowTrainStep } from '../model/train-step';
 import { generationTokensOfPatches } from '../model/image-tokens';
 import type { TrainConfig } from './config';
-import { generationBatch, understandingBatch, zoomRows, type GenerationBatch } from './data';
+import { generationBatch, understandingBatch, type GenerationBatch } from './data';
 import { countClassWeights, gradientStep, planLoss, understandingLoss, understandingRows, type HeadLoss } from './head-losses';
 import { mixGenerated, type GeneratedPool } from './generated-pool';
 import { parseLoss } from './parse';
@@ -117,7 +117,6 @@ export function understandingTask(weight: number, pool?: GeneratedPool): Pretrai
     run({ model, optimizer, step, learningRate, seed, train }) {
       const batch = understandingBatch(step, { batchSize: train.understandingImages, seed, config: model.config, heldOutScenes: train.heldOutImages });
       if (pool !== undefined && train.generatedShare > 0) mixGenerated(batch, pool, train.generatedShare, makeRng(seed).fork(`generated:${step}`), model.config);
-      if (train.zoomShare > 0) zoomRows(batch, train.zoomShare, makeRng(seed).fork(`zoom:${step}`), model.config);
       const terms = { verdict: train.verdictWeight, count: train.countWeight };
       const kinds = QUERY_KINDS.filter((kind) => kind === 'region' || terms[kind] > 0);
       const rows = understandingRows(batch, model.config.maxTextTokens, kinds);
