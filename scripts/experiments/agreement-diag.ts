@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' }, steps: { type: 'string' }, guidance: { type: 'string' }, shift: { type: 'string' }, images: { type: 'string' }, stability: { type: 'boolean', default: false } }, strict: true });
   const [n, seed] = [Number(values.n), Number(values.seed)];
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer, --seed an integer');
+  if (values.images !== undefined && (values.steps ?? values.guidance ?? values.shift) !== undefined) throw new Error('--images reads saved images: --steps, --guidance and --shift only apply when generating');
   await initBackend({ quiet: true });
   const { model } = loadCheckpoint(values.checkpoint);
   try {
