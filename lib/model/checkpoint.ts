@@ -175,7 +175,7 @@ export function readFloat32File(dir: string, entry: Float32FileEntry): Float32Ar
  * Options a later training stage may switch on over a checkpoint without them: their parameters start at zero, so
  * the model computes what the checkpoint did until they train.
  */
-const ADDITIVE_OPTIONS: readonly (keyof ModelConfig)[] = ['planMap', 'timeModulation', 'planCellDecoder'];
+const ADDITIVE_OPTIONS: readonly (keyof ModelConfig)[] = ['planMap', 'timeModulation', 'planCellDecoder', 'regionCropChannels'];
 
 /**
  * Compare the model config the caller expects with the checkpoint's; name every differing field. With `stage`, an
@@ -186,7 +186,8 @@ function checkConfig(dir: string, savedFields: ModelConfig, expected: ModelConfi
   // A field added after the checkpoint was written takes its default (new fields default to the old behaviour).
   const saved: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...savedFields };
   const keys = new Set([...Object.keys(saved), ...Object.keys(expected)]) as Set<keyof ModelConfig>;
-  const addedByStage = (k: keyof ModelConfig): boolean => stage && ADDITIVE_OPTIONS.includes(k) && saved[k] === false && expected[k] === true;
+  const off = (value: unknown): boolean => value === false || value === 0;
+  const addedByStage = (k: keyof ModelConfig): boolean => stage && ADDITIVE_OPTIONS.includes(k) && off(saved[k]) && !off(expected[k]);
   const differ = [...keys].filter((k) => saved[k] !== expected[k] && !addedByStage(k)).map((k) => `${k}: checkpoint ${JSON.stringify(saved[k])}, expected ${JSON.stringify(expected[k])}`);
   if (differ.length > 0) throw new CheckpointError(`model config mismatch (${differ.join('; ')})`, dir);
 }

@@ -126,6 +126,13 @@ export interface ModelConfig {
    * conv refine still exist in such a model but stay unused (zero, untrained). Measured: no gain (README).
    */
   latentChannels: number;
+  /**
+   * Channels C of the region head's pixel reader (region-crop.ts); 0 = none. Region queries also read the 20 x 20
+   * pixels around their box through three small convolutions, whose logits add to the query token's. Why: an 8-px
+   * object spans 2 x 2 of the 4-px patch tokens, so the token-only reading of generated shapes changed with a
+   * one-pixel move (README, "Where the judge is weak").
+   */
+  regionCropChannels: number;
   /** LayerNorm variance epsilon. */
   layerNormEps: number;
 }
@@ -160,6 +167,7 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   planCellDecoder: false,
   alignLayer: 0,
   latentChannels: 0,
+  regionCropChannels: 0,
   layerNormEps: 1e-5,
 };
 
@@ -192,7 +200,7 @@ export function resolveModelConfig(preset: ModelPreset = 'base', overrides: Reco
 }
 
 function validateModelConfig(config: ModelConfig): void {
-  for (const key of ['convChannels', 'unetChannels', 'refineFeatures'] as const) {
+  for (const key of ['convChannels', 'unetChannels', 'refineFeatures', 'regionCropChannels'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 0) throw new Error(`model option '${key}' must be a non-negative integer, got ${config[key]}`);
   }
   if (!Number.isInteger(config.alignLayer) || config.alignLayer < 0 || config.alignLayer > config.nLayers) throw new Error(`model option 'alignLayer' must be an integer in [0, nLayers = ${config.nLayers}], got ${config.alignLayer}`);

@@ -12,6 +12,7 @@ import { logSoftmax, matMul } from '../backend/ops';
 import { REGION_CLASSES } from './classes';
 import { modelDims } from './config';
 import { patchCoverage } from './patches';
+import { regionCropLogits, regionWindows } from './region-crop';
 import { dense, layerNorm } from './layers';
 import { QUERY_KINDS, REGION_FIELDS, type QueryKind, type RegionField, type UnifiedModel } from './params';
 import { runBackbone } from './transformer';
@@ -62,8 +63,11 @@ function boxMarks(model: UnifiedModel, kinds: readonly QueryKind[], boxes: Float
   return tf.mul(tf.tensor3d(coverage, [kinds.length, imageTokens, 1]), model.params.understanding.boxMark) as tf.Tensor3D; // [B, Np, D]
 }
 
-/** All heads on every row (cheap; a loss or a caller picks the rows of each kind). */
-export function understandingLogits(model: UnifiedModel, inputs: UnderstandingInputs): UnderstandingLogits {
+/**
+ * All heads on every row (cheap; a loss or a caller picks the rows of each kind). With the region pixel reader
+ * (region-crop.ts) its logits add to the region head's. `detach`: no gradient into the backbone (train the heads alone).
+ */
+export function understandingLogits(model: UnifiedModel, inputs: UnderstandingInputs, options: { detach?: boolean } = {}): UnderstandingLogits {
   const { config, params } = model;
   const batch = inputs.kinds.length;
   const { patchDim, imageTokens } = modelDims(config);
@@ -75,9 +79,12 @@ export function understandingLogits(model: UnifiedModel, inputs: UnderstandingIn
     const mark = boxMarks(model, inputs.kinds, inputs.boxes);
     const image = { xt: inputs.x0, t: tf.zeros([batch]) as tf.Tensor1D, mark }; // t = 0: the clean image
     const x = runBackbone(model, { textTokens: inputs.textTokens, extra, image }); // [B, T, D]
-    const query = tf.slice(x, [0, config.maxTextTokens, 0], [-1, 1, -1]).reshape([batch, config.dModel]); // [B, D]
+    const sliced = tf.slice(x, [0, config.maxTextTokens, 0], [-1, 1, -1]).reshape([batch, config.dModel]); // [B, D]
+    const query = options.detach === true ? tf.tensor2d(sliced.dataSync() as Float32Array, [batch, config.dModel]) : sliced; // a copy: no gradient into the backbone
     const h = layerNorm(query, params.understanding.norm, config.layerNormEps);
-    const regionAll = dense(h, params.understanding.region) as tf.Tensor2D; // [B, sum of region classes]
+    const { crop } = params.understanding;
+    const tokenRegion = dense(h, params.understanding.region) as tf.Tensor2D; // [B, sum of region classes]
+    const regionAll = crop === undefined ? tokenRegion : tf.add(tokenRegion, regionCropLogits(crop, regionWindows(inputs.x0, inputs.boxes, config)));
     const widths = REGION_FIELDS.map((field) => REGION_CLASSES[field]);
     const parts = tf.split(regionAll, widths, 1) as tf.Tensor2D[];
     const region = Object.fromEntries(REGION_FIELDS.map((field, i) => [field, parts[i]])) as Record<RegionField, tf.Tensor2D>;

@@ -5,6 +5,7 @@ import { DEFAULT_AUTOENCODER_CONFIG, initAutoencoder, type Autoencoder, type Aut
 import { makeRng, type Rng } from '../rng';
 import { CANVAS_CHANNELS, CELL_DECODER_HIDDEN, COUNT_CLASSES, OFFSET_FEATURES, SLOT_CONTEXT_FEATURES, PARSE_CLASSES, PARSE_FIELDS, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES, planClasses } from './classes';
 import { modelDims, type ModelConfig } from './config';
+import { CROP_SIDE, cropChannels } from './region-crop';
 import { unetTokenWidth } from './unet';
 
 /** Most extra tokens a sequence may carry between text and image (the 4 plan slots; understanding uses 1). */
@@ -151,6 +152,22 @@ export interface UnderstandingParams {
   verdict: DenseParams;
   /** D -> COUNT_CLASSES logits (0..4 objects). */
   count: DenseParams;
+  /** ModelConfig.regionCropChannels > 0: the region head's pixel reader (region-crop.ts). */
+  crop?: RegionCropParams;
+}
+
+/** The region head's pixel reader (region-crop.ts): three 3x3 convs, then a hidden layer; the output starts at zero. */
+export interface RegionCropParams {
+  /** window channels -> C */
+  conv1: ConvKernel;
+  /** C -> 2C, stride 2 */
+  conv2: ConvKernel;
+  /** 2C -> 2C, stride 2 */
+  conv3: ConvKernel;
+  /** flattened (S/4)^2 * 2C -> D */
+  hidden: DenseParams;
+  /** D -> region logits, zero at start */
+  out: DenseParams;
 }
 
 /** Think mode: plan queries and heads (plan prediction) and plan-token embeddings (plan conditioning), plan.ts. */
@@ -274,7 +291,23 @@ export function initModel(config: ModelConfig, seed: number): UnifiedModel {
     ...(config.alignLayer > 0 ? { align: initMlp(d, d, makeRng(seed).fork('align-init'), std, std) } : {}),
     ...(config.latentChannels > 0 ? { latent: initLatent(config, makeRng(seed).fork('latent-init')) } : {}),
   };
+  // Own stream, set last: a model without the reader keeps every weight and the order of its variables.
+  if (config.regionCropChannels > 0) params.understanding.crop = initRegionCrop(config, makeRng(seed).fork('crop-init'));
   return { config, params };
+}
+
+/** He-normal reader kernels and hidden layer; the output layer starts at zero (an untrained reader adds nothing). */
+function initRegionCrop(config: ModelConfig, rng: Rng): RegionCropParams {
+  const c = config.regionCropChannels;
+  const regionWidth = REGION_FIELDS.reduce((sum, field) => sum + REGION_CLASSES[field], 0);
+  const flat = (CROP_SIDE / 4) ** 2 * 2 * c;
+  return {
+    conv1: heKernel(rng, cropChannels(config), c),
+    conv2: heKernel(rng, c, 2 * c),
+    conv3: heKernel(rng, 2 * c, 2 * c),
+    hidden: { w: normalVariable([flat, config.dModel], rng, Math.sqrt(2 / flat)), b: constVariable([config.dModel], 0) },
+    out: { w: constVariable([config.dModel, regionWidth], 0), b: constVariable([regionWidth], 0) },
+  };
 }
 
 /** The latent embedding and zero head; the autoencoder drawn fresh and frozen (pretraining loads a trained one into it). */

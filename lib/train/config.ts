@@ -35,6 +35,11 @@ export interface TrainConfig {
    * decoder to plan without moving what the model generates or understands).
    */
   planHeadOnly: boolean;
+  /**
+   * The understanding loss reaches only the heads (and the region pixel reader), not the backbone: a later stage that
+   * teaches the judge to read without moving what the model generates.
+   */
+  understandingHeadOnly: boolean;
   /** Weight of the verdict CE inside L_understanding (the region head has five CE terms, the verdict one). */
   verdictWeight: number;
   /** Weight of the count CE inside L_understanding. */
@@ -103,6 +108,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   understandingWeight: 1,
   planWeight: 1,
   planHeadOnly: false,
+  understandingHeadOnly: false,
   verdictWeight: 0,
   countWeight: 0,
   parseWeight: 0,
@@ -150,6 +156,7 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
   if (!(config.generatedShare >= 0 && config.generatedShare < 1)) throw new Error(`training option 'generatedShare' must lie in [0, 1), got ${config.generatedShare}`);
   if (config.generatedShare > 0 && (!Number.isInteger(config.generatedPool) || config.generatedPool < 1)) throw new Error(`training option 'generatedPool' must be a positive integer, got ${config.generatedPool}`);
   if (config.generatedShare > 0 && config.parseWeight > 0) throw new Error("training option 'generatedShare' needs parseWeight = 0: the scene parse would read a pool image as the render it replaced");
+  if (config.understandingHeadOnly && config.parseWeight > 0) throw new Error("training option 'understandingHeadOnly' needs parseWeight = 0: the scene parse trains the backbone");
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   return config;
 }

@@ -95,12 +95,12 @@ export interface TermWeights {
 
 /**
  * L_understanding on rows of one forward pass; countWeights are per-class weights of the count CE, terms weights
- * of the verdict and count CEs (parts stay unweighted, for the logs).
+ * of the verdict and count CEs (parts stay unweighted, for the logs). `detach`: the heads learn, the backbone does not.
  */
-export function understandingLoss(model: UnifiedModel, rows: UnderstandingRows, countWeights?: readonly number[], terms: TermWeights = { verdict: 1, count: 1 }): HeadLoss {
+export function understandingLoss(model: UnifiedModel, rows: UnderstandingRows, countWeights?: readonly number[], terms: TermWeights = { verdict: 1, count: 1 }, options: { detach?: boolean } = {}): HeadLoss {
   const { imageTokens, patchDim } = modelDims(model.config);
   const x0 = tf.tensor3d(rows.x0, [rows.rows, imageTokens, patchDim]);
-  const logits = understandingLogits(model, { x0, textTokens: rows.textTokens, kinds: rows.kinds, boxes: rows.boxes });
+  const logits = understandingLogits(model, { x0, textTokens: rows.textTokens, kinds: rows.kinds, boxes: rows.boxes }, options);
   const parts: Record<string, tf.Scalar> = {};
   for (const field of REGION_FIELDS) parts[`region_${field}`] = maskedCrossEntropy(logits.region[field], rows.region[field]);
   parts.verdict = maskedCrossEntropy(logits.verdict, rows.verdict);

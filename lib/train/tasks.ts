@@ -122,7 +122,7 @@ export function understandingTask(weight: number, pool?: GeneratedPool): Pretrai
       const rows = understandingRows(batch, model.config.maxTextTokens, kinds);
       const countWeights = countClassWeights(model.config);
       const loss = (): HeadLoss => {
-        const heads = understandingLoss(model, rows, countWeights, terms);
+        const heads = understandingLoss(model, rows, countWeights, terms, { detach: train.understandingHeadOnly });
         if (train.parseWeight === 0) return heads;
         const { imageTokens, patchDim } = modelDims(model.config);
         const parse = parseLoss(model, tf.tensor3d(batch.x0, [batch.batchSize, imageTokens, patchDim]), batch.scenes);
