@@ -222,3 +222,37 @@ describe('builder speed', () => {
     expect(perSecond).toBeGreaterThan(20);
   });
 });
+
+describe('morphed shapes (shapeMorph)', () => {
+  const iou = (a: Uint8Array, b: Uint8Array): number => {
+    let [both, either] = [0, 0];
+    a.forEach((v, i) => { both += v & b[i]; either += v | b[i]; });
+    return both / either;
+  };
+
+  it('draw circles and squares as superellipses nearer their own ideal pixels, keeping every label and the other draws', () => {
+    const plain = understandingBatch(7, options);
+    const morphed = understandingBatch(7, { ...options, shapeMorph: 1 });
+    expect(morphed.region).toEqual(plain.region); // labels and boxes: names stay
+    expect(morphed.verdict).toEqual(plain.verdict);
+    expect(morphed.count).toEqual(plain.count);
+    expect(morphed.prompts).toEqual(plain.prompts);
+    expect(understandingBatch(7, { ...options, shapeMorph: 0 }).x0).toEqual(plain.x0);
+    let drawn = 0;
+    for (let k = 0; k < 6; k++) {
+      for (const scene of understandingBatch(k, { ...options, shapeMorph: 1 }).scenes) {
+        for (const o of scene.objects) {
+          if (o.exponent === undefined) continue;
+          drawn++;
+          expect(o.shape).not.toBe('triangle');
+          const other = o.shape === 'circle' ? 'square' : 'circle';
+          const mask = shapeMask(o, scene.width, scene.height);
+          const [own, rival] = [shapeMask({ ...o, exponent: undefined }, scene.width, scene.height), shapeMask({ ...o, shape: other, exponent: undefined }, scene.width, scene.height)];
+          expect(iou(mask, own)).toBeGreaterThan(iou(mask, rival));
+        }
+      }
+    }
+    expect(drawn).toBeGreaterThan(10);
+    expect(morphed.x0).not.toEqual(plain.x0);
+  });
+});

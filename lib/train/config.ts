@@ -40,6 +40,11 @@ export interface TrainConfig {
    * teaches the judge to read without moving what the model generates.
    */
   understandingHeadOnly: boolean;
+  /**
+   * Probability that each circle or square of an understanding image is drawn as a superellipse on its own side of
+   * the circle-square boundary (train/data.ts morphShapes; 0 = ideal shapes only).
+   */
+  shapeMorph: number;
   /** Weight of the verdict CE inside L_understanding (the region head has five CE terms, the verdict one). */
   verdictWeight: number;
   /** Weight of the count CE inside L_understanding. */
@@ -109,6 +114,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   planWeight: 1,
   planHeadOnly: false,
   understandingHeadOnly: false,
+  shapeMorph: 0,
   verdictWeight: 0,
   countWeight: 0,
   parseWeight: 0,
@@ -156,6 +162,7 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
   if (!(config.generatedShare >= 0 && config.generatedShare < 1)) throw new Error(`training option 'generatedShare' must lie in [0, 1), got ${config.generatedShare}`);
   if (config.generatedShare > 0 && (!Number.isInteger(config.generatedPool) || config.generatedPool < 1)) throw new Error(`training option 'generatedPool' must be a positive integer, got ${config.generatedPool}`);
   if (config.generatedShare > 0 && config.parseWeight > 0) throw new Error("training option 'generatedShare' needs parseWeight = 0: the scene parse would read a pool image as the render it replaced");
+  if (!(config.shapeMorph >= 0 && config.shapeMorph <= 1)) throw new Error(`training option 'shapeMorph' must lie in [0, 1], got ${config.shapeMorph}`);
   if (config.understandingHeadOnly && config.parseWeight > 0) throw new Error("training option 'understandingHeadOnly' needs parseWeight = 0: the scene parse trains the backbone");
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   return config;

@@ -7,6 +7,7 @@
 // Image layout: x0 is [B, Np, patchDim] image tokens in [-1, 1] (lib/model/patches.ts); text is
 // [B, maxTextTokens] token ids, 0 = PAD (lib/world/tokenizer.ts).
 import { makeRng, type Rng } from '../rng';
+import { shapeMask } from '../world/geometry';
 import type { ModelConfig } from '../model/config';
 import { patchify } from '../model/patches';
 import type { FlowBatch } from '../model/train-step';
@@ -36,6 +37,8 @@ export interface BatchOptions {
    * The prompts, and every text a query asks, still never name one (TrainConfig.heldOutImages).
    */
   heldOutScenes?: boolean;
+  /** Understanding batches: probability that each circle or square is drawn as a superellipse of its own side (morphShapes; default 0). */
+  shapeMorph?: number;
 }
 
 export interface GenerationBatch extends FlowBatch {
@@ -128,6 +131,46 @@ function maybeDistort(scene: Scene, rng: Rng): Scene {
   return { ...scene, objects: scene.objects.map((o, i) => (i === victim ? { ...o, distorted: true } : o)) };
 }
 
+/** Superellipse exponents a morphed circle or square is drawn with (log-uniform): from the circle to nearly the square. */
+export const MORPH_EXPONENTS = [2, 12] as const;
+/** Draws of an exponent before an object keeps its ideal shape. */
+const MORPH_TRIES = 4;
+
+/** Intersection over union of two masks. */
+function maskIou(a: Uint8Array, b: Uint8Array): number {
+  let [both, either] = [0, 0];
+  for (let i = 0; i < a.length; i++) {
+    both += a[i] & b[i];
+    either += a[i] | b[i];
+  }
+  return either === 0 ? 0 : both / either;
+}
+
+/**
+ * Each undistorted circle or square, with probability p, drawn as a superellipse (SceneObject.exponent) whose pixels
+ * are nearer (by IoU) its own ideal shape's pixels than the other's: the generator's circles come out squarish and
+ * its squares rounded, and a reader that saw only ideal shapes has no reason to split those where they are nearest.
+ * Names, and so every label, stay; an object with no such exponent in MORPH_TRIES draws keeps its ideal shape.
+ */
+function morphShapes(scene: Scene, p: number, rng: Rng): Scene {
+  if (p === 0) return scene;
+  const { width, height } = scene;
+  return {
+    ...scene,
+    objects: scene.objects.map((o) => {
+      if (o.shape === 'triangle' || o.distorted === true || rng.next() >= p) return o;
+      const other = o.shape === 'circle' ? 'square' : 'circle';
+      const [own, rival] = [shapeMask(o, width, height), shapeMask({ ...o, shape: other }, width, height)];
+      for (let t = 0; t < MORPH_TRIES; t++) {
+        const exponent = MORPH_EXPONENTS[0] * (MORPH_EXPONENTS[1] / MORPH_EXPONENTS[0]) ** rng.next();
+        const drawn = shapeMask({ ...o, exponent }, width, height);
+        if (maskIou(drawn, own) > maskIou(drawn, rival)) return { ...o, exponent };
+      }
+      return o;
+    }),
+  };
+}
+
 function maybeCorrupt(image: RgbImage, rng: Rng): RgbImage {
   if (rng.next() >= CORRUPT_PROBABILITY) return image;
   return corrupt(image, { blur: rng.next() < 0.5 ? 1 : 0, noise: MAX_CORRUPT_NOISE * rng.next() }, rng);
@@ -138,7 +181,8 @@ function maybeCorrupt(image: RgbImage, rng: Rng): RgbImage {
 export function understandingBatch(k: number, options: BatchOptions): UnderstandingBatch {
   const rng = makeRng(options.seed).fork(`understanding:${k}`);
   const split = options.split ?? 'train';
-  const drawn = drawScenes(k, options, rng).map(({ prompt, scene }) => ({ prompt, scene: maybeDistort(scene, rng) }));
+  const morphRng = makeRng(options.seed).fork(`morph:${k}`); // its own stream: without morphs every other draw stays the same
+  const drawn = drawScenes(k, options, rng).map(({ prompt, scene }) => ({ prompt, scene: morphShapes(maybeDistort(scene, rng), options.shapeMorph ?? 0, morphRng) }));
   const B = options.batchSize;
   const Np = (options.config.imageSize / options.config.patchSize) ** 2;
   const region = {

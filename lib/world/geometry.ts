@@ -1,11 +1,17 @@
 // The one definition of each shape's extent, shared by the renderer, the layout sampler and the scene oracle.
 import { SceneObject } from './types';
 
+type Outline = Pick<SceneObject, 'shape' | 'cx' | 'cy' | 'diameter' | 'exponent'>;
+
 /** Is the point (x, y) (pixel units; a pixel's centre is at i + 0.5) inside the object's shape? */
-export function shapeContains(object: Pick<SceneObject, 'shape' | 'cx' | 'cy' | 'diameter'>, x: number, y: number): boolean {
+export function shapeContains(object: Outline, x: number, y: number): boolean {
   const half = object.diameter / 2;
   const dx = x - object.cx;
   const dy = y - object.cy;
+  if (object.exponent !== undefined && object.shape !== 'triangle') {
+    const n = object.exponent;
+    return Math.abs(dx / half) ** n + Math.abs(dy / half) ** n <= 1;
+  }
   switch (object.shape) {
     case 'circle':
       return dx * dx + dy * dy <= half * half;
@@ -20,7 +26,7 @@ export function shapeContains(object: Pick<SceneObject, 'shape' | 'cx' | 'cy' | 
 }
 
 /** Boolean mask [H, W] (row-major) of the pixels whose centres fall inside the object's shape. */
-export function shapeMask(object: Pick<SceneObject, 'shape' | 'cx' | 'cy' | 'diameter'>, width: number, height: number): Uint8Array {
+export function shapeMask(object: Outline, width: number, height: number): Uint8Array {
   const mask = new Uint8Array(width * height);
   const half = object.diameter / 2;
   const x0 = Math.max(0, Math.floor(object.cx - half));

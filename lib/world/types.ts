@@ -71,6 +71,12 @@ export interface SceneObject {
   depth: number;
   /** Drawn with a seeded deformed mask (distort.ts); such an object matches no description. Default false. */
   distorted?: boolean;
+  /**
+   * A circle or square drawn as the superellipse |dx/r|^n + |dy/r|^n <= 1 of this exponent n (2 = the circle,
+   * large = the square) instead of its ideal shape, drawn only where its pixels stay nearer its own ideal shape's.
+   * Undefined: the ideal shape. Only understanding training draws such objects (train/data.ts morphShapes).
+   */
+  exponent?: number;
 }
 
 export interface Scene {
