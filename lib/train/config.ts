@@ -62,6 +62,11 @@ export interface TrainConfig {
   /** Images in that pool (read only when generatedShare > 0). */
   generatedPool: number;
   /**
+   * The noise level the pool's renders are resampled from; 0 = going round 0.4, 0.5, 0.6 (generated-pool.ts POOL_T0S).
+   * Low (0.2): the render's shapes survive, so the scene's labels stay true, and only the generator's style is added.
+   */
+  generatedT0: number;
+  /**
    * Understanding images (renders and the generated pool) may hold the held-out colour-shape pairs, where a prompt
    * leaves an object's colour unstated: the model has seen an orange square without ever being asked to draw one.
    * No text it trains on names a held-out pair, and no generation target holds one (world/heldout.ts).
@@ -121,6 +126,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   understandingImages: 24,
   generatedShare: 0,
   generatedPool: 1536,
+  generatedT0: 0,
   heldOutImages: false,
   thinkProb: 0.5,
   layoutGrid: 1,
@@ -163,6 +169,7 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
   if (config.generatedShare > 0 && (!Number.isInteger(config.generatedPool) || config.generatedPool < 1)) throw new Error(`training option 'generatedPool' must be a positive integer, got ${config.generatedPool}`);
   if (config.generatedShare > 0 && config.parseWeight > 0) throw new Error("training option 'generatedShare' needs parseWeight = 0: the scene parse would read a pool image as the render it replaced");
   if (!(config.shapeMorph >= 0 && config.shapeMorph <= 1)) throw new Error(`training option 'shapeMorph' must lie in [0, 1], got ${config.shapeMorph}`);
+  if (!(config.generatedT0 >= 0 && config.generatedT0 < 1)) throw new Error(`training option 'generatedT0' must lie in [0, 1), got ${config.generatedT0}`);
   if (config.understandingHeadOnly && config.parseWeight > 0) throw new Error("training option 'understandingHeadOnly' needs parseWeight = 0: the scene parse trains the backbone");
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   return config;

@@ -33,6 +33,8 @@ export interface GeneratedPool {
   images: RgbImage[];
   /** Per image, one labelled query per proposer region (empty when the proposer found nothing). */
   queries: RegionQuery[][];
+  /** The noise levels the renders were resampled from (default POOL_T0S). */
+  t0s?: readonly number[];
 }
 
 /** Labelled region queries of one generated image of `scene`: the proposer's boxes, the scene's labels (file comment). */
@@ -47,14 +49,14 @@ export function generatedQueries(image: RgbImage, scene: Scene): RegionQuery[] {
   });
 }
 
-/** n resampled train scenes (noise from `seed`), t0 going round POOL_T0S batch by batch. */
-export function buildGeneratedPool(model: UnifiedModel, options: { n: number; seed: number; heldOutScenes?: boolean; onProgress?: (done: number) => void }): GeneratedPool {
-  const pool: GeneratedPool = { images: [], queries: [] };
+/** n resampled train scenes (noise from `seed`), t0 going round POOL_T0S batch by batch, or always `t0` when given. */
+export function buildGeneratedPool(model: UnifiedModel, options: { n: number; seed: number; t0?: number; heldOutScenes?: boolean; onProgress?: (done: number) => void }): GeneratedPool {
+  const pool: GeneratedPool = { images: [], queries: [], t0s: options.t0 === undefined ? POOL_T0S : [options.t0] };
   for (let k = 0; pool.images.length < options.n; k++) {
     const batchSize = Math.min(POOL_BATCH, options.n - pool.images.length);
     const batch = generationBatch(POOL_BATCH_OFFSET + k, { batchSize, seed: options.seed, config: model.config, heldOutScenes: options.heldOutScenes });
     const renders = batch.scenes.map(renderScene);
-    const t0 = POOL_T0S[k % POOL_T0S.length];
+    const t0 = options.t0 ?? POOL_T0S[k % POOL_T0S.length];
     const images = generateImages(model, batch.prompts.map((p) => p.text), { seed: options.seed + k, think: false, from: { images: renders, t0 } });
     images.forEach((image, b) => {
       pool.images.push(image);
@@ -70,7 +72,7 @@ export function saveGeneratedPool(dir: string, pool: GeneratedPool): void {
   const data = new Float32Array(pool.images.length * width * height * 3);
   pool.images.forEach((image, i) => data.set(image.data, i * width * height * 3));
   writeFileAtomic(path.join(dir, POOL_BIN), new Uint8Array(data.buffer));
-  writeJsonAtomic(path.join(dir, POOL_JSON), { n: pool.images.length, width, height, t0s: POOL_T0S, queries: pool.queries });
+  writeJsonAtomic(path.join(dir, POOL_JSON), { n: pool.images.length, width, height, t0s: pool.t0s ?? POOL_T0S, queries: pool.queries });
 }
 
 /** The pool saved in dir, or undefined when there is none; a torn or mismatched pair of files is an error. */

@@ -171,7 +171,7 @@ function generatedPoolOf(dir: string, model: UnifiedModel, train: TrainConfig, s
   if (options.resume) throw new Error(`${dir} resumes a run with generatedShare > 0 but holds no pool of ${train.generatedPool} generated images: restart it (--restart)`);
   const bar = new Progress({ label: 'generated pool', total: train.generatedPool, unit: 'img', quiet: options.quiet || !options.writer });
   let last = 0;
-  const pool = buildGeneratedPool(model, { n: train.generatedPool, seed, heldOutScenes: train.heldOutImages, onProgress: (done) => { bar.tick(done - last); last = done; } });
+  const pool = buildGeneratedPool(model, { n: train.generatedPool, seed, t0: train.generatedT0 > 0 ? train.generatedT0 : undefined, heldOutScenes: train.heldOutImages, onProgress: (done) => { bar.tick(done - last); last = done; } });
   if (options.writer) saveGeneratedPool(dir, pool);
   return pool;
 }
