@@ -9,11 +9,11 @@ import { initBackend } from '../lib/backend/select';
 import { SHAPES, COLORS } from '../lib/world/types';
 import { NONE_SHAPE } from '../lib/model/classes';
 import { resolveModelConfig } from '../lib/model/config';
-import { disposeModel, namedVariables, type UnifiedModel } from '../lib/model/params';
+import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../lib/model/params';
 import { makeRng } from '../lib/rng';
 import { resolveTrainConfig } from '../lib/train/config';
 import { generationBatch, understandingBatch } from '../lib/train/data';
-import { generatedQueries, loadGeneratedPool, mixGenerated, saveGeneratedPool, type GeneratedPool } from '../lib/train/generated-pool';
+import { buildGeneratedPool, generatedQueries, loadGeneratedPool, mixGenerated, saveGeneratedPool, type GeneratedPool } from '../lib/train/generated-pool';
 import { pretrain, type PretrainOptions } from '../lib/train/pretrain';
 import { renderScene } from '../lib/world/render';
 
@@ -54,6 +54,18 @@ describe('generated pool', () => {
     const blank = { width: scene.width, height: scene.height, data: new Float32Array(scene.width * scene.height * 3).fill(1) };
     expect(generatedQueries(blank, scene)).toEqual([]);
     expect(() => generatedQueries({ width: 8, height: 8, data: new Float32Array(192) }, scene)).toThrow(/8x8/);
+  });
+
+  it('resamples from one given noise level (generatedT0), which stays nearer the renders than the default levels', () => {
+    const model = initModel(config, 2);
+    const renders = generationBatch(1_000_000, { batchSize: 4, seed: 8, config }).scenes.map(renderScene); // the pool's first batch
+    const distance = (pool: GeneratedPool): number => pool.images.reduce((sum, im, i) => sum + im.data.reduce((s, v, j) => s + Math.abs(v - renders[i].data[j]), 0), 0);
+    const low = buildGeneratedPool(model, { n: 4, seed: 8, t0: 0.05 });
+    const usual = buildGeneratedPool(model, { n: 4, seed: 8 });
+    expect(low.t0s).toEqual([0.05]);
+    expect(usual.t0s).toEqual([0.4, 0.5, 0.6]);
+    expect(distance(low)).toBeLessThan(distance(usual) / 2);
+    disposeModel(model);
   });
 
   it('saves and loads exactly; a torn pair of files is a clear error', () => {
