@@ -177,6 +177,8 @@ export const MODEL_PRESETS = {
   /**
    * The shipped model: the conv stem and a 2-layer refine, x-prediction, and think mode's plan on a 16 x 16 grid
    * reaching every pixel of its boxes (plan map + canvas); about 1.39M parameters; pretrains in ~85 min on 2 CPU cores (wasm).
+   * The shipped checkpoint also has the region pixel reader (regionCropChannels 16), added by a later head-only stage
+   * (data/base manifest, data.reproduce), so it is not in the preset.
    */
   base: { convChannels: 16, refineLayers: 2, cleanPrediction: true, planMap: true, planGrid: 16, planCanvas: true, planCellDecoder: true },
   /** For GPU users: wider and deeper. */
