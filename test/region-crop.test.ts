@@ -15,7 +15,9 @@ import { AdamW } from '../lib/model/optimizer';
 import { disposeModel, initModel, namedVariables, variablesOf, type QueryKind, type UnifiedModel } from '../lib/model/params';
 import { patchify } from '../lib/model/patches';
 import { CROP_SIDE, regionWindows } from '../lib/model/region-crop';
+import { resolveTrainConfig } from '../lib/train/config';
 import { understandingBatch } from '../lib/train/data';
+import { pretrain } from '../lib/train/pretrain';
 import { gradientStep, understandingLoss, understandingRows } from '../lib/train/head-losses';
 import { encode } from '../lib/world/tokenizer';
 import type { RgbImage } from '../lib/world/types';
@@ -124,4 +126,19 @@ describe('region pixel reader (regionCropChannels)', () => {
     disposeModel(without);
     disposeModel(model);
   });
+
+  it('a head-only pretraining stage over a checkpoint without the reader moves the heads and the reader only', async () => {
+    const first = await pretrain({ preset: 'tiny', outDir: join(root, 'stage1'), seed: 3, quiet: true, train: { steps: 2, checkpointEvery: 2, logEvery: 1 } });
+    const before = new Map(namedVariables(first.model.params).map(({ name, variable }) => [name, variable.dataSync().slice()]));
+    disposeModel(first.model);
+    const stage = await pretrain({
+      preset: 'tiny', outDir: join(root, 'stage2'), seed: 4, quiet: true, initFrom: join(root, 'stage1'), model: { regionCropChannels: 4 },
+      train: { steps: 3, checkpointEvery: 3, logEvery: 1, generationWeight: 0, planWeight: 0, parseWeight: 0, understandingHeadOnly: true, shapeMorph: 0.5 },
+    });
+    const moved = namedVariables(stage.model.params).filter(({ name, variable }) => before.get(name)?.some((v, i) => v !== variable.dataSync()[i]) ?? true).map(({ name }) => name);
+    expect(moved.some((name) => name.startsWith('understanding.crop.'))).toBe(true);
+    expect(moved.filter((name) => !name.startsWith('understanding.'))).toEqual([]);
+    disposeModel(stage.model);
+    expect(() => resolveTrainConfig('tiny', { understandingHeadOnly: true })).toThrow(/parseWeight = 0/);
+  }, 60_000);
 });
