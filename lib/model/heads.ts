@@ -84,7 +84,8 @@ export function understandingLogits(model: UnifiedModel, inputs: UnderstandingIn
     const h = layerNorm(query, params.understanding.norm, config.layerNormEps);
     const { crop } = params.understanding;
     const tokenRegion = dense(h, params.understanding.region) as tf.Tensor2D; // [B, sum of region classes]
-    const regionAll = crop === undefined ? tokenRegion : tf.add(tokenRegion, regionCropLogits(crop, regionWindows(inputs.x0, inputs.boxes, config)));
+    const readPixels = crop !== undefined && inputs.kinds.includes('region'); // only region rows read their region logits
+    const regionAll = readPixels ? tf.add(tokenRegion, regionCropLogits(crop, regionWindows(inputs.x0, inputs.boxes, config))) : tokenRegion;
     const widths = REGION_FIELDS.map((field) => REGION_CLASSES[field]);
     const parts = tf.split(regionAll, widths, 1) as tf.Tensor2D[];
     const region = Object.fromEntries(REGION_FIELDS.map((field, i) => [field, parts[i]])) as Record<RegionField, tf.Tensor2D>;
