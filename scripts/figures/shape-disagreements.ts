@@ -14,12 +14,13 @@ import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { readPng } from '../../lib/world/png';
 import { samplePrompts } from '../../lib/world/splits';
 import type { RgbImage } from '../../lib/world/types';
+import { runScript } from '../lib/run-script';
 
 const SIDE = 20;
 const NEAR_PX = 3;
 
 /** The SIDE x SIDE pixels centred on (cx, cy); outside the image grey. */
-function window(image: RgbImage, cx: number, cy: number): RgbImage {
+function cropAround(image: RgbImage, cx: number, cy: number): RgbImage {
   const data = new Float32Array(SIDE * SIDE * 3).fill(0.5);
   const [x0, y0] = [Math.floor(cx - SIDE / 2), Math.floor(cy - SIDE / 2)];
   for (let y = 0; y < SIDE; y++) {
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
         const key = `${seen.shape} -> ${judgedShape}`;
         counts.set(key, (counts.get(key) ?? 0) + 1);
         if (crops.length < max) {
-          crops.push(window(image, seen.cx, seen.cy));
+          crops.push(cropAround(image, seen.cx, seen.cy));
           titles.push(`${seen.size} ${seen.color}<br>${key}`);
         }
       }
@@ -73,7 +74,4 @@ async function main(): Promise<void> {
   console.log(`wrote ${values.out}.png and ${values.out}.svg`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runScript(main);
