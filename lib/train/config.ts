@@ -41,8 +41,8 @@ export interface TrainConfig {
    */
   understandingHeadOnly: boolean;
   /**
-   * Probability that each circle or square of an understanding image is drawn as a superellipse on its own side of
-   * the circle-square boundary (train/data.ts morphShapes; 0 = ideal shapes only).
+   * Probability that each circle or square of an understanding image is drawn as a superellipse whose pixels stay
+   * nearer its own ideal shape than the other one (train/data.ts morphShapes; 0 = ideal shapes only).
    */
   shapeMorph: number;
   /** Weight of the verdict CE inside L_understanding (the region head has five CE terms, the verdict one). */

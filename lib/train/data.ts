@@ -37,7 +37,7 @@ export interface BatchOptions {
    * The prompts, and every text a query asks, still never name one (TrainConfig.heldOutImages).
    */
   heldOutScenes?: boolean;
-  /** Understanding batches: probability that each circle or square is drawn as a superellipse of its own side (morphShapes; default 0). */
+  /** Understanding batches: probability that each circle or square is drawn as a superellipse nearer its own ideal shape (morphShapes; default 0). */
   shapeMorph?: number;
 }
 
