@@ -13,7 +13,7 @@ import { REGION_CLASSES } from './classes';
 import { modelDims } from './config';
 import { patchCoverage } from './patches';
 import { regionCropLogits, regionWindows } from './region-crop';
-import { dense, layerNorm } from './layers';
+import { dense, detached, layerNorm } from './layers';
 import { QUERY_KINDS, REGION_FIELDS, type QueryKind, type RegionField, type UnifiedModel } from './params';
 import { runBackbone } from './transformer';
 
@@ -80,7 +80,7 @@ export function understandingLogits(model: UnifiedModel, inputs: UnderstandingIn
     const image = { xt: inputs.x0, t: tf.zeros([batch]) as tf.Tensor1D, mark }; // t = 0: the clean image
     const x = runBackbone(model, { textTokens: inputs.textTokens, extra, image }); // [B, T, D]
     const sliced = tf.slice(x, [0, config.maxTextTokens, 0], [-1, 1, -1]).reshape([batch, config.dModel]); // [B, D]
-    const query = options.detach === true ? tf.tensor2d(sliced.dataSync() as Float32Array, [batch, config.dModel]) : sliced; // a copy: no gradient into the backbone
+    const query = options.detach === true ? detached(sliced) : sliced;
     const h = layerNorm(query, params.understanding.norm, config.layerNormEps);
     const { crop } = params.understanding;
     const tokenRegion = dense(h, params.understanding.region) as tf.Tensor2D; // [B, sum of region classes]

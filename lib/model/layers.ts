@@ -88,3 +88,11 @@ export function gelu(x: tf.Tensor): tf.Tensor {
 export function silu(x: tf.Tensor): tf.Tensor {
   return tf.mul(x, tf.sigmoid(x));
 }
+
+/**
+ * A copy of x that gradients do not flow through (tfjs has no stopGradient): heads trained alone read the backbone's
+ * states this way. Costs one read-back; use it only where a head-only loss needs it.
+ */
+export function detached<T extends tf.Tensor>(x: T): T {
+  return tf.tensor(x.dataSync() as Float32Array, x.shape) as T;
+}

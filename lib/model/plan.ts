@@ -15,7 +15,7 @@ import { CANVAS_CHANNELS, OFFSET_FEATURES, PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS,
 import { WORLD } from '../world/config';
 import { COLORS, SHAPES, SIZES, TEXTURES } from '../world/types';
 import { modelDims } from './config';
-import { dense, gelu, layerNorm } from './layers';
+import { dense, detached, gelu, layerNorm } from './layers';
 import type { UnifiedModel } from './params';
 import { runBackbone } from './transformer';
 
@@ -31,7 +31,7 @@ function planStates(model: UnifiedModel, textTokens: Int32Array, detach: boolean
     const queries = tf.mul(tf.ones([batch, 1, 1]), params.think.queries) as tf.Tensor3D; // [B, S, D]
     const x = runBackbone(model, { textTokens, extra: queries }); // [B, Tt + S, D]
     const sliced = tf.slice(x, [0, config.maxTextTokens, 0], [-1, PLAN_SLOTS, -1]); // [B, S, D]
-    const slots = detach ? tf.tensor3d(sliced.dataSync() as Float32Array, sliced.shape as [number, number, number]) : sliced; // a copy: no gradient into the backbone
+    const slots = detach ? detached(sliced) : sliced;
     const normed = layerNorm(slots, params.think.norm, config.layerNormEps);
     const all = dense(normed, params.think.head); // [B, S, sum of classes]
     const classes = planClasses(config.planGrid);
