@@ -45,11 +45,6 @@ export interface TrainConfig {
    * nearer its own ideal shape than the other one (train/data.ts morphShapes; 0 = ideal shapes only).
    */
   shapeMorph: number;
-  /**
-   * Probability that each object of an understanding image has its texture drawn fainter or mixed with the other
-   * pattern, nearer its own texture than any other (train/data.ts morphTextures; 0 = ideal textures only).
-   */
-  textureMorph: number;
   /** Weight of the verdict CE inside L_understanding (the region head has five CE terms, the verdict one). */
   verdictWeight: number;
   /** Weight of the count CE inside L_understanding. */
@@ -125,7 +120,6 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   planHeadOnly: false,
   understandingHeadOnly: false,
   shapeMorph: 0,
-  textureMorph: 0,
   verdictWeight: 0,
   countWeight: 0,
   parseWeight: 0,
@@ -174,9 +168,7 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
   if (!(config.generatedShare >= 0 && config.generatedShare < 1)) throw new Error(`training option 'generatedShare' must lie in [0, 1), got ${config.generatedShare}`);
   if (config.generatedShare > 0 && (!Number.isInteger(config.generatedPool) || config.generatedPool < 1)) throw new Error(`training option 'generatedPool' must be a positive integer, got ${config.generatedPool}`);
   if (config.generatedShare > 0 && config.parseWeight > 0) throw new Error("training option 'generatedShare' needs parseWeight = 0: the scene parse would read a pool image as the render it replaced");
-  for (const key of ['shapeMorph', 'textureMorph'] as const) {
-    if (!(config[key] >= 0 && config[key] <= 1)) throw new Error(`training option '${key}' must lie in [0, 1], got ${config[key]}`);
-  }
+  if (!(config.shapeMorph >= 0 && config.shapeMorph <= 1)) throw new Error(`training option 'shapeMorph' must lie in [0, 1], got ${config.shapeMorph}`);
   if (!(config.generatedT0 >= 0 && config.generatedT0 < 1)) throw new Error(`training option 'generatedT0' must lie in [0, 1), got ${config.generatedT0}`);
   if (config.understandingHeadOnly && config.parseWeight > 0) throw new Error("training option 'understandingHeadOnly' needs parseWeight = 0: the scene parse trains the backbone");
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);

@@ -12,10 +12,10 @@ import type { ModelConfig } from '../model/config';
 import { patchify } from '../model/patches';
 import type { FlowBatch } from '../model/train-step';
 import { sceneFor } from '../world/layout';
-import { corrupt, renderScene, textureField } from '../world/render';
+import { corrupt, renderScene } from '../world/render';
 import { samplePrompts } from '../world/splits';
 import { encodeBatch } from '../world/tokenizer';
-import { CATEGORIES, COMPBENCH_CATEGORIES, TEXTURES, type Category, type Prompt, type RgbImage, type Scene, type SceneObject, type Split } from '../world/types';
+import { CATEGORIES, COMPBENCH_CATEGORIES, type Category, type Prompt, type RgbImage, type Scene, type Split } from '../world/types';
 import { planBatch } from './plan';
 import { countQuery, regionQuery, verdictQuery } from './queries';
 import { patchCoverage } from '../model/patches';
@@ -39,8 +39,6 @@ export interface BatchOptions {
   heldOutScenes?: boolean;
   /** Understanding batches: probability that each circle or square is drawn as a superellipse nearer its own ideal shape (morphShapes; default 0). */
   shapeMorph?: number;
-  /** Understanding batches: probability that each object's texture is drawn fainter or mixed, nearer its own texture (morphTextures; default 0). */
-  textureMorph?: number;
 }
 
 export interface GenerationBatch extends FlowBatch {
@@ -173,45 +171,6 @@ function morphShapes(scene: Scene, p: number, rng: Rng): Scene {
   };
 }
 
-/** Contrast and blend a morphed texture is drawn with (uniform), before the nearest-texture check. */
-export const MORPH_CONTRAST = [0, 1] as const;
-export const MORPH_BLEND = [0, 0.5] as const;
-const TEXTURE_TRIES = 6;
-
-/** Squared distance between two darkness fields of the same pixels. */
-const fieldDistance = (a: readonly number[], b: readonly number[]): number => a.reduce((sum, v, i) => sum + (v - b[i]) ** 2, 0);
-
-/**
- * Each undistorted object's texture, with probability p, drawn fainter (a share of the darkening) and mixed with the
- * other pattern (SceneObject.textureMorph), kept only where its darkness field stays nearer its own texture's ideal
- * field than every other texture's: the generator's stripes come out faint and smudged towards checks, and a
- * reader that saw only ideal textures has no reason to split those where they are nearest. A plain object may so
- * carry a faint pattern. Names, and so every label, stay; an object with no such draw in TEXTURE_TRIES stays ideal.
- */
-function morphTextures(scene: Scene, p: number, rng: Rng): Scene {
-  if (p === 0) return scene;
-  const { width, height } = scene;
-  const ideal = (o: SceneObject, texture: SceneObject['texture']): number[] => textureField({ ...o, texture, textureMorph: undefined }, width, height);
-  return {
-    ...scene,
-    objects: scene.objects.map((o) => {
-      if (o.distorted === true || rng.next() >= p) return o;
-      const own = ideal(o, o.texture);
-      const rivals = TEXTURES.filter((t) => t !== o.texture).map((t) => ideal(o, t));
-      for (let t = 0; t < TEXTURE_TRIES; t++) {
-        const pattern = o.texture !== 'plain' ? o.texture : rng.next() < 0.5 ? 'striped' : 'checkered';
-        const contrast = MORPH_CONTRAST[0] + (MORPH_CONTRAST[1] - MORPH_CONTRAST[0]) * rng.next();
-        const blend = MORPH_BLEND[0] + (MORPH_BLEND[1] - MORPH_BLEND[0]) * rng.next();
-        const morphed = { ...o, textureMorph: { pattern, contrast, blend } };
-        const field = textureField(morphed, width, height);
-        const nearOwn = fieldDistance(field, own);
-        if (rivals.every((rival) => nearOwn < fieldDistance(field, rival))) return morphed;
-      }
-      return o;
-    }),
-  };
-}
-
 function maybeCorrupt(image: RgbImage, rng: Rng): RgbImage {
   if (rng.next() >= CORRUPT_PROBABILITY) return image;
   return corrupt(image, { blur: rng.next() < 0.5 ? 1 : 0, noise: MAX_CORRUPT_NOISE * rng.next() }, rng);
@@ -223,8 +182,7 @@ export function understandingBatch(k: number, options: BatchOptions): Understand
   const rng = makeRng(options.seed).fork(`understanding:${k}`);
   const split = options.split ?? 'train';
   const morphRng = makeRng(options.seed).fork(`morph:${k}`); // its own stream: without morphs every other draw stays the same
-  const textureRng = makeRng(options.seed).fork(`texture:${k}`);
-  const drawn = drawScenes(k, options, rng).map(({ prompt, scene }) => ({ prompt, scene: morphTextures(morphShapes(maybeDistort(scene, rng), options.shapeMorph ?? 0, morphRng), options.textureMorph ?? 0, textureRng) }));
+  const drawn = drawScenes(k, options, rng).map(({ prompt, scene }) => ({ prompt, scene: morphShapes(maybeDistort(scene, rng), options.shapeMorph ?? 0, morphRng) }));
   const B = options.batchSize;
   const Np = (options.config.imageSize / options.config.patchSize) ** 2;
   const region = {

@@ -115,7 +115,7 @@ export function understandingTask(weight: number, pool?: GeneratedPool): Pretrai
     name: 'understanding',
     weight,
     run({ model, optimizer, step, learningRate, seed, train }) {
-      const batch = understandingBatch(step, { batchSize: train.understandingImages, seed, config: model.config, heldOutScenes: train.heldOutImages, shapeMorph: train.shapeMorph, textureMorph: train.textureMorph });
+      const batch = understandingBatch(step, { batchSize: train.understandingImages, seed, config: model.config, heldOutScenes: train.heldOutImages, shapeMorph: train.shapeMorph });
       if (pool !== undefined && train.generatedShare > 0) mixGenerated(batch, pool, train.generatedShare, makeRng(seed).fork(`generated:${step}`), model.config);
       const terms = { verdict: train.verdictWeight, count: train.countWeight };
       const kinds = QUERY_KINDS.filter((kind) => kind === 'region' || terms[kind] > 0);

@@ -46,28 +46,6 @@ function isDark(texture: SceneObject['texture'], u: number, v: number, scale: nu
   return false;
 }
 
-/** How much of the texture's darkening a pixel takes, in [0, 1]: 0 or 1 for an ideal texture. */
-function darkness(object: SceneObject, u: number, v: number, scale: number): number {
-  const morph = object.textureMorph;
-  if (morph === undefined) return isDark(object.texture, u, v, scale) ? 1 : 0;
-  const other = morph.pattern === 'striped' ? 'checkered' : 'striped';
-  return morph.contrast * ((1 - morph.blend) * +isDark(morph.pattern, u, v, scale) + morph.blend * +isDark(other, u, v, scale));
-}
-
-/** The darkness of every pixel inside the object's (undistorted) shape, row by row: how its texture reads. */
-export function textureField(object: SceneObject, width: number, height: number): number[] {
-  const scale = width / WORLD.imageSize;
-  const half = object.diameter / 2;
-  const [left, top] = [object.cx - half, object.cy - half];
-  const field: number[] = [];
-  for (let y = Math.max(0, Math.floor(top)); y <= Math.min(height - 1, Math.ceil(top + object.diameter)); y++) {
-    for (let x = Math.max(0, Math.floor(left)); x <= Math.min(width - 1, Math.ceil(left + object.diameter)); x++) {
-      if (shapeContains(object, x + 0.5, y + 0.5)) field.push(darkness(object, x + 0.5 - left + 1e-6, y + 0.5 - top + 1e-6, scale));
-    }
-  }
-  return field;
-}
-
 function paint(image: RgbImage, object: SceneObject, scale: number): void {
   const { width, height, data } = image;
   const half = object.diameter / 2;
@@ -85,8 +63,7 @@ function paint(image: RgbImage, object: SceneObject, scale: number): void {
     for (let x = x0; x <= x1; x++) {
       if (distorted === undefined ? !shapeContains(object, x + 0.5, y + 0.5) : !distorted[y * width + x]) continue;
       // Bounding-box coordinates of the pixel centre; a small epsilon keeps integer-aligned bands exact.
-      const dark = darkness(object, x + 0.5 - left + 1e-6, y + 0.5 - top + 1e-6, scale);
-      const shade = dark === 1 ? TEXTURE_SHADE : 1 - (1 - TEXTURE_SHADE) * dark;
+      const shade = isDark(object.texture, x + 0.5 - left + 1e-6, y + 0.5 - top + 1e-6, scale) ? TEXTURE_SHADE : 1;
       const i = 3 * (y * width + x);
       data[i] = base[0] * shade;
       data[i + 1] = base[1] * shade;

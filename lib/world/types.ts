@@ -77,21 +77,6 @@ export interface SceneObject {
    * Undefined: the ideal shape. Only understanding training draws such objects (train/data.ts morphShapes).
    */
   exponent?: number;
-  /**
-   * A texture drawn away from its ideal: the dark part of `pattern` darkens by `contrast` x the ideal texture's
-   * darkening, and `blend` of that darkening is laid in the other pattern instead. Drawn only where the result stays
-   * nearer the object's own texture (a plain object may carry a faint pattern). Undefined: the ideal texture.
-   * Only understanding training draws such objects (train/data.ts morphTextures).
-   */
-  textureMorph?: TextureMorph;
-}
-
-export interface TextureMorph {
-  pattern: 'striped' | 'checkered';
-  /** Share of the ideal texture's darkening, in [0, 1]. */
-  contrast: number;
-  /** Share of the darkening laid in the other pattern, in [0, 1]. */
-  blend: number;
 }
 
 export interface Scene {
