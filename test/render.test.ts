@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeRng } from '../lib/rng';
 import { WORLD } from '../lib/world/config';
+import { maskIou, shapeMask } from '../lib/world/geometry';
 import { decodePng, encodePng, readPng, writePng } from '../lib/world/png';
 import { TEXTURE_SHADE, boxBlur, corrupt, renderScene } from '../lib/world/render';
 import { Scene, SceneObject } from '../lib/world/types';
@@ -93,5 +94,18 @@ describe('corrupt', () => {
     // Left edge of the red square (x = 4): the pixel just outside gets a third of it.
     const expected = (2 * WORLD.background[1] + WORLD.colors.red[1]) / 3;
     expect(pixel(blurred.data, 3, 8)[1]).toBeCloseTo(expected, 5);
+  });
+});
+
+describe('maskIou', () => {
+  it('is 1 for the same mask, 0 for disjoint or empty ones, and counts the shared pixels otherwise', () => {
+    const square = shapeMask({ shape: 'square', cx: 12, cy: 12, diameter: 8 }, 32, 32); // 64 px
+    const circle = shapeMask({ shape: 'circle', cx: 12, cy: 12, diameter: 8 }, 32, 32); // the square less 3 px a corner
+    const far = shapeMask({ shape: 'square', cx: 26, cy: 26, diameter: 4 }, 32, 32);
+    expect(maskIou(square, square)).toBe(1);
+    expect(maskIou(square, far)).toBe(0);
+    expect(maskIou(new Uint8Array(16), new Uint8Array(16))).toBe(0);
+    expect(maskIou(circle, square)).toBeCloseTo(52 / 64, 12);
+    expect(maskIou(square, circle)).toBe(maskIou(circle, square));
   });
 });

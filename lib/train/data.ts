@@ -7,7 +7,7 @@
 // Image layout: x0 is [B, Np, patchDim] image tokens in [-1, 1] (lib/model/patches.ts); text is
 // [B, maxTextTokens] token ids, 0 = PAD (lib/world/tokenizer.ts).
 import { makeRng, type Rng } from '../rng';
-import { shapeMask } from '../world/geometry';
+import { maskIou, shapeMask } from '../world/geometry';
 import type { ModelConfig } from '../model/config';
 import { patchify } from '../model/patches';
 import type { FlowBatch } from '../model/train-step';
@@ -135,16 +135,6 @@ function maybeDistort(scene: Scene, rng: Rng): Scene {
 export const MORPH_EXPONENTS = [2, 12] as const;
 /** Draws of an exponent before an object keeps its ideal shape. */
 const MORPH_TRIES = 4;
-
-/** Intersection over union of two masks. */
-function maskIou(a: Uint8Array, b: Uint8Array): number {
-  let [both, either] = [0, 0];
-  for (let i = 0; i < a.length; i++) {
-    both += a[i] & b[i];
-    either += a[i] | b[i];
-  }
-  return either === 0 ? 0 : both / either;
-}
 
 /**
  * Each undistorted circle or square, with probability p, drawn as a superellipse (SceneObject.exponent) whose pixels

@@ -40,3 +40,13 @@ export function shapeMask(object: Outline, width: number, height: number): Uint8
   }
   return mask;
 }
+
+/** Intersection over union of two masks of the same image (0 when both are empty). */
+export function maskIou(a: Uint8Array, b: Uint8Array): number {
+  let [both, either] = [0, 0];
+  for (let i = 0; i < a.length; i++) {
+    both += a[i] & b[i];
+    either += a[i] | b[i];
+  }
+  return either === 0 ? 0 : both / either;
+}

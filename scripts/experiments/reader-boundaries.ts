@@ -20,7 +20,7 @@ import { disposeModel, type UnifiedModel } from '../../lib/model/params';
 import { proposedObjects } from '../../lib/regions/objects';
 import { makeRng, type Rng } from '../../lib/rng';
 import { WORLD } from '../../lib/world/config';
-import { shapeMask } from '../../lib/world/geometry';
+import { maskIou, shapeMask } from '../../lib/world/geometry';
 import { isHeldOut } from '../../lib/world/heldout';
 import { corrupt, renderScene } from '../../lib/world/render';
 import { COLORS, SIZES, type RgbImage, type SceneObject, type Size } from '../../lib/world/types';
@@ -35,12 +35,6 @@ const STEPS: Record<Axis, number[]> = {
 };
 const WHAT: Record<Axis, string> = { shape: 'a circle', contrast: 'textured', blend: 'checkered' };
 const NEAR_PX = 3;
-
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let [both, either] = [0, 0];
-  a.forEach((v, i) => { both += v & b[i]; either += v | b[i]; });
-  return either === 0 ? 0 : both / either;
-}
 
 /** a x (1 - w) + b x w, pixel by pixel. */
 function mix(a: RgbImage, b: RgbImage, w: number): RgbImage {
@@ -69,7 +63,7 @@ function between(axis: Axis, x: number, sizeName: Size, rng: Rng): { image: RgbI
   const render = (o: SceneObject): RgbImage => renderScene({ width: side, height: side, objects: [o] });
   if (axis === 'shape') {
     const drawn = shapeMask({ ...base, exponent: x }, side, side);
-    const nearer = iou(drawn, shapeMask({ ...base, shape: 'circle' }, side, side)) > iou(drawn, shapeMask(base, side, side));
+    const nearer = maskIou(drawn, shapeMask({ ...base, shape: 'circle' }, side, side)) > maskIou(drawn, shapeMask(base, side, side));
     return { image: render({ ...base, exponent: x }), nearer, cx, cy };
   }
   const [from, to] = axis === 'contrast' ? [render(base), render({ ...base, texture: 'striped' })] : [render({ ...base, texture: 'striped' }), render({ ...base, texture: 'checkered' })];
