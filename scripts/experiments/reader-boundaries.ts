@@ -25,6 +25,7 @@ import { isHeldOut } from '../../lib/world/heldout';
 import { corrupt, renderScene } from '../../lib/world/render';
 import { COLORS, SIZES, type RgbImage, type SceneObject, type Size } from '../../lib/world/types';
 import { writeJsonAtomic } from '../../lib/io';
+import { nearestObject } from '../lib/nearest';
 import { runScript } from '../lib/run-script';
 
 type Axis = 'shape' | 'contrast' | 'blend';
@@ -34,7 +35,6 @@ const STEPS: Record<Axis, number[]> = {
   blend: [0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 1],
 };
 const WHAT: Record<Axis, string> = { shape: 'a circle', contrast: 'textured', blend: 'checkered' };
-const NEAR_PX = 3;
 
 /** a x (1 - w) + b x w, pixel by pixel. */
 function mix(a: RgbImage, b: RgbImage, w: number): RgbImage {
@@ -45,21 +45,22 @@ interface Reading { shape: string; texture: string }
 
 /** The reading nearest (cx, cy), or none. */
 function nearest(objects: readonly (Reading & { cx: number; cy: number; distorted?: boolean })[], cx: number, cy: number): Reading {
-  const near = objects.filter((o) => Math.hypot(o.cx - cx, o.cy - cy) <= NEAR_PX);
-  if (near.length === 0) return { shape: 'none', texture: 'none' };
-  const o = near.reduce((a, b) => (Math.hypot(a.cx - cx, a.cy - cy) <= Math.hypot(b.cx - cx, b.cy - cy) ? a : b));
+  const o = nearestObject(objects, cx, cy);
+  if (o === undefined) return { shape: 'none', texture: 'none' };
   return { shape: o.distorted === true ? 'distorted' : o.shape, texture: o.texture };
 }
+
+/** Colours in which both a circle and a square were seen in training (file comment). */
+const COLORS_SEEN = COLORS.filter((c) => !isHeldOut(c, 'circle') && !isHeldOut(c, 'square'));
 
 /** One object between two classes at step `x` of the axis: its image, and whether the world calls it the second. */
 function between(axis: Axis, x: number, sizeName: Size, rng: Rng): { image: RgbImage; nearer: boolean; cx: number; cy: number } {
   const side = WORLD.imageSize;
   const diameter = WORLD.diameters[sizeName];
-  const colors = COLORS.filter((c) => !isHeldOut(c, 'circle') && !isHeldOut(c, 'square'));
   // The bounding-box corner on a whole pixel, as layouts place it (layout.ts).
   const cx = rng.int(2, side - diameter - 2) + diameter / 2;
   const cy = rng.int(2, side - diameter - 2) + diameter / 2;
-  const base: SceneObject = { shape: axis === 'shape' ? 'square' : rng.next() < 0.5 ? 'circle' : 'square', color: colors[rng.int(0, colors.length - 1)], texture: 'plain', size: sizeName, cx, cy, diameter, depth: 0 };
+  const base: SceneObject = { shape: axis === 'shape' ? 'square' : rng.next() < 0.5 ? 'circle' : 'square', color: COLORS_SEEN[rng.int(0, COLORS_SEEN.length - 1)], texture: 'plain', size: sizeName, cx, cy, diameter, depth: 0 };
   const render = (o: SceneObject): RgbImage => renderScene({ width: side, height: side, objects: [o] });
   if (axis === 'shape') {
     const drawn = shapeMask({ ...base, exponent: x }, side, side);

@@ -14,10 +14,10 @@ import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { readPng } from '../../lib/world/png';
 import { samplePrompts } from '../../lib/world/splits';
 import type { RgbImage } from '../../lib/world/types';
+import { nearestObject } from '../lib/nearest';
 import { runScript } from '../lib/run-script';
 
 const SIDE = 20;
-const NEAR_PX = 3;
 
 /** The SIDE x SIDE pixels centred on (cx, cy); outside the image grey. */
 function cropAround(image: RgbImage, cx: number, cy: number): RgbImage {
@@ -48,9 +48,8 @@ async function main(): Promise<void> {
       const image = readPng(`${values.images}/${k}.png`);
       const judged = promptVerdict(model, image, prompt).parsed ?? [];
       for (const seen of detectObjects(image).objects) {
-        const near = judged.filter((o) => Math.hypot(o.cx - seen.cx, o.cy - seen.cy) <= NEAR_PX);
-        if (near.length === 0) continue;
-        const nearest = near.reduce((a, b) => (Math.hypot(a.cx - seen.cx, a.cy - seen.cy) <= Math.hypot(b.cx - seen.cx, b.cy - seen.cy) ? a : b));
+        const nearest = nearestObject(judged, seen.cx, seen.cy);
+        if (nearest === undefined) continue;
         pairs++;
         const judgedShape = nearest.distorted === true ? 'distorted' : nearest.shape;
         if (judgedShape === seen.shape) continue;
