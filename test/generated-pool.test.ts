@@ -75,6 +75,7 @@ describe('generated pool', () => {
     saveGeneratedPool(dir, pool);
     const loaded = loadGeneratedPool(dir);
     expect(loaded?.queries).toEqual(pool.queries);
+    expect(loaded?.t0s).toEqual([0.4, 0.5, 0.6]); // what the file records for a pool built at the default levels
     expect(loaded?.images.map((im) => Array.from(im.data))).toEqual(pool.images.map((im) => Array.from(im.data)));
     expect(loadGeneratedPool(path.join(root, 'nothing-here'))).toBeUndefined();
     fs.truncateSync(path.join(dir, 'generated-pool.bin'), 100);

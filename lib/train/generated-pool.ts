@@ -79,13 +79,13 @@ export function saveGeneratedPool(dir: string, pool: GeneratedPool): void {
 export function loadGeneratedPool(dir: string): GeneratedPool | undefined {
   const jsonFile = path.join(dir, POOL_JSON);
   if (!fs.existsSync(jsonFile)) return undefined;
-  const meta = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as { n: number; width: number; height: number; queries: RegionQuery[][] };
+  const meta = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as { n: number; width: number; height: number; t0s?: number[]; queries: RegionQuery[][] };
   const bytes = fs.readFileSync(path.join(dir, POOL_BIN));
   const side = meta.width * meta.height * 3;
   if (bytes.byteLength !== meta.n * side * 4 || meta.queries.length !== meta.n) throw new Error(`${dir}: ${POOL_BIN} holds ${bytes.byteLength} bytes, ${POOL_JSON} says ${meta.n} images of ${meta.width}x${meta.height}: delete both to rebuild the pool from a fresh start (--restart)`);
   const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const images = Array.from({ length: meta.n }, (_, i): RgbImage => ({ width: meta.width, height: meta.height, data: data.slice(i * side, (i + 1) * side) }));
-  return { images, queries: meta.queries };
+  return { images, queries: meta.queries, ...(meta.t0s === undefined ? {} : { t0s: meta.t0s }) };
 }
 
 /**
