@@ -12,7 +12,8 @@ import { GLOBAL_OBJECT, parseRewardJsonl } from '../lib/judge/records';
 import { saveCheckpoint } from '../lib/model/checkpoint';
 import { resolveModelConfig } from '../lib/model/config';
 import { disposeModel, initModel } from '../lib/model/params';
-import { splitsOf } from '../lib/world/splits';
+import { candidatePrompts, HELD_OUT_CATEGORIES } from '../lib/run/candidates';
+import { mentionsHeldOut, splitsOf } from '../lib/world/splits';
 import { parsePrompt } from '../lib/world/grammar';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-candidates-'));
@@ -51,6 +52,22 @@ describe('srum candidates', () => {
 
   it('refuses to resume a directory made with other settings', async () => {
     await expect(main(['candidates', '--n', '3', '--out', images, '--checkpoint', checkpoint, '--steps', '3', '--seed', '5', '--quiet'])).rejects.toThrow(/other settings.*seed/);
+    await expect(main(['candidates', '--n', '3', '--out', images, '--checkpoint', checkpoint, '--steps', '3', '--seed', '4', '--prompts', 'held-out', '--quiet'])).rejects.toThrow(/other settings.*prompts/);
+  });
+
+  it('--prompts held-out draws validation prompts that name a held-out pair, from every category that names colours', async () => {
+    const dir = path.join(root, 'held-out');
+    await main(['candidates', '--n', '2', '--out', dir, '--checkpoint', checkpoint, '--steps', '2', '--seed', '4', '--prompts', 'held-out', '--quiet']);
+    const written = lines(path.join(dir, CANDIDATES_JSONL)).map((l) => (JSON.parse(l) as { original_prompt: string }).original_prompt);
+    expect(written).toEqual(candidatePrompts('held-out', 2, 4).map((p) => p.text));
+    const prompts = candidatePrompts('held-out', 120, 4);
+    expect(new Set(prompts.map((p) => p.category))).toEqual(new Set(HELD_OUT_CATEGORIES));
+    for (const p of prompts) {
+      expect(splitsOf(p)).toEqual(['val']);
+      expect(mentionsHeldOut(p)).toBe(true);
+    }
+    await expect(main(['candidates', '--n', '2', '--out', dir, '--checkpoint', checkpoint, '--steps', '2', '--seed', '4', '--quiet'])).rejects.toThrow(/other settings.*prompts/);
+    await expect(main(['candidates', '--n', '2', '--out', dir, '--checkpoint', checkpoint, '--prompts', 'test', '--quiet'])).rejects.toThrow(/--prompts/);
   });
 });
 

@@ -104,5 +104,12 @@ describe('srum run', () => {
   it('rejects an unknown method or mode', async () => {
     await expect(main(['run', '--method', 'dpo', '--out', path.join(root, 'x'), '--preset', 'tiny'])).rejects.toThrow(/--method/);
     await expect(main(['run', '--mode', 'dense', '--out', path.join(root, 'x'), '--preset', 'tiny'])).rejects.toThrow(/--mode/);
+    await expect(main(['run', '--candidate-prompts', 'test', '--out', path.join(root, 'x'), '--preset', 'tiny'])).rejects.toThrow(/--candidate-prompts/);
+  });
+
+  it('refuses a ground-truth reference for held-out candidate prompts (it would render the held-out pairs)', async () => {
+    const dir = path.join(root, 'held-out-gt');
+    await expect(main(['run', '--candidate-prompts', 'held-out', '--reference', 'ground-truth', '--out', dir, '--preset', 'tiny', '--quiet'])).rejects.toThrow(/held-out.*ground-truth/);
+    expect(fs.existsSync(path.join(dir, 'candidates'))).toBe(false);
   });
 });

@@ -5,8 +5,8 @@ import { DEFAULT_SAMPLING } from '../generate/generate';
 import { loadCheckpoint } from '../model/checkpoint';
 import { MODEL_PRESETS, resolveModelConfig, type ModelPreset } from '../model/config';
 import { disposeModel, initModel, type UnifiedModel } from '../model/params';
-import { generateCandidates } from '../run/candidates';
-import { Command, intOption, THINK_OPTION, thinkOption } from './command';
+import { CANDIDATE_PROMPT_SETS, generateCandidates } from '../run/candidates';
+import { choiceOption, Command, intOption, THINK_OPTION, thinkOption } from './command';
 import { DEFAULT_CHECKPOINT } from './gap';
 
 export { CANDIDATES_CONFIG, CANDIDATES_JSONL, imageName, type CandidateLine } from '../run/candidates';
@@ -37,6 +37,7 @@ export const candidatesCommand: Command = {
     seed: { type: 'string', help: 'seed of prompts and sampling noise (and of --preset weights)', default: '0' },
     steps: { type: 'string', help: 'Euler sampling steps', default: String(DEFAULT_SAMPLING.steps) },
     batch: { type: 'string', help: 'images per generation chunk', default: '16' },
+    prompts: { type: 'string', help: 'train (as released) or held-out (validation prompts naming a held-out colour-shape pair; lib/run/candidates.ts)', default: 'train' },
     quiet: { type: 'boolean', help: 'no progress bar', default: false },
   },
   async run(values) {
@@ -44,12 +45,13 @@ export const candidatesCommand: Command = {
     const seed = intOption(values, 'seed');
     const steps = intOption(values, 'steps');
     const batch = intOption(values, 'batch');
+    const prompts = choiceOption(values, 'prompts', CANDIDATE_PROMPT_SETS);
     if (typeof values.out !== 'string' || values.out === '') throw new Error('missing required option --out');
     const dir = values.out;
     await initBackend();
     const { model, source } = loadCommandModel(values);
     try {
-      const { generated, already } = generateCandidates({ model, source, dir, n, seed, think: thinkOption(values), steps, batch, quiet: values.quiet === true });
+      const { generated, already } = generateCandidates({ model, source, dir, n, seed, think: thinkOption(values), steps, batch, prompts, quiet: values.quiet === true });
       console.log(`${n} candidates in ${dir} (${generated} generated, ${already} already there) from ${source}`);
     } finally {
       disposeModel(model);

@@ -9,6 +9,7 @@ import { initBackend } from '../backend/select';
 import { DEFAULT_SAMPLING } from '../generate/generate';
 import { disposeModel } from '../model/params';
 import { REWARD_MODES } from '../reward/rewardMap';
+import { CANDIDATE_PROMPT_SETS } from '../run/candidates';
 import { runPipeline } from '../run/pipeline';
 import { DEFAULT_SRUM_CONFIG, SRUM_REFERENCES } from '../train/srum-config';
 import { loadCommandModel } from './candidates';
@@ -37,6 +38,7 @@ export const runCommand: Command = {
     'loss-guidance': { type: 'string', help: 'CFG scale of the velocity the loss is taken on (1 = conditional, as released; the candidates\' scale = train the sampler itself)', default: String(DEFAULT_SRUM_CONFIG.lossGuidance) },
     reference: { type: 'string', help: `what L_ref regresses onto: candidate (as released, x_good = x_bad) or ground-truth (the paper's artifact-free x0_gt: a world render of the candidate's prompt)`, default: DEFAULT_SRUM_CONFIG.reference },
     'candidate-steps': { type: 'string', help: 'Euler steps of candidate generation', default: String(DEFAULT_SAMPLING.steps) },
+    'candidate-prompts': { type: 'string', help: `where candidate prompts come from: train (as released) or held-out (validation prompts naming a colour-shape pair held out of pretraining; text only)`, default: 'train' },
     'candidate-guidance': { type: 'string', help: 'CFG scale of candidate generation (1 = the model\'s own conditional, no guidance)', default: String(DEFAULT_SAMPLING.guidanceScale) },
     'eval-n': { type: 'string', help: 'prompts per benchmark (and scenes for understanding)', default: '112' },
     'eval-split': { type: 'string', help: 'prompt split of the evaluations: test, or val when choosing settings (lambda, mode, steps)', default: 'test' },
@@ -47,6 +49,7 @@ export const runCommand: Command = {
     const method = choiceOption(values, 'method', ['srum', 'sft'] as const);
     const mode = choiceOption(values, 'mode', REWARD_MODES);
     const reference = choiceOption(values, 'reference', SRUM_REFERENCES);
+    const candidatePrompts = choiceOption(values, 'candidate-prompts', CANDIDATE_PROMPT_SETS);
     const dir = requireString(values, 'out');
     const evalSplit = choiceOption(values, 'eval-split', EVAL_SPLITS);
     const positive = (name: string): number => {
@@ -71,7 +74,7 @@ export const runCommand: Command = {
       const summary = await runPipeline({
         model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
         lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
-        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true, positiveOnly: values['positive-only'] === true, lossGuidance: options.lossGuidance, reference },
+        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, candidatePrompts, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true, positiveOnly: values['positive-only'] === true, lossGuidance: options.lossGuidance, reference },
       });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);

@@ -4,7 +4,7 @@
 // (think mode: `plan`, the layout the image was generated from, PLAN_SLOTS x PLAN_FIELDS ints as in lib/model/plan.ts;
 // SRUM trains a think-mode candidate conditioned on it)
 // plus candidates.config.json (seed, think, steps, model). Prompt i is samplePrompts({ split: 'train' })[i]
-// (prefix-stable in n). Images are generated in chunks of `batch`; chunk k draws its noise from
+// (prefix-stable in n), or with prompts 'held-out' the i-th validation prompt naming a held-out pair (candidatePrompts). Images are generated in chunks of `batch`; chunk k draws its noise from
 // seed hash("candidates:<seed>:<k>"), so a resumed run with the same n writes exactly the images a fresh run
 // would. Resume: PNGs already present are kept; the JSONL is rewritten atomically after every chunk.
 // Used by `srum candidates` and `srum run`.
@@ -18,6 +18,7 @@ import { Progress } from '../progress';
 import { hashString } from '../rng';
 import { writePng } from '../world/png';
 import { samplePrompts } from '../world/splits';
+import { COMPBENCH_CATEGORIES, type Category, type Prompt } from '../world/types';
 
 export const CANDIDATES_JSONL = 'candidates.jsonl';
 export const CANDIDATES_CONFIG = 'candidates.config.json';
@@ -31,6 +32,25 @@ export interface CandidateLine {
   think: boolean;
   /** Think mode: the plan the image was generated from, [PLAN_SLOTS * PLAN_FIELDS] (lib/model/plan.ts). */
   plan?: number[];
+}
+
+/**
+ * Where candidate prompts come from. 'train': world training prompts, as released (the paper's T2I-CompBench train
+ * prompts). 'held-out': validation prompts that name a colour-shape pair held out of pretraining (world/heldout.ts).
+ * Why offer it: the base was pretrained on ground-truth images of exactly the training prompts' distribution, so there
+ * its own understanding knows nothing its generation was not already taught; the paper's post-training prompts are new
+ * to Bagel. Held-out pairs are where this model's understanding outruns its generation most (README, "The SRUM
+ * loop"). Only the prompt text is used: no image, label or plan of a held-out pair is. Test prompts never share a
+ * text with these (the split is a hash of the text), only the pairs.
+ */
+export const CANDIDATE_PROMPT_SETS = ['train', 'held-out'] as const;
+export type CandidatePromptSet = (typeof CANDIDATE_PROMPT_SETS)[number];
+/** CompBench categories whose prompts name colours (shape and texture prompts name none, so no held-out pair). */
+export const HELD_OUT_CATEGORIES: readonly Category[] = COMPBENCH_CATEGORIES.filter((c) => c !== 'shape' && c !== 'texture');
+
+/** The first n candidate prompts of a set (prefix-stable in n). */
+export function candidatePrompts(set: CandidatePromptSet, n: number, seed: number): Prompt[] {
+  return set === 'train' ? samplePrompts({ split: 'train', n, seed }) : samplePrompts({ split: 'val', heldOut: 'only', categories: HELD_OUT_CATEGORIES, n, seed });
 }
 
 export const imageName = (index: number): string => `cand-${String(index).padStart(5, '0')}.png`;
@@ -49,6 +69,8 @@ export interface GenerateCandidatesOptions {
   guidanceScale?: number;
   /** Images per generation chunk. */
   batch: number;
+  /** Where the prompts come from (default 'train', as released). */
+  prompts?: CandidatePromptSet;
   quiet?: boolean;
 }
 
@@ -57,7 +79,7 @@ function checkConfig(dir: string, config: Record<string, unknown>): void {
   const file = path.join(dir, CANDIDATES_CONFIG);
   if (fs.existsSync(file)) {
     const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const differ = Object.keys(config).filter((k) => k !== 'n' && JSON.stringify(saved[k]) !== JSON.stringify(config[k]));
+    const differ = [...new Set([...Object.keys(saved), ...Object.keys(config)])].filter((k) => k !== 'n' && JSON.stringify(saved[k]) !== JSON.stringify(config[k]));
     if (differ.length > 0) throw new Error(`${dir} holds candidates made with other settings (${differ.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(config[k])} now`).join('; ')}); use another --out`);
   }
   writeJsonAtomic(file, config);
@@ -96,8 +118,10 @@ export function generateCandidates(options: GenerateCandidatesOptions): { genera
   if (n < 1 || steps < 1 || batch < 1) throw new Error('--n, --steps and --batch must be positive');
   if (!(guidanceScale >= 0)) throw new Error(`guidance scale must be >= 0, got ${guidanceScale}`);
   fs.mkdirSync(dir, { recursive: true });
-  checkConfig(dir, { n, seed, think, steps, batch, model: options.source, sampling: { ...DEFAULT_SAMPLING, steps, think, guidanceScale } });
-  const prompts = samplePrompts({ split: 'train', n, seed });
+  const set = options.prompts ?? 'train';
+  // Recorded only when not the default, so directories made before the option existed still resume.
+  checkConfig(dir, { n, seed, think, steps, batch, model: options.source, sampling: { ...DEFAULT_SAMPLING, steps, think, guidanceScale }, ...(set === 'train' ? {} : { prompts: set }) });
+  const prompts = candidatePrompts(set, n, seed);
   const exists = (i: number): boolean => fs.existsSync(path.join(dir, imageName(i)));
   const plans = think ? previousPlans(dir) : new Map<number, number[]>(); // index -> plan, kept across a resume
   const lines = (): string => prompts

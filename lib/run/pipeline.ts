@@ -17,7 +17,7 @@ import { rewardMap, type RewardMode } from '../reward/rewardMap';
 import { resolveSrumConfig, type SrumMethod } from '../train/srum-config';
 import { trainSrum } from '../train/srum';
 import { assignEmaWeights } from '../train/ema';
-import { CANDIDATES_JSONL, candidatePlans, generateCandidates } from './candidates';
+import { CANDIDATES_JSONL, candidatePlans, generateCandidates, type CandidatePromptSet } from './candidates';
 import { DEFAULT_SAMPLING } from '../generate/generate';
 import { judgeCandidates, type SelfJudgedLine } from './judge';
 import { runStage } from './stages';
@@ -43,6 +43,8 @@ export interface RunOptions {
   candidateSteps: number;
   /** CFG scale of candidate generation (default DEFAULT_SAMPLING's, as released). */
   candidateGuidance?: number;
+  /** Where the candidate prompts come from (default 'train', as released; lib/run/candidates.ts). */
+  candidatePrompts?: CandidatePromptSet;
   /** Think mode for the candidates and both evaluations (default DEFAULT_SAMPLING.think); SRUM then trains each candidate on its plan. */
   think?: boolean;
   /** Further SrumConfig overrides (e.g. batchSize). */
@@ -100,6 +102,10 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const trainedFile = path.join(dir, 'eval-trained.json');
   const think = options.think ?? DEFAULT_SAMPLING.think;
   const config = resolveSrumConfig({ ...options.trainOverrides, method: options.method, lambdaC: options.lambdaC, rewardMode: options.mode, seed: options.seed, steps: options.trainSteps });
+  const promptSet = options.candidatePrompts ?? 'train';
+  // A ground-truth reference renders the candidate's prompt: for held-out prompts that would hand the model the very
+  // images of held-out pairs the set exists to do without.
+  if (promptSet === 'held-out' && config.reference === 'ground-truth') throw new Error("held-out candidate prompts take no ground-truth reference: it would render the held-out pairs (use --reference candidate)");
   const seconds: Record<string, number> = {};
   const timed = (name: string, done: () => boolean, work: () => void | Promise<void>): Promise<void> => {
     const started = performance.now();
@@ -107,7 +113,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   };
 
   await timed('candidates', () => lineCount(path.join(candidatesDir, CANDIDATES_JSONL)) >= options.nCandidates, () => {
-    generateCandidates({ model, source: options.source, dir: candidatesDir, n: options.nCandidates, seed: options.seed, think, steps: options.candidateSteps, guidanceScale: options.candidateGuidance, batch: 16, quiet });
+    generateCandidates({ model, source: options.source, dir: candidatesDir, n: options.nCandidates, seed: options.seed, think, steps: options.candidateSteps, guidanceScale: options.candidateGuidance, batch: 16, prompts: promptSet, quiet });
   });
   await timed('judge', () => lineCount(rewardsFile) >= options.nCandidates, () => {
     judgeCandidates({ model, imagesDir: candidatesDir, out: rewardsFile, quiet });
@@ -147,7 +153,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   });
   const summary: RunSummary = {
     method: options.method, lambda: options.lambdaC, mode: options.mode, seed: options.seed,
-    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, candidate_guidance: options.candidateGuidance ?? DEFAULT_SAMPLING.guidanceScale, think, eval_n: options.evalN, eval_seed: options.evalSeed, eval_split: options.evalSplit ?? 'test', base_model: options.source, preset: options.preset },
+    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, candidate_guidance: options.candidateGuidance ?? DEFAULT_SAMPLING.guidanceScale, candidate_prompts: promptSet, think, eval_n: options.evalN, eval_seed: options.evalSeed, eval_split: options.evalSplit ?? 'test', base_model: options.source, preset: options.preset },
     base: readJson<ModelScores>(baseFile),
     trained: (({ compbench, geneval, understanding }: ModelScores) => ({ compbench, geneval, understanding }))(readJson<ModelScores>(trainedFile)),
     command: options.command,

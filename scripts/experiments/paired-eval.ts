@@ -14,13 +14,24 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { writeJsonAtomic } from '../../lib/io';
 import { barChart, saveFigure } from '../../lib/plot';
+import { CANDIDATES_JSONL, type CandidateLine } from '../../lib/run/candidates';
+import { readJsonl } from '../../lib/io';
+import { parsePrompt } from '../../lib/world/grammar';
+import { mentionsHeldOut } from '../../lib/world/splits';
 import { runScript } from '../lib/run-script';
 import { compBenchPasses, readRun } from '../lib/runs';
 
 interface Scored { prompts: string[]; passed: boolean[] }
 interface PairedSettings { checkpoint: string; split: 'val' | 'test'; n: number; seed: number }
 interface PairedFile extends PairedSettings { models: Record<string, Scored> }
-interface PairedRow { model: string; command?: string; pass_rate: number; diff_to_base?: number; se?: number }
+interface DomainDiff { n: number; pass_rate: number; diff_to_base?: number; se?: number }
+interface PairedRow { model: string; command?: string; pass_rate: number; diff_to_base?: number; se?: number; held_out?: DomainDiff; in_domain?: DomainDiff }
+
+/** The prompt texts a run generated its candidates for (none when its candidates are gone). */
+function candidatePromptsOf(runDir: string): string[] {
+  const file = path.join(runDir, 'candidates', CANDIDATES_JSONL);
+  return fs.existsSync(file) ? readJsonl<CandidateLine>(file).map((line) => line.original_prompt) : [];
+}
 
 function readPaired(file: string): PairedFile | undefined {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as PairedFile) : undefined;
@@ -42,14 +53,33 @@ function report(files: readonly PairedFile[]): { settings: PairedSettings; rows:
   const base = models.base;
   if (base === undefined) throw new Error('--report: no file holds the base model');
   console.log(`CompBench-mini, ${first.split} split, ${first.n} prompts, seed ${first.seed}; difference to the base paired by prompt (points, ± 1 SE)`);
+  // By domain: prompts naming a held-out colour-shape pair or not. A prompt any reported run generated its candidates
+  // for (--candidate-prompts held-out draws them from val) is left out of both, so no run is scored on its own prompts.
+  const trainedOn = new Set(Object.keys(models).filter((name) => name !== 'base').flatMap(candidatePromptsOf));
+  const heldOut = base.prompts.map((text) => mentionsHeldOut(parsePrompt(text)));
+  const domain = (scored: Scored, inHeldOut: boolean, isBase: boolean): DomainDiff => {
+    const ks = base.prompts.map((_, k) => k).filter((k) => heldOut[k] === inHeldOut && !trainedOn.has(base.prompts[k]));
+    const pass_rate = ks.length === 0 ? NaN : (100 * ks.filter((k) => scored.passed[k]).length) / ks.length;
+    if (isBase || ks.length < 2) return { n: ks.length, pass_rate };
+    const [diff_to_base, se] = meanSe(ks.map((k) => 100 * (Number(scored.passed[k]) - Number(base.passed[k]))));
+    return { n: ks.length, pass_rate, diff_to_base, se };
+  };
   const rows = Object.entries(models).map(([name, scored]): PairedRow => {
     if (scored.prompts.join('\n') !== base.prompts.join('\n')) throw new Error(`${name}: scored on other prompts than the base`);
     const pass_rate = (100 * scored.passed.filter(Boolean).length) / scored.passed.length;
-    if (name === 'base') return { model: name, pass_rate };
+    const byDomain = { held_out: domain(scored, true, name === 'base'), in_domain: domain(scored, false, name === 'base') };
+    if (name === 'base') return { model: name, pass_rate, ...byDomain };
     const [diff_to_base, se] = meanSe(scored.passed.map((p, k) => 100 * (Number(p) - Number(base.passed[k]))));
-    return { model: name, command: readRun(name).command, pass_rate, diff_to_base, se };
+    return { model: name, command: readRun(name).command, pass_rate, diff_to_base, se, ...byDomain };
   });
-  for (const r of rows) console.log(`${r.model.padEnd(40)} ${r.pass_rate.toFixed(1).padStart(5)}   ${r.diff_to_base === undefined ? '' : `${r.diff_to_base >= 0 ? '+' : ''}${r.diff_to_base.toFixed(1)} ± ${(r.se ?? 0).toFixed(1)}`}`);
+  const diffText = (d?: number, se?: number): string => (d === undefined ? '' : `${d >= 0 ? '+' : ''}${d.toFixed(1)} ± ${(se ?? 0).toFixed(1)}`);
+  const left = base.prompts.filter((text) => trainedOn.has(text)).length;
+  if (left > 0) console.log(`(by domain: ${left} of the ${base.prompts.length} prompts are left out, some run generated its candidates for them)`);
+  console.log(`${'model'.padEnd(40)} ${'all'.padStart(5)}   ${'diff'.padEnd(12)}  ${'held-out (n)'.padEnd(26)}in-domain (n)`);
+  for (const r of rows) {
+    const part = (d?: DomainDiff): string => (d === undefined ? '' : `${d.pass_rate.toFixed(1)} ${diffText(d.diff_to_base, d.se).padEnd(12)} (${d.n})`.padEnd(26));
+    console.log(`${r.model.padEnd(40)} ${r.pass_rate.toFixed(1).padStart(5)}   ${diffText(r.diff_to_base, r.se).padEnd(12)}  ${part(r.held_out)}${part(r.in_domain)}`);
+  }
   const { checkpoint, split, n, seed } = first;
   return { settings: { checkpoint, split, n, seed }, rows };
 }
