@@ -11,7 +11,7 @@ import { disposeModel } from '../model/params';
 import { REWARD_MODES } from '../reward/rewardMap';
 import { CANDIDATE_PROMPT_SETS } from '../run/candidates';
 import { runPipeline } from '../run/pipeline';
-import { DEFAULT_SRUM_CONFIG, SRUM_REFERENCES } from '../train/srum-config';
+import { DEFAULT_SRUM_CONFIG, PLAN_REWARDS, SRUM_REFERENCES } from '../train/srum-config';
 import { loadCommandModel } from './candidates';
 import { choiceOption, Command, EVAL_SPLITS, intOption, numberOption, requireString, THINK_OPTION, thinkOption } from './command';
 import { DEFAULT_CHECKPOINT } from './gap';
@@ -39,6 +39,8 @@ export const runCommand: Command = {
     reference: { type: 'string', help: `what L_ref regresses onto: candidate (as released, x_good = x_bad) or ground-truth (the paper's artifact-free x0_gt: a world render of the candidate's prompt)`, default: DEFAULT_SRUM_CONFIG.reference },
     'candidate-steps': { type: 'string', help: 'Euler steps of candidate generation', default: String(DEFAULT_SAMPLING.steps) },
     'candidate-prompts': { type: 'string', help: `where candidate prompts come from: train (as released) or held-out (validation prompts naming a colour-shape pair held out of pretraining; text only)`, default: 'train' },
+    'plan-temperature': { type: 'string', help: 'think-mode candidates: draw each plan\'s shapes at this temperature (0 = the most likely plan, as released); exploration for --plan-weight', default: '0' },
+    'plan-reward': { type: 'string', help: `SRUM's weight on a candidate's plan in the think term: alpha = (g + 1) / 2 or positive = max(0, g)`, default: DEFAULT_SRUM_CONFIG.planReward },
     'candidate-guidance': { type: 'string', help: 'CFG scale of candidate generation (1 = the model\'s own conditional, no guidance)', default: String(DEFAULT_SAMPLING.guidanceScale) },
     'eval-n': { type: 'string', help: 'prompts per benchmark (and scenes for understanding)', default: '112' },
     'eval-split': { type: 'string', help: 'prompt split of the evaluations: test, or val when choosing settings (lambda, mode, steps)', default: 'test' },
@@ -50,6 +52,7 @@ export const runCommand: Command = {
     const mode = choiceOption(values, 'mode', REWARD_MODES);
     const reference = choiceOption(values, 'reference', SRUM_REFERENCES);
     const candidatePrompts = choiceOption(values, 'candidate-prompts', CANDIDATE_PROMPT_SETS);
+    const planReward = choiceOption(values, 'plan-reward', PLAN_REWARDS);
     const dir = requireString(values, 'out');
     const evalSplit = choiceOption(values, 'eval-split', EVAL_SPLITS);
     const positive = (name: string): number => {
@@ -64,6 +67,7 @@ export const runCommand: Command = {
       planWeight: numberOption(values, 'plan-weight', DEFAULT_SRUM_CONFIG.planWeight),
       lossGuidance: numberOption(values, 'loss-guidance', DEFAULT_SRUM_CONFIG.lossGuidance),
       candidateGuidance: numberOption(values, 'candidate-guidance', DEFAULT_SAMPLING.guidanceScale),
+      planTemperature: numberOption(values, 'plan-temperature', 0),
     };
     if (!(options.learningRate > 0)) throw new Error(`--lr must be positive, got ${options.learningRate}`);
     const command = ['srum run', ...Object.entries(values).filter(([k, v]) => v !== undefined && v !== false && !(k === 'checkpoint' && typeof values.preset === 'string')).map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`))].join(' ');
@@ -74,7 +78,7 @@ export const runCommand: Command = {
       const summary = await runPipeline({
         model, preset, source, dir, method, mode, command, quiet: values.quiet === true,
         lambdaC: options.lambdaC, seed: options.seed, nCandidates: options.nCandidates, trainSteps: options.trainSteps,
-        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, candidatePrompts, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true, positiveOnly: values['positive-only'] === true, lossGuidance: options.lossGuidance, reference },
+        evalN: options.evalN, evalSeed: options.evalSeed, evalSplit, candidateSteps: options.candidateSteps, candidateGuidance: options.candidateGuidance, candidatePrompts, planTemperature: options.planTemperature, think: thinkOption(values), trainOverrides: { batchSize: options.batchSize, learningRate: options.learningRate, planWeight: options.planWeight, advantage: values.advantage === true, positiveOnly: values['positive-only'] === true, lossGuidance: options.lossGuidance, reference, planReward },
       });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       console.log(`${method} (${mode}, lambda ${options.lambdaC}, seed ${options.seed}) in ${dir}, ${((Date.now() - started) / 1000).toFixed(0)} s this invocation`);

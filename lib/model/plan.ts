@@ -17,6 +17,7 @@ import { COLORS, SHAPES, SIZES, TEXTURES } from '../world/types';
 import { modelDims } from './config';
 import { dense, detached, gelu, layerNorm } from './layers';
 import type { UnifiedModel } from './params';
+import type { Rng } from '../rng';
 import { runBackbone } from './transformer';
 
 const FIELDS = PLAN_FIELDS.length;
@@ -93,19 +94,48 @@ export function planField(plan: Int32Array, field: PlanField): Int32Array {
 }
 
 /**
- * The most likely plan per prompt, [B, PLAN_SLOTS, fields], absent slots as in the targets: the argmax of every
- * field; with a cell decoder the cells slot after slot, each given the cells already chosen for the slots before it.
+ * Fields a sampled plan draws by default (the rest stay argmax): the shape. Measured on 256 held-out validation prompts
+ * with data/base, plans drawn by the world's renderer: argmax plans hold the prompt's held-out pair in 68 and pass 45;
+ * shape drawn at temperature 2, 82 and 54; shape and colour at 2, 47 and 28 (the colours it gets right it then loses).
  */
-export function predictPlan(model: UnifiedModel, textTokens: Int32Array): Int32Array {
+export const SAMPLED_PLAN_FIELDS: readonly PlanField[] = ['shape'];
+
+/** Draw some fields from softmax(logits / temperature) instead of taking the argmax (predictPlan). */
+export interface PlanSampling {
+  temperature: number;
+  rng: Rng;
+  /** Which fields (default SAMPLED_PLAN_FIELDS). */
+  fields?: readonly PlanField[];
+}
+
+/** Per row of [B, S, C] logits: the argmax, or a draw from softmax(logits / temperature). */
+function pickRows(logits: tf.Tensor3D, sampling: PlanSampling | undefined): Int32Array {
+  if (sampling === undefined) return tf.tidy(() => tf.argMax(logits, 2).dataSync() as Int32Array);
+  const classes = logits.shape[2];
+  const p = tf.tidy(() => tf.softmax(tf.div(logits, sampling.temperature), 2).dataSync() as Float32Array);
+  return Int32Array.from({ length: p.length / classes }, (_, row) => {
+    let u = sampling.rng.next();
+    for (let c = 0; c < classes - 1; c++) if ((u -= p[row * classes + c]) < 0) return c;
+    return classes - 1;
+  });
+}
+
+/**
+ * The plan per prompt, [B, PLAN_SLOTS, fields], absent slots as in the targets: the argmax of every field (the most
+ * likely plan), or with `sampling` the attribute fields drawn at a temperature (exploration for a self-judged layout
+ * term: lib/run/candidates.ts); with a cell decoder the cells slot after slot, each given the slots before it.
+ */
+export function predictPlan(model: UnifiedModel, textTokens: Int32Array, sampling?: PlanSampling): Int32Array {
+  if (sampling !== undefined && !(sampling.temperature > 0)) throw new Error(`plan sampling temperature must be > 0, got ${sampling.temperature}`);
   const { states, logits } = planStates(model, textTokens, false);
-  const argmax = PLAN_FIELDS.map((field) => tf.tidy(() => tf.argMax(logits[field], 2).dataSync() as Int32Array)); // each [B * S]
-  const rows = argmax[0].length;
+  const picks = PLAN_FIELDS.map((field) => pickRows(logits[field], (sampling?.fields ?? SAMPLED_PLAN_FIELDS).includes(field) ? sampling : undefined)); // each [B * S]
+  const rows = picks[0].length;
   const plan = new Int32Array(rows * FIELDS).fill(PLAN_IGNORE);
   const fill = (): void => {
     for (let row = 0; row < rows; row++) {
-      const present = argmax[0][row];
+      const present = picks[0][row];
       plan[row * FIELDS] = present;
-      if (present === 1) for (let f = 1; f < FIELDS; f++) plan[row * FIELDS + f] = argmax[f][row];
+      if (present === 1) for (let f = 1; f < FIELDS; f++) plan[row * FIELDS + f] = picks[f][row];
     }
   };
   fill();
@@ -113,7 +143,7 @@ export function predictPlan(model: UnifiedModel, textTokens: Int32Array): Int32A
     const cellField = PLAN_FIELDS.indexOf('cell');
     for (let k = 0; k < PLAN_SLOTS; k++) {
       const chosen = tf.tidy(() => tf.argMax(decodedCellLogits(model, states, logits.cell, plan), 2).dataSync() as Int32Array); // [B * S]
-      for (let row = k; row < rows; row += PLAN_SLOTS) argmax[cellField][row] = chosen[row];
+      for (let row = k; row < rows; row += PLAN_SLOTS) picks[cellField][row] = chosen[row];
       fill();
     }
   }

@@ -15,7 +15,9 @@ import type { UnifiedModel } from '../model/params';
 import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../io';
 import { PLAN_VALUES } from '../model/classes';
 import { Progress } from '../progress';
-import { hashString } from '../rng';
+import { predictPlan } from '../model/plan';
+import { hashString, makeRng } from '../rng';
+import { encodeBatch } from '../world/tokenizer';
 import { writePng } from '../world/png';
 import { samplePrompts } from '../world/splits';
 import { COMPBENCH_CATEGORIES, type Category, type Prompt } from '../world/types';
@@ -71,6 +73,12 @@ export interface GenerateCandidatesOptions {
   batch: number;
   /** Where the prompts come from (default 'train', as released). */
   prompts?: CandidatePromptSet;
+  /**
+   * Think mode: draw each plan's shapes at this temperature instead of taking the most likely plan (predictPlan's
+   * sampling; 0 or absent = argmax, as released). Exploration for the self-judged think term (SrumConfig.planReward):
+   * a planner that never writes a layout cannot be told it is right.
+   */
+  planTemperature?: number;
   quiet?: boolean;
 }
 
@@ -119,8 +127,11 @@ export function generateCandidates(options: GenerateCandidatesOptions): { genera
   if (!(guidanceScale >= 0)) throw new Error(`guidance scale must be >= 0, got ${guidanceScale}`);
   fs.mkdirSync(dir, { recursive: true });
   const set = options.prompts ?? 'train';
+  const planTemperature = options.planTemperature ?? 0;
+  if (!(planTemperature >= 0)) throw new Error(`plan temperature must be >= 0, got ${planTemperature}`);
+  if (planTemperature > 0 && !think) throw new Error('plan temperature needs think mode: a normal-mode candidate has no plan');
   // Recorded only when not the default, so directories made before the option existed still resume.
-  checkConfig(dir, { n, seed, think, steps, batch, model: options.source, sampling: { ...DEFAULT_SAMPLING, steps, think, guidanceScale }, ...(set === 'train' ? {} : { prompts: set }) });
+  checkConfig(dir, { n, seed, think, steps, batch, model: options.source, sampling: { ...DEFAULT_SAMPLING, steps, think, guidanceScale }, ...(set === 'train' ? {} : { prompts: set }), ...(planTemperature > 0 ? { plan_temperature: planTemperature } : {}) });
   const prompts = candidatePrompts(set, n, seed);
   const exists = (i: number): boolean => fs.existsSync(path.join(dir, imageName(i)));
   const plans = think ? previousPlans(dir) : new Map<number, number[]>(); // index -> plan, kept across a resume
@@ -136,7 +147,9 @@ export function generateCandidates(options: GenerateCandidatesOptions): { genera
     const missing = indices.filter((i) => !exists(i));
     if (missing.length === 0) continue;
     const onPlan = ({ plan }: { plan: Int32Array }): void => indices.forEach((i, b) => plans.set(i, Array.from(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES))));
-    const images = generateImages(model, indices.map((i) => prompts[i].text), { seed: hashString(`candidates:${seed}:${start / batch}`), think, steps, guidanceScale, batchSize: batch, onPlan });
+    const texts = indices.map((i) => prompts[i].text);
+    const sampled = planTemperature > 0 ? predictPlan(model, encodeBatch(texts, model.config.maxTextTokens), { temperature: planTemperature, rng: makeRng(hashString(`plans:${seed}:${start / batch}`)) }) : undefined;
+    const images = generateImages(model, texts, { seed: hashString(`candidates:${seed}:${start / batch}`), think, steps, guidanceScale, batchSize: batch, plans: sampled, onPlan });
     for (const i of missing) writePng(path.join(dir, imageName(i)), images[i - start]);
     writeFileAtomic(path.join(dir, CANDIDATES_JSONL), lines());
     bar.tick(missing.length);

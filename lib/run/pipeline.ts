@@ -45,6 +45,8 @@ export interface RunOptions {
   candidateGuidance?: number;
   /** Where the candidate prompts come from (default 'train', as released; lib/run/candidates.ts). */
   candidatePrompts?: CandidatePromptSet;
+  /** Think-mode candidates' shapes drawn at this temperature (default 0 = argmax plans, as released; lib/run/candidates.ts). */
+  planTemperature?: number;
   /** Think mode for the candidates and both evaluations (default DEFAULT_SAMPLING.think); SRUM then trains each candidate on its plan. */
   think?: boolean;
   /** Further SrumConfig overrides (e.g. batchSize). */
@@ -113,7 +115,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   };
 
   await timed('candidates', () => lineCount(path.join(candidatesDir, CANDIDATES_JSONL)) >= options.nCandidates, () => {
-    generateCandidates({ model, source: options.source, dir: candidatesDir, n: options.nCandidates, seed: options.seed, think, steps: options.candidateSteps, guidanceScale: options.candidateGuidance, batch: 16, prompts: promptSet, quiet });
+    generateCandidates({ model, source: options.source, dir: candidatesDir, n: options.nCandidates, seed: options.seed, think, steps: options.candidateSteps, guidanceScale: options.candidateGuidance, batch: 16, prompts: promptSet, planTemperature: options.planTemperature, quiet });
   });
   await timed('judge', () => lineCount(rewardsFile) >= options.nCandidates, () => {
     judgeCandidates({ model, imagesDir: candidatesDir, out: rewardsFile, quiet });
@@ -153,7 +155,7 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   });
   const summary: RunSummary = {
     method: options.method, lambda: options.lambdaC, mode: options.mode, seed: options.seed,
-    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, candidate_guidance: options.candidateGuidance ?? DEFAULT_SAMPLING.guidanceScale, candidate_prompts: promptSet, think, eval_n: options.evalN, eval_seed: options.evalSeed, eval_split: options.evalSplit ?? 'test', base_model: options.source, preset: options.preset },
+    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, candidate_guidance: options.candidateGuidance ?? DEFAULT_SAMPLING.guidanceScale, candidate_prompts: promptSet, plan_temperature: options.planTemperature ?? 0, think, eval_n: options.evalN, eval_seed: options.evalSeed, eval_split: options.evalSplit ?? 'test', base_model: options.source, preset: options.preset },
     base: readJson<ModelScores>(baseFile),
     trained: (({ compbench, geneval, understanding }: ModelScores) => ({ compbench, geneval, understanding }))(readJson<ModelScores>(trainedFile)),
     command: options.command,

@@ -7,6 +7,9 @@ export type SrumMethod = 'srum' | 'sft';
 export const SRUM_REFERENCES = ['candidate', 'ground-truth'] as const;
 export type SrumReference = (typeof SRUM_REFERENCES)[number];
 
+export const PLAN_REWARDS = ['alpha', 'positive'] as const;
+export type PlanReward = (typeof PLAN_REWARDS)[number];
+
 export interface SrumConfig {
   /** 'srum': L = L_r + lambdaC * L_ref with the reward map; 'sft': plain flow matching on the same candidates. */
   method: SrumMethod;
@@ -26,6 +29,13 @@ export interface SrumConfig {
    * the same backbone, so an image-only loss moves the planner with nobody checking it (README, "SRUM loop").
    */
   planWeight: number;
+  /**
+   * How SRUM weighs a candidate's plan in the think term. 'alpha': (g + 1) / 2, the released layout factor. 'positive':
+   * max(0, g), so only layouts the judge accepts are imitated. Why: with weights that never reach 0, the planner is
+   * pulled towards every plan it sampled, and when 3 in 4 sampled plans are wrong (g < 0, alpha ~ 0.25) and 1 in 4
+   * right (alpha ~ 0.75) the two pulls cancel. Not in the paper or the released code. SFT weighs every plan 1.
+   */
+  planReward: PlanReward;
   /**
    * Subtract the mean of R over all kept candidates (on the loss grid) before Eq. 1: L_r = E[(R - mean R) * err], a
    * policy-gradient baseline. Why: own samples carry the sampler's artefacts (CFG, Euler), and with R >= 0 every one of
@@ -95,6 +105,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   lambdaC: 0.1,
   noReference: false,
   planWeight: 0,
+  planReward: 'alpha',
   advantage: false,
   lossGuidance: 1,
   positiveOnly: false,
@@ -131,6 +142,7 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}): Srum
   }
   if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`SRUM option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`SRUM option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
+  if (!(PLAN_REWARDS as readonly string[]).includes(config.planReward)) throw new Error(`SRUM option 'planReward' must be one of ${PLAN_REWARDS.join(', ')}, got ${String(config.planReward)}`);
   if (!(config.planWeight >= 0)) throw new Error(`SRUM option 'planWeight' must be >= 0, got ${config.planWeight}`);
   if (!(config.lossGuidance >= 1)) throw new Error(`SRUM option 'lossGuidance' must be >= 1, got ${config.lossGuidance}`);
   if (!(SRUM_REFERENCES as readonly string[]).includes(config.reference)) throw new Error(`SRUM option 'reference' must be one of ${SRUM_REFERENCES.join(', ')}, got '${config.reference}'`);

@@ -14,6 +14,7 @@ import { sceneIfFits } from '../world/layout';
 import { readPng } from '../world/png';
 import { renderScene } from '../world/render';
 import { planTargets } from './plan';
+import type { PlanReward } from './srum-config';
 import { encode } from '../world/tokenizer';
 import type { RgbImage } from '../world/types';
 
@@ -62,6 +63,8 @@ export interface PrepareSrumOptions {
   referenceSeed?: number;
   /** Keep only candidates whose global layout score is above 0 (SrumConfig.positiveOnly). */
   positiveOnly?: boolean;
+  /** What layoutReward holds (SrumConfig.planReward; default 'alpha'). */
+  planReward?: PlanReward;
 }
 
 export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode, options: PrepareSrumOptions = {}): SrumDataset {
@@ -90,7 +93,7 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     data.textTokens.push(encode(candidate.prompt, config.maxTextTokens));
     if (candidate.plan !== undefined && candidate.plan.length !== PLAN_VALUES) throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_VALUES}`);
     data.plan.push(candidate.plan);
-    data.layoutReward.push(alpha);
+    data.layoutReward.push(options.planReward === 'positive' ? Math.max(0, 2 * alpha - 1) : alpha); // alpha = (g + 1) / 2
     if (options.referenceSeed !== undefined && data.reference !== undefined) {
       const gt = groundTruthReference(candidate.prompt, { seed: options.referenceSeed, index, planGrid: config.planGrid, withPlan: candidate.plan !== undefined });
       data.reference.x0.push(gt === undefined ? data.x0[data.x0.length - 1] : generationTokens(model, [gt.image]));

@@ -141,6 +141,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   const data = prepareSrumData(options.candidates, model, config.rewardMode, {
     referenceSeed: config.reference === 'ground-truth' && effectiveLambdaC(config) > 0 ? config.seed : undefined,
     positiveOnly: config.method === 'srum' && config.positiveOnly,
+    planReward: config.planReward,
   });
   const rewardBaseline = config.method === 'srum' && config.advantage ? centreRewards(data) : 0;
   const logFile = path.join(outDir, LOG_FILE);
