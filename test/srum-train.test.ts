@@ -276,6 +276,14 @@ describe('trainSrum', () => {
     disposeModel(model);
   });
 
+  it("planReward 'positive': the think term's weight is max(0, g); 'alpha' (default) is (g + 1) / 2", () => {
+    const model = initModel(config, 3);
+    expect(prepareSrumData(candidates, model, 'official').layoutReward.map((v) => +v.toFixed(6))).toEqual([0.8, 0.6, 0.4, 0.2]); // g = 0.6, 0.2, -0.2, -0.6
+    expect(prepareSrumData(candidates, model, 'official', { planReward: 'positive' }).layoutReward.map((v) => +v.toFixed(6))).toEqual([0.6, 0.2, 0, 0]);
+    expect(() => resolveSrumConfig({ planReward: 'best' })).toThrow(/planReward/);
+    disposeModel(model);
+  });
+
   it('advantage: centres R on the mean over all candidates\' maps (recorded), trains differently; SFT ignores it', async () => {
     const model = initModel(config, 3);
     const data = prepareSrumData(candidates, model, 'official');
