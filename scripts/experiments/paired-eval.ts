@@ -95,7 +95,8 @@ async function main(): Promise<void> {
       const { split, n, seed } = table.settings;
       const labels = values.labels?.split(',') ?? runs.map((r) => path.basename(r.model));
       if (labels.length !== runs.length) throw new Error(`--labels: ${labels.length} labels for ${runs.length} runs`);
-      const figure = barChart(labels, [{ name: 'trained - base', values: runs.map((r) => r.diff_to_base ?? 0), errors: runs.map((r) => r.se ?? 0) }], {
+      const series = (name: string, pick: (r: PairedRow) => { diff_to_base?: number; se?: number } | undefined): { name: string; values: number[]; errors: number[] } => ({ name, values: runs.map((r) => pick(r)?.diff_to_base ?? 0), errors: runs.map((r) => pick(r)?.se ?? 0) });
+      const figure = barChart(labels, [series('all prompts', (r) => r), series('naming a held-out pair', (r) => r.held_out), series('in-domain', (r) => r.in_domain)], {
         title: `CompBench-mini: trained − base, ${n} ${split} prompts (seed ${seed}), ± 1 SE`,
         yTitle: 'points',
       });
