@@ -12,10 +12,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
-import { writeJsonAtomic } from '../../lib/io';
+import { readJsonl, writeJsonAtomic } from '../../lib/io';
 import { barChart, saveFigure } from '../../lib/plot';
 import { CANDIDATES_JSONL, type CandidateLine } from '../../lib/run/candidates';
-import { readJsonl } from '../../lib/io';
 import { parsePrompt } from '../../lib/world/grammar';
 import { mentionsHeldOut } from '../../lib/world/splits';
 import { runScript } from '../lib/run-script';
@@ -57,8 +56,9 @@ function report(files: readonly PairedFile[]): { settings: PairedSettings; rows:
   // for (--candidate-prompts held-out draws them from val) is left out of both, so no run is scored on its own prompts.
   const trainedOn = new Set(Object.keys(models).filter((name) => name !== 'base').flatMap(candidatePromptsOf));
   const heldOut = base.prompts.map((text) => mentionsHeldOut(parsePrompt(text)));
-  const domain = (scored: Scored, inHeldOut: boolean, isBase: boolean): DomainDiff => {
-    const ks = base.prompts.map((_, k) => k).filter((k) => heldOut[k] === inHeldOut && !trainedOn.has(base.prompts[k]));
+  const untrained = base.prompts.map((_, k) => k).filter((k) => !trainedOn.has(base.prompts[k]));
+  const [heldOutKs, inDomainKs] = [untrained.filter((k) => heldOut[k]), untrained.filter((k) => !heldOut[k])];
+  const domain = (scored: Scored, ks: readonly number[], isBase: boolean): DomainDiff => {
     const pass_rate = ks.length === 0 ? NaN : (100 * ks.filter((k) => scored.passed[k]).length) / ks.length;
     if (isBase || ks.length < 2) return { n: ks.length, pass_rate };
     const [diff_to_base, se] = meanSe(ks.map((k) => 100 * (Number(scored.passed[k]) - Number(base.passed[k]))));
@@ -67,13 +67,13 @@ function report(files: readonly PairedFile[]): { settings: PairedSettings; rows:
   const rows = Object.entries(models).map(([name, scored]): PairedRow => {
     if (scored.prompts.join('\n') !== base.prompts.join('\n')) throw new Error(`${name}: scored on other prompts than the base`);
     const pass_rate = (100 * scored.passed.filter(Boolean).length) / scored.passed.length;
-    const byDomain = { held_out: domain(scored, true, name === 'base'), in_domain: domain(scored, false, name === 'base') };
+    const byDomain = { held_out: domain(scored, heldOutKs, name === 'base'), in_domain: domain(scored, inDomainKs, name === 'base') };
     if (name === 'base') return { model: name, pass_rate, ...byDomain };
     const [diff_to_base, se] = meanSe(scored.passed.map((p, k) => 100 * (Number(p) - Number(base.passed[k]))));
     return { model: name, command: readRun(name).command, pass_rate, diff_to_base, se, ...byDomain };
   });
   const diffText = (d?: number, se?: number): string => (d === undefined ? '' : `${d >= 0 ? '+' : ''}${d.toFixed(1)} ± ${(se ?? 0).toFixed(1)}`);
-  const left = base.prompts.filter((text) => trainedOn.has(text)).length;
+  const left = base.prompts.length - untrained.length;
   if (left > 0) console.log(`(by domain: ${left} of the ${base.prompts.length} prompts are left out, some run generated its candidates for them)`);
   console.log(`${'model'.padEnd(40)} ${'all'.padStart(5)}   ${'diff'.padEnd(12)}  ${'held-out (n)'.padEnd(26)}in-domain (n)`);
   for (const r of rows) {
