@@ -108,6 +108,12 @@ describe('generated pool', () => {
     disposeModel(resumed.model);
     fs.rmSync(path.join(root, 'killed', 'generated-pool.json'));
     await expect(pretrain(run('killed'))).rejects.toThrow(/no pool of 6 generated images/);
+    // The pool records what it was built with: resuming with another noise level is refused, a fresh start rebuilds.
+    const lowT0 = (name: string): PretrainOptions => ({ ...run(name), train: { ...run(name).train, generatedT0: 0.2 } });
+    await expect(pretrain(lowT0('full'))).rejects.toThrow(/built with another t0s/);
+    const fresh = await pretrain({ ...lowT0('full'), resume: false });
+    disposeModel(fresh.model);
+    expect(loadGeneratedPool(path.join(root, 'full'))?.builtWith).toMatchObject({ n: 6, seed: 5, t0s: [0.2], from: 'scratch' });
     expect(() => resolveTrainConfig('tiny', { generatedShare: 0.5 })).toThrow(/parseWeight = 0/);
     expect(() => resolveTrainConfig('tiny', { generatedShare: 1, parseWeight: 0 })).toThrow(/\[0, 1\)/);
   }, 120_000);

@@ -35,6 +35,23 @@ export interface GeneratedPool {
   queries: RegionQuery[][];
   /** The noise levels the renders were resampled from (default POOL_T0S). */
   t0s?: readonly number[];
+  /** What the pool was built with, as saved (older pools have none). */
+  builtWith?: PoolRecipe;
+}
+
+/** What decides a pool's images besides the weights' values; a saved pool is reused only for an equal recipe. */
+export interface PoolRecipe {
+  n: number;
+  seed: number;
+  t0s: readonly number[];
+  heldOutScenes: boolean;
+  /** The weights it was sampled from: the --init-from directory and step, or 'scratch'. */
+  from: string;
+}
+
+/** The fields where two recipes differ, e.g. ['t0s'] (empty when equal). */
+export function recipeDifferences(a: PoolRecipe, b: PoolRecipe): string[] {
+  return (Object.keys(a) as (keyof PoolRecipe)[]).filter((key) => JSON.stringify(a[key]) !== JSON.stringify(b[key]));
 }
 
 /** Labelled region queries of one generated image of `scene`: the proposer's boxes, the scene's labels (file comment). */
@@ -67,25 +84,25 @@ export function buildGeneratedPool(model: UnifiedModel, options: { n: number; se
   return pool;
 }
 
-export function saveGeneratedPool(dir: string, pool: GeneratedPool): void {
+export function saveGeneratedPool(dir: string, pool: GeneratedPool, builtWith?: PoolRecipe): void {
   const { width, height } = pool.images[0] ?? { width: 0, height: 0 };
   const data = new Float32Array(pool.images.length * width * height * 3);
   pool.images.forEach((image, i) => data.set(image.data, i * width * height * 3));
   writeFileAtomic(path.join(dir, POOL_BIN), new Uint8Array(data.buffer));
-  writeJsonAtomic(path.join(dir, POOL_JSON), { n: pool.images.length, width, height, t0s: pool.t0s ?? POOL_T0S, queries: pool.queries });
+  writeJsonAtomic(path.join(dir, POOL_JSON), { n: pool.images.length, width, height, t0s: pool.t0s ?? POOL_T0S, ...(builtWith === undefined ? {} : { built_with: builtWith }), queries: pool.queries });
 }
 
 /** The pool saved in dir, or undefined when there is none; a torn or mismatched pair of files is an error. */
 export function loadGeneratedPool(dir: string): GeneratedPool | undefined {
   const jsonFile = path.join(dir, POOL_JSON);
   if (!fs.existsSync(jsonFile)) return undefined;
-  const meta = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as { n: number; width: number; height: number; t0s?: number[]; queries: RegionQuery[][] };
+  const meta = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as { n: number; width: number; height: number; t0s?: number[]; built_with?: PoolRecipe; queries: RegionQuery[][] };
   const bytes = fs.readFileSync(path.join(dir, POOL_BIN));
   const side = meta.width * meta.height * 3;
   if (bytes.byteLength !== meta.n * side * 4 || meta.queries.length !== meta.n) throw new Error(`${dir}: ${POOL_BIN} holds ${bytes.byteLength} bytes, ${POOL_JSON} says ${meta.n} images of ${meta.width}x${meta.height}: delete both to rebuild the pool from a fresh start (--restart)`);
   const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const images = Array.from({ length: meta.n }, (_, i): RgbImage => ({ width: meta.width, height: meta.height, data: data.slice(i * side, (i + 1) * side) }));
-  return { images, queries: meta.queries, ...(meta.t0s === undefined ? {} : { t0s: meta.t0s }) };
+  return { images, queries: meta.queries, ...(meta.t0s === undefined ? {} : { t0s: meta.t0s }), ...(meta.built_with === undefined ? {} : { builtWith: meta.built_with }) };
 }
 
 /**

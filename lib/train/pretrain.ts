@@ -15,7 +15,7 @@ import { disposeModel, initModel, modelAutoencoder, variablesOf, type UnifiedMod
 import { assignAutoencoderWeights, DEFAULT_AUTOENCODER_DIR, readFinishedAutoencoder } from './autoencoder';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { pretrainTasks, type TaskResult } from './tasks';
-import { buildGeneratedPool, loadGeneratedPool, saveGeneratedPool, type GeneratedPool } from './generated-pool';
+import { buildGeneratedPool, loadGeneratedPool, POOL_T0S, recipeDifferences, saveGeneratedPool, type GeneratedPool, type PoolRecipe } from './generated-pool';
 import { listenForStop } from './interrupt';
 import { readEmaWeights, removeOlderEma, WeightEma } from './ema';
 
@@ -161,18 +161,20 @@ export function trimLog(file: string, step: number): void {
 }
 
 /**
- * The run's pool of generated understanding images (generated-pool.ts): read from the run directory, or on a fresh
- * start built from the starting weights and saved there. A resumed run without one cannot rebuild it (its weights
- * have moved on), so that is an error.
+ * The run's pool of generated understanding images (generated-pool.ts): read from the run directory when it was built
+ * with the same recipe, else on a fresh start built from the starting weights and saved there. A resumed run cannot
+ * rebuild it (its weights have moved on), so a missing or different pool is then an error.
  */
-function generatedPoolOf(dir: string, model: UnifiedModel, train: TrainConfig, seed: number, options: { resume: boolean; writer: boolean; quiet: boolean }): GeneratedPool {
+function generatedPoolOf(dir: string, model: UnifiedModel, train: TrainConfig, recipe: PoolRecipe, options: { resume: boolean; writer: boolean; quiet: boolean }): GeneratedPool {
   const saved = loadGeneratedPool(dir);
-  if (saved !== undefined && saved.images.length === train.generatedPool) return saved;
-  if (options.resume) throw new Error(`${dir} resumes a run with generatedShare > 0 but holds no pool of ${train.generatedPool} generated images: restart it (--restart)`);
-  const bar = new Progress({ label: 'generated pool', total: train.generatedPool, unit: 'img', quiet: options.quiet || !options.writer });
+  // A pool saved before recipes were recorded can only be checked by its size.
+  const differences = saved === undefined ? ['n'] : saved.builtWith === undefined ? (saved.images.length === recipe.n ? [] : ['n']) : recipeDifferences(saved.builtWith, recipe);
+  if (saved !== undefined && differences.length === 0 && (saved.builtWith !== undefined || options.resume)) return saved;
+  if (options.resume) throw new Error(`${dir} resumes a run with generatedShare > 0 but ${saved === undefined ? `holds no pool of ${recipe.n} generated images` : `its pool was built with another ${differences.join(', ')}`}: restart it (--restart)`);
+  const bar = new Progress({ label: 'generated pool', total: recipe.n, unit: 'img', quiet: options.quiet || !options.writer });
   let last = 0;
-  const pool = buildGeneratedPool(model, { n: train.generatedPool, seed, t0: train.generatedT0 > 0 ? train.generatedT0 : undefined, heldOutScenes: train.heldOutImages, onProgress: (done) => { bar.tick(done - last); last = done; } });
-  if (options.writer) saveGeneratedPool(dir, pool);
+  const pool = buildGeneratedPool(model, { n: recipe.n, seed: recipe.seed, t0: train.generatedT0 > 0 ? train.generatedT0 : undefined, heldOutScenes: recipe.heldOutScenes, onProgress: (done) => { bar.tick(done - last); last = done; } });
+  if (options.writer) saveGeneratedPool(dir, pool, recipe);
   return pool;
 }
 
@@ -245,7 +247,8 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
   const command = options.command ?? defaultCommand(options, train, seed, shard?.count ?? 1);
   if (writer) writeJsonAtomic(path.join(options.outDir, CONFIG_FILE), { preset: options.preset, seed, command, model: config, train, ...(shard ? { replicas: shard.count } : {}) });
 
-  const tasks = pretrainTasks(train, train.generatedShare > 0 ? generatedPoolOf(options.outDir, model, train, seed, { resume, writer, quiet: options.quiet === true }) : undefined);
+  const poolRecipe: PoolRecipe = { n: train.generatedPool, seed, t0s: train.generatedT0 > 0 ? [train.generatedT0] : [...POOL_T0S], heldOutScenes: train.heldOutImages, from: initInfo === undefined ? 'scratch' : `${String(initInfo.dir)}@${String(initInfo.step)}` };
+  const tasks = pretrainTasks(train, train.generatedShare > 0 ? generatedPoolOf(options.outDir, model, train, poolRecipe, { resume, writer, quiet: options.quiet === true }) : undefined);
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
     const emaEntry = ema?.write(options.outDir, step); // before the manifest that names it

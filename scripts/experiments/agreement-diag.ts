@@ -14,6 +14,10 @@ import { samplePrompts } from '../../lib/world/splits';
 import { readPng, writePng } from '../../lib/world/png';
 import type { RgbImage } from '../../lib/world/types';
 import { runScript } from '../lib/run-script';
+import { predictPlan } from '../../lib/model/plan';
+import type { PlanField } from '../../lib/model/classes';
+import { encodeBatch } from '../../lib/world/tokenizer';
+import { hashString, makeRng } from '../../lib/rng';
 
 const SHIFTS: readonly [number, number][] = [[1, 0], [-1, 0], [0, 1], [0, -1]];
 
@@ -31,7 +35,7 @@ function shifted(image: RgbImage, dx: number, dy: number): RgbImage {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' }, steps: { type: 'string' }, guidance: { type: 'string' }, shift: { type: 'string' }, images: { type: 'string' }, stability: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' }, steps: { type: 'string' }, guidance: { type: 'string' }, shift: { type: 'string' }, 'plan-temperature': { type: 'string' }, 'plan-fields': { type: 'string', default: 'shape' }, images: { type: 'string' }, stability: { type: 'boolean', default: false } }, strict: true });
   const [n, seed] = [Number(values.n), Number(values.seed)];
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer, --seed an integer');
   if (values.images !== undefined && (values.steps ?? values.guidance ?? values.shift) !== undefined) throw new Error('--images reads saved images: --steps, --guidance and --shift only apply when generating');
@@ -40,7 +44,11 @@ async function main(): Promise<void> {
   try {
     const prompts = samplePrompts({ split: 'val', n, seed });
     const sampler = { steps: values.steps === undefined ? undefined : Number(values.steps), guidanceScale: values.guidance === undefined ? undefined : Number(values.guidance), timestepShift: values.shift === undefined ? undefined : Number(values.shift) };
-    const images = values.images !== undefined ? prompts.map((_, k) => readPng(`${values.images}/${k}.png`)) : generateImages(model, prompts.map((p) => p.text), { seed, think: true, ...sampler });
+    const texts = prompts.map((p) => p.text);
+    const planTemperature = values['plan-temperature'] === undefined ? undefined : Number(values['plan-temperature']);
+    const fields = values['plan-fields'].split(',') as PlanField[];
+    const plans = planTemperature === undefined ? undefined : predictPlan(model, encodeBatch(texts, model.config.maxTextTokens), { temperature: planTemperature, rng: makeRng(hashString(`plans:${seed}`)), fields });
+    const images = values.images !== undefined ? prompts.map((_, k) => readPng(`${values.images}/${k}.png`)) : generateImages(model, texts, { seed, think: true, plans, ...sampler });
     const stability = { evaluatorKeeps: 0, judgeKeeps: 0, agree: 0 };
     const tally: Record<string, { tt: number; tf: number; ft: number; ff: number }> = {};
     const records: unknown[] = [];
