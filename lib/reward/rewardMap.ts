@@ -76,9 +76,14 @@ function signedRule(regions: LoaderRegion[], alpha: number, width: number, heigh
   return Float32Array.from(r, (v) => alpha * v);
 }
 
-/** The paper's global factor alpha = (g + 1) / 2 with g clamped to [-1, 1], so alpha lies in [0, 1] (the signed map's scale). */
+/** The judge's global layout score g, clamped to [-1, 1] (0 when the record has none, as the loader reads it). */
+export function layoutScore(record: RewardSource): number {
+  return Math.min(1, Math.max(-1, loaderGlobalScore(record.vlm_rewards)));
+}
+
+/** The paper's global factor alpha = (g + 1) / 2, so alpha lies in [0, 1] (the signed map's scale). */
 export function layoutAlpha(record: RewardSource): number {
-  return (Math.min(1, Math.max(-1, loaderGlobalScore(record.vlm_rewards))) + 1) / 2;
+  return (layoutScore(record) + 1) / 2;
 }
 
 /** Eq. 1's R for one record, as a [H * W] map (see the mode table above). */

@@ -5,9 +5,9 @@ import { PLAN_IGNORE, PLAN_VALUES } from '../model/classes';
 import { modelDims, type ModelConfig } from '../model/config';
 import { generationTokens } from '../model/image-tokens';
 import type { UnifiedModel } from '../model/params';
-import { DroppedRecordError, loaderGlobalScore } from '../reward/loaderRules';
+import { DroppedRecordError } from '../reward/loaderRules';
 import { resizeBilinear } from '../reward/resize';
-import { layoutAlpha, rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
+import { layoutScore, rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
 import { makeRng } from '../rng';
 import { parsePrompt } from '../world/grammar';
 import { sceneIfFits } from '../world/layout';
@@ -38,7 +38,7 @@ export interface SrumDataset {
   reward: Float32Array[];
   /** The plan of each kept candidate (undefined: generated without thinking; trained on the null plan). */
   plan: (Int32Array | undefined)[];
-  /** The global layout reward of each kept candidate, alpha = (g + 1) / 2 (layoutAlpha; weighs its plan). */
+  /** Each kept candidate's plan weight from its global layout score g: alpha = (g + 1) / 2 (layoutAlpha), or max(0, g) with planReward 'positive'. */
   layoutReward: number[];
   /** Candidates the released loader drops (and why). */
   skipped: { index: number; reason: string }[];
@@ -75,16 +75,16 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     const image = candidate.image ?? (candidate.imagePath !== undefined ? readPng(candidate.imagePath) : undefined);
     if (image === undefined) throw new Error(`SRUM candidate ${index} has neither image nor imagePath`);
     let pixelMap: Float32Array;
-    let alpha: number;
+    let g: number; // the global layout score in [-1, 1]
     try {
       pixelMap = rewardMap(candidate.record, { mode, width: image.width, height: image.height }); // [H * W]
-      alpha = layoutAlpha(candidate.record);
+      g = layoutScore(candidate.record);
     } catch (error) {
       if (!(error instanceof DroppedRecordError)) throw error;
       data.skipped.push({ index, reason: error.message });
       return;
     }
-    if (options.positiveOnly === true && loaderGlobalScore(candidate.record.vlm_rewards) <= 0) {
+    if (options.positiveOnly === true && g <= 0) {
       data.skipped.push({ index, reason: 'global layout score <= 0 (positiveOnly)' });
       return;
     }
@@ -93,7 +93,7 @@ export function prepareSrumData(candidates: readonly SrumCandidate[], model: Uni
     data.textTokens.push(encode(candidate.prompt, config.maxTextTokens));
     if (candidate.plan !== undefined && candidate.plan.length !== PLAN_VALUES) throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_VALUES}`);
     data.plan.push(candidate.plan);
-    data.layoutReward.push(options.planReward === 'positive' ? Math.max(0, 2 * alpha - 1) : alpha); // alpha = (g + 1) / 2
+    data.layoutReward.push(options.planReward === 'positive' ? Math.max(0, g) : (g + 1) / 2); // max(0, g) or alpha
     if (options.referenceSeed !== undefined && data.reference !== undefined) {
       const gt = groundTruthReference(candidate.prompt, { seed: options.referenceSeed, index, planGrid: config.planGrid, withPlan: candidate.plan !== undefined });
       data.reference.x0.push(gt === undefined ? data.x0[data.x0.length - 1] : generationTokens(model, [gt.image]));
