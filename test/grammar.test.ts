@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeRng } from '../lib/rng';
+import { hashString, makeRng } from '../lib/rng';
 import { parsePrompt, PromptError } from '../lib/world/grammar';
 import { isHeldOut } from '../lib/world/heldout';
 import { samplePrompt } from '../lib/world/sample';
@@ -89,5 +89,27 @@ describe('splits', () => {
     const train = new Set(samplePrompts({ split: 'train', n: 400, seed: 2 }).map((p) => p.text));
     const test = samplePrompts({ split: 'test', n: 400, seed: 3, categories: COMPBENCH_CATEGORIES });
     expect(test.some((p) => train.has(p.text))).toBe(false);
+  });
+  // Splits v2 (lib/world/splits.ts): v1 sent a text to val or test by its FNV-1a hash's low bit, which is the parity of
+  // its odd character codes, so e.g. every val shape prompt named two alike shapes and every test one a circle and a square.
+  it('keeps train as v1 had it and splits the rest between val and test regardless of character parity', () => {
+    const rng = makeRng(3);
+    const seen = new Map<string, ReturnType<typeof samplePrompt>>();
+    for (let i = 0; i < 40_000; i++) {
+      const p = samplePrompt(COMPBENCH_CATEGORIES[i % COMPBENCH_CATEGORIES.length], rng, { allowHeldOut: true });
+      seen.set(p.text, p);
+    }
+    const evenParity = (text: string): boolean => [...text].filter((c) => c.charCodeAt(0) % 2 === 1).length % 2 === 0;
+    let [heldOut, valByParity] = [0, 0];
+    for (const p of seen.values()) {
+      const [split] = splitsOf(p);
+      if (!mentionsHeldOut(p)) expect(split === 'train').toBe(hashString(p.text) % 10 >= 2); // v1's train
+      if (split === 'train') continue;
+      heldOut += 1;
+      valByParity += +((split === 'val') === evenParity(p.text)); // v1: every one
+    }
+    expect(heldOut).toBeGreaterThan(3000);
+    expect(valByParity / heldOut).toBeGreaterThan(0.47);
+    expect(valByParity / heldOut).toBeLessThan(0.53);
   });
 });

@@ -1,6 +1,10 @@
 // Seeded train / val / test prompt sets. A prompt's split is a function of its text (a hash), so the same
 // prompt is always in the same split, whatever seed drew it. Prompts naming a held-out colour-shape pair
-// never fall in train. GenEval-style prompts ("a photo of ...") are an evaluation benchmark: never in train;
+// never fall in train. Val and test must be exchangeable: the FNV-1a hash's low bit is the parity of the
+// number of odd character codes in the text ("circle" has 4, "square" 5), so splits v1 (before 2026-12-06),
+// which sent even hashes to val and odd ones to test, put "a red circle and a blue square" and "a red square
+// and a blue square" on opposite sides. Splits v2 keep train exactly as it was (the shipped weights never saw a
+// val or test prompt) and split the rest between val and test by a bit of the mixed hash. GenEval-style prompts ("a photo of ...") are an evaluation benchmark: never in train;
 // val and test draw from their (small) prompt space with different seeds.
 import { hashString, makeRng } from '../rng';
 import { isHeldOut } from './heldout';
@@ -16,13 +20,20 @@ export function mentionsHeldOut(prompt: Prompt): boolean {
   return descs(prompt).some((d) => d.color !== undefined && isHeldOut(d.color, d.shape));
 }
 
+/** murmur3's finaliser: every output bit depends on every input bit (FNV-1a's low bits do not mix). */
+function mixed(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** The splits a prompt may be drawn for. */
 export function splitsOf(prompt: Prompt): Split[] {
   if (isGenEval(prompt.category)) return ['val', 'test'];
   const h = hashString(prompt.text);
-  if (mentionsHeldOut(prompt)) return [h % 2 === 0 ? 'val' : 'test'];
-  const bucket = h % 10;
-  return [bucket === 0 ? 'val' : bucket === 1 ? 'test' : 'train'];
+  const held: Split = (mixed(h) & 1) === 0 ? 'val' : 'test';
+  if (mentionsHeldOut(prompt)) return [held];
+  return [h % 10 < 2 ? held : 'train']; // train: h % 10 >= 2, as in v1
 }
 
 export interface PromptSetOptions {
