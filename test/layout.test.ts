@@ -28,6 +28,11 @@ describe('sceneFor', () => {
     }
   });
 
+  it('lays out a square inside a circle for every seed (a second round centres it; the first missed 11 of 200)', () => {
+    const prompt = parsePrompt('a red square inside a blue circle');
+    for (let seed = 0; seed < 200; seed++) expect(sceneSatisfies(prompt, sceneFor(prompt, makeRng(seed)))).toBe(true);
+  });
+
   it('keeps untouching objects more than OBJECT_GAP pixels apart (Chebyshev distance between their pixels)', () => {
     const prompt = parsePrompt('a photo of four circles');
     const rng = makeRng(2);

@@ -101,7 +101,7 @@ function drawOne(category: Category, split: Split, rng: Rng, grid: number, heldO
   for (let attempt = 0; attempt < 20; attempt++) {
     const [prompt] = samplePrompts({ split, n: 1, seed: rng.int(0, 2 ** 31 - 1), categories: [category] });
     try {
-      return { prompt, scene: sceneFor(prompt, rng, { allowHeldOut: heldOutScenes || split !== 'train', grid }) };
+      return { prompt, scene: sceneFor(prompt, rng, { allowHeldOut: heldOutScenes || split !== 'train', grid, centredRetry: false }) }; // as the shipped weights were trained
     } catch (error) {
       lastError = error;
     }
