@@ -100,16 +100,16 @@ describe('splits', () => {
       seen.set(p.text, p);
     }
     const evenParity = (text: string): boolean => [...text].filter((c) => c.charCodeAt(0) % 2 === 1).length % 2 === 0;
-    let [heldOut, valByParity] = [0, 0];
+    let [outsideTrain, valByParity] = [0, 0];
     for (const p of seen.values()) {
       const [split] = splitsOf(p);
       if (!mentionsHeldOut(p)) expect(split === 'train').toBe(hashString(p.text) % 10 >= 2); // v1's train
       if (split === 'train') continue;
-      heldOut += 1;
+      outsideTrain += 1;
       valByParity += +((split === 'val') === evenParity(p.text)); // v1: every one
     }
-    expect(heldOut).toBeGreaterThan(3000);
-    expect(valByParity / heldOut).toBeGreaterThan(0.47);
-    expect(valByParity / heldOut).toBeLessThan(0.53);
+    expect(outsideTrain).toBeGreaterThan(3000);
+    expect(valByParity / outsideTrain).toBeGreaterThan(0.47);
+    expect(valByParity / outsideTrain).toBeLessThan(0.53);
   });
 });

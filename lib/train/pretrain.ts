@@ -167,10 +167,14 @@ export function trimLog(file: string, step: number): void {
  */
 function generatedPoolOf(dir: string, model: UnifiedModel, train: TrainConfig, recipe: PoolRecipe, options: { resume: boolean; writer: boolean; quiet: boolean }): GeneratedPool {
   const saved = loadGeneratedPool(dir);
-  // A pool saved before recipes were recorded can only be checked by its size.
-  const differences = saved === undefined ? ['n'] : saved.builtWith === undefined ? (saved.images.length === recipe.n ? [] : ['n']) : recipeDifferences(saved.builtWith, recipe);
-  if (saved !== undefined && differences.length === 0 && (saved.builtWith !== undefined || options.resume)) return saved;
-  if (options.resume) throw new Error(`${dir} resumes a run with generatedShare > 0 but ${saved === undefined ? `holds no pool of ${recipe.n} generated images` : `its pool was built with another ${differences.join(', ')}`}: restart it (--restart)`);
+  if (saved === undefined) {
+    if (options.resume) throw new Error(`${dir} resumes a run with generatedShare > 0 but holds no pool of ${recipe.n} generated images: restart it (--restart)`);
+  } else {
+    // A pool saved before recipes were recorded can only be checked by its size, and only a resume keeps it.
+    const differences = saved.builtWith === undefined ? (saved.images.length === recipe.n ? [] : ['n']) : recipeDifferences(saved.builtWith, recipe);
+    if (differences.length === 0 && (saved.builtWith !== undefined || options.resume)) return saved;
+    if (options.resume) throw new Error(`${dir} resumes a run with generatedShare > 0 but its pool was built with another ${differences.join(', ')}: restart it (--restart)`);
+  }
   const bar = new Progress({ label: 'generated pool', total: recipe.n, unit: 'img', quiet: options.quiet || !options.writer });
   let last = 0;
   const pool = buildGeneratedPool(model, { n: recipe.n, seed: recipe.seed, t0: train.generatedT0 > 0 ? train.generatedT0 : undefined, heldOutScenes: recipe.heldOutScenes, onProgress: (done) => { bar.tick(done - last); last = done; } });

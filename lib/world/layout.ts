@@ -207,12 +207,13 @@ function scaled(scene: Scene, size: number): Scene {
 /** No scene satisfying the prompt was found (e.g. two large squares side by side do not fit in 32 px). */
 export class LayoutError extends Error {}
 
-/** A scene in which every constraint of the prompt holds; throws a LayoutError after MAX_ATTEMPTS failed samples. */
+/** A scene in which every constraint of the prompt holds; throws a LayoutError after every attempt failed (file comment). */
 export function sceneFor(prompt: Prompt, rng: Rng, options: LayoutOptions = {}): Scene {
   const side = WORLD.imageSize;
   const size = options.size ?? side;
   const { slots, relation } = slotsOf(prompt);
-  for (let attempt = 0; attempt < (relation === 'inside' && options.centredRetry !== false ? 2 : 1) * MAX_ATTEMPTS; attempt++) {
+  const attempts = (relation === 'inside' && options.centredRetry !== false ? 2 : 1) * MAX_ATTEMPTS;
+  for (let attempt = 0; attempt < attempts; attempt++) {
     const centred = attempt >= MAX_ATTEMPTS; // the second round (file comment)
     const compact = attempt >= MAX_ATTEMPTS / 2 && !centred;
     const objects = slots.map((slot) => fillAttributes(slot, rng, { allowHeldOut: options.allowHeldOut ?? false, compact }));
@@ -227,7 +228,7 @@ export function sceneFor(prompt: Prompt, rng: Rng, options: LayoutOptions = {}):
     const scene = size === side ? { width: side, height: side, objects } : scaled({ width: side, height: side, objects }, size);
     if (sceneSatisfies(prompt, scene)) return scene;
   }
-  throw new LayoutError(`could not lay out a scene for "${prompt.text}" in ${MAX_ATTEMPTS} attempts (is the prompt satisfiable?)`);
+  throw new LayoutError(`could not lay out a scene for "${prompt.text}" in ${attempts} attempts (is the prompt satisfiable?)`);
 }
 
 /** sceneFor, or undefined when no scene fits the prompt (a LayoutError); other errors propagate. */

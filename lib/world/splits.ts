@@ -4,8 +4,9 @@
 // number of odd character codes in the text ("circle" has 4, "square" 5), so splits v1 (before 2026-12-06),
 // which sent even hashes to val and odd ones to test, put "a red circle and a blue square" and "a red square
 // and a blue square" on opposite sides. Splits v2 keep train exactly as it was (the shipped weights never saw a
-// val or test prompt) and split the rest between val and test by a bit of the mixed hash. GenEval-style prompts ("a photo of ...") are an evaluation benchmark: never in train;
-// val and test draw from their (small) prompt space with different seeds.
+// val or test prompt) and split the rest between val and test by a bit of the mixed hash. GenEval-style prompts
+// ("a photo of ...") are an evaluation benchmark: never in train; val and test draw from their (small) prompt
+// space with different seeds.
 import { hashString, makeRng } from '../rng';
 import { isHeldOut } from './heldout';
 import { sceneIfFits } from './layout';
