@@ -57,6 +57,17 @@ describe('generateImages', () => {
     disposeModel(bad);
   });
 
+  it('stochasticity: eta = 0 is the Euler sampler; eta > 0 is seeded, differs from Euler, and leaks no tensor; eta outside [0, 1] is refused', () => {
+    const euler = pixels(generateImages(model, PROMPTS, { seed: 3, steps: 4 }));
+    expect(pixels(generateImages(model, PROMPTS, { seed: 3, steps: 4, stochasticity: 0 }))).toEqual(euler);
+    const before = tf.memory().numTensors;
+    const a = pixels(generateImages(model, PROMPTS, { seed: 3, steps: 4, stochasticity: 0.7 }));
+    expect(tf.memory().numTensors).toBe(before);
+    expect(pixels(generateImages(model, PROMPTS, { seed: 3, steps: 4, stochasticity: 0.7 }))).toEqual(a);
+    expect(a).not.toEqual(euler);
+    expect(() => generateImages(model, PROMPTS, { seed: 3, steps: 2, stochasticity: 1.5 })).toThrow(/stochasticity/);
+  });
+
   it('given plans (one per prompt, sliced per batch) reproduce think mode when they are the model\'s own', () => {
     const text = new Int32Array(PROMPTS.length * model.config.maxTextTokens);
     PROMPTS.forEach((p, i) => text.set(encode(p, model.config.maxTextTokens), i * model.config.maxTextTokens));

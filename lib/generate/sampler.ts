@@ -25,8 +25,14 @@ export interface SampleOptions {
   guidanceInterval?: [number, number];
   /** Timestep shift s of samplingTimesteps. */
   timestepShift: number;
-  /** Source of the initial noise. */
+  /** Source of the initial noise (and, with stochasticity > 0, of the noise each step adds). */
   rng: Rng;
+  /**
+   * eta in [0, 1]: share of fresh noise in each step (DDIM's eta, written for the rectified flow). The step goes to
+   * x_t' = (1 - t') x0_hat + t' (sqrt(1 - eta^2) eps_hat + eta z), with eps_hat = (x_t - (1 - t) x0_hat) / t the
+   * noise the model sees in x_t; eta = 0 is exactly Euler (x_t - (t - t') v), eta = 1 re-noises x0_hat afresh.
+   */
+  stochasticity?: number;
   /** Think mode: first predict a layout plan from the prompt (argmax per field), then generate conditioned on it. */
   think?: boolean;
   /** Condition on this plan [B, PLAN_SLOTS, fields] (e.g. a ground-truth one) instead; implies thinking. */
@@ -60,6 +66,8 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const start = options.start;
   if (start !== undefined && !(start.t0 > 0 && start.t0 <= 1)) throw new Error(`sampleTokens: start.t0 must lie in (0, 1], got ${start.t0}`);
   if (start !== undefined && start.x0.length !== batch * imageTokens * generationDim) throw new Error(`sampleTokens: start.x0 holds ${start.x0.length} values, expected ${batch * imageTokens * generationDim}`);
+  const eta = options.stochasticity ?? 0;
+  if (!(eta >= 0 && eta <= 1)) throw new Error(`sampleTokens: stochasticity must lie in [0, 1], got ${eta}`);
   const guide = options.guideModel;
   if (guide !== undefined && (guide.config.selfCondition || model.config.selfCondition)) throw new Error('sampleTokens: autoguidance does not support self-conditioning');
   const guideDims = guide === undefined ? undefined : modelDims(guide.config);
@@ -116,7 +124,11 @@ export function sampleTokens(options: SampleOptions): Float32Array {
         x0Previous?.dispose();
         x0Previous = tf.keep(x0Predicted);
       }
-      return tf.sub(x, tf.mul(dt, v)) as tf.Tensor3D; // Euler: x_{t - dt} = x_t - v * dt
+      if (eta === 0 || times[step + 1] === 0) return tf.sub(x, tf.mul(dt, v)) as tf.Tensor3D; // Euler: x_{t - dt} = x_t - v * dt
+      const tNext = times[step + 1];
+      const epsSeen = tf.div(tf.sub(x, tf.mul(1 - t, x0Predicted)), t);
+      const eps = tf.add(tf.mul(Math.sqrt(1 - eta * eta), epsSeen), tf.mul(eta, randomNormal(x.shape, rng)));
+      return tf.add(tf.mul(1 - tNext, x0Predicted), tf.mul(tNext, eps)) as tf.Tensor3D;
     });
     x.dispose();
     x = next;

@@ -1,7 +1,7 @@
 // Experiment: where does the model's own verdict on its generations disagree with the independent evaluator?
 // Validation split only. Prints the 2 x 2 table (self verdict x evaluator verdict) per category and, with --out,
 // writes what each side saw in every image. Regenerate: npx ts-node --transpile-only scripts/experiments/agreement-diag.ts [--checkpoint data/base] [--n 280] [--seed 5]
-//   [--out DIR: each image as DIR/<k>.png and every record in DIR/records.json] [--steps N --guidance W --shift S: sampler settings other than the defaults]
+//   [--out DIR: each image as DIR/<k>.png and every record in DIR/records.json] [--steps N --guidance W --shift S --eta E: sampler settings other than the defaults]
 //   [--plan-temperature T [--plan-fields shape,size]: think-mode plans with those fields drawn at temperature T (predictPlan)]
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -36,10 +36,10 @@ function shifted(image: RgbImage, dx: number, dy: number): RgbImage {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' }, steps: { type: 'string' }, guidance: { type: 'string' }, shift: { type: 'string' }, 'plan-temperature': { type: 'string' }, 'plan-fields': { type: 'string', default: 'shape' }, images: { type: 'string' }, stability: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' }, steps: { type: 'string' }, guidance: { type: 'string' }, shift: { type: 'string' }, eta: { type: 'string' }, 'plan-temperature': { type: 'string' }, 'plan-fields': { type: 'string', default: 'shape' }, images: { type: 'string' }, stability: { type: 'boolean', default: false } }, strict: true });
   const [n, seed] = [Number(values.n), Number(values.seed)];
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer, --seed an integer');
-  if (values.images !== undefined && (values.steps ?? values.guidance ?? values.shift ?? values['plan-temperature']) !== undefined) throw new Error('--images reads saved images: --steps, --guidance, --shift and --plan-temperature only apply when generating');
+  if (values.images !== undefined && (values.steps ?? values.guidance ?? values.shift ?? values.eta ?? values['plan-temperature']) !== undefined) throw new Error('--images reads saved images: --steps, --guidance, --shift and --plan-temperature only apply when generating');
   const fields = values['plan-fields'].split(',') as PlanField[];
   const unknown = fields.filter((f) => !PLAN_FIELDS.includes(f));
   if (unknown.length > 0) throw new Error(`--plan-fields: unknown ${unknown.join(', ')} (fields: ${PLAN_FIELDS.join(', ')})`);
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const { model } = loadCheckpoint(values.checkpoint);
   try {
     const prompts = samplePrompts({ split: 'val', n, seed });
-    const sampler = { steps: values.steps === undefined ? undefined : Number(values.steps), guidanceScale: values.guidance === undefined ? undefined : Number(values.guidance), timestepShift: values.shift === undefined ? undefined : Number(values.shift) };
+    const sampler = { steps: values.steps === undefined ? undefined : Number(values.steps), guidanceScale: values.guidance === undefined ? undefined : Number(values.guidance), timestepShift: values.shift === undefined ? undefined : Number(values.shift), stochasticity: values.eta === undefined ? undefined : Number(values.eta) };
     const texts = prompts.map((p) => p.text);
     const planTemperature = values['plan-temperature'] === undefined ? undefined : Number(values['plan-temperature']);
     const plans = planTemperature === undefined ? undefined : predictPlan(model, encodeBatch(texts, model.config.maxTextTokens), { temperature: planTemperature, rng: makeRng(hashString(`plans:${seed}`)), fields });
