@@ -25,7 +25,7 @@ export interface SamplingSettings {
   think: boolean;
   /**
    * Fresh noise per step, eta in [0, 1] (sampler.ts `stochasticity`); 0, the default, is the released deterministic
-   * Euler sampler. eta = 1 looked better on validation and was not on the test split (README, "A stochastic sampler").
+   * Euler sampler. eta = 1 looked better on validation and was not on the test split (docs/model-notes.md, "A stochastic sampler").
    */
   stochasticity: number;
 }

@@ -47,7 +47,7 @@ export interface SampleOptions {
   /**
    * Autoguidance (Karras et al. 2024, "Guiding a diffusion model with a bad version of itself"): the guidance branch
    * is this weaker model of the same architecture, conditioned on the same prompt, instead of the unconditional one:
-   * v = vBad + w * (vCond - vBad); published to sharpen under-fitted models (measured here: no gain, README).
+   * v = vBad + w * (vCond - vBad); published to sharpen under-fitted models (measured here: no gain, docs/model-notes.md).
    */
   guideModel?: UnifiedModel;
   /** Called after every step with the current t and the predicted clean tokens x0 = x_t - t * v. */

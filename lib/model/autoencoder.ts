@@ -6,7 +6,7 @@
 //           -> conv3x3 -> conv3x3 to RGB
 // The decoder is trained on latents with added noise (trainAutoencoder), so a slightly-off latent still decodes to a
 // clean world object: the flow then only has to land near a shape's code, and the decoder draws its edges.
-// Why: the pixel flow of a small model leaves objects as blobs in pieces (README, issue 3); a world-trained decoder
+// Why: the pixel flow of a small model leaves objects as blobs in pieces (docs/model-notes.md); a world-trained decoder
 // can only draw what world renders look like.
 // Strided downsampling is space-to-depth plus a 1x1 layer (dense: plain matmuls, fast on wasm), not a strided conv.
 import * as tf from '../backend/tf';

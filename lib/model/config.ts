@@ -97,7 +97,7 @@ export interface ModelConfig {
    * a zero-initialised 4 x D map. As box-conditioned layout-to-image models ground objects (GLIGEN), with the box
    * frame given per pixel (CoordConv, Liu et al. 2018). Why: a pixel inside a planned box must learn whether it is
    * inside the named shape, a function of its offset that the transformer, which sees only its own position, did not
-   * learn (README).
+   * learn (docs/model-notes.md).
    */
   planCanvas: boolean;
   /**
@@ -106,7 +106,7 @@ export interface ModelConfig {
    * order, each given the ones already placed, and trained on the ground-truth earlier slots (teacher forcing). Why:
    * a relation ("A left of B") or "two objects that do not overlap" constrains the pair, while each slot's own
    * position is almost uniform; independent per-slot cells learned no relation (cell loss 4.6 nats, the expected
-   * position of every slot the image centre) and the model's own plans passed 0.00 of spatial prompts (README).
+   * position of every slot the image centre) and the model's own plans passed 0.00 of spatial prompts (docs/model-notes.md).
    */
   planCellDecoder: boolean;
   /**
@@ -123,14 +123,14 @@ export interface ModelConfig {
    * understands from pixels. Understanding still reads pixel patches; the generation tokens have their own
    * embedding and head. Why: a decoder trained on world renders draws clean edges, so the flow only has to land
    * near an object's code instead of drawing every pixel (the pixel flow leaves blobs in pieces). The pixel head and
-   * conv refine still exist in such a model but stay unused (zero, untrained). Measured: no gain (README).
+   * conv refine still exist in such a model but stay unused (zero, untrained). Measured: no gain (docs/model-notes.md).
    */
   latentChannels: number;
   /**
    * Channels C of the region head's pixel reader (region-crop.ts); 0 = none. Region queries also read the 20 x 20
    * pixels around their box through three small convolutions, whose logits add to the query token's. Why: an 8-px
    * object spans 2 x 2 of the 4-px patch tokens, so the token-only reading of generated shapes changed with a
-   * one-pixel move (README, "Where the judge is weak").
+   * one-pixel move (docs/model-notes.md, "Where the judge is weak").
    */
   regionCropChannels: number;
   /** LayerNorm variance epsilon. */

@@ -1,7 +1,7 @@
 // The region head's pixel reader (ModelConfig.regionCropChannels = C > 0). A region query reads its box through the
 // backbone's 4-px patch tokens, and an 8-px object spans 2 x 2 of them: a one-pixel move changes what every patch
 // holds, and the judge changed its verdict on 8-12% of generated images moved by one pixel while the pixel-exact
-// evaluator kept all of them (README, "Where the judge is weak"). So the region head also reads the pixels themselves,
+// evaluator kept all of them (docs/model-notes.md, "Where the judge is weak"). So the region head also reads the pixels themselves,
 // as Bagel reads images for understanding through its own vision encoder beside the generation latents:
 //   window:  the CROP_SIDE x CROP_SIDE pixels around the box centre, at image scale (no resampling, so an object's
 //            size stays its size in pixels), with two mask channels: inside the box, inside the image;

@@ -41,9 +41,9 @@ export interface CandidateLine {
  * prompts). 'held-out': validation prompts that name a colour-shape pair held out of pretraining (world/heldout.ts).
  * Why offer it: the base was pretrained on ground-truth images of exactly the training prompts' distribution, so there
  * its own understanding knows nothing its generation was not already taught; the paper's post-training prompts are new
- * to Bagel. Held-out pairs are where this model's understanding outruns its generation most (README, "The SRUM
- * loop"). Only the prompt text is used: no image, label or plan of a held-out pair is. Test prompts never share a
- * text with these (the split is a hash of the text), only the pairs.
+ * to Bagel. Held-out pairs are where this model's understanding outruns its generation most (docs/srum-notes.md,
+ * "Held-out prompts and a self-judged layout term"). Only the prompt text is used: no image, label or plan of a
+ * held-out pair is. Test prompts never share a text with these (the split is a hash of the text), only the pairs.
  */
 export const CANDIDATE_PROMPT_SETS = ['train', 'held-out'] as const;
 export type CandidatePromptSet = (typeof CANDIDATE_PROMPT_SETS)[number];

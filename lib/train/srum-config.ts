@@ -26,7 +26,7 @@ export interface SrumConfig {
    * Weight of the think term on think-mode candidates: cross-entropy of the plan head on the plan each candidate was
    * drawn from (its "think text"), weighted per candidate by the global layout reward (g + 1) / 2 for 'srum' and by
    * 1 for 'sft'. 0 = the released objective, whose loss reads image tokens only. Why it exists: the plan head reads
-   * the same backbone, so an image-only loss moves the planner with nobody checking it (README, "SRUM loop").
+   * the same backbone, so an image-only loss moves the planner with nobody checking it (docs/srum-notes.md).
    */
   planWeight: number;
   /**
@@ -61,7 +61,7 @@ export interface SrumConfig {
    * What L_ref (Eq. 2) regresses onto. 'candidate': the candidate itself (the released data recipe, x_good = x_bad).
    * 'ground-truth': the paper's "artifact-free latent x_0^gt", here a render of a world scene laid out for the
    * candidate's prompt (with that scene's plan for think-mode candidates), noised with the same t and eps in its own
-   * forward pass. Why: fitting its own samples drifts the model (README, "The SRUM loop"); an artifact-free anchor
+   * forward pass. Why: fitting its own samples drifts the model (docs/srum-notes.md); an artifact-free anchor
    * keeps L_ref from adding to that drift. One more forward pass a step. With lossGuidance > 1, L_r reads the guided
    * velocity (it fits the guided sampler's own samples) while L_ref keeps the conditional one: a render is data, and
    * the conditional branch is what pretraining fits to data.

@@ -1,7 +1,7 @@
 // Control, not a method: the ceiling of any judge's choice among a run's candidates. Copies a finished `srum run`'s
 // candidates and base evaluation into a new run directory with only the records whose image the *independent
 // evaluator* passes, so `srum run --method sft` there trains on exactly what a perfect judge would keep. The
-// evaluator chooses here, so this is never a SRUM result (README, "Even a perfect judge would not carry it").
+// evaluator chooses here, so this is never a SRUM result (docs/srum-notes.md, "Even a perfect judge would not carry it").
 // Regenerate:
 //   npx ts-node --transpile-only scripts/experiments/oracle-filter.ts --from runs/val-lg4 --out runs/val-lg4-oracle-sft
 //   npx srum run --method sft --n-candidates K --out runs/val-lg4-oracle-sft ...   (K = the count printed; same options as --from)

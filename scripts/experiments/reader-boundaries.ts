@@ -2,7 +2,7 @@
 // drawn part of the way from one class to another, read by the independent evaluator and by the model's judge
 // (proposer + region head, as in promptVerdict), beside the world's own rule of nearness. Nothing is generated
 // and nothing trained: it measures the two readers' definitions on objects between the world's classes, which is
-// where the generator's soft drawings fall (README, "Where the judge and the evaluator part").
+// where the generator's soft drawings fall (docs/model-notes.md, "Where the judge and the evaluator part").
 //   shape:    a square drawn as the superellipse |dx/r|^n + |dy/r|^n <= 1 (n = 2 the circle, large n the square;
 //             geometry.ts); share read as a circle; nearer = pixel IoU with the ideal circle above the ideal square.
 //   contrast: a striped object whose stripes darken by c times the world's shade (the plain and the striped render
