@@ -13,7 +13,7 @@ import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../l
 import { makeRng } from '../lib/rng';
 import { resolveTrainConfig } from '../lib/train/config';
 import { generationBatch, understandingBatch } from '../lib/train/data';
-import { buildGeneratedPool, generatedQueries, loadGeneratedPool, mixGenerated, saveGeneratedPool, type GeneratedPool } from '../lib/train/generated-pool';
+import { buildGeneratedPool, generatedQueries, loadGeneratedPool, mixGenerated, poolT0s, saveGeneratedPool, type GeneratedPool } from '../lib/train/generated-pool';
 import { pretrain, type PretrainOptions } from '../lib/train/pretrain';
 import { renderScene } from '../lib/world/render';
 
@@ -60,10 +60,11 @@ describe('generated pool', () => {
     const model = initModel(config, 2);
     const renders = generationBatch(1_000_000, { batchSize: 4, seed: 8, config }).scenes.map(renderScene); // the pool's first batch
     const distance = (pool: GeneratedPool): number => pool.images.reduce((sum, im, i) => sum + im.data.reduce((s, v, j) => s + Math.abs(v - renders[i].data[j]), 0), 0);
-    const low = buildGeneratedPool(model, { n: 4, seed: 8, t0: 0.05 });
+    const low = buildGeneratedPool(model, { n: 4, seed: 8, t0s: poolT0s(0.05) });
     const usual = buildGeneratedPool(model, { n: 4, seed: 8 });
     expect(low.t0s).toEqual([0.05]);
     expect(usual.t0s).toEqual([0.4, 0.5, 0.6]);
+    expect(poolT0s(0)).toEqual(usual.t0s); // generatedT0 = 0: the default levels
     expect(distance(low)).toBeLessThan(distance(usual) / 2);
     disposeModel(model);
   });

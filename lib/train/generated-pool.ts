@@ -66,14 +66,20 @@ export function generatedQueries(image: RgbImage, scene: Scene): RegionQuery[] {
   });
 }
 
-/** n resampled train scenes (noise from `seed`), t0 going round POOL_T0S batch by batch, or always `t0` when given. */
-export function buildGeneratedPool(model: UnifiedModel, options: { n: number; seed: number; t0?: number; heldOutScenes?: boolean; onProgress?: (done: number) => void }): GeneratedPool {
-  const pool: GeneratedPool = { images: [], queries: [], t0s: options.t0 === undefined ? POOL_T0S : [options.t0] };
+/** The noise levels a pool resamples from, batch by batch in turn: the training option generatedT0, or POOL_T0S when it is 0. */
+export function poolT0s(generatedT0: number): readonly number[] {
+  return generatedT0 > 0 ? [generatedT0] : POOL_T0S;
+}
+
+/** n resampled train scenes (noise from `seed`), the renders noised to t0s in turn (default POOL_T0S). */
+export function buildGeneratedPool(model: UnifiedModel, options: { n: number; seed: number; t0s?: readonly number[]; heldOutScenes?: boolean; onProgress?: (done: number) => void }): GeneratedPool {
+  const t0s = options.t0s ?? POOL_T0S;
+  const pool: GeneratedPool = { images: [], queries: [], t0s };
   for (let k = 0; pool.images.length < options.n; k++) {
     const batchSize = Math.min(POOL_BATCH, options.n - pool.images.length);
     const batch = generationBatch(POOL_BATCH_OFFSET + k, { batchSize, seed: options.seed, config: model.config, heldOutScenes: options.heldOutScenes });
     const renders = batch.scenes.map(renderScene);
-    const t0 = options.t0 ?? POOL_T0S[k % POOL_T0S.length];
+    const t0 = t0s[k % t0s.length];
     const images = generateImages(model, batch.prompts.map((p) => p.text), { seed: options.seed + k, think: false, from: { images: renders, t0 } });
     images.forEach((image, b) => {
       pool.images.push(image);

@@ -15,7 +15,7 @@ import { disposeModel, initModel, modelAutoencoder, variablesOf, type UnifiedMod
 import { assignAutoencoderWeights, DEFAULT_AUTOENCODER_DIR, readFinishedAutoencoder } from './autoencoder';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { pretrainTasks, type TaskResult } from './tasks';
-import { buildGeneratedPool, loadGeneratedPool, POOL_T0S, recipeDifferences, saveGeneratedPool, type GeneratedPool, type PoolRecipe } from './generated-pool';
+import { buildGeneratedPool, loadGeneratedPool, poolT0s, recipeDifferences, saveGeneratedPool, type GeneratedPool, type PoolRecipe } from './generated-pool';
 import { listenForStop } from './interrupt';
 import { readEmaWeights, removeOlderEma, WeightEma } from './ema';
 
@@ -177,7 +177,7 @@ function generatedPoolOf(dir: string, model: UnifiedModel, train: TrainConfig, r
   }
   const bar = new Progress({ label: 'generated pool', total: recipe.n, unit: 'img', quiet: options.quiet || !options.writer });
   let last = 0;
-  const pool = buildGeneratedPool(model, { n: recipe.n, seed: recipe.seed, t0: train.generatedT0 > 0 ? train.generatedT0 : undefined, heldOutScenes: recipe.heldOutScenes, onProgress: (done) => { bar.tick(done - last); last = done; } });
+  const pool = buildGeneratedPool(model, { n: recipe.n, seed: recipe.seed, t0s: recipe.t0s, heldOutScenes: recipe.heldOutScenes, onProgress: (done) => { bar.tick(done - last); last = done; } });
   if (options.writer) saveGeneratedPool(dir, pool, recipe);
   return pool;
 }
@@ -251,7 +251,7 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
   const command = options.command ?? defaultCommand(options, train, seed, shard?.count ?? 1);
   if (writer) writeJsonAtomic(path.join(options.outDir, CONFIG_FILE), { preset: options.preset, seed, command, model: config, train, ...(shard ? { replicas: shard.count } : {}) });
 
-  const poolRecipe: PoolRecipe = { n: train.generatedPool, seed, t0s: train.generatedT0 > 0 ? [train.generatedT0] : [...POOL_T0S], heldOutScenes: train.heldOutImages, from: initInfo === undefined ? 'scratch' : `${String(initInfo.dir)}@${String(initInfo.step)}` };
+  const poolRecipe: PoolRecipe = { n: train.generatedPool, seed, t0s: [...poolT0s(train.generatedT0)], heldOutScenes: train.heldOutImages, from: initInfo === undefined ? 'scratch' : `${String(initInfo.dir)}@${String(initInfo.step)}` };
   const tasks = pretrainTasks(train, train.generatedShare > 0 ? generatedPoolOf(options.outDir, model, train, poolRecipe, { resume, writer, quiet: options.quiet === true }) : undefined);
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
