@@ -51,7 +51,7 @@ export * from './generate/generate';
 
 // Pretraining: configuration and presets, think-mode plan targets, the resumable training loop.
 export * from './train/config';
-export { PLAN_CLASSES, PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS, type PlanField } from './model/classes';
+export { PLAN_CLASSES, PLAN_FIELDS, PLAN_GRID, PLAN_IGNORE, PLAN_SLOTS, PLAN_VALUES, type PlanField } from './model/classes';
 export { planCell, planTargets, promptSlots } from './train/plan';
 export { CONFIG_FILE, LOG_FILE, T_BINS, type PretrainOptions, type PretrainResult, pretrain } from './train/pretrain';
 export { pretrainParallel } from './train/parallel';

@@ -5,7 +5,7 @@ export const PAD_ID = 0;
 export const SPECIAL_TOKENS = ['[PAD]'] as const;
 export const VOCAB: readonly string[] = [...SPECIAL_TOKENS, ...PROMPT_WORDS];
 export const VOCAB_SIZE = VOCAB.length;
-/** Longest prompt of the grammar is 15 words ("a small striped red circle on the left of a large checkered blue square"). */
+/** Longest prompt of the grammar is 14 words ("a small striped red circle on the left of a large checkered blue square"). */
 export const MAX_PROMPT_TOKENS = 16;
 
 const idOf = new Map(VOCAB.map((word, id) => [word, id]));
