@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { main } from '../lib/cli/main';
-import { measureGap, understandingCorrect, type GapRates, type PromptJudge } from '../lib/eval/gap';
+import { clusteredStandardError, measureGap, understandingCorrect, type GapRates, type PromptJudge } from '../lib/eval/gap';
 import { generateImages } from '../lib/generate/generate';
 import { promptVerdict } from '../lib/model/judgePrompt';
 import { disposeModel, type UnifiedModel } from '../lib/model/params';
@@ -56,6 +56,8 @@ describe('measureGap', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(report.n).toBe(N);
     expectRates(report);
+    expect(report.distinct_prompts).toBe(new Set(samplePrompts({ split: 'test', n: N, seed: SEED }).map((p) => p.text)).size);
+    for (const se of Object.values(report.standard_error)) expect(se).toBeGreaterThanOrEqual(0);
     expect(report.generation_accuracy).toBe(report.generation_accuracy_think); // think: true is the mode of generation_accuracy
     expect(Object.keys(report.per_category).sort()).toEqual([...CATEGORIES].sort());
     for (const category of CATEGORIES) {
@@ -94,6 +96,24 @@ describe('measureGap', () => {
     expect(yes.understanding_on_generated).toBe(0);
     expect(yes.generation_accuracy_think).toBeUndefined(); // one mode asked: neither per-mode rate
     expect(yes.generation_accuracy_normal).toBeUndefined();
+  });
+});
+
+describe('clusteredStandardError', () => {
+  it('is the binomial standard error when no prompt repeats, and grows when repeats agree with each other', () => {
+    const values = [true, false, true, true, false, undefined, true, false];
+    const distinct = values.map((_, k) => `p${k}`);
+    const n = 7;
+    const p = 4 / 7;
+    expect(clusteredStandardError(values, distinct)).toBeCloseTo(Math.sqrt((p * (1 - p)) / (n - 1)), 12);
+    // The same seven outcomes, each drawn twice for one prompt (a repeat gives the same verdict): n doubles, but the
+    // information does not, so the error stays where it was instead of falling by sqrt(2).
+    const twice = values.flatMap((v) => [v, v]);
+    const pairs = distinct.flatMap((c) => [c, c]);
+    expect(clusteredStandardError(twice, pairs)).toBeCloseTo(clusteredStandardError(values, distinct), 12);
+    expect(clusteredStandardError(twice, twice.map((_, k) => `q${k}`))).toBeLessThan(clusteredStandardError(values, distinct));
+    expect(clusteredStandardError([true, false], ['a', 'a'])).toBeNaN();
+    expect(() => clusteredStandardError([true], ['a', 'b'])).toThrow(/cluster labels/);
   });
 });
 

@@ -70,5 +70,7 @@ export const gapCommand: Command = {
     for (const [name, r] of rows) {
       if (r) console.log(`${name.padEnd(16)}  ${pct(r.understanding_accuracy)}    ${pct(r.generation_accuracy)}    ${pct(r.generation_accuracy_normal)}     ${pct(r.generation_accuracy_think)}      ${pct(r.understanding_on_generated)}`);
     }
+    const se = report.standard_error;
+    console.log(`one standard error (repeats of a prompt text count once; ${report.distinct_prompts} distinct of ${report.n}): understand ${pct(se.understanding_accuracy).trim()}, generate ${pct(se.generation_accuracy).trim()}, self-vs-eval ${pct(se.understanding_on_generated).trim()}`);
   },
 };

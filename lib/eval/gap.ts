@@ -44,8 +44,18 @@ export interface GapRates {
   n: number;
 }
 
+/** One standard error of each headline rate (clusteredStandardError: repeats of a prompt text count as one draw). */
+export interface GapStandardErrors {
+  understanding_accuracy: number;
+  generation_accuracy: number;
+  understanding_on_generated: number;
+}
+
 export interface GapReport extends GapRates {
   seed: number;
+  standard_error: GapStandardErrors;
+  /** Distinct prompt texts among the n (GenEval-style categories have few, so texts repeat). */
+  distinct_prompts: number;
   per_category: Partial<Record<Category, GapRates>>;
   /**
    * The same prompts split by whether they name a colour-shape pair held out of training (world/heldout.ts): such
@@ -59,6 +69,29 @@ export const shareTrue = (values: (boolean | undefined)[]): number => {
   const asked = values.filter((v) => v !== undefined);
   return asked.length === 0 ? NaN : asked.filter(Boolean).length / asked.length;
 };
+
+/**
+ * Standard error of the share of true among the defined values when the values come in clusters that are not
+ * independent: here, repeats of one prompt text, whose images and verdicts are alike. The cluster-robust variance of a
+ * mean, G / (G - 1) * sum over clusters of (sum of y - p)^2 / n^2, with G clusters and n values; with every cluster a
+ * single value it is the binomial sqrt(p (1 - p) / (n - 1)). NaN with fewer than two clusters.
+ */
+export function clusteredStandardError(values: readonly (boolean | undefined)[], clusters: readonly string[]): number {
+  if (clusters.length !== values.length) throw new Error(`clusteredStandardError: ${values.length} values but ${clusters.length} cluster labels`);
+  const p = shareTrue([...values]);
+  const sums = new Map<string, number>();
+  let n = 0;
+  values.forEach((v, k) => {
+    if (v === undefined) return;
+    n++;
+    sums.set(clusters[k], (sums.get(clusters[k]) ?? 0) + (v ? 1 : 0) - p);
+  });
+  const g = sums.size;
+  if (g < 2) return NaN;
+  let squares = 0;
+  for (const sum of sums.values()) squares += sum * sum;
+  return Math.sqrt((g / (g - 1)) * squares) / n;
+}
 
 /**
  * Understanding on rendered scenes: prompt k's scene is rendered and asked about with the prompt itself (truth:
@@ -120,5 +153,11 @@ export function measureGap(options: GapOptions): GapReport {
   }
   const heldOut = prompts.map(mentionsHeldOut);
   const by_domain = { in_domain: rates(all.filter((k) => !heldOut[k])), held_out: rates(all.filter((k) => heldOut[k])) };
-  return { ...rates(all), seed: options.seed, per_category, by_domain };
+  const texts = prompts.map((p) => p.text);
+  const standard_error: GapStandardErrors = {
+    understanding_accuracy: clusteredStandardError(understood, texts),
+    generation_accuracy: clusteredStandardError(passed, texts),
+    understanding_on_generated: clusteredStandardError(agreed, texts),
+  };
+  return { ...rates(all), seed: options.seed, standard_error, distinct_prompts: new Set(texts).size, per_category, by_domain };
 }
