@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { main } from '../lib/cli/main';
-import { clusteredStandardError, measureGap, understandingCorrect, type GapRates, type PromptJudge } from '../lib/eval/gap';
+import { clusteredStandardError, measureGap, understandingCorrect, type GapRates, type GapReport, type PromptJudge } from '../lib/eval/gap';
+import { gapChart } from '../lib/plot';
 import { generateImages } from '../lib/generate/generate';
 import { promptVerdict } from '../lib/model/judgePrompt';
 import { disposeModel, type UnifiedModel } from '../lib/model/params';
@@ -58,6 +59,14 @@ describe('measureGap', () => {
     expectRates(report);
     expect(report.distinct_prompts).toBe(new Set(samplePrompts({ split: 'test', n: N, seed: SEED }).map((p) => p.text)).size);
     for (const se of Object.values(report.standard_error)) expect(se).toBeGreaterThanOrEqual(0);
+    // The chart draws each rate's standard error as error bars when every bar has one: not here, where each category
+    // holds one prompt (NaN), nor for a report saved before they existed; yes once every category has a finite one.
+    const errorBars = (r: GapReport): ({ array: number[] } | undefined)[] => (gapChart(r).data as { error_y?: { array: number[] } }[]).map((trace) => trace.error_y);
+    expect(errorBars(report).every((e) => e === undefined)).toBe(true);
+    const saved = JSON.parse(JSON.stringify(report, (key, value: unknown) => (key === 'standard_error' ? undefined : value))) as GapReport;
+    expect(errorBars(saved).every((e) => e === undefined)).toBe(true);
+    const everyCategory = { ...report, per_category: Object.fromEntries(Object.entries(report.per_category).map(([c, r]) => [c, { ...r, standard_error: report.standard_error }])) };
+    expect(errorBars(everyCategory).every((e) => e?.array.length === 1 + CATEGORIES.length)).toBe(true);
     expect(report.generation_accuracy).toBe(report.generation_accuracy_think); // think: true is the mode of generation_accuracy
     expect(Object.keys(report.per_category).sort()).toEqual([...CATEGORIES].sort());
     for (const category of CATEGORIES) {

@@ -42,18 +42,16 @@ export interface GapRates {
   /** generation_accuracy in think mode (plan first), when measured. */
   generation_accuracy_think?: number;
   n: number;
+  /** One standard error of each rate above (clusteredStandardError: repeats of a prompt text count as one draw). */
+  standard_error: GapStandardErrors;
 }
 
-/** One standard error of each headline rate (clusteredStandardError: repeats of a prompt text count as one draw). */
-export interface GapStandardErrors {
-  understanding_accuracy: number;
-  generation_accuracy: number;
-  understanding_on_generated: number;
-}
+/** The rates of GapRates that have a standard error. */
+export type GapRateKey = 'understanding_accuracy' | 'generation_accuracy' | 'understanding_on_generated' | 'generation_accuracy_normal' | 'generation_accuracy_think';
+export type GapStandardErrors = Partial<Record<GapRateKey, number>>;
 
 export interface GapReport extends GapRates {
   seed: number;
-  standard_error: GapStandardErrors;
   /** Distinct prompt texts among the n (GenEval-style categories have few, so texts repeat). */
   distinct_prompts: number;
   per_category: Partial<Record<Category, GapRates>>;
@@ -139,13 +137,22 @@ export function measureGap(options: GapOptions): GapReport {
   }
   const [passedNormal, passedThink] = think ? [passedOther, passed] : [passed, passedOther];
 
-  const rates = (indices: number[]): GapRates => ({
-    understanding_accuracy: shareTrue(indices.map((k) => understood[k])),
-    generation_accuracy: shareTrue(indices.map((k) => passed[k])),
-    understanding_on_generated: shareTrue(indices.map((k) => agreed[k])),
-    ...(passedNormal && passedThink ? { generation_accuracy_normal: shareTrue(indices.map((k) => passedNormal[k])), generation_accuracy_think: shareTrue(indices.map((k) => passedThink[k])) } : {}),
-    n: indices.length,
-  });
+  const outcomes: Partial<Record<GapRateKey, readonly (boolean | undefined)[]>> = {
+    understanding_accuracy: understood,
+    generation_accuracy: passed,
+    understanding_on_generated: agreed,
+    ...(passedNormal && passedThink ? { generation_accuracy_normal: passedNormal, generation_accuracy_think: passedThink } : {}),
+  };
+  const texts = prompts.map((p) => p.text);
+  const rates = (indices: number[]): GapRates => {
+    const shares: Partial<Record<GapRateKey, number>> = {};
+    const standard_error: GapStandardErrors = {};
+    for (const [key, values] of Object.entries(outcomes) as [GapRateKey, readonly (boolean | undefined)[]][]) {
+      shares[key] = shareTrue(indices.map((k) => values[k]));
+      standard_error[key] = clusteredStandardError(indices.map((k) => values[k]), indices.map((k) => texts[k]));
+    }
+    return { ...(shares as Pick<GapRates, 'understanding_accuracy' | 'generation_accuracy' | 'understanding_on_generated'>), n: indices.length, standard_error };
+  };
   const all = prompts.map((_, k) => k);
   const per_category: GapReport['per_category'] = {};
   for (const category of new Set(prompts.map((p) => p.category))) {
@@ -153,11 +160,5 @@ export function measureGap(options: GapOptions): GapReport {
   }
   const heldOut = prompts.map(mentionsHeldOut);
   const by_domain = { in_domain: rates(all.filter((k) => !heldOut[k])), held_out: rates(all.filter((k) => heldOut[k])) };
-  const texts = prompts.map((p) => p.text);
-  const standard_error: GapStandardErrors = {
-    understanding_accuracy: clusteredStandardError(understood, texts),
-    generation_accuracy: clusteredStandardError(passed, texts),
-    understanding_on_generated: clusteredStandardError(agreed, texts),
-  };
-  return { ...rates(all), seed: options.seed, standard_error, distinct_prompts: new Set(texts).size, per_category, by_domain };
+  return { ...rates(all), seed: options.seed, distinct_prompts: new Set(texts).size, per_category, by_domain };
 }

@@ -1,10 +1,10 @@
 // The understanding-generation gap as grouped bars (paper Figure 1's claim, re-measured): overall, then
 // per category, one bar per rate. Used by notebooks/01-model.ipynb and scripts/figures/gap-chart.ts.
-import type { GapRates, GapReport } from '../eval/gap';
+import type { GapRateKey, GapRates, GapReport } from '../eval/gap';
 import { barChart } from './charts';
 import type { Figure } from './figure';
 
-const RATES: Array<[keyof GapRates, string]> = [
+const RATES: Array<[GapRateKey, string]> = [
   ['understanding_accuracy', 'understanding (verdict vs truth)'],
   ['generation_accuracy_normal', 'generation, normal mode (evaluator passes)'],
   ['generation_accuracy_think', 'generation, think mode (evaluator passes)'],
@@ -16,11 +16,12 @@ export function gapChart(report: GapReport, title?: string): Figure {
   const rows: GapRates[] = [report, ...categories.map((c) => report.per_category[c] as GapRates)];
   const labels = ['overall', ...categories.map(String)];
   // Both modes when measured; else generation_accuracy, the default sampler mode's.
-  const rates = rows.every((r) => r.generation_accuracy_normal !== undefined) ? RATES : RATES.map(([key, name]): [keyof GapRates, string] => (key === 'generation_accuracy_normal' ? ['generation_accuracy', 'generation (evaluator passes)'] : [key, name]));
-  const series = rates.filter(([key]) => rows.every((r) => typeof r[key] === 'number')).map(([key, name]) => ({
-    name,
-    values: rows.map((r) => r[key] as number),
-  }));
+  const rates = rows.every((r) => r.generation_accuracy_normal !== undefined) ? RATES : RATES.map(([key, name]): [GapRateKey, string] => (key === 'generation_accuracy_normal' ? ['generation_accuracy', 'generation (evaluator passes)'] : [key, name]));
+  const series = rates.filter(([key]) => rows.every((r) => typeof r[key] === 'number')).map(([key, name]) => {
+    // Error bars: one standard error (repeats of a prompt count once); reports saved before they existed have none.
+    const errors = rows.map((r) => r.standard_error?.[key]);
+    return { name, values: rows.map((r) => r[key] as number), ...(errors.every((e) => typeof e === 'number' && Number.isFinite(e)) ? { errors: errors as number[] } : {}) };
+  });
   const figure = barChart(labels, series, {
     title: title ?? `Understanding vs generation (n = ${report.n}, seed ${report.seed})`,
     yTitle: 'fraction',
