@@ -63,7 +63,7 @@ export interface GapReport extends GapRates {
 }
 
 /** Share of true among the defined values (undefined: not asked); NaN when none was asked. */
-export const shareTrue = (values: (boolean | undefined)[]): number => {
+export const shareTrue = (values: readonly (boolean | undefined)[]): number => {
   const asked = values.filter((v) => v !== undefined);
   return asked.length === 0 ? NaN : asked.filter(Boolean).length / asked.length;
 };
@@ -76,7 +76,7 @@ export const shareTrue = (values: (boolean | undefined)[]): number => {
  */
 export function clusteredStandardError(values: readonly (boolean | undefined)[], clusters: readonly string[]): number {
   if (clusters.length !== values.length) throw new Error(`clusteredStandardError: ${values.length} values but ${clusters.length} cluster labels`);
-  const p = shareTrue([...values]);
+  const p = shareTrue(values);
   const sums = new Map<string, number>();
   let n = 0;
   values.forEach((v, k) => {

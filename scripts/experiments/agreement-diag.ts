@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' }, steps: { type: 'string' }, guidance: { type: 'string' }, shift: { type: 'string' }, eta: { type: 'string' }, 'plan-temperature': { type: 'string' }, 'plan-fields': { type: 'string', default: 'shape' }, images: { type: 'string' }, stability: { type: 'boolean', default: false } }, strict: true });
   const [n, seed] = [Number(values.n), Number(values.seed)];
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer, --seed an integer');
-  if (values.images !== undefined && (values.steps ?? values.guidance ?? values.shift ?? values.eta ?? values['plan-temperature']) !== undefined) throw new Error('--images reads saved images: --steps, --guidance, --shift and --plan-temperature only apply when generating');
+  if (values.images !== undefined && (values.steps ?? values.guidance ?? values.shift ?? values.eta ?? values['plan-temperature']) !== undefined) throw new Error('--images reads saved images: --steps, --guidance, --shift, --eta and --plan-temperature only apply when generating');
   const fields = values['plan-fields'].split(',') as PlanField[];
   const unknown = fields.filter((f) => !PLAN_FIELDS.includes(f));
   if (unknown.length > 0) throw new Error(`--plan-fields: unknown ${unknown.join(', ')} (fields: ${PLAN_FIELDS.join(', ')})`);
