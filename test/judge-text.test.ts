@@ -49,14 +49,25 @@ describe('parsers (released behaviour)', () => {
     expect(parseGlobalLayout('Score: 1.')?.score).toBe(1);
   });
 
-  it('reads numbers as the regex -?\\d+\\.?\\d* does; clamps to [-1, 1] keeping rawScore', () => {
+  it('reads numbers as the regex -?\\d+\\.?\\d* does; keeps scores outside [-1, 1] as released', () => {
     expect(parseGlobalLayout('Score: 1e5')).toMatchObject({ score: 1, rawScore: 1, reason: 'e5' });
     expect(parseGlobalLayout('Score: -.5')).toBeNull(); // no digit before the point
     expect(parseGlobalLayout('Score: -.5\nScore: 0.4')?.score).toBe(0.4); // the search goes on to the next Score:
     expect(parseGlobalLayout('Score: NaN')).toBeNull();
-    expect(parseGlobalLayout('Score: 95')).toMatchObject({ score: 1, rawScore: 95 });
-    expect(parseGlobalLayout('Score: -3.5')).toMatchObject({ score: -1, rawScore: -3.5 });
-    expect(parseGlobalLayout(`Score: ${'9'.repeat(400)}`)).toMatchObject({ score: 1, rawScore: Infinity });
+    expect(parseGlobalLayout('Score: 1.5')).toMatchObject({ score: 1.5, rawScore: 1.5 });
+    expect(parseGlobalLayout('Score: 95')).toMatchObject({ score: 95, rawScore: 95 });
+    expect(parseRegions('Region ID: 1\nScore: -3.5').get(1)).toMatchObject({ score: -3.5, rawScore: -3.5 });
+    expect(parseSampleLevel('Score: 2')).toMatchObject({ score: 2, rawScore: 2 });
+    expect(parseGlobalLayout(`Score: ${'9'.repeat(400)}`)).toMatchObject({ score: Infinity, rawScore: Infinity });
+  });
+
+  it('clamps to [-1, 1] only when asked, keeping the written value in rawScore', () => {
+    const clamp = { clamp: true };
+    expect(parseGlobalLayout('Score: 95', clamp)).toMatchObject({ score: 1, rawScore: 95 });
+    expect(parseRegions('Region ID: 1\nScore: -3.5', clamp).get(1)).toMatchObject({ score: -1, rawScore: -3.5 });
+    expect(parseSampleLevel('Score: 2', clamp)).toMatchObject({ score: 1, rawScore: 2 });
+    expect(parseGlobalLayout(`Score: ${'9'.repeat(400)}`, clamp)).toMatchObject({ score: 1, rawScore: Infinity });
+    expect(parseGlobalLayout('Score: 0.3', clamp)).toMatchObject({ score: 0.3, rawScore: 0.3 });
   });
 
   it('regions: blank-line blocks, the four regexes, later duplicates win, blocks without Region ID ignored', () => {
@@ -91,7 +102,7 @@ describe('parsers (released behaviour)', () => {
     expect([0.3, 1e-9, 0, -0, -0.2, NaN].map(binarize)).toEqual([1, 1, -1, -1, -1, -1]);
   });
 
-  it('never throw on arbitrary text (seeded fuzz, 3000 strings) and keep scores finite in [-1, 1]', () => {
+  it('never throw on arbitrary text (seeded fuzz, 3000 strings); clamped scores stay finite in [-1, 1]', () => {
     const rng = makeRng(2024);
     const pieces = ['Score:', 'score: ', 'Region ID:', 'REGION ID: ', 'Identified Object:', 'Reason:', 'Overall Impression:', '</think>', '<think>',
       '\n\n', '\n', ' ', '-', '.', '1e5', '-.5', 'NaN', 'Infinity', '0.95', '-0.7', '12', '\u0000', '\u2028', '\r\n', '**', '(', '[', '\\', '$&', '٣'];
@@ -109,9 +120,9 @@ describe('parsers (released behaviour)', () => {
       if (rng.next() < 0.3) parts.push(String(rng.int(0, 9)).repeat(rng.int(1, 500)));
       let text = parts.join('');
       if (n % 1000 === 0) text = text.repeat(20000).slice(0, 1_000_000); // a huge answer now and then
-      const global = parseGlobalLayout(text);
-      const sample = parseSampleLevel(text);
-      for (const parsed of [global, sample, ...parseRegions(text).values()]) {
+      const global = parseGlobalLayout(text, { clamp: true });
+      const sample = parseSampleLevel(text, { clamp: true });
+      for (const parsed of [global, sample, ...parseRegions(text, { clamp: true }).values()]) {
         if (parsed === null || parsed.score === undefined) continue;
         expect(Number.isFinite(parsed.score)).toBe(true);
         expect(Math.abs(parsed.score)).toBeLessThanOrEqual(1);

@@ -9,11 +9,12 @@
 // Unicode case folding as Python's re.IGNORECASE does; `\d` is ASCII here while Python also matches other
 // scripts' digits (a "Score: ٣" parses in Python, not here).
 //
-// Scores outside [-1, 1] are CLAMPED (the raw value is kept as rawScore). The released code neither clamps nor
-// rejects: its loader then turns "Score: 95" into a loss weight of 48. Clamping keeps what such an answer says
-// (its sign and that it is extreme) and bounds the weight; rejecting would cost retries and drop regions over
-// an answer whose meaning is clear. The regex cannot produce NaN or "1e5" (it reads the "1"); an overlong digit
-// string reads as Infinity and clamps to 1. The parsers never throw.
+// Scores are NOT clamped by default, as released: a parsed `Score: 1.5` stays 1.5 and the loader turns it into
+// a map weight of 1.25 ("Score: 95" into 48). `{ clamp: true }` is the explicit alternative: the score is clamped
+// to [-1, 1] (keeping what the answer says, its sign and that it is extreme, while bounding the weight) and the
+// written value stays in rawScore. The regex cannot produce NaN or "1e5" (it reads the "1"); an overlong digit
+// string reads as Infinity (Python's float() too). The parsers never throw.
+// The `robust` mode for real VLM replies (markdown, headings, ".5", single-newline regions) is parseRobust.ts.
 
 const SCORE = /Score:\s*(-?\d+\.?\d*)/iu;
 const REGION_ID = /Region ID:\s*(\d+)/iu;
@@ -22,7 +23,7 @@ const REASON = /Reason:\s*([\s\S]*)/iu;
 const OVERALL_IMPRESSION = /Overall Impression:\s*([^\n]*)/iu;
 
 export interface ParsedScore {
-  /** In [-1, 1]. */
+  /** The score used downstream: as written (released), or clamped to [-1, 1] with `{ clamp: true }`. */
   score: number;
   /** As written by the judge (may lie outside [-1, 1]). */
   rawScore: number;
@@ -48,29 +49,36 @@ export interface ParsedSample extends ParsedScore {
 
 export const clampScore = (score: number): number => Math.min(1, Math.max(-1, score));
 
+/** How a parser treats scores outside [-1, 1]: kept as written (default, released) or clamped. */
+export interface ScoreOptions {
+  clamp?: boolean;
+}
+
+/** A written score as the parsers return it. */
+export function scoreAs(rawScore: number, options: ScoreOptions = {}): ParsedScore {
+  return { score: options.clamp === true ? clampScore(rawScore) : rawScore, rawScore };
+}
+
 /** The text after the last `</think>` (all of it when there is none), trimmed. */
 export function answerText(text: string): string {
   const at = text.lastIndexOf('</think>');
   return (at < 0 ? text : text.slice(at + '</think>'.length)).trim();
 }
 
-function readScore(match: RegExpExecArray): ParsedScore {
-  const rawScore = Number(match[1]);
-  return { score: clampScore(rawScore), rawScore };
-}
+const readScore = (match: RegExpExecArray, options: ScoreOptions): ParsedScore => scoreAs(Number(match[1]), options);
 
 /** Global layout answer -> score and reason, or null when no `Score:` number is found. */
-export function parseGlobalLayout(text: string): ParsedGlobal | null {
+export function parseGlobalLayout(text: string, options: ScoreOptions = {}): ParsedGlobal | null {
   const content = answerText(text);
   const match = SCORE.exec(content);
   if (match === null) return null;
   const rest = content.slice(match.index + match[0].length).trim();
   const reason = rest.toLowerCase().startsWith('reason:') ? rest.slice('reason:'.length).trim() : rest;
-  return { ...readScore(match), reason };
+  return { ...readScore(match, options), reason };
 }
 
 /** Region answers by Region ID; an empty map means nothing parsed (the released retry condition). */
-export function parseRegions(text: string): Map<number, ParsedRegion> {
+export function parseRegions(text: string, options: ScoreOptions = {}): Map<number, ParsedRegion> {
   const regions = new Map<number, ParsedRegion>();
   for (const rawBlock of answerText(text).split('\n\n')) {
     const block = rawBlock.trim();
@@ -81,7 +89,7 @@ export function parseRegions(text: string): Map<number, ParsedRegion> {
     const score = SCORE.exec(block);
     const reason = REASON.exec(block);
     if (object !== null) region.identifiedObject = object[1].trim();
-    if (score !== null) Object.assign(region, readScore(score));
+    if (score !== null) Object.assign(region, readScore(score, options));
     if (reason !== null) region.reason = reason[1].trim();
     regions.set(region.regionId, region);
   }
@@ -89,11 +97,11 @@ export function parseRegions(text: string): Map<number, ParsedRegion> {
 }
 
 /** Whole-image ("sample reward") answer, or null when no `Score:` number is found. */
-export function parseSampleLevel(text: string): ParsedSample | null {
+export function parseSampleLevel(text: string, options: ScoreOptions = {}): ParsedSample | null {
   const content = answerText(text);
   const score = SCORE.exec(content);
   if (score === null) return null;
-  const parsed: ParsedSample = readScore(score);
+  const parsed: ParsedSample = readScore(score, options);
   const impression = OVERALL_IMPRESSION.exec(content);
   const reason = REASON.exec(content);
   if (impression !== null) parsed.identifiedObject = impression[1].trim();
