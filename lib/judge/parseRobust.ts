@@ -31,7 +31,7 @@ const REGION_HEADER = /^region(?:[\s_-]*id)?[\s:=#-]*(?:no\.?\s*|number\s*)?(\d{
 /** Key, then optional spaces and one separator. Score keys may carry a qualifier: "Global Layout Score", "Final score". */
 const FIELD_KEY =
   /^(identified[\s_]*object|object|(?:[a-z]+\s+){0,3}score|reason(?:ing)?|explanation|justification)\s*(?:[:：=]|-(?!\d|\.\d)|–|—)?\s*/iu;
-const NUMBER = /^[[(]?\s*([+\-−]?(?:\d+(?:\.\d*)?|\.\d+))(?!\s*%)(?:\s*\/\s*(\d+(?:\.\d*)?))?/u;
+const NUMBER = /^[[(]?\s*([+\-−]?(?:\d+(?:\.\d*)?|\.\d+))(?![\d.])(?!\s*%)(?:\s*\/\s*(\d+(?:\.\d*)?))?/u;
 /** Where a second field starts on the same line ("Object: a circle; Score: 0.5"). */
 const INLINE_SPLIT = /\s*[,;|]\s*(?=(?:identified[\s_]*object|object|(?:[a-z]+\s+){0,3}score|reason)\s*[:：=])/giu;
 
