@@ -5,10 +5,11 @@ import { Command } from './command';
 import { evaluateCommand } from './evaluate';
 import { gapCommand } from './gap';
 import { judgeCommand } from './judge';
+import { parseJudgeCommand } from './parse-judge';
 import { pretrainCommand } from './pretrain';
 import { renderCommand } from './render';
 import { rewardMapCommand } from './rewardMap';
 import { runCommand } from './run';
 import { worldCheckCommand } from './worldCheck';
 
-export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, autoencoderCommand, pretrainCommand, gapCommand, rewardMapCommand, candidatesCommand, judgeCommand, runCommand];
+export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, autoencoderCommand, pretrainCommand, gapCommand, rewardMapCommand, candidatesCommand, judgeCommand, runCommand, parseJudgeCommand];
