@@ -1,10 +1,10 @@
 // Checks that bench/torch_reference.py computes the SAME generation training step as lib/model: the tfjs model's
 // weights and one step's inputs (t, eps, prompts, plans, thinking flags) go to PyTorch, which loads them into its
 // twin and returns its velocity, loss and gradients over [text ; 4 plan tokens ; image].
-//   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal] [--conv N] [--unet N] [--clean] [--latent L]
+//   npx ts-node --transpile-only bench/check-equivalence.ts [--preset tiny|base] [--mot] [--causal] [--conv N] [--clean]
 //     [--plan-map] [--plan-grid G] [--plan-canvas] [--refine-layers N]
-//   (all but --mot and --causal default to the preset's own choice; --unet needs --conv 0 on base, --plan-canvas
-//   needs --plan-map and --conv N > 0, and wants a fine grid such as --plan-grid 16)
+//   (all but --mot and --causal default to the preset's own choice; --plan-canvas needs --plan-map and --conv N > 0,
+//   and wants a fine grid such as --plan-grid 16)
 // Prints one JSON line; exits 1 when velocity, loss or gradients differ beyond float32 rounding, when the twin's
 // parameters are not exactly the variables a generation step trains, or when the replayed inputs are not the
 // ones flowTrainStep itself draws (its loss and gradient norm are compared too).
@@ -26,7 +26,7 @@ import { flowTrainStep } from '../lib/model/train-step';
 import { predictVelocity } from '../lib/model/transformer';
 import { makeRng } from '../lib/rng';
 import { findPython, planSpec } from './torch-runner';
-import { benchModel, generationStepBatch } from './workload';
+import { generationStepBatch } from './workload';
 
 export interface EquivalenceOptions {
   preset: ModelPreset;
@@ -34,12 +34,8 @@ export interface EquivalenceOptions {
   textCausal: boolean;
   /** Conv stem and refine channels (0 = none; lib/model/conv.ts); unset: the preset's. */
   convChannels?: number;
-  /** U-Net image path channels (0 = none; lib/model/unet.ts); unset: the preset's. */
-  unetChannels?: number;
   /** x-prediction head (ModelConfig.cleanPrediction); unset: the preset's. */
   cleanPrediction?: boolean;
-  /** Latent generation channels (ModelConfig.latentChannels; the shipped autoencoder encodes x0); unset: the preset's. */
-  latentChannels?: number;
   /** Plan slot tokens spread over the image tokens they cover (ModelConfig.planMap); unset: the preset's. */
   planMap?: boolean;
   /** Cells per side of the plan grid (ModelConfig.planGrid); unset: the preset's. */
@@ -51,7 +47,7 @@ export interface EquivalenceOptions {
 }
 
 /** The architecture options a check may override; each unset one stays the preset's. */
-const ARCHITECTURE_OPTIONS = ['convChannels', 'unetChannels', 'cleanPrediction', 'latentChannels', 'planMap', 'planGrid', 'planCanvas', 'refineLayers'] as const;
+const ARCHITECTURE_OPTIONS = ['convChannels', 'cleanPrediction', 'planMap', 'planGrid', 'planCanvas', 'refineLayers'] as const;
 
 interface TorchCheck {
   max_abs_diff_velocity: number;
@@ -77,22 +73,20 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
   // Unset options stay the preset's own choice (base: the shipped convolutions and x-prediction).
   const overrides = Object.fromEntries(ARCHITECTURE_OPTIONS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
   const config = resolveModelConfig(preset, { mixtureOfTransformers, textCausal, initStd: 0.2, ...overrides });
-  const model = benchModel(config, 3);
-  // The head, the refine's / U-Net's last conv and the plan maps start at zero: give them weights so the comparison sees the whole network.
+  const model = initModel(config, 3);
+  // The head, the refine's last conv and the plan maps start at zero: give them weights so the comparison sees the whole network.
   tf.tidy(() => {
     const { think } = model.params;
     model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: 0.2 }));
-    model.params.latent?.head.w.assign(randomNormal(model.params.latent.head.w.shape, makeRng(9), { std: 0.2 }));
     model.params.conv?.refineOut.w.assign(randomNormal(model.params.conv.refineOut.w.shape, makeRng(7), { std: 0.2 }));
-    model.params.unet?.out.w.assign(randomNormal(model.params.unet.out.w.shape, makeRng(8), { std: 0.2 }));
     think.layoutMap?.assign(randomNormal(think.layoutMap.shape, makeRng(10), { std: 0.2 }));
     think.offsetMap?.assign(randomNormal(think.offsetMap.shape, makeRng(11), { std: 0.2 }));
   });
   const named = namedVariables(model.params);
   const batchSize = 4;
   const textLen = config.maxTextTokens;
-  const { imageTokens, generationDim } = modelDims(config);
-  const shape: [number, number, number] = [batchSize, imageTokens, generationDim];
+  const { imageTokens, patchDim } = modelDims(config);
+  const shape: [number, number, number] = [batchSize, imageTokens, patchDim];
   const batch = generationStepBatch(model, batchSize, 5);
   // Every plan-token case: thinking rows (plans with present and absent slots), a row on the null plan, and a
   // thinking row whose prompt is all PAD (a dropped prompt), which must read the null plan too.
@@ -234,9 +228,7 @@ async function main(): Promise<void> {
       mot: { type: 'boolean', default: false },
       causal: { type: 'boolean', default: false },
       conv: { type: 'string' },
-      unet: { type: 'string' },
       clean: { type: 'boolean' },
-      latent: { type: 'string' },
       'plan-map': { type: 'boolean' },
       'plan-grid': { type: 'string' },
       'plan-canvas': { type: 'boolean' },
@@ -250,9 +242,7 @@ async function main(): Promise<void> {
     mixtureOfTransformers: !!args.mot,
     textCausal: !!args.causal,
     convChannels: args.conv === undefined ? undefined : Number(args.conv),
-    unetChannels: args.unet === undefined ? undefined : Number(args.unet),
     cleanPrediction: args.clean,
-    latentChannels: args.latent === undefined ? undefined : Number(args.latent),
     planMap: args['plan-map'],
     planGrid: args['plan-grid'] === undefined ? undefined : Number(args['plan-grid']),
     planCanvas: args['plan-canvas'],

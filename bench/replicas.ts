@@ -12,7 +12,7 @@ import { initModel, namedVariables } from '../lib/model/params';
 import { flowTrainStep } from '../lib/model/train-step';
 import { makeRng } from '../lib/rng';
 import { replicaBuffers, replicaShard, type ReplicaBuffers } from '../lib/train/parallel';
-import { benchModel, generationStepBatch } from './workload';
+import { generationStepBatch } from './workload';
 
 interface BenchReplicaInput extends ReplicaBuffers {
   preset: ModelPreset;
@@ -38,7 +38,7 @@ export async function replicaThroughput(preset: ModelPreset, batchSize: number, 
 async function replicaMain(input: BenchReplicaInput): Promise<void> {
   await initBackend({ prefer: 'wasm', quiet: true });
   const config = resolveModelConfig(input.preset);
-  const model = benchModel(config, 0);
+  const model = initModel(config, 0);
   const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-4 });
   optimizer.reduceGradients = replicaShard(input).reduce;
   const batch = generationStepBatch(model, input.rowsPerReplica, 1 + input.index);

@@ -239,68 +239,9 @@ class ConvAround(nn.Module):
         return grid_to_tokens(grid + self.refine_out(hidden), c)
 
 
-def unet_token_width(c):
-    """lib/model/unet.ts unetTokenWidth: encoder features per token into the patch embedding, decoder features out of the head."""
-    return (c["patchSize"] // 2) ** 2 * 2 * c["unetChannels"]
-
-
-class StridedConv(nn.Conv2d):
-    """tf.conv2d(x, w, stride, 'same'): TF pads (total // 2) before and the rest after, so for stride 2 on an even
-    size (0 top/left, 1 bottom/right), where torch's padding=1 would pad both sides and shift every output pixel."""
-
-    def __init__(self, cin, cout, stride):
-        super().__init__(cin, cout, 3, stride=stride, padding=0)
-
-    def forward(self, x):
-        s, k = self.stride[0], self.kernel_size[0]
-        pads = []
-        for size in (x.shape[3], x.shape[2]):  # F.pad's order: last dim (width) first
-            total = max((-(-size // s) - 1) * s + k - size, 0)  # (out - 1) * stride + k - in, out = ceil(in / stride)
-            pads += [total // 2, total - total // 2]
-        return super().forward(F.pad(x, pads))
-
-
-class Unet(nn.Module):
-    """lib/model/unet.ts: a two-level conv encoder whose half-res features join the patch embedding, and a decoder
-    from the head's per-token features with both skips, added to the head's patch velocity."""
-
-    def __init__(self, c):
-        super().__init__()
-        k, ch = c["unetChannels"], c["channels"]
-        self.c = c
-        self.enc1 = nn.Conv2d(ch, k, 3, padding=1)
-        self.down = StridedConv(k, 2 * k, 2)
-        self.enc2 = nn.Conv2d(2 * k, 2 * k, 3, padding=1)
-        self.dec2 = nn.Conv2d(4 * k, 2 * k, 3, padding=1)
-        self.up = nn.Conv2d(2 * k, 4 * k, 3, padding=1)
-        self.dec1 = nn.Conv2d(2 * k, k, 3, padding=1)
-        self.out = nn.Conv2d(k, ch, 3, padding=1)
-
-    def encode(self, xt):
-        """(tokens [B, Np, unetTokenWidth], full-res skip [B, C, H, W], half-res skip [B, 2C, H/2, W/2])."""
-        full = gelu(self.enc1(tokens_to_grid(xt, self.c)))
-        half = gelu(self.enc2(gelu(self.down(full))))
-        return grid_to_blocks(half, self.c["patchSize"] // 2), full, half
-
-    def decode(self, values, features, full_skip, half_skip):
-        """The head's patch values [B, Np, patchDim] plus the decoder's pixel-level correction, as tokens."""
-        g = self.c["imageSize"] // self.c["patchSize"]
-        from_head = blocks_to_grid(features, g, self.c["patchSize"] // 2)  # [B, 2C, H/2, W/2]
-        half = gelu(self.dec2(torch.cat([from_head, half_skip], 1)))
-        wide = gelu(self.up(half))  # [B, 4C, H/2, W/2]
-        B, _, hs, _ = wide.shape
-        # depth-to-space as blocksToGrid (channels ordered (dy, dx, c)), not pixel_shuffle's (c, dy, dx)
-        up = blocks_to_grid(wide.permute(0, 2, 3, 1).reshape(B, hs * hs, -1), hs, 2)  # [B, C, H, W]
-        full = gelu(self.dec1(torch.cat([up, full_skip], 1)))
-        return grid_to_tokens(tokens_to_grid(values, self.c) + self.out(full), self.c)
-
-
 class UnifiedModel(nn.Module):
     def __init__(self, c, plan):
         super().__init__()
-        unported = [k for k, off in (("timeModulation", False), ("selfCondition", False), ("refineFeatures", 0), ("alignLayer", 0)) if c.get(k, off) != off]
-        if unported:  # say so rather than time a different network
-            raise NotImplementedError(f"the PyTorch reference does not implement model options {unported} yet")
         d = c["dModel"]
         grid = c["imageSize"] // c["patchSize"]
         patch_dim = c["patchSize"] ** 2 * c["channels"]
@@ -309,21 +250,14 @@ class UnifiedModel(nn.Module):
         self.text_pos = nn.Parameter(torch.randn(c["maxTextTokens"], d) * 0.02)
         self.image_pos = nn.Parameter(torch.randn(grid * grid, d) * 0.02)
         conv = c["convChannels"]
-        latent = c.get("latentChannels", 0)
-        if latent > 0:  # lib/model latent generation: latent cells in and out, no pixel convolutions in this step
-            self.latent = nn.ModuleDict({"embed": nn.Linear(latent, d), "head": nn.Linear(d, latent)})
-        else:
-            self.patch_embed = nn.Linear(patch_dim + c["patchSize"] ** 2 * conv + unet_token_width(c), d)
-        if conv > 0 and latent == 0:
+        self.patch_embed = nn.Linear(patch_dim + c["patchSize"] ** 2 * conv, d)
+        if conv > 0:
             self.conv = ConvAround(c, plan)
-        if c["unetChannels"] > 0:
-            self.unet = Unet(c)
         self.time_in = nn.Linear(c["timestepFeatures"], d)
         self.time_out = nn.Linear(d, d)
         self.blocks = nn.ModuleList([Block(c) for _ in range(c["nLayers"])])
         self.final_norm = nn.LayerNorm(d, eps=c["layerNormEps"])
-        if latent == 0:
-            self.head = nn.Linear(d, patch_dim + unet_token_width(c))
+        self.head = nn.Linear(d, patch_dim)
         self.extra_pos = nn.Parameter(torch.randn(plan["maxExtraTokens"], d) * 0.02)
         self.think = PlanEmbedding(d, plan, c)
         half = c["timestepFeatures"] // 2
@@ -337,17 +271,13 @@ class UnifiedModel(nn.Module):
         args = t[:, None] * self.freqs[None]
         time = self.time_out(F.silu(self.time_in(torch.cat([args.cos(), args.sin()], 1))))
         text = self.text_embed(tokens) + self.text_pos
-        conv, unet = getattr(self, "conv", None), getattr(self, "unet", None)
+        conv = getattr(self, "conv", None)
         if conv is not None and self.c.get("planCanvas", False) and canvas is None:  # transformer.ts canvasOrZeros
             canvas = xt.new_zeros(B, canvas_channels(self.spec), self.c["imageSize"], self.c["imageSize"])
         image_in = xt
         if conv is not None:
             image_in = conv.stem_tokens(xt, canvas, self.c)
-        if unet is not None:
-            encoded, full_skip, half_skip = unet.encode(xt)
-            image_in = torch.cat([xt, encoded], 2)
-        latent = getattr(self, "latent", None)
-        image = (latent["embed"](xt) if latent is not None else self.patch_embed(image_in)) + self.image_pos + time[:, None]
+        image = self.patch_embed(image_in) + self.image_pos + time[:, None]
         if plan_map is not None:
             image = image + plan_map
         x = torch.cat([text, extra + self.extra_pos[:K], image], 1)  # [B, T, D]
@@ -360,12 +290,9 @@ class UnifiedModel(nn.Module):
             bias = torch.minimum(bias, ahead[None, None])  # [B, 1, T, T]: masked if PAD or ahead
         for block in self.blocks:
             x = block(x, bias, Tt + K)
-        out = (latent["head"] if latent is not None else self.head)(self.final_norm(x[:, Tt + K :]))
+        out = self.head(self.final_norm(x[:, Tt + K :]))
         if conv is not None:
             out = conv.refine(out, xt, canvas, self.c)
-        if unet is not None:  # the head's output is [patch values ; decoder features]
-            patch_dim = xt.shape[2]
-            out = unet.decode(out[..., :patch_dim], out[..., patch_dim:], full_skip, half_skip)
         if self.c["cleanPrediction"]:  # x-prediction: out is x0_hat, v = (x_t - x0_hat) / max(t, minT)
             out = (xt - out) / t.clamp(min=self.c["cleanPredictionMinT"])[:, None, None]
         return out
@@ -415,7 +342,7 @@ def check(payload_file):
     loaded = {torch_name(n) for n in p["weights"]}
     assert loaded == set(params), f"twin parameters != tfjs trained variables: {sorted(set(params) ^ loaded)}"
     grid = c["imageSize"] // c["patchSize"]
-    patch_dim = c.get("latentChannels", 0) or c["patchSize"] ** 2 * c["channels"]  # values per generation token
+    patch_dim = c["patchSize"] ** 2 * c["channels"]  # values per image token
     B = len(p["t"])
     shape = (B, grid * grid, patch_dim)
     x0, eps = torch.tensor(p["x0"]).reshape(shape), torch.tensor(p["eps"]).reshape(shape)
@@ -486,7 +413,7 @@ def main():
     model = UnifiedModel(c, spec)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-4, betas=(0.9, 0.95), eps=1e-8, weight_decay=0.0)
     grid = c["imageSize"] // c["patchSize"]
-    patch_dim = c.get("latentChannels", 0) or c["patchSize"] ** 2 * c["channels"]  # values per generation token
+    patch_dim = c["patchSize"] ** 2 * c["channels"]  # values per image token
     B, Tt, shift = a.batch, c["maxTextTokens"], flow["timestepShift"]
     x0 = torch.rand(B, grid * grid, patch_dim, generator=gen) * 2 - 1
     lengths = torch.randint(4, Tt + 1, (B, 1), generator=gen)

@@ -20,7 +20,7 @@ import { initModel, namedVariables, parameterCount } from '../lib/model/params';
 import { flowTrainStep } from '../lib/model/train-step';
 import { sampleTokens } from '../lib/generate/sampler';
 import { makeRng } from '../lib/rng';
-import { benchModel, generationSeqLen, trainingStepFlops, generationStepBatch, THINK_PROB } from './workload';
+import { generationSeqLen, trainingStepFlops, generationStepBatch, THINK_PROB } from './workload';
 import { forwardBackwardSplit, profileTrainStep } from './profile';
 import { autoReplicas } from '../lib/train/parallel';
 import { replicaThroughput } from './replicas';
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
   const config = resolveModelConfig(preset);
   const batchSize = Number(args.batch);
   const steps = Number(args.steps);
-  const model = benchModel(config, 0);
+  const model = initModel(config, 0);
   const optimizer = new CountingAdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-4 });
   const rng = makeRng(1);
   const batch = generationStepBatch(model, batchSize, 1);

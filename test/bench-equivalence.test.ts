@@ -35,21 +35,10 @@ describe('bench workload', () => {
     const pixels = conv.imageSize * conv.imageSize;
     const convOnly = 2 * pixels * 9 * (3 * 4 + 6 * 4 + 4 * 3) + 2 * modelDims(conv).imageTokens * 16 * 4 * conv.dModel;
     expect(forwardMatmulFlops(conv) - forwardMatmulFlops(config)).toBe(convOnly);
-    // A deeper refine with head features: two more 4->4 kernels, 2 more refine-in channels, 16 * 2 more head outputs per token.
-    const deep = resolveModelConfig('tiny', { convChannels: 4, refineLayers: 3, refineFeatures: 2 });
-    const deeper = 2 * pixels * 9 * (2 * 4 * 4 + 2 * 4) + 2 * modelDims(conv).imageTokens * 16 * 2 * conv.dModel;
-    expect(forwardMatmulFlops(deep) - forwardMatmulFlops(conv)).toBe(deeper);
-    // adaLN: a D -> 4D map per layer; self-conditioning: patchDim more patch-embedding inputs and half a forward more per step.
-    const mod = resolveModelConfig('tiny', { timeModulation: true });
-    expect(forwardMatmulFlops(mod) - forwardMatmulFlops(config)).toBe(config.nLayers * 2 * config.dModel * 4 * config.dModel);
-    // The U-Net: 3x3 convs at full resolution (3->4, 8->4, 4->3) and half (4->8 strided, 8->8, 16->8, 8->16),
-    // and unetTokenWidth (2x2 blocks of 8 channels) more patch-embedding inputs and head outputs per token.
-    const unet = resolveModelConfig('tiny', { unetChannels: 4 });
-    const unetOnly = 2 * pixels * 9 * (3 * 4 + 8 * 4 + 4 * 3) + 2 * (pixels / 4) * 9 * (4 * 8 + 8 * 8 + 16 * 8 + 8 * 16) + 2 * 2 * modelDims(unet).imageTokens * 32 * unet.dModel;
-    expect(forwardMatmulFlops(unet) - forwardMatmulFlops(config)).toBe(unetOnly);
-    const selfCond = resolveModelConfig('tiny', { selfCondition: true });
-    expect(forwardMatmulFlops(selfCond) - forwardMatmulFlops(config)).toBe(2 * modelDims(config).imageTokens * modelDims(config).patchDim * config.dModel);
-    expect(trainingStepFlops(selfCond)).toBe(3.5 * forwardMatmulFlops(selfCond));
+    // A deeper refine: two more 4->4 kernels.
+    const deep = resolveModelConfig('tiny', { convChannels: 4, refineLayers: 3 });
+    expect(forwardMatmulFlops(deep) - forwardMatmulFlops(conv)).toBe(2 * pixels * 9 * (2 * 4 * 4));
+    expect(trainingStepFlops(deep)).toBe(3 * forwardMatmulFlops(deep));
   });
 
   it('builds a pretraining generation batch with plans and seeded thinking flags', () => {
@@ -68,8 +57,6 @@ describe.skipIf(findPython() === undefined)('PyTorch twin', () => {
     { mixtureOfTransformers: false, textCausal: false },
     { mixtureOfTransformers: true, textCausal: true },
     { mixtureOfTransformers: false, textCausal: false, convChannels: 4, cleanPrediction: true },
-    { mixtureOfTransformers: false, textCausal: false, unetChannels: 4 },
-    { mixtureOfTransformers: false, textCausal: false, convChannels: 4, latentChannels: 8 },
     // The plan over the image tokens and, on a fine grid, per pixel into a two-layer refine (the check crowds a thinking row's boxes).
     { mixtureOfTransformers: false, textCausal: false, convChannels: 4, planMap: true, planGrid: 16, planCanvas: true, refineLayers: 2 },
   ])('matches flowTrainStep with plan tokens (%o)', (flags) => {

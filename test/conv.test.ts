@@ -1,13 +1,12 @@
-// The optional convolutions around the patch tokens (convChannels > 0) and sin-cos image positions: the token <->
-// pixel-grid mapping is patches.ts's layout exactly, an untrained refine is the identity on the head's velocity,
-// a training step leaks nothing and lowers the loss on a fixed batch (with x-prediction too), and the sin-cos table
-// is the MAE one.
+// The optional convolutions around the patch tokens (convChannels > 0): the token <-> pixel-grid mapping is
+// patches.ts's layout exactly, an untrained refine is the identity on the head's velocity, and a training step leaks
+// nothing and lowers the loss on a fixed batch (with x-prediction too).
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { gridToTokens, tokensToGrid } from '../lib/model/conv';
 import { modelDims, resolveModelConfig } from '../lib/model/config';
-import { initModel, namedVariables, sincosPositions } from '../lib/model/params';
+import { initModel, namedVariables } from '../lib/model/params';
 import { patchify } from '../lib/model/patches';
 import { predictVelocity } from '../lib/model/transformer';
 import { makeRng } from '../lib/rng';
@@ -34,7 +33,7 @@ describe('conv stem and refine', () => {
   });
 
   it('an untrained refine leaves the velocity of the head unchanged; training lowers the loss and leaks nothing', () => {
-    const config = resolveModelConfig('tiny', { convChannels: 4, sincosImagePositions: true });
+    const config = resolveModelConfig('tiny', { convChannels: 4 });
     const model = initModel(config, 2);
     const batch = syntheticBatch(config, 3, makeRng(4));
     const { imageTokens, patchDim } = modelDims(config);
@@ -50,29 +49,20 @@ describe('conv stem and refine', () => {
     expectTrainsWithoutLeak(model, syntheticBatch(model.config, 3, makeRng(4)));
   });
 
-  it('a deeper refine that also reads per-pixel head features: untrained it is still the identity; it trains without leaks', () => {
-    const model = initModel(resolveModelConfig('tiny', { convChannels: 4, refineLayers: 3, refineFeatures: 2 }), 2);
+  it('a deeper refine: untrained it is still the identity; it trains without leaks', () => {
+    const model = initModel(resolveModelConfig('tiny', { convChannels: 4, refineLayers: 3 }), 2);
     const batch = syntheticBatch(model.config, 3, makeRng(4));
     const { imageTokens, patchDim } = modelDims(model.config);
     const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]), t: tf.fill([3], 0.5) as tf.Tensor1D, textTokens: batch.textTokens }));
     expect(v.shape).toEqual([3, imageTokens, patchDim]);
     expect(Math.max(...Array.from(v.dataSync(), Math.abs))).toBe(0);
     v.dispose();
-    expect(model.params.head.w.shape).toEqual([model.config.dModel, patchDim + model.config.patchSize ** 2 * 2]);
+    expect(model.params.head.w.shape).toEqual([model.config.dModel, patchDim]);
     expect(model.params.conv?.refineHidden).toHaveLength(2);
     expectTrainsWithoutLeak(model, batch);
   });
 
   it('refine options without convolutions are an error, not a silent no-op', () => {
     expect(() => resolveModelConfig('tiny', { refineLayers: 2 })).toThrow(/need convChannels > 0/);
-  });
-
-  it('sincosPositions: row features then column features, sin then cos, frequency 10000^(-i / (d/4))', () => {
-    const table = sincosPositions(8, 16); // quarter = 4
-    const at = (row: number, col: number, k: number): number => table[(row * 8 + col) * 16 + k];
-    expect(at(3, 5, 0)).toBeCloseTo(Math.sin(3), 6);
-    expect(at(3, 5, 4)).toBeCloseTo(Math.cos(3), 6);
-    expect(at(3, 5, 8 + 1)).toBeCloseTo(Math.sin(5 * 10000 ** (-1 / 4)), 6);
-    expect(at(3, 5, 12 + 1)).toBeCloseTo(Math.cos(5 * 10000 ** (-1 / 4)), 6);
   });
 });

@@ -1,5 +1,4 @@
 // The registry of `srum` subcommands; each lives in its own file beside this one.
-import { autoencoderCommand } from './autoencoder';
 import { candidatesCommand } from './candidates';
 import { Command } from './command';
 import { evaluateCommand } from './evaluate';
@@ -12,4 +11,4 @@ import { rewardMapCommand } from './rewardMap';
 import { runCommand } from './run';
 import { worldCheckCommand } from './worldCheck';
 
-export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, autoencoderCommand, pretrainCommand, gapCommand, rewardMapCommand, candidatesCommand, judgeCommand, runCommand, parseJudgeCommand];
+export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, pretrainCommand, gapCommand, rewardMapCommand, candidatesCommand, judgeCommand, runCommand, parseJudgeCommand];

@@ -18,11 +18,10 @@ export const pretrainCommand: Command = {
     'stop-at': { type: 'string', help: 'stop (with a checkpoint) after this many steps of the --steps schedule, e.g. to start a later stage' },
     'init-from': { type: 'string', help: 'start from the weights of this checkpoint (a later stage; fresh optimizer and schedule)' },
     set: { type: 'string', help: 'training options to override, e.g. learningRate=8e-4,understandingImages=16 (lib/train/config.ts)' },
-    model: { type: 'string', help: 'model options to override, e.g. sincosImagePositions=true,nLayers=8 (lib/model/config.ts)' },
+    model: { type: 'string', help: 'model options to override, e.g. regionCropChannels=16,nLayers=8 (lib/model/config.ts)' },
     resume: { type: 'boolean', help: 'continue from the checkpoint in --out when there is one (always on unless --restart)', default: true },
     restart: { type: 'boolean', help: 'ignore a checkpoint in --out and start from step 0 (otherwise a run resumes)', default: false },
     replicas: { type: 'string', help: 'data-parallel worker threads, each with its own backend; auto = one per CPU core (at most 4) on the single-threaded wasm backend, else 1. A run keeps its count when resumed', default: 'auto' },
-    autoencoder: { type: 'string', help: 'latent models (--model latentChannels=L): the trained autoencoder to freeze into a fresh run (default data/autoencoder)' },
     quiet: { type: 'boolean', help: 'no progress bar', default: false },
   },
   async run(values) {
@@ -34,7 +33,7 @@ export const pretrainCommand: Command = {
     if (values.steps !== undefined) train.steps = intOption(values, 'steps');
     await initBackend();
     const model = typeof values.model === 'string' ? parseSettings(values.model, '--model') : {};
-    const options = { preset, outDir, seed, train, model, resume: values.restart !== true, initFrom: typeof values['init-from'] === 'string' ? values['init-from'] : undefined, stopAtStep: values['stop-at'] === undefined ? undefined : intOption(values, 'stop-at'), quiet: values.quiet === true, autoencoder: typeof values.autoencoder === 'string' ? values.autoencoder : undefined };
+    const options = { preset, outDir, seed, train, model, resume: values.restart !== true, initFrom: typeof values['init-from'] === 'string' ? values['init-from'] : undefined, stopAtStep: values['stop-at'] === undefined ? undefined : intOption(values, 'stop-at'), quiet: values.quiet === true };
     const result = await pretrainParallel(options, values.replicas === 'auto' ? autoReplicas() : intOption(values, 'replicas'));
     const losses = Object.entries(result.manifest.final_losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
     const how = result.startStep > 0 ? ` (resumed from step ${result.startStep})` : '';

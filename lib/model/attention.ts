@@ -4,7 +4,7 @@
 import * as tf from '../backend/tf';
 import type { ModelConfig } from './config';
 import { dense } from './layers';
-import type { BlockParams } from './params';
+import type { BlockParams } from './param-types';
 import { batchMatMulNoGrad as bmm } from '../backend/batch-matmul';
 
 function swapLastTwo(x: tf.Tensor3D): tf.Tensor3D {

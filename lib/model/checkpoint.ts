@@ -14,6 +14,7 @@ import { writeFileAtomic, writeJsonAtomic } from '../io';
 import { DEFAULT_MODEL_CONFIG, resolveModelConfig, type ModelConfig, type ModelPreset } from './config';
 import type { AdamW, AdamWConfig } from './optimizer';
 import { disposeModel, initModel, namedVariables, type UnifiedModel } from './params';
+import { withoutRetiredOptions } from './retired';
 
 export const CHECKPOINT_FORMAT = 'srum-checkpoint';
 export const CHECKPOINT_FORMAT_VERSION = 1;
@@ -175,7 +176,7 @@ export function readFloat32File(dir: string, entry: Float32FileEntry): Float32Ar
  * Options a later training stage may switch on over a checkpoint without them: their parameters start at zero, so
  * the model computes what the checkpoint did until they train.
  */
-const ADDITIVE_OPTIONS: readonly (keyof ModelConfig)[] = ['planMap', 'timeModulation', 'planCellDecoder', 'regionCropChannels'];
+const ADDITIVE_OPTIONS: readonly (keyof ModelConfig)[] = ['planMap', 'planCellDecoder', 'regionCropChannels'];
 
 /**
  * Compare the model config the caller expects with the checkpoint's; name every differing field. With `stage`, an
@@ -183,13 +184,23 @@ const ADDITIVE_OPTIONS: readonly (keyof ModelConfig)[] = ['planMap', 'timeModula
  */
 function checkConfig(dir: string, savedFields: ModelConfig, expected: ModelConfig | undefined, stage = false): void {
   if (expected === undefined) return;
-  // A field added after the checkpoint was written takes its default (new fields default to the old behaviour).
-  const saved: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...savedFields };
+  // A field added after the checkpoint was written takes its default (new fields default to the old behaviour);
+  // a retired one is dropped when it is off, and is an error when it is on (retired.ts).
+  const saved: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...currentOptions(dir, savedFields) };
   const keys = new Set([...Object.keys(saved), ...Object.keys(expected)]) as Set<keyof ModelConfig>;
   const off = (value: unknown): boolean => value === false || value === 0;
   const addedByStage = (k: keyof ModelConfig): boolean => stage && ADDITIVE_OPTIONS.includes(k) && off(saved[k]) && !off(expected[k]);
   const differ = [...keys].filter((k) => saved[k] !== expected[k] && !addedByStage(k)).map((k) => `${k}: checkpoint ${JSON.stringify(saved[k])}, expected ${JSON.stringify(expected[k])}`);
   if (differ.length > 0) throw new CheckpointError(`model config mismatch (${differ.join('; ')})`, dir);
+}
+
+/** A manifest's model config without the retired options (off), as a CheckpointError when one is on. */
+function currentOptions(dir: string, savedFields: ModelConfig): Partial<ModelConfig> {
+  try {
+    return withoutRetiredOptions(savedFields as unknown as Record<string, unknown>) as Partial<ModelConfig>;
+  } catch (error) {
+    throw new CheckpointError((error as Error).message, dir);
+  }
 }
 
 export interface LoadedCheckpoint {

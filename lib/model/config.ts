@@ -2,9 +2,7 @@
 // override only what changes. Unknown options are errors, so a typo never silently trains a default.
 import { WORLD } from '../world/config';
 import { MAX_PROMPT_TOKENS, VOCAB_SIZE } from '../world/tokenizer';
-
-/** Image pixels per latent cell side of the autoencoder (autoencoder.ts halves the resolution twice). */
-export const LATENT_DOWNSAMPLE = 4;
+import { withoutRetiredOptions } from './retired';
 
 export interface ModelConfig {
   /** Image side in pixels (square RGB images). The world renders 32x32. */
@@ -33,27 +31,10 @@ export interface ModelConfig {
   timestepFeatures: number;
   /** Standard deviation of the normal initialisation of weight matrices and embeddings. */
   initStd: number;
-  /**
-   * Start the (learned) image position embeddings from the fixed 2-D sin-cos table of MAE / DiT instead of
-   * N(0, initStd): every patch knows where it is from step 0.
-   */
-  sincosImagePositions: boolean;
   /** Channels of the convolutional stem and velocity refine around the patch tokens (conv.ts); 0 = none. */
   convChannels: number;
-  /**
-   * Channels C of the U-Net image path around the transformer (unet.ts); 0 = none. An encoder (full resolution C,
-   * half resolution 2C) feeds the patch embedding, and a decoder upsamples the transformer's per-token features back
-   * to pixels with skip connections. Why: a 4x4 patch transformer draws each patch on its own and leaves objects in
-   * pieces; convolutions at pixel level see across patch borders and draw a shape as one piece. Excludes convChannels.
-   */
-  unetChannels: number;
   /** Hidden 3x3 conv layers of the refine (convChannels wide each, GELU between): 1 sees 5x5 pixels, each more +2. */
   refineLayers: number;
-  /**
-   * Per-pixel feature channels the output head hands the refine beside the velocity (p*p*k more head outputs per
-   * token): the refine then knows the noise level and what the transformer means to draw there. 0 = none.
-   */
-  refineFeatures: number;
   /**
    * The output head predicts the clean image x0 instead of the velocity; the velocity handed to the loss and the
    * sampler is v = (x_t - x0_hat) / max(t, cleanPredictionMinT) (x-prediction, Li & He 2025, "Back to Basics").
@@ -62,20 +43,6 @@ export interface ModelConfig {
   cleanPrediction: boolean;
   /** Lower clip of t in the x-prediction division (keeps v finite near t = 0). */
   cleanPredictionMinT: number;
-  /**
-   * Self-conditioning (Chen, Zhang & Hinton 2022, "Analog Bits"): the patch embedding also reads an estimate of the
-   * clean image, the sampler's previous x0_hat (zeros at the first step and wherever none is given). In training
-   * half the batches first predict x0_hat without it (no gradient) and then learn to refine it. Why: each sampling
-   * step sees what the last one committed to, instead of re-deciding every object from the noise.
-   */
-  selfCondition: boolean;
-  /**
-   * adaLN on the image tokens (DiT): every block's two LayerNorm outputs of the image tokens are scaled by (1 + a)
-   * and shifted by b, with [a ; b] a zero-initialised linear map of silu(time embedding). Text-side tokens are not
-   * touched, so understanding and planning read the text as before. Why: an additive time embedding at the input
-   * fades through the blocks, and the noise level decides how much each block should denoise.
-   */
-  timeModulation: boolean;
   /**
    * Spatial plan conditioning (think mode): each present slot's token is also added, through a zero-initialised
    * D x D map, to the image tokens around where the plan puts it (a Gaussian over patch centres at the slot's cell
@@ -110,23 +77,6 @@ export interface ModelConfig {
    */
   planCellDecoder: boolean;
   /**
-   * Representation alignment with the model's own understanding (REPA, Yu et al. 2025, with the model as its own
-   * teacher): 0 = off; k = the image tokens after block k of the noisy generation pass go through a small MLP
-   * projector (these parameters) and are pulled, by cosine similarity, toward the last block's image tokens of the
-   * clean image read the understanding way (t = 0, no gradient). Weighted by TrainConfig.alignWeight. Why: the
-   * generator must decide at high noise what each token belongs to, which the understanding pass already knows.
-   */
-  alignLayer: number;
-  /**
-   * Latent generation: 0 = the flow works on pixel patches; L > 0 = on the L-channel latents of a frozen world-trained
-   * autoencoder (autoencoder.ts), one latent cell per image token, as Bagel generates in VAE latents while it
-   * understands from pixels. Understanding still reads pixel patches; the generation tokens have their own
-   * embedding and head. Why: a decoder trained on world renders draws clean edges, so the flow only has to land
-   * near an object's code instead of drawing every pixel (the pixel flow leaves blobs in pieces). The pixel head and
-   * conv refine still exist in such a model but stay unused (zero, untrained). Measured: no gain (docs/model-notes.md).
-   */
-  latentChannels: number;
-  /**
    * Channels C of the region head's pixel reader (region-crop.ts); 0 = none. Region queries also read the 20 x 20
    * pixels around their box through three small convolutions, whose logits add to the query token's. Why: an 8-px
    * object spans 2 x 2 of the 4-px patch tokens, so the token-only reading of generated shapes changed with a
@@ -152,21 +102,14 @@ export const DEFAULT_MODEL_CONFIG: ModelConfig = {
   textCausal: false,
   timestepFeatures: 64,
   initStd: 0.02,
-  sincosImagePositions: false,
   convChannels: 0,
-  unetChannels: 0,
   refineLayers: 1,
-  refineFeatures: 0,
   cleanPrediction: false,
   cleanPredictionMinT: 0.05,
-  timeModulation: false,
-  selfCondition: false,
   planMap: false,
   planGrid: 4,
   planCanvas: false,
   planCellDecoder: false,
-  alignLayer: 0,
-  latentChannels: 0,
   regionCropChannels: 0,
   layerNormEps: 1e-5,
 };
@@ -187,39 +130,33 @@ export const MODEL_PRESETS = {
 
 export type ModelPreset = keyof typeof MODEL_PRESETS;
 
-/** Preset plus overrides; throws on an unknown preset, an unknown option or an inconsistent config. */
+/**
+ * Preset plus overrides; throws on an unknown preset, an unknown option or an inconsistent config. A retired option
+ * (retired.ts) at its old default is dropped, so old manifests still load; switched on, it is an error.
+ */
 export function resolveModelConfig(preset: ModelPreset = 'base', overrides: Record<string, unknown> = {}): ModelConfig {
   const presetOverrides: Partial<ModelConfig> | undefined = (MODEL_PRESETS as Record<string, Partial<ModelConfig>>)[preset];
   if (presetOverrides === undefined) throw new Error(`unknown model preset '${preset}' (known: ${Object.keys(MODEL_PRESETS).join(', ')})`);
-  for (const [key, value] of Object.entries(overrides)) {
+  const current = withoutRetiredOptions(overrides);
+  for (const [key, value] of Object.entries(current)) {
     if (!(key in DEFAULT_MODEL_CONFIG)) throw new Error(`unknown model option '${key}' (known: ${Object.keys(DEFAULT_MODEL_CONFIG).join(', ')})`);
     const expected = typeof DEFAULT_MODEL_CONFIG[key as keyof ModelConfig];
     if (typeof value !== expected) throw new Error(`model option '${key}' must be a ${expected}, got ${JSON.stringify(value)}`);
   }
-  const config: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...presetOverrides, ...(overrides as Partial<ModelConfig>) };
+  const config: ModelConfig = { ...DEFAULT_MODEL_CONFIG, ...presetOverrides, ...(current as Partial<ModelConfig>) };
   validateModelConfig(config);
   return config;
 }
 
 function validateModelConfig(config: ModelConfig): void {
-  for (const key of ['convChannels', 'unetChannels', 'refineFeatures', 'regionCropChannels'] as const) {
+  for (const key of ['convChannels', 'regionCropChannels'] as const) {
     if (!Number.isInteger(config[key]) || config[key] < 0) throw new Error(`model option '${key}' must be a non-negative integer, got ${config[key]}`);
   }
-  if (!Number.isInteger(config.alignLayer) || config.alignLayer < 0 || config.alignLayer > config.nLayers) throw new Error(`model option 'alignLayer' must be an integer in [0, nLayers = ${config.nLayers}], got ${config.alignLayer}`);
   if (!Number.isInteger(config.refineLayers) || config.refineLayers < 1) throw new Error(`model option 'refineLayers' must be a positive integer, got ${config.refineLayers}`);
-  if (config.convChannels === 0 && (config.refineLayers !== 1 || config.refineFeatures !== 0)) throw new Error('model options refineLayers and refineFeatures need convChannels > 0 (there is no refine without it)');
-  if (config.unetChannels > 0 && config.convChannels > 0) throw new Error('model options unetChannels and convChannels exclude each other (the U-Net replaces the conv stem and refine)');
-  if (config.unetChannels > 0 && config.patchSize % 2 !== 0) throw new Error(`unetChannels needs an even patchSize (the U-Net's half-resolution level is cut into patchSize/2 blocks), got ${config.patchSize}`);
-  if (!Number.isInteger(config.latentChannels) || config.latentChannels < 0) throw new Error(`model option 'latentChannels' must be a non-negative integer, got ${config.latentChannels}`);
-  if (config.latentChannels > 0) {
-    if (config.patchSize !== LATENT_DOWNSAMPLE) throw new Error(`latentChannels needs patchSize ${LATENT_DOWNSAMPLE} (one latent cell per image token), got ${config.patchSize}`);
-    const clash = (['unetChannels', 'selfCondition', 'alignLayer'] as const).filter((k) => Boolean(config[k]));
-    if (clash.length > 0) throw new Error(`latentChannels excludes ${clash.join(', ')} (they work on pixel tokens)`);
-  }
+  if (config.convChannels === 0 && config.refineLayers !== 1) throw new Error('the refine options (refineLayers) need convChannels > 0 (there is no refine without it)');
   if (!Number.isInteger(config.planGrid) || config.planGrid < 1 || config.planGrid > config.imageSize) throw new Error(`model option 'planGrid' must be an integer in [1, imageSize = ${config.imageSize}], got ${config.planGrid}`);
   if (config.planCanvas && (!config.planMap || config.convChannels === 0)) throw new Error('model option planCanvas needs planMap and convChannels > 0 (the canvas joins the plan map and the conv stem and refine)');
   if (!(config.cleanPredictionMinT > 0 && config.cleanPredictionMinT < 1)) throw new Error(`model option 'cleanPredictionMinT' must lie in (0, 1), got ${config.cleanPredictionMinT}`);
-  if (config.sincosImagePositions && config.dModel % 4 !== 0) throw new Error(`sincosImagePositions needs dModel divisible by 4, got ${config.dModel}`);
   const positive: (keyof ModelConfig)[] = ['imageSize', 'channels', 'patchSize', 'maxTextTokens', 'vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'timestepFeatures'];
   for (const key of positive) {
     const value = config[key] as number;
@@ -238,7 +175,7 @@ export interface ModelDims {
   imageTokens: number;
   /** Values per image token: patchSize^2 * channels. */
   patchDim: number;
-  /** Values per generation token: patchDim for pixel generation, latentChannels for latent generation. */
+  /** Values per generation token (the flow generates pixel patches): patchDim. */
   generationDim: number;
   /** Total sequence length: text tokens then image tokens. */
   seqLen: number;
@@ -256,7 +193,7 @@ export function modelDims(config: ModelConfig): ModelDims {
     gridSize,
     imageTokens,
     patchDim,
-    generationDim: config.latentChannels > 0 ? config.latentChannels : patchDim,
+    generationDim: patchDim,
     seqLen: config.maxTextTokens + imageTokens,
     headDim: config.dModel / config.nHeads,
     mlpDim: config.mlpRatio * config.dModel,

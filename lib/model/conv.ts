@@ -10,7 +10,7 @@ import * as tf from '../backend/tf';
 import { conv2dSame } from '../backend/ops';
 import { modelDims, type ModelConfig } from './config';
 import { gelu } from './layers';
-import type { ConvParams } from './params';
+import type { ConvParams } from './param-types';
 
 /** Image tokens [B, Np, p*p*C] -> pixel grid [B, H, W, C] (patches.ts layout: token = py * G + px, inner (dy, dx, c)). */
 export function tokensToGrid(tokens: tf.Tensor3D, config: ModelConfig): tf.Tensor4D {
@@ -50,13 +50,13 @@ export function stemTokens(xt: tf.Tensor3D, conv: ConvParams, config: ModelConfi
 }
 
 /**
- * v + conv(GELU(conv(... GELU(conv([v ; x_t ; features]))))) on the pixel grid, back as tokens [B, Np, patchDim].
+ * v + conv(GELU(conv(... GELU(conv([v ; x_t ; canvas]))))) on the pixel grid, back as tokens [B, Np, patchDim].
  * `v` is the head's output: the velocity, or x0_hat when the model predicts the clean image
- * (ModelConfig.cleanPrediction); `features` are the head's per-pixel features for the refine (refineFeatures > 0).
+ * (ModelConfig.cleanPrediction); `canvas` is the plan's boxes per pixel (ModelConfig.planCanvas).
  */
-export function refineVelocity(v: tf.Tensor3D, xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig, features?: tf.Tensor3D, canvas?: tf.Tensor3D): tf.Tensor3D {
+export function refineVelocity(v: tf.Tensor3D, xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig, canvas?: tf.Tensor3D): tf.Tensor3D {
   const vGrid = tokensToGrid(v, config);
-  const inputs = [vGrid, tokensToGrid(xt, config), ...[features, canvas].filter((f): f is tf.Tensor3D => f !== undefined).map((f) => tokensToGrid(f, config))];
+  const inputs = [vGrid, tokensToGrid(xt, config), ...(canvas === undefined ? [] : [tokensToGrid(canvas, config)])];
   let hidden = gelu(conv3x3(tf.concat(inputs, 3) as tf.Tensor4D, conv.refineIn.w, conv.refineIn.b)) as tf.Tensor4D; // [B, H, W, convChannels]
   for (const layer of conv.refineHidden) hidden = gelu(conv3x3(hidden, layer.w, layer.b)) as tf.Tensor4D;
   return gridToTokens(tf.add(vGrid, conv3x3(hidden, conv.refineOut.w, conv.refineOut.b)) as tf.Tensor4D, config);

@@ -2,7 +2,7 @@
 // matmuls and a few elementwise ops, which is what the wasm backend runs fast. Autodiff through
 // the naive forward would emit transposed matmuls (the slow path of the wasm matmul) and several times more ops.
 import * as tf from '../backend/tf';
-import type { DenseParams, NormParams } from './params';
+import type { DenseParams, NormParams } from './param-types';
 
 /** Swaps the two axes of a matrix. */
 function transpose2d(x: tf.Tensor2D): tf.Tensor2D {

@@ -12,7 +12,7 @@ import * as tf from '../backend/tf';
 import { conv3x3, tokensToGrid } from './conv';
 import type { ModelConfig } from './config';
 import { dense, gelu } from './layers';
-import type { RegionCropParams } from './params';
+import type { RegionCropParams } from './param-types';
 
 /** Pixels per side of the window a region is read in: the largest object (14 px) with room for its box's jitter. */
 export const CROP_SIDE = 20;

@@ -9,22 +9,19 @@ import { modelDims, type ModelConfig } from './config';
 import { attention } from './attention';
 import { CANVAS_CHANNELS } from './classes';
 import { refineVelocity, stemTokens } from './conv';
-import { unetDecode, unetEncode } from './unet';
 import { dense, gelu, layerNorm, silu } from './layers';
-import type { BlockParams, MlpParams, UnifiedModel } from './params';
+import type { BlockParams, MlpParams, UnifiedModel } from './param-types';
 
 /** Additive attention bias for masked keys (finite, so a fully masked row stays a uniform softmax, not NaN). */
 const MASKED = -1e9;
 
 export interface VelocityInputs {
-  /** Noisy generation tokens x_t, [B, Np, generationDim]: pixel patches (patches.ts layout) or latent cells (latentChannels). */
+  /** Noisy image tokens x_t, [B, Np, patchDim] (patches.ts layout). */
   xt: tf.Tensor3D;
   /** Flow time per sample, [B], t = 1 is pure noise. */
   t: tf.Tensor1D;
   /** Text token ids, [B * maxTextTokens] row-major, 0 = PAD (an all-PAD row is the unconditional prompt). */
   textTokens: Int32Array;
-  /** Self-conditioning (ModelConfig.selfCondition): an estimate of x0 [B, Np, patchDim]; absent = zeros. */
-  selfCond?: tf.Tensor3D;
   /** ModelConfig.planMap: the plan spread over the image tokens [B, Np, D] (plan.ts planMap), added to their embeddings. */
   planMap?: tf.Tensor3D;
   /** ModelConfig.planCanvas: the plan's boxes per pixel [B, Np, p*p*CANVAS_CHANNELS] (plan.ts planCanvas); absent = zeros. */
@@ -99,18 +96,17 @@ export interface BackboneInputs {
   extra?: tf.Tensor3D;
   /**
    * Image tokens x_t [B, Np, patchDim] at flow time t [B] (t = 0: a clean image, as understanding reads it);
-   * `mark` [B, Np, D] is added to the image tokens' embeddings (region queries mark their box this way).
-   * `latent`: xt holds latent generation tokens [B, Np, latentChannels] (ModelConfig.latentChannels), not pixels.
+   * `mark` [B, Np, D] is added to the image tokens' embeddings (region queries mark their box this way);
+   * `canvas` is the plan's boxes per pixel (ModelConfig.planCanvas).
    */
-  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; selfCond?: tf.Tensor3D; encoded?: tf.Tensor3D; latent?: boolean; canvas?: tf.Tensor3D };
+  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; canvas?: tf.Tensor3D };
 }
 
-/** What the patch embedding reads per image token: x_t, with the conv stem's or the U-Net encoder's features (`encoded`, if already computed). */
-function patchInputs(model: UnifiedModel, xt: tf.Tensor3D, encoded: tf.Tensor3D | undefined, canvas: tf.Tensor3D | undefined): tf.Tensor3D {
+/** What the patch embedding reads per image token: x_t, with the conv stem's features when there is one. */
+function patchInputs(model: UnifiedModel, xt: tf.Tensor3D, canvas: tf.Tensor3D | undefined): tf.Tensor3D {
   const { config, params } = model;
-  if (params.conv !== undefined) return stemTokens(xt, params.conv, config, canvasOrZeros(model, xt, canvas)); // [B, Np, patchDim + p*p*convChannels]
-  if (params.unet !== undefined) return tf.concat([xt, encoded ?? unetEncode(xt, params.unet, config).tokens], 2) as tf.Tensor3D;
-  return xt;
+  if (params.conv === undefined) return xt;
+  return stemTokens(xt, params.conv, config, canvasOrZeros(model, xt, canvas)); // [B, Np, patchDim + p*p*convChannels]
 }
 
 /** A planCanvas model's canvas: the given one, or zeros (no plan: understanding, normal mode); undefined without planCanvas. */
@@ -125,16 +121,6 @@ function timeEmbedding(model: UnifiedModel, t: tf.Tensor1D): tf.Tensor2D {
   return dense(silu(dense(timestepFeatures(t, config.timestepFeatures), params.timeIn)), params.timeOut) as tf.Tensor2D;
 }
 
-/** The patch embedding of pixel tokens x_t (with the conv stem's or U-Net's features and the self-condition): [B, Np, D]. */
-function embedPixels(model: UnifiedModel, image: NonNullable<BackboneInputs['image']>): tf.Tensor {
-  const pixels = patchInputs(model, image.xt, image.encoded, image.canvas); // [B, Np, patchDim (+ conv features)]
-  return dense(model.config.selfCondition ? tf.concat([pixels, image.selfCond ?? tf.zerosLike(image.xt)], 2) : pixels, model.params.patchEmbed);
-}
-
-function latentParams(model: UnifiedModel): NonNullable<UnifiedModel['params']['latent']> {
-  if (model.params.latent === undefined) throw new Error('latent image tokens need a model with latentChannels > 0');
-  return model.params.latent;
-}
 
 /** Embeds [text ; extra ; image] tokens into the residual stream x [B, T, D]; `time` is timeEmbedding of the image's t. */
 function embed(model: UnifiedModel, inputs: BackboneInputs, time: tf.Tensor2D | undefined): tf.Tensor3D {
@@ -153,51 +139,27 @@ function embed(model: UnifiedModel, inputs: BackboneInputs, time: tf.Tensor2D | 
   if (inputs.image !== undefined && time !== undefined) {
     const { xt } = inputs.image;
     if (xt.shape[0] !== batch) throw new Error(`image: ${xt.shape[0]} images for ${batch} text rows`);
-    const patches = inputs.image.latent === true ? dense(xt, latentParams(model).embed) : embedPixels(model, inputs.image); // [B, Np, D]
+    const patches = dense(patchInputs(model, xt, inputs.image.canvas), params.patchEmbed); // [B, Np, D]
     const image = tf.add(tf.add(patches, params.imagePos), time.reshape([batch, 1, config.dModel])); // [B, Np, D]
     parts.push(inputs.image.mark === undefined ? image : tf.add(image, inputs.image.mark));
   }
   return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor3D; // [B, T, D]
 }
 
-/**
- * adaLN of the image tokens (ModelConfig.timeModulation): the block's [scale ; shift] for its two norms as
- * [B, T, D] tensors that are 0 on the text-side tokens (`isImage` [1, T, 1] is 1 on image tokens only), so
- * h * (1 + scale) + shift leaves those tokens as they are.
- */
-function imageModulation(block: BlockParams, time: tf.Tensor2D, isImage: tf.Tensor3D): tf.Tensor3D[] {
-  const [batch, width] = time.shape;
-  const mod = dense(silu(time), block.timeMod!); // [B, 4D]
-  // A broadcast product, not a tile: its gradient is one sum over tokens instead of a slice per token.
-  return tf.split(mod, 4, 1).map((part) => tf.mul(isImage, part.reshape([batch, 1, width])) as tf.Tensor3D);
-}
-
-function modulate(h: tf.Tensor3D, scale: tf.Tensor3D | undefined, shift: tf.Tensor3D | undefined): tf.Tensor3D {
-  return scale === undefined || shift === undefined ? h : (tf.add(tf.mul(h, tf.add(scale, 1)), shift) as tf.Tensor3D);
-}
-
 /** The transformer over [text ; extra ; image]: the residual stream after the last block, [B, T, D] (no final norm). */
 export function runBackbone(model: UnifiedModel, inputs: BackboneInputs): tf.Tensor3D {
-  return tf.tidy(() => backbone(model, inputs, 0).x);
-}
-
-/** runBackbone, also returning the residual stream after block `tap` (1-based; 0 = none). Not tidied: callers do. */
-function backbone(model: UnifiedModel, inputs: BackboneInputs, tap: number): { x: tf.Tensor3D; tapped?: tf.Tensor3D } {
-  const { config, params } = model;
-  const time = inputs.image === undefined ? undefined : timeEmbedding(model, inputs.image.t); // [B, D]
-  let x = embed(model, inputs, time);
-  let tapped: tf.Tensor3D | undefined;
-  const bias = attentionBias(inputs.textTokens, config, x.shape[1]);
-  const textSideLen = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
-  const modulated = config.timeModulation && time !== undefined;
-  const isImage = modulated ? tf.concat([tf.zeros([1, textSideLen, 1]), tf.ones([1, x.shape[1] - textSideLen, 1])], 1) : undefined; // [1, T, 1]
-  params.blocks.forEach((block, index) => {
-    const [attnScale, attnShift, mlpScale, mlpShift] = isImage === undefined ? [] : imageModulation(block, time!, isImage as tf.Tensor3D);
-    x = tf.add(x, attention(modulate(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, attnScale, attnShift), block, bias, config));
-    x = tf.add(x, blockMlp(modulate(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, mlpScale, mlpShift), block, textSideLen));
-    if (index + 1 === tap) tapped = x;
+  return tf.tidy(() => {
+    const { config, params } = model;
+    const time = inputs.image === undefined ? undefined : timeEmbedding(model, inputs.image.t); // [B, D]
+    let x = embed(model, inputs, time);
+    const bias = attentionBias(inputs.textTokens, config, x.shape[1]);
+    const textSideLen = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
+    for (const block of params.blocks) {
+      x = tf.add(x, attention(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, block, bias, config));
+      x = tf.add(x, blockMlp(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, block, textSideLen));
+    }
+    return x;
   });
-  return { x, tapped };
 }
 
 /**
@@ -205,62 +167,22 @@ function backbone(model: UnifiedModel, inputs: BackboneInputs, tap: number): { x
  * the sequence is [text ; image]; think mode passes the 4 plan tokens (or the null plan) as `extra`.
  */
 export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Tensor3D }): tf.Tensor3D {
-  return tf.tidy(() => velocity(model, inputs, 0).v);
-}
-
-/**
- * predictVelocity plus the image tokens after block `layer` [B, Np, D] (representation alignment, ModelConfig.alignLayer).
- * Both tensors are new; the caller disposes them.
- */
-export function predictVelocityWithHidden(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Tensor3D }, layer: number): { v: tf.Tensor3D; hidden: tf.Tensor3D } {
-  if (!(layer >= 1 && layer <= model.config.nLayers)) throw new Error(`predictVelocityWithHidden: layer must lie in [1, ${model.config.nLayers}], got ${layer}`);
-  const out = tf.tidy(() => {
-    const { v, hidden } = velocity(model, inputs, layer);
-    return [v, hidden!];
-  });
-  return { v: out[0], hidden: out[1] };
-}
-
-function velocity(model: UnifiedModel, inputs: VelocityInputs & { extra?: tf.Tensor3D }, tap: number): { v: tf.Tensor3D; hidden?: tf.Tensor3D } {
-  const { config, params } = model;
-  const { patchDim, generationDim } = modelDims(config);
-  if (inputs.xt.shape[2] !== generationDim) throw new Error(`xt: expected ${generationDim} values per token, got ${inputs.xt.shape[2]}`);
-  const latent = config.latentChannels > 0;
-  const encoding = params.unet === undefined ? undefined : unetEncode(inputs.xt, params.unet, config); // kept for the decoder's skips
-  const canvas = canvasOrZeros(model, inputs.xt, inputs.planCanvas);
-  const image = { xt: inputs.xt, t: inputs.t, selfCond: inputs.selfCond, encoded: encoding?.tokens, mark: inputs.planMap, latent, canvas };
-  const { x, tapped } = backbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image }, tap);
-  const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
-  const imageOf = (stream: tf.Tensor3D): tf.Tensor3D => tf.slice(stream, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
-  const finalImage = layerNorm(imageOf(x), params.finalNorm, config.layerNormEps);
-  const head = dense(finalImage, latent ? latentParams(model).head : params.head) as tf.Tensor3D; // [B, Np, headWidth or L]
-  const hasFeatures = !latent && head.shape[2] > patchDim; // refineFeatures or U-Net decoder features
-  const values = hasFeatures ? tf.slice(head, [0, 0, 0], [-1, -1, patchDim]) : head; // [B, Np, generationDim]
-  const features = hasFeatures ? tf.slice(head, [0, 0, patchDim], [-1, -1, -1]) : undefined; // [B, Np, p*p*F] or [B, Np, unetTokenWidth]
-  const out =
-    latent ? values // the latent's own head: no pixel refine (the decoder draws the pixels)
-    : params.conv !== undefined ? refineVelocity(values, inputs.xt, params.conv, config, features, canvas)
-    : encoding !== undefined ? unetDecode(values, features!, encoding, params.unet!, config)
-    : values;
-  const hidden = tapped === undefined ? undefined : imageOf(tapped);
-  if (!config.cleanPrediction) return { v: out, hidden };
-  // x-prediction: out is x0_hat; x_t = (1 - t) x0 + t eps gives v = eps - x0 = (x_t - x0) / t.
-  const t = tf.maximum(inputs.t, config.cleanPredictionMinT).reshape([-1, 1, 1]);
-  return { v: tf.div(tf.sub(inputs.xt, out), t) as tf.Tensor3D, hidden };
-}
-
-/** Image tokens [B, Np, D] of a clean image read the understanding way (t = 0, the prompt as text): the alignment target. */
-export function cleanImageTokens(model: UnifiedModel, x0: tf.Tensor3D, textTokens: Int32Array): tf.Tensor3D {
   return tf.tidy(() => {
-    const x = runBackbone(model, { textTokens, image: { xt: x0, t: tf.zeros([x0.shape[0]]) as tf.Tensor1D } });
-    return tf.slice(x, [0, model.config.maxTextTokens, 0], [-1, -1, -1]) as tf.Tensor3D;
+    const { config, params } = model;
+    const { patchDim } = modelDims(config);
+    if (inputs.xt.shape[2] !== patchDim) throw new Error(`xt: expected ${patchDim} values per token, got ${inputs.xt.shape[2]}`);
+    const canvas = canvasOrZeros(model, inputs.xt, inputs.planCanvas);
+    const image = { xt: inputs.xt, t: inputs.t, mark: inputs.planMap, canvas };
+    const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image });
+    const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
+    const imageTokens = tf.slice(x, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
+    const head = dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, patchDim]
+    const out = params.conv === undefined ? head : refineVelocity(head, inputs.xt, params.conv, config, canvas);
+    if (!config.cleanPrediction) return out;
+    // x-prediction: out is x0_hat; x_t = (1 - t) x0 + t eps gives v = eps - x0 = (x_t - x0) / t.
+    const t = tf.maximum(inputs.t, config.cleanPredictionMinT).reshape([-1, 1, 1]);
+    return tf.div(tf.sub(inputs.xt, out), t) as tf.Tensor3D;
   });
-}
-
-/** The alignment projector (params.align): D -> D -> D with GELU. */
-export function alignProjection(model: UnifiedModel, hidden: tf.Tensor3D): tf.Tensor3D {
-  if (model.params.align === undefined) throw new Error('alignProjection: the model has no projector (ModelConfig.alignLayer is 0)');
-  return mlp(hidden, model.params.align) as tf.Tensor3D;
 }
 
 /** The clean image a velocity implies: x0_hat = x_t - t * v (from x_t = (1 - t) x0 + t eps and v = eps - x0). */

@@ -88,8 +88,6 @@ export interface TrainConfig {
   emaWarmup: boolean;
   /** Extra flow-loss weight of image tokens holding an edge (tasks.ts outlineWeights; 0 = plain flow matching). */
   outlineWeight: number;
-  /** Representation-alignment weight of the generation task (needs the model option alignLayer > 0; 0 = off). */
-  alignWeight: number;
   /** Steps between JSONL log lines (and progress-bar loss averages). */
   logEvery: number;
   /** Steps between checkpoints (one is always written at the end and on Ctrl-C / SIGTERM). */
@@ -133,7 +131,6 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   emaDecay: 0,
   emaWarmup: false,
   outlineWeight: 0,
-  alignWeight: 0,
   logEvery: 10,
   checkpointEvery: 100,
 };
@@ -162,7 +159,6 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
   }
   if (!Number.isInteger(config.layoutGrid) || config.layoutGrid < 1) throw new Error(`training option 'layoutGrid' must be a positive integer, got ${config.layoutGrid}`);
   if (!(config.outlineWeight >= 0)) throw new Error(`training option 'outlineWeight' must be >= 0, got ${config.outlineWeight}`);
-  if (!(config.alignWeight >= 0)) throw new Error(`training option 'alignWeight' must be >= 0, got ${config.alignWeight}`);
   if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`training option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
   if (!(config.thinkProb >= 0 && config.thinkProb <= 1)) throw new Error(`training option 'thinkProb' must lie in [0, 1], got ${config.thinkProb}`);
   if (!(config.generatedShare >= 0 && config.generatedShare < 1)) throw new Error(`training option 'generatedShare' must lie in [0, 1), got ${config.generatedShare}`);

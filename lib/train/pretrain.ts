@@ -11,8 +11,7 @@ import { Progress } from '../progress';
 import { hasCheckpoint, loadCheckpoint, loadWeightsByName, restoreOptimizer, saveCheckpoint, type CheckpointManifest } from '../model/checkpoint';
 import { resolveModelConfig, type ModelPreset } from '../model/config';
 import { AdamW, type GradientReducer } from '../model/optimizer';
-import { disposeModel, initModel, modelAutoencoder, variablesOf, type UnifiedModel } from '../model/params';
-import { assignAutoencoderWeights, DEFAULT_AUTOENCODER_DIR, readFinishedAutoencoder } from './autoencoder';
+import { disposeModel, initModel, variablesOf, type UnifiedModel } from '../model/params';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { pretrainTasks, type TaskResult } from './tasks';
 import { buildGeneratedPool, loadGeneratedPool, poolT0s, recipeDifferences, saveGeneratedPool, type GeneratedPool, type PoolRecipe } from './generated-pool';
@@ -39,11 +38,6 @@ export interface PretrainOptions {
    * the optimizer and the schedule start over. Ignored when the run resumes from its own checkpoint.
    */
   initFrom?: string;
-  /**
-   * Latent models (latentChannels > 0): the trained autoencoder (`srum autoencoder`) a fresh run freezes into the
-   * model; default data/autoencoder. A resumed run or an --init-from stage already carries it in its weights.
-   */
-  autoencoder?: string;
   /** No progress bar. */
   quiet?: boolean;
   /** The command recorded in the manifest (default: the equivalent `npx srum pretrain ...`). */
@@ -149,8 +143,7 @@ function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: numb
   const modelSettings = Object.entries(options.model ?? {}).map(([key, value]) => `${key}=${String(value)}`);
   const modelSet = modelSettings.length > 0 ? ` --model ${modelSettings.join(',')}` : '';
   const init = options.initFrom === undefined ? '' : ` --init-from ${options.initFrom}`;
-  const autoencoder = options.autoencoder === undefined ? '' : ` --autoencoder ${options.autoencoder}`;
-  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed} --replicas ${replicas}${set}${modelSet}${init}${autoencoder}`;
+  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed} --replicas ${replicas}${set}${modelSet}${init}`;
 }
 
 /** Keep only log lines up to `step` (a resumed run rewrites what the killed one logged after its checkpoint). */
@@ -207,8 +200,6 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
   let optimizer: AdamW;
   /** The earlier stage this run started from (recorded in the manifest; carried over when it resumes). */
   let initInfo: Record<string, unknown> | undefined;
-  /** The frozen autoencoder of a latent model (recorded in the manifest; carried over when it resumes). */
-  let autoencoderInfo: Record<string, unknown> | undefined;
   const adamw = { learningRate: train.learningRate, beta2: train.beta2, weightDecay: train.weightDecay, clipNorm: train.clipNorm };
   if (resume) {
     const loaded = loadCheckpoint(options.outDir, { expectedConfig: config });
@@ -223,16 +214,9 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
     wallBefore = loaded.manifest.wall_time_s;
     lastLosses = loaded.manifest.final_losses;
     initInfo = loaded.manifest.data.init_from as Record<string, unknown> | undefined;
-    autoencoderInfo = loaded.manifest.data.autoencoder as Record<string, unknown> | undefined;
     if (writer) trimLog(logFile, startStep);
   } else {
     model = initModel(config, seed);
-    if (config.latentChannels > 0) {
-      const dir = options.autoencoder ?? DEFAULT_AUTOENCODER_DIR;
-      const manifest = readFinishedAutoencoder(dir);
-      assignAutoencoderWeights(modelAutoencoder(model), dir, manifest);
-      autoencoderInfo = { dir, step: manifest.step, last_loss: manifest.lastLoss, commit: manifest.commit, weights_sha256: manifest.weights.sha256 };
-    }
     if (options.initFrom !== undefined) {
       // By name: a stage may add parameters (a new head), which keep their fresh initialisation.
       const start = loadWeightsByName(model, options.initFrom);
@@ -261,7 +245,16 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
       info: {
         preset: options.preset, seed, command,
         wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
-        data: { ...(shard ? { replicas: shard.count } : {}), source: 'synthetic world, train split (lib/train/data.ts)', categories: 'CompBench 8, round-robin', tasks: tasks.map((t) => t.name), examples_per_step: train.batchSize * tasks.length, examples_seen: step * train.batchSize * tasks.length, ...(initInfo ? { init_from: initInfo } : {}), ...(autoencoderInfo ? { autoencoder: autoencoderInfo } : {}), ...(emaEntry ? { ema: emaEntry } : {}) },
+        data: {
+          ...(shard ? { replicas: shard.count } : {}),
+          source: 'synthetic world, train split (lib/train/data.ts)',
+          categories: 'CompBench 8, round-robin',
+          tasks: tasks.map((t) => t.name),
+          examples_per_step: train.batchSize * tasks.length,
+          examples_seen: step * train.batchSize * tasks.length,
+          ...(initInfo ? { init_from: initInfo } : {}),
+          ...(emaEntry ? { ema: emaEntry } : {}),
+        },
         final_losses: lastLosses,
         training_config: { ...train },
       },

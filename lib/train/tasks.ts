@@ -7,7 +7,6 @@ import { modelDims } from '../model/config';
 import type { AdamW } from '../model/optimizer';
 import { QUERY_KINDS, type UnifiedModel } from '../model/params';
 import { flowTrainStep } from '../model/train-step';
-import { generationTokensOfPatches } from '../model/image-tokens';
 import type { TrainConfig } from './config';
 import { generationBatch, understandingBatch, type GenerationBatch } from './data';
 import { countClassWeights, gradientStep, planLoss, understandingLoss, understandingRows, type HeadLoss } from './head-losses';
@@ -91,15 +90,14 @@ export function generationTask(weight: number, batches: GenerationBatches = shar
     run(context) {
       const { model, optimizer, step, learningRate, seed, train } = context;
       const shared = batches(context);
-      const batch = { ...shared, x0: generationTokensOfPatches(model, shared.x0) }; // latents for a latent model
+      const batch = { ...shared }; // a copy: weight and thinking are set below, and the plan task reads `shared` too
       if (train.outlineWeight > 0) batch.weight = outlineWeights(shared.x0, batch.batchSize, modelDims(model.config).imageTokens, train.outlineWeight);
       const thinkRng = makeRng(seed).fork(`think:${step}`);
       batch.thinking = Uint8Array.from({ length: batch.batchSize }, () => (thinkRng.next() < train.thinkProb ? 1 : 0));
       const rng = makeRng(seed).fork(`flow:${step}`);
       const flow = { timestepShift: train.timestepShift, textDropProb: train.textDropProb };
-      const result = flowTrainStep({ model, optimizer, batch, rng, flow, learningRate: learningRate * weight, alignWeight: train.alignWeight });
-      const parts = result.alignLoss === undefined ? undefined : { align: result.alignLoss };
-      return { loss: result.loss, samples: batch.batchSize, gradNorm: result.gradNorm, flow: { t: result.t, perSampleLoss: result.perSampleLoss }, parts };
+      const result = flowTrainStep({ model, optimizer, batch, rng, flow, learningRate: learningRate * weight });
+      return { loss: result.loss, samples: batch.batchSize, gradNorm: result.gradNorm, flow: { t: result.t, perSampleLoss: result.perSampleLoss } };
     },
   };
 }
