@@ -1,13 +1,17 @@
-// `srum reward-map`: reward maps for every record of a rewards JSONL (judge or training form), at image resolution.
-// Output: a JSON array with one entry per non-empty input line, each H rows of W numbers; null (with a warning
-// on stderr naming the line) where the line is malformed or the released loader would drop the record.
-// Judge records are formatted for training first, without the released zero-global filter (every record
-// gets its map). Numbers are written as the shortest decimal that reads back to the same float32.
+// `srum reward-map`: reward maps for every record of a rewards JSONL, at image resolution. Both forms are read:
+// the released loader's records (the global score an entry {"object": "global_layout_reward", "score": g} inside
+// vlm_rewards) and judge records (a top-level global_layout_reward); see lib/reward/sources.ts. Each region goes
+// through the released loader's rule on its own: a bad box is skipped and the rest kept, a missing score counts
+// as 0, a missing global entry means g = 0.
+// Output: a JSON array with one entry per non-empty input line, in order, each H rows of W numbers; null (with a
+// warning on stderr naming the line) only where the line is not a record or the released loader would drop the
+// whole sample (a non-object entry, a non-numeric score on a valid box, an infinite coordinate).
+// Numbers are written as the shortest decimal that reads back to the same float32.
 import * as fs from 'node:fs';
 import { writeJsonAtomic } from '../io';
-import { formatForTraining, parseRewardJsonl } from '../judge/records';
 import { DroppedRecordError } from '../reward/loaderRules';
 import { REWARD_MODES, mapRows, rewardMap } from '../reward/rewardMap';
+import { readRewardSources } from '../reward/sources';
 import { choiceOption, Command, intOption, requireString } from './command';
 
 /** The shortest decimal that rounds to the same float32 (0.975 rather than 0.9750000238418579). */
@@ -21,13 +25,14 @@ export function shortestFloat32(value: number): number {
 
 export const rewardMapCommand: Command = {
   name: 'reward-map',
-  summary: 'fuse each record of a rewards JSONL into a dense reward map (JSON: records x H rows x W numbers)',
+  summary: 'fuse each record of a rewards JSONL (loader or judge form) into a dense reward map (JSON: records x H rows x W numbers)',
   options: {
     mode: { type: 'string', help: `reward-map mode: ${REWARD_MODES.join(', ')}`, default: 'official' },
-    jsonl: { type: 'string', help: 'rewards JSONL (judge records or training records)' },
+    jsonl: { type: 'string', help: 'rewards JSONL (released loader records or judge records)' },
     width: { type: 'string', help: 'image width in pixels' },
     height: { type: 'string', help: 'image height in pixels' },
     out: { type: 'string', help: 'output JSON file (written atomically)' },
+    clamp: { type: 'boolean', help: 'clamp region scores and g to [-1, 1] (the released loader uses them as written)', default: false },
   },
   async run(values) {
     requireString(values, 'mode');
@@ -37,28 +42,22 @@ export const rewardMapCommand: Command = {
     const file = requireString(values, 'jsonl');
     const out = requireString(values, 'out');
     if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
-    const read = parseRewardJsonl(fs.readFileSync(file, 'utf8'));
-    const byLine = new Map<number, number[][] | null>();
-    for (const { line, message } of read.errors) {
-      console.error(`${file}:${line}: skipped: ${message}`);
-      byLine.set(line, null);
-    }
-    for (const entry of read.entries) {
-      let source = entry.record;
-      if (entry.kind === 'judge') {
-        const formatted = formatForTraining(entry.record, { dropZeroGlobal: false });
-        source = 'record' in formatted ? formatted.record : { ...entry.record, bad_image_file: entry.record.image_file, vlm_rewards: [] };
+    const maps: Array<number[][] | null> = [];
+    for (const entry of readRewardSources(fs.readFileSync(file, 'utf8'))) {
+      if ('problem' in entry) {
+        console.error(`${file}:${entry.line}: skipped: ${entry.problem}`);
+        maps.push(null);
+        continue;
       }
       try {
-        const rows = mapRows(rewardMap(source, { mode, width, height }), width).map((row) => row.map(shortestFloat32));
-        byLine.set(entry.line, rows);
+        const map = rewardMap(entry.source, { mode, width, height, clampScores: values.clamp === true });
+        maps.push(mapRows(map, width).map((row) => row.map(shortestFloat32)));
       } catch (error) {
         if (!(error instanceof DroppedRecordError)) throw error;
         console.error(`${file}:${entry.line}: dropped: ${error.message}`);
-        byLine.set(entry.line, null);
+        maps.push(null);
       }
     }
-    const maps = [...byLine.entries()].sort((a, b) => a[0] - b[0]).map(([, rows]) => rows);
     writeJsonAtomic(out, maps);
     const dropped = maps.filter((m) => m === null).length;
     console.log(`wrote ${maps.length} ${mode} reward maps (${width} x ${height}) to ${out}${dropped > 0 ? `; ${dropped} null (see warnings)` : ''}`);

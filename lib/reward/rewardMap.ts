@@ -19,8 +19,12 @@
 //   sparse      the 0-1 ablation through the official rule: each region's score replaced by binarize(score)
 //               (1 if > 0 else -1, so weights 1 or 0; a missing score gives -1); g stays continuous, as in the
 //               released pipeline, which binarizes region scores only.
-//   global-only one whole-image score (the paper's "sample reward"): (g + 1) / 2 everywhere.
+//   global-only one whole-image score (the paper's "sample reward"): (g + 1) / 2 everywhere, g read exactly as
+//               the official mode reads it.
 //   local-only  the official rule without the global factor (the "no global reward" ablation).
+// clampScores (default false, as released): clamp every region score and g to [-1, 1] before any mode uses them,
+// so the official, sparse, global-only and local-only maps stay in [0, 1] whatever the judge wrote ("Score: 1.5"
+// is a weight of 1.25 as released, 1 clamped). The signed mode always clamps (its R is defined in [-1, 1]).
 import { binarize } from '../judge/parse';
 import { LoaderRegion, loaderGlobalScore, loaderRegions } from './loaderRules';
 
@@ -32,6 +36,8 @@ export interface RewardMapOptions {
   /** Image width and height in pixels (the map's resolution). */
   width: number;
   height: number;
+  /** Clamp region scores and g to [-1, 1] (default false: the released loader uses them as written). */
+  clampScores?: boolean;
 }
 
 /** The part of a record the reward map reads (training records; judge records go through formatForTraining). */
@@ -42,6 +48,8 @@ export interface RewardSource {
 export function isRewardMode(value: string): value is RewardMode {
   return (REWARD_MODES as readonly string[]).includes(value);
 }
+
+const clampUnit = (score: number): number => Math.min(1, Math.max(-1, score));
 
 /** Visit the clamped pixel range of a region. */
 function forEachPixel(region: LoaderRegion, width: number, height: number, visit: (i: number) => void): void {
@@ -68,7 +76,7 @@ function officialRule(regions: LoaderRegion[], factor: number, width: number, he
 function signedRule(regions: LoaderRegion[], alpha: number, width: number, height: number): Float32Array {
   const r = new Float64Array(width * height);
   for (const region of regions) {
-    const s = Math.min(1, Math.max(-1, region.score));
+    const s = clampUnit(region.score);
     forEachPixel(region, width, height, (i) => {
       if (Math.abs(s) > Math.abs(r[i]) || (Math.abs(s) === Math.abs(r[i]) && s < r[i])) r[i] = s;
     });
@@ -78,7 +86,7 @@ function signedRule(regions: LoaderRegion[], alpha: number, width: number, heigh
 
 /** The judge's global layout score g, clamped to [-1, 1] (0 when the record has none, as the loader reads it). */
 export function layoutScore(record: RewardSource): number {
-  return Math.min(1, Math.max(-1, loaderGlobalScore(record.vlm_rewards)));
+  return clampUnit(loaderGlobalScore(record.vlm_rewards));
 }
 
 /** The paper's global factor alpha = (g + 1) / 2, so alpha lies in [0, 1] (the signed map's scale). */
@@ -89,12 +97,13 @@ export function layoutAlpha(record: RewardSource): number {
 /** Eq. 1's R for one record, as a [H * W] map (see the mode table above). */
 export function rewardMap(record: RewardSource, options: RewardMapOptions): Float32Array {
   const { mode, width, height } = options;
+  const clampIf = (score: number): number => (options.clampScores === true ? clampUnit(score) : score);
   if (!Number.isInteger(width) || !Number.isInteger(height) || width <= 0 || height <= 0) {
     throw new Error(`rewardMap: width and height must be positive integers, got ${width} x ${height}`);
   }
   // Read only what a mode uses: local-only ignores the global entry and global-only the regions, even malformed ones.
-  const regions = (): LoaderRegion[] => loaderRegions(record.vlm_rewards);
-  const g = (): number => loaderGlobalScore(record.vlm_rewards);
+  const regions = (): LoaderRegion[] => loaderRegions(record.vlm_rewards).map((r) => ({ ...r, score: clampIf(r.score) }));
+  const g = (): number => clampIf(loaderGlobalScore(record.vlm_rewards));
   switch (mode) {
     case 'official':
       return officialRule(regions(), (g() + 1) / 2, width, height);
