@@ -19,9 +19,9 @@ import { encode } from '../lib/world/tokenizer';
 import type { RgbImage } from '../lib/world/types';
 import { LOG_FILE } from '../lib/train/pretrain';
 import { resolveSrumConfig, srumLearningRate } from '../lib/train/srum-config';
-import { centreRewards, groundTruthReference, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
+import { groundTruthReference, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
 import { evaluateImage } from '../lib/eval/evaluate';
-import { srumLoss, srumObjective } from '../lib/train/srum-objective';
+import { centreRewards, srumLoss, srumObjective } from '../lib/train/srum-objective';
 import { SrumNaNError, trainSrum, type TrainSrumOptions } from '../lib/train/srum';
 import { readEmaWeights } from '../lib/train/ema';
 

@@ -1,16 +1,25 @@
-// SRUM / SFT post-training configuration: one typed record, a comment per field, ablation switches included.
-// Unknown options are errors; the resolved config is written next to the run (config.json) and into its checkpoint.
-// Optimizer settings follow the paper's Table 5 (Bagel stage 4); step counts and rates are sized for the small model.
-import { isRewardMode, REWARD_MODES, type RewardMode } from '../reward/rewardMap';
+// SRUM / SFT post-training settings: one typed record, a comment on every default, read alike by the library
+// (trainSrum), the pipeline (lib/run/pipeline.ts) and the command line (`srum run --set key=value`).
+// Unknown options are errors that list the known ones; the resolved config is written next to the run (config.json)
+// and into its checkpoint.
+//
+// Two named recipes set what the method reads: `released` (the released code's values; these are the defaults) and
+// `paper` (the paper's text). The scale-dependent settings (learning rate, warm-up, timestep shift) keep this
+// toolkit's values in both: the paper's Table 5 numbers are for a 7B model at 512-1024 px (listed in each comment).
+// Fields are grouped: the objective (Eq. 1-3 and the think term, lib/train/srum-objective.ts), the optimizer and
+// schedule, the run. A later setting (replay of pretraining batches, a decaying rate, EMA warm-up) joins its group
+// with a default that reproduces today's runs.
+import { REWARD_MODES, type RewardMode } from '../reward/rewardMap';
 
-export type SrumMethod = 'srum' | 'sft';
+export const SRUM_METHODS = ['srum', 'sft'] as const;
+export type SrumMethod = (typeof SRUM_METHODS)[number];
 export const SRUM_REFERENCES = ['candidate', 'ground-truth'] as const;
 export type SrumReference = (typeof SRUM_REFERENCES)[number];
-
 export const PLAN_REWARDS = ['alpha', 'positive'] as const;
 export type PlanReward = (typeof PLAN_REWARDS)[number];
 
 export interface SrumConfig {
+  // ---- The objective (lib/train/srum-objective.ts) ----
   /** 'srum': L = L_r + lambdaC * L_ref with the reward map; 'sft': plain flow matching on the same candidates. */
   method: SrumMethod;
   /**
@@ -18,24 +27,26 @@ export interface SrumConfig {
    * 'local-only' (= "no global reward"), 'global-only' (= "sample-level reward"), 'sparse' (= 0-1 region rewards).
    */
   rewardMode: RewardMode;
-  /** Reference-term weight lambda_c. 0.1 is the released code's default; the paper's sweep picks 0.5. */
+  /**
+   * Reference-term weight lambda_c (Eq. 3), the one name from `--lambda` / `--set lambdaC=` to the loss. 0.1 is the
+   * released code's default; the paper's sweep picks 0.5. 0 = the no-reference ablation (SFT always uses 0).
+   */
   lambdaC: number;
-  /** Ablation "no KL / reference constraint": forces lambdaC to 0. */
-  noReference: boolean;
   /**
-   * Weight of the think term on think-mode candidates: cross-entropy of the plan head on the plan each candidate was
-   * drawn from (its "think text"), weighted per candidate by the global layout reward (g + 1) / 2 for 'srum' and by
-   * 1 for 'sft'. 0 = the released objective, whose loss reads image tokens only. Why it exists: the plan head reads
-   * the same backbone, so an image-only loss moves the planner with nobody checking it (docs/srum-notes.md).
+   * What L_ref (Eq. 2) regresses onto. 'candidate': the candidate itself (the released data recipe, x_good = x_bad).
+   * 'ground-truth': the paper's "artifact-free latent x_0^gt", here a render of a world scene laid out for the
+   * candidate's prompt (with that scene's plan for think-mode candidates), noised with the same t and eps in its own
+   * forward pass. Why: fitting its own samples drifts the model (docs/srum-notes.md); an artifact-free anchor
+   * keeps L_ref from adding to that drift. One more forward pass a step.
    */
-  planWeight: number;
+  reference: SrumReference;
   /**
-   * How SRUM weighs a candidate's plan in the think term. 'alpha': (g + 1) / 2, the released layout factor. 'positive':
-   * max(0, g), so only layouts the judge accepts are imitated. Why: with weights that never reach 0, the planner is
-   * pulled towards every plan it sampled, and when 3 in 4 sampled plans are wrong (g < 0, alpha ~ 0.25) and 1 in 4
-   * right (alpha ~ 0.75) the two pulls cancel. Not in the paper or the released code. SFT weighs every plan 1.
+   * SRUM trains only on candidates whose global layout score g is above 0 (the judge's "this image follows the
+   * prompt"); their regions still weight the loss through R. Reward-ranked fine-tuning (RAFT, ReST) rather than
+   * pure weighting: the official map never goes below 0.5 x (g + 1) / 2, so every failure keeps some weight. SFT
+   * ignores it (same candidates, R = 1). Not in the paper or the released code (false = as released).
    */
-  planReward: PlanReward;
+  positiveOnly: boolean;
   /**
    * Subtract the mean of R over all kept candidates (on the loss grid) before Eq. 1: L_r = E[(R - mean R) * err], a
    * policy-gradient baseline. Why: own samples carry the sampler's artefacts (CFG, Euler), and with R >= 0 every one of
@@ -48,25 +59,25 @@ export interface SrumConfig {
    * guidance scale, the loss asks the *sampler* (v_u + w (v_c - v_u)) to produce the candidates rather than the
    * conditional branch alone: a model trained on its own guided samples then does not have the guidance applied
    * twice when it is sampled with CFG again. One more forward pass a step. Not in the paper or the released code.
+   * L_ref on a ground-truth x_0^gt keeps the conditional velocity: a render is data, not a guided sample.
    */
   lossGuidance: number;
   /**
-   * SRUM trains only on candidates whose global layout score g is above 0 (the judge's "this image follows the
-   * prompt"); their regions still weight the loss through R. Reward-ranked fine-tuning (RAFT, ReST) rather than
-   * pure weighting: the official map never goes below 0.5 x (g + 1) / 2, so every failure keeps some weight. SFT
-   * ignores it (same candidates, R = 1). Not in the paper or the released code (false = as released).
+   * Weight of the think term on think-mode candidates: cross-entropy of the plan head on the plan each candidate was
+   * drawn from (its "think text"), weighted per candidate by planReward for 'srum' and by 1 for 'sft'. 0 = the
+   * released objective, whose loss reads image tokens only. Why it exists: the plan head reads the same backbone, so
+   * an image-only loss moves the planner with nobody checking it (docs/srum-notes.md).
    */
-  positiveOnly: boolean;
+  planWeight: number;
   /**
-   * What L_ref (Eq. 2) regresses onto. 'candidate': the candidate itself (the released data recipe, x_good = x_bad).
-   * 'ground-truth': the paper's "artifact-free latent x_0^gt", here a render of a world scene laid out for the
-   * candidate's prompt (with that scene's plan for think-mode candidates), noised with the same t and eps in its own
-   * forward pass. Why: fitting its own samples drifts the model (docs/srum-notes.md); an artifact-free anchor
-   * keeps L_ref from adding to that drift. One more forward pass a step. With lossGuidance > 1, L_r reads the guided
-   * velocity (it fits the guided sampler's own samples) while L_ref keeps the conditional one: a render is data, and
-   * the conditional branch is what pretraining fits to data.
+   * How SRUM weighs a candidate's plan in the think term. 'alpha': (g + 1) / 2, the released layout factor. 'positive':
+   * max(0, g), so only layouts the judge accepts are imitated. Why: with weights that never reach 0, the planner is
+   * pulled towards every plan it sampled, and when 3 in 4 sampled plans are wrong (g < 0, alpha ~ 0.25) and 1 in 4
+   * right (alpha ~ 0.75) the two pulls cancel. Not in the paper or the released code. SFT weighs every plan 1.
    */
-  reference: SrumReference;
+  planReward: PlanReward;
+
+  // ---- Optimizer and schedule (paper Table 5, Bagel stage 4; sizes for the small model) ----
   /** Constant learning rate after warm-up (paper: 2.5e-5 for the 7B Bagel; a small model takes a larger one). */
   learningRate: number;
   /** Linear warm-up steps from 0 to learningRate (paper: 500 at Bagel scale); constant afterwards. */
@@ -83,13 +94,15 @@ export interface SrumConfig {
   clipNorm: number;
   /** EMA decay of the weights kept for evaluation (ema = decay * ema + (1 - decay) * w after every step). */
   emaDecay: number;
+
+  // ---- The run ----
   /** Optimizer steps in the run. */
   steps: number;
   /** Candidates per step. */
   batchSize: number;
   /** Seed of the batch order, t, eps and text dropout (all derive from (seed, step), so resumes are exact). */
   seed: number;
-  /** Timestep shift of training t (1 = none; 32 px images need none). */
+  /** Timestep shift of training t (1 = none; 32 px images need none; paper: 4.0 at 512-1024 px). */
   timestepShift: number;
   /** Probability of dropping a prompt to PAD, so the CFG unconditional branch keeps training (as in pretraining). */
   textDropProb: number;
@@ -99,60 +112,88 @@ export interface SrumConfig {
   checkpointEvery: number;
 }
 
+/** The defaults: the released code's method with optimizer sizes for the small model. */
 export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   method: 'srum',
-  rewardMode: 'official',
-  lambdaC: 0.1,
-  noReference: false,
-  planWeight: 0,
-  planReward: 'alpha',
-  advantage: false,
-  lossGuidance: 1,
-  positiveOnly: false,
-  reference: 'candidate',
+  rewardMode: 'official', // released: the loader's map in [0, 1]
+  lambdaC: 0.1, // released code default
+  reference: 'candidate', // released data recipe: x_good = x_bad
+  positiveOnly: false, // as released: every candidate trains
+  advantage: false, // as released: R not centred
+  lossGuidance: 1, // as released: the conditional velocity
+  planWeight: 0, // as released: image tokens only
+  planReward: 'alpha', // read only when planWeight > 0
   learningRate: 1e-4, // not yet tuned on this toolkit's model: a starting point, tune on the val split only
-  warmupSteps: 10,
-  beta1: 0.9,
-  beta2: 0.95,
-  epsilon: 1e-15,
-  weightDecay: 0,
-  clipNorm: 1.0,
-  emaDecay: 0.99,
-  steps: 200,
+  warmupSteps: 10, // a few steps at this scale (paper: 500)
+  beta1: 0.9, // Table 5
+  beta2: 0.95, // Table 5
+  epsilon: 1e-15, // Table 5
+  weightDecay: 0, // Table 5
+  clipNorm: 1.0, // Table 5
+  emaDecay: 0.99, // about the last 100 steps of a 200-step run
+  steps: 200, // 200 x 16 = ~12 passes over 256 candidates (lib/cli/run.ts)
   batchSize: 16,
   seed: 0,
-  timestepShift: 1.0,
-  textDropProb: 0.1,
+  timestepShift: 1.0, // 32 px images need none
+  textDropProb: 0.1, // as in pretraining (lib/train/config.ts)
   logEvery: 10,
   checkpointEvery: 50,
 };
 
-/** Defaults plus overrides; throws on an unknown option or a bad value. */
-export function resolveSrumConfig(overrides: Record<string, unknown> = {}): SrumConfig {
-  for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in DEFAULT_SRUM_CONFIG)) throw new Error(`unknown SRUM option '${key}' (known: ${Object.keys(DEFAULT_SRUM_CONFIG).join(', ')})`);
-    const expected = typeof DEFAULT_SRUM_CONFIG[key as keyof SrumConfig];
-    if (typeof value !== expected || (expected === 'number' && !Number.isFinite(value))) throw new Error(`SRUM option '${key}' must be a finite ${expected}, got ${JSON.stringify(value)}`);
-  }
-  const config: SrumConfig = { ...DEFAULT_SRUM_CONFIG, ...(overrides as Partial<SrumConfig>) };
-  if (config.method !== 'srum' && config.method !== 'sft') throw new Error(`SRUM option 'method' must be 'srum' or 'sft', got '${config.method}'`);
-  if (!isRewardMode(config.rewardMode)) throw new Error(`SRUM option 'rewardMode' must be one of ${REWARD_MODES.join(', ')}, got '${config.rewardMode}'`);
-  for (const key of ['steps', 'batchSize', 'logEvery', 'checkpointEvery'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`SRUM option '${key}' must be a positive integer, got ${config[key]}`);
-  }
-  if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`SRUM option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
-  if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`SRUM option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
-  if (!(PLAN_REWARDS as readonly string[]).includes(config.planReward)) throw new Error(`SRUM option 'planReward' must be one of ${PLAN_REWARDS.join(', ')}, got ${String(config.planReward)}`);
-  if (!(config.planWeight >= 0)) throw new Error(`SRUM option 'planWeight' must be >= 0, got ${config.planWeight}`);
-  if (!(config.lossGuidance >= 1)) throw new Error(`SRUM option 'lossGuidance' must be >= 1, got ${config.lossGuidance}`);
-  if (!(SRUM_REFERENCES as readonly string[]).includes(config.reference)) throw new Error(`SRUM option 'reference' must be one of ${SRUM_REFERENCES.join(', ')}, got '${config.reference}'`);
-  if (!(config.lambdaC >= 0)) throw new Error(`SRUM option 'lambdaC' must be >= 0, got ${config.lambdaC}`);
-  return config;
-}
+export const SRUM_RECIPES = ['released', 'paper'] as const;
+export type SrumRecipe = (typeof SRUM_RECIPES)[number];
 
-/** The lambda_c the loss uses: 0 for SFT and for the no-reference ablation. */
-export function effectiveLambdaC(config: SrumConfig): number {
-  return config.method === 'sft' || config.noReference ? 0 : config.lambdaC;
+/** What each recipe changes from the defaults (and why); user overrides apply on top. */
+export const SRUM_RECIPE_OVERRIDES: Record<SrumRecipe, Partial<SrumConfig>> = {
+  /** The released code (reference/official-srum.md): the defaults above. */
+  released: {},
+  /** The paper's text (Sec. 3.3, Fig. 3): R in [-1, 1] times alpha, lambda_c = 0.5 from its sweep, an artifact-free x_0^gt. */
+  paper: { rewardMode: 'signed', lambdaC: 0.5, reference: 'ground-truth' },
+};
+
+/** The allowed values of the fields that take one of a few words (the rest are numbers or booleans). */
+export const SRUM_CHOICES: Partial<Record<keyof SrumConfig, readonly string[]>> = {
+  method: SRUM_METHODS,
+  rewardMode: REWARD_MODES,
+  reference: SRUM_REFERENCES,
+  planReward: PLAN_REWARDS,
+};
+
+const POSITIVE_INTEGERS = ['steps', 'batchSize', 'logEvery', 'checkpointEvery'] as const;
+
+/** Recipe defaults plus overrides; throws on an unknown option or a bad value, naming the known ones. */
+export function resolveSrumConfig(overrides: Record<string, unknown> = {}, recipe: SrumRecipe = 'released'): SrumConfig {
+  if (!(recipe in SRUM_RECIPE_OVERRIDES)) throw new Error(`unknown SRUM recipe '${String(recipe)}' (known: ${SRUM_RECIPES.join(', ')})`);
+  for (const [key, value] of Object.entries(overrides)) {
+    if (!(key in DEFAULT_SRUM_CONFIG)) {
+      throw new Error(`unknown SRUM option '${key}' (known: ${Object.keys(DEFAULT_SRUM_CONFIG).join(', ')})`);
+    }
+    const expected = typeof DEFAULT_SRUM_CONFIG[key as keyof SrumConfig];
+    if (typeof value !== expected || (expected === 'number' && !Number.isFinite(value))) {
+      throw new Error(`SRUM option '${key}' must be a finite ${expected}, got ${JSON.stringify(value)}`);
+    }
+  }
+  const config: SrumConfig = { ...DEFAULT_SRUM_CONFIG, ...SRUM_RECIPE_OVERRIDES[recipe], ...(overrides as Partial<SrumConfig>) };
+  for (const [key, choices] of Object.entries(SRUM_CHOICES)) {
+    const value = config[key as keyof SrumConfig];
+    if (!choices.includes(String(value))) {
+      throw new Error(`SRUM option '${key}' must be one of ${choices.join(', ')}, got '${String(value)}'`);
+    }
+  }
+  for (const key of POSITIVE_INTEGERS) {
+    if (!Number.isInteger(config[key]) || config[key] <= 0) {
+      throw new Error(`SRUM option '${key}' must be a positive integer, got ${config[key]}`);
+    }
+  }
+  const check = (ok: boolean, key: keyof SrumConfig, rule: string): void => {
+    if (!ok) throw new Error(`SRUM option '${key}' must ${rule}, got ${String(config[key])}`);
+  };
+  check(Number.isInteger(config.warmupSteps) && config.warmupSteps >= 0, 'warmupSteps', 'be a non-negative integer');
+  check(config.emaDecay >= 0 && config.emaDecay < 1, 'emaDecay', 'lie in [0, 1)');
+  check(config.planWeight >= 0, 'planWeight', 'be >= 0');
+  check(config.lossGuidance >= 1, 'lossGuidance', 'be >= 1');
+  check(config.lambdaC >= 0, 'lambdaC', 'be >= 0');
+  return config;
 }
 
 /** Linear warm-up to learningRate over warmupSteps, then constant (paper Table 5). `step` is 0-based. */

@@ -5,9 +5,7 @@ import { PLAN_IGNORE, PLAN_VALUES } from '../model/classes';
 import { modelDims, type ModelConfig } from '../model/config';
 import { generationTokens } from '../model/image-tokens';
 import type { UnifiedModel } from '../model/params';
-import { DroppedRecordError } from '../reward/loaderRules';
-import { resizeBilinear } from '../reward/resize';
-import { layoutScore, rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
+import type { RewardMode, RewardSource } from '../reward/rewardMap';
 import { makeRng } from '../rng';
 import { parsePrompt } from '../world/grammar';
 import { sceneIfFits } from '../world/layout';
@@ -15,6 +13,7 @@ import { readPng } from '../world/png';
 import { renderScene } from '../world/render';
 import { planTargets } from './plan';
 import type { PlanReward } from './srum-config';
+import { candidateReward } from './srum-objective';
 import { encode } from '../world/tokenizer';
 import type { RgbImage } from '../world/types';
 
@@ -38,7 +37,10 @@ export interface SrumDataset {
   reward: Float32Array[];
   /** The plan of each kept candidate (undefined: generated without thinking; trained on the null plan). */
   plan: (Int32Array | undefined)[];
-  /** Each kept candidate's plan weight from its global layout score g: alpha = (g + 1) / 2 (layoutAlpha), or max(0, g) with planReward 'positive'. */
+  /**
+   * Each kept candidate's plan weight in the think term, from its global layout score g (srum-objective.ts
+   * candidateReward): alpha = (g + 1) / 2, or max(0, g) with planReward 'positive'.
+   */
   layoutReward: number[];
   /** Candidates the released loader drops (and why). */
   skipped: { index: number; reason: string }[];
@@ -52,7 +54,10 @@ export interface SrumDataset {
  * in (seed, index), so a resumed run trains on the same references. Undefined when no scene fits the prompt (the
  * grammar allows a few, e.g. some "inside" pairs): that candidate is its own reference, as released.
  */
-export function groundTruthReference(prompt: string, options: { seed: number; index: number; planGrid: number; withPlan: boolean }): { image: RgbImage; plan?: Int32Array } | undefined {
+export function groundTruthReference(
+  prompt: string,
+  options: { seed: number; index: number; planGrid: number; withPlan: boolean },
+): { image: RgbImage; plan?: Int32Array } | undefined {
   const scene = sceneIfFits(parsePrompt(prompt), makeRng(options.seed).fork(`reference:${options.index}`));
   if (scene === undefined) return undefined;
   return { image: renderScene(scene), ...(options.withPlan ? { plan: planTargets(scene, options.planGrid) } : {}) };
@@ -67,50 +72,43 @@ export interface PrepareSrumOptions {
   planReward?: PlanReward;
 }
 
-export function prepareSrumData(candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode, options: PrepareSrumOptions = {}): SrumDataset {
+export function prepareSrumData(
+  candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode, options: PrepareSrumOptions = {},
+): SrumDataset {
   const { config } = model;
   const { gridSize } = modelDims(config);
-  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [], ...(options.referenceSeed !== undefined ? { reference: { x0: [], plan: [], ownReference: [] } } : {}) };
+  const withReference = options.referenceSeed !== undefined ? { reference: { x0: [], plan: [], ownReference: [] } } : {};
+  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [], ...withReference };
   candidates.forEach((candidate, index) => {
     const image = candidate.image ?? (candidate.imagePath !== undefined ? readPng(candidate.imagePath) : undefined);
     if (image === undefined) throw new Error(`SRUM candidate ${index} has neither image nor imagePath`);
-    let pixelMap: Float32Array;
-    let g: number; // the global layout score in [-1, 1]
-    try {
-      pixelMap = rewardMap(candidate.record, { mode, width: image.width, height: image.height }); // [H * W]
-      g = layoutScore(candidate.record);
-    } catch (error) {
-      if (!(error instanceof DroppedRecordError)) throw error;
-      data.skipped.push({ index, reason: error.message });
+    const { positiveOnly, planReward } = options;
+    const { width, height } = image;
+    const weighted = candidateReward(candidate.record, { mode, width, height, gridSize, positiveOnly, planReward }); // alpha * R
+    if ('dropped' in weighted) {
+      data.skipped.push({ index, reason: weighted.dropped });
       return;
     }
-    if (options.positiveOnly === true && g <= 0) {
-      data.skipped.push({ index, reason: 'global layout score <= 0 (positiveOnly)' });
-      return;
-    }
-    data.reward.push(resizeBilinear(pixelMap, { fromW: image.width, fromH: image.height, toW: gridSize, toH: gridSize })); // [Hp * Wp]
+    data.reward.push(weighted.reward); // [Hp * Wp]
     data.x0.push(generationTokens(model, [image])); // [Np * generationDim]
     data.textTokens.push(encode(candidate.prompt, config.maxTextTokens));
-    if (candidate.plan !== undefined && candidate.plan.length !== PLAN_VALUES) throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_VALUES}`);
+    if (candidate.plan !== undefined && candidate.plan.length !== PLAN_VALUES) {
+      throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_VALUES}`);
+    }
     data.plan.push(candidate.plan);
-    data.layoutReward.push(options.planReward === 'positive' ? Math.max(0, g) : (g + 1) / 2); // max(0, g) or alpha
+    data.layoutReward.push(weighted.planWeight);
     if (options.referenceSeed !== undefined && data.reference !== undefined) {
-      const gt = groundTruthReference(candidate.prompt, { seed: options.referenceSeed, index, planGrid: config.planGrid, withPlan: candidate.plan !== undefined });
+      const withPlan = candidate.plan !== undefined;
+      const gt = groundTruthReference(candidate.prompt, { seed: options.referenceSeed, index, planGrid: config.planGrid, withPlan });
       data.reference.x0.push(gt === undefined ? data.x0[data.x0.length - 1] : generationTokens(model, [gt.image]));
       data.reference.plan.push(gt === undefined ? candidate.plan : gt.plan);
       if (gt === undefined) data.reference.ownReference.push(index);
     }
   });
-  if (data.x0.length === 0) throw new Error(`SRUM: none of the ${candidates.length} candidates is usable (all dropped by the loader rules)`);
+  if (data.x0.length === 0) {
+    throw new Error(`SRUM: none of the ${candidates.length} candidates is usable (all dropped by the loader rules)`);
+  }
   return data;
-}
-
-/** R - mean R in place, the mean over every value of every kept candidate's map (SrumConfig.advantage); returns the mean. */
-export function centreRewards(data: SrumDataset): number {
-  const count = data.reward.reduce((n, r) => n + r.length, 0);
-  const mean = data.reward.reduce((sum, r) => sum + r.reduce((a, b) => a + b, 0), 0) / count;
-  for (const r of data.reward) for (let i = 0; i < r.length; i++) r[i] -= mean;
-  return mean;
 }
 
 /** Candidate indices of step k: position p = k * B + i walks seeded per-epoch permutations (each candidate once per epoch). */
@@ -161,10 +159,12 @@ export function gatherBatch(data: SrumDataset, indices: readonly number[]): Srum
   };
   const gt = data.reference;
   const reference = gt && { x0: concatFloat(indices.map((i) => gt.x0[i])), plan: plans(gt.plan) };
-  const batch: SrumBatch = { x0: concatFloat(indices.map((i) => data.x0[i])), textTokens, reward: concatFloat(indices.map((i) => data.reward[i])), ...(reference ? { reference } : {}) };
+  const rows = (of: Float32Array[]): Float32Array => concatFloat(indices.map((i) => of[i]));
+  const batch: SrumBatch = { x0: rows(data.x0), textTokens, reward: rows(data.reward), ...(reference ? { reference } : {}) };
   const plan = plans(data.plan);
   if (plan === undefined) return batch;
-  return { ...batch, plan, thinking: Uint8Array.from(indices, (i) => (data.plan[i] === undefined ? 0 : 1)), layoutReward: Float32Array.from(indices, (i) => data.layoutReward[i]) };
+  const thinking = Uint8Array.from(indices, (i) => (data.plan[i] === undefined ? 0 : 1));
+  return { ...batch, plan, thinking, layoutReward: Float32Array.from(indices, (i) => data.layoutReward[i]) };
 }
 
 /** Shape helper for the batch tensors. */

@@ -1,18 +1,26 @@
-// The SRUM objective (paper Sec. 3.3, eqs. 1-3) and the SFT baseline, as in the released model code
-// (reference/official-srum.md, "Loss"). Flow conventions are those of lib/model/flow.ts: t = 1 is pure noise,
-// x_t = (1 - t) * x0 + t * eps, velocity target v = eps - x0; generation tokens [B, Np, generationDim] (image-tokens.ts).
+// Eq. 1 in one file: the judge's reward map in, the weighted loss out (paper Sec. 3.3; released code:
+// reference/official-srum.md, "Loss"). Read it next to the paper:
 //
-// Paper vs released code, and what selects which:
-//   - The paper weights the error by alpha * R with R in [-1, 1] and alpha the global score. The released loader
-//     builds R in [0, 1] (0.5 baseline, max with (score + 1) / 2, times (g + 1) / 2). SrumConfig.rewardMode picks
-//     the map (lib/reward/rewardMap.ts): 'official' = released, 'signed' = the paper's alpha * R in [-1, 1],
-//     'sparse' / 'global-only' / 'local-only' = the ablations. The loss itself never rescales R.
-//   - The paper's target uses an artifact-free x0_gt; the released data recipe sets x_good = x_bad = the model's own
-//     candidate, so both terms regress onto the candidate x0 (what this file does; there is no other x0 here).
-//   - One eps and one t per sample are shared by L_r and L_ref (one forward pass), as released.
-//   - Optional, in neither: `guidanceScale` w > 1 puts the loss on the guided velocity v_u + w (v_c - v_u) the
-//     candidates were sampled with, instead of the conditional one (SrumConfig.lossGuidance). A ground-truth x0_gt
-//     is data, not a guided sample, so L_ref on it always reads the conditional velocity.
+//   Eq. 1   L_r   = E[ alpha * R ⊙ (vTheta - (eps - x0))^2 ]        the reward-weighted flow loss
+//   Eq. 2   L_ref = E[ || vTheta - (eps - x0_gt) ||^2 ]             the reference constraint
+//   Eq. 3   L     = L_r + lambda_c * L_ref                          (+ planWeight * L_think, below)
+//
+// Flow conventions are lib/model/flow.ts's: t = 1 is pure noise, x_t = (1 - t) * x0 + t * eps, velocity target
+// v = eps - x0; generation tokens [B, Np, generationDim] (image-tokens.ts). In order, this file holds:
+//   1. alpha * R on the loss grid (candidateReward): lib/reward/rewardMap.ts builds the map at image resolution in
+//      the chosen mode with alpha already applied ('official': 0.5 baseline, max with (score + 1) / 2, times
+//      alpha = (g + 1) / 2, in [0, 1] as released; 'signed': the paper's alpha * R with R in [-1, 1]; ablations);
+//      here it is resized bilinearly (align_corners = false) to the patch grid, and SrumConfig.positiveOnly drops a
+//      candidate whose global score g is <= 0. The loss itself never rescales R.
+//   2. R - mean R (centreRewards), SrumConfig.advantage: a baseline over all kept candidates.
+//   3. The SFT special case and lambda_c (lossSettings): SFT is R = 1 and lambda_c = 0, on the same candidates.
+//   4. Eqs. 1-3 on given tensors (srumObjective): the part the tests check by hand.
+//   5. The think term (thinkTerm): plan cross-entropy on each think-mode candidate's own plan.
+//   6. One sampled loss (srumLoss): t and eps, the forward passes, Eqs. 1-3.
+// Paper vs released code: the paper's target uses an artifact-free x0_gt; the released data recipe sets
+// x_good = x_bad = the model's own candidate, so both terms regress onto the candidate x0 unless
+// SrumConfig.reference is 'ground-truth' (x0_gt = a world render of the prompt, lib/train/srum-data.ts). One eps
+// and one t per sample are shared by L_r and L_ref, as released.
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import type { Rng } from '../rng';
@@ -20,6 +28,89 @@ import { flowLoss, flowSquaredError, guidedVelocity, noisyInput, sampleTrainingT
 import { planConditioning } from '../model/plan';
 import { predictVelocity } from '../model/transformer';
 import type { UnifiedModel } from '../model/params';
+import { DroppedRecordError } from '../reward/loaderRules';
+import { resizeBilinear } from '../reward/resize';
+import { layoutScore, rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
+import { planLoss } from './head-losses';
+import type { PlanReward, SrumConfig } from './srum-config';
+
+// ---- 1. alpha * R on the loss grid ----
+
+export interface CandidateRewardOptions {
+  mode: RewardMode;
+  /** The candidate image's size in pixels (the map's resolution). */
+  width: number;
+  height: number;
+  /** The loss grid, gridSize x gridSize patches. */
+  gridSize: number;
+  /** Drop a candidate whose global layout score g is <= 0 (SrumConfig.positiveOnly). */
+  positiveOnly?: boolean;
+  /** What planWeight holds (SrumConfig.planReward; default 'alpha'). */
+  planReward?: PlanReward;
+}
+
+export type CandidateReward =
+  /** reward: alpha * R on the patch grid, [Hp * Wp]; planWeight: the think term's weight of this candidate's plan. */
+  | { reward: Float32Array; planWeight: number }
+  /** Why the candidate does not train: the released loader drops its record, or positiveOnly. */
+  | { dropped: string };
+
+/** alpha * R of one judge record on the loss grid, or why the candidate is dropped. */
+export function candidateReward(record: RewardSource, options: CandidateRewardOptions): CandidateReward {
+  const { width, height, gridSize } = options;
+  let pixelMap: Float32Array;
+  let g: number; // the global layout score in [-1, 1]
+  try {
+    pixelMap = rewardMap(record, { mode: options.mode, width, height }); // [H * W], alpha applied per mode
+    g = layoutScore(record);
+  } catch (error) {
+    if (!(error instanceof DroppedRecordError)) throw error;
+    return { dropped: error.message };
+  }
+  if (options.positiveOnly === true && g <= 0) return { dropped: 'global layout score <= 0 (positiveOnly)' };
+  const reward = resizeBilinear(pixelMap, { fromW: width, fromH: height, toW: gridSize, toH: gridSize }); // [Hp * Wp]
+  return { reward, planWeight: options.planReward === 'positive' ? Math.max(0, g) : (g + 1) / 2 }; // max(0, g) or alpha
+}
+
+// ---- 2. R - mean R ----
+
+/** R - mean R in place, the mean over every value of every kept candidate's map (SrumConfig.advantage); returns the mean. */
+export function centreRewards(data: { reward: Float32Array[] }): number {
+  const count = data.reward.reduce((n, r) => n + r.length, 0);
+  const mean = data.reward.reduce((sum, r) => sum + r.reduce((a, b) => a + b, 0), 0) / count;
+  for (const r of data.reward) for (let i = 0; i < r.length; i++) r[i] -= mean;
+  return mean;
+}
+
+// ---- 3. The SFT special case and lambda_c ----
+
+export interface LossSettings {
+  /** Weight the error by R (SRUM) or not (SFT: R = 1). */
+  rewardWeighted: boolean;
+  /** lambda_c of Eq. 3: SrumConfig.lambdaC for SRUM, 0 for SFT; 0 also means x0_gt is never built nor read. */
+  lambdaC: number;
+  /** Centre R on its mean (SRUM with SrumConfig.advantage). */
+  centred: boolean;
+  /** Keep only candidates with g > 0 (SRUM with SrumConfig.positiveOnly). */
+  positiveOnly: boolean;
+  /** Build each candidate's ground-truth x0_gt (reference 'ground-truth' with lambda_c > 0). */
+  groundTruthReference: boolean;
+}
+
+/** What the loss reads for a config: the one place SFT and lambda_c = 0 are resolved. */
+export function lossSettings(config: SrumConfig): LossSettings {
+  const srum = config.method === 'srum';
+  const lambdaC = srum ? config.lambdaC : 0;
+  return {
+    rewardWeighted: srum,
+    lambdaC,
+    centred: srum && config.advantage,
+    positiveOnly: srum && config.positiveOnly,
+    groundTruthReference: config.reference === 'ground-truth' && lambdaC > 0,
+  };
+}
+
+// ---- 4. Eqs. 1-3 on given tensors ----
 
 export interface SrumObjectiveInputs {
   /** Predicted velocity v_theta, [B, Np, generationDim]. */
@@ -28,35 +119,59 @@ export interface SrumObjectiveInputs {
   x0: tf.Tensor3D;
   /** The noise eps that built x_t, [B, Np, generationDim]. */
   eps: tf.Tensor3D;
-  /** Reward map R on the patch grid, [B, Hp, Wp], broadcast over a patch's values; undefined = R = 1 (SFT). */
+  /** alpha * R on the patch grid, [B, Hp, Wp], broadcast over a patch's values; undefined = R = 1 (SFT). */
   rewardMap?: tf.Tensor;
   /** Weight of the reference term (0 = no reference term, and the SFT baseline). */
   lambdaC: number;
-  /** L_ref on its own x_0^gt (SrumConfig.reference 'ground-truth'): the velocity predicted from its x_t and that x0; absent = the candidate. */
+  /** L_ref on its own x_0^gt (reference 'ground-truth'): the velocity predicted from its x_t and that x0; absent = the candidate. */
   reference?: { vTheta: tf.Tensor3D; x0: tf.Tensor3D };
 }
 
 export interface SrumTerms {
-  /** L = L_r + lambdaC * L_ref. */
+  /** L = L_r + lambdaC * L_ref (Eq. 3). */
   loss: tf.Scalar;
   /** L_r (Eq. 1). */
   rewardLoss: tf.Scalar;
-  /** L_ref (Eq. 2). */
+  /** L_ref (Eq. 2), computed (and logged) whatever lambdaC. */
   referenceLoss: tf.Scalar;
 }
 
-/** Eqs. 1-3 on given tensors (no sampling): the part the tests check by hand. */
 export function srumObjective({ vTheta, x0, eps, rewardMap, lambdaC, reference }: SrumObjectiveInputs): SrumTerms {
   return tf.tidy(() => {
-    // Eq. 1: L_r = E[ R ⊙ (vTheta - (eps - x0))^2 ]   (R from the selected reward mode; alpha folded into R)
+    // Eq. 1: L_r = E[ alpha * R ⊙ (vTheta - (eps - x0))^2 ]   (alpha * R as the reward mode built it)
     const rewardLoss = flowLoss({ vTheta, x0, eps, weight: rewardMap });
-    // Eq. 2: L_ref = E[ (vTheta - (eps - x0_gt))^2 ]   (x0_gt = the candidate as released, or the paper's artifact-free x0_gt)
-    const referenceLoss = reference === undefined ? flowLoss({ vTheta, x0, eps }) : flowLoss({ vTheta: reference.vTheta, x0: reference.x0, eps });
+    // Eq. 2: L_ref = E[ (vTheta - (eps - x0_gt))^2 ]   (x0_gt = the candidate as released, or the artifact-free render)
+    const gt = reference ?? { vTheta, x0 };
+    const referenceLoss = flowLoss({ vTheta: gt.vTheta, x0: gt.x0, eps });
     // Eq. 3: L = L_r + lambdaC * L_ref
     const loss = lambdaC === 0 ? rewardLoss.clone() : tf.add(rewardLoss, tf.mul(lambdaC, referenceLoss));
     return { loss: loss as tf.Scalar, rewardLoss, referenceLoss };
   });
 }
+
+// ---- 5. The think term ----
+
+export interface ThinkBatch {
+  /** Undropped prompt ids, [B * maxTextTokens]. */
+  textTokens: Int32Array;
+  /** [B, PLAN_SLOTS, fields], PLAN_IGNORE on rows without a plan. */
+  plan?: Int32Array;
+  /** [B] each candidate's planWeight from candidateReward. */
+  layoutReward?: Float32Array;
+}
+
+/**
+ * L_think (SrumConfig.planWeight): plan cross-entropy on each think-mode candidate's own plan, from its undropped
+ * prompt, weighted by its layout reward for SRUM ('local-only', the no-global-reward ablation: 1) and by 1 for SFT.
+ * Not in the paper or the released code. Undefined when the term is off or no candidate of the batch has a plan.
+ */
+export function thinkTerm(model: UnifiedModel, batch: ThinkBatch, config: SrumConfig): tf.Scalar | undefined {
+  if (config.planWeight === 0 || batch.plan === undefined || batch.layoutReward === undefined) return undefined;
+  const rewarded = lossSettings(config).rewardWeighted && config.rewardMode !== 'local-only';
+  return planLoss(model, batch.textTokens, batch.plan, rewarded ? batch.layoutReward : undefined).total;
+}
+
+// ---- 6. One sampled loss ----
 
 export interface SrumLossOptions {
   model: UnifiedModel;
@@ -64,7 +179,7 @@ export interface SrumLossOptions {
   x0: tf.Tensor3D;
   /** Prompt token ids, [B * maxTextTokens] row-major (text dropout already applied by the caller). */
   textTokens: Int32Array;
-  /** R on the patch grid, [B, Hp, Wp]; undefined = SFT (R = 1). */
+  /** alpha * R on the patch grid, [B, Hp, Wp]; undefined = SFT (R = 1). */
   rewardMap?: tf.Tensor;
   lambdaC: number;
   /** Source of t (first, B draws) and eps (then, B * Np * generationDim draws). */
@@ -82,7 +197,7 @@ export interface SrumLossOptions {
    * second pass reads PAD text and the null plan, and the loss is on v_u + w (v_c - v_u): the sampler's velocity.
    */
   guidanceScale?: number;
-  /** x_0^gt for L_ref (SrumConfig.reference 'ground-truth'): tokens [B, Np, generationDim] and, for think rows, its plan. */
+  /** x_0^gt for L_ref (reference 'ground-truth'): tokens [B, Np, generationDim] and, for think rows, its plan. */
   reference?: { x0: tf.Tensor3D; plan?: Int32Array };
 }
 
@@ -94,9 +209,10 @@ export interface SrumLossResult extends SrumTerms {
 }
 
 /** One sampled SRUM loss (or SFT with rewardMap undefined and lambdaC 0); call inside tf.variableGrads / tf.tidy. */
-export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, timestepShift, plan, thinking, guidanceScale = 1, reference }: SrumLossOptions): SrumLossResult {
+export function srumLoss(options: SrumLossOptions): SrumLossResult {
+  const { model, x0, textTokens, rewardMap, lambdaC, rng, plan, thinking, guidanceScale = 1, reference } = options;
   const [batch] = x0.shape;
-  const t = sampleTrainingTimesteps(batch, rng, timestepShift);
+  const t = sampleTrainingTimesteps(batch, rng, options.timestepShift);
   const eps = randomNormal(x0.shape, rng) as tf.Tensor3D; // one eps for both terms
   const tTensor = tf.tensor1d(t);
   const xt = noisyInput(x0, eps, tTensor); // x_t = (1 - t) x0 + t eps, from the candidate (x_bad)
@@ -104,12 +220,19 @@ export function srumLoss({ model, x0, textTokens, rewardMap, lambdaC, rng, times
   // a think-mode candidate conditioned on the plan it was drawn from.
   const vCond = predictVelocity(model, { xt, t: tTensor, textTokens, ...planConditioning(model, batch, { plan, thinking }) });
   // With guidance, the unconditional branch as the sampler reads it (PAD text, null plan), same x_t and t.
-  const vTheta = guidanceScale === 1 ? vCond : guidedVelocity(vCond, predictVelocity(model, { xt, t: tTensor, textTokens: new Int32Array(textTokens.length), ...planConditioning(model, batch) }), guidanceScale);
+  const unconditional = (): tf.Tensor3D => {
+    const padText = new Int32Array(textTokens.length);
+    return predictVelocity(model, { xt, t: tTensor, textTokens: padText, ...planConditioning(model, batch) });
+  };
+  const vTheta = guidanceScale === 1 ? vCond : guidedVelocity(vCond, unconditional(), guidanceScale);
   // The paper's x0_gt gets its own x_t (same t and eps) and its own plan, and the conditional velocity whatever the
-  // guidance (file comment); with lambdaC = 0 it is not read.
-  const gt = reference === undefined || lambdaC === 0 ? undefined : {
+  // guidance: a render is data, and the conditional branch is what pretraining fits to data.
+  const gt = reference && {
     x0: reference.x0,
-    vTheta: predictVelocity(model, { xt: noisyInput(reference.x0, eps, tTensor), t: tTensor, textTokens, ...planConditioning(model, batch, { plan: reference.plan, thinking }) }),
+    vTheta: predictVelocity(model, {
+      xt: noisyInput(reference.x0, eps, tTensor), t: tTensor, textTokens,
+      ...planConditioning(model, batch, { plan: reference.plan, thinking }),
+    }),
   };
   const terms = srumObjective({ vTheta, x0, eps, rewardMap, lambdaC, reference: gt });
   const perSampleError = tf.mean(flowSquaredError({ vTheta, x0, eps }), 1) as tf.Tensor1D; // [B]

@@ -9,17 +9,18 @@ import * as tf from '../backend/tf';
 import { appendJsonl, writeJsonAtomic } from '../io';
 import { Progress } from '../progress';
 import { makeRng } from '../rng';
-import { hasCheckpoint, loadCheckpoint, readManifest, restoreOptimizer, saveCheckpoint, CheckpointError, type CheckpointManifest } from '../model/checkpoint';
+import {
+  hasCheckpoint, loadCheckpoint, readManifest, restoreOptimizer, saveCheckpoint, CheckpointError, type CheckpointManifest,
+} from '../model/checkpoint';
 import type { ModelPreset } from '../model/config';
 import { dropText } from '../model/flow';
 import { thinkingWithText } from '../model/plan';
 import { AdamW } from '../model/optimizer';
 import { disposeModel, variablesOf, type UnifiedModel } from '../model/params';
 import { CONFIG_FILE, IntervalStats, LOG_FILE, T_BINS, trimLog } from './pretrain';
-import { effectiveLambdaC, resolveSrumConfig, srumLearningRate, type SrumConfig } from './srum-config';
-import { batchIndices, batchShapes, centreRewards, gatherBatch, prepareSrumData, type SrumBatch, type SrumCandidate, type SrumDataset } from './srum-data';
-import { planLoss } from './head-losses';
-import { srumLoss } from './srum-objective';
+import { DEFAULT_SRUM_CONFIG, resolveSrumConfig, srumLearningRate, type SrumConfig, type SrumRecipe } from './srum-config';
+import { batchIndices, batchShapes, gatherBatch, prepareSrumData, type SrumCandidate, type SrumDataset } from './srum-data';
+import { centreRewards, lossSettings, srumLoss, thinkTerm } from './srum-objective';
 import { listenForStop } from './interrupt';
 import { assignWeights, readEmaWeights, removeOlderEma, WeightEma } from './ema';
 
@@ -29,8 +30,10 @@ export interface TrainSrumOptions {
   /** Preset the model was built from (recorded in the manifest). */
   preset: ModelPreset;
   candidates: readonly SrumCandidate[];
-  /** Overrides of DEFAULT_SRUM_CONFIG. */
+  /** Overrides of the recipe's SrumConfig (lib/train/srum-config.ts). */
   config?: Record<string, unknown>;
+  /** The recipe the overrides apply to (default 'released', i.e. DEFAULT_SRUM_CONFIG). */
+  recipe?: SrumRecipe;
   outDir: string;
   /** Continue from outDir's checkpoint when it has one (default true). */
   resume?: boolean;
@@ -55,15 +58,18 @@ export interface TrainSrumResult {
 
 export class SrumNaNError extends Error {
   constructor(readonly step: number, readonly lastCheckpointStep: number | undefined) {
-    super(`SRUM training: loss is not finite at step ${step}; no update was applied, the last checkpoint (${lastCheckpointStep === undefined ? 'none' : `step ${lastCheckpointStep}`}) is kept`);
+    const kept = lastCheckpointStep === undefined ? 'none' : `step ${lastCheckpointStep}`;
+    super(`SRUM training: loss is not finite at step ${step}; no update was applied, the last checkpoint (${kept}) is kept`);
     this.name = 'SrumNaNError';
   }
 }
 
 
 /** One update (loss -> gradients -> NaN check -> AdamW); every tensor made here is released. */
-function srumStep(model: UnifiedModel, optimizer: AdamW, options: { data: SrumDataset; config: SrumConfig; step: number; learningRate: number }) {
+interface StepOptions { data: SrumDataset; config: SrumConfig; step: number; learningRate: number }
+function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
   const { data, config, step } = options;
+  const settings = lossSettings(config); // SFT: R = 1, lambda_c = 0
   const indices = batchIndices(step, config.batchSize, data.x0.length, config.seed);
   const batch = gatherBatch(data, indices);
   const shapes = batchShapes(model.config, config.batchSize);
@@ -73,17 +79,21 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: { data: SrumDa
   let t = new Float32Array(0);
   const { loss, parts, perSample, grads } = tf.tidy(() => {
     const x0 = tf.tensor3d(batch.x0, shapes.x0);
-    const rewardMap = config.method === 'srum' ? tf.tensor3d(batch.reward, shapes.reward) : undefined; // SFT: R = 1
+    const rewardMap = settings.rewardWeighted ? tf.tensor3d(batch.reward, shapes.reward) : undefined; // [B, Hp, Wp]
     let kept: tf.Tensor[] = [];
     const { value, grads: gradMap } = tf.variableGrads(() => {
       const reference = batch.reference && { x0: tf.tensor3d(batch.reference.x0, shapes.x0), plan: batch.reference.plan };
-      const out = srumLoss({ model, x0, textTokens, rewardMap, lambdaC: effectiveLambdaC(config), rng, timestepShift: config.timestepShift, plan: batch.plan, thinking, guidanceScale: config.lossGuidance, reference });
+      const out = srumLoss({
+        model, x0, textTokens, rewardMap, lambdaC: settings.lambdaC, rng, timestepShift: config.timestepShift,
+        plan: batch.plan, thinking, guidanceScale: config.lossGuidance, reference,
+      });
       t = out.t;
       const think = thinkTerm(model, batch, config);
       kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(think ?? tf.scalar(0)), tf.keep(out.perSampleError)];
       return think === undefined ? out.loss : tf.add(out.loss, tf.mul(config.planWeight, think)) as tf.Scalar;
     }, optimizer.variables as tf.Variable[]);
-    return { loss: value, parts: kept.slice(0, 3), perSample: kept[3], grads: optimizer.variables.map((v) => gradMap[v.name] as tf.Tensor | undefined) };
+    const grads = optimizer.variables.map((v) => gradMap[v.name] as tf.Tensor | undefined);
+    return { loss: value, parts: kept.slice(0, 3), perSample: kept[3], grads };
   });
   const lossValue = loss.dataSync()[0];
   const [rewardLoss, referenceLoss, planLossValue] = parts.map((p) => p.dataSync()[0]);
@@ -93,17 +103,6 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: { data: SrumDa
   tf.dispose([loss, ...parts, perSample, ...grads.filter((g): g is tf.Tensor => g !== undefined)]);
   const rewards = indices.flatMap((i) => Array.from(data.reward[i]));
   return { finite, loss: lossValue, rewardLoss, referenceLoss, planLoss: planLossValue, t, perSampleLoss, gradNorm, reward: rewards };
-}
-
-/**
- * The think term (SrumConfig.planWeight): plan cross-entropy on each think-mode candidate's own plan, from its
- * undropped prompt, weighted by its layout reward for SRUM ('local-only', the no-global-reward ablation: 1) and by 1
- * for SFT. Undefined when the term is off or no candidate of the batch has a plan.
- */
-function thinkTerm(model: UnifiedModel, batch: SrumBatch, config: SrumConfig): tf.Scalar | undefined {
-  if (config.planWeight === 0 || batch.plan === undefined || batch.layoutReward === undefined) return undefined;
-  const rewarded = config.method === 'srum' && config.rewardMode !== 'local-only';
-  return planLoss(model, batch.textTokens, batch.plan, rewarded ? batch.layoutReward : undefined).total;
 }
 
 /** Reward statistics over one log interval: mean of the batch means, min and max of R. */
@@ -123,10 +122,18 @@ class RewardStats {
 }
 
 /** Resume: weights into `model`, moments into `optimizer`; returns the manifest and the EMA weights. */
-function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: SrumConfig): { manifest: CheckpointManifest; ema: Float32Array[] } {
+type Resumed = { manifest: CheckpointManifest; ema: Float32Array[] };
+function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: SrumConfig): Resumed {
   const saved = readManifest(dir).training_config as Partial<SrumConfig> | undefined;
-  const differ = (Object.keys(config) as (keyof SrumConfig)[]).filter((k) => !['steps', 'logEvery', 'checkpointEvery'].includes(k) && saved?.[k] !== config[k]);
-  if (differ.length > 0) throw new CheckpointError(`cannot resume: the run was trained with other settings (${differ.map((k) => `${k}: ${JSON.stringify(saved?.[k])} vs ${JSON.stringify(config[k])}`).join('; ')}); use another outDir or resume: false`, dir);
+  // A setting the run's config does not hold was added later: the run was trained with its default.
+  const savedValue = (k: keyof SrumConfig): unknown => (saved !== undefined && !(k in saved) ? DEFAULT_SRUM_CONFIG[k] : saved?.[k]);
+  const mayChange = ['steps', 'logEvery', 'checkpointEvery'];
+  const differ = (Object.keys(config) as (keyof SrumConfig)[]).filter((k) => !mayChange.includes(k) && savedValue(k) !== config[k]);
+  if (differ.length > 0) {
+    const pairs = differ.map((k) => `${k}: ${JSON.stringify(savedValue(k))} vs ${JSON.stringify(config[k])}`).join('; ');
+    const how = 'use another outDir or resume: false';
+    throw new CheckpointError(`cannot resume: the run was trained with other settings (${pairs}); ${how}`, dir);
+  }
   const loaded = loadCheckpoint(dir, { expectedConfig: model.config });
   assignWeights(model, variablesOf(loaded.model).map((v) => v.dataSync() as Float32Array));
   disposeModel(loaded.model);
@@ -137,16 +144,18 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
 
 export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumResult> {
   const { model, outDir } = options;
-  const config = resolveSrumConfig(options.config ?? {});
+  const config = resolveSrumConfig(options.config ?? {}, options.recipe);
+  const settings = lossSettings(config);
   const data = prepareSrumData(options.candidates, model, config.rewardMode, {
-    referenceSeed: config.reference === 'ground-truth' && effectiveLambdaC(config) > 0 ? config.seed : undefined,
-    positiveOnly: config.method === 'srum' && config.positiveOnly,
+    referenceSeed: settings.groundTruthReference ? config.seed : undefined,
+    positiveOnly: settings.positiveOnly,
     planReward: config.planReward,
   });
-  const rewardBaseline = config.method === 'srum' && config.advantage ? centreRewards(data) : 0;
+  const rewardBaseline = settings.centred ? centreRewards(data) : 0;
   const logFile = path.join(outDir, LOG_FILE);
   const variables = variablesOf(model);
-  const optimizer = new AdamW(variables, { learningRate: config.learningRate, beta1: config.beta1, beta2: config.beta2, epsilon: config.epsilon, weightDecay: config.weightDecay, clipNorm: config.clipNorm });
+  const { learningRate, beta1, beta2, epsilon, weightDecay, clipNorm } = config;
+  const optimizer = new AdamW(variables, { learningRate, beta1, beta2, epsilon, weightDecay, clipNorm });
   let startStep = 0;
   let wallBefore = 0;
   let lastLosses: Record<string, number> = {};
@@ -163,8 +172,12 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
     ema = new WeightEma(model, config.emaDecay);
     if (fs.existsSync(logFile)) fs.rmSync(logFile);
   }
-  const command = options.command ?? `trainSrum --method ${config.method} --mode ${config.rewardMode} --lambda ${config.lambdaC} --seed ${config.seed} --out ${outDir}`;
-  writeJsonAtomic(path.join(outDir, CONFIG_FILE), { preset: options.preset, command, model: model.config, srum: config, candidates: options.candidates.length, skipped: data.skipped, reward_baseline: rewardBaseline, ...(data.reference ? { own_reference: data.reference.ownReference } : {}) });
+  const command = options.command
+    ?? `trainSrum --method ${config.method} --mode ${config.rewardMode} --lambda ${config.lambdaC} --seed ${config.seed} --out ${outDir}`;
+  writeJsonAtomic(path.join(outDir, CONFIG_FILE), {
+    preset: options.preset, command, model: model.config, srum: config, candidates: options.candidates.length, skipped: data.skipped,
+    reward_baseline: rewardBaseline, ...(data.reference ? { own_reference: data.reference.ownReference } : {}),
+  });
 
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
@@ -174,7 +187,10 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
       info: {
         preset: options.preset, seed: config.seed, command,
         wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
-        data: { source: 'self-generated candidates with self-judge records', method: config.method, reward_mode: config.rewardMode, candidates: data.x0.length, skipped: data.skipped.length, examples_seen: step * config.batchSize, ema: emaEntry },
+        data: {
+          source: 'self-generated candidates with self-judge records', method: config.method, reward_mode: config.rewardMode,
+          candidates: data.x0.length, skipped: data.skipped.length, examples_seen: step * config.batchSize, ema: emaEntry,
+        },
         final_losses: lastLosses,
         training_config: { ...config },
       },
@@ -186,7 +202,8 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
 
   const stop = listenForStop();
   const stopAt = Math.min(config.steps, options.stopAtStep ?? config.steps);
-  const progress = new Progress({ label: `${config.method} (${config.rewardMode})`, total: Math.max(0, stopAt - startStep), unit: 'step', quiet: options.quiet });
+  const label = `${config.method} (${config.rewardMode})`;
+  const progress = new Progress({ label, total: Math.max(0, stopAt - startStep), unit: 'step', quiet: options.quiet });
   let stats = new IntervalStats();
   let rewardStats = new RewardStats();
   let step = startStep;
@@ -196,7 +213,10 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
       const started = performance.now();
       const result = srumStep(model, optimizer, { data, config, step, learningRate });
       if (!result.finite) throw new SrumNaNError(step + 1, lastCheckpointStep);
-      stats.add(config.method, { loss: result.loss, samples: config.batchSize, gradNorm: result.gradNorm, flow: result, parts: { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss, ...(config.planWeight > 0 ? { plan_loss: result.planLoss } : {}) } }, (performance.now() - started) / 1000);
+      const think: Record<string, number> = config.planWeight > 0 ? { plan_loss: result.planLoss } : {};
+      const parts = { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss, ...think };
+      const seconds = (performance.now() - started) / 1000;
+      stats.add(config.method, { loss: result.loss, samples: config.batchSize, gradNorm: result.gradNorm, flow: result, parts }, seconds);
       rewardStats.add(result.reward);
       ema.update(step);
       step += 1;
