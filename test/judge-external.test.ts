@@ -50,7 +50,7 @@ const regions = [{ bbox: [0, 0, 8, 6] as [number, number, number, number], area:
 describe('external judge (OpenAI-compatible endpoint)', () => {
   it('reads its config from options first, then SRUM_JUDGE_* variables, and names what is missing', () => {
     const env = { SRUM_JUDGE_BASE_URL: 'http://h/v1/', SRUM_JUDGE_MODEL: 'env-model', SRUM_JUDGE_API_KEY: 'k' };
-    expect(externalJudgeConfig({ model: 'opt-model' }, env)).toEqual({ baseUrl: 'http://h/v1', model: 'opt-model', apiKey: 'k', timeoutMs: 120000, attempts: 3 });
+    expect(externalJudgeConfig({ model: 'opt-model' }, env)).toEqual({ baseUrl: 'http://h/v1', model: 'opt-model', apiKey: 'k', timeoutMs: 120000, attempts: 3, parseMode: 'robust', clamp: false });
     expect(() => externalJudgeConfig({}, {})).toThrow(/SRUM_JUDGE_BASE_URL/);
     expect(() => externalJudgeConfig({ baseUrl: 'http://h' }, {})).toThrow(/SRUM_JUDGE_MODEL/);
   });

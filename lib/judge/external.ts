@@ -1,12 +1,15 @@
 // An optional external judge: any VLM behind an OpenAI-compatible chat-completions endpoint, asked the released
-// prompts (prompts.ts), answers parsed by the released parsers with up to 3 attempts (parse.ts), assembled into
-// the same record the built-in judge writes (records.ts). The image goes as a PNG data URL in a standard
+// prompts (prompts.ts), answers parsed with up to 3 attempts (parse.ts) by the robust parser by default
+// (parseRobust.ts: real VLMs write markdown the released regexes lose) or the released one (`parseMode:
+// 'official'`), assembled into the same record the built-in judge writes (records.ts), with a summary of what
+// parsed so that a reply with nothing parseable is reported rather than silently trained on as a flat map. The image goes as a PNG data URL in a standard
 // `image_url` content part, before the text. Temperature 0, as the released pipeline asks its judge.
 // HTTP failures are errors (not retried): the 3-attempt rule is for answers that do not parse.
 import { encodePng } from '../world/png';
 import { RgbImage } from '../world/types';
 import { globalLayoutPrompt, hybridRegionPrompt, numberRegions, sampleLevelPrompt } from './prompts';
-import { ParsedGlobal, ParsedRegion, ParsedSample, parseGlobalLayout, parseRegions, parseSampleLevel, withRetries } from './parse';
+import { ParsedGlobal, ParsedRegion, ParsedSample, parseSampleLevel, withRetries } from './parse';
+import { ParseMode, globalParser, regionParser } from './parseModes';
 import { Box, JudgeRecord, buildJudgeRecord } from './records';
 
 export interface ExternalJudgeConfig {
@@ -20,6 +23,10 @@ export interface ExternalJudgeConfig {
   /** Attempts per query while the answer does not parse (released: 3). */
   attempts: number;
   maxTokens?: number;
+  /** Parser for the answers: 'robust' (default) or 'official' (the released regexes). */
+  parseMode: ParseMode;
+  /** Clamp parsed scores to [-1, 1] (default false, as released). */
+  clamp: boolean;
 }
 
 export const DEFAULT_TIMEOUT_MS = 120_000;
@@ -37,6 +44,8 @@ export function externalJudgeConfig(options: Partial<ExternalJudgeConfig> = {}, 
     ...(apiKey ? { apiKey } : {}),
     timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
     attempts: options.attempts ?? 3,
+    parseMode: options.parseMode ?? 'robust',
+    clamp: options.clamp ?? false,
     ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}),
   };
 }
@@ -100,24 +109,47 @@ export interface ExternalJudgeRequest {
   binarizeScores?: boolean;
 }
 
-/** Judge one image with the external VLM; returns the released judge record. */
-export async function judgeExternally(config: ExternalJudgeConfig, request: ExternalJudgeRequest): Promise<JudgeRecord> {
+/** What parsed for one image. */
+export interface ExternalJudgeSummary {
+  /** Regions put to the judge (0 in sample-level mode). */
+  regionsAsked: number;
+  /** Regions whose answer carried a score (those become reward entries). */
+  regionsScored: number;
+  /** The global layout answer parsed (false also when it was not asked). */
+  globalParsed: boolean;
+  /** Chat completions made, retries included. */
+  attemptsUsed: number;
+}
+
+/** Judge one image with the external VLM: the released judge record and what parsed. */
+export async function judgeExternallyWithSummary(config: ExternalJudgeConfig, request: ExternalJudgeRequest): Promise<{ record: JudgeRecord; summary: ExternalJudgeSummary }> {
   const imageUrl = pngDataUrl(request.image);
   const ask = (text: string) => () => chatCompletion(config, { imageUrl, text });
+  const parseOptions = { mode: config.parseMode, clamp: config.clamp };
+  const summary: ExternalJudgeSummary = { regionsAsked: 0, regionsScored: 0, globalParsed: false, attemptsUsed: 0 };
   let parsedRegions: Map<number, ParsedRegion> | null | undefined;
   let parsedSample: ParsedSample | null | undefined;
   let rawOutput = '';
   if (request.mode === 'sample-level') {
-    const result = await withRetries(ask(sampleLevelPrompt(request.prompt)), parseSampleLevel, config.attempts);
+    const result = await withRetries(ask(sampleLevelPrompt(request.prompt)), (t) => parseSampleLevel(t, { clamp: config.clamp }), config.attempts);
     [parsedSample, rawOutput] = [result.parsed, result.raw];
+    summary.attemptsUsed += result.attempts;
   } else if (request.regions.length > 0) {
     const prompt = hybridRegionPrompt(request.prompt, numberRegions(request.regions.map((r) => r.bbox)));
-    const result = await withRetries(ask(prompt), parseRegions, config.attempts);
+    const result = await withRetries(ask(prompt), regionParser(parseOptions), config.attempts);
     [parsedRegions, rawOutput] = [result.parsed, result.raw];
+    summary.regionsAsked = request.regions.length;
+    summary.regionsScored = request.regions.filter((_, i) => result.parsed?.get(i + 1)?.score !== undefined).length;
+    summary.attemptsUsed += result.attempts;
   }
   let parsedGlobal: ParsedGlobal | null | undefined;
-  if (request.globalLayout ?? true) parsedGlobal = (await withRetries(ask(globalLayoutPrompt(request.prompt)), parseGlobalLayout, config.attempts)).parsed;
-  return buildJudgeRecord({
+  if (request.globalLayout ?? true) {
+    const result = await withRetries(ask(globalLayoutPrompt(request.prompt)), globalParser(parseOptions), config.attempts);
+    parsedGlobal = result.parsed;
+    summary.globalParsed = result.parsed !== null;
+    summary.attemptsUsed += result.attempts;
+  }
+  const record = buildJudgeRecord({
     imageFile: request.imageFile,
     prompt: request.prompt,
     width: request.image.width,
@@ -130,4 +162,10 @@ export async function judgeExternally(config: ExternalJudgeConfig, request: Exte
     ...(parsedGlobal !== undefined ? { parsedGlobal } : {}),
     ...(request.binarizeScores !== undefined ? { binarizeScores: request.binarizeScores } : {}),
   });
+  return { record, summary };
+}
+
+/** Judge one image with the external VLM; returns the released judge record. */
+export async function judgeExternally(config: ExternalJudgeConfig, request: ExternalJudgeRequest): Promise<JudgeRecord> {
+  return (await judgeExternallyWithSummary(config, request)).record;
 }
