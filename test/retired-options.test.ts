@@ -7,7 +7,9 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
-import { CheckpointError, loadCheckpoint, loadWeightsByName, MANIFEST_FILE, saveCheckpoint, type CheckpointInfo } from '../lib/model/checkpoint';
+import {
+  CheckpointError, loadCheckpoint, loadWeightsByName, MANIFEST_FILE, saveCheckpoint, type CheckpointInfo,
+} from '../lib/model/checkpoint';
 import { DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../lib/model/config';
 import { disposeModel, initModel } from '../lib/model/params';
 import { RETIRED_MODEL_OPTIONS, RETIRED_OPTIONS_COMMIT } from '../lib/model/retired';

@@ -11,4 +11,15 @@ import { rewardMapCommand } from './rewardMap';
 import { runCommand } from './run';
 import { worldCheckCommand } from './worldCheck';
 
-export const COMMANDS: Command[] = [renderCommand, evaluateCommand, worldCheckCommand, pretrainCommand, gapCommand, rewardMapCommand, candidatesCommand, judgeCommand, runCommand, parseJudgeCommand];
+export const COMMANDS: Command[] = [
+  renderCommand,
+  evaluateCommand,
+  worldCheckCommand,
+  pretrainCommand,
+  gapCommand,
+  rewardMapCommand,
+  candidatesCommand,
+  judgeCommand,
+  runCommand,
+  parseJudgeCommand,
+];

@@ -33,7 +33,9 @@ export const pretrainCommand: Command = {
     if (values.steps !== undefined) train.steps = intOption(values, 'steps');
     await initBackend();
     const model = typeof values.model === 'string' ? parseSettings(values.model, '--model') : {};
-    const options = { preset, outDir, seed, train, model, resume: values.restart !== true, initFrom: typeof values['init-from'] === 'string' ? values['init-from'] : undefined, stopAtStep: values['stop-at'] === undefined ? undefined : intOption(values, 'stop-at'), quiet: values.quiet === true };
+    const initFrom = typeof values['init-from'] === 'string' ? values['init-from'] : undefined;
+    const stopAtStep = values['stop-at'] === undefined ? undefined : intOption(values, 'stop-at');
+    const options = { preset, outDir, seed, train, model, resume: values.restart !== true, initFrom, stopAtStep, quiet: values.quiet === true };
     const result = await pretrainParallel(options, values.replicas === 'auto' ? autoReplicas() : intOption(values, 'replicas'));
     const losses = Object.entries(result.manifest.final_losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
     const how = result.startStep > 0 ? ` (resumed from step ${result.startStep})` : '';

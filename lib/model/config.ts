@@ -153,7 +153,9 @@ function validateModelConfig(config: ModelConfig): void {
     if (!Number.isInteger(config[key]) || config[key] < 0) throw new Error(`model option '${key}' must be a non-negative integer, got ${config[key]}`);
   }
   if (!Number.isInteger(config.refineLayers) || config.refineLayers < 1) throw new Error(`model option 'refineLayers' must be a positive integer, got ${config.refineLayers}`);
-  if (config.convChannels === 0 && config.refineLayers !== 1) throw new Error('the refine options (refineLayers) need convChannels > 0 (there is no refine without it)');
+  if (config.convChannels === 0 && config.refineLayers !== 1) {
+    throw new Error('the refine options (refineLayers) need convChannels > 0 (there is no refine without it)');
+  }
   if (!Number.isInteger(config.planGrid) || config.planGrid < 1 || config.planGrid > config.imageSize) throw new Error(`model option 'planGrid' must be an integer in [1, imageSize = ${config.imageSize}], got ${config.planGrid}`);
   if (config.planCanvas && (!config.planMap || config.convChannels === 0)) throw new Error('model option planCanvas needs planMap and convChannels > 0 (the canvas joins the plan map and the conv stem and refine)');
   if (!(config.cleanPredictionMinT > 0 && config.cleanPredictionMinT < 1)) throw new Error(`model option 'cleanPredictionMinT' must lie in (0, 1), got ${config.cleanPredictionMinT}`);

@@ -5,7 +5,9 @@ import { randomNormal } from '../backend/random';
 import { makeRng, type Rng } from '../rng';
 import { CANVAS_CHANNELS, CELL_DECODER_HIDDEN, COUNT_CLASSES, OFFSET_FEATURES, SLOT_CONTEXT_FEATURES, PARSE_CLASSES, PARSE_FIELDS, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES, planClasses } from './classes';
 import { modelDims, type ModelConfig } from './config';
-import type { BlockParams, ConvKernel, ConvParams, DenseParams, MlpParams, ModelParams, NormParams, ParseParams, RegionCropParams, UnifiedModel } from './param-types';
+import type {
+  BlockParams, ConvKernel, ConvParams, DenseParams, MlpParams, ModelParams, NormParams, ParseParams, RegionCropParams, UnifiedModel,
+} from './param-types';
 import { CROP_SIDE, cropChannels } from './region-crop';
 
 export type {

@@ -143,7 +143,8 @@ function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: numb
   const modelSettings = Object.entries(options.model ?? {}).map(([key, value]) => `${key}=${String(value)}`);
   const modelSet = modelSettings.length > 0 ? ` --model ${modelSettings.join(',')}` : '';
   const init = options.initFrom === undefined ? '' : ` --init-from ${options.initFrom}`;
-  return `npx srum pretrain --preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed} --replicas ${replicas}${set}${modelSet}${init}`;
+  const run = `--preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed} --replicas ${replicas}`;
+  return `npx srum pretrain ${run}${set}${modelSet}${init}`;
 }
 
 /** Keep only log lines up to `step` (a resumed run rewrites what the killed one logged after its checkpoint). */

@@ -97,7 +97,8 @@ export function generationTask(weight: number, batches: GenerationBatches = shar
       const rng = makeRng(seed).fork(`flow:${step}`);
       const flow = { timestepShift: train.timestepShift, textDropProb: train.textDropProb };
       const result = flowTrainStep({ model, optimizer, batch, rng, flow, learningRate: learningRate * weight });
-      return { loss: result.loss, samples: batch.batchSize, gradNorm: result.gradNorm, flow: { t: result.t, perSampleLoss: result.perSampleLoss } };
+      const flowLog = { t: result.t, perSampleLoss: result.perSampleLoss };
+      return { loss: result.loss, samples: batch.batchSize, gradNorm: result.gradNorm, flow: flowLog };
     },
   };
 }
