@@ -14,12 +14,12 @@ import type { ModelPreset } from '../model/config';
 import type { UnifiedModel } from '../model/params';
 import { Progress } from '../progress';
 import { rewardMap, type RewardMode } from '../reward/rewardMap';
-import { resolveSrumConfig, type SrumMethod } from '../train/srum-config';
+import type { SrumMethod } from '../train/srum-config';
 import { trainSrum } from '../train/srum';
 import { assignEmaWeights } from '../train/ema';
 import { CANDIDATES_JSONL, candidatePlans, generateCandidates, type CandidatePromptSet } from './candidates';
-import { DEFAULT_SAMPLING } from '../generate/generate';
 import { judgeCandidates, type SelfJudgedLine } from './judge';
+import type { RunConfig } from './config';
 import { runStage } from './stages';
 
 export interface RunOptions {
@@ -28,29 +28,8 @@ export interface RunOptions {
   /** Describes the base model (recorded with the candidates). */
   source: string;
   dir: string;
-  method: SrumMethod;
-  lambdaC: number;
-  mode: RewardMode;
-  seed: number;
-  nCandidates: number;
-  trainSteps: number;
-  /** Prompts per benchmark and scenes for understanding. */
-  evalN: number;
-  evalSeed: number;
-  /** Prompt split of the evaluations (default 'test'; 'val' when choosing settings). */
-  evalSplit?: EvalSplit;
-  /** Euler steps of candidate generation. */
-  candidateSteps: number;
-  /** CFG scale of candidate generation (default DEFAULT_SAMPLING's, as released). */
-  candidateGuidance?: number;
-  /** Where the candidate prompts come from (default 'train', as released; lib/run/candidates.ts). */
-  candidatePrompts?: CandidatePromptSet;
-  /** Think-mode candidates' shapes drawn at this temperature (default 0 = argmax plans, as released; lib/run/candidates.ts). */
-  planTemperature?: number;
-  /** Think mode for the candidates and both evaluations (default DEFAULT_SAMPLING.think); SRUM then trains each candidate on its plan. */
-  think?: boolean;
-  /** Further SrumConfig overrides (e.g. batchSize). */
-  trainOverrides?: Record<string, unknown>;
+  /** Every setting of the run (lib/run/config.ts resolveRunConfig): the training's SrumConfig and the pipeline's. */
+  config: RunConfig;
   command: string;
   quiet?: boolean;
 }
@@ -64,6 +43,7 @@ export interface ModelScores {
 
 export interface RunSummary {
   method: SrumMethod;
+  /** SrumConfig.lambdaC (the summary files' field name since the first runs). */
   lambda: number;
   mode: RewardMode;
   seed: number;
@@ -75,7 +55,8 @@ export interface RunSummary {
 }
 
 /** Benchmarks of the model as it is now (independent evaluator; understanding from the model's heads). */
-export function scoreModel(model: UnifiedModel, options: { n: number; seed: number; split?: EvalSplit; think?: boolean; label: string; quiet?: boolean }): ModelScores {
+export interface ScoreOptions { n: number; seed: number; split?: EvalSplit; think?: boolean; label: string; quiet?: boolean }
+export function scoreModel(model: UnifiedModel, options: ScoreOptions): ModelScores {
   const bar = new Progress({ label: `eval ${options.label}`, total: 2 * options.n, unit: 'img', quiet: options.quiet });
   let shown = 0;
   const onProgress = (offset: number) => (done: number): void => { bar.tick(offset + done - shown); shown = offset + done; };
@@ -91,6 +72,8 @@ export function scoreModel(model: UnifiedModel, options: { n: number; seed: numb
 }
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+/** eval-trained.json's scores without its train_step. */
+const withoutStep = ({ compbench, geneval, understanding }: ModelScores): ModelScores => ({ compbench, geneval, understanding });
 const lineCount = (file: string): number => (fs.existsSync(file) ? readJsonl<unknown>(file).length : 0);
 
 export async function runPipeline(options: RunOptions): Promise<RunSummary> {
@@ -102,37 +85,43 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const baseFile = path.join(dir, 'eval-base.json');
   const trainDir = path.join(dir, 'train');
   const trainedFile = path.join(dir, 'eval-trained.json');
-  const think = options.think ?? DEFAULT_SAMPLING.think;
-  const config = resolveSrumConfig({ ...options.trainOverrides, method: options.method, lambdaC: options.lambdaC, rewardMode: options.mode, seed: options.seed, steps: options.trainSteps });
-  const promptSet = options.candidatePrompts ?? 'train';
+  const { srum: config, pipeline } = options.config;
+  const { think, nCandidates, evalN: n, evalSeed, evalSplit: split } = pipeline;
+  const promptSet = pipeline.candidatePrompts;
   // A ground-truth reference renders the candidate's prompt: for held-out prompts that would hand the model the very
   // images of held-out pairs the set exists to do without.
-  if (promptSet === 'held-out' && config.reference === 'ground-truth') throw new Error("held-out candidate prompts take no ground-truth reference: it would render the held-out pairs (use --reference candidate)");
+  if (promptSet === 'held-out' && config.reference === 'ground-truth') {
+    const why = 'it would render the held-out pairs (use --reference candidate)';
+    throw new Error(`held-out candidate prompts take no ground-truth reference: ${why}`);
+  }
   const seconds: Record<string, number> = {};
   const timed = (name: string, done: () => boolean, work: () => void | Promise<void>): Promise<void> => {
     const started = performance.now();
     return runStage({ dir, name, done, quiet }, work).then(() => { seconds[name] = (performance.now() - started) / 1000; });
   };
 
-  await timed('candidates', () => lineCount(path.join(candidatesDir, CANDIDATES_JSONL)) >= options.nCandidates, () => {
-    generateCandidates({ model, source: options.source, dir: candidatesDir, n: options.nCandidates, seed: options.seed, think, steps: options.candidateSteps, guidanceScale: options.candidateGuidance, batch: 16, prompts: promptSet, planTemperature: options.planTemperature, quiet });
+  await timed('candidates', () => lineCount(path.join(candidatesDir, CANDIDATES_JSONL)) >= nCandidates, () => {
+    generateCandidates({
+      model, source: options.source, dir: candidatesDir, n: nCandidates, seed: config.seed, think, steps: pipeline.candidateSteps,
+      guidanceScale: pipeline.candidateGuidance, batch: 16, prompts: promptSet, planTemperature: pipeline.planTemperature, quiet,
+    });
   });
-  await timed('judge', () => lineCount(rewardsFile) >= options.nCandidates, () => {
+  await timed('judge', () => lineCount(rewardsFile) >= nCandidates, () => {
     judgeCandidates({ model, imagesDir: candidatesDir, out: rewardsFile, quiet });
   });
   const records = (): SelfJudgedLine[] => readJsonl<SelfJudgedLine>(rewardsFile);
   await timed('reward-maps', () => fs.existsSync(mapsFile), () => {
     const size = model.config.imageSize;
     const stats = records().map((record) => {
-      const map = rewardMap(record, { mode: options.mode, width: size, height: size });
+      const map = rewardMap(record, { mode: config.rewardMode, width: size, height: size });
       let sum = 0;
       for (const v of map) sum += v;
       return { image_file: record.image_file, mean: sum / map.length, min: Math.min(...map), max: Math.max(...map) };
     });
-    writeJsonAtomic(mapsFile, { mode: options.mode, width: size, height: size, maps: stats });
+    writeJsonAtomic(mapsFile, { mode: config.rewardMode, width: size, height: size, maps: stats });
   });
   await timed('eval-base', () => fs.existsSync(baseFile), () => {
-    writeJsonAtomic(baseFile, scoreModel(model, { n: options.evalN, seed: options.evalSeed, split: options.evalSplit, think, label: 'base', quiet }));
+    writeJsonAtomic(baseFile, scoreModel(model, { n, seed: evalSeed, split, think, label: 'base', quiet }));
   });
   const trained = (): boolean => hasCheckpoint(trainDir) && readManifest(trainDir).step >= config.steps;
   await timed('train', trained, async () => {
@@ -140,24 +129,36 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     const candidates = records().map((record) => {
       const plan = planOf(record.image_file);
       // A think-mode candidate trained without its plan would silently train the normal-mode path instead.
-      if (think && plan === undefined) throw new Error(`${record.image_file}: no plan for this think-mode candidate in ${path.join(candidatesDir, CANDIDATES_JSONL)} (records and candidates from different runs?)`);
+      if (think && plan === undefined) {
+        const where = path.join(candidatesDir, CANDIDATES_JSONL);
+        const hint = 'records and candidates from different runs?';
+        throw new Error(`${record.image_file}: no plan for this think-mode candidate in ${where} (${hint})`);
+      }
       return { imagePath: record.image_file, prompt: record.prompt, record, plan };
     });
     fs.mkdirSync(trainDir, { recursive: true });
-    const result = await trainSrum({ model, preset: options.preset, candidates, config: { ...config }, outDir: trainDir, quiet, command: options.command });
-    if (result.interrupted) throw new Error(`training stopped at step ${result.step} of ${config.steps}; run the same command again to resume`);
+    const { preset, command } = options;
+    const result = await trainSrum({ model, preset, candidates, config: { ...config }, outDir: trainDir, quiet, command });
+    if (result.interrupted) {
+      throw new Error(`training stopped at step ${result.step} of ${config.steps}; run the same command again to resume`);
+    }
   });
   // Stale when training has since gone further (a rerun with more --steps): eval-trained.json records its step.
   const evaluatedStep = (): number => (fs.existsSync(trainedFile) ? readJson<{ train_step?: number }>(trainedFile).train_step ?? -1 : -1);
   await timed('eval-trained', () => evaluatedStep() === readManifest(trainDir).step, () => {
     assignEmaWeights(model, trainDir);
-    writeJsonAtomic(trainedFile, { ...scoreModel(model, { n: options.evalN, seed: options.evalSeed, split: options.evalSplit, think, label: 'trained (EMA)', quiet }), train_step: readManifest(trainDir).step });
+    const scores = scoreModel(model, { n, seed: evalSeed, split, think, label: 'trained (EMA)', quiet });
+    writeJsonAtomic(trainedFile, { ...scores, train_step: readManifest(trainDir).step });
   });
   const summary: RunSummary = {
-    method: options.method, lambda: options.lambdaC, mode: options.mode, seed: options.seed,
-    config: { srum: config, n_candidates: options.nCandidates, candidate_steps: options.candidateSteps, candidate_guidance: options.candidateGuidance ?? DEFAULT_SAMPLING.guidanceScale, candidate_prompts: promptSet, plan_temperature: options.planTemperature ?? 0, think, eval_n: options.evalN, eval_seed: options.evalSeed, eval_split: options.evalSplit ?? 'test', base_model: options.source, preset: options.preset },
+    method: config.method, lambda: config.lambdaC, mode: config.rewardMode, seed: config.seed,
+    config: {
+      srum: config, n_candidates: nCandidates, candidate_steps: pipeline.candidateSteps, candidate_guidance: pipeline.candidateGuidance,
+      candidate_prompts: promptSet, plan_temperature: pipeline.planTemperature, think, eval_n: n, eval_seed: evalSeed, eval_split: split,
+      base_model: options.source, preset: options.preset,
+    },
     base: readJson<ModelScores>(baseFile),
-    trained: (({ compbench, geneval, understanding }: ModelScores) => ({ compbench, geneval, understanding }))(readJson<ModelScores>(trainedFile)),
+    trained: withoutStep(readJson<ModelScores>(trainedFile)),
     command: options.command,
     seconds,
   };

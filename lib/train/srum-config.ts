@@ -189,6 +189,8 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}, recip
     if (!ok) throw new Error(`SRUM option '${key}' must ${rule}, got ${String(config[key])}`);
   };
   check(Number.isInteger(config.warmupSteps) && config.warmupSteps >= 0, 'warmupSteps', 'be a non-negative integer');
+  check(Number.isInteger(config.seed), 'seed', 'be an integer');
+  check(config.learningRate > 0, 'learningRate', 'be positive');
   check(config.emaDecay >= 0 && config.emaDecay < 1, 'emaDecay', 'lie in [0, 1)');
   check(config.planWeight >= 0, 'planWeight', 'be >= 0');
   check(config.lossGuidance >= 1, 'lossGuidance', 'be >= 1');
