@@ -23,7 +23,7 @@ export function gridToTokens(grid: tf.Tensor4D, config: ModelConfig): tf.Tensor3
 }
 
 /** Blocks [B, g*g, p*p*C] (row-major blocks, inner (dy, dx, c)) -> grid [B, g*p, g*p, C] (depth-to-space). */
-export function blocksToGrid(blocks: tf.Tensor3D, g: number, p: number): tf.Tensor4D {
+function blocksToGrid(blocks: tf.Tensor3D, g: number, p: number): tf.Tensor4D {
   const [batch, , width] = blocks.shape;
   const c = width / (p * p);
   const rows = blocks.reshape([batch * g, g, p, p * c]); // [B*py, px, dy, (dx, c)]
@@ -31,7 +31,7 @@ export function blocksToGrid(blocks: tf.Tensor3D, g: number, p: number): tf.Tens
 }
 
 /** Grid [B, g*p, g*p, C] -> blocks [B, g*g, p*p*C] (space-to-depth; the inverse of blocksToGrid). */
-export function gridToBlocks(grid: tf.Tensor4D, p: number): tf.Tensor3D {
+function gridToBlocks(grid: tf.Tensor4D, p: number): tf.Tensor3D {
   const [batch, height, , c] = grid.shape;
   const g = height / p;
   const rows = grid.reshape([batch * g, p, g, p * c]); // [B*py, dy, px, (dx, c)]

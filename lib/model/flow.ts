@@ -2,7 +2,7 @@
 //   time runs from data (t = 0) to pure noise (t = 1);
 //   x_t = (1 - t) * x0 + t * eps,   velocity target v = eps - x0,
 //   training t = shift(sigmoid(n)), n ~ N(0, 1),   shift(t) = s * t / (1 + (s - 1) * t).
-// Tensors here are generation tokens [B, Np, generationDim]: pixel patches in [-1, 1] (patches.ts) or latents (image-tokens.ts).
+// Tensors here are image tokens [B, Np, patchDim]: pixel patches in [-1, 1] (patches.ts).
 import * as tf from '../backend/tf';
 import type { Rng } from '../rng';
 
@@ -55,11 +55,11 @@ export function velocityTarget(x0: tf.Tensor3D, eps: tf.Tensor3D): tf.Tensor3D {
 }
 
 export interface FlowErrorInputs {
-  /** Predicted velocity v_theta, [B, Np, generationDim]. */
+  /** Predicted velocity v_theta, [B, Np, patchDim]. */
   vTheta: tf.Tensor3D;
-  /** Clean image tokens x0, [B, Np, generationDim]. */
+  /** Clean image tokens x0, [B, Np, patchDim]. */
   x0: tf.Tensor3D;
-  /** The noise eps used to build x_t, [B, Np, generationDim]. */
+  /** The noise eps used to build x_t, [B, Np, patchDim]. */
   eps: tf.Tensor3D;
 }
 
