@@ -69,6 +69,12 @@ export { globalLayoutPrompt, hybridRegionPrompt, numberRegions, sampleLevelPromp
 export { GLOBAL_OBJECT, type JudgeRecord, type TrainingRecord, formatForTraining } from './judge/records';
 export { REWARD_MODES, type RewardMode, mapRows, rewardMap } from './reward/rewardMap';
 export { resizeBilinear } from './reward/resize';
+// Released-format interop: both judge parsers (official = released, robust), reward records of either form,
+// real images through sharp.
+export { PARSE_MODES, type ParseMode, globalJson, globalParser, regionParser, regionsJson } from './judge/parseModes';
+export { buildJudgeRecord } from './judge/records';
+export { readRewardSources } from './reward/sources';
+export { DEFAULT_LOADER_RESIZE, loaderSize, overlayRewardMap, readImage, writeImage } from './world/image';
 export { DEFAULT_SRUM_CONFIG, type SrumConfig, resolveSrumConfig } from './train/srum-config';
 export { type SrumCandidate } from './train/srum-data';
 export { type TrainSrumOptions, type TrainSrumResult, trainSrum } from './train/srum';

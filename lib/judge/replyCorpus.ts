@@ -55,7 +55,7 @@ const PREAMBLES = ['Sure! Here is my region-by-region analysis.', 'Below is the 
 const CLOSINGS = ['Overall, the image follows most of the prompt.', 'In summary, the layout is mostly correct but one object is off.'];
 
 /** A score on the 0.05 grid in [-1, 1] (what judges write), never -0. */
-const drawScore = (rng: Rng): number => Math.round(rng.int(-20, 20) * 5) / 100 + 0;
+export const drawScore = (rng: Rng): number => Math.round(rng.int(-20, 20) * 5) / 100 + 0;
 
 function writeNumber(score: number, style: ReplyStyle['numbers'], rng: Rng): string {
   const plain = rng.next() < 0.3 && Number.isInteger(score) ? score.toFixed(1) : String(score);
@@ -89,7 +89,7 @@ const SEPARATOR_TEXT: Record<ReplyStyle['separator'], string> = { blank: '\n\n',
 export const isReleasedStyle = (style: ReplyStyle): boolean =>
   (Object.keys(RELEASED_STYLE) as Array<keyof ReplyStyle>).every((k) => style[k] === RELEASED_STYLE[k]);
 
-function drawStyle(rng: Rng): ReplyStyle {
+export function drawStyle(rng: Rng): ReplyStyle {
   if (rng.next() < 0.2) return { ...RELEASED_STYLE };
   return {
     header: rng.pick(HEADER_STYLES),
@@ -110,19 +110,33 @@ function frame(body: string, style: ReplyStyle, rng: Rng): string {
   return style.think ? `<think>Region ID: 1 looks like Score: -1 at first.</think>\n${text}` : text;
 }
 
-/** One hybrid-region reply with 1-5 regions (IDs 1..n in order). */
-export function regionReply(rng: Rng): RegionReply {
-  const style = drawStyle(rng);
-  const regions: WrittenRegion[] = [];
-  const n = rng.int(1, 5);
-  for (let id = 1; id <= n; id++) regions.push({ regionId: id, identifiedObject: rng.pick(OBJECTS), score: drawScore(rng), reason: rng.pick(REASONS) });
+/** A hybrid-region reply writing `regions` in `style`. */
+export function writeRegionReply(regions: readonly WrittenRegion[], style: ReplyStyle, rng: Rng): string {
   const blocks = regions.map((r) => [
     writeHeader(r.regionId, style.header),
     writeKey('Identified Object', r.identifiedObject, style.keys),
     writeKey('Score', writeNumber(r.score, style.numbers, rng), style.keys),
     writeKey('Reason', r.reason, style.keys),
   ].join('\n'));
-  return { text: frame(blocks.join(SEPARATOR_TEXT[style.separator]), style, rng), style, regions };
+  return frame(blocks.join(SEPARATOR_TEXT[style.separator]), style, rng);
+}
+
+/** A global-layout reply writing `score` and `reason` in `style`. */
+export function writeGlobalReply(score: number, reason: string, style: ReplyStyle, rng: Rng): string {
+  const key = isReleasedStyle(style) || rng.next() < 0.6 ? 'Score' : 'Global Layout Score';
+  return frame([writeKey(key, writeNumber(score, style.numbers, rng), style.keys), writeKey('Reason', reason, style.keys)].join('\n'), style, rng);
+}
+
+/** A random style (one in five the released format) and `count` regions with seeded objects, scores, reasons. */
+export function drawRegions(rng: Rng, count: number): WrittenRegion[] {
+  return Array.from({ length: count }, (_, i) => ({ regionId: i + 1, identifiedObject: rng.pick(OBJECTS), score: drawScore(rng), reason: rng.pick(REASONS) }));
+}
+
+/** One hybrid-region reply with 1-5 regions (IDs 1..n in order). */
+export function regionReply(rng: Rng): RegionReply {
+  const style = drawStyle(rng);
+  const regions = drawRegions(rng, rng.int(1, 5));
+  return { text: writeRegionReply(regions, style, rng), style, regions };
 }
 
 /** One global-layout reply: a score line and a reason line, keyed `Score` or `Global Layout Score`. */
@@ -130,9 +144,7 @@ export function globalReply(rng: Rng): GlobalReply {
   const style = drawStyle(rng);
   const score = drawScore(rng);
   const reason = rng.pick(REASONS);
-  const key = isReleasedStyle(style) || rng.next() < 0.6 ? 'Score' : 'Global Layout Score';
-  const body = [writeKey(key, writeNumber(score, style.numbers, rng), style.keys), writeKey('Reason', reason, style.keys)].join('\n');
-  return { text: frame(body, style, rng), style, score, reason };
+  return { text: writeGlobalReply(score, reason, style, rng), style, score, reason };
 }
 
 /** `count` region replies from `seed`. */
