@@ -3,7 +3,7 @@ import { initBackend } from '../backend/select';
 import { measureGap } from '../eval/gap';
 import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
 import { loadCheckpoint } from '../model/checkpoint';
-import { DEFAULT_PARSE, DEFAULT_VERDICT_SOURCE, promptVerdict, VERDICT_SOURCES } from '../model/judgePrompt';
+import { DEFAULT_PARSE, DEFAULT_VERDICT_SOURCE, promptVerdict, VERDICT_SOURCES } from '../judge/verdict';
 import { ATTRIBUTE_SOURCES, GROUPING_MODES } from '../model/parse';
 import { disposeModel } from '../model/params';
 import { Progress } from '../progress';

@@ -3,9 +3,10 @@
 //   Training record (vlm_format_output.py output, what the loader reads): the global entry moved INTO vlm_rewards
 //   as { object: "global_layout_reward", score, reason, bbox }, regions as { object: <identified object>, score, bbox }.
 // Boxes are [x1, y1, x2, y2] in image pixels, x1/y1 inclusive, x2/y2 exclusive (SAM's [x, y, x+w, y+h]).
+import type { Box } from '../regions/propose';
 import { ParsedGlobal, ParsedRegion, ParsedSample, binarize } from './parse';
 
-export type Box = [number, number, number, number];
+export type { Box }; // defined with the proposer that makes the boxes (lib/regions/propose.ts)
 
 export const GLOBAL_OBJECT = 'global_layout_reward';
 

@@ -27,7 +27,7 @@
 //   Scores are rounded to 4 decimals.
 import { proposeRegions } from '../regions/propose';
 import { describeDesc, shapeProbability, verifyRegions, type VerifiedRegion, type VerifyOptions } from '../regions/verify';
-import { constraintTexts, DEFAULT_VERDICT_SOURCE, describeObjects, promptVerdict, type VerdictSource } from '../model/judgePrompt';
+import { constraintTexts, DEFAULT_VERDICT_SOURCE, describeObjects, promptVerdict, type VerdictSource } from './verdict';
 import type { UnifiedModel } from '../model/params';
 import type { RegionIdentity } from '../model/understand';
 import { COLORS, SHAPES, SIZES, TEXTURES, type ObjectDesc, type Prompt, type RgbImage } from '../world/types';

@@ -6,8 +6,13 @@
 // background and floor regions, and the paper scores background too). Pixels the segmentation leaves
 // UNKNOWN (colour blends, stray noise) belong to no region. It never sees the prompt: boxes carry no class.
 import { BACKGROUND, segment } from '../eval/segment';
-import { Box } from '../judge/records';
 import { RgbImage } from '../world/types';
+
+/**
+ * A pixel box [x1, y1, x2, y2]: x1, y1 inclusive, x2, y2 exclusive (SAM's [x, y, x + w, y + h]); the judge's records
+ * carry it as `bbox` (lib/judge/records.ts re-exports it).
+ */
+export type Box = [number, number, number, number];
 
 /** At most this many regions per image (the released --max_regions default). */
 export const MAX_REGIONS = 5;

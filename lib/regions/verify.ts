@@ -14,12 +14,11 @@
 //      objects shape 'none', so without this rule the distortion penalty of the judge could never apply.
 //   4. Anything else (no object in an object-sized box, an unprompted shape or colour) is dropped.
 // Keywords are the object descriptions of the prompt's constraints (exists, count, relation subject/object).
-import { Box as PixelBox } from '../judge/records';
 import { identifyRegions, type Box as UnitBox, type RegionIdentity } from '../model/understand';
 import type { UnifiedModel } from '../model/params';
 import type { ObjectDesc, Prompt, RgbImage } from '../world/types';
 import { COLORS, SHAPES } from '../world/types';
-import type { RegionProposal } from './propose';
+import type { Box as PixelBox, RegionProposal } from './propose';
 
 /** A box covering at least this fraction of both image sides is the background region. */
 export const BACKGROUND_SIDE_FRACTION = 0.9;

@@ -21,20 +21,10 @@ import { encodeBatch } from '../world/tokenizer';
 import { writePng } from '../world/png';
 import { samplePrompts } from '../world/splits';
 import { COMPBENCH_CATEGORIES, type Category, type Prompt } from '../world/types';
+import { CANDIDATES_JSONL, type CandidateLine } from '../judge/candidates-file';
 
-export const CANDIDATES_JSONL = 'candidates.jsonl';
+export { CANDIDATES_JSONL, type CandidateLine } from '../judge/candidates-file';
 export const CANDIDATES_CONFIG = 'candidates.config.json';
-
-/** One line of candidates.jsonl. */
-export interface CandidateLine {
-  image_file: string;
-  original_prompt: string;
-  category: string;
-  index: number;
-  think: boolean;
-  /** Think mode: the plan the image was generated from, [PLAN_SLOTS * PLAN_FIELDS] (lib/model/plan.ts). */
-  plan?: number[];
-}
 
 /**
  * Where candidate prompts come from. 'train': world training prompts, as released (the paper's T2I-CompBench train
