@@ -32,7 +32,8 @@ function loaderEntries(record: Entry): unknown[] {
   if (loaderShaped) return list;
   const g = record.global_layout_reward;
   const head = isEntry(g) ? [{ object: 'global_layout_reward', score: g.global_layout_score }] : [];
-  return [...head, ...list.filter((e) => !isEntry(e) || e.identified_object !== undefined).map((e) => (isEntry(e) ? { ...e, object: e.identified_object } : e))];
+  const named = list.filter((e) => !isEntry(e) || e.identified_object !== undefined);
+  return [...head, ...named.map((e) => (isEntry(e) ? { ...e, object: e.identified_object } : e))];
 }
 
 /** The released loader's map, restated: H rows of W float32 values, or null where it drops the sample. */
@@ -53,7 +54,9 @@ function referenceMap(record: Entry, W: number, H: number): number[][] | null {
     const score = e.score === undefined ? 0 : pyNumber(e.score);
     if (score === DROP) return null;
     const weight = Math.fround((score + 1) / 2);
-    for (let y = Math.max(0, y1); y < Math.min(H, y2); y++) for (let x = Math.max(0, x1); x < Math.min(W, x2); x++) rows[y][x] = Math.max(rows[y][x], weight);
+    for (let y = Math.max(0, y1); y < Math.min(H, y2); y++) {
+      for (let x = Math.max(0, x1); x < Math.min(W, x2); x++) rows[y][x] = Math.max(rows[y][x], weight);
+    }
   }
   return rows.map((row) => row.map((v) => Math.fround(v * Math.fround((g + 1) / 2))));
 }
@@ -62,7 +65,8 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'interop-reward-map-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Run the CLI on records; returns its maps and the warnings it printed. */
-async function runCli(records: unknown[], W: number, H: number, extra: Record<string, string | boolean> = {}): Promise<{ maps: Array<number[][] | null>; warnings: string[] }> {
+type CliResult = { maps: Array<number[][] | null>; warnings: string[] };
+async function runCli(records: unknown[], W: number, H: number, extra: Record<string, string | boolean> = {}): Promise<CliResult> {
   const jsonl = path.join(dir, 'in.jsonl');
   const out = path.join(dir, 'out.json');
   fs.writeFileSync(jsonl, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -108,15 +112,19 @@ describe('srum reward-map on released loader records', () => {
     const [W, H] = [4, 2];
     const record = (vlm_rewards: unknown[]): Entry => ({ image_file: 'a.png', prompt: 'p', vlm_rewards });
     const good = { object: 'a', score: 1, bbox: [0, 0, 1, 1] }; // weight 1 at (0, 0)
+    const onlyGood = [[0.5, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25]]; // g = 0: factor 0.5; the good box 1 -> 0.5
+    const box = (bbox: unknown): Entry => ({ object: 'b', score: 1, bbox });
     const cases: Array<[string, Entry, number[][]]> = [
-      ['in-list global g = 0.5 (factor 0.75)', record([{ object: 'global_layout_reward', score: 0.5 }, good]), [[0.75, 0.375, 0.375, 0.375], [0.375, 0.375, 0.375, 0.375]]],
-      ['3 numbers', record([good, { object: 'b', score: 1, bbox: [0, 0, 4] }]), [[0.5, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25]]],
-      ['a null inside', record([good, { object: 'b', score: 1, bbox: [0, null, 4, 2] }]), [[0.5, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25]]],
-      ['x0 > x1', record([good, { object: 'b', score: 1, bbox: [3, 0, 1, 2] }]), [[0.5, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25]]],
-      ['floats truncate', record([good, { object: 'b', score: 1, bbox: [2.9, 1.2, 3.99, 2.7] }]), [[0.5, 0.25, 0.25, 0.25], [0.25, 0.25, 0.5, 0.25]]],
-      ['outside the image clamps', record([good, { object: 'b', score: 1, bbox: [3, -5, 99, 99] }]), [[0.5, 0.25, 0.25, 0.5], [0.25, 0.25, 0.25, 0.5]]],
-      ['missing score counts 0', record([{ object: 'b', bbox: [0, 0, 4, 2] }, { object: 'global_layout_reward', score: 1 }]), [[0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5]]],
-      ['no global entry: g = 0', record([good]), [[0.5, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25]]],
+      ['in-list global g = 0.5 (factor 0.75)', record([{ object: 'global_layout_reward', score: 0.5 }, good]),
+        [[0.75, 0.375, 0.375, 0.375], [0.375, 0.375, 0.375, 0.375]]],
+      ['3 numbers', record([good, box([0, 0, 4])]), onlyGood],
+      ['a null inside', record([good, box([0, null, 4, 2])]), onlyGood],
+      ['x0 > x1', record([good, box([3, 0, 1, 2])]), onlyGood],
+      ['floats truncate', record([good, box([2.9, 1.2, 3.99, 2.7])]), [[0.5, 0.25, 0.25, 0.25], [0.25, 0.25, 0.5, 0.25]]],
+      ['outside the image clamps', record([good, box([3, -5, 99, 99])]), [[0.5, 0.25, 0.25, 0.5], [0.25, 0.25, 0.25, 0.5]]],
+      ['missing score counts 0', record([{ object: 'b', bbox: [0, 0, 4, 2] }, { object: 'global_layout_reward', score: 1 }]),
+        [[0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5]]],
+      ['no global entry: g = 0', record([good]), onlyGood],
     ];
     const { maps, warnings } = await runCli(cases.map((c) => c[1]), W, H);
     cases.forEach(([name, , expected], i) => expect({ name, map: maps[i] }).toEqual({ name, map: expected }));
@@ -132,14 +140,20 @@ describe('srum reward-map on released loader records', () => {
     ];
     const { maps, warnings } = await runCli(records, 2, 1);
     expect(maps).toEqual([null, [[0.25, 0.25]], null, null]);
-    expect(warnings).toEqual([expect.stringMatching(/:1: dropped: .*TypeError/), expect.stringMatching(/:3: dropped/), expect.stringMatching(/:4: skipped: vlm_rewards must be an array/)]);
+    expect(warnings).toEqual([
+      expect.stringMatching(/:1: dropped: .*TypeError/),
+      expect.stringMatching(/:3: dropped/),
+      expect.stringMatching(/:4: skipped: vlm_rewards must be an array/),
+    ]);
   });
 
   it('scores outside [-1, 1] are used as written (released); --clamp bounds them, in every mode including global-only', async () => {
-    const record = { image_file: 'a.png', vlm_rewards: [{ object: 'global_layout_reward', score: 1.5 }, { object: 'b', score: 1.5, bbox: [0, 0, 1, 1] }] };
+    const vlm_rewards = [{ object: 'global_layout_reward', score: 1.5 }, { object: 'b', score: 1.5, bbox: [0, 0, 1, 1] }];
+    const record = { image_file: 'a.png', vlm_rewards };
     expect((await runCli([record], 2, 1)).maps).toEqual([[[1.5625, 0.625]]]); // weights 1.25 and 0.5, times 1.25
     expect((await runCli([record], 2, 1, { clamp: true })).maps).toEqual([[[1, 0.5]]]);
-    const globalOnly = (clampScores: boolean): number[] => Array.from(rewardMap(record, { mode: 'global-only', width: 2, height: 1, clampScores }));
+    const globalOnly = (clampScores: boolean): number[] =>
+      Array.from(rewardMap(record, { mode: 'global-only', width: 2, height: 1, clampScores }));
     expect(globalOnly(false)).toEqual([1.25, 1.25]);
     expect(globalOnly(true)).toEqual([1, 1]);
   });

@@ -15,7 +15,8 @@ describe('robust parser: the styles the released regexes lose', () => {
   it('markdown between the key and the colon: **Score**: 0.9, **Region ID: 1**, **Identified Object:** x', () => {
     const text = '**Region ID: 1**\n**Identified Object:** A red circle.\n**Score**: 0.9\n**Reason**: right colour';
     expect(parseRegions(text).get(1)?.score).toBeUndefined();
-    expect(parseRegionsRobust(text).get(1)).toEqual({ regionId: 1, identifiedObject: 'A red circle.', score: 0.9, rawScore: 0.9, reason: 'right colour' });
+    const want = { regionId: 1, identifiedObject: 'A red circle.', score: 0.9, rawScore: 0.9, reason: 'right colour' };
+    expect(parseRegionsRobust(text).get(1)).toEqual(want);
   });
 
   it('a heading without a colon: ### Region ID 4', () => {
@@ -25,7 +26,8 @@ describe('robust parser: the styles the released regexes lose', () => {
   });
 
   it('numbers .5, -.5, +0.5, a Unicode minus; "Score : 1" with a space before the colon', () => {
-    const text = 'Region ID: 1\nScore: .5\n\nRegion ID: 2\nScore: +0.5\n\nRegion ID: 3\nScore : 1\n\nRegion ID: 4\nScore: -.25\n\nRegion ID: 5\nScore: \u22120.3';
+    const written = ['Score: .5', 'Score: +0.5', 'Score : 1', 'Score: -.25', 'Score: \u22120.3'];
+    const text = written.map((line, i) => `Region ID: ${i + 1}\n${line}`).join('\n\n');
     expect(scores(parseRegions(text))).toEqual({ 1: undefined, 2: undefined, 3: undefined, 4: undefined, 5: undefined });
     expect(scores(parseRegionsRobust(text))).toEqual({ 1: 0.5, 2: 0.5, 3: 1, 4: -0.25, 5: -0.3 });
   });
@@ -57,7 +59,8 @@ describe('robust parser: the styles the released regexes lose', () => {
 
   it('global: markdown keys, a qualified key (Global Layout Score), the reason field or the text after the score', () => {
     expect(parseGlobalLayout('**Score**: -0.4\n**Reason**: left and right swapped')).toBeNull();
-    expect(parseGlobalLayoutRobust('**Score**: -0.4\n**Reason**: left and right\nswapped\n\nThanks')).toEqual({ score: -0.4, rawScore: -0.4, reason: 'left and right\nswapped' });
+    const want = { score: -0.4, rawScore: -0.4, reason: 'left and right\nswapped' };
+    expect(parseGlobalLayoutRobust('**Score**: -0.4\n**Reason**: left and right\nswapped\n\nThanks')).toEqual(want);
     expect(parseGlobalLayoutRobust('### Global Layout Score: .6\nReason: fine')).toMatchObject({ score: 0.6, reason: 'fine' });
     expect(parseGlobalLayoutRobust('Score: 0.7 because it is centred')).toMatchObject({ score: 0.7, reason: 'because it is centred' });
     expect(parseGlobalLayoutRobust('<think>Score: 1</think>\nScore: +0.1')).toMatchObject({ score: 0.1 });

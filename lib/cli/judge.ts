@@ -26,7 +26,9 @@ function optionalString(values: Values, name: string): string | undefined {
 
 /** The external judge's config from the flags, then SRUM_JUDGE_* variables (errors name what is missing). */
 export function externalConfigFromFlags(values: Values, env: NodeJS.ProcessEnv = process.env): ExternalJudgeConfig {
-  const [baseUrl, model, apiKey] = [optionalString(values, 'base-url'), optionalString(values, 'judge-model'), optionalString(values, 'api-key')];
+  const baseUrl = optionalString(values, 'base-url');
+  const model = optionalString(values, 'judge-model');
+  const apiKey = optionalString(values, 'api-key');
   return externalJudgeConfig({
     ...(baseUrl !== undefined ? { baseUrl } : {}),
     ...(model !== undefined ? { model } : {}),
@@ -40,7 +42,10 @@ export function externalConfigFromFlags(values: Values, env: NodeJS.ProcessEnv =
 
 /** The flags of the external judge (shared with `srum run`). */
 export const EXTERNAL_JUDGE_OPTIONS: Command['options'] = {
-  'base-url': { type: 'string', help: 'external judge: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (or SRUM_JUDGE_BASE_URL)' },
+  'base-url': {
+    type: 'string',
+    help: 'external judge: OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (or SRUM_JUDGE_BASE_URL)',
+  },
   'judge-model': { type: 'string', help: 'external judge: model name (or SRUM_JUDGE_MODEL)' },
   'api-key': { type: 'string', help: 'external judge: API key, sent as a Bearer token (or SRUM_JUDGE_API_KEY)' },
   parse: { type: 'string', help: `external judge: reply parser, ${PARSE_MODES.join(' or ')}`, default: 'robust' },

@@ -57,7 +57,8 @@ export const parseJudgeCommand: Command = {
     } else {
       const parsed = texts.map((text) => globalJson(globalParser(options)(text)));
       writeJsonAtomic(out, parsed);
-      summary = `${parsed.filter((p) => 'global_layout_score' in p).length} global scores; ${parsed.filter((p) => !('global_layout_score' in p)).length} replies with nothing parseable`;
+      const scored = parsed.filter((p) => 'global_layout_score' in p).length;
+      summary = `${scored} global scores; ${parsed.length - scored} replies with nothing parseable`;
     }
     console.log(`parsed ${texts.length} ${kind} replies (${mode}${options.clamp ? ', clamped' : ''}) into ${out}: ${summary}`);
   },

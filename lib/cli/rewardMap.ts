@@ -60,6 +60,7 @@ export const rewardMapCommand: Command = {
     }
     writeJsonAtomic(out, maps);
     const dropped = maps.filter((m) => m === null).length;
-    console.log(`wrote ${maps.length} ${mode} reward maps (${width} x ${height}) to ${out}${dropped > 0 ? `; ${dropped} null (see warnings)` : ''}`);
+    const nulls = dropped > 0 ? `; ${dropped} null (see warnings)` : '';
+    console.log(`wrote ${maps.length} ${mode} reward maps (${width} x ${height}) to ${out}${nulls}`);
   },
 };

@@ -14,8 +14,9 @@ import {
 import { runPipeline } from '../run/pipeline';
 import { DEFAULT_SRUM_CONFIG, SRUM_RECIPES, type SrumRecipe } from '../train/srum-config';
 import { loadCommandModel } from './candidates';
-import { Command, OptionSpec, THINK_OPTION, type Values } from './command';
+import { choiceOption, Command, OptionSpec, THINK_OPTION, type Values } from './command';
 import { DEFAULT_CHECKPOINT } from './gap';
+import { EXTERNAL_JUDGE_OPTIONS, externalConfigFromFlags } from './judge';
 
 /** A shorthand flag: the setting it sets and its help line (the default shown is the setting's). */
 interface Shorthand { key: string; help: string; boolean?: true }
@@ -87,6 +88,8 @@ export const runCommand: Command = {
     recipe: { type: 'string', help: 'starting values: released (the released code) or paper (srum-config.ts)', shownDefault: 'released' },
     set: { type: 'string', help: 'any setting, key=value[,key=value]: e.g. lambdaC=0.5,rewardMode=signed,evalN=56' },
     ...shorthandOptions,
+    judge: { type: 'string', help: 'who judges the candidates: self or external (an OpenAI-compatible VLM: srum judge)', default: 'self' },
+    ...EXTERNAL_JUDGE_OPTIONS,
     quiet: { type: 'boolean', help: 'no progress display', default: false },
   },
   notes: [
@@ -97,14 +100,21 @@ export const runCommand: Command = {
     const { config } = runConfigFromArgs(values);
     if (typeof values.out !== 'string' || values.out === '') throw new Error('missing required option --out');
     const dir = values.out;
-    const unused = (k: string): boolean => k === 'checkpoint' && typeof values.preset === 'string';
+    const external = choiceOption(values, 'judge', ['self', 'external'] as const) === 'external';
+    const externalJudge = external ? externalConfigFromFlags(values) : undefined;
+    // The external judge's flags are recorded only when it judges, and its API key never.
+    const judgeFlag = (k: string): boolean => k === 'judge' || k in EXTERNAL_JUDGE_OPTIONS;
+    const unused = (k: string): boolean =>
+      (k === 'checkpoint' && typeof values.preset === 'string') || (!external && judgeFlag(k)) || k === 'api-key';
     const given = Object.entries(values).filter(([k, v]) => v !== undefined && v !== false && !unused(k));
     const command = ['srum run', ...given.map(([k, v]) => (v === true ? `--${k}` : `--${k} ${v}`))].join(' ');
     await initBackend();
     const { model, source, preset } = loadCommandModel({ ...values, seed: String(config.srum.seed) });
     const started = Date.now();
     try {
-      const summary = await runPipeline({ model, preset, source, dir, config, command, quiet: values.quiet === true });
+      const quiet = values.quiet === true;
+      const judge = externalJudge ? { externalJudge } : {};
+      const summary = await runPipeline({ model, preset, source, dir, config, command, quiet, ...judge });
       const fmt = (x: number): string => x.toFixed(1).padStart(5);
       const { method, rewardMode, lambdaC, seed } = config.srum;
       const seconds = ((Date.now() - started) / 1000).toFixed(0);

@@ -2,8 +2,9 @@
 // prompts (prompts.ts), answers parsed with up to 3 attempts (parse.ts) by the robust parser by default
 // (parseRobust.ts: real VLMs write markdown the released regexes lose) or the released one (`parseMode:
 // 'official'`), assembled into the same record the built-in judge writes (records.ts), with a summary of what
-// parsed so that a reply with nothing parseable is reported rather than silently trained on as a flat map. The image goes as a PNG data URL in a standard
-// `image_url` content part, before the text. Temperature 0, as the released pipeline asks its judge.
+// parsed so that a reply with nothing parseable is reported rather than silently trained on as a flat map.
+// The image goes as a PNG data URL in a standard `image_url` content part, before the text. Temperature 0, as
+// the released pipeline asks its judge.
 // HTTP failures are errors (not retried): the 3-attempt rule is for answers that do not parse.
 import { encodePng } from '../world/png';
 import { RgbImage } from '../world/types';
@@ -122,7 +123,10 @@ export interface ExternalJudgeSummary {
 }
 
 /** Judge one image with the external VLM: the released judge record and what parsed. */
-export async function judgeExternallyWithSummary(config: ExternalJudgeConfig, request: ExternalJudgeRequest): Promise<{ record: JudgeRecord; summary: ExternalJudgeSummary }> {
+export async function judgeExternallyWithSummary(
+  config: ExternalJudgeConfig,
+  request: ExternalJudgeRequest,
+): Promise<{ record: JudgeRecord; summary: ExternalJudgeSummary }> {
   const imageUrl = pngDataUrl(request.image);
   const ask = (text: string) => () => chatCompletion(config, { imageUrl, text });
   const parseOptions = { mode: config.parseMode, clamp: config.clamp };
@@ -131,7 +135,8 @@ export async function judgeExternallyWithSummary(config: ExternalJudgeConfig, re
   let parsedSample: ParsedSample | null | undefined;
   let rawOutput = '';
   if (request.mode === 'sample-level') {
-    const result = await withRetries(ask(sampleLevelPrompt(request.prompt)), (t) => parseSampleLevel(t, { clamp: config.clamp }), config.attempts);
+    const parse = (text: string): ParsedSample | null => parseSampleLevel(text, { clamp: config.clamp });
+    const result = await withRetries(ask(sampleLevelPrompt(request.prompt)), parse, config.attempts);
     [parsedSample, rawOutput] = [result.parsed, result.raw];
     summary.attemptsUsed += result.attempts;
   } else if (request.regions.length > 0) {

@@ -29,8 +29,8 @@ const RULE = /^\s*(?:-{3,}|\*{3,}|_{3,}|={3,})\s*$/;
 const LINE_PREFIX = /^[\s>#*+\-•·]*(?:\d{1,2}[.)]\s+)?[\s*]*/u;
 const REGION_HEADER = /^region(?:[\s_-]*id)?[\s:=#-]*(?:no\.?\s*|number\s*)?(\d{1,6})\b[\s:.)\]-]*/iu;
 /** Key, then optional spaces and one separator. Score keys may carry a qualifier: "Global Layout Score", "Final score". */
-const FIELD_KEY =
-  /^(identified[\s_]*object|object|(?:[a-z]+\s+){0,3}score|reason(?:ing)?|explanation|justification)\s*(?:[:：=]|-(?!\d|\.\d)|–|—)?\s*/iu;
+const KEY_WORDS = String.raw`identified[\s_]*object|object|(?:[a-z]+\s+){0,3}score|reason(?:ing)?|explanation|justification`;
+const FIELD_KEY = new RegExp(String.raw`^(${KEY_WORDS})\s*(?:[:：=]|-(?!\d|\.\d)|–|—)?\s*`, 'iu');
 const NUMBER = /^[[(]?\s*([+\-−]?(?:\d+(?:\.\d*)?|\.\d+))(?![\d.])(?!\s*%)(?:\s*\/\s*(\d+(?:\.\d*)?))?/u;
 /** Where a second field starts on the same line ("Object: a circle; Score: 0.5"). */
 const INLINE_SPLIT = /\s*[,;|]\s*(?=(?:identified[\s_]*object|object|(?:[a-z]+\s+){0,3}score|reason)\s*[:：=])/giu;
@@ -134,7 +134,8 @@ export function parseGlobalLayoutRobust(text: string, options: ScoreOptions = {}
 /** Lines that continue a reason: up to a blank line, a rule or another field. */
 function continuation(lines: string[], from: number): string[] {
   const out: string[] = [];
-  for (let j = from; j < lines.length && lines[j] !== '' && !RULE.test(lines[j]) && fieldsOnLine(lines[j]).length === 0; j++) out.push(lines[j]);
+  const continues = (line: string): boolean => line !== '' && !RULE.test(line) && fieldsOnLine(line).length === 0;
+  for (let j = from; j < lines.length && continues(lines[j]); j++) out.push(lines[j]);
   return out;
 }
 

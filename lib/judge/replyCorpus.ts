@@ -26,7 +26,9 @@ export interface ReplyStyle {
   think: boolean;
 }
 
-export const RELEASED_STYLE: ReplyStyle = { header: 'colon', keys: 'plain', numbers: 'plain', separator: 'blank', preamble: false, closing: false, think: false };
+export const RELEASED_STYLE: ReplyStyle = {
+  header: 'colon', keys: 'plain', numbers: 'plain', separator: 'blank', preamble: false, closing: false, think: false,
+};
 
 export interface WrittenRegion {
   regionId: number;
@@ -48,10 +50,12 @@ export interface GlobalReply {
   reason: string;
 }
 
-const OBJECTS = ['A red circle.', 'A blue square', 'the green triangle', 'Background (grey).', 'a small striped purple circle', 'An orange square.'];
+const OBJECTS = ['A red circle.', 'A blue square', 'the green triangle', 'Background (grey).', 'a small striped purple circle',
+  'An orange square.'];
 const REASONS = ['The colour matches the prompt.', 'Edges are clean and the shape is correct', 'Wrong colour: the prompt asks for blue.',
   'The object is distorted;\nits corners are cut.', 'Partially hidden by another object.', 'Correct shape but the texture is missing.'];
-const PREAMBLES = ['Sure! Here is my region-by-region analysis.', 'Below is the evaluation of each region:', 'Let me assess each region in turn.'];
+const PREAMBLES = ['Sure! Here is my region-by-region analysis.', 'Below is the evaluation of each region:',
+  'Let me assess each region in turn.'];
 const CLOSINGS = ['Overall, the image follows most of the prompt.', 'In summary, the layout is mostly correct but one object is off.'];
 
 /** A score on the 0.05 grid in [-1, 1] (what judges write), never -0. */
@@ -84,7 +88,9 @@ function writeHeader(id: number, style: ReplyStyle['header']): string {
   }
 }
 
-const SEPARATOR_TEXT: Record<ReplyStyle['separator'], string> = { blank: '\n\n', newline: '\n', rule: '\n---\n', 'blank-rule': '\n\n---\n\n' };
+const SEPARATOR_TEXT: Record<ReplyStyle['separator'], string> = {
+  blank: '\n\n', newline: '\n', rule: '\n---\n', 'blank-rule': '\n\n---\n\n',
+};
 
 export const isReleasedStyle = (style: ReplyStyle): boolean =>
   (Object.keys(RELEASED_STYLE) as Array<keyof ReplyStyle>).every((k) => style[k] === RELEASED_STYLE[k]);
@@ -124,12 +130,15 @@ export function writeRegionReply(regions: readonly WrittenRegion[], style: Reply
 /** A global-layout reply writing `score` and `reason` in `style`. */
 export function writeGlobalReply(score: number, reason: string, style: ReplyStyle, rng: Rng): string {
   const key = isReleasedStyle(style) || rng.next() < 0.6 ? 'Score' : 'Global Layout Score';
-  return frame([writeKey(key, writeNumber(score, style.numbers, rng), style.keys), writeKey('Reason', reason, style.keys)].join('\n'), style, rng);
+  const lines = [writeKey(key, writeNumber(score, style.numbers, rng), style.keys), writeKey('Reason', reason, style.keys)];
+  return frame(lines.join('\n'), style, rng);
 }
 
 /** A random style (one in five the released format) and `count` regions with seeded objects, scores, reasons. */
 export function drawRegions(rng: Rng, count: number): WrittenRegion[] {
-  return Array.from({ length: count }, (_, i) => ({ regionId: i + 1, identifiedObject: rng.pick(OBJECTS), score: drawScore(rng), reason: rng.pick(REASONS) }));
+  return Array.from({ length: count }, (_, i) => ({
+    regionId: i + 1, identifiedObject: rng.pick(OBJECTS), score: drawScore(rng), reason: rng.pick(REASONS),
+  }));
 }
 
 /** One hybrid-region reply with 1-5 regions (IDs 1..n in order). */
@@ -176,7 +185,9 @@ export interface RegionTally {
 }
 
 export function tallyRegions(corpus: readonly RegionReply[], parse: (text: string) => Map<number, ParsedRegion>): RegionTally {
-  const t: RegionTally = { replies: corpus.length, written: 0, keptWithScore: 0, rightScore: 0, rightScoreAndObject: 0, rightAll: 0, invented: 0, emptyReplies: 0 };
+  const t: RegionTally = {
+    replies: corpus.length, written: 0, keptWithScore: 0, rightScore: 0, rightScoreAndObject: 0, rightAll: 0, invented: 0, emptyReplies: 0,
+  };
   for (const reply of corpus) {
     const parsed = parse(reply.text);
     if (parsed.size === 0) t.emptyReplies += 1;

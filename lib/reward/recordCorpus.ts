@@ -53,6 +53,8 @@ function drawScore(rng: Rng, allowBad: boolean): unknown {
   return kind === 28 ? null : 'high';
 }
 
+const imageName = (index: number): string => `images/${String(index).padStart(4, '0')}.png`;
+
 const withOptional = (entry: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(entry).filter(([, v]) => v !== undefined));
 
@@ -61,29 +63,37 @@ function loaderRecord(rng: Rng, index: number, options: RecordCorpusOptions): Re
   const regions = rng.int(0, 6);
   const allowBad = rng.next() < 0.15; // most records have only what the loader tolerates per region
   for (let r = 0; r < regions; r++) {
-    entries.push(withOptional({ object: rng.pick(OBJECTS), score: drawScore(rng, allowBad), bbox: drawBox(rng, options.width, options.height) }));
+    const bbox = drawBox(rng, options.width, options.height);
+    entries.push(withOptional({ object: rng.pick(OBJECTS), score: drawScore(rng, allowBad), bbox }));
   }
   const globals = rng.next() < 0.1 ? 0 : rng.next() < 0.05 ? 2 : 1;
   for (let k = 0; k < globals; k++) {
     const score = rng.next() < 0.06 ? undefined : drawScore(rng, false);
-    entries.splice(rng.int(0, entries.length), 0, withOptional({ object: 'global_layout_reward', score, bbox: [0, 0, options.width, options.height] }));
+    const entry = withOptional({ object: 'global_layout_reward', score, bbox: [0, 0, options.width, options.height] });
+    entries.splice(rng.int(0, entries.length), 0, entry);
   }
-  const record: Record<string, unknown> = { image_file: `images/${String(index).padStart(4, '0')}.png`, prompt: 'a red circle on the left of a blue square' };
+  const record: Record<string, unknown> = { image_file: imageName(index), prompt: 'a red circle on the left of a blue square' };
   if (rng.next() < 0.3) record.bad_image_file = record.image_file;
   record.vlm_rewards = entries;
   return record;
 }
 
 function judgeRecord(rng: Rng, index: number, options: RecordCorpusOptions): Record<string, unknown> {
-  const regions = Array.from({ length: rng.int(0, 4) }, () =>
-    withOptional({ identified_object: rng.next() < 0.85 ? rng.pick(OBJECTS) : undefined, score: drawScore(rng, false), bbox: drawBox(rng, options.width, options.height), area: 10 }));
-  const global = rng.next() < 0.2 ? null : { global_layout_score: drawScore(rng, false) ?? 0, reason: 'r', bbox: [0, 0, options.width, options.height], area: options.width * options.height };
-  return { image_file: `images/${String(index).padStart(4, '0')}.png`, prompt: 'a red circle', vlm_rewards: regions, global_layout_reward: global };
+  const { width, height } = options;
+  const regions = Array.from({ length: rng.int(0, 4) }, () => {
+    const identified = rng.next() < 0.85 ? rng.pick(OBJECTS) : undefined;
+    return withOptional({ identified_object: identified, score: drawScore(rng, false), bbox: drawBox(rng, width, height), area: 10 });
+  });
+  const score = drawScore(rng, false) ?? 0;
+  const global = rng.next() < 0.2 ? null : { global_layout_score: score, reason: 'r', bbox: [0, 0, width, height], area: width * height };
+  return { image_file: imageName(index), prompt: 'a red circle', vlm_rewards: regions, global_layout_reward: global };
 }
 
 /** `count` records (mostly loader form, some judge form), seeded. */
 export function recordCorpus(options: RecordCorpusOptions): Record<string, unknown>[] {
   const rng = makeRng(options.seed);
   const judgeShare = options.judgeShare ?? 0.1;
-  return Array.from({ length: options.count }, (_, i) => (rng.next() < judgeShare ? judgeRecord(rng, i, options) : loaderRecord(rng, i, options)));
+  const draw = (i: number): Record<string, unknown> =>
+    (rng.next() < judgeShare ? judgeRecord(rng, i, options) : loaderRecord(rng, i, options));
+  return Array.from({ length: options.count }, (_, i) => draw(i));
 }

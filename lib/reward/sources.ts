@@ -56,7 +56,9 @@ export function readRewardSources(text: string): SourceLine[] {
     }
     if (!isObject(value)) return void lines.push({ line, problem: `expected a JSON object, got ${raw.slice(0, 60)}` });
     const entries = value.vlm_rewards;
-    if (!Array.isArray(entries)) return void lines.push({ line, problem: `vlm_rewards must be an array, got ${JSON.stringify(entries) ?? 'nothing'}` });
+    if (!Array.isArray(entries)) {
+      return void lines.push({ line, problem: `vlm_rewards must be an array, got ${JSON.stringify(entries) ?? 'nothing'}` });
+    }
     const form = sourceForm(value, entries);
     lines.push({ line, form, source: { vlm_rewards: form === 'judge' ? judgeEntries(value, entries) : entries } });
   });

@@ -19,6 +19,8 @@ import { trainSrum } from '../train/srum';
 import { assignEmaWeights } from '../train/ema';
 import { CANDIDATES_JSONL, candidatePlans, generateCandidates, type CandidatePromptSet } from './candidates';
 import { judgeCandidates, type SelfJudgedLine } from './judge';
+import type { ExternalJudgeConfig } from '../judge/external';
+import { describeExternalRun, judgeCandidatesExternally } from '../judge/externalCandidates';
 import type { RunConfig } from './config';
 import { runStage } from './stages';
 
@@ -32,6 +34,8 @@ export interface RunOptions {
   config: RunConfig;
   command: string;
   quiet?: boolean;
+  /** An external VLM judges the candidates instead of the model (`srum run --judge external`). */
+  externalJudge?: ExternalJudgeConfig;
 }
 
 export interface ModelScores {
@@ -106,8 +110,12 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
       guidanceScale: pipeline.candidateGuidance, batch: 16, prompts: promptSet, planTemperature: pipeline.planTemperature, quiet,
     });
   });
-  await timed('judge', () => lineCount(rewardsFile) >= nCandidates, () => {
-    judgeCandidates({ model, imagesDir: candidatesDir, out: rewardsFile, quiet });
+  await timed('judge', () => lineCount(rewardsFile) >= nCandidates, async () => {
+    if (options.externalJudge === undefined) judgeCandidates({ model, imagesDir: candidatesDir, out: rewardsFile, quiet });
+    else {
+      const summary = await judgeCandidatesExternally({ config: options.externalJudge, imagesDir: candidatesDir, out: rewardsFile });
+      console.log(describeExternalRun(summary));
+    }
   });
   const records = (): SelfJudgedLine[] => readJsonl<SelfJudgedLine>(rewardsFile);
   await timed('reward-maps', () => fs.existsSync(mapsFile), () => {

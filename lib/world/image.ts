@@ -44,7 +44,7 @@ function scaled(width: number, height: number, scale: number, stride: number): [
 }
 
 /** The size the released loader's transform gives a width x height image. */
-export function loaderSize(width: number, height: number, options: LoaderResize = DEFAULT_LOADER_RESIZE): { width: number; height: number } {
+export function loaderSize(width: number, height: number, options = DEFAULT_LOADER_RESIZE): { width: number; height: number } {
   let scale = Math.min(options.maxSize / Math.max(width, height), 1);
   scale = Math.max(scale, options.minSize / Math.min(width, height));
   let [w, h] = scaled(width, height, scale, options.stride);
@@ -90,7 +90,8 @@ export async function writeImage(file: string, image: RgbImage, options: { quali
   const bytes = Buffer.from(Uint8Array.from(image.data, (v) => Math.round(Math.min(1, Math.max(0, v)) * 255)));
   const encoded = sharp(bytes, { raw: { width: image.width, height: image.height, channels: 3 } });
   const quality = options.quality ?? 90;
-  const buffer = await (format === 'png' ? encoded.png() : format === 'jpeg' ? encoded.jpeg({ quality }) : encoded.webp({ quality })).toBuffer();
+  const coded = format === 'png' ? encoded.png() : format === 'jpeg' ? encoded.jpeg({ quality }) : encoded.webp({ quality });
+  const buffer = await coded.toBuffer();
   fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
   const temp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(temp, buffer);
@@ -99,7 +100,9 @@ export async function writeImage(file: string, image: RgbImage, options: { quali
 
 /** A reward map [H * W] drawn over its image: blue (0) through white (0.5) to red (>= 1), blended by `alpha`. */
 export function overlayRewardMap(image: RgbImage, map: Float32Array, options: { alpha?: number } = {}): RgbImage {
-  if (map.length !== image.width * image.height) throw new Error(`overlayRewardMap: map has ${map.length} values, image is ${image.width} x ${image.height}`);
+  if (map.length !== image.width * image.height) {
+    throw new Error(`overlayRewardMap: map has ${map.length} values, image is ${image.width} x ${image.height}`);
+  }
   const alpha = options.alpha ?? 0.55;
   const data = new Float32Array(image.data.length);
   for (let i = 0; i < map.length; i++) {

@@ -29,13 +29,13 @@ type GlobalJson = { global_layout_score?: number; reason?: string };
 
 async function cli(kind: 'regions' | 'global', mode: 'official' | 'robust'): Promise<unknown[]> {
   const out = path.join(dir, `${kind}-${mode}.json`);
-  await parseJudgeCommand.run({ kind, mode, jsonl: path.join(dir, `${kind === 'regions' ? 'regions' : 'global'}.jsonl`), out, clamp: false });
+  await parseJudgeCommand.run({ kind, mode, jsonl: path.join(dir, `${kind}.jsonl`), out, clamp: false });
   return JSON.parse(fs.readFileSync(out, 'utf8')) as unknown[];
 }
 
 function python(kind: 'regions' | 'global'): unknown[] {
   const out = path.join(dir, `${kind}-python.json`);
-  execFileSync('python3', [path.join(__dirname, 'released_parsers.py'), kind, path.join(dir, `${kind === 'regions' ? 'regions' : 'global'}.jsonl`), out]);
+  execFileSync('python3', [path.join(__dirname, 'released_parsers.py'), kind, path.join(dir, `${kind}.jsonl`), out]);
   return JSON.parse(fs.readFileSync(out, 'utf8')) as unknown[];
 }
 
@@ -67,10 +67,15 @@ async function main(): Promise<void> {
     rightScore: parsed.filter((p, i) => (p as GlobalJson).global_layout_score === globalReplies[i].score).length,
   });
   const result = {
-    command: `npx ts-node --transpile-only scripts/experiments/parser-corpus.ts --seed ${seed} --replies ${values.replies} --globals ${values.globals}` +
-      (values.json ? ` --json ${values.json}` : ''),
-    corpus: { seed, region_replies: regionReplies.length, released_style_replies: regionReplies.filter((r) => isReleasedStyle(r.style)).length,
-      regions_written: written, global_replies: globalReplies.length },
+    command: 'npx ts-node --transpile-only scripts/experiments/parser-corpus.ts' +
+      ` --seed ${seed} --replies ${values.replies} --globals ${values.globals}` + (values.json ? ` --json ${values.json}` : ''),
+    corpus: {
+      seed,
+      region_replies: regionReplies.length,
+      released_style_replies: regionReplies.filter((r) => isReleasedStyle(r.style)).length,
+      regions_written: written,
+      global_replies: globalReplies.length,
+    },
     regions: { official: tally(official, truths), robust: tally(robust, truths) },
     global: { official: globalTally(gOfficial), robust: globalTally(gRobust) },
     official_equals_python_restatement: { regions_lines: sameLines(official, py), global_lines: sameLines(gOfficial, gPy),

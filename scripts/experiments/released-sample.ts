@@ -32,7 +32,10 @@ function upscale(image: RgbImage, factor: number): RgbImage {
   const height = image.height * factor;
   const data = new Float32Array(width * height * 3);
   for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) data.set(image.data.subarray(3 * (Math.floor(y / factor) * image.width + Math.floor(x / factor)), 3 * (Math.floor(y / factor) * image.width + Math.floor(x / factor)) + 3), 3 * (y * width + x));
+    for (let x = 0; x < width; x++) {
+      const from = 3 * (Math.floor(y / factor) * image.width + Math.floor(x / factor));
+      data.set(image.data.subarray(from, from + 3), 3 * (y * width + x));
+    }
   }
   return { width, height, data };
 }
@@ -60,13 +63,17 @@ async function main(): Promise<void> {
     const regions = proposeRegions(small).map((p) => ({ bbox: p.bbox.map((v) => v * SCALE) as Box, area: p.area * SCALE * SCALE }));
     const regionReply = writeRegionReply(drawRegions(rng, regions.length), drawStyle(rng), rng);
     const globalReply = writeGlobalReply(drawScore(rng), 'The objects are placed as the prompt asks.', drawStyle(rng), rng);
-    lines.push({ image_file: imageFile, prompt: prompt.text, width: image.width, height: image.height, regions, region_reply: regionReply, global_reply: globalReply });
+    const { width, height } = image;
+    lines.push({ image_file: imageFile, prompt: prompt.text, width, height, regions,
+      region_reply: regionReply, global_reply: globalReply });
   }
   fs.writeFileSync(path.join(out, 'replies.jsonl'), lines.map((l) => JSON.stringify(l) + '\n').join(''));
   for (const mode of ['official', 'robust'] as ParseMode[]) {
     const records = lines.map((l) => {
-      const judged = buildJudgeRecord({ imageFile: l.image_file, prompt: l.prompt, width: l.width, height: l.height, regions: l.regions, attempts: 1,
-        parsedRegions: regionParser({ mode })(l.region_reply), parsedGlobal: globalParser({ mode })(l.global_reply) });
+      const judged = buildJudgeRecord({
+        imageFile: l.image_file, prompt: l.prompt, width: l.width, height: l.height, regions: l.regions, attempts: 1,
+        parsedRegions: regionParser({ mode })(l.region_reply), parsedGlobal: globalParser({ mode })(l.global_reply),
+      });
       const formatted = formatForTraining(judged, { dropZeroGlobal: false });
       if (!('record' in formatted)) throw new Error(formatted.skipped);
       return formatted.record;

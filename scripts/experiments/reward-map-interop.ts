@@ -45,8 +45,8 @@ async function main(): Promise<void> {
   });
   const entries = records.flatMap((r) => r.vlm_rewards as Array<Record<string, unknown>>);
   const result = {
-    command: `npx ts-node --transpile-only scripts/experiments/reward-map-interop.ts --seed ${seed} --count ${count} --width ${width} --height ${height}` +
-      (values.json ? ` --json ${values.json}` : ''),
+    command: 'npx ts-node --transpile-only scripts/experiments/reward-map-interop.ts' +
+      ` --seed ${seed} --count ${count} --width ${width} --height ${height}` + (values.json ? ` --json ${values.json}` : ''),
     records: records.length,
     judge_form_records: records.filter((r) => 'global_layout_reward' in r).length,
     entries: entries.length,
