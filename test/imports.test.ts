@@ -58,7 +58,9 @@ function libFiles(dir = LIB): string[] {
 /** Relative module specifiers of a file: import / export ... from, side-effect imports, import() and require(). */
 function specifiers(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, ''); // comments may quote imports
-  const patterns = [/\bfrom\s+'(\.[^']+)'/g, /\bimport\s+'(\.[^']+)'/g, /\bimport\(\s*'(\.[^']+)'\s*\)/g, /\brequire\(\s*'(\.[^']+)'\s*\)/g];
+  const patterns = [
+    /\bfrom\s+'(\.[^']+)'/g, /\bimport\s+'(\.[^']+)'/g, /\bimport\(\s*'(\.[^']+)'\s*\)/g, /\brequire\(\s*'(\.[^']+)'\s*\)/g,
+  ];
   return patterns.flatMap((pattern) => [...code.matchAll(pattern)].map((m) => m[1]));
 }
 

@@ -36,7 +36,9 @@ export interface PromptVerdict {
 }
 
 /** P(yes) per constraint and the AND over them. */
-export function promptVerdict(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = DEFAULT_VERDICT_SOURCE, parse: ParseOptions = DEFAULT_PARSE): PromptVerdict {
+export function promptVerdict(
+  model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = DEFAULT_VERDICT_SOURCE, parse: ParseOptions = DEFAULT_PARSE,
+): PromptVerdict {
   if (source === 'head') {
     const probabilities = verdicts(model, image, constraintTexts(prompt));
     return { passed: probabilities.every((p) => p > 0.5), probabilities, source };
@@ -49,7 +51,8 @@ export function promptVerdict(model: UnifiedModel, image: RgbImage, prompt: Prom
 /** "red striped small circle at (10, 12)" for reasons and notebooks. */
 export function describeParsed(object: ParsedObject): string {
   const distorted = object.distorted ? ' (distorted)' : '';
-  return `${object.size} ${object.texture} ${object.color} ${object.shape}${distorted} at (${object.cx.toFixed(0)}, ${object.cy.toFixed(0)})`;
+  const at = `(${object.cx.toFixed(0)}, ${object.cy.toFixed(0)})`;
+  return `${object.size} ${object.texture} ${object.color} ${object.shape}${distorted} at ${at}`;
 }
 
 /** Parsed objects as text ("no object" for none). */

@@ -36,7 +36,9 @@ export function objectRegions(image: RgbImage): ObjectRegion[] {
 }
 
 /** Parsed objects from regions and what the model saw in each (pure: the rules above, no model call). */
-export function objectsFromIdentities(regions: readonly ObjectRegion[], identities: readonly RegionIdentity[], side: number): ParsedObject[] {
+export function objectsFromIdentities(
+  regions: readonly ObjectRegion[], identities: readonly RegionIdentity[], side: number,
+): ParsedObject[] {
   const scale = side / WORLD.imageSize;
   const objects: ParsedObject[] = [];
   regions.forEach((region, i) => {
@@ -49,7 +51,10 @@ export function objectsFromIdentities(regions: readonly ObjectRegion[], identiti
     const diameter = WORLD.diameters[size] * scale;
     const [x1, y1, x2, y2] = region.box;
     objects.push({
-      shape, color: namedOrLikeliest(id.color, id.probabilities.color, COLORS), texture: namedOrLikeliest(id.texture, id.probabilities.texture, TEXTURES), size, diameter,
+      shape,
+      color: namedOrLikeliest(id.color, id.probabilities.color, COLORS),
+      texture: namedOrLikeliest(id.texture, id.probabilities.texture, TEXTURES),
+      size, diameter,
       cx: (x1 + x2) / 2, cy: (y1 + y2) / 2,
       depth: region.pixels.length / Math.max(1, fullArea(shape, diameter, side)),
       distorted, area: region.pixels.length, box: region.box,

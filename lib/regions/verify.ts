@@ -78,7 +78,8 @@ export function describeIdentity(identity: RegionIdentity): string {
 }
 
 /** P(field = value) under the region head, for a named shape or colour. */
-export const shapeProbability = (identity: RegionIdentity, shape: ObjectDesc['shape']): number => identity.probabilities.shape[SHAPES.indexOf(shape)];
+export const shapeProbability = (identity: RegionIdentity, shape: ObjectDesc['shape']): number =>
+  identity.probabilities.shape[SHAPES.indexOf(shape)];
 const noneProbability = (identity: RegionIdentity): number => identity.probabilities.shape[SHAPES.length];
 const colourProbability = (identity: RegionIdentity): number =>
   identity.color === 'none' ? identity.probabilities.color[COLORS.length] : identity.probabilities.color[COLORS.indexOf(identity.color)];
@@ -94,38 +95,61 @@ function bestKeyword(candidates: readonly ObjectDesc[], identity: RegionIdentity
 
 const p = (value: number): string => value.toFixed(2);
 
+export interface VerifyIdentityOptions extends VerifyOptions {
+  prompt: Prompt;
+  width: number;
+  height: number;
+  /** The background probe the model was asked about instead of the box (rule 1). */
+  probe?: PixelBox;
+}
+
 /** The verification decision for one box from the model's answer (pure: no model call). */
-export function verifyIdentity(proposal: RegionProposal, identity: RegionIdentity, options: { prompt: Prompt; width: number; height: number; probe?: PixelBox } & VerifyOptions): VerifiedRegion {
-  const base = { bbox: [...proposal.bbox] as PixelBox, area: proposal.area, identity, ...(options.probe !== undefined ? { probe: options.probe } : {}) };
+export function verifyIdentity(proposal: RegionProposal, identity: RegionIdentity, options: VerifyIdentityOptions): VerifiedRegion {
+  const probe = options.probe !== undefined ? { probe: options.probe } : {};
+  const base = { bbox: [...proposal.bbox] as PixelBox, area: proposal.area, identity, ...probe };
+  type Decision = { identified: string; kept: boolean; kind: VerifiedKind; keyword?: ObjectDesc };
+  const decide = (fields: Decision, reason: string): VerifiedRegion => ({ ...base, ...fields, reason });
   const probeText = options.probe !== undefined ? ` (asked about the background square [${options.probe.join(', ')}])` : '';
   const identified = describeIdentity(identity);
+  const dropped = { identified, kept: false, kind: 'dropped' } as const;
   const keywords = promptKeywords(options.prompt);
   const distortedText = `P(distorted)=${p(identity.distorted)}`;
+  const pNone = p(noneProbability(identity));
   if (isBackgroundSized(proposal.bbox, options.width, options.height)) {
     const plain = identity.shape === 'none' && identity.distorted < DISTORTED_THRESHOLD;
     return plain
-      ? { ...base, identified: 'background', kept: true, kind: 'background', reason: `background-sized box${probeText}; the model sees no object (P(none)=${p(noneProbability(identity))}, ${distortedText}): plain background` }
-      : { ...base, identified, kept: false, kind: 'dropped', reason: `background-sized box${probeText}, but the model identified ${identified} (${distortedText}): not plain background` };
+      ? decide({ identified: 'background', kept: true, kind: 'background' },
+        `background-sized box${probeText}; the model sees no object (P(none)=${pNone}, ${distortedText}): plain background`)
+      : decide(dropped,
+        `background-sized box${probeText}, but the model identified ${identified} (${distortedText}): not plain background`);
   }
   if (identity.shape !== 'none') {
     const shape = identity.shape;
     const sameShape = keywords.filter((d) => d.shape === shape);
     const pShape = p(shapeProbability(identity, shape));
-    if (sameShape.length === 0) return { ...base, identified, kept: false, kind: 'dropped', reason: `identified ${identified} (p=${pShape}); the prompt names no ${shape}` };
+    if (sameShape.length === 0) {
+      return decide(dropped, `identified ${identified} (p=${pShape}); the prompt names no ${shape}`);
+    }
     const colourOk = sameShape.filter((d) => d.color === undefined || d.color === identity.color);
     if (options.requireColor === true && colourOk.length === 0) {
-      return { ...base, identified, kept: false, kind: 'dropped', reason: `identified ${identified} (p=${pShape}); the prompt's ${shape} is ${sameShape.map((d) => d.color).join(' or ')}, the model sees ${identity.color} (p=${p(colourProbability(identity))})` };
+      const named = sameShape.map((d) => d.color).join(' or ');
+      const seen = `the model sees ${identity.color} (p=${p(colourProbability(identity))})`;
+      return decide(dropped, `identified ${identified} (p=${pShape}); the prompt's ${shape} is ${named}, ${seen}`);
     }
     const keyword = bestKeyword(options.requireColor === true ? colourOk : sameShape, identity);
-    return { ...base, identified, kept: true, kind: 'object', keyword, reason: `identified ${identified} (p=${pShape}); matches the keyword "${describeDesc(keyword)}"` };
+    return decide({ identified, kept: true, kind: 'object', keyword },
+      `identified ${identified} (p=${pShape}); matches the keyword "${describeDesc(keyword)}"`);
   }
   if (identity.distorted >= DISTORTED_THRESHOLD) {
     const colourOk = keywords.filter((d) => d.color === undefined || d.color === identity.color);
-    if (colourOk.length === 0) return { ...base, identified, kept: false, kind: 'dropped', reason: `identified ${identified} (${distortedText}); no prompt object is ${identity.color}` };
+    if (colourOk.length === 0) {
+      return decide(dropped, `identified ${identified} (${distortedText}); no prompt object is ${identity.color}`);
+    }
     const keyword = bestKeyword(colourOk, identity);
-    return { ...base, identified, kept: true, kind: 'distorted', keyword, reason: `identified ${identified} (${distortedText}); taken as a failed attempt at "${describeDesc(keyword)}"` };
+    return decide({ identified, kept: true, kind: 'distorted', keyword },
+      `identified ${identified} (${distortedText}); taken as a failed attempt at "${describeDesc(keyword)}"`);
   }
-  return { ...base, identified, kept: false, kind: 'dropped', reason: `the model identified no object in this box (P(none)=${p(noneProbability(identity))}, ${distortedText})` };
+  return decide(dropped, `the model identified no object in this box (P(none)=${pNone}, ${distortedText})`);
 }
 
 export function isBackgroundSized([x1, y1, x2, y2]: PixelBox, width: number, height: number): boolean {
@@ -158,11 +182,17 @@ export function unitBox([x1, y1, x2, y2]: PixelBox, width: number, height: numbe
 }
 
 /** Identify every proposal with the model (one batched query) and decide which to keep. */
-export function verifyRegions(model: UnifiedModel, image: RgbImage, options: { prompt: Prompt; proposals: readonly RegionProposal[] } & VerifyOptions): VerifiedRegion[] {
+export function verifyRegions(
+  model: UnifiedModel, image: RgbImage, options: { prompt: Prompt; proposals: readonly RegionProposal[] } & VerifyOptions,
+): VerifiedRegion[] {
   const { prompt, proposals } = options;
   if (proposals.length === 0) return [];
-  const probes = proposals.map((r, i) => (isBackgroundSized(r.bbox, image.width, image.height) ? backgroundProbe(r.bbox, proposals.filter((_, k) => k !== i).map((o) => o.bbox)) : undefined));
+  const others = (i: number): PixelBox[] => proposals.filter((_, k) => k !== i).map((o) => o.bbox);
+  const probeOf = (r: RegionProposal, i: number): PixelBox | undefined =>
+    (isBackgroundSized(r.bbox, image.width, image.height) ? backgroundProbe(r.bbox, others(i)) : undefined);
+  const probes = proposals.map(probeOf);
   const asked = proposals.map((r, i) => probes[i] ?? r.bbox);
   const identities = identifyRegions(model, image, asked.map((box) => unitBox(box, image.width, image.height)));
-  return proposals.map((proposal, i) => verifyIdentity(proposal, identities[i], { ...options, prompt, width: image.width, height: image.height, probe: probes[i] }));
+  const { width, height } = image;
+  return proposals.map((proposal, i) => verifyIdentity(proposal, identities[i], { ...options, prompt, width, height, probe: probes[i] }));
 }
