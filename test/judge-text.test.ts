@@ -5,6 +5,7 @@ import { answerText, binarize, parseGlobalLayout, parseRegions, parseSampleLevel
 import { JudgeRecord, buildJudgeRecord, formatForTraining, parseRewardJsonl, serializeRecords } from '../lib/judge/records';
 import { rewardMap } from '../lib/reward/rewardMap';
 import { makeRng } from '../lib/rng';
+import { fuzzText } from './helpers/fuzz-text';
 
 describe('prompt builders', () => {
   it('global layout: the paper rubric, output lines and the three examples (the third neutral, 0.2)', () => {
@@ -106,20 +107,9 @@ describe('parsers (released behaviour)', () => {
     const rng = makeRng(2024);
     const pieces = ['Score:', 'score: ', 'Region ID:', 'REGION ID: ', 'Identified Object:', 'Reason:', 'Overall Impression:', '</think>', '<think>',
       '\n\n', '\n', ' ', '-', '.', '1e5', '-.5', 'NaN', 'Infinity', '0.95', '-0.7', '12', '\u0000', '\u2028', '\r\n', '**', '(', '[', '\\', '$&', '٣'];
-    const randomChar = (): string => {
-      const kind = rng.int(0, 3);
-      if (kind === 0) return String.fromCharCode(rng.int(0, 0xffff)); // includes lone surrogates
-      if (kind === 1) return String.fromCodePoint(rng.int(0x1f300, 0x1faff));
-      return String.fromCharCode(rng.int(32, 126));
-    };
     const start = Date.now();
     for (let n = 0; n < 3000; n++) {
-      const parts: string[] = [];
-      const length = rng.int(0, 40);
-      for (let k = 0; k < length; k++) parts.push(rng.next() < 0.5 ? rng.pick(pieces) : randomChar());
-      if (rng.next() < 0.3) parts.push(String(rng.int(0, 9)).repeat(rng.int(1, 500)));
-      let text = parts.join('');
-      if (n % 1000 === 0) text = text.repeat(20000).slice(0, 1_000_000); // a huge answer now and then
+      const text = fuzzText(rng, n, { pieces, maxParts: 40, pieceShare: 0.5, digitRunShare: 0.3, hugeEvery: 1000, hugeChars: 1_000_000 });
       const global = parseGlobalLayout(text, { clamp: true });
       const sample = parseSampleLevel(text, { clamp: true });
       for (const parsed of [global, sample, ...parseRegions(text, { clamp: true }).values()]) {

@@ -7,6 +7,7 @@ import { globalJson, regionParser, regionsJson } from '../lib/judge/parseModes';
 import { parseGlobalLayoutRobust, parseRegionsRobust, readRobustScore } from '../lib/judge/parseRobust';
 import { globalCorpus, regionCorpus, RELEASED_STYLE, tallyGlobal, tallyRegions } from '../lib/judge/replyCorpus';
 import { makeRng } from '../lib/rng';
+import { fuzzText } from './helpers/fuzz-text';
 
 const scores = (regions: Map<number, { score?: number }>): Record<number, number | undefined> =>
   Object.fromEntries([...regions].map(([id, r]) => [id, r.score]));
@@ -107,20 +108,9 @@ describe('fuzz (seeded random text): never a crash, scores finite', () => {
     const pieces = ['Score', 'score:', '**Score**: ', 'Region ID', '### Region ID ', 'Region ', 'Identified Object:', 'Object:', 'Reason:',
       '</think>', '<think>', '\n\n', '\n', '---', ' : ', ' ', '-', '+', '.', '.5', '+0.5', '\u2212', '/1', '/10', '%', '1e5', 'NaN', '12',
       '**', '__', '`', '#', '>', '|', ';', ',', '\u0000', '\u2028', '\r\n', '(', '[', '\\', '$&', '٣'];
-    const randomChar = (): string => {
-      const kind = rng.int(0, 3);
-      if (kind === 0) return String.fromCharCode(rng.int(0, 0xffff)); // includes lone surrogates
-      if (kind === 1) return String.fromCodePoint(rng.int(0x1f300, 0x1faff));
-      return String.fromCharCode(rng.int(32, 126));
-    };
     const start = Date.now();
     for (let n = 0; n < 3000; n++) {
-      const parts: string[] = [];
-      const length = rng.int(0, 60);
-      for (let k = 0; k < length; k++) parts.push(rng.next() < 0.6 ? rng.pick(pieces) : randomChar());
-      if (rng.next() < 0.2) parts.push(String(rng.int(0, 9)).repeat(rng.int(1, 500)));
-      let text = parts.join('');
-      if (n % 1000 === 0) text = text.repeat(5000).slice(0, 300_000); // a huge reply now and then
+      const text = fuzzText(rng, n, { pieces, maxParts: 60, pieceShare: 0.6, digitRunShare: 0.2, hugeEvery: 1000, hugeChars: 300_000 });
       for (const clamp of [false, true]) {
         const robust = [parseGlobalLayoutRobust(text, { clamp }), ...parseRegionsRobust(text, { clamp }).values()];
         for (const parsed of robust) {
