@@ -39,9 +39,6 @@ const ALLOWED_UP: Record<string, string> = {
   // The prompt verdict now lives in lib/judge/verdict.ts; this re-export keeps lib/eval/benchmarks.ts, lib/index.ts,
   // scripts and tests working until they import lib/judge/verdict (then delete lib/model/judgePrompt.ts and this).
   'model/judgePrompt.ts -> judge/verdict.ts': 're-export until its importers move',
-  // The candidates.jsonl format now lives in lib/judge/candidates-file.ts; this file (edited by another engineer this
-  // session) still takes it through lib/run/candidates.ts's re-export: import it from './candidates-file', then delete.
-  'judge/externalCandidates.ts -> run/candidates.ts': "CANDIDATES_JSONL from './candidates-file'",
 };
 
 /** Cycles inside a folder allowed for now (none). */

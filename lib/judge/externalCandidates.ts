@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendJsonl, readJsonl } from '../io';
 import { proposeRegions } from '../regions/propose';
-import { CANDIDATES_JSONL, type CandidateLine } from '../run/candidates';
+import { CANDIDATES_JSONL, type CandidateLine } from './candidates-file';
 import { readPng } from '../world/png';
 import { ExternalJudgeConfig, ExternalJudgeSummary, judgeExternallyWithSummary } from './external';
 import { formatForTraining } from './records';
