@@ -4,9 +4,10 @@
 // (think mode: `plan`, the layout the image was generated from, PLAN_SLOTS x PLAN_FIELDS ints as in lib/model/plan.ts;
 // SRUM trains a think-mode candidate conditioned on it)
 // plus candidates.config.json (seed, think, steps, model). Prompt i is samplePrompts({ split: 'train' })[i]
-// (prefix-stable in n), or with prompts 'held-out' the i-th validation prompt naming a held-out pair (candidatePrompts). Images are generated in chunks of `batch`; chunk k draws its noise from
-// seed hash("candidates:<seed>:<k>"), so a resumed run with the same n writes exactly the images a fresh run
-// would. Resume: PNGs already present are kept; the JSONL is rewritten atomically after every chunk.
+// (prefix-stable in n), or with prompts 'held-out' the i-th validation prompt naming a held-out pair (candidatePrompts).
+// Images are generated in chunks of `batch`; chunk k draws its noise from seed hash("candidates:<seed>:<k>"), so a
+// resumed run with the same n writes exactly the images a fresh run would. Resume: PNGs already present are kept;
+// the JSONL is rewritten atomically after every chunk.
 // Used by `srum candidates` and `srum run`.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -42,7 +43,8 @@ export const HELD_OUT_CATEGORIES: readonly Category[] = COMPBENCH_CATEGORIES.fil
 
 /** The first n candidate prompts of a set (prefix-stable in n). */
 export function candidatePrompts(set: CandidatePromptSet, n: number, seed: number): Prompt[] {
-  return set === 'train' ? samplePrompts({ split: 'train', n, seed }) : samplePrompts({ split: 'val', heldOut: 'only', categories: HELD_OUT_CATEGORIES, n, seed });
+  if (set === 'train') return samplePrompts({ split: 'train', n, seed });
+  return samplePrompts({ split: 'val', heldOut: 'only', categories: HELD_OUT_CATEGORIES, n, seed });
 }
 
 export const imageName = (index: number): string => `cand-${String(index).padStart(5, '0')}.png`;
@@ -77,8 +79,12 @@ function checkConfig(dir: string, config: Record<string, unknown>): void {
   const file = path.join(dir, CANDIDATES_CONFIG);
   if (fs.existsSync(file)) {
     const saved = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
-    const differ = [...new Set([...Object.keys(saved), ...Object.keys(config)])].filter((k) => k !== 'n' && JSON.stringify(saved[k]) !== JSON.stringify(config[k]));
-    if (differ.length > 0) throw new Error(`${dir} holds candidates made with other settings (${differ.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(config[k])} now`).join('; ')}); use another --out`);
+    const keys = [...new Set([...Object.keys(saved), ...Object.keys(config)])];
+    const differ = keys.filter((k) => k !== 'n' && JSON.stringify(saved[k]) !== JSON.stringify(config[k]));
+    if (differ.length > 0) {
+      const pairs = differ.map((k) => `${k}: ${JSON.stringify(saved[k])} there, ${JSON.stringify(config[k])} now`).join('; ');
+      throw new Error(`${dir} holds candidates made with other settings (${pairs}); use another --out`);
+    }
   }
   writeJsonAtomic(file, config);
 }
@@ -101,7 +107,8 @@ function previousPlans(dir: string): Map<number, number[]> {
 export function candidatePlans(dir: string): (imageFile: string) => Int32Array | undefined {
   const lines = readJsonl<CandidateLine>(path.join(dir, CANDIDATES_JSONL));
   const plans = new Map(lines.map((line) => [path.resolve(dir, line.image_file), line.plan]));
-  const sameBytes = (a: string, b: string): boolean => fs.existsSync(a) && fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b));
+  const sameBytes = (a: string, b: string): boolean =>
+    fs.existsSync(a) && fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b));
   return (imageFile) => {
     const own = path.resolve(dir, path.basename(imageFile));
     const plan = plans.get(path.resolve(imageFile)) ?? (plans.has(own) && sameBytes(own, imageFile) ? plans.get(own) : undefined);
@@ -121,25 +128,36 @@ export function generateCandidates(options: GenerateCandidatesOptions): { genera
   if (!(planTemperature >= 0)) throw new Error(`plan temperature must be >= 0, got ${planTemperature}`);
   if (planTemperature > 0 && !think) throw new Error('plan temperature needs think mode: a normal-mode candidate has no plan');
   // Recorded only when not the default, so directories made before the option existed still resume.
-  checkConfig(dir, { n, seed, think, steps, batch, model: options.source, sampling: { ...DEFAULT_SAMPLING, steps, think, guidanceScale }, ...(set === 'train' ? {} : { prompts: set }), ...(planTemperature > 0 ? { plan_temperature: planTemperature } : {}) });
+  const sampling = { ...DEFAULT_SAMPLING, steps, think, guidanceScale };
+  const optional = { ...(set === 'train' ? {} : { prompts: set }), ...(planTemperature > 0 ? { plan_temperature: planTemperature } : {}) };
+  checkConfig(dir, { n, seed, think, steps, batch, model: options.source, sampling, ...optional });
   const prompts = candidatePrompts(set, n, seed);
   const exists = (i: number): boolean => fs.existsSync(path.join(dir, imageName(i)));
   const plans = think ? previousPlans(dir) : new Map<number, number[]>(); // index -> plan, kept across a resume
   const lines = (): string => prompts
-    .map((p, index): CandidateLine => ({ image_file: imageName(index), original_prompt: p.text, category: p.category, index, think, ...(think ? { plan: plans.get(index) } : {}) }))
+    .map((p, index): CandidateLine => ({
+      image_file: imageName(index), original_prompt: p.text, category: p.category, index, think,
+      ...(think ? { plan: plans.get(index) } : {}),
+    }))
     .filter((line) => exists(line.index))
     .map((line) => JSON.stringify(line) + '\n')
     .join('');
   const already = prompts.filter((_, i) => exists(i)).length;
-  const bar = new Progress({ label: think ? 'candidates (think)' : 'candidates', total: n - already, unit: 'img', quiet: options.quiet === true });
+  const label = think ? 'candidates (think)' : 'candidates';
+  const bar = new Progress({ label, total: n - already, unit: 'img', quiet: options.quiet === true });
   for (let start = 0; start < n; start += batch) {
     const indices = prompts.map((_, i) => i).slice(start, start + batch);
     const missing = indices.filter((i) => !exists(i));
     if (missing.length === 0) continue;
-    const onPlan = ({ plan }: { plan: Int32Array }): void => indices.forEach((i, b) => plans.set(i, Array.from(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES))));
+    const onPlan = ({ plan }: { plan: Int32Array }): void =>
+      indices.forEach((i, b) => plans.set(i, Array.from(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES))));
     const texts = indices.map((i) => prompts[i].text);
-    const sampled = planTemperature > 0 ? predictPlan(model, encodeBatch(texts, model.config.maxTextTokens), { temperature: planTemperature, rng: makeRng(hashString(`plans:${seed}:${start / batch}`)) }) : undefined;
-    const images = generateImages(model, texts, { seed: hashString(`candidates:${seed}:${start / batch}`), think, steps, guidanceScale, batchSize: batch, plans: sampled, onPlan });
+    const chunk = start / batch;
+    const planRng = (): ReturnType<typeof makeRng> => makeRng(hashString(`plans:${seed}:${chunk}`));
+    const textTokens = (): Int32Array => encodeBatch(texts, model.config.maxTextTokens);
+    const sampled = planTemperature > 0 ? predictPlan(model, textTokens(), { temperature: planTemperature, rng: planRng() }) : undefined;
+    const noise = hashString(`candidates:${seed}:${chunk}`);
+    const images = generateImages(model, texts, { seed: noise, think, steps, guidanceScale, batchSize: batch, plans: sampled, onPlan });
     for (const i of missing) writePng(path.join(dir, imageName(i)), images[i - start]);
     writeFileAtomic(path.join(dir, CANDIDATES_JSONL), lines());
     bar.tick(missing.length);

@@ -90,5 +90,6 @@ export function judgeCandidates(options: JudgeCandidatesOptions): JudgeSummary {
     keptSum += line.vlm_rewards.length - 1;
     bar.tick(1, { global: globalSum / judged, regions: keptSum / judged });
   }
-  return { judged, already: candidates.length - todo.length, meanGlobal: globalSum / Math.max(1, judged), meanKeptRegions: keptSum / Math.max(1, judged) };
+  const already = candidates.length - todo.length;
+  return { judged, already, meanGlobal: globalSum / Math.max(1, judged), meanKeptRegions: keptSum / Math.max(1, judged) };
 }

@@ -58,7 +58,8 @@ export function collectMainResults(summaries: readonly RunSummary[]): MainResult
     };
     const [sft, srum] = [find('sft'), find('srum')];
     if (sft.base.compbench.overall !== srum.base.compbench.overall) {
-      throw new Error(`seed ${seed}: the SFT and SRUM runs evaluated different base models (${sft.base.compbench.overall} vs ${srum.base.compbench.overall}); same checkpoint and --eval-seed?`);
+      const scores = `${sft.base.compbench.overall} vs ${srum.base.compbench.overall}`;
+      throw new Error(`seed ${seed}: the SFT and SRUM runs evaluated different base models (${scores}); same checkpoint and --eval-seed?`);
     }
     push(results.base, seed, srum.base);
     push(results.sft, seed, sft.trained);

@@ -28,6 +28,7 @@ export async function runStage(options: StageOptions, work: () => void | Promise
   const skipped = options.done();
   if (!options.quiet) process.stderr.write(`[run] ${options.name}: ${skipped ? 'outputs exist, skipped' : 'running'}\n`);
   if (!skipped) await work();
-  const line: StageLogLine = { stage: options.name, action: skipped ? 'skipped' : 'ran', seconds: (performance.now() - started) / 1000, at: new Date().toISOString() };
+  const seconds = (performance.now() - started) / 1000;
+  const line: StageLogLine = { stage: options.name, action: skipped ? 'skipped' : 'ran', seconds, at: new Date().toISOString() };
   appendJsonl(path.join(options.dir, STAGE_LOG), line);
 }
