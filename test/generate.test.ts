@@ -41,20 +41,47 @@ describe('generateImages', () => {
     expect(tf.memory().numTensors).toBe(before);
   });
 
-  it('autoguidance: guiding with the model itself is the unguided sampler; a weaker guide changes the images; no leak', () => {
-    const withHead = (seed: number): UnifiedModel => {
-      const m = initModel(resolveModelConfig('tiny'), seed);
-      tf.tidy(() => m.params.head.w.assign(tf.randomNormal(m.params.head.w.shape, 0, 0.3, 'float32', seed)));
-      return m;
-    };
-    const [good, bad] = [withHead(11), withHead(12)];
+  // A fresh model's head is zero, so its velocity ignores x_t and the prompt: these tests give it a random head.
+  const withHead = (seed: number): UnifiedModel => {
+    const m = initModel(resolveModelConfig('tiny'), seed);
+    tf.tidy(() => m.params.head.w.assign(tf.randomNormal(m.params.head.w.shape, 0, 0.3, 'float32', seed)));
+    return m;
+  };
+
+  it('heun: seeded, differs from Euler, one step is Euler (the last step has no correction), no leak', () => {
+    const m = withHead(11);
+    const euler = pixels(generateImages(m, PROMPTS, { seed: 3, steps: 4 }));
     const before = tf.memory().numTensors;
-    const plain = generateImages(good, PROMPTS, { seed: 3, steps: 4, guidanceScale: 1 });
-    expect(pixels(generateImages(good, PROMPTS, { seed: 3, steps: 4, guidanceScale: 2, guideModel: good }))).toEqual(pixels(plain));
-    expect(pixels(generateImages(good, PROMPTS, { seed: 3, steps: 4, guidanceScale: 2, guideModel: bad }))).not.toEqual(pixels(plain));
+    const heun = pixels(generateImages(m, PROMPTS, { seed: 3, steps: 4, solver: 'heun' }));
     expect(tf.memory().numTensors).toBe(before);
-    disposeModel(good);
-    disposeModel(bad);
+    expect(pixels(generateImages(m, PROMPTS, { seed: 3, steps: 4, solver: 'heun' }))).toEqual(heun);
+    expect(heun).not.toEqual(euler);
+    expect(pixels(generateImages(m, PROMPTS, { seed: 3, steps: 1, solver: 'heun' }))).toEqual(pixels(generateImages(m, PROMPTS, { seed: 3, steps: 1 })));
+    disposeModel(m);
+  });
+
+  it('a guidance interval skips the unconditional pass outside it: [0, 1] is the default, a narrower one changes the images', () => {
+    const m = withHead(12);
+    const full = pixels(generateImages(m, PROMPTS, { seed: 3, steps: 4 }));
+    expect(pixels(generateImages(m, PROMPTS, { seed: 3, steps: 4, guidanceInterval: [0, 1] }))).toEqual(full);
+    expect(pixels(generateImages(m, PROMPTS, { seed: 3, steps: 4, guidanceInterval: [0.6, 1] }))).not.toEqual(full);
+    disposeModel(m);
+  });
+
+  it('noise keys: an image depends on its key and the seed, not on its batch or its neighbours', () => {
+    const keys = ['a#0', 'b#0', 'c#1'];
+    const three = [...PROMPTS, PROMPTS[0]];
+    const m = withHead(13);
+    const together = generateImages(m, three, { seed: 3, steps: 3, noiseKeys: keys, batchSize: 3 });
+    const alone = generateImages(m, [three[2]], { seed: 3, steps: 3, noiseKeys: [keys[2]], batchSize: 1 });
+    const close = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, i) => Math.max(m, Math.abs(v - b[i])), 0);
+    expect(close(together[2].data as Float32Array, alone[0].data as Float32Array)).toBeLessThan(1e-5);
+    const otherKey = generateImages(m, [three[2]], { seed: 3, steps: 3, noiseKeys: ['c#2'], batchSize: 1 });
+    const otherSeed = generateImages(m, [three[2]], { seed: 4, steps: 3, noiseKeys: [keys[2]], batchSize: 1 });
+    expect(close(otherKey[0].data as Float32Array, alone[0].data as Float32Array)).toBeGreaterThan(1e-3);
+    expect(close(otherSeed[0].data as Float32Array, alone[0].data as Float32Array)).toBeGreaterThan(1e-3);
+    expect(() => generateImages(m, PROMPTS, { seed: 3, steps: 1, noiseKeys: ['x'] })).toThrow(/noise keys/);
+    disposeModel(m);
   });
 
   it('stochasticity: eta = 0 is the Euler sampler; eta > 0 is seeded, differs from Euler, and leaks no tensor; eta outside [0, 1] is refused', () => {

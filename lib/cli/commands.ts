@@ -1,6 +1,7 @@
 // The registry of `srum` subcommands; each lives in its own file beside this one.
 import { candidatesCommand } from './candidates';
 import { Command } from './command';
+import { compareCommand } from './compare';
 import { evaluateCommand } from './evaluate';
 import { gapCommand } from './gap';
 import { judgeCommand } from './judge';
@@ -21,5 +22,6 @@ export const COMMANDS: Command[] = [
   candidatesCommand,
   judgeCommand,
   runCommand,
+  compareCommand,
   parseJudgeCommand,
 ];

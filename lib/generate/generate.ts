@@ -6,11 +6,15 @@ import type { UnifiedModel } from '../model/params';
 import { generationTokens, imagesFromGenerationTokens } from '../model/image-tokens';
 import { encodeBatch } from '../world/tokenizer';
 import type { RgbImage } from '../world/types';
-import { sampleTokens } from './sampler';
+import { randomNormal } from '../backend/random';
+import { modelDims } from '../model/config';
+import { sampleTokens, type Solver } from './sampler';
 
 export interface SamplingSettings {
-  /** Euler steps (the released pipeline uses 50; 32 px images converge sooner). */
+  /** Solver steps (the released pipeline uses 50 Euler steps; 32 px images converge sooner). */
   steps: number;
+  /** ODE solver: 'euler' (as released) or 'heun' (two velocities per step). */
+  solver: Solver;
   /** Classifier-free guidance scale (Bagel: 4-8). */
   guidanceScale: number;
   /** Guidance only while t lies in this interval. */
@@ -32,6 +36,7 @@ export interface SamplingSettings {
 
 export const DEFAULT_SAMPLING: SamplingSettings = {
   steps: 25,
+  solver: 'euler',
   guidanceScale: 4,
   guidanceInterval: [0, 1],
   timestepShift: 1,
@@ -42,14 +47,17 @@ export const DEFAULT_SAMPLING: SamplingSettings = {
 export interface GenerateOptions extends Partial<SamplingSettings> {
   /** The noise of the batch starting at image i is makeRng(seed).fork(`images:${i}`): the same seed and batchSize give the same images. */
   seed: number;
+  /**
+   * One noise stream per image instead: image i starts from x_1 drawn from makeRng(seed).fork(`noise:${noiseKeys[i]}`), the
+   * same whichever batch or worker draws it (the evaluation protocol keys it by prompt text and draw: lib/eval/protocol.ts).
+   */
+  noiseKeys?: readonly string[];
   /** Images per forward pass (memory vs speed; default 16). */
   batchSize?: number;
   /** Condition image i on plans[i] ([N, PLAN_SLOTS, fields], e.g. ground-truth plans) instead of the model's own or the null plan. */
   plans?: Int32Array;
   /** SDEdit: start image i from from.images[i] noised to from.t0 instead of pure noise (sampler.ts `start`). */
   from?: { images: readonly RgbImage[]; t0: number };
-  /** Autoguidance: guide with this weaker model instead of the unconditional branch (sampler.ts `guideModel`). */
-  guideModel?: UnifiedModel;
   /** Called after each batch with the number of images done. */
   onProgress?: (done: number) => void;
   /** Think mode: called once per batch with the plans it generates from, [chunk, PLAN_SLOTS, fields], from image `first` on. */
@@ -60,35 +68,67 @@ export interface GenerateOptions extends Partial<SamplingSettings> {
 
 /** One image per prompt text. Unknown prompt words raise the tokenizer's error naming the word. */
 export function generateImages(model: UnifiedModel, prompts: readonly string[], options: GenerateOptions): RgbImage[] {
-  const settings: SamplingSettings = { ...DEFAULT_SAMPLING, ...definedOnly(options) };
-  const textLen = model.config.maxTextTokens;
-  const batchSize = options.batchSize ?? 16;
-  if (options.plans !== undefined && options.plans.length !== prompts.length * PLAN_VALUES) throw new Error(`generateImages: ${options.plans.length} plan values for ${prompts.length} prompts (expected ${prompts.length * PLAN_VALUES})`);
-  if (options.from !== undefined && options.from.images.length !== prompts.length) throw new Error(`generateImages: ${options.from.images.length} start images for ${prompts.length} prompts`);
+  checkGenerateOptions(prompts, options);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
   const images: RgbImage[] = [];
-  for (let start = 0; start < prompts.length; start += batchSize) {
-    const chunk = prompts.slice(start, start + batchSize);
-    const textTokens = encodeBatch(chunk, textLen);
-    const tokens = sampleTokens({
-      model,
-      textTokens,
-      steps: settings.steps,
-      guidanceScale: settings.guidanceScale,
-      guidanceInterval: settings.guidanceInterval,
-      timestepShift: settings.timestepShift,
-      think: settings.think,
-      stochasticity: settings.stochasticity,
-      guideModel: options.guideModel,
-      plan: options.plans?.subarray(start * PLAN_VALUES, (start + chunk.length) * PLAN_VALUES),
-      rng: makeRng(options.seed).fork(`images:${start}`),
-      start: options.from === undefined ? undefined : { x0: generationTokens(model, options.from.images.slice(start, start + batchSize)), t0: options.from.t0 },
-      onPlan: options.onPlan === undefined ? undefined : (plan) => options.onPlan?.({ first: start, plan }),
-      onStep: options.onStep === undefined ? undefined : (info) => options.onStep?.({ first: start, ...info }),
-    });
-    images.push(...imagesFromGenerationTokens(model, tokens));
+  for (let first = 0; first < prompts.length; first += batchSize) {
+    images.push(...generateBatch(model, prompts, first, options));
     options.onProgress?.(images.length);
   }
   return images;
+}
+
+/** Images per forward pass unless GenerateOptions.batchSize says otherwise. */
+export const DEFAULT_BATCH_SIZE = 16;
+
+function checkGenerateOptions(prompts: readonly string[], options: GenerateOptions): void {
+  const n = prompts.length;
+  if (options.plans !== undefined && options.plans.length !== n * PLAN_VALUES) throw new Error(`generateImages: ${options.plans.length} plan values for ${n} prompts (expected ${n * PLAN_VALUES})`);
+  if (options.from !== undefined && options.from.images.length !== n) throw new Error(`generateImages: ${options.from.images.length} start images for ${n} prompts`);
+  if (options.noiseKeys !== undefined && options.noiseKeys.length !== n) throw new Error(`generateImages: ${options.noiseKeys.length} noise keys for ${n} prompts`);
+}
+
+/** The initial noise x_1 of images [first, first + count), one stream per noise key, [count, Np, generationDim]. */
+function keyedNoise(model: UnifiedModel, keys: readonly string[], seed: number): Float32Array {
+  const { imageTokens, generationDim } = modelDims(model.config);
+  const per = imageTokens * generationDim;
+  const out = new Float32Array(keys.length * per);
+  keys.forEach((key, k) => {
+    const eps = randomNormal([per], makeRng(seed).fork(`noise:${key}`));
+    out.set(eps.dataSync(), k * per);
+    eps.dispose();
+  });
+  return out;
+}
+
+/**
+ * The batch of images [first, first + batchSize) of generateImages(model, prompts, options), on its own: the same
+ * images whichever thread draws them (generate/pool.ts spreads batches over worker threads this way).
+ */
+export function generateBatch(model: UnifiedModel, prompts: readonly string[], first: number, options: GenerateOptions): RgbImage[] {
+  const settings: SamplingSettings = { ...DEFAULT_SAMPLING, ...definedOnly(options) };
+  const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
+  const end = Math.min(prompts.length, first + batchSize);
+  const chunk = prompts.slice(first, end);
+  const textTokens = encodeBatch(chunk, model.config.maxTextTokens);
+  const tokens = sampleTokens({
+    model,
+    textTokens,
+    steps: settings.steps,
+    solver: settings.solver,
+    guidanceScale: settings.guidanceScale,
+    guidanceInterval: settings.guidanceInterval,
+    timestepShift: settings.timestepShift,
+    think: settings.think,
+    stochasticity: settings.stochasticity,
+    plan: options.plans?.subarray(first * PLAN_VALUES, end * PLAN_VALUES),
+    rng: makeRng(options.seed).fork(`images:${first}`),
+    noise: options.noiseKeys === undefined ? undefined : keyedNoise(model, options.noiseKeys.slice(first, end), options.seed),
+    start: options.from === undefined ? undefined : { x0: generationTokens(model, options.from.images.slice(first, end)), t0: options.from.t0 },
+    onPlan: options.onPlan === undefined ? undefined : (plan) => options.onPlan?.({ first, plan }),
+    onStep: options.onStep === undefined ? undefined : (info) => options.onStep?.({ first, ...info }),
+  });
+  return imagesFromGenerationTokens(model, tokens);
 }
 
 function definedOnly(options: GenerateOptions): Partial<SamplingSettings> {

@@ -69,7 +69,7 @@ export function samplePrompts(options: PromptSetOptions): Prompt[] {
  * redraws on a failed layout anyway (lib/train/data.ts). Decided by one layout from a seed of the text, so it is the
  * same whoever asks.
  */
-function fits(prompt: Prompt): boolean {
+export function fits(prompt: Prompt): boolean {
   return sceneIfFits(prompt, makeRng(hashString(`fits:${prompt.text}`)), { allowHeldOut: true }) !== undefined;
 }
 

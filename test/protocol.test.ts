@@ -1,0 +1,139 @@
+// The evaluation protocol and paired comparisons: the prompt-clustered standard error against hand-computed cases,
+// a fixed prompt set per split, noise keyed by prompt and draw, every arm on the same images (so an arm identical to
+// the base differs from it by exactly 0), seed groups averaged image by image, a resumable score file, the worker pool
+// drawing exactly the images of the single-thread path, and no leaked tensor.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../lib/backend/tf';
+import { initBackend } from '../lib/backend/select';
+import { parseArmSpecs } from '../lib/cli/compare';
+import { armGroups, compareArms, scoreArms, type ScoreFile } from '../lib/eval/compare';
+import { SamplerPool } from '../lib/eval/pool';
+import { clusteredMean, protocolImages, protocolPrompts, type ProtocolConfig } from '../lib/eval/protocol';
+import { evaluateImage } from '../lib/eval/evaluate';
+import { generateImages } from '../lib/generate/generate';
+import { resolveModelConfig } from '../lib/model/config';
+import { disposeModel, initModel, type UnifiedModel } from '../lib/model/params';
+import { splitsOf } from '../lib/world/splits';
+import { COMPBENCH_CATEGORIES } from '../lib/world/types';
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-protocol-'));
+const SMALL: ProtocolConfig = { split: 'val', perCategory: 1, draws: 2, seed: 3 };
+let model: UnifiedModel;
+
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', quiet: true });
+  model = initModel(resolveModelConfig('tiny'), 4);
+});
+afterAll(() => {
+  disposeModel(model);
+  fs.rmSync(root, { recursive: true, force: true });
+});
+
+describe('clusteredMean', () => {
+  it('matches a hand-computed case: three clusters of two', () => {
+    // mean 0.5; cluster sums of (y - 0.5): a 0, b +1, c -1; G / (G - 1) * 2 = 3; se = sqrt(3) / 6
+    const m = clusteredMean([1, 0, 1, 1, 0, 0], ['a', 'a', 'b', 'b', 'c', 'c']);
+    expect(m.mean).toBe(0.5);
+    expect(m.se).toBeCloseTo(Math.sqrt(3) / 6, 12);
+    expect(m.clusters).toBe(3);
+  });
+
+  it('with one value per cluster it is sqrt(n / (n - 1) * sum (y - mean)^2) / n; fewer than two clusters give NaN', () => {
+    const ys = [2, 4, 9, 1];
+    const mean = 4;
+    const expected = Math.sqrt((4 / 3) * ys.reduce((s, y) => s + (y - mean) ** 2, 0)) / 4;
+    expect(clusteredMean(ys, ['a', 'b', 'c', 'd']).se).toBeCloseTo(expected, 12);
+    expect(clusteredMean([1, 2], ['a', 'a']).se).toBeNaN();
+    expect(() => clusteredMean([1], ['a', 'b'])).toThrow(/cluster labels/);
+  });
+
+  it('repeats of one prompt count once: two identical copies of each value leave the standard error unchanged', () => {
+    const once = clusteredMean([1, 0, 1, 0, 0], ['a', 'b', 'c', 'd', 'e']);
+    const twice = clusteredMean([1, 1, 0, 0, 1, 1, 0, 0, 0, 0], ['a', 'a', 'b', 'b', 'c', 'c', 'd', 'd', 'e', 'e']);
+    expect(twice.se).toBeCloseTo(once.se, 12);
+  });
+});
+
+describe('protocol prompts and images', () => {
+  it('a fixed set per split: distinct texts of that split, every CompBench category, at most perCategory each, the same on every call', () => {
+    const prompts = protocolPrompts('val', 4);
+    expect(protocolPrompts('val', 4).map((p) => p.text)).toEqual(prompts.map((p) => p.text));
+    expect(new Set(prompts.map((p) => p.text)).size).toBe(prompts.length);
+    for (const p of prompts) expect(splitsOf(p)).toContain('val');
+    for (const category of COMPBENCH_CATEGORIES) {
+      const n = prompts.filter((p) => p.category === category).length;
+      expect(n).toBeGreaterThan(0);
+      expect(n).toBeLessThanOrEqual(4);
+    }
+    const test = new Set(protocolPrompts('test', 4).map((p) => p.text));
+    expect(prompts.some((p) => test.has(p.text))).toBe(false);
+  });
+
+  it('each prompt `draws` times, with a noise key per (prompt, draw)', () => {
+    const images = protocolImages(SMALL);
+    expect(images.length).toBe(2 * protocolPrompts('val', 1).length);
+    expect(new Set(images.map((i) => i.noiseKey)).size).toBe(images.length);
+    expect(() => protocolImages({ ...SMALL, draws: 0 })).toThrow(/draws/);
+  });
+});
+
+describe('paired scoring', () => {
+  it('the pool draws exactly the single-thread images and verdicts', async () => {
+    const prompts = protocolImages(SMALL).map((i) => i.prompt).slice(0, 10);
+    const options = { seed: 2, steps: 2, batchSize: 4, noiseKeys: prompts.map((p, k) => `${p}#${k}`) };
+    const reference = generateImages(model, prompts, options);
+    const pool = await SamplerPool.open(2);
+    try {
+      const pooled = await pool.generate(model, prompts, { ...options, evaluate: true });
+      expect(pooled.images.map((i) => Array.from(i.data))).toEqual(reference.map((i) => Array.from(i.data)));
+      expect(pooled.passed).toEqual(reference.map((image, k) => evaluateImage(image, prompts[k]).passed));
+    } finally {
+      await pool.close();
+    }
+  }, 120_000);
+
+  it('an arm identical to the base differs from it by exactly 0; arms are resumed from the score file; no tensor leaks', async () => {
+    const pool = await SamplerPool.open(1);
+    const file = path.join(root, 'scores.json');
+    const before = tf.memory().numTensors;
+    const arm = { source: model, sampling: { steps: 2 } };
+    const scores = await scoreArms({ pool, protocol: SMALL, arms: { base: arm, same: arm }, file });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(scores.arms.same.passed).toEqual(scores.arms.base.passed);
+    const report = compareArms(scores);
+    expect(report.paired['same-base'].overall.mean).toBe(0);
+    expect(report.paired['same-base'].overall.se).toBe(0);
+    // Resumed: the finished arms are read back, not loaded again (this source does not exist).
+    const again = await scoreArms({ pool, protocol: SMALL, arms: { base: { source: '/no/such/checkpoint', sampling: { steps: 2 } } }, file });
+    expect(again.arms.base.passed).toEqual(scores.arms.base.passed);
+    await expect(scoreArms({ pool, protocol: { ...SMALL, draws: 3 }, arms: {}, file })).rejects.toThrow(/another protocol/);
+    await expect(scoreArms({ pool, protocol: SMALL, arms: { base: { source: model, sampling: { steps: 3 } } }, file })).rejects.toThrow(/other sampler settings/);
+  }, 120_000);
+
+  it('seeds of an arm are averaged image by image before pairing; the difference is a hand-checkable mean', () => {
+    const n = protocolImages(SMALL).length;
+    const base = Array.from({ length: n }, (_, k) => k % 2);
+    const seed0 = base.map(() => 1);
+    const seed1 = base.slice();
+    const scores: ScoreFile = { protocol: SMALL, arms: { base: { source: 'b', sampling: {}, passed: base }, 'x@0': { source: 'x0', sampling: {}, passed: seed0 }, 'x@1': { source: 'x1', sampling: {}, passed: seed1 } } };
+    const report = compareArms(scores);
+    const expected = (100 * seed0.reduce((s, v, k) => s + (v + seed1[k]) / 2 - base[k], 0)) / n;
+    expect(report.paired['x-base'].overall.mean).toBeCloseTo(expected, 10);
+    expect(Object.keys(report.arms.x.per_seed ?? {})).toEqual(['x@0', 'x@1']);
+    expect([...armGroups(['base', 'x@0', 'x@1', 'y']).keys()]).toEqual(['base', 'x', 'y']);
+  });
+
+  it('arm specs: name=source[:sampler key=value]; bad specs are errors that say why', () => {
+    expect(parseArmSpecs('base=data/base,h=data/base:solver=heun:steps=8')).toEqual({
+      base: { source: 'data/base', sampling: undefined },
+      h: { source: 'data/base', sampling: { solver: 'heun', steps: 8 } },
+    });
+    expect(parseArmSpecs('g=ckpt:guidanceInterval=0.4-1').g.sampling).toEqual({ guidanceInterval: [0.4, 1] });
+    expect(() => parseArmSpecs('base')).toThrow(/name=source/);
+    expect(() => parseArmSpecs('a=x:colour=red')).toThrow(/sampler key/);
+    expect(() => parseArmSpecs('a=x:steps=many')).toThrow(/number/);
+  });
+});
