@@ -19,7 +19,7 @@ import { initBackend } from '../lib/backend/select';
 import { modelDims, resolveModelConfig, type ModelPreset } from '../lib/model/config';
 import { dropText, flowLoss, flowSquaredError, noisyInput, sampleTrainingTimesteps, type FlowConfig } from '../lib/model/flow';
 import { AdamW } from '../lib/model/optimizer';
-import { disposeModel, initModel, namedVariables, parameterCount } from '../lib/model/params';
+import { disposeModel, initModel, namedVariables, parameterCount, type UnifiedModel } from '../lib/model/params';
 import { PLAN_FIELDS, PLAN_SLOTS, type PlanField } from '../lib/model/classes';
 import { planConditioning } from '../lib/model/plan';
 import { flowTrainStep } from '../lib/model/train-step';
@@ -69,19 +69,8 @@ const tensorJson = (x: tf.Tensor): { shape: number[]; values: number[] } => ({ s
  * (empty: equivalent). Throws when PyTorch is missing or the twin fails to run. Leaks no tensors.
  */
 export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport {
-  const { preset, mixtureOfTransformers, textCausal } = options;
-  // Unset options stay the preset's own choice (base: the shipped convolutions and x-prediction).
-  const overrides = Object.fromEntries(ARCHITECTURE_OPTIONS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
-  const config = resolveModelConfig(preset, { mixtureOfTransformers, textCausal, initStd: 0.2, ...overrides });
-  const model = initModel(config, 3);
-  // The head, the refine's last conv and the plan maps start at zero: give them weights so the comparison sees the whole network.
-  tf.tidy(() => {
-    const { think } = model.params;
-    model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: 0.2 }));
-    model.params.conv?.refineOut.w.assign(randomNormal(model.params.conv.refineOut.w.shape, makeRng(7), { std: 0.2 }));
-    think.layoutMap?.assign(randomNormal(think.layoutMap.shape, makeRng(10), { std: 0.2 }));
-    think.offsetMap?.assign(randomNormal(think.offsetMap.shape, makeRng(11), { std: 0.2 }));
-  });
+  const model = comparisonModel(options);
+  const config = model.config;
   const named = namedVariables(model.params);
   const batchSize = 4;
   const textLen = config.maxTextTokens;
@@ -149,6 +138,26 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
   const sequence = `[text ${textLen} ; plan ${payload.planSpec.slots} ; image ${imageTokens}]`;
   const mappedSlots = config.planMap ? presentSlots(batch.plan as Int32Array, thinking) : undefined;
   return compare({ options, sequence, lossTfjs, step: { ...step, sameTimes }, params, torch, mappedSlots });
+}
+
+/**
+ * The model a comparison with the twin runs on: the options' architecture with weights of std `initStd` everywhere,
+ * the zero-initialised head, refine output and plan maps included, so the comparison sees the whole network.
+ */
+export function comparisonModel(options: EquivalenceOptions, initStd = 0.2): UnifiedModel {
+  const { preset, mixtureOfTransformers, textCausal } = options;
+  // Unset options stay the preset's own choice (base: the shipped convolutions and x-prediction).
+  const overrides = Object.fromEntries(ARCHITECTURE_OPTIONS.filter((key) => options[key] !== undefined).map((key) => [key, options[key]]));
+  const config = resolveModelConfig(preset, { mixtureOfTransformers, textCausal, initStd, ...overrides });
+  const model = initModel(config, 3);
+  tf.tidy(() => {
+    const { think } = model.params;
+    model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(4), { std: initStd }));
+    model.params.conv?.refineOut.w.assign(randomNormal(model.params.conv.refineOut.w.shape, makeRng(7), { std: initStd }));
+    think.layoutMap?.assign(randomNormal(think.layoutMap.shape, makeRng(10), { std: initStd }));
+    think.offsetMap?.assign(randomNormal(think.offsetMap.shape, makeRng(11), { std: initStd }));
+  });
+  return model;
 }
 
 /** One plan row of PLAN_FIELDS values. */

@@ -2,6 +2,7 @@
 
 Run by bench/train-throughput.ts:
   python3 bench/torch_reference.py --config '<ModelConfig JSON>' --plan '<plan spec JSON>' --batch 32
+  python3 bench/torch_reference.py --sample ... (the sampler of lib/generate/sampler.ts: bench/torch_sampler.py)
 Prints one JSON object on the last line. Mirrors: lib/model/transformer.ts (pre-LN blocks over
 [text ; 4 plan tokens ; image], fused QKV, GELU x*sigmoid(1.702x), PAD text keys masked, MoT text side = text + plan),
 lib/model/plan.ts planTokens (a present slot = sum of its attribute embeddings, an absent one = the empty-slot
@@ -402,11 +403,25 @@ def main():
     parser.add_argument("--sample-steps", type=int, default=10)
     parser.add_argument("--threads", type=int, default=0)
     parser.add_argument("--profile", action="store_true", help="also report top ops and the forward/step split")
+    # The sampler (torch_sampler.py): --sample measures images per second, --check-sample compares with lib/generate.
+    parser.add_argument("--sample", action="store_true", help="measure the sampler (sampleTokens) instead of a training step")
+    parser.add_argument("--check-sample", help="compare with lib/generate/sampler.ts on a payload from bench/check-sampling.ts")
+    parser.add_argument("--solver", choices=["euler", "heun"], default="euler")
+    parser.add_argument("--guidance-scale", type=float, default=4.0)
+    parser.add_argument("--guidance-interval", default="0,1", help="lo,hi: guidance only while t lies in [lo, hi]")
+    parser.add_argument("--timestep-shift", type=float, default=1.0)
+    parser.add_argument("--think", action=argparse.BooleanOptionalAction, default=True, help="condition on (random) plans")
+    parser.add_argument("--sample-images", type=int, default=256, help="images per round of --sample")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of --sample (the best is reported)")
     a = parser.parse_args()
     if a.check:
         return check(a.check)
     if a.threads > 0:
         torch.set_num_threads(a.threads)
+    if a.check_sample or a.sample:
+        import torch_sampler  # imports this file as a module: no cycle at load time
+
+        return torch_sampler.check_sample(a.check_sample) if a.check_sample else torch_sampler.sample_throughput(a)
     torch.manual_seed(0)
     gen = torch.Generator().manual_seed(1)
     c, spec, flow = json.loads(a.config), json.loads(a.plan), json.loads(a.flow)

@@ -1,5 +1,6 @@
 // The PyTorch twin of bench/ (torch_reference.py) against lib/model on one generation training step over
-// [text ; plan ; image]: velocity, loss, gradients and the trained parameter set. Skipped without a torch python.
+// [text ; plan ; image]: velocity, loss, gradients and the trained parameter set; and its sampler against sampleTokens.
+// Skipped without a torch python.
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
@@ -9,6 +10,7 @@ import { disposeModel, initModel } from '../lib/model/params';
 import { planTokens } from '../lib/model/plan';
 import { runBackbone } from '../lib/model/transformer';
 import { checkEquivalence } from '../bench/check-equivalence';
+import { BASE_ARCHITECTURE_ON_TINY, checkSampling, DEFAULT_SAMPLING_CHECK } from '../bench/check-sampling';
 import { findPython } from '../bench/torch-runner';
 import { forwardMatmulFlops, generationSeqLen, generationStepBatch, trainingStepFlops } from '../bench/workload';
 
@@ -69,5 +71,24 @@ describe.skipIf(findPython() === undefined)('PyTorch twin', () => {
     // The understanding heads and plan-prediction weights are not trained by a generation step.
     expect(report.params_trained_by_generation_step).toBeLessThan(report.params_total);
     expect(report.params_torch).toBe(report.params_trained_by_generation_step);
+  }, 60_000);
+});
+
+describe.skipIf(findPython() === undefined)('PyTorch sampler twin', () => {
+  const plain = { preset: 'tiny' as const, mixtureOfTransformers: false, textCausal: false };
+  it.each([
+    { name: 'Euler, guided at every step, given plans', architecture: plain },
+    { name: 'Euler, null plan (normal mode)', architecture: plain, withPlan: false },
+    // Heun's second velocity at t' and steps outside the guidance interval (conditional rows only), on the shipped
+    // model's architecture (conv stem and refine, x-prediction, plan map and canvas) at tiny dims.
+    { name: 'Heun, guidance interval [0.4, 1], base architecture', architecture: BASE_ARCHITECTURE_ON_TINY, solver: 'heun' as const,
+      steps: 4, guidanceInterval: [0.4, 1] as [number, number] },
+  ])('draws the images sampleTokens draws: $name', ({ name: _name, ...overrides }) => {
+    const before = tf.memory().numTensors;
+    const report = checkSampling({ ...DEFAULT_SAMPLING_CHECK, ...overrides });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(report.failures).toEqual([]);
+    expect(report.max_abs_diff).toBeLessThan(1e-4);
+    expect(report.max_abs_tokens).toBeGreaterThan(0.5); // the tokens moved away from zero: something was compared
   }, 60_000);
 });
