@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { PLAN_FIELDS, PLAN_SLOTS, planClasses } from '../lib/model/classes';
 import type { ModelConfig } from '../lib/model/config';
 import type { FlowConfig } from '../lib/model/flow';
+import type { SamplingSettings } from '../lib/generate/generate';
 import { MAX_EXTRA_TOKENS } from '../lib/model/params';
 import { WORLD } from '../lib/world/config';
 import { SIZES } from '../lib/world/types';
@@ -73,16 +74,61 @@ export function findPython(): string | undefined {
   return candidates.find((python) => spawnSync(python, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0);
 }
 
+const script = path.join(__dirname, 'torch_reference.py');
+
 export function runTorchReference(options: TorchRunOptions): TorchResult {
   const python = findPython();
   if (python === undefined) return { error: INSTALL_HINT };
-  const script = path.join(__dirname, 'torch_reference.py');
   const argv = [script, '--config', JSON.stringify(options.config), '--plan', JSON.stringify(planSpec(options.config)), '--flow', JSON.stringify(options.flow)];
   argv.push('--think-prob', String(options.thinkProb), '--batch', String(options.batchSize), '--steps', String(options.steps), '--sample-steps', String(options.sampleSteps));
   if (options.threads !== undefined) argv.push('--threads', options.threads);
   if (options.profile === true) argv.push('--profile');
+  return runScript<TorchSuccess>(python, argv);
+}
+
+/** Runs torch_reference.py with `argv` (script first) and parses its last stdout line. */
+function runScript<T>(python: string, argv: string[]): T | { error: string } {
   const run = spawnSync(python, argv, { encoding: 'utf8', maxBuffer: 1 << 24 });
   if (run.status !== 0) return { error: `torch reference failed (${python}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}` };
   const lastLine = run.stdout.trim().split('\n').pop() ?? '';
-  return JSON.parse(lastLine) as TorchSuccess;
+  return JSON.parse(lastLine) as T;
+}
+
+/** What torch_reference.py --sample prints (bench/torch_sampler.py sample_throughput). */
+export interface TorchSamplerSuccess {
+  torch_version: string;
+  threads: number;
+  /** Best round. */
+  images_per_s: number;
+  rounds_images_per_s: number[];
+  images_per_round: number;
+  batch: number;
+  think: boolean;
+  plan_prediction: string;
+}
+
+export interface TorchSamplerOptions {
+  /** The sampled model's config (the shipped base's), verbatim. */
+  config: ModelConfig;
+  settings: SamplingSettings;
+  batchSize: number;
+  /** Images per round, in batches of batchSize. */
+  images: number;
+  rounds: number;
+  /** torch.set_num_threads: the toolkit's worker count, so both use the same cores. */
+  threads: number;
+}
+
+/** The PyTorch twin of sampleTokens on the same CPU: images per second (bench/torch_sampler.py). */
+export function runTorchSampler(options: TorchSamplerOptions): TorchSamplerSuccess | { error: string } {
+  const python = findPython();
+  if (python === undefined) return { error: INSTALL_HINT };
+  const { settings } = options;
+  if (settings.stochasticity !== 0) return { error: `the torch sampler is deterministic; stochasticity ${settings.stochasticity} is not mirrored` };
+  const argv = [script, '--sample', '--config', JSON.stringify(options.config), '--plan', JSON.stringify(planSpec(options.config))];
+  argv.push('--batch', String(options.batchSize), '--sample-images', String(options.images), '--rounds', String(options.rounds));
+  argv.push('--threads', String(options.threads), '--sample-steps', String(settings.steps), '--solver', settings.solver);
+  argv.push('--guidance-scale', String(settings.guidanceScale), '--guidance-interval', settings.guidanceInterval.join(','));
+  argv.push('--timestep-shift', String(settings.timestepShift), settings.think ? '--think' : '--no-think');
+  return runScript<TorchSamplerSuccess>(python, argv);
 }

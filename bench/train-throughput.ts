@@ -3,12 +3,21 @@
 // step in PyTorch on the same CPU (bench/torch_reference.py; `npm run bench:equivalence` checks they match).
 //   npm run bench -- --json                 (one JSON object on the last line)
 //   npm run bench -- --profile              (per-kernel time of one training step, both sides; forward/step split)
-//   npm run bench -- --json --preset tiny --batch 4 --steps 1 --rounds 1 --sample-steps 1   (a seconds-long smoke run)
+//   npm run bench -- --json --preset tiny --batch 4 --steps 1 --rounds 1 --sample-steps 1 --sample-batch 4 --sample-images 8
+//                                           (a smoke run: seconds of training, then the shipped base samples 8 images)
 // Options: --preset base|tiny|large, --batch N, --steps N (per round), --rounds N (alternating tfjs/torch,
 // best round kept: the CI machine is shared), --sample-steps N, --no-torch, --torch-threads N, --replicas N (data-parallel
 // threads as pretraining runs them, lib/train/parallel.ts; default auto: one per core on wasm, at most 4; 1 skips that measurement).
 // train_throughput_ratio is the toolkit's training throughput as pretraining runs it (the replicas) over PyTorch's;
 // train_throughput_ratio_one_thread compares a single wasm thread.
+// Sampling (issue 38; --no-sample skips it): sample_images_per_second is the toolkit end to end as an evaluation runs
+// it (bench/sample-throughput.ts: the shipped base from data/base, DEFAULT_SAMPLING with think mode, val protocol
+// prompts, generated and scored by the evaluator through SamplerPool on all cores; --sample-images N per round, default
+// 256, --sample-batch B, default 32); torch_sample_images_per_second is the same sampler in PyTorch on the same CPU with
+// as many threads as the pool has workers, the same batch and settings (bench/torch_sampler.py; plan prediction not
+// mirrored: toolkit_plan_prediction_share says how much of the toolkit's time it is); sample_throughput_ratio is the
+// first over the second. Rounds alternate with the training rounds; each side keeps its best. --sample-steps N, when
+// given, replaces DEFAULT_SAMPLING's steps there too (smoke runs); the real measurement gives none.
 import * as os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '../lib/backend/tf';
@@ -25,6 +34,8 @@ import { forwardBackwardSplit, profileTrainStep } from './profile';
 import { autoReplicas } from '../lib/train/parallel';
 import { replicaThroughput } from './replicas';
 import { runTorchReference, type TorchSuccess } from './torch-runner';
+import { SampleBench, SamplingComparison } from './sample-throughput';
+import { autoWorkers } from '../lib/eval/pool';
 
 const { values: args } = parseArgs({
   options: {
@@ -33,7 +44,11 @@ const { values: args } = parseArgs({
     preset: { type: 'string', default: 'base' },
     batch: { type: 'string', default: '32' },
     steps: { type: 'string', default: '8' },
-    'sample-steps': { type: 'string', default: '10' },
+    // Steps of the raw sampling measure (default 10) and, when given, of the end-to-end one (default DEFAULT_SAMPLING's).
+    'sample-steps': { type: 'string' },
+    'no-sample': { type: 'boolean', default: false },
+    'sample-images': { type: 'string', default: '256' },
+    'sample-batch': { type: 'string', default: '32' },
     rounds: { type: 'string', default: '3' },
     'no-torch': { type: 'boolean', default: false },
     'torch-threads': { type: 'string', default: '' },
@@ -71,10 +86,16 @@ async function main(): Promise<void> {
   step(); // warm-up: kernel setup, weight packing, wasm heap growth
   const trainedParams = optimizer.trainedParameters;
   log(`backend ${backend.description}; preset ${preset}; ${params} parameters, ${trainedParams} trained by a generation step; batch ${batchSize}; sequence ${generationSeqLen(config)} tokens`);
-  const tensorsBefore = tf.memory().numTensors;
-  const sampleSteps = Number(args['sample-steps']);
+  const sampleSteps = Number(args['sample-steps'] ?? '10');
+  const sampleComparison = args['no-sample'] ? undefined : new SamplingComparison(await SampleBench.open({
+    images: Number(args['sample-images']),
+    batchSize: Number(args['sample-batch']),
+    workers: autoWorkers(),
+    overrides: args['sample-steps'] === undefined ? {} : { steps: sampleSteps },
+  }), { torch: !args['no-torch'], log });
   const flopsPerSample = trainingStepFlops(config);
   // Rounds alternate tfjs and PyTorch so both see the same machine load; each side reports its best round.
+  const tensorsBefore = tf.memory().numTensors; // the base model is loaded: its weights are not a leak
   let best = { wall: 0, cpu: 0, sampling: 0, replicas: 0 };
   const replicas = args.replicas === 'auto' ? autoReplicas() : Number(args.replicas);
   let torch: TorchSuccess | undefined;
@@ -92,6 +113,7 @@ async function main(): Promise<void> {
     const parallel = replicas > 1 ? await replicaThroughput(preset, batchSize, steps, replicas) : 0;
     best = { wall: Math.max(best.wall, wall), cpu: Math.max(best.cpu, cpu), sampling: Math.max(best.sampling, sampling), replicas: Math.max(best.replicas, parallel) };
     log(`round ${round}: tfjs ${wall.toFixed(2)} samples/s (${cpu.toFixed(2)} per CPU-s)${replicas > 1 ? `, ${replicas} replicas ${parallel.toFixed(2)} samples/s` : ''}, sampling ${sampling.toFixed(2)} images/s, load ${os.loadavg()[0].toFixed(1)}`);
+    await sampleComparison?.round(round);
     if (args['no-torch'] || torchError !== undefined) continue;
     const result = runTorchReference({ config, flow, thinkProb: THINK_PROB, batchSize, steps, sampleSteps, threads: args['torch-threads'] || undefined, profile: args.profile });
     if ('error' in result) {
@@ -108,6 +130,7 @@ async function main(): Promise<void> {
       peak_rss_mb: Math.max(torch.peak_rss_mb, result.peak_rss_mb),
     };
   }
+  const planMs = sampleComparison?.bench.planPredictionMs();
   const leaked = tf.memory().numTensors - tensorsBefore;
   const profile = args.profile ? await profileTrainStep(() => step()) : undefined;
   if (profile) for (const line of profile.lines) log(line);
@@ -157,6 +180,8 @@ async function main(): Promise<void> {
     tfjs_peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 0),
     torch_peak_rss_mb: torchOk ? round(torchOk.peak_rss_mb, 0) : null,
     leaked_tensors_per_run: leaked,
+    ...(sampleComparison?.fields(planMs) ?? SamplingComparison.skipped()),
+    sample_settings_are_default: sampleComparison ? args['sample-steps'] === undefined : null,
     profile_top_kernels_ms: profile?.topKernels ?? null,
     profile_forward_ms: split ? round(split.forwardMs, 0) : null,
     profile_step_ms: split ? round(split.stepMs, 0) : null,
@@ -164,6 +189,7 @@ async function main(): Promise<void> {
     torch_profile_forward_ms: torchOk?.forward_ms !== undefined ? round(torchOk.forward_ms, 0) : null,
     torch_profile_step_ms: torchOk?.step_ms !== undefined ? round(torchOk.step_ms, 0) : null,
   };
+  await sampleComparison?.bench.close();
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
   else log(JSON.stringify(result, null, 2));
 }
