@@ -2,6 +2,7 @@
 import { candidatesCommand } from './candidates';
 import { Command } from './command';
 import { compareCommand } from './compare';
+import { headroomCommand } from './headroom';
 import { evaluateCommand } from './evaluate';
 import { gapCommand } from './gap';
 import { judgeCommand } from './judge';
@@ -23,5 +24,6 @@ export const COMMANDS: Command[] = [
   judgeCommand,
   runCommand,
   compareCommand,
+  headroomCommand,
   parseJudgeCommand,
 ];

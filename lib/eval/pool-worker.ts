@@ -1,12 +1,10 @@
 // One sampling worker of SamplerPool (pool.ts): its own backend; holds the models it was sent, draws the batches it
-// is asked for with generateBatch, and scores them with the independent evaluator when the job says so.
+// is asked for and scores them as the job says (pool.ts drawAndScore).
 import { parentPort } from 'node:worker_threads';
 import * as tf from '../backend/tf';
 import { initBackend } from '../backend/select';
-import { generateBatch } from '../generate/generate';
 import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../model/params';
-import { evaluateImage } from './evaluate';
-import { KEEP_MODELS, type ModelWeights, type PoolReply, type PoolRequest } from './pool';
+import { drawAndScore, KEEP_MODELS, type ModelWeights, type PoolReply, type PoolRequest } from './pool';
 
 const models = new Map<string, UnifiedModel>();
 let job: Extract<PoolRequest, { kind: 'job' }> | undefined;
@@ -38,15 +36,14 @@ function handle(request: PoolRequest): void {
     return;
   }
   if (job === undefined || job.id !== request.id) throw new Error(`batch of job ${request.id} before its job`);
-  const images = generateBatch(modelOf(job.weights), job.prompts, request.first, job.options);
+  const { images, scores } = drawAndScore(modelOf(job.weights), job.prompts, request.first, job.options, job.scoring);
   const pixels = new Float32Array(images.reduce((n, image) => n + image.data.length, 0));
   let offset = 0;
   for (const image of images) {
     pixels.set(image.data, offset);
     offset += image.data.length;
   }
-  const passed = job.evaluate ? images.map((image, k) => evaluateImage(image, job!.prompts[request.first + k]).passed) : undefined;
-  const reply: PoolReply = { kind: 'batch', id: request.id, first: request.first, pixels, passed };
+  const reply: PoolReply = { kind: 'batch', id: request.id, first: request.first, pixels, scores };
   parentPort?.postMessage(reply, [pixels.buffer]);
 }
 

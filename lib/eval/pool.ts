@@ -11,7 +11,10 @@ import type { ModelConfig } from '../model/config';
 import { namedVariables, type UnifiedModel } from '../model/params';
 import * as tf from '../backend/tf';
 import type { RgbImage } from '../world/types';
-import { DEFAULT_BATCH_SIZE, generateImages, type GenerateOptions } from '../generate/generate';
+import { DEFAULT_BATCH_SIZE, generateBatch, type GenerateOptions } from '../generate/generate';
+import { promptVerdict } from '../judge/verdict';
+import { PLAN_VALUES } from '../model/classes';
+import { parsePrompt } from '../world/grammar';
 import { evaluateImage } from './evaluate';
 
 /** The options that cross into a worker: everything but the callbacks. */
@@ -24,20 +27,37 @@ export interface ModelWeights {
   values: Record<string, Float32Array>;
 }
 
+/** What to compute for each image beside its pixels. */
+export interface ImageScoring {
+  /** The independent evaluator's verdict. */
+  evaluate?: boolean;
+  /** The model's own verdict on its image (lib/judge/verdict.ts, default source): passed and P(yes) per constraint. */
+  selfJudge?: boolean;
+  /** The plan the image was drawn from (think mode), as text, to count distinct plans. */
+  recordPlans?: boolean;
+}
+
+/** Per image, what ImageScoring asked for. */
+export interface ImageScores {
+  passed?: boolean[];
+  selfPassed?: boolean[];
+  /** Product of the model's P(yes) over the prompt's constraints. */
+  selfScore?: number[];
+  plan?: string[];
+}
+
 export type PoolRequest =
-  | { kind: 'job'; id: number; weights: ModelWeights | { key: string }; prompts: readonly string[]; options: PoolGenerateOptions; evaluate: boolean }
+  | { kind: 'job'; id: number; weights: ModelWeights | { key: string }; prompts: readonly string[]; options: PoolGenerateOptions; scoring: ImageScoring }
   | { kind: 'batch'; id: number; first: number }
   | { kind: 'quit' };
 
 export type PoolReply =
   | { kind: 'ready' }
-  | { kind: 'batch'; id: number; first: number; pixels: Float32Array; passed?: boolean[] }
+  | { kind: 'batch'; id: number; first: number; pixels: Float32Array; scores: ImageScores }
   | { kind: 'error'; message: string };
 
-export interface PooledImages {
+export interface PooledImages extends ImageScores {
   images: RgbImage[];
-  /** The independent evaluator's verdict per image (with `evaluate: true`). */
-  passed?: boolean[];
 }
 
 /** Models a worker holds at most (each ~6 MB); the first sent goes first, in the pool's books and in the worker. */
@@ -87,17 +107,29 @@ export class SamplerPool {
     return Math.max(1, this.slots.length);
   }
 
-  /** generateImages(model, prompts, options), batches spread over the workers; with `evaluate`, each image's verdict. */
-  async generate(model: UnifiedModel, prompts: readonly string[], options: PoolGenerateOptions & { evaluate?: boolean; onProgress?: (done: number) => void }): Promise<PooledImages> {
-    const { evaluate = false, onProgress, ...generateOptions } = options;
-    if (this.slots.length === 0) return this.generateHere(model, prompts, generateOptions, evaluate, onProgress);
+  /** generateImages(model, prompts, options), batches spread over the workers, with the scores ImageScoring asks for. */
+  async generate(model: UnifiedModel, prompts: readonly string[], options: PoolGenerateOptions & ImageScoring & { onProgress?: (done: number) => void }): Promise<PooledImages> {
+    const { evaluate, selfJudge, recordPlans, onProgress, ...generateOptions } = options;
+    const scoring: ImageScoring = { evaluate, selfJudge, recordPlans };
+    if (this.slots.length === 0) {
+      const images: RgbImage[] = [];
+      const scores: ImageScores = {};
+      const batchSize = generateOptions.batchSize ?? DEFAULT_BATCH_SIZE;
+      for (let first = 0; first < prompts.length; first += batchSize) {
+        const batch = drawAndScore(model, prompts, first, generateOptions, scoring);
+        images.push(...batch.images);
+        appendScores(scores, batch.scores);
+        onProgress?.(images.length);
+      }
+      return { images, ...scores };
+    }
     const id = ++this.jobs;
     const key = weightsDigest(model);
     const batchSize = generateOptions.batchSize ?? DEFAULT_BATCH_SIZE;
     const firsts = Array.from({ length: Math.ceil(prompts.length / batchSize) }, (_, k) => k * batchSize);
     const { imageSize } = model.config;
     const images: RgbImage[] = new Array<RgbImage>(prompts.length);
-    const passed: boolean[] = new Array<boolean>(prompts.length);
+    const byFirst = new Map<number, ImageScores>();
     let done = 0;
     await Promise.all(this.slots.map((slot) => new Promise<void>((resolve, reject) => {
       const weights = slot.models.has(key) ? { key } : modelWeights(model, key);
@@ -114,8 +146,8 @@ export class SamplerPool {
         const per = imageSize * imageSize * 3;
         for (let k = 0; k * per < reply.pixels.length; k++) {
           images[reply.first + k] = { width: imageSize, height: imageSize, data: reply.pixels.slice(k * per, (k + 1) * per) };
-          if (reply.passed !== undefined) passed[reply.first + k] = reply.passed[k];
         }
+        byFirst.set(reply.first, reply.scores);
         done += reply.pixels.length / per;
         onProgress?.(done);
         next();
@@ -133,21 +165,40 @@ export class SamplerPool {
       };
       slot.worker.on('message', onMessage);
       slot.worker.on('error', onError);
-      slot.worker.postMessage({ kind: 'job', id, weights, prompts, options: generateOptions, evaluate } satisfies PoolRequest);
+      slot.worker.postMessage({ kind: 'job', id, weights, prompts, options: generateOptions, scoring } satisfies PoolRequest);
       next();
     })));
-    return evaluate ? { images, passed } : { images };
-  }
-
-  private async generateHere(model: UnifiedModel, prompts: readonly string[], options: PoolGenerateOptions, evaluate: boolean, onProgress?: (done: number) => void): Promise<PooledImages> {
-    const images = generateImages(model, prompts, { ...options, onProgress });
-    if (!evaluate) return { images };
-    return { images, passed: images.map((image, k) => evaluateImage(image, prompts[k]).passed) };
+    const scores: ImageScores = {};
+    for (const first of [...byFirst.keys()].sort((a, b) => a - b)) appendScores(scores, byFirst.get(first)!);
+    return { images, ...scores };
   }
 
   async close(): Promise<void> {
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
     this.slots.length = 0;
+  }
+}
+
+/** One batch drawn as generateBatch draws it, and scored: what a worker does, and the pool in this thread. */
+export function drawAndScore(model: UnifiedModel, prompts: readonly string[], first: number, options: PoolGenerateOptions, scoring: ImageScoring): { images: RgbImage[]; scores: ImageScores } {
+  let plans: Int32Array | undefined;
+  const images = generateBatch(model, prompts, first, { ...options, onPlan: ({ plan }) => { plans = plan; } });
+  const asked = images.map((_, k) => parsePrompt(prompts[first + k]));
+  const scores: ImageScores = {};
+  if (scoring.evaluate === true) scores.passed = images.map((image, k) => evaluateImage(image, asked[k]).passed);
+  if (scoring.selfJudge === true) {
+    const verdicts = images.map((image, k) => promptVerdict(model, image, asked[k]));
+    scores.selfPassed = verdicts.map((v) => v.passed);
+    scores.selfScore = verdicts.map((v) => v.probabilities.reduce((a, b) => a * b, 1));
+  }
+  if (scoring.recordPlans === true) scores.plan = images.map((_, k) => (plans === undefined ? 'none' : plans.subarray(k * PLAN_VALUES, (k + 1) * PLAN_VALUES).join(',')));
+  return { images, scores };
+}
+
+function appendScores(into: ImageScores, more: ImageScores): void {
+  for (const key of ['passed', 'selfPassed', 'selfScore', 'plan'] as const) {
+    const values = more[key];
+    if (values !== undefined) (into[key] as unknown[]) = [...((into[key] as unknown[] | undefined) ?? []), ...values];
   }
 }
 

@@ -39,9 +39,14 @@ export interface ProtocolImage {
 /** Random prompt draws per category when enumerating a split's texts; enough to find every text of the small categories. */
 const ENUMERATION_DRAWS = 8000;
 
+const enumerated = new Map<string, Prompt[]>();
+
 /** The distinct CompBench-mini texts of a split per category, in a fixed order (by a hash of the text). */
 export function protocolPrompts(split: EvalSplit, perCategory: number): Prompt[] {
   if (!Number.isInteger(perCategory) || perCategory < 1) throw new Error(`perCategory must be a positive integer, got ${perCategory}`);
+  const key = `${split}:${perCategory}`;
+  const known = enumerated.get(key);
+  if (known !== undefined) return known.slice();
   const out: Prompt[] = [];
   for (const category of COMPBENCH_CATEGORIES) {
     const rng = makeRng(hashString(`protocol:${category}`));
@@ -50,18 +55,23 @@ export function protocolPrompts(split: EvalSplit, perCategory: number): Prompt[]
       const prompt = samplePrompt(category, rng, { allowHeldOut: true });
       if (!found.has(prompt.text)) found.set(prompt.text, prompt);
     }
-    const inSplit = [...found.values()].filter((p) => isInSplit(p, split));
+    // Cheap filters first; the layout check (fits) only for the prompts that would be taken, in order.
+    const inSplit = [...found.values()].filter((p) => splitsOf(p).includes(split));
     const order = (p: Prompt): number => hashString(`order:${p.text}`);
     const [held, rest] = [inSplit.filter(mentionsHeldOut), inSplit.filter((p) => !mentionsHeldOut(p))].map((ps) => ps.sort((a, b) => order(a) - order(b)));
+    const fitting = (ps: Prompt[], n: number): Prompt[] => {
+      const taken: Prompt[] = [];
+      for (const p of ps) if (taken.length < n && fits(p)) taken.push(p);
+      return taken;
+    };
     // Half from each domain, the other domain filling what one lacks.
-    const takeHeld = Math.min(held.length, Math.max(Math.ceil(perCategory / 2), perCategory - rest.length));
-    out.push(...held.slice(0, takeHeld), ...rest.slice(0, perCategory - takeHeld));
+    const heldTaken = fitting(held, perCategory);
+    const restTaken = fitting(rest, perCategory);
+    const takeHeld = Math.min(heldTaken.length, Math.max(Math.ceil(perCategory / 2), perCategory - restTaken.length));
+    out.push(...heldTaken.slice(0, takeHeld), ...restTaken.slice(0, perCategory - takeHeld));
   }
-  return out;
-}
-
-function isInSplit(prompt: Prompt, split: EvalSplit): boolean {
-  return splitsOf(prompt).includes(split) && fits(prompt);
+  enumerated.set(key, out);
+  return out.slice();
 }
 
 /** Every image of a protocol: its prompts, each `draws` times. */

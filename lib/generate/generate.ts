@@ -1,7 +1,8 @@
 // Text-to-image with the unified model: prompts in, RgbImages out, with the toolkit's default sampler settings.
 // The defaults are the "default sampler settings" every benchmark number uses (gap, candidates, SRUM runs).
 import { makeRng } from '../rng';
-import { PLAN_VALUES } from '../model/classes';
+import { PLAN_FIELDS, PLAN_VALUES } from '../model/classes';
+import { predictPlan } from '../model/plan';
 import type { UnifiedModel } from '../model/params';
 import { generationTokens, imagesFromGenerationTokens } from '../model/image-tokens';
 import { encodeBatch } from '../world/tokenizer';
@@ -28,6 +29,11 @@ export interface SamplingSettings {
    */
   think: boolean;
   /**
+   * Think mode: draw every field of the plan from softmax(logits / T) instead of its argmax (0, the default: argmax).
+   * The argmax plan is the same for every draw of a prompt, so a wrong plan fails them all; sampled plans vary.
+   */
+  planTemperature: number;
+  /**
    * Fresh noise per step, eta in [0, 1] (sampler.ts `stochasticity`); 0, the default, is the released deterministic
    * Euler sampler. eta = 1 looked better on validation and was not on the test split (docs/model-notes.md, "A stochastic sampler").
    */
@@ -41,6 +47,7 @@ export const DEFAULT_SAMPLING: SamplingSettings = {
   guidanceInterval: [0, 1],
   timestepShift: 1,
   think: true,
+  planTemperature: 0,
   stochasticity: 0,
 };
 
@@ -121,7 +128,7 @@ export function generateBatch(model: UnifiedModel, prompts: readonly string[], f
     timestepShift: settings.timestepShift,
     think: settings.think,
     stochasticity: settings.stochasticity,
-    plan: options.plans?.subarray(first * PLAN_VALUES, end * PLAN_VALUES),
+    plan: options.plans?.subarray(first * PLAN_VALUES, end * PLAN_VALUES) ?? sampledPlans(model, textTokens, settings, options, first),
     rng: makeRng(options.seed).fork(`images:${first}`),
     noise: options.noiseKeys === undefined ? undefined : keyedNoise(model, options.noiseKeys.slice(first, end), options.seed),
     start: options.from === undefined ? undefined : { x0: generationTokens(model, options.from.images.slice(first, end)), t0: options.from.t0 },
@@ -129,6 +136,25 @@ export function generateBatch(model: UnifiedModel, prompts: readonly string[], f
     onStep: options.onStep === undefined ? undefined : (info) => options.onStep?.({ first, ...info }),
   });
   return imagesFromGenerationTokens(model, tokens);
+}
+
+/**
+ * Think mode at a plan temperature: one plan per image, drawn from its own stream (its noise key's, or the batch's), so
+ * with noise keys an image's plan, like its noise, does not depend on its batch. Undefined at temperature 0 (argmax).
+ */
+function sampledPlans(model: UnifiedModel, textTokens: Int32Array, settings: SamplingSettings, options: GenerateOptions, first: number): Int32Array | undefined {
+  const temperature = settings.planTemperature;
+  if (!(temperature >= 0)) throw new Error(`planTemperature must be >= 0, got ${temperature}`);
+  if (temperature === 0 || !settings.think) return undefined;
+  const rng = makeRng(options.seed);
+  if (options.noiseKeys === undefined) return predictPlan(model, textTokens, { temperature, rng: rng.fork(`plans:${first}`), fields: PLAN_FIELDS });
+  const textLen = model.config.maxTextTokens;
+  const plans = new Int32Array((textTokens.length / textLen) * PLAN_VALUES);
+  for (let k = 0; k * textLen < textTokens.length; k++) {
+    const one = textTokens.subarray(k * textLen, (k + 1) * textLen);
+    plans.set(predictPlan(model, one, { temperature, rng: rng.fork(`plan:${options.noiseKeys[first + k]}`), fields: PLAN_FIELDS }), k * PLAN_VALUES);
+  }
+  return plans;
 }
 
 function definedOnly(options: GenerateOptions): Partial<SamplingSettings> {
