@@ -109,7 +109,9 @@ export class SampleBench {
 /** Rounds of the toolkit's and the torch sampler's throughput, alternating; each keeps its best round. */
 export class SamplingComparison {
   toolkit?: SampleRound;
-  torch?: TorchSamplerSuccess;
+  torch?: TorchSamplerSuccess & { policy: string };
+  /** Best images per second under each OMP_WAIT_POLICY tried. */
+  torchByPolicy: Record<string, number> = {};
   torchError?: string;
 
   constructor(readonly bench: SampleBench, private readonly options: { torch: boolean; log: (line: string) => void }) {}
@@ -122,13 +124,20 @@ export class SamplingComparison {
     options.log(`round ${index}: toolkit sampling ${perSecond} images/s generated and evaluated (${bench.workers} workers, `
       + `${sample.seconds.toFixed(1)} s, pass rate ${sample.passRate.toFixed(3)})`);
     if (!options.torch || this.torchError !== undefined) return;
-    const torch = runTorchSampler(this.torchOptions());
-    if ('error' in torch) {
-      this.torchError = torch.error;
-      return options.log(torch.error);
+    // OpenMP's default (spinning) and PASSIVE waits: with more than one thread either can be the faster (torch-runner.ts).
+    const policies = bench.workers > 1 ? [undefined, 'PASSIVE' as const] : [undefined];
+    for (const ompWaitPolicy of policies) {
+      const torch = runTorchSampler({ ...this.torchOptions(), ompWaitPolicy });
+      if ('error' in torch) {
+        this.torchError = torch.error;
+        return options.log(torch.error);
+      }
+      const policy = ompWaitPolicy ?? process.env.OMP_WAIT_POLICY ?? 'default';
+      options.log(`round ${index}: torch sampling ${torch.images_per_s.toFixed(2)} images/s (${torch.threads} thread(s), `
+        + `OMP_WAIT_POLICY ${policy}, ${torch.images_per_round} images)`);
+      if (this.torch === undefined || torch.images_per_s > this.torch.images_per_s) this.torch = { ...torch, policy };
+      this.torchByPolicy[policy] = Math.max(this.torchByPolicy[policy] ?? 0, torch.images_per_s);
     }
-    options.log(`round ${index}: torch sampling ${torch.images_per_s.toFixed(2)} images/s (${torch.threads} thread(s), ${torch.images_per_round} images)`);
-    if (this.torch === undefined || torch.images_per_s > this.torch.images_per_s) this.torch = torch;
   }
 
   /** The toolkit's model config, settings and batch, one torch thread per pool worker. */
@@ -156,6 +165,8 @@ export class SamplingComparison {
       toolkit_plan_prediction_ms_per_batch: planMs !== undefined ? round(planMs, 1) : null,
       toolkit_plan_prediction_share: toolkit && planMs !== undefined ? round(bench.planPredictionShare(toolkit, planMs), 4) : null,
       torch_sample_threads: torch?.threads ?? null,
+      torch_sample_omp_wait_policy: torch?.policy ?? null,
+      torch_sample_images_per_second_by_omp_wait_policy: torch ? mapValues(this.torchByPolicy, (v) => round(v, 3)) : null,
       torch_sample_images_per_round: torch?.images_per_round ?? null,
       torch_sample_plan_prediction: torch?.plan_prediction ?? null,
       torch_sample_error: this.torchError ?? null,
@@ -166,7 +177,8 @@ export class SamplingComparison {
   static skipped(): Record<keyof ReturnType<SamplingComparison['fields']>, null> {
     const keys = ['sample_images_per_second', 'torch_sample_images_per_second', 'sample_throughput_ratio', 'sample_images', 'sample_batch',
       'sample_workers', 'sample_settings', 'sample_round_seconds', 'sample_pass_rate', 'toolkit_plan_prediction_ms_per_batch',
-      'toolkit_plan_prediction_share', 'torch_sample_threads', 'torch_sample_images_per_round', 'torch_sample_plan_prediction',
+      'toolkit_plan_prediction_share', 'torch_sample_threads', 'torch_sample_omp_wait_policy',
+      'torch_sample_images_per_second_by_omp_wait_policy', 'torch_sample_images_per_round', 'torch_sample_plan_prediction',
       'torch_sample_error'] as const;
     return Object.fromEntries(keys.map((key) => [key, null])) as Record<(typeof keys)[number], null>;
   }
@@ -175,4 +187,8 @@ export class SamplingComparison {
 function round(value: number, digits = 2): number {
   const scale = 10 ** digits;
   return Math.round(value * scale) / scale;
+}
+
+function mapValues(record: Record<string, number>, f: (value: number) => number): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, f(value)]));
 }

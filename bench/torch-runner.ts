@@ -87,8 +87,8 @@ export function runTorchReference(options: TorchRunOptions): TorchResult {
 }
 
 /** Runs torch_reference.py with `argv` (script first) and parses its last stdout line. */
-function runScript<T>(python: string, argv: string[]): T | { error: string } {
-  const run = spawnSync(python, argv, { encoding: 'utf8', maxBuffer: 1 << 24 });
+function runScript<T>(python: string, argv: string[], env: NodeJS.ProcessEnv = process.env): T | { error: string } {
+  const run = spawnSync(python, argv, { encoding: 'utf8', maxBuffer: 1 << 24, env });
   if (run.status !== 0) return { error: `torch reference failed (${python}): ${run.stderr.trim().split('\n').slice(-3).join(' | ')}` };
   const lastLine = run.stdout.trim().split('\n').pop() ?? '';
   return JSON.parse(lastLine) as T;
@@ -117,6 +117,12 @@ export interface TorchSamplerOptions {
   rounds: number;
   /** torch.set_num_threads: the toolkit's worker count, so both use the same cores. */
   threads: number;
+  /**
+   * OMP_WAIT_POLICY of the run (unset: OpenMP's default, threads spin between parallel regions). Measured on the 2-core
+   * machine with another job running: 2 spinning threads drew 10 images/s where 1 thread drew 21 and 2 PASSIVE threads
+   * 41 (batch 32, 2 steps), so the bench tries both and keeps the faster.
+   */
+  ompWaitPolicy?: 'PASSIVE' | 'ACTIVE';
 }
 
 /** The PyTorch twin of sampleTokens on the same CPU: images per second (bench/torch_sampler.py). */
@@ -130,5 +136,6 @@ export function runTorchSampler(options: TorchSamplerOptions): TorchSamplerSucce
   argv.push('--threads', String(options.threads), '--sample-steps', String(settings.steps), '--solver', settings.solver);
   argv.push('--guidance-scale', String(settings.guidanceScale), '--guidance-interval', settings.guidanceInterval.join(','));
   argv.push('--timestep-shift', String(settings.timestepShift), settings.think ? '--think' : '--no-think');
-  return runScript<TorchSamplerSuccess>(python, argv);
+  const env = options.ompWaitPolicy === undefined ? process.env : { ...process.env, OMP_WAIT_POLICY: options.ompWaitPolicy };
+  return runScript<TorchSamplerSuccess>(python, argv, env);
 }
