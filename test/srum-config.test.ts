@@ -43,7 +43,8 @@ describe('srum run --set', () => {
     const changed: Record<string, string> = {
       method: 'sft', rewardMode: 'sparse', lambdaC: '0.25', reference: 'ground-truth', positiveOnly: 'true', advantage: 'true',
       lossGuidance: '2', planWeight: '0.5', planReward: 'positive', learningRate: '0.002', warmupSteps: '3', beta1: '0.8', beta2: '0.9',
-      epsilon: '1e-8', weightDecay: '0.01', clipNorm: '2', emaDecay: '0.9', steps: '7', batchSize: '4', seed: '9', timestepShift: '2',
+      epsilon: '1e-8', weightDecay: '0.01', clipNorm: '2', emaDecay: '0.9', steps: '7', learningRateSchedule: 'constant',
+      minLearningRateRatio: '0.2', emaWarmup: 'false', replayWeight: '0.5', replayBatchSize: '3', batchSize: '4', seed: '9', timestepShift: '2',
       textDropProb: '0.2', logEvery: '3', checkpointEvery: '5', nCandidates: '8', candidateSteps: '5', candidateGuidance: '1',
       candidatePrompts: 'held-out', planTemperature: '0.7', think: 'false', evalN: '14', evalSplit: 'val', evalSeed: '4',
     };

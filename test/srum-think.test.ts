@@ -101,7 +101,7 @@ describe('think-mode candidates', () => {
     disposeModel(model);
   }, 60_000);
 
-  it('the think term trains the plan head on each candidate\'s own plan, weighted by its layout reward; off, the plan head is untouched', async () => {
+  it('the think term trains the plan head on each candidate\'s own plan, weighted by its layout reward; off (and no replay), the plan head is untouched', async () => {
     const lines = linesOf(images);
     const withPlans: SrumCandidate[] = lines.map((l) => ({ imagePath: path.join(images, l.image_file), prompt: l.original_prompt, record, plan: Int32Array.from(l.plan!) }));
     const model = initModel(config, 3);
@@ -119,7 +119,7 @@ describe('think-mode candidates', () => {
     const headAfter = async (planWeight: number, out: string): Promise<Float32Array> => {
       const trained = initModel(config, 3);
       const before = tf.memory().numTensors;
-      await trainSrum({ model: trained, preset: 'tiny', candidates: withPlans, outDir: path.join(root, out), quiet: true, config: { steps: 2, batchSize: 3, checkpointEvery: 2, logEvery: 1, warmupSteps: 1, seed: 5, planWeight } });
+      await trainSrum({ model: trained, preset: 'tiny', candidates: withPlans, outDir: path.join(root, out), quiet: true, config: { steps: 2, batchSize: 3, checkpointEvery: 2, logEvery: 1, warmupSteps: 1, seed: 5, planWeight, replayWeight: 0 } });
       expect(tf.memory().numTensors).toBe(before);
       const head = trained.params.think.head.w.dataSync() as Float32Array;
       disposeModel(trained);

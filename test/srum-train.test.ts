@@ -199,10 +199,16 @@ describe('srum objective', () => {
 });
 
 describe('srum config', () => {
-  it('has the paper\'s optimizer settings, a constant rate after warm-up, and rejects unknown options', () => {
-    const c = resolveSrumConfig();
+  it('has the paper\'s optimizer settings, warm-up then a cosine to the floor (or constant), and rejects unknown options', () => {
+    const c = resolveSrumConfig({ warmupSteps: 10, steps: 111 });
     expect([c.beta1, c.beta2, c.epsilon, c.weightDecay, c.clipNorm, c.lambdaC]).toEqual([0.9, 0.95, 1e-15, 0, 1, 0.1]);
-    expect([0, 9, 10, 500].map((s) => srumLearningRate(s, c))).toEqual([c.learningRate / 10, c.learningRate, c.learningRate, c.learningRate]);
+    const lr = c.learningRate;
+    expect(srumLearningRate(0, c)).toBeCloseTo(lr / 10, 15);
+    expect(srumLearningRate(9, c)).toBeCloseTo(lr, 15); // the end of the warm-up
+    expect(srumLearningRate(60, c)).toBeCloseTo(lr * (c.minLearningRateRatio + 1) / 2, 15); // half way down the cosine
+    expect(srumLearningRate(110, c)).toBeCloseTo(lr * c.minLearningRateRatio, 15); // the last step
+    const constant = resolveSrumConfig({ warmupSteps: 10, learningRateSchedule: 'constant' });
+    expect([10, 500].map((s) => srumLearningRate(s, constant))).toEqual([constant.learningRate, constant.learningRate]);
     expect(() => resolveSrumConfig({ lamda: 0.5 })).toThrow(/unknown SRUM option 'lamda'/);
     expect(() => resolveSrumConfig({ rewardMode: 'dense' })).toThrow(/rewardMode/);
   });
@@ -227,7 +233,7 @@ describe('trainSrum', () => {
     expect(log.map((r) => r.step)).toEqual([2, 4, 6]);
     expect(log[0].flow_loss_t_bins).toHaveLength(4);
     expect(Number.isFinite(log[2].losses.srum)).toBe(true);
-    expect(Object.keys(log[0].loss_parts).sort()).toEqual(['reference_loss', 'reward_loss']);
+    expect(Object.keys(log[0].loss_parts).sort()).toEqual(['reference_loss', 'replay_generation', 'replay_plan', 'replay_understanding', 'reward_loss']);
     const { mean, min, max } = log[0].reward;
     expect(min).toBeLessThanOrEqual(mean);
     expect(mean).toBeLessThanOrEqual(max);

@@ -11,7 +11,7 @@
 // with a default that reproduces today's runs.
 import { REWARD_MODES, type RewardMode } from '../reward/rewardMap';
 
-export const SRUM_METHODS = ['srum', 'sft'] as const;
+export const SRUM_METHODS = ['srum', 'sft', 'replay'] as const;
 export type SrumMethod = (typeof SRUM_METHODS)[number];
 export const SRUM_REFERENCES = ['candidate', 'ground-truth'] as const;
 export type SrumReference = (typeof SRUM_REFERENCES)[number];
@@ -20,7 +20,10 @@ export type PlanReward = (typeof PLAN_REWARDS)[number];
 
 export interface SrumConfig {
   // ---- The objective (lib/train/srum-objective.ts) ----
-  /** 'srum': L = L_r + lambdaC * L_ref with the reward map; 'sft': plain flow matching on the same candidates. */
+  /**
+   * 'srum': L = L_r + lambdaC * L_ref with the reward map; 'sft': plain flow matching on the same candidates;
+   * 'replay': no candidate loss at all, only the replayed pretraining updates (the control "post-training by itself").
+   */
   method: SrumMethod;
   /**
    * Reward map (lib/reward/rewardMap.ts): 'official' (released), 'signed' (paper's R in [-1, 1]), and the ablations
@@ -78,10 +81,17 @@ export interface SrumConfig {
   planReward: PlanReward;
 
   // ---- Optimizer and schedule (paper Table 5, Bagel stage 4; sizes for the small model) ----
-  /** Constant learning rate after warm-up (paper: 2.5e-5 for the 7B Bagel; a small model takes a larger one). */
+  /**
+   * Peak learning rate after warm-up (paper: 2.5e-5 for the 7B Bagel). Post-training continues pretraining gently:
+   * the shipped base's generation stages ended near 1e-5 (7e-4 and 1e-4 on cosines to a tenth), so no more than that.
+   */
   learningRate: number;
-  /** Linear warm-up steps from 0 to learningRate (paper: 500 at Bagel scale); constant afterwards. */
+  /** Linear warm-up steps from 0 to learningRate (paper: 500 at Bagel scale); also lets AdamW's fresh moments settle. */
   warmupSteps: number;
+  /** After warm-up: 'cosine' decay to learningRate * minLearningRateRatio on the last step, or 'constant' (as released). */
+  learningRateSchedule: 'cosine' | 'constant';
+  /** Floor of the cosine, as a share of learningRate. */
+  minLearningRateRatio: number;
   /** AdamW beta1 (paper: 0.9). */
   beta1: number;
   /** AdamW beta2 (paper: 0.95). */
@@ -94,6 +104,21 @@ export interface SrumConfig {
   clipNorm: number;
   /** EMA decay of the weights kept for evaluation (ema = decay * ema + (1 - decay) * w after every step). */
   emaDecay: number;
+  /**
+   * EMA warm-up: update n uses min(emaDecay, (1 + n) / (10 + n)), so a short run's evaluated weights are its own, not
+   * mostly the base's (without it, 100 steps at 0.99 leave 37% of the base in the average).
+   */
+  emaWarmup: boolean;
+
+  // ---- Replay of pretraining (continued pretraining, so post-training does no harm by itself) ----
+  /**
+   * Every step also runs the pretraining tasks (generation in normal and think mode, understanding, plan; lib/train/
+   * tasks.ts) on fresh pretraining batches, each its own AdamW update at the step's learning rate times this weight;
+   * 0 = none (as released). Fine-tuning on one narrow set of images alone forgets the rest (docs/srum-notes.md).
+   */
+  replayWeight: number;
+  /** Pretraining examples per replayed task and step (generation and plan prompts; understanding images). */
+  replayBatchSize: number;
 
   // ---- The run ----
   /** Optimizer steps in the run. */
@@ -123,14 +148,19 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   lossGuidance: 1, // as released: the conditional velocity
   planWeight: 0, // as released: image tokens only
   planReward: 'alpha', // read only when planWeight > 0
-  learningRate: 1e-4, // not yet tuned on this toolkit's model: a starting point, tune on the val split only
-  warmupSteps: 10, // a few steps at this scale (paper: 500)
+  learningRate: 1e-5, // where pretraining ended (issue 33: 1e-4 constant cost 2-3 points by itself)
+  warmupSteps: 20, // a few steps at this scale (paper: 500)
+  learningRateSchedule: 'cosine', // released: constant
+  minLearningRateRatio: 0.1, // as pretraining's cosine
   beta1: 0.9, // Table 5
   beta2: 0.95, // Table 5
   epsilon: 1e-15, // Table 5
   weightDecay: 0, // Table 5
   clipNorm: 1.0, // Table 5
   emaDecay: 0.99, // about the last 100 steps of a 200-step run
+  emaWarmup: true, // the average starts from the run's own first steps
+  replayWeight: 1, // one pretraining update per task per step
+  replayBatchSize: 8, // half a candidate batch per task
   steps: 200, // 200 x 16 = ~12 passes over 256 candidates (lib/cli/run.ts)
   batchSize: 16,
   seed: 0,
@@ -157,9 +187,10 @@ export const SRUM_CHOICES: Partial<Record<keyof SrumConfig, readonly string[]>> 
   rewardMode: REWARD_MODES,
   reference: SRUM_REFERENCES,
   planReward: PLAN_REWARDS,
+  learningRateSchedule: ['cosine', 'constant'],
 };
 
-const POSITIVE_INTEGERS = ['steps', 'batchSize', 'logEvery', 'checkpointEvery'] as const;
+const POSITIVE_INTEGERS = ['steps', 'batchSize', 'logEvery', 'checkpointEvery', 'replayBatchSize'] as const;
 
 /** Recipe defaults plus overrides; throws on an unknown option or a bad value, naming the known ones. */
 export function resolveSrumConfig(overrides: Record<string, unknown> = {}, recipe: SrumRecipe = 'released'): SrumConfig {
@@ -195,10 +226,18 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}, recip
   check(config.planWeight >= 0, 'planWeight', 'be >= 0');
   check(config.lossGuidance >= 1, 'lossGuidance', 'be >= 1');
   check(config.lambdaC >= 0, 'lambdaC', 'be >= 0');
+  check(config.replayWeight >= 0, 'replayWeight', 'be >= 0');
+  check(config.minLearningRateRatio >= 0 && config.minLearningRateRatio <= 1, 'minLearningRateRatio', 'lie in [0, 1]');
+  check(config.method !== 'replay' || config.replayWeight > 0, 'replayWeight', 'be > 0 with method replay (there is nothing else to train)');
   return config;
 }
 
-/** Linear warm-up to learningRate over warmupSteps, then constant (paper Table 5). `step` is 0-based. */
+/** Linear warm-up to learningRate over warmupSteps, then a cosine to learningRate * minLearningRateRatio on the last step (or constant, as released). `step` is 0-based. */
 export function srumLearningRate(step: number, config: SrumConfig): number {
-  return step < config.warmupSteps ? (config.learningRate * (step + 1)) / config.warmupSteps : config.learningRate;
+  if (step < config.warmupSteps) return (config.learningRate * (step + 1)) / config.warmupSteps;
+  if (config.learningRateSchedule === 'constant') return config.learningRate;
+  const span = Math.max(1, config.steps - 1 - config.warmupSteps);
+  const progress = Math.min(1, (step - config.warmupSteps) / span);
+  const floor = config.learningRate * config.minLearningRateRatio;
+  return floor + 0.5 * (config.learningRate - floor) * (1 + Math.cos(Math.PI * progress));
 }

@@ -23,6 +23,9 @@ import { batchIndices, batchShapes, gatherBatch, prepareSrumData, type SrumCandi
 import { centreRewards, lossSettings, srumLoss, thinkTerm } from './srum-objective';
 import { listenForStop } from './interrupt';
 import { assignWeights, readEmaWeights, removeOlderEma, WeightEma } from './ema';
+import { resolveTrainConfig, type TrainConfig } from './config';
+import { pretrainTasks, type PretrainTask } from './tasks';
+import { hashString } from '../rng';
 
 export interface TrainSrumOptions {
   /** The model to post-train in place (the caller owns and disposes it); on resume its weights are replaced. */
@@ -142,6 +145,16 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
   return { manifest: loaded.manifest, ema: readEmaWeights(dir, model) };
 }
 
+/**
+ * Replay: the pretraining tasks of the model's preset on fresh pretraining batches (their own seed, so not the ones
+ * pretraining saw), replayBatchSize examples each; none with replayWeight 0.
+ */
+export function replayTasks(preset: ModelPreset, config: SrumConfig): { tasks: PretrainTask[]; train: TrainConfig; seed: number } {
+  const train = resolveTrainConfig(preset, { batchSize: config.replayBatchSize, understandingImages: config.replayBatchSize });
+  const tasks = config.replayWeight > 0 ? pretrainTasks(train) : [];
+  return { tasks, train, seed: hashString(`replay:${config.seed}`) };
+}
+
 export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumResult> {
   const { model, outDir } = options;
   const config = resolveSrumConfig(options.config ?? {}, options.recipe);
@@ -152,6 +165,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
     planReward: config.planReward,
   });
   const rewardBaseline = settings.centred ? centreRewards(data) : 0;
+  const replay = replayTasks(options.preset, config);
   const logFile = path.join(outDir, LOG_FILE);
   const variables = variablesOf(model);
   const { learningRate, beta1, beta2, epsilon, weightDecay, clipNorm } = config;
@@ -163,13 +177,13 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   let ema: WeightEma;
   if ((options.resume ?? true) && hasCheckpoint(outDir)) {
     const resumed = resumeFrom(outDir, model, optimizer, config);
-    ema = new WeightEma(model, config.emaDecay, resumed.ema);
+    ema = new WeightEma(model, config.emaDecay, resumed.ema, config.emaWarmup);
     startStep = lastCheckpointStep = resumed.manifest.step;
     wallBefore = resumed.manifest.wall_time_s;
     lastLosses = resumed.manifest.final_losses;
     trimLog(logFile, startStep);
   } else {
-    ema = new WeightEma(model, config.emaDecay);
+    ema = new WeightEma(model, config.emaDecay, undefined, config.emaWarmup);
     if (fs.existsSync(logFile)) fs.rmSync(logFile);
   }
   const command = options.command
@@ -211,13 +225,22 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
     while (step < stopAt && !stop.requested) {
       const learningRate = srumLearningRate(step, config);
       const started = performance.now();
-      const result = srumStep(model, optimizer, { data, config, step, learningRate });
-      if (!result.finite) throw new SrumNaNError(step + 1, lastCheckpointStep);
-      const think: Record<string, number> = config.planWeight > 0 ? { plan_loss: result.planLoss } : {};
-      const parts = { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss, ...think };
+      const result = config.method === 'replay' ? undefined : srumStep(model, optimizer, { data, config, step, learningRate });
+      if (result !== undefined && !result.finite) throw new SrumNaNError(step + 1, lastCheckpointStep);
+      const replayed: Record<string, number> = {};
+      for (const task of replay.tasks) {
+        const done = task.run({ model, optimizer, step, learningRate: learningRate * config.replayWeight, seed: replay.seed, train: replay.train });
+        if (!Number.isFinite(done.loss)) throw new SrumNaNError(step + 1, lastCheckpointStep);
+        replayed[`replay_${task.name}`] = done.loss;
+      }
+      const think: Record<string, number> = config.planWeight > 0 && result !== undefined ? { plan_loss: result.planLoss } : {};
+      const own: Record<string, number> = result === undefined ? {} : { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss };
+      const parts = { ...own, ...think, ...replayed };
       const seconds = (performance.now() - started) / 1000;
-      stats.add(config.method, { loss: result.loss, samples: config.batchSize, gradNorm: result.gradNorm, flow: result, parts }, seconds);
-      rewardStats.add(result.reward);
+      const replayLoss = Object.values(replayed).reduce((a, b) => a + b, 0);
+      const loss = result?.loss ?? replayLoss;
+      stats.add(config.method, { loss, samples: config.batchSize, gradNorm: result?.gradNorm ?? 0, flow: result, parts }, seconds);
+      if (result !== undefined) rewardStats.add(result.reward);
       ema.update(step);
       step += 1;
       stats.steps += 1;
@@ -231,7 +254,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
           elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000,
         });
       }
-      progress.tick(1, { loss: result.loss, 'R mean': rewardStats.summary().mean, lr: learningRate });
+      progress.tick(1, { loss, 'R mean': rewardStats.summary().mean, lr: learningRate });
       if (logNow) { stats = new IntervalStats(); rewardStats = new RewardStats(); }
       if (step % config.checkpointEvery === 0 && step < stopAt) checkpoint(step);
       await new Promise((resolve) => setImmediate(resolve)); // let a pending SIGINT / SIGTERM in

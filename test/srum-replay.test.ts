@@ -1,0 +1,77 @@
+// Post-training that continues pretraining: replayed pretraining tasks (every task, fresh batches of the preset's
+// recipe), the replay-only control method, EMA warm-up; no tensor leaks.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../lib/backend/tf';
+import { initBackend } from '../lib/backend/select';
+import { readJsonl } from '../lib/io';
+import { resolveModelConfig } from '../lib/model/config';
+import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../lib/model/params';
+import { makeRng } from '../lib/rng';
+import { resolveTrainConfig } from '../lib/train/config';
+import { generationBatch } from '../lib/train/data';
+import { LOG_FILE } from '../lib/train/pretrain';
+import { resolveSrumConfig } from '../lib/train/srum-config';
+import { replayTasks, trainSrum } from '../lib/train/srum';
+import { WeightEma } from '../lib/train/ema';
+import type { SrumCandidate } from '../lib/train/srum-data';
+import type { RgbImage } from '../lib/world/types';
+
+const config = resolveModelConfig('tiny');
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-replay-'));
+const image = (seed: number): RgbImage => {
+  const rng = makeRng(seed);
+  return { width: 32, height: 32, data: Float32Array.from({ length: 32 * 32 * 3 }, () => rng.next()) };
+};
+const record = { vlm_rewards: [{ object: 'global_layout_reward', score: 0.5, bbox: [0, 0, 32, 32] }] };
+const candidates: SrumCandidate[] = [0, 1].map((i) => ({ image: image(i), prompt: 'a photo of a red circle', record }));
+const weights = (model: UnifiedModel): Float32Array[] => namedVariables(model.params).map(({ variable }) => (variable.dataSync() as Float32Array).slice());
+
+beforeAll(async () => { await initBackend({ prefer: 'wasm', quiet: true }); });
+afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+describe('replay of pretraining', () => {
+  it('replays every pretraining task of the preset (generation in both modes, understanding, plan) on fresh batches of replayBatchSize', () => {
+    const srum = resolveSrumConfig({ replayBatchSize: 5, seed: 2 });
+    const replay = replayTasks('tiny', srum);
+    expect(replay.tasks.map((t) => t.name)).toEqual(['generation', 'understanding', 'plan']);
+    expect([replay.train.batchSize, replay.train.understandingImages]).toEqual([5, 5]);
+    expect(replay.train.thinkProb).toBe(resolveTrainConfig('tiny').thinkProb); // normal and think mode, as pretraining mixes them
+    expect(replay.train.thinkProb).toBeGreaterThan(0);
+    expect(replay.train.thinkProb).toBeLessThan(1);
+    // Fresh batches: not the ones pretraining drew with its own seed at the same step.
+    const own = generationBatch(0, { batchSize: 5, seed: 0, config, layoutGrid: 1 });
+    const replayed = generationBatch(0, { batchSize: 5, seed: replay.seed, config, layoutGrid: 1 });
+    expect(Array.from(replayed.textTokens)).not.toEqual(Array.from(own.textTokens));
+    expect(replayTasks('tiny', resolveSrumConfig({ replayWeight: 0 })).tasks).toEqual([]);
+  });
+
+  it('method replay: trains on pretraining batches only, logs each task, leaks nothing; it needs replayWeight > 0', async () => {
+    const model = initModel(config, 3);
+    const initial = weights(model);
+    const before = tf.memory().numTensors;
+    const out = path.join(root, 'replay');
+    await trainSrum({ model, preset: 'tiny', candidates, outDir: out, quiet: true, config: { method: 'replay', steps: 2, batchSize: 2, logEvery: 1, checkpointEvery: 2, learningRate: 1e-3, warmupSteps: 1 } });
+    expect(tf.memory().numTensors).toBe(before);
+    const moved = weights(model).some((w, i) => w.some((v, j) => v !== initial[i][j]));
+    expect(moved).toBe(true);
+    const log = readJsonl<{ loss_parts: Record<string, number> }>(path.join(out, LOG_FILE));
+    expect(Object.keys(log[0].loss_parts).sort()).toEqual(['replay_generation', 'replay_plan', 'replay_understanding']);
+    disposeModel(model);
+    expect(() => resolveSrumConfig({ method: 'replay', replayWeight: 0 })).toThrow(/replayWeight/);
+  }, 60_000);
+
+  it('EMA warm-up: the first update takes 90% of the new weights (decay 1/10), later ones approach emaDecay', () => {
+    const model = initModel(config, 4);
+    const start = weights(model);
+    const ema = new WeightEma(model, 0.99, undefined, true);
+    expect([0, 1, 90, 10_000].map((n) => ema.decayAt(n))).toEqual([0.1, 2 / 11, 91 / 100, 0.99]);
+    tf.tidy(() => { for (const { variable } of namedVariables(model.params)) variable.assign(tf.add(variable, 1)); });
+    ema.update(0);
+    const expected = start[0].map((v) => 0.1 * v + 0.9 * (v + 1));
+    ema.weights[0].forEach((v, j) => expect(v).toBeCloseTo(expected[j], 5));
+    disposeModel(model);
+  });
+});
