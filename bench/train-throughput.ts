@@ -14,8 +14,9 @@
 // it (bench/sample-throughput.ts: the shipped base from data/base, DEFAULT_SAMPLING with think mode, val protocol
 // prompts, generated and scored by the evaluator through SamplerPool on all cores; --sample-images N per round, default
 // 256, --sample-batch B, default 32); torch_sample_images_per_second is the same sampler in PyTorch on the same CPU with
-// as many threads as the pool has workers, the same batch and settings (bench/torch_sampler.py; plan prediction not
-// mirrored: toolkit_plan_prediction_share says how much of the toolkit's time it is); sample_throughput_ratio is the
+// as many threads as the pool has workers, the same batch and settings, under the faster OMP_WAIT_POLICY of a short probe
+// (bench/sample-comparison.ts, torch_sampler.py; plan prediction not mirrored: toolkit_plan_prediction_share says how
+// much of the toolkit's time it is); sample_throughput_ratio is the
 // first over the second. Rounds alternate with the training rounds; each side keeps its best. --sample-steps N, when
 // given, replaces DEFAULT_SAMPLING's steps there too (smoke runs); the real measurement gives none.
 import * as os from 'node:os';
@@ -34,7 +35,8 @@ import { forwardBackwardSplit, profileTrainStep } from './profile';
 import { autoReplicas } from '../lib/train/parallel';
 import { replicaThroughput } from './replicas';
 import { runTorchReference, type TorchSuccess } from './torch-runner';
-import { SampleBench, SamplingComparison } from './sample-throughput';
+import { SampleBench } from './sample-throughput';
+import { SamplingComparison } from './sample-comparison';
 import { autoWorkers } from '../lib/eval/pool';
 
 const { values: args } = parseArgs({
