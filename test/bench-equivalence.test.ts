@@ -12,6 +12,10 @@ import { runBackbone } from '../lib/model/transformer';
 import { checkEquivalence } from '../bench/check-equivalence';
 import { BASE_ARCHITECTURE_ON_TINY, checkSampling, DEFAULT_SAMPLING_CHECK } from '../bench/check-sampling';
 import { findPython } from '../bench/torch-runner';
+import { benchImages, type SampleBench } from '../bench/sample-throughput';
+import { SamplingComparison } from '../bench/sample-comparison';
+import { COMPBENCH_CATEGORIES } from '../lib/world/types';
+import { protocolImages, DEFAULT_PROTOCOL } from '../lib/eval/protocol';
 import { forwardMatmulFlops, generationSeqLen, generationStepBatch, trainingStepFlops } from '../bench/workload';
 
 beforeAll(async () => {
@@ -51,6 +55,25 @@ describe('bench workload', () => {
     expect(a.thinking).toEqual(b.thinking);
     expect(a.plan?.length).toBe(8 * PLAN_SLOTS * 7);
     expect(a.thinking?.every((v) => v === 0 || v === 1)).toBe(true);
+  });
+});
+
+describe('bench sampling', () => {
+  it('draws its images from every category of the val protocol, with their protocol noise keys', () => {
+    const images = benchImages(64);
+    const val = new Map(protocolImages({ ...DEFAULT_PROTOCOL, split: 'val' }).map((image) => [image.noiseKey, image.prompt]));
+    expect(images).toHaveLength(64);
+    expect(new Set(images.map((image) => image.category))).toEqual(new Set(COMPBENCH_CATEGORIES));
+    expect(images.every((image) => val.get(image.noiseKey) === image.prompt)).toBe(true);
+    expect(new Set(images.map((image) => image.noiseKey)).size).toBe(64);
+  });
+
+  it('reports the same sampling fields, all null, with --no-sample', () => {
+    const bench = { images: benchImages(8), batchSize: 4, workers: 2, settings: {}, planPredictionShare: () => 0 } as unknown as SampleBench;
+    const fields = new SamplingComparison(bench, { torch: false, log: () => undefined }).fields(undefined);
+    const skipped = SamplingComparison.skipped();
+    expect(Object.keys(skipped).sort()).toEqual(Object.keys(fields).sort());
+    expect(Object.values(skipped).every((value) => value === null)).toBe(true);
   });
 });
 
