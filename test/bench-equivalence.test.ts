@@ -69,7 +69,8 @@ describe('bench sampling', () => {
   });
 
   it('reports the same sampling fields, all null, with --no-sample', () => {
-    const bench = { images: benchImages(8), batchSize: 4, workers: 2, settings: {}, planPredictionShare: () => 0 } as unknown as SampleBench;
+    const fake = { images: benchImages(8), batchSize: 4, workers: 2, settings: {}, planPredictionShare: () => 0 };
+    const bench = fake as unknown as SampleBench;
     const fields = new SamplingComparison(bench, { torch: false, log: () => undefined }).fields(undefined);
     const skipped = SamplingComparison.skipped();
     expect(Object.keys(skipped).sort()).toEqual(Object.keys(fields).sort());
