@@ -73,8 +73,8 @@ export class SamplingComparison {
     return undefined;
   }
 
-  /** The sampling part of the bench's JSON; planMs from SampleBench.planPredictionMs. */
-  fields(planMs: number | undefined) {
+  /** The sampling part of the bench's JSON; planMs from SampleBench.planPredictionMs, evaluateMs from evaluationMsPerImage. */
+  fields(planMs: number | undefined, evaluateMs?: number) {
     const { bench, toolkit, torch } = this;
     return {
       sample_images_per_second: toolkit ? round(toolkit.imagesPerSecond, 3) : null,
@@ -88,6 +88,10 @@ export class SamplingComparison {
       sample_pass_rate: toolkit ? round(toolkit.passRate, 4) : null,
       toolkit_plan_prediction_ms_per_batch: planMs !== undefined ? round(planMs, 1) : null,
       toolkit_plan_prediction_share: toolkit && planMs !== undefined ? round(bench.planPredictionShare(toolkit, planMs), 4) : null,
+      // The evaluator's share of the toolkit's time: its ms per image over the pool's wall ms per image and worker.
+      toolkit_evaluate_ms_per_image: evaluateMs !== undefined && Number.isFinite(evaluateMs) ? round(evaluateMs, 1) : null,
+      toolkit_evaluate_share: toolkit && evaluateMs !== undefined && Number.isFinite(evaluateMs)
+        ? round(evaluateMs / 1000 / (bench.workers * toolkit.seconds / bench.images.length), 4) : null,
       torch_sample_threads: torch?.threads ?? null,
       torch_sample_omp_wait_policy: torch && this.waitPolicy ? policyName(this.waitPolicy.chosen) : null,
       torch_sample_omp_probe_images_per_second: torch ? (this.waitPolicy?.probe ?? null) : null,
@@ -101,8 +105,9 @@ export class SamplingComparison {
   static skipped(): Record<keyof ReturnType<SamplingComparison['fields']>, null> {
     const keys = ['sample_images_per_second', 'torch_sample_images_per_second', 'sample_throughput_ratio', 'sample_images', 'sample_batch',
       'sample_workers', 'sample_settings', 'sample_round_seconds', 'sample_pass_rate', 'toolkit_plan_prediction_ms_per_batch',
-      'toolkit_plan_prediction_share', 'torch_sample_threads', 'torch_sample_omp_wait_policy', 'torch_sample_omp_probe_images_per_second',
-      'torch_sample_images_per_round', 'torch_sample_plan_prediction', 'torch_sample_error'] as const;
+      'toolkit_plan_prediction_share', 'toolkit_evaluate_ms_per_image', 'toolkit_evaluate_share', 'torch_sample_threads',
+      'torch_sample_omp_wait_policy', 'torch_sample_omp_probe_images_per_second', 'torch_sample_images_per_round',
+      'torch_sample_plan_prediction', 'torch_sample_error'] as const;
     return Object.fromEntries(keys.map((key) => [key, null])) as Record<(typeof keys)[number], null>;
   }
 }

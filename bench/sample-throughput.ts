@@ -10,6 +10,8 @@ import { DEFAULT_SAMPLING, type SamplingSettings } from '../lib/generate/generat
 import { SamplerPool } from '../lib/eval/pool';
 import { DEFAULT_PROTOCOL, protocolImages, type ProtocolImage } from '../lib/eval/protocol';
 import { encodeBatch } from '../lib/world/tokenizer';
+import type { RgbImage } from '../lib/world/types';
+import { evaluateImage } from '../lib/eval/evaluate';
 
 /** The shipped base checkpoint. */
 export const BASE_MODEL_DIR = path.join(__dirname, '..', 'data', 'base');
@@ -58,6 +60,9 @@ export class SampleBench {
     return new SampleBench(model, settings, pool, benchImages(options.images), options.batchSize);
   }
 
+  /** The first batch of the last round's images, for evaluationMsPerImage. */
+  private lastImages: RgbImage[] = [];
+
   get workers(): number {
     return this.pool.size;
   }
@@ -66,7 +71,7 @@ export class SampleBench {
   async round(): Promise<SampleRound> {
     const prompts = this.images.map((image) => image.prompt);
     const started = performance.now();
-    const { passed = [] } = await this.pool.generate(this.model, prompts, {
+    const { images, passed = [] } = await this.pool.generate(this.model, prompts, {
       ...this.settings,
       seed: DEFAULT_PROTOCOL.seed,
       noiseKeys: this.images.map((image) => image.noiseKey),
@@ -74,6 +79,7 @@ export class SampleBench {
       evaluate: true,
     });
     const seconds = (performance.now() - started) / 1000;
+    this.lastImages = images.slice(0, this.batchSize);
     return { imagesPerSecond: prompts.length / seconds, seconds, passRate: passed.filter(Boolean).length / prompts.length };
   }
 
@@ -91,6 +97,14 @@ export class SampleBench {
       times.push(performance.now() - started);
     }
     return Math.min(...times.slice(1));
+  }
+
+  /** Milliseconds the independent evaluator takes per image on this thread (the last round's first batch, scored again). */
+  evaluationMsPerImage(): number {
+    if (this.lastImages.length === 0) return NaN;
+    const started = performance.now();
+    this.lastImages.forEach((image, k) => evaluateImage(image, this.images[k].prompt));
+    return (performance.now() - started) / this.lastImages.length;
   }
 
   /** Share of a round's time that plan prediction takes: one predictPlan per batch, the batches spread over the workers. */

@@ -133,6 +133,7 @@ async function main(): Promise<void> {
     };
   }
   const planMs = sampleComparison?.bench.planPredictionMs();
+  const evaluateMs = sampleComparison?.bench.evaluationMsPerImage();
   const leaked = tf.memory().numTensors - tensorsBefore;
   const profile = args.profile ? await profileTrainStep(() => step()) : undefined;
   if (profile) for (const line of profile.lines) log(line);
@@ -182,7 +183,7 @@ async function main(): Promise<void> {
     tfjs_peak_rss_mb: round(process.resourceUsage().maxRSS / 1024, 0),
     torch_peak_rss_mb: torchOk ? round(torchOk.peak_rss_mb, 0) : null,
     leaked_tensors_per_run: leaked,
-    ...(sampleComparison?.fields(planMs) ?? SamplingComparison.skipped()),
+    ...(sampleComparison?.fields(planMs, evaluateMs) ?? SamplingComparison.skipped()),
     sample_settings_are_default: sampleComparison ? args['sample-steps'] === undefined : null,
     profile_top_kernels_ms: profile?.topKernels ?? null,
     profile_forward_ms: split ? round(split.forwardMs, 0) : null,
