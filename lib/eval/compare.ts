@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../io';
-import { loadCheckpoint } from '../model/checkpoint';
+import { loadCheckpoint, readManifest } from '../model/checkpoint';
 import { disposeModel, type UnifiedModel } from '../model/params';
 import { loadEmaCheckpoint } from '../train/ema';
 import { COMPBENCH_CATEGORIES, type Category } from '../world/types';
@@ -27,10 +27,13 @@ export interface Arm {
   sampling?: Partial<SamplingSettings>;
 }
 
-/** A checkpoint directory, or a `srum run` directory (its EMA weights, as the run evaluated them). */
+/**
+ * A checkpoint directory, or a `srum run` directory. Post-trained weights are evaluated as `srum run` evaluates them:
+ * the EMA weights, when the checkpoint keeps them (its manifest's data.ema).
+ */
 export function loadArm(source: string): UnifiedModel {
-  if (fs.existsSync(path.join(source, 'summary.json'))) return loadEmaCheckpoint(path.join(source, 'train')).model;
-  return loadCheckpoint(source).model;
+  const dir = fs.existsSync(path.join(source, 'summary.json')) ? path.join(source, 'train') : source;
+  return readManifest(dir).data.ema !== undefined ? loadEmaCheckpoint(dir).model : loadCheckpoint(dir).model;
 }
 
 export interface ScoreArmsOptions {

@@ -159,7 +159,9 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   const { model, outDir } = options;
   const config = resolveSrumConfig(options.config ?? {}, options.recipe);
   const settings = lossSettings(config);
-  const data = prepareSrumData(options.candidates, model, config.rewardMode, {
+  // The replay control trains on no candidate: an empty dataset stands in (its loss is never taken).
+  const data: SrumDataset = config.method === 'replay' ? { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [] }
+    : prepareSrumData(options.candidates, model, config.rewardMode, {
     referenceSeed: settings.groundTruthReference ? config.seed : undefined,
     positiveOnly: settings.positiveOnly,
     planReward: config.planReward,
