@@ -5,7 +5,7 @@ import { isHeldOut } from '../lib/world/heldout';
 import { samplePrompt } from '../lib/world/sample';
 import { mentionsHeldOut, samplePrompts, splitsOf } from '../lib/world/splits';
 import { decode, encode, MAX_PROMPT_TOKENS, UnknownWordError, VOCAB_SIZE } from '../lib/world/tokenizer';
-import { CATEGORIES, COMPBENCH_CATEGORIES } from '../lib/world/types';
+import { CATEGORIES, COMPBENCH_CATEGORIES, GENEVAL_CATEGORIES } from '../lib/world/types';
 
 describe('prompt grammar', () => {
   it.each(CATEGORIES)('round-trips prompt -> constraints -> prompt in %s', (category) => {
@@ -84,6 +84,12 @@ describe('splits', () => {
     expect(ood.every(mentionsHeldOut)).toBe(true);
     expect(ood.every((p) => !splitsOf(p).includes('train'))).toBe(true);
     expect(isHeldOut('purple', 'triangle')).toBe(true);
+  });
+  it('GenEval-mini: val and test hold disjoint texts, every GenEval category has some in each', () => {
+    const val = samplePrompts({ split: 'val', n: 300, seed: 4, categories: GENEVAL_CATEGORIES });
+    const test = new Set(samplePrompts({ split: 'test', n: 300, seed: 5, categories: GENEVAL_CATEGORIES }).map((p) => p.text));
+    expect(val.some((p) => test.has(p.text))).toBe(false);
+    expect(new Set(val.map((p) => p.category)).size).toBe(GENEVAL_CATEGORIES.length);
   });
   it('assigns each text to one split whatever seed drew it', () => {
     const train = new Set(samplePrompts({ split: 'train', n: 400, seed: 2 }).map((p) => p.text));

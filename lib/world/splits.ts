@@ -5,8 +5,9 @@
 // which sent even hashes to val and odd ones to test, put "a red circle and a blue square" and "a red square
 // and a blue square" on opposite sides. Splits v2 keep train exactly as it was (the shipped weights never saw a
 // val or test prompt) and split the rest between val and test by a bit of the mixed hash. GenEval-style prompts
-// ("a photo of ...") are an evaluation benchmark: never in train; val and test draw from their (small) prompt
-// space with different seeds.
+// ("a photo of ...") are an evaluation benchmark: never in train; since 2026-12-06 their texts are split between val
+// and test by the same bit (before, val and test drew from one small space with different seeds, so a text chosen on
+// val was tested again). Their spaces are small: single_object has 3 texts, 2 on val and 1 on test.
 import { hashString, makeRng } from '../rng';
 import { isHeldOut } from './heldout';
 import { sceneIfFits } from './layout';
@@ -31,9 +32,9 @@ function mixed(h: number): number {
 
 /** The splits a prompt may be drawn for. */
 export function splitsOf(prompt: Prompt): Split[] {
-  if (isGenEval(prompt.category)) return ['val', 'test'];
   const h = hashString(prompt.text);
   const held: Split = (mixed(h) & 1) === 0 ? 'val' : 'test';
+  if (isGenEval(prompt.category)) return [held];
   if (mentionsHeldOut(prompt)) return [held];
   return [h % 10 < 2 ? held : 'train']; // train: h % 10 >= 2, as in v1
 }
