@@ -51,7 +51,7 @@ export function parseCommandArgs(command: Command, argv: string[]): Values | 'he
   try {
     return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values as Values;
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n\n${helpText(command)}`);
+    throw new Error(`${(error as Error).message}\n\n${helpText(command)}`, { cause: error });
   }
 }
 

@@ -19,7 +19,7 @@ export function readReplyTexts(content: string, file: string): string[] {
     try {
       value = JSON.parse(raw);
     } catch (error) {
-      throw new Error(`${file}:${i + 1}: not valid JSON (${(error as Error).message})`);
+      throw new Error(`${file}:${i + 1}: not valid JSON (${(error as Error).message})`, { cause: error });
     }
     const text = (value as { text?: unknown } | null)?.text;
     if (typeof text !== 'string') throw new Error(`${file}:${i + 1}: expected {"text": "<the judge's reply>"}, got ${raw.slice(0, 80)}`);

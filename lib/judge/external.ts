@@ -59,7 +59,9 @@ export function pngDataUrl(image: RgbImage): string {
 function completionText(body: unknown, url: string): string {
   const content = (body as { choices?: Array<{ message?: { content?: unknown } }> })?.choices?.[0]?.message?.content;
   if (typeof content === 'string') return content;
-  if (Array.isArray(content)) return content.map((part) => (typeof part?.text === 'string' ? part.text : '')).join('');
+  if (Array.isArray(content)) {
+    return content.map((part: { text?: unknown } | null) => (typeof part?.text === 'string' ? part.text : '')).join('');
+  }
   if (content === null) return '';
   throw new Error(`external judge: the answer from ${url} has no choices[0].message.content: ${JSON.stringify(body).slice(0, 200)}`);
 }
@@ -83,8 +85,10 @@ export async function chatCompletion(config: ExternalJudgeConfig, request: { ima
     });
   } catch (error) {
     const e = error as Error;
-    if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new Error(`external judge: no answer from ${url} within ${config.timeoutMs} ms`);
-    throw new Error(`external judge: cannot reach ${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
+    if (e.name === 'TimeoutError' || e.name === 'AbortError') {
+      throw new Error(`external judge: no answer from ${url} within ${config.timeoutMs} ms`, { cause: error });
+    }
+    throw new Error(`external judge: cannot reach ${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`, { cause: error });
   }
   const text = await response.text();
   if (!response.ok) throw new Error(`external judge: HTTP ${response.status} ${response.statusText} from ${url}: ${text.slice(0, 300)}`);

@@ -74,7 +74,7 @@ export async function readImage(file: string, options: ReadImageOptions = {}): P
   try {
     raw = await pipeline.raw().toBuffer({ resolveWithObject: true });
   } catch (error) {
-    throw new Error(`${file} is not an image sharp can read (PNG, JPEG, WebP, ...): ${(error as Error).message}`);
+    throw new Error(`${file} is not an image sharp can read (PNG, JPEG, WebP, ...): ${(error as Error).message}`, { cause: error });
   }
   const { width, height, channels } = raw.info;
   if (channels !== 3) throw new Error(`${file}: expected 3 channels after flattening, got ${channels}`);

@@ -17,7 +17,7 @@ export function decodePng(buffer: Buffer, source = 'PNG data'): RgbImage {
   try {
     png = PNG.sync.read(buffer);
   } catch (error) {
-    throw new Error(`${source} is not a readable PNG: ${(error as Error).message}`);
+    throw new Error(`${source} is not a readable PNG: ${(error as Error).message}`, { cause: error });
   }
   const { width, height } = png;
   const data = new Float32Array(width * height * 3);
