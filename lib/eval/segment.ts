@@ -147,7 +147,7 @@ function morph(mask: Uint8Array, width: number, height: number, erode: boolean):
 }
 
 /** 4-connected components of a mask; returns component id per pixel (-1 outside). */
-function components(mask: Uint8Array, width: number, height: number): { ids: Int32Array; count: number } {
+function components(mask: Uint8Array, width: number): { ids: Int32Array; count: number } {
   const ids = new Int32Array(mask.length).fill(-1);
   let count = 0;
   const stack: number[] = [];
@@ -189,7 +189,7 @@ export function segment(image: RgbImage): Segmentation {
     if (!any) return;
     const opened = morph(morph(mask, width, height, true), width, height, false);
     for (let i = 0; i < opened.length; i++) opened[i] &= mask[i];
-    const { ids, count } = components(opened, width, height);
+    const { ids, count } = components(opened, width);
     const owner = Int32Array.from(ids);
     while (growWithin(owner, mask, width, height));
     const first = regions.length;
