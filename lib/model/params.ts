@@ -178,7 +178,7 @@ export function namedVariables(params: ModelParams): { name: string; variable: t
   const out: { name: string; variable: tf.Variable }[] = [];
   const visit = (prefix: string, node: unknown): void => {
     if (node instanceof tf.Variable) {
-      out.push({ name: prefix, variable: node });
+      out.push({ name: prefix, variable: node as tf.Variable }); // instanceof narrows to Variable<any>
       return;
     }
     if (Array.isArray(node)) node.forEach((child, i) => visit(`${prefix}.${i}`, child));
