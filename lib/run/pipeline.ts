@@ -17,7 +17,7 @@ import { rewardMap, type RewardMode } from '../reward/rewardMap';
 import type { SrumMethod } from '../train/srum-config';
 import { trainSrum } from '../train/srum';
 import { assignEmaWeights } from '../train/ema';
-import { CANDIDATES_JSONL, candidatePlans, generateCandidates, type CandidatePromptSet } from './candidates';
+import { CANDIDATES_JSONL, candidatePlans, generateCandidates } from './candidates';
 import { judgeCandidates, type SelfJudgedLine } from './judge';
 import type { ExternalJudgeConfig } from '../judge/external';
 import { describeExternalRun, judgeCandidatesExternally } from '../judge/externalCandidates';
