@@ -13,7 +13,7 @@ interface Seen {
 }
 
 /** Canned replies, taken in order: a completion text, or an HTTP status to fail with, or 'hang'. */
-let replies: Array<string | number | 'hang'> = [];
+let replies: Array<string | number> = [];
 const seen: Seen[] = [];
 let server: http.Server;
 let baseUrl = '';

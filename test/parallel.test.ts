@@ -40,7 +40,7 @@ describe('data-parallel pretraining (2 replica threads)', () => {
   it('same seed, same weights; one writer: a log line per interval, a manifest that records the replicas', async () => {
     expect((await digestOf(options('again'), 2)).digest).toBe(reference);
     expect(readJsonl<{ step: number }>(path.join(root, 'full', LOG_FILE)).map((r) => r.step)).toEqual([2, 4, 6]);
-    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'full', 'manifest.json'), 'utf8'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(root, 'full', 'manifest.json'), 'utf8')) as { data: { replicas: number } };
     expect(manifest.data.replicas).toBe(2);
   }, 120_000);
 

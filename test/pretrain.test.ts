@@ -49,7 +49,7 @@ describe('pretrain', () => {
     expect(log[0].flow_loss_t_bins).toHaveLength(4);
     expect(Number.isFinite(log[3].losses.generation)).toBe(true);
     expect(log[3].samples_per_s).toBeGreaterThan(0);
-    const config = JSON.parse(fs.readFileSync(path.join(dir, CONFIG_FILE), 'utf8'));
+    const config = JSON.parse(fs.readFileSync(path.join(dir, CONFIG_FILE), 'utf8')) as { train: { steps: number } };
     expect(config.train.steps).toBe(STEPS);
     const loaded = loadCheckpoint(dir);
     expect(loaded.manifest.step).toBe(STEPS);

@@ -56,7 +56,7 @@ describe('srum run', () => {
     const third = stageLog(dir).slice(2 * STAGES.length).map((l) => [l.stage, l.action]);
     expect(third).toEqual(STAGES.map((s) => [s, s === 'train' || s === 'eval-trained' ? 'ran' : 'skipped']));
     const trainLog = fs.readFileSync(path.join(dir, 'train', 'log.jsonl'), 'utf8');
-    expect(JSON.parse(fs.readFileSync(path.join(dir, 'train', 'manifest.json'), 'utf8')).step).toBe(5);
+    expect((JSON.parse(fs.readFileSync(path.join(dir, 'train', 'manifest.json'), 'utf8')) as { step: number }).step).toBe(5);
     expect(trainLog.length).toBeGreaterThan(0);
   }, 120_000);
 

@@ -98,7 +98,9 @@ async function main(): Promise<void> {
   console.log(formatComparison(report));
   // Understanding per arm: percent of rendered val scenes (half contradicted) the model's own verdict gets right.
   const understandingFile = path.join(values.runs, `understanding-${split}.json`);
-  const understanding: Record<string, number> = fs.existsSync(understandingFile) ? JSON.parse(fs.readFileSync(understandingFile, 'utf8')) : {};
+  const understanding: Record<string, number> = fs.existsSync(understandingFile)
+    ? (JSON.parse(fs.readFileSync(understandingFile, 'utf8')) as Record<string, number>)
+    : {};
   for (const [name, arm] of Object.entries(arms)) {
     if (understanding[name] !== undefined) continue;
     const model = loadArm(arm.source as string);
