@@ -33,14 +33,14 @@ export class Progress {
   }
 
   private format(stats: Record<string, number | string>, now: number): string {
-    const seconds = Math.max((now - this.start) / 1000, 1e-9);
-    const rate = this.done / seconds;
+    const seconds = (now - this.start) / 1000;
+    const rate = seconds >= 0.5 ? this.done / seconds : 0; // no rate from the first instant (it would read as millions/s)
     const left = rate > 0 ? (this.options.total - this.done) / rate : Infinity;
     const width = 20;
     const filled = Math.min(width, Math.round((width * this.done) / Math.max(this.options.total, 1)));
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
     const extra = Object.entries(stats).map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : v}`);
-    return [`${this.options.label} [${bar}] ${this.done}/${this.options.total}`, `${rate.toFixed(2)} ${this.options.unit ?? 'it'}/s`, `ETA ${formatDuration(left)}`, ...extra].join('  ');
+    return [`${this.options.label} [${bar}] ${this.done}/${this.options.total}`, `${rate > 0 ? rate.toFixed(2) : '-'} ${this.options.unit ?? 'it'}/s`, `ETA ${formatDuration(left)}`, ...extra].join('  ');
   }
 }
 

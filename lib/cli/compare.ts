@@ -86,7 +86,7 @@ export const compareCommand: Command = {
       if (typeof values.out === 'string') {
         const command = `npx srum compare ${process.argv.slice(3).map((a) => (/[\s;'"]/.test(a) ? `'${a}'` : a)).join(' ')}`;
         const testLook = protocol.split === 'test' ? { test_split_looked_at: { claim: values.claim, date: new Date().toISOString() } } : {};
-        writeJsonAtomic(values.out, { command, ...testLook, ...report, sources: Object.fromEntries(Object.entries(scores.arms).map(([n, a]) => [n, { source: a.source, sampling: a.sampling }])) });
+        writeJsonAtomic(values.out, { command, ...testLook, ...report, default_sampling: DEFAULT_SAMPLING, sources: Object.fromEntries(Object.entries(scores.arms).map(([n, a]) => [n, { source: a.source, sampling: a.sampling }])) });
       }
     } finally {
       await pool.close();

@@ -64,6 +64,7 @@ export async function scoreArms(options: ScoreArmsOptions): Promise<ScoreFile> {
     if (done !== undefined && JSON.stringify(done.sampling) !== JSON.stringify(sampling)) throw new Error(`${options.file}: arm ${name} was drawn with other sampler settings (${JSON.stringify(done.sampling)})`);
     if (done !== undefined) continue;
     const model = typeof arm.source === 'string' ? loadArm(arm.source) : arm.source;
+    options.onProgress?.(name, 0, prompts.length); // the arm starts: its progress clock starts here
     try {
       const { passed } = await pool.generate(model, prompts, {
         ...sampling, seed: protocol.seed, noiseKeys, batchSize: options.batchSize ?? 32, evaluate: true,
