@@ -41,7 +41,7 @@ export { type BackboneInputs, type VelocityInputs, predictVelocity, runBackbone 
 export { type UnderstandingInputs, type UnderstandingLogits, understandingLogits } from './model/heads';
 export { planLogits, planTokens, predictPlan } from './model/plan';
 export { type Box, type CountDistribution, type RegionIdentity, countObjects, identifyRegions, verdicts } from './model/understand';
-export { constraintTexts, DEFAULT_VERDICT_SOURCE, describeObjects, describeParsed, parsedSummary, promptVerdict, VERDICT_SOURCES, type PromptVerdict, type VerdictSource } from './model/judgePrompt';
+export { constraintTexts, DEFAULT_VERDICT_SOURCE, describeObjects, describeParsed, parsedSummary, promptVerdict, VERDICT_SOURCES, type PromptVerdict, type VerdictSource } from './judge/verdict';
 export { parsedScene, parseScenes, type ParsedObject } from './model/parse';
 export * from './model/checkpoint';
 

@@ -10,7 +10,7 @@ import { main } from '../lib/cli/main';
 import { clusteredStandardError, measureGap, understandingCorrect, type GapRates, type GapReport, type PromptJudge } from '../lib/eval/gap';
 import { gapChart } from '../lib/plot';
 import { generateImages } from '../lib/generate/generate';
-import { promptVerdict } from '../lib/model/judgePrompt';
+import { promptVerdict } from '../lib/judge/verdict';
 import { disposeModel, type UnifiedModel } from '../lib/model/params';
 import { pretrain } from '../lib/train/pretrain';
 import { parsePrompt } from '../lib/world/grammar';

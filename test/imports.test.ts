@@ -31,15 +31,7 @@ const LAYERS = [
  * Arrows that point up today, each with the reason and who removes it. The test fails when one of them disappears
  * too (delete its line then), so the list cannot go stale.
  */
-const ALLOWED_UP: Record<string, string> = {
-  // The classical segmentation serves the proposer (SAM's stand-in) and the independent evaluator alike; it belongs
-  // below both (lib/regions). lib/eval belongs to another engineer this session: move segment.ts there, then delete.
-  'regions/objects.ts -> eval/segment.ts': 'segment.ts to lib/regions',
-  'regions/propose.ts -> eval/segment.ts': 'segment.ts to lib/regions',
-  // The prompt verdict now lives in lib/judge/verdict.ts; this re-export keeps lib/eval/benchmarks.ts, lib/index.ts,
-  // scripts and tests working until they import lib/judge/verdict (then delete lib/model/judgePrompt.ts and this).
-  'model/judgePrompt.ts -> judge/verdict.ts': 're-export until its importers move',
-};
+const ALLOWED_UP: Record<string, string> = {};
 
 /** Cycles inside a folder allowed for now (none). */
 const ALLOWED_CYCLES: string[] = [];

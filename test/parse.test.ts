@@ -5,7 +5,7 @@ import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { PARSE_CLASSES, PARSE_FIELDS } from '../lib/model/classes';
 import { modelDims, resolveModelConfig } from '../lib/model/config';
-import { promptVerdict } from '../lib/model/judgePrompt';
+import { promptVerdict } from '../lib/judge/verdict';
 import { AdamW } from '../lib/model/optimizer';
 import { disposeModel, initModel, namedVariables } from '../lib/model/params';
 import { groupPatches, parsedScene, parseScenes } from '../lib/model/parse';

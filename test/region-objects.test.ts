@@ -4,7 +4,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../lib/backend/select';
 import { resolveModelConfig } from '../lib/model/config';
-import { promptVerdict } from '../lib/model/judgePrompt';
+import { promptVerdict } from '../lib/judge/verdict';
 import { disposeModel, initModel } from '../lib/model/params';
 import { parsedScene } from '../lib/model/parse';
 import type { RegionIdentity } from '../lib/model/understand';

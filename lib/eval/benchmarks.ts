@@ -6,7 +6,7 @@
 // (each category counts once, as in T2I-CompBench and GenEval tables). Understanding accuracy is the gap's measure
 // (lib/eval/gap.ts: rendered test scenes, half with contradicting prompts, the model's prompt verdict), in percent.
 import { DEFAULT_SAMPLING, generateImages } from '../generate/generate';
-import { promptVerdict } from '../model/judgePrompt';
+import { promptVerdict } from '../judge/verdict';
 import type { UnifiedModel } from '../model/params';
 import { samplePrompts } from '../world/splits';
 import { COMPBENCH_CATEGORIES, GENEVAL_CATEGORIES, type Category, type Prompt, type RgbImage } from '../world/types';

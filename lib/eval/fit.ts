@@ -6,7 +6,7 @@
 // it claims is later the evidence of depth order.
 import { shapeContains } from '../world/geometry';
 import { COLORS, SHAPES, Shape } from '../world/types';
-import { BACKGROUND, Region, Segmentation, UNKNOWN } from './segment';
+import { BACKGROUND, Region, Segmentation, UNKNOWN } from '../regions/segment';
 
 /** Cost of claiming a pixel of another region (it may hide this object). */
 export const OCCLUDED_COST = 0.05;

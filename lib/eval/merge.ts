@@ -4,7 +4,7 @@
 // the same colour become one when a single fitted shape explains their union better than two shapes
 // explain them apart (fit costs compared; separate objects would make one shape cover background).
 import { ShapeFit, fitShape } from './fit';
-import { Region, Segmentation } from './segment';
+import { Region, Segmentation } from '../regions/segment';
 
 /** Regions further apart than this (Chebyshev pixels) are never merged. */
 export const MERGE_DISTANCE = 3;

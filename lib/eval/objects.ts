@@ -7,7 +7,7 @@ import { WORLD } from '../world/config';
 import { RgbImage, SIZES, SceneObject, Size } from '../world/types';
 import { ShapeFit } from './fit';
 import { mergeFragments } from './merge';
-import { Segmentation, segment } from './segment';
+import { Segmentation, segment } from '../regions/segment';
 import { TextureFeatures, classifyTexture, textureFeatures } from './texture';
 
 /** Overlap pixels one object must own (and the other not) before it counts as in front. */

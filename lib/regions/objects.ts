@@ -5,7 +5,7 @@
 // would cover, so of two overlapping objects the whole one is in front. Regions the model calls background
 // ('none', not distorted) are dropped. Positions are the boxes' centres, so they are exact for
 // unoccluded objects; an occluded object's centre leans towards its visible part.
-import { segment } from '../eval/segment';
+import { segment } from './segment';
 import type { ParsedObject } from '../model/parse';
 import type { UnifiedModel } from '../model/params';
 import { argmax, identifyRegions, type Box, type RegionIdentity } from '../model/understand';

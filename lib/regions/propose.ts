@@ -2,10 +2,10 @@
 // classical segmentation of the image into regions, each reported as SAM reports a mask to the judge,
 // `{ bbox: [x, y, x + w, y + h], area }` (area = mask pixel count), sorted by area, largest first, at most 5.
 // Regions: the connected components of non-background colour (the evaluator's colour segmentation,
-// lib/eval/segment.ts, imported, not copied), plus the whole background as one region (SAM's masks include
+// lib/regions/segment.ts, shared with the evaluator, not copied), plus the whole background as one region (SAM's masks include
 // background and floor regions, and the paper scores background too). Pixels the segmentation leaves
 // UNKNOWN (colour blends, stray noise) belong to no region. It never sees the prompt: boxes carry no class.
-import { BACKGROUND, segment } from '../eval/segment';
+import { BACKGROUND, segment } from './segment';
 import { RgbImage } from '../world/types';
 
 /**

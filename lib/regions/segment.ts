@@ -1,4 +1,5 @@
-// Colour segmentation for the independent evaluator: pixels -> colour labels -> cleaned connected regions.
+// Colour segmentation: pixels -> colour labels -> cleaned connected regions. Class-agnostic image analysis shared by the
+// region proposer (SAM's stand-in, lib/regions) and the independent evaluator (lib/eval), which sits below it.
 // Why hue: the world's background is grey, and the two things that change an object's pixels without changing
 // its colour name, darkening (textures) and mixing with the grey background (blurred edges), both keep the
 // hue. Unmixing each pixel into object colour, black and background (objectShare) then says how much of it

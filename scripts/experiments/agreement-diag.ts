@@ -9,7 +9,7 @@ import { initBackend } from '../../lib/backend/select';
 import { evaluateImage } from '../../lib/eval/evaluate';
 import { generateImages } from '../../lib/generate/generate';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
-import { describeObjects, promptVerdict } from '../../lib/model/judgePrompt';
+import { describeObjects, promptVerdict } from '../../lib/judge/verdict';
 import { disposeModel } from '../../lib/model/params';
 import { samplePrompts } from '../../lib/world/splits';
 import { readPng, writePng } from '../../lib/world/png';

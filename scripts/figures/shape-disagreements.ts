@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { detectObjects } from '../../lib/eval/objects';
 import { loadCheckpoint } from '../../lib/model/checkpoint';
-import { promptVerdict } from '../../lib/model/judgePrompt';
+import { promptVerdict } from '../../lib/judge/verdict';
 import { disposeModel } from '../../lib/model/params';
 import { closeExporter, exportPngAndSvg, imageGrid } from '../../lib/plot';
 import { readPng } from '../../lib/world/png';
