@@ -10,10 +10,12 @@ import { parseJudgeCommand } from './parse-judge';
 import { pretrainCommand } from './pretrain';
 import { renderCommand } from './render';
 import { rewardMapCommand } from './rewardMap';
+import { quickstartCommand } from './quickstart';
 import { runCommand } from './run';
 import { worldCheckCommand } from './worldCheck';
 
 export const COMMANDS: Command[] = [
+  quickstartCommand, // the main job, first in `srum --help`
   renderCommand,
   evaluateCommand,
   worldCheckCommand,

@@ -16,6 +16,7 @@ import { Progress } from '../progress';
 import { rewardMap, type RewardMode } from '../reward/rewardMap';
 import type { SrumMethod } from '../train/srum-config';
 import { trainSrum } from '../train/srum';
+import type { SrumCandidate } from '../train/srum-data';
 import { assignEmaWeights } from '../train/ema';
 import { CANDIDATES_JSONL, candidatePlans, generateCandidates } from './candidates';
 import { judgeCandidates, type SelfJudgedLine } from './judge';
@@ -80,6 +81,32 @@ const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8'
 const withoutStep = ({ compbench, geneval, understanding }: ModelScores): ModelScores => ({ compbench, geneval, understanding });
 const lineCount = (file: string): number => (fs.existsSync(file) ? readJsonl<unknown>(file).length : 0);
 
+/** reward-maps.json: each candidate's reward map in `mode` at the image size, as its mean, min and max. */
+export function writeRewardMapStats(file: string, records: readonly SelfJudgedLine[], mode: RewardMode, size: number): void {
+  const stats = records.map((record) => {
+    const map = rewardMap(record, { mode, width: size, height: size });
+    let sum = 0;
+    for (const v of map) sum += v;
+    return { image_file: record.image_file, mean: sum / map.length, min: Math.min(...map), max: Math.max(...map) };
+  });
+  writeJsonAtomic(file, { mode, width: size, height: size, maps: stats });
+}
+
+/** The judge's records as training candidates, each with the plan it was drawn from (think mode: required). */
+export function trainingCandidates(candidatesDir: string, records: readonly SelfJudgedLine[], think: boolean): SrumCandidate[] {
+  const planOf = candidatePlans(candidatesDir);
+  return records.map((record) => {
+    const plan = planOf(record.image_file);
+    // A think-mode candidate trained without its plan would silently train the normal-mode path instead.
+    if (think && plan === undefined) {
+      const where = path.join(candidatesDir, CANDIDATES_JSONL);
+      const hint = 'records and candidates from different runs?';
+      throw new Error(`${record.image_file}: no plan for this think-mode candidate in ${where} (${hint})`);
+    }
+    return { imagePath: record.image_file, prompt: record.prompt, record, plan };
+  });
+}
+
 export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const { model, dir, quiet } = options;
   fs.mkdirSync(dir, { recursive: true });
@@ -119,31 +146,14 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   });
   const records = (): SelfJudgedLine[] => readJsonl<SelfJudgedLine>(rewardsFile);
   await timed('reward-maps', () => fs.existsSync(mapsFile), () => {
-    const size = model.config.imageSize;
-    const stats = records().map((record) => {
-      const map = rewardMap(record, { mode: config.rewardMode, width: size, height: size });
-      let sum = 0;
-      for (const v of map) sum += v;
-      return { image_file: record.image_file, mean: sum / map.length, min: Math.min(...map), max: Math.max(...map) };
-    });
-    writeJsonAtomic(mapsFile, { mode: config.rewardMode, width: size, height: size, maps: stats });
+    writeRewardMapStats(mapsFile, records(), config.rewardMode, model.config.imageSize);
   });
   await timed('eval-base', () => fs.existsSync(baseFile), () => {
     writeJsonAtomic(baseFile, scoreModel(model, { n, seed: evalSeed, split, think, label: 'base', quiet }));
   });
   const trained = (): boolean => hasCheckpoint(trainDir) && readManifest(trainDir).step >= config.steps;
   await timed('train', trained, async () => {
-    const planOf = candidatePlans(candidatesDir);
-    const candidates = records().map((record) => {
-      const plan = planOf(record.image_file);
-      // A think-mode candidate trained without its plan would silently train the normal-mode path instead.
-      if (think && plan === undefined) {
-        const where = path.join(candidatesDir, CANDIDATES_JSONL);
-        const hint = 'records and candidates from different runs?';
-        throw new Error(`${record.image_file}: no plan for this think-mode candidate in ${where} (${hint})`);
-      }
-      return { imagePath: record.image_file, prompt: record.prompt, record, plan };
-    });
+    const candidates = trainingCandidates(candidatesDir, records(), think);
     fs.mkdirSync(trainDir, { recursive: true });
     const { preset, command } = options;
     const result = await trainSrum({ model, preset, candidates, config: { ...config }, outDir: trainDir, quiet, command });

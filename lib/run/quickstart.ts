@@ -1,0 +1,299 @@
+// `srum quickstart`: the toolkit's main job at demonstration size, in one resumable call. The shipped base draws a few
+// dozen candidates, judges them itself (regions, global and region scores), fuses reward maps, post-trains with SRUM
+// for a short run, and is compared before and after on the evaluation protocol (lib/eval/protocol.ts): the same
+// prompts and noise for both, verdicts from the independent evaluator, standard errors clustered by prompt.
+// What it shows is that every stage runs and that the weights move; its sizes are far too small for the difference
+// to be a result (the protocol's defaults are 90 prompts per category and 4 draws; a run is 200 steps).
+// The run directory holds what `srum run` writes for the first four stages (candidates/, rewards.jsonl,
+// reward-maps.json, train/, stages.jsonl), then
+//   eval/scores.json    the verdicts of both arms on the protocol's images (lib/eval/compare.ts ScoreFile)
+//   eval/base/, eval/trained/   every evaluated image as a PNG, in protocolImages order (00000.png, ...)
+//   summary.json        the settings, the protocol, the paired report, the verdict flips, the seconds of each stage
+// The base is evaluated before training touches it (training updates the model in place).
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { compareArms, type ComparisonReport, type ScoreFile } from '../eval/compare';
+import type { SamplerPool } from '../eval/pool';
+import { protocolImages, type ProtocolConfig } from '../eval/protocol';
+import { DEFAULT_SAMPLING, type SamplingSettings } from '../generate/generate';
+import { readJsonl, writeJsonAtomic } from '../io';
+import { hasCheckpoint, readManifest } from '../model/checkpoint';
+import type { ModelPreset } from '../model/config';
+import type { UnifiedModel } from '../model/params';
+import { Progress } from '../progress';
+import { assignEmaWeights } from '../train/ema';
+import { trainSrum } from '../train/srum';
+import { readPng, writePng } from '../world/png';
+import type { RgbImage } from '../world/types';
+import { CANDIDATES_JSONL, generateCandidates } from './candidates';
+import type { RunConfig, SettingValue } from './config';
+import { judgeCandidates, type SelfJudgedLine } from './judge';
+import { trainingCandidates, writeRewardMapStats } from './pipeline';
+import { runStage } from './stages';
+
+/**
+ * The quickstart's settings over `srum run`'s defaults (--set applies on top). 48 candidates at 16 a step: 40 steps
+ * pass over each ~13 times, as a 200-step run over 256 does. Warm-up 5 instead of 20 and a peak rate 5x the default:
+ * with the default schedule a 40-step run would spend half its steps warming up and barely move the weights.
+ */
+export const QUICKSTART_SETTINGS: Record<string, SettingValue> = {
+  nCandidates: 48,
+  steps: 40,
+  warmupSteps: 5,
+  learningRate: 5e-5,
+  checkpointEvery: 20,
+  logEvery: 5,
+};
+
+/** A small val protocol: 6 prompt texts per CompBench category, 2 noise draws each (96 images per arm). */
+export const QUICKSTART_PROTOCOL: ProtocolConfig = { split: 'val', perCategory: 6, draws: 2, seed: 0 };
+
+/** The pipeline settings the quickstart does not read: it evaluates on the protocol instead. */
+export const QUICKSTART_UNUSED_SETTINGS = ['evalN', 'evalSplit', 'evalSeed'] as const;
+
+export const QUICKSTART_FILES = {
+  candidates: 'candidates',
+  rewards: 'rewards.jsonl',
+  maps: 'reward-maps.json',
+  train: 'train',
+  scores: path.join('eval', 'scores.json'),
+  summary: 'summary.json',
+  config: 'quickstart.json',
+} as const;
+
+/** Folder of an arm's evaluated images. */
+export const armImagesDir = (dir: string, arm: 'base' | 'trained'): string => path.join(dir, 'eval', arm);
+export const imageFile = (index: number): string => `${String(index).padStart(5, '0')}.png`;
+
+export interface QuickstartOptions {
+  /** The base model (post-trained in place). */
+  model: UnifiedModel;
+  preset: ModelPreset;
+  /** Describes the base model (recorded). */
+  source: string;
+  dir: string;
+  config: RunConfig;
+  protocol: ProtocolConfig;
+  /** Draws the evaluation images (both cores on wasm). */
+  pool: SamplerPool;
+  command: string;
+  quiet?: boolean;
+}
+
+/** Verdict changes from base to trained, image by image. */
+export interface VerdictFlips {
+  failToPass: number;
+  passToFail: number;
+  /** Mean absolute pixel change between an image before and after (values in [0, 1]), over all images. */
+  meanPixelChange: number;
+}
+
+export interface QuickstartSummary {
+  note: string;
+  command: string;
+  source: string;
+  config: RunConfig;
+  protocol: ProtocolConfig;
+  report: ComparisonReport;
+  flips: VerdictFlips;
+  /** Steps the trained arm was evaluated at. */
+  trainStep: number;
+  seconds: Record<string, number>;
+}
+
+export const DEMONSTRATION_NOTE =
+  'a demonstration-sized run (a few dozen candidates, a short training, a small val protocol): it shows the stages and that the ' +
+  'weights move, it measures nothing (docs and `srum run` / `srum compare` for results)';
+
+const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+const lineCount = (file: string): number => (fs.existsSync(file) ? readJsonl<unknown>(file).length : 0);
+
+/** The whole quickstart; every stage whose outputs exist is skipped (stages.jsonl says which ran). */
+export async function runQuickstart(options: QuickstartOptions): Promise<QuickstartSummary> {
+  const { model, dir, quiet, protocol, pool } = options;
+  const { srum, pipeline } = options.config;
+  fs.mkdirSync(dir, { recursive: true });
+  checkResume(dir, { source: options.source, preset: options.preset, config: options.config, protocol });
+  const file = (name: keyof typeof QUICKSTART_FILES): string => path.join(dir, QUICKSTART_FILES[name]);
+  const seconds: Record<string, number> = {};
+  const timed = async (name: string, done: () => boolean, work: () => void | Promise<void>): Promise<void> => {
+    const started = performance.now();
+    await runStage({ dir, name, done, quiet }, work);
+    seconds[name] = (performance.now() - started) / 1000;
+  };
+  const records = (): SelfJudgedLine[] => readJsonl<SelfJudgedLine>(file('rewards'));
+  // The protocol's images are drawn with the toolkit's sampler; only a think setting other than its default is recorded.
+  const sampling: Partial<SamplingSettings> = pipeline.think === DEFAULT_SAMPLING.think ? {} : { think: pipeline.think };
+
+  await timed(
+    'candidates',
+    () => lineCount(path.join(file('candidates'), CANDIDATES_JSONL)) >= pipeline.nCandidates,
+    () => {
+      const { nCandidates: n, candidateSteps: steps, candidateGuidance: guidanceScale, think, planTemperature } = pipeline;
+      const prompts = pipeline.candidatePrompts;
+      const where = { model, source: options.source, dir: file('candidates') };
+      generateCandidates({ ...where, n, seed: srum.seed, think, steps, guidanceScale, batch: 16, prompts, planTemperature, quiet });
+    },
+  );
+  await timed(
+    'judge',
+    () => lineCount(file('rewards')) >= pipeline.nCandidates,
+    () => {
+      judgeCandidates({ model, imagesDir: file('candidates'), out: file('rewards'), quiet });
+    },
+  );
+  await timed(
+    'reward-maps',
+    () => fs.existsSync(file('maps')),
+    () => {
+      writeRewardMapStats(file('maps'), records(), srum.rewardMode, model.config.imageSize);
+    },
+  );
+  const scored = (arm: string): string | undefined => readScores(file('scores'), protocol)?.arms[arm]?.source;
+  await timed(
+    'eval-base',
+    () => scored('base') !== undefined,
+    async () => {
+      await scoreArm({ pool, model, protocol, sampling, dir, arm: 'base', source: options.source, quiet });
+    },
+  );
+  const trainDir = file('train');
+  await timed(
+    'train',
+    () => hasCheckpoint(trainDir) && readManifest(trainDir).step >= srum.steps,
+    async () => {
+      fs.mkdirSync(trainDir, { recursive: true });
+      const candidates = trainingCandidates(file('candidates'), records(), pipeline.think);
+      const { preset, command } = options;
+      const result = await trainSrum({ model, preset, candidates, config: { ...srum }, outDir: trainDir, quiet, command });
+      if (result.interrupted) {
+        throw new Error(`training stopped at step ${result.step} of ${srum.steps}; run the same command again to resume`);
+      }
+    },
+  );
+  const trainStep = readManifest(trainDir).step;
+  // The source names the step, so a rerun with more --set steps= evaluates the trained model again.
+  const trainedSource = `${trainDir} (EMA weights, step ${trainStep})`;
+  await timed(
+    'eval-trained',
+    () => scored('trained') === trainedSource,
+    async () => {
+      assignEmaWeights(model, trainDir);
+      await scoreArm({ pool, model, protocol, sampling, dir, arm: 'trained', source: trainedSource, quiet });
+    },
+  );
+  const scores = readScores(file('scores'), protocol)!;
+  const summary: QuickstartSummary = {
+    note: DEMONSTRATION_NOTE,
+    command: options.command,
+    source: options.source,
+    config: options.config,
+    protocol,
+    report: compareArms(scores, 'base'),
+    flips: verdictFlips(dir, scores),
+    trainStep,
+    seconds,
+  };
+  writeJsonAtomic(file('summary'), summary);
+  return summary;
+}
+
+/** A directory started with other settings (model, config, protocol) is an error, not a silent mix. */
+function checkResume(dir: string, settings: Record<string, unknown>): void {
+  const file = path.join(dir, QUICKSTART_FILES.config);
+  if (fs.existsSync(file)) {
+    const saved = readJson<Record<string, unknown>>(file);
+    const differ = Object.keys(settings).filter((key) => JSON.stringify(saved[key]) !== JSON.stringify(settings[key]));
+    // More training steps are a continuation (training resumes and the trained arm is evaluated again), not a new run.
+    const onlySteps = (key: string): boolean => {
+      if (key !== 'config') return false;
+      const [before, now] = [saved.config, settings.config] as RunConfig[];
+      return (
+        JSON.stringify({ ...before.srum, steps: 0 }) === JSON.stringify({ ...now.srum, steps: 0 }) &&
+        JSON.stringify(before.pipeline) === JSON.stringify(now.pipeline)
+      );
+    };
+    const changed = differ.filter((key) => !onlySteps(key));
+    if (changed.length > 0) {
+      throw new Error(`${dir} holds a quickstart with other ${changed.join(', ')} (${file}); use another --out or remove it`);
+    }
+  }
+  writeJsonAtomic(file, settings);
+}
+
+function readScores(file: string, protocol: ProtocolConfig): ScoreFile | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const scores = readJson<ScoreFile>(file);
+  if (JSON.stringify(scores.protocol) !== JSON.stringify(protocol)) {
+    throw new Error(`${file} was scored on another protocol (${JSON.stringify(scores.protocol)}): use another --out or remove it`);
+  }
+  return scores;
+}
+
+interface ScoreArmOptions {
+  pool: SamplerPool;
+  model: UnifiedModel;
+  protocol: ProtocolConfig;
+  sampling: Partial<SamplingSettings>;
+  dir: string;
+  arm: 'base' | 'trained';
+  source: string;
+  quiet?: boolean;
+}
+
+/** Draws the protocol's images with the model as it is now, keeps them as PNGs and their verdicts in eval/scores.json. */
+async function scoreArm(options: ScoreArmOptions): Promise<void> {
+  const { pool, model, protocol, arm } = options;
+  const images = protocolImages(protocol);
+  const bar = new Progress({ label: `eval ${arm} (${pool.size} threads)`, total: images.length, unit: 'img', quiet: options.quiet });
+  let shown = 0;
+  const drawn = await pool.generate(
+    model,
+    images.map((image) => image.prompt),
+    {
+      ...options.sampling,
+      seed: protocol.seed,
+      noiseKeys: images.map((image) => image.noiseKey),
+      batchSize: 16,
+      evaluate: true,
+      onProgress: (done) => {
+        bar.tick(done - shown);
+        shown = done;
+      },
+    },
+  );
+  const folder = armImagesDir(options.dir, arm);
+  fs.rmSync(folder, { recursive: true, force: true });
+  fs.mkdirSync(folder, { recursive: true });
+  drawn.images.forEach((image, k) => writePng(path.join(folder, imageFile(k)), image));
+  const file = path.join(options.dir, QUICKSTART_FILES.scores);
+  const scores: ScoreFile = readScores(file, protocol) ?? { protocol, arms: {} };
+  // A new base invalidates an older trained arm (it was paired with other base images).
+  if (arm === 'base') delete scores.arms.trained;
+  scores.arms[arm] = { source: options.source, sampling: options.sampling, passed: drawn.passed!.map(Number) };
+  writeJsonAtomic(file, scores);
+}
+
+/** Verdict flips and the mean pixel change, from the scores and the PNGs both arms left. */
+export function verdictFlips(dir: string, scores: ScoreFile): VerdictFlips {
+  const [before, after] = [scores.arms.base.passed, scores.arms.trained.passed];
+  let failToPass = 0;
+  let passToFail = 0;
+  before.forEach((b, k) => {
+    if (b === 0 && after[k] === 1) failToPass += 1;
+    if (b === 1 && after[k] === 0) passToFail += 1;
+  });
+  let change = 0;
+  let values = 0;
+  for (let k = 0; k < before.length; k++) {
+    const [x, y] = (['base', 'trained'] as const).map((arm) => readArmImage(dir, arm, k).data);
+    for (let i = 0; i < x.length; i++) change += Math.abs(x[i] - y[i]);
+    values += x.length;
+  }
+  return { failToPass, passToFail, meanPixelChange: change / Math.max(1, values) };
+}
+
+/** Image k of an arm's evaluation, as evaluated (8-bit PNG). */
+export function readArmImage(dir: string, arm: 'base' | 'trained', index: number): RgbImage {
+  return readPng(path.join(armImagesDir(dir, arm), imageFile(index)));
+}
