@@ -129,10 +129,14 @@ export function quickstartFigure(panels: QuickstartPanels): Figure {
     blank?: true;
   }
   const mark = (passed: boolean): string => (passed ? 'pass' : 'fail');
-  const signed = (x: number): string => `${x >= 0 ? '+' : ''}${x.toFixed(2)}`;
+  const signed = (x: number, digits = 2): string => `${x >= 0 ? '+' : ''}${x.toFixed(digits)}`;
   const top = panels.candidates.flatMap((c): Cell[] => [
     { image: c.image, title: `"${c.prompt}"` },
-    { image: c.image, title: `self-judged g ${signed(c.globalScore)}, ${c.regions} region(s)`, map: c.rewardMap },
+    {
+      image: c.image,
+      title: `its reward map: g ${signed(c.globalScore)}, regions ${c.regionScores.map((r) => signed(r, 1)).join(' ')}`,
+      map: c.rewardMap,
+    },
   ]);
   const bottom = panels.pairs.flatMap((p): Cell[] => [
     { image: p.before, title: `before: ${mark(p.passedBefore)} "${p.prompt}"` },
@@ -172,7 +176,7 @@ export function quickstartFigure(panels: QuickstartPanels): Figure {
       xaxis: `x${axis}`,
       yaxis: `y${axis}`,
       coloraxis: 'coloraxis',
-      opacity: 0.6,
+      opacity: 0.85, // the map in front, the shapes faintly behind it
       hovertemplate: 'x %{x}, y %{y}: R %{z:.3f}<extra></extra>',
     });
   });

@@ -19,8 +19,8 @@ export interface CandidatePanel {
   prompt: string;
   /** The model's own global layout score g in [-1, 1]. */
   globalScore: number;
-  /** Regions the model kept and scored. */
-  regions: number;
+  /** The scores in [-1, 1] of the regions the model kept (objects and background), in the record's order. */
+  regionScores: number[];
   /** [H * W], row-major, at the image's size. */
   rewardMap: Float32Array;
 }
@@ -55,8 +55,8 @@ export function quickstartPanels(dir: string, mode: RewardMode, counts = { candi
     // The judge records absolute paths; the run directory may have moved since, the file name has not.
     const image = readPng(path.join(dir, QUICKSTART_FILES.candidates, path.basename(record.image_file)));
     const map = rewardMap(record, { mode, width: image.width, height: image.height });
-    const regions = record.vlm_rewards.filter((r) => r.object !== GLOBAL_OBJECT).length;
-    return { image, prompt: record.prompt, globalScore: globalOf(record), regions, rewardMap: map };
+    const regionScores = record.vlm_rewards.filter((r) => r.object !== GLOBAL_OBJECT).map((r) => r.score);
+    return { image, prompt: record.prompt, globalScore: globalOf(record), regionScores, rewardMap: map };
   });
 
   const scores = JSON.parse(fs.readFileSync(path.join(dir, QUICKSTART_FILES.scores), 'utf8')) as ScoreFile;
