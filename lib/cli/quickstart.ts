@@ -150,7 +150,9 @@ export function quickstartFigure(panels: QuickstartPanels): Figure {
     ...Array.from({ length: columns - row.length }, (): Cell => ({ ...first, title: '', blank: true })),
   ];
   const cells = [...pad(top), ...pad(bottom)];
-  const title = `srum quickstart (a demonstration, not a result): candidates and their ${panels.mode} reward maps; before / after, same noise`;
+  const title =
+    `srum quickstart (a demonstration, not a result): candidates and their ${panels.mode} reward maps; ` +
+    'before / after training, same noise';
   const figure = imageGrid(
     cells.map((c) => c.image),
     { titles: cells.map((c) => c.title), columns, cellSize: CELL, title },
