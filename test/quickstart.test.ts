@@ -131,6 +131,9 @@ describe('srum quickstart', () => {
     ).toEqual(STAGES.map((s) => [s, 'skipped']));
     const table = (text: string): string => text.slice(text.indexOf('val split'), text.indexOf('verdicts that changed'));
     expect(table(again)).toBe(table(output));
+    // The stage seconds are those of the invocation that ran each stage, not the skips' near-zeros.
+    expect(readJson<QuickstartSummary>(path.join(dir, QUICKSTART_FILES.summary)).seconds).toEqual(summary.seconds);
+    expect(Object.keys(summary.seconds)).toEqual(STAGES);
   }, 120_000);
 
   it('refuses settings it does not read, and a directory started with other settings', async () => {

@@ -108,7 +108,7 @@ export function describeQuickstart(summary: QuickstartSummary, where: { dir: str
     '',
     `verdicts that changed: ${failToPass} fail -> pass, ${passToFail} pass -> fail of ${images};` +
       ` mean |pixel change| ${meanPixelChange.toFixed(3)} (pixels in [0, 1])`,
-    `seconds: ${stages}; ${where.seconds.toFixed(0)} s this invocation`,
+    `seconds per stage (when it ran): ${stages}; ${where.seconds.toFixed(0)} s this invocation`,
     `wrote ${where.dir}/summary.json (table: report; verdicts: eval/scores.json; images: eval/) and ${where.figureFile}`,
   ].join('\n');
 }

@@ -29,7 +29,7 @@ import { CANDIDATES_JSONL, generateCandidates } from './candidates';
 import type { RunConfig, SettingValue } from './config';
 import { judgeCandidates, type SelfJudgedLine } from './judge';
 import { trainingCandidates, writeRewardMapStats } from './pipeline';
-import { runStage } from './stages';
+import { runStage, STAGE_LOG, type StageLogLine } from './stages';
 
 /**
  * The quickstart's settings over `srum run`'s defaults (--set applies on top). 48 candidates at 16 a step: 40 steps
@@ -98,6 +98,7 @@ export interface QuickstartSummary {
   flips: VerdictFlips;
   /** Steps the trained arm was evaluated at. */
   trainStep: number;
+  /** Wall seconds of each stage, in the invocation that ran it. */
   seconds: Record<string, number>;
 }
 
@@ -115,12 +116,8 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
   fs.mkdirSync(dir, { recursive: true });
   checkResume(dir, { source: options.source, preset: options.preset, config: options.config, protocol });
   const file = (name: keyof typeof QUICKSTART_FILES): string => path.join(dir, QUICKSTART_FILES[name]);
-  const seconds: Record<string, number> = {};
-  const timed = async (name: string, done: () => boolean, work: () => void | Promise<void>): Promise<void> => {
-    const started = performance.now();
-    await runStage({ dir, name, done, quiet }, work);
-    seconds[name] = (performance.now() - started) / 1000;
-  };
+  const timed = (name: string, done: () => boolean, work: () => void | Promise<void>): Promise<void> =>
+    runStage({ dir, name, done, quiet }, work);
   const records = (): SelfJudgedLine[] => readJsonl<SelfJudgedLine>(file('rewards'));
   // The protocol's images are drawn with the toolkit's sampler; only a think setting other than its default is recorded.
   const sampling: Partial<SamplingSettings> = pipeline.think === DEFAULT_SAMPLING.think ? {} : { think: pipeline.think };
@@ -192,10 +189,17 @@ export async function runQuickstart(options: QuickstartOptions): Promise<Quickst
     report: compareArms(scores, 'base'),
     flips: verdictFlips(dir, scores),
     trainStep,
-    seconds,
+    seconds: stageSeconds(dir),
   };
   writeJsonAtomic(file('summary'), summary);
   return summary;
+}
+
+/** Each stage's wall seconds in the invocation that last ran it (stages.jsonl), so a resumed run keeps them. */
+function stageSeconds(dir: string): Record<string, number> {
+  const seconds: Record<string, number> = {};
+  for (const line of readJsonl<StageLogLine>(path.join(dir, STAGE_LOG))) if (line.action === 'ran') seconds[line.stage] = line.seconds;
+  return seconds;
 }
 
 /** A directory started with other settings (model, config, protocol) is an error, not a silent mix. */
