@@ -12,7 +12,7 @@ import { rewardMap, type RewardMode } from '../reward/rewardMap';
 import { readPng } from '../world/png';
 import type { RgbImage } from '../world/types';
 import type { SelfJudgedLine } from './judge';
-import { QUICKSTART_FILES, readArmImage } from './quickstart';
+import { QUICKSTART_FILES, readArmImage } from './quickstart-eval';
 
 export interface CandidatePanel {
   image: RgbImage;
