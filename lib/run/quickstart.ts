@@ -78,9 +78,10 @@ export interface QuickstartSummary {
   seconds: Record<string, number>;
 }
 
+/** Printed under the table and kept in summary.json. */
 export const DEMONSTRATION_NOTE =
-  'a demonstration-sized run (a few dozen candidates, a short training, a small val protocol): it shows the stages and that the ' +
-  'weights move, it measures nothing (docs and `srum run` / `srum compare` for results)';
+  'a demonstration-sized run, not a result: it shows every stage and that the weights move; ' +
+  'to measure, `srum run` at full size and `srum compare`';
 
 const readJson = <T>(file: string): T => JSON.parse(fs.readFileSync(file, 'utf8')) as T;
 const lineCount = (file: string): number => (fs.existsSync(file) ? readJsonl<unknown>(file).length : 0);
