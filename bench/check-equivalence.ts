@@ -95,11 +95,14 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
   const eps = epsValues as tf.Tensor3D;
   const tTensor = tf.tensor1d(t);
   let v: tf.Tensor3D | undefined;
-  const { value: loss, grads } = tf.variableGrads(() => {
-    const conditioning = planConditioning(model, batchSize, { plan: batch.plan, thinking }); // plan tokens, and the plan map and canvas if the model has them
-    v = tf.keep(predictVelocity(model, { xt: noisyInput(x0, eps, tTensor), t: tTensor, textTokens, ...conditioning }));
-    return flowLoss({ vTheta: v, x0, eps });
-  }, named.map((n) => n.variable));
+  const { value: loss, grads } = tf.variableGrads(
+    () => {
+      const conditioning = planConditioning(model, batchSize, { plan: batch.plan, thinking }); // plan tokens, and the plan map and canvas if the model has them
+      v = tf.keep(predictVelocity(model, { xt: noisyInput(x0, eps, tTensor), t: tTensor, textTokens, ...conditioning }));
+      return flowLoss({ vTheta: v, x0, eps });
+    },
+    named.map((n) => n.variable),
+  );
   const velocity = v as tf.Tensor3D;
   const perSample = tf.tidy(() => tf.mean(flowSquaredError({ vTheta: velocity, x0, eps }), 1));
   // The variables a generation step reaches; the rest (understanding heads, plan-prediction queries) get no gradient.
@@ -122,7 +125,16 @@ export function checkEquivalence(options: EquivalenceOptions): EquivalenceReport
   tf.dispose([x0, eps, tTensor, velocity, perSample, loss, ...Object.values(grads)]);
 
   // The real step on the same batch and seed (learning rate 0: weights unchanged) must see the replayed inputs.
-  const step = flowTrainStep({ model, optimizer: new AdamW(named.map((n) => n.variable), { learningRate: 0 }), batch, rng: makeRng(STEP_SEED), flow });
+  const step = flowTrainStep({
+    model,
+    optimizer: new AdamW(
+      named.map((n) => n.variable),
+      { learningRate: 0 },
+    ),
+    batch,
+    rng: makeRng(STEP_SEED),
+    flow,
+  });
   const sameTimes = step.t.every((value, i) => value === t[i]);
 
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'srum-equiv-')), 'payload.json');
@@ -178,7 +190,9 @@ function crowdPlan(plan: Int32Array, b: number, grid: number): void {
 
 /** Present slots on the rows that think: what the plan map and canvas read (none: they would be tested on nothing). */
 function presentSlots(plan: Int32Array, thinking: Uint8Array): number {
-  return plan.filter((value, i) => i % PLAN_FIELDS.length === 0 && value === 1 && thinking[Math.floor(i / (PLAN_SLOTS * PLAN_FIELDS.length))] === 1).length;
+  return plan.filter(
+    (value, i) => i % PLAN_FIELDS.length === 0 && value === 1 && thinking[Math.floor(i / (PLAN_SLOTS * PLAN_FIELDS.length))] === 1,
+  ).length;
 }
 
 export type EquivalenceReport = ReturnType<typeof compare>;

@@ -38,7 +38,8 @@ function summarise(info: Awaited<ReturnType<typeof tf.profile>>, wallMs: number)
   const sorted = [...byName.entries()].sort((a, b) => b[1].ms - a[1].ms);
   const kernelMs = sorted.reduce((sum, [, e]) => sum + e.ms, 0);
   const lines = [`profile: wall ${wallMs.toFixed(0)} ms (profiled), kernels ${kernelMs.toFixed(0)} ms (own time, wrappers excluded)`];
-  for (const [name, e] of sorted.slice(0, 30)) lines.push(`  ${name.padEnd(48)} ${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(6)} calls`);
+  for (const [name, e] of sorted.slice(0, 30))
+    lines.push(`  ${name.padEnd(48)} ${e.ms.toFixed(1).padStart(8)} ms ${String(e.calls).padStart(6)} calls`);
   const topKernels: Record<string, number> = {};
   for (const [name, e] of sorted.slice(0, 12)) topKernels[name] = Math.round(e.ms * 10) / 10;
   return { lines, topKernels };
@@ -50,7 +51,8 @@ export function forwardBackwardSplit(model: UnifiedModel, batch: FlowBatch, step
   const forward = (): void => {
     tf.tidy(() => {
       const xt = tf.tensor3d(batch.x0, [batch.batchSize, imageTokens, generationDim]);
-      const extra = batch.thinking === undefined ? undefined : planTokens(model, batch.batchSize, { plan: batch.plan, thinking: batch.thinking }); // [B, S, D], as flowTrainStep
+      const extra =
+        batch.thinking === undefined ? undefined : planTokens(model, batch.batchSize, { plan: batch.plan, thinking: batch.thinking }); // [B, S, D], as flowTrainStep
       predictVelocity(model, { xt, t: tf.fill([batch.batchSize], 0.5) as tf.Tensor1D, textTokens: batch.textTokens, extra }).dataSync();
     });
   };

@@ -26,12 +26,23 @@ interface BenchReplicaInput extends ReplicaBuffers {
 export async function replicaThroughput(preset: ModelPreset, batchSize: number, steps: number, replicas: number): Promise<number> {
   const { control, gradients } = replicaBuffers(resolveModelConfig(preset), replicas);
   const rowsPerReplica = Math.ceil(batchSize / replicas);
-  const seconds = await Promise.all(Array.from({ length: replicas }, (_, index) => new Promise<number>((resolve, reject) => {
-    const input: BenchReplicaInput = { preset, rowsPerReplica, steps, index, count: replicas, control, gradients };
-    const worker = new Worker(path.join(__dirname, 'replicas.ts'), { workerData: input, execArgv: ['--require', 'ts-node/register/transpile-only'] });
-    worker.on('message', (m: { seconds?: number; error?: string }) => (m.error !== undefined ? reject(new Error(m.error)) : resolve(m.seconds ?? NaN)));
-    worker.on('error', reject);
-  })));
+  const seconds = await Promise.all(
+    Array.from(
+      { length: replicas },
+      (_, index) =>
+        new Promise<number>((resolve, reject) => {
+          const input: BenchReplicaInput = { preset, rowsPerReplica, steps, index, count: replicas, control, gradients };
+          const worker = new Worker(path.join(__dirname, 'replicas.ts'), {
+            workerData: input,
+            execArgv: ['--require', 'ts-node/register/transpile-only'],
+          });
+          worker.on('message', (m: { seconds?: number; error?: string }) =>
+            m.error !== undefined ? reject(new Error(m.error)) : resolve(m.seconds ?? NaN),
+          );
+          worker.on('error', reject);
+        }),
+    ),
+  );
   return (steps * rowsPerReplica * replicas) / Math.max(...seconds);
 }
 
@@ -39,7 +50,10 @@ async function replicaMain(input: BenchReplicaInput): Promise<void> {
   await initBackend({ prefer: 'wasm', quiet: true });
   const config = resolveModelConfig(input.preset);
   const model = initModel(config, 0);
-  const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-4 });
+  const optimizer = new AdamW(
+    namedVariables(model.params).map((n) => n.variable),
+    { learningRate: 1e-4 },
+  );
   optimizer.reduceGradients = replicaShard(input).reduce;
   const batch = generationStepBatch(model, input.rowsPerReplica, 1 + input.index);
   const rng = makeRng(1 + input.index);
@@ -51,5 +65,7 @@ async function replicaMain(input: BenchReplicaInput): Promise<void> {
 }
 
 if (!isMainThread && (workerData as BenchReplicaInput | undefined)?.rowsPerReplica !== undefined) {
-  replicaMain(workerData as BenchReplicaInput).catch((error: unknown) => parentPort?.postMessage({ error: String(error instanceof Error ? error.stack : error) }));
+  replicaMain(workerData as BenchReplicaInput).catch((error: unknown) =>
+    parentPort?.postMessage({ error: String(error instanceof Error ? error.stack : error) }),
+  );
 }

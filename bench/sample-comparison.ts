@@ -17,22 +17,29 @@ export class SamplingComparison {
   /** The OMP_WAIT_POLICY the torch rounds run under, and each policy's probe images per second (PROBE_STEPS steps). */
   waitPolicy?: { chosen: WaitPolicy; probe: Record<string, number> };
 
-  constructor(readonly bench: SampleBench, private readonly options: { torch: boolean; log: (line: string) => void }) {}
+  constructor(
+    readonly bench: SampleBench,
+    private readonly options: { torch: boolean; log: (line: string) => void },
+  ) {}
 
   async round(index: number): Promise<void> {
     const { bench, options } = this;
     const sample = await bench.round();
     if (this.toolkit === undefined || sample.imagesPerSecond > this.toolkit.imagesPerSecond) this.toolkit = sample;
     const perSecond = sample.imagesPerSecond.toFixed(2);
-    options.log(`round ${index}: toolkit sampling ${perSecond} images/s generated and evaluated (${bench.workers} workers, `
-      + `${sample.seconds.toFixed(1)} s, pass rate ${sample.passRate.toFixed(3)})`);
+    options.log(
+      `round ${index}: toolkit sampling ${perSecond} images/s generated and evaluated (${bench.workers} workers, ` +
+        `${sample.seconds.toFixed(1)} s, pass rate ${sample.passRate.toFixed(3)})`,
+    );
     if (!options.torch || this.torchError !== undefined) return;
     this.waitPolicy ??= this.probeWaitPolicies();
     if (this.torchError !== undefined) return;
     const torch = this.runTorch({ ompWaitPolicy: this.waitPolicy.chosen });
     if (torch === undefined) return;
-    options.log(`round ${index}: torch sampling ${torch.images_per_s.toFixed(2)} images/s (${torch.threads} thread(s), `
-      + `OMP_WAIT_POLICY ${policyName(this.waitPolicy.chosen)}, ${torch.images_per_round} images)`);
+    options.log(
+      `round ${index}: torch sampling ${torch.images_per_s.toFixed(2)} images/s (${torch.threads} thread(s), ` +
+        `OMP_WAIT_POLICY ${policyName(this.waitPolicy.chosen)}, ${torch.images_per_round} images)`,
+    );
     if (this.torch === undefined || torch.images_per_s > this.torch.images_per_s) this.torch = torch;
   }
 
@@ -90,8 +97,10 @@ export class SamplingComparison {
       toolkit_plan_prediction_share: toolkit && planMs !== undefined ? round(bench.planPredictionShare(toolkit, planMs), 4) : null,
       // The evaluator's share of the toolkit's time: its ms per image over the pool's wall ms per image and worker.
       toolkit_evaluate_ms_per_image: evaluateMs !== undefined && Number.isFinite(evaluateMs) ? round(evaluateMs, 1) : null,
-      toolkit_evaluate_share: toolkit && evaluateMs !== undefined && Number.isFinite(evaluateMs)
-        ? round(evaluateMs / 1000 / (bench.workers * toolkit.seconds / bench.images.length), 4) : null,
+      toolkit_evaluate_share:
+        toolkit && evaluateMs !== undefined && Number.isFinite(evaluateMs)
+          ? round(evaluateMs / 1000 / ((bench.workers * toolkit.seconds) / bench.images.length), 4)
+          : null,
       torch_sample_threads: torch?.threads ?? null,
       torch_sample_omp_wait_policy: torch && this.waitPolicy ? policyName(this.waitPolicy.chosen) : null,
       torch_sample_omp_probe_images_per_second: torch ? (this.waitPolicy?.probe ?? null) : null,
@@ -103,11 +112,27 @@ export class SamplingComparison {
 
   /** The same fields with --no-sample: all null. */
   static skipped(): Record<keyof ReturnType<SamplingComparison['fields']>, null> {
-    const keys = ['sample_images_per_second', 'torch_sample_images_per_second', 'sample_throughput_ratio', 'sample_images', 'sample_batch',
-      'sample_workers', 'sample_settings', 'sample_round_seconds', 'sample_pass_rate', 'toolkit_plan_prediction_ms_per_batch',
-      'toolkit_plan_prediction_share', 'toolkit_evaluate_ms_per_image', 'toolkit_evaluate_share', 'torch_sample_threads',
-      'torch_sample_omp_wait_policy', 'torch_sample_omp_probe_images_per_second', 'torch_sample_images_per_round',
-      'torch_sample_plan_prediction', 'torch_sample_error'] as const;
+    const keys = [
+      'sample_images_per_second',
+      'torch_sample_images_per_second',
+      'sample_throughput_ratio',
+      'sample_images',
+      'sample_batch',
+      'sample_workers',
+      'sample_settings',
+      'sample_round_seconds',
+      'sample_pass_rate',
+      'toolkit_plan_prediction_ms_per_batch',
+      'toolkit_plan_prediction_share',
+      'toolkit_evaluate_ms_per_image',
+      'toolkit_evaluate_share',
+      'torch_sample_threads',
+      'torch_sample_omp_wait_policy',
+      'torch_sample_omp_probe_images_per_second',
+      'torch_sample_images_per_round',
+      'torch_sample_plan_prediction',
+      'torch_sample_error',
+    ] as const;
     return Object.fromEntries(keys.map((key) => [key, null])) as Record<(typeof keys)[number], null>;
   }
 }

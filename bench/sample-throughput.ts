@@ -89,9 +89,13 @@ export class SampleBench {
    */
   planPredictionMs(): number {
     if (!this.settings.think) return 0;
-    const textTokens = encodeBatch(this.images.slice(0, this.batchSize).map((image) => image.prompt), this.model.config.maxTextTokens);
+    const textTokens = encodeBatch(
+      this.images.slice(0, this.batchSize).map((image) => image.prompt),
+      this.model.config.maxTextTokens,
+    );
     const times: number[] = [];
-    for (let i = 0; i < 4; i++) { // the first call sets up kernels
+    for (let i = 0; i < 4; i++) {
+      // the first call sets up kernels
       const started = performance.now();
       predictPlan(this.model, textTokens);
       times.push(performance.now() - started);

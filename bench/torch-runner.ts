@@ -79,8 +79,25 @@ const script = path.join(__dirname, 'torch_reference.py');
 export function runTorchReference(options: TorchRunOptions): TorchResult {
   const python = findPython();
   if (python === undefined) return { error: INSTALL_HINT };
-  const argv = [script, '--config', JSON.stringify(options.config), '--plan', JSON.stringify(planSpec(options.config)), '--flow', JSON.stringify(options.flow)];
-  argv.push('--think-prob', String(options.thinkProb), '--batch', String(options.batchSize), '--steps', String(options.steps), '--sample-steps', String(options.sampleSteps));
+  const argv = [
+    script,
+    '--config',
+    JSON.stringify(options.config),
+    '--plan',
+    JSON.stringify(planSpec(options.config)),
+    '--flow',
+    JSON.stringify(options.flow),
+  ];
+  argv.push(
+    '--think-prob',
+    String(options.thinkProb),
+    '--batch',
+    String(options.batchSize),
+    '--steps',
+    String(options.steps),
+    '--sample-steps',
+    String(options.sampleSteps),
+  );
   if (options.threads !== undefined) argv.push('--threads', options.threads);
   if (options.profile === true) argv.push('--profile');
   return runScript<TorchSuccess>(python, argv);
@@ -130,7 +147,8 @@ export function runTorchSampler(options: TorchSamplerOptions): TorchSamplerSucce
   const python = findPython();
   if (python === undefined) return { error: INSTALL_HINT };
   const { settings } = options;
-  if (settings.stochasticity !== 0) return { error: `the torch sampler is deterministic; stochasticity ${settings.stochasticity} is not mirrored` };
+  if (settings.stochasticity !== 0)
+    return { error: `the torch sampler is deterministic; stochasticity ${settings.stochasticity} is not mirrored` };
   const argv = [script, '--sample', '--config', JSON.stringify(options.config), '--plan', JSON.stringify(planSpec(options.config))];
   argv.push('--batch', String(options.batchSize), '--sample-images', String(options.images), '--rounds', String(options.rounds));
   argv.push('--threads', String(options.threads), '--sample-steps', String(settings.steps), '--solver', settings.solver);

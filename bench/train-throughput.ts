@@ -78,7 +78,10 @@ async function main(): Promise<void> {
   const batchSize = Number(args.batch);
   const steps = Number(args.steps);
   const model = initModel(config, 0);
-  const optimizer = new CountingAdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-4 });
+  const optimizer = new CountingAdamW(
+    namedVariables(model.params).map((n) => n.variable),
+    { learningRate: 1e-4 },
+  );
   const rng = makeRng(1);
   const batch = generationStepBatch(model, batchSize, 1);
   const params = parameterCount(model.params);
@@ -87,14 +90,21 @@ async function main(): Promise<void> {
   const step = (): number => flowTrainStep({ model, optimizer, batch, rng, flow }).loss;
   step(); // warm-up: kernel setup, weight packing, wasm heap growth
   const trainedParams = optimizer.trainedParameters;
-  log(`backend ${backend.description}; preset ${preset}; ${params} parameters, ${trainedParams} trained by a generation step; batch ${batchSize}; sequence ${generationSeqLen(config)} tokens`);
+  log(
+    `backend ${backend.description}; preset ${preset}; ${params} parameters, ${trainedParams} trained by a generation step; batch ${batchSize}; sequence ${generationSeqLen(config)} tokens`,
+  );
   const sampleSteps = Number(args['sample-steps'] ?? '10');
-  const sampleComparison = args['no-sample'] ? undefined : new SamplingComparison(await SampleBench.open({
-    images: Number(args['sample-images']),
-    batchSize: Number(args['sample-batch']),
-    workers: autoWorkers(),
-    overrides: args['sample-steps'] === undefined ? {} : { steps: sampleSteps },
-  }), { torch: !args['no-torch'], log });
+  const sampleComparison = args['no-sample']
+    ? undefined
+    : new SamplingComparison(
+        await SampleBench.open({
+          images: Number(args['sample-images']),
+          batchSize: Number(args['sample-batch']),
+          workers: autoWorkers(),
+          overrides: args['sample-steps'] === undefined ? {} : { steps: sampleSteps },
+        }),
+        { torch: !args['no-torch'], log },
+      );
   const flopsPerSample = trainingStepFlops(config);
   // Rounds alternate tfjs and PyTorch so both see the same machine load; each side reports its best round.
   const tensorsBefore = tf.memory().numTensors; // the base model is loaded: its weights are not a leak
@@ -113,24 +123,45 @@ async function main(): Promise<void> {
     sampleTokens({ model, textTokens: batch.textTokens, steps: sampleSteps, guidanceScale: 4, timestepShift: 1, rng: makeRng(2) });
     const sampling = batchSize / ((performance.now() - sampleStarted) / 1000);
     const parallel = replicas > 1 ? await replicaThroughput(preset, batchSize, steps, replicas) : 0;
-    best = { wall: Math.max(best.wall, wall), cpu: Math.max(best.cpu, cpu), sampling: Math.max(best.sampling, sampling), replicas: Math.max(best.replicas, parallel) };
-    log(`round ${round}: tfjs ${wall.toFixed(2)} samples/s (${cpu.toFixed(2)} per CPU-s)${replicas > 1 ? `, ${replicas} replicas ${parallel.toFixed(2)} samples/s` : ''}, sampling ${sampling.toFixed(2)} images/s, load ${os.loadavg()[0].toFixed(1)}`);
+    best = {
+      wall: Math.max(best.wall, wall),
+      cpu: Math.max(best.cpu, cpu),
+      sampling: Math.max(best.sampling, sampling),
+      replicas: Math.max(best.replicas, parallel),
+    };
+    log(
+      `round ${round}: tfjs ${wall.toFixed(2)} samples/s (${cpu.toFixed(2)} per CPU-s)${replicas > 1 ? `, ${replicas} replicas ${parallel.toFixed(2)} samples/s` : ''}, sampling ${sampling.toFixed(2)} images/s, load ${os.loadavg()[0].toFixed(1)}`,
+    );
     await sampleComparison?.round(round);
     if (args['no-torch'] || torchError !== undefined) continue;
-    const result = runTorchReference({ config, flow, thinkProb: THINK_PROB, batchSize, steps, sampleSteps, threads: args['torch-threads'] || undefined, profile: args.profile });
+    const result = runTorchReference({
+      config,
+      flow,
+      thinkProb: THINK_PROB,
+      batchSize,
+      steps,
+      sampleSteps,
+      threads: args['torch-threads'] || undefined,
+      profile: args.profile,
+    });
     if ('error' in result) {
       torchError = result.error;
       log(torchError);
       continue;
     }
-    log(`round ${round}: torch ${result.torch_version} (${result.threads} thread(s)) ${result.samples_per_s.toFixed(2)} samples/s (${result.samples_per_cpu_s.toFixed(2)} per CPU-s)`);
-    torch = torch === undefined ? result : {
-      ...result,
-      samples_per_s: Math.max(torch.samples_per_s, result.samples_per_s),
-      samples_per_cpu_s: Math.max(torch.samples_per_cpu_s, result.samples_per_cpu_s),
-      sampling_images_per_s: Math.max(torch.sampling_images_per_s, result.sampling_images_per_s),
-      peak_rss_mb: Math.max(torch.peak_rss_mb, result.peak_rss_mb),
-    };
+    log(
+      `round ${round}: torch ${result.torch_version} (${result.threads} thread(s)) ${result.samples_per_s.toFixed(2)} samples/s (${result.samples_per_cpu_s.toFixed(2)} per CPU-s)`,
+    );
+    torch =
+      torch === undefined
+        ? result
+        : {
+            ...result,
+            samples_per_s: Math.max(torch.samples_per_s, result.samples_per_s),
+            samples_per_cpu_s: Math.max(torch.samples_per_cpu_s, result.samples_per_cpu_s),
+            sampling_images_per_s: Math.max(torch.sampling_images_per_s, result.sampling_images_per_s),
+            peak_rss_mb: Math.max(torch.peak_rss_mb, result.peak_rss_mb),
+          };
   }
   const planMs = sampleComparison?.bench.planPredictionMs();
   const evaluateMs = sampleComparison?.bench.evaluationMsPerImage();
@@ -138,9 +169,16 @@ async function main(): Promise<void> {
   const profile = args.profile ? await profileTrainStep(() => step()) : undefined;
   if (profile) for (const line of profile.lines) log(line);
   const split = args.profile ? forwardBackwardSplit(model, batch, step) : undefined;
-  if (split) log(`split: forward ${split.forwardMs.toFixed(0)} ms, whole step ${split.stepMs.toFixed(0)} ms (backward + optimizer ${(split.stepMs - split.forwardMs).toFixed(0)} ms)`);
+  if (split)
+    log(
+      `split: forward ${split.forwardMs.toFixed(0)} ms, whole step ${split.stepMs.toFixed(0)} ms (backward + optimizer ${(split.stepMs - split.forwardMs).toFixed(0)} ms)`,
+    );
   if (torch?.top_ops_ms !== undefined) {
-    log(`torch profile (self CPU ms of one step): ${Object.entries(torch.top_ops_ms).map(([name, ms]) => `${name} ${ms}`).join(', ')}`);
+    log(
+      `torch profile (self CPU ms of one step): ${Object.entries(torch.top_ops_ms)
+        .map(([name, ms]) => `${name} ${ms}`)
+        .join(', ')}`,
+    );
     log(`torch split: forward ${torch.forward_ms?.toFixed(0)} ms, whole step ${torch.step_ms?.toFixed(0)} ms`);
   }
   const tfjsSamplesPerSecond = best.wall;

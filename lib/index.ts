@@ -33,15 +33,33 @@ export { randomNormal, randomUniform } from './backend/random';
 export * from './model/config';
 export * from './model/flow';
 export {
-  QUERY_KINDS, REGION_FIELDS, type ModelParams, type QueryKind, type RegionField, type UnifiedModel,
-  disposeModel, initModel, namedVariables, parameterCount,
+  QUERY_KINDS,
+  REGION_FIELDS,
+  type ModelParams,
+  type QueryKind,
+  type RegionField,
+  type UnifiedModel,
+  disposeModel,
+  initModel,
+  namedVariables,
+  parameterCount,
 } from './model/params';
 export { patchify, unpatchify } from './model/patches';
 export { type BackboneInputs, type VelocityInputs, predictVelocity, runBackbone } from './model/transformer';
 export { type UnderstandingInputs, type UnderstandingLogits, understandingLogits } from './model/heads';
 export { planLogits, planTokens, predictPlan } from './model/plan';
 export { type Box, type CountDistribution, type RegionIdentity, countObjects, identifyRegions, verdicts } from './model/understand';
-export { constraintTexts, DEFAULT_VERDICT_SOURCE, describeObjects, describeParsed, parsedSummary, promptVerdict, VERDICT_SOURCES, type PromptVerdict, type VerdictSource } from './judge/verdict';
+export {
+  constraintTexts,
+  DEFAULT_VERDICT_SOURCE,
+  describeObjects,
+  describeParsed,
+  parsedSummary,
+  promptVerdict,
+  VERDICT_SOURCES,
+  type PromptVerdict,
+  type VerdictSource,
+} from './judge/verdict';
 export { parsedScene, parseScenes, type ParsedObject } from './model/parse';
 export * from './model/checkpoint';
 

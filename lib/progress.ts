@@ -40,7 +40,12 @@ export class Progress {
     const filled = Math.min(width, Math.round((width * this.done) / Math.max(this.options.total, 1)));
     const bar = '#'.repeat(filled) + '.'.repeat(width - filled);
     const extra = Object.entries(stats).map(([k, v]) => `${k} ${typeof v === 'number' ? formatNumber(v) : v}`);
-    return [`${this.options.label} [${bar}] ${this.done}/${this.options.total}`, `${rate > 0 ? rate.toFixed(2) : '-'} ${this.options.unit ?? 'it'}/s`, `ETA ${formatDuration(left)}`, ...extra].join('  ');
+    return [
+      `${this.options.label} [${bar}] ${this.done}/${this.options.total}`,
+      `${rate > 0 ? rate.toFixed(2) : '-'} ${this.options.unit ?? 'it'}/s`,
+      `ETA ${formatDuration(left)}`,
+      ...extra,
+    ].join('  ');
   }
 }
 

@@ -10,7 +10,10 @@ import { writeJsonAtomic } from '../lib/io';
 import { MANIFEST_FILE, readManifest } from '../lib/model/checkpoint';
 import type { EmaEntry } from '../lib/train/ema';
 
-const { values } = parseArgs({ options: { from: { type: 'string' }, to: { type: 'string', default: 'data/base' }, ema: { type: 'boolean', default: false } }, strict: true });
+const { values } = parseArgs({
+  options: { from: { type: 'string' }, to: { type: 'string', default: 'data/base' }, ema: { type: 'boolean', default: false } },
+  strict: true,
+});
 if (values.from === undefined) throw new Error('--from DIR is required (a run directory with a checkpoint)');
 const manifest = readManifest(values.from);
 const ema = manifest.data.ema as EmaEntry | undefined;
@@ -22,5 +25,9 @@ fs.copyFileSync(path.join(values.from, source), path.join(values.to, manifest.we
 const { optimizer: _dropped, ...shipped } = manifest;
 const { ema: _ema, ...data } = manifest.data;
 const weights = values.ema ? { ...manifest.weights, sha256: ema!.sha256, bytes: ema!.bytes } : manifest.weights;
-writeJsonAtomic(path.join(values.to, MANIFEST_FILE), { ...shipped, weights, data: { ...data, weights: values.ema ? 'ema' : 'raw', ...(values.ema ? { ema_decay: ema!.decay } : {}) } });
+writeJsonAtomic(path.join(values.to, MANIFEST_FILE), {
+  ...shipped,
+  weights,
+  data: { ...data, weights: values.ema ? 'ema' : 'raw', ...(values.ema ? { ema_decay: ema!.decay } : {}) },
+});
 console.log(`shipped step ${manifest.step} of ${values.from} to ${values.to} (${(manifest.weights.bytes / 1e6).toFixed(1)} MB of weights)`);

@@ -46,9 +46,7 @@ describe('selectBackend', () => {
     await expect(selectBackend({ environment: { SRUM_BACKEND: 'tfjs-node-gpu' } })).rejects.toThrow(
       /^SRUM_BACKEND=tfjs-node-gpu cannot be used: @tensorflow\/tfjs-node-gpu /,
     );
-    await expect(selectBackend({ environment: { SRUM_BACKEND: 'tfjs-node' } })).rejects.toThrow(
-      /^SRUM_BACKEND=tfjs-node cannot be used/,
-    );
+    await expect(selectBackend({ environment: { SRUM_BACKEND: 'tfjs-node' } })).rejects.toThrow(/^SRUM_BACKEND=tfjs-node cannot be used/);
   });
 
   it.runIf(noNativeBackend)('the automatic order falls through the native packages to wasm here', async () => {

@@ -85,17 +85,21 @@ describe.skipIf(findPython() === undefined)('PyTorch twin', () => {
     { mixtureOfTransformers: false, textCausal: false, convChannels: 4, cleanPrediction: true },
     // The plan over the image tokens and, on a fine grid, per pixel into a two-layer refine (the check crowds a thinking row's boxes).
     { mixtureOfTransformers: false, textCausal: false, convChannels: 4, planMap: true, planGrid: 16, planCanvas: true, refineLayers: 2 },
-  ])('matches flowTrainStep with plan tokens (%o)', (flags) => {
-    const before = tf.memory().numTensors;
-    const report = checkEquivalence({ preset: 'tiny', ...flags });
-    expect(tf.memory().numTensors).toBe(before);
-    expect(report.failures).toEqual([]);
-    expect(report.max_abs_diff).toBeLessThan(1e-4);
-    expect(report.trained_sets_equal).toBe(true);
-    // The understanding heads and plan-prediction weights are not trained by a generation step.
-    expect(report.params_trained_by_generation_step).toBeLessThan(report.params_total);
-    expect(report.params_torch).toBe(report.params_trained_by_generation_step);
-  }, 60_000);
+  ])(
+    'matches flowTrainStep with plan tokens (%o)',
+    (flags) => {
+      const before = tf.memory().numTensors;
+      const report = checkEquivalence({ preset: 'tiny', ...flags });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(report.failures).toEqual([]);
+      expect(report.max_abs_diff).toBeLessThan(1e-4);
+      expect(report.trained_sets_equal).toBe(true);
+      // The understanding heads and plan-prediction weights are not trained by a generation step.
+      expect(report.params_trained_by_generation_step).toBeLessThan(report.params_total);
+      expect(report.params_torch).toBe(report.params_trained_by_generation_step);
+    },
+    60_000,
+  );
 });
 
 describe.skipIf(findPython() === undefined)('PyTorch sampler twin', () => {
@@ -105,14 +109,23 @@ describe.skipIf(findPython() === undefined)('PyTorch sampler twin', () => {
     { name: 'Euler, null plan (normal mode)', architecture: plain, withPlan: false },
     // Heun's second velocity at t' and steps outside the guidance interval (conditional rows only), on the shipped
     // model's architecture (conv stem and refine, x-prediction, plan map and canvas) at tiny dims.
-    { name: 'Heun, guidance interval [0.4, 1], base architecture', architecture: BASE_ARCHITECTURE_ON_TINY, solver: 'heun' as const,
-      steps: 4, guidanceInterval: [0.4, 1] as [number, number] },
-  ])('draws the images sampleTokens draws: $name', ({ name: _name, ...overrides }) => {
-    const before = tf.memory().numTensors;
-    const report = checkSampling({ ...DEFAULT_SAMPLING_CHECK, ...overrides });
-    expect(tf.memory().numTensors).toBe(before);
-    expect(report.failures).toEqual([]);
-    expect(report.max_abs_diff).toBeLessThan(1e-4);
-    expect(report.max_abs_tokens).toBeGreaterThan(0.5); // the tokens moved away from zero: something was compared
-  }, 60_000);
+    {
+      name: 'Heun, guidance interval [0.4, 1], base architecture',
+      architecture: BASE_ARCHITECTURE_ON_TINY,
+      solver: 'heun' as const,
+      steps: 4,
+      guidanceInterval: [0.4, 1] as [number, number],
+    },
+  ])(
+    'draws the images sampleTokens draws: $name',
+    ({ name: _name, ...overrides }) => {
+      const before = tf.memory().numTensors;
+      const report = checkSampling({ ...DEFAULT_SAMPLING_CHECK, ...overrides });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(report.failures).toEqual([]);
+      expect(report.max_abs_diff).toBeLessThan(1e-4);
+      expect(report.max_abs_tokens).toBeGreaterThan(0.5); // the tokens moved away from zero: something was compared
+    },
+    60_000,
+  );
 });

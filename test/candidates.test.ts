@@ -20,14 +20,23 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-candidates-'));
 const checkpoint = path.join(root, 'ckpt');
 const images = path.join(root, 'candidates');
 const rewards = path.join(root, 'rewards.jsonl');
-const lines = (file: string): string[] => fs.readFileSync(file, 'utf8').split('\n').filter((l) => l !== '');
-const candidates = (): Promise<void> => main(['candidates', '--n', '3', '--out', images, '--checkpoint', checkpoint, '--steps', '3', '--seed', '4', '--quiet']);
+const lines = (file: string): string[] =>
+  fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '');
+const candidates = (): Promise<void> =>
+  main(['candidates', '--n', '3', '--out', images, '--checkpoint', checkpoint, '--steps', '3', '--seed', '4', '--quiet']);
 const judge = (): Promise<void> => main(['judge', '--images', images, '--out', rewards, '--checkpoint', checkpoint, '--quiet']);
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', quiet: true });
   const model = initModel(resolveModelConfig('tiny'), 2);
-  saveCheckpoint(checkpoint, { model, step: 0, info: { preset: 'tiny', seed: 2, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' } });
+  saveCheckpoint(checkpoint, {
+    model,
+    step: 0,
+    info: { preset: 'tiny', seed: 2, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' },
+  });
   disposeModel(model);
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -51,13 +60,47 @@ describe('srum candidates', () => {
   });
 
   it('refuses to resume a directory made with other settings', async () => {
-    await expect(main(['candidates', '--n', '3', '--out', images, '--checkpoint', checkpoint, '--steps', '3', '--seed', '5', '--quiet'])).rejects.toThrow(/other settings.*seed/);
-    await expect(main(['candidates', '--n', '3', '--out', images, '--checkpoint', checkpoint, '--steps', '3', '--seed', '4', '--prompts', 'held-out', '--quiet'])).rejects.toThrow(/other settings.*prompts/);
+    await expect(
+      main(['candidates', '--n', '3', '--out', images, '--checkpoint', checkpoint, '--steps', '3', '--seed', '5', '--quiet']),
+    ).rejects.toThrow(/other settings.*seed/);
+    await expect(
+      main([
+        'candidates',
+        '--n',
+        '3',
+        '--out',
+        images,
+        '--checkpoint',
+        checkpoint,
+        '--steps',
+        '3',
+        '--seed',
+        '4',
+        '--prompts',
+        'held-out',
+        '--quiet',
+      ]),
+    ).rejects.toThrow(/other settings.*prompts/);
   });
 
   it('--prompts held-out draws validation prompts that name a held-out pair, from every category that names colours', async () => {
     const dir = path.join(root, 'held-out');
-    await main(['candidates', '--n', '2', '--out', dir, '--checkpoint', checkpoint, '--steps', '2', '--seed', '4', '--prompts', 'held-out', '--quiet']);
+    await main([
+      'candidates',
+      '--n',
+      '2',
+      '--out',
+      dir,
+      '--checkpoint',
+      checkpoint,
+      '--steps',
+      '2',
+      '--seed',
+      '4',
+      '--prompts',
+      'held-out',
+      '--quiet',
+    ]);
     const written = lines(path.join(dir, CANDIDATES_JSONL)).map((l) => (JSON.parse(l) as { original_prompt: string }).original_prompt);
     expect(written).toEqual(candidatePrompts('held-out', 2, 4).map((p) => p.text));
     const prompts = candidatePrompts('held-out', 120, 4);
@@ -66,8 +109,12 @@ describe('srum candidates', () => {
       expect(splitsOf(p)).toEqual(['val']);
       expect(mentionsHeldOut(p)).toBe(true);
     }
-    await expect(main(['candidates', '--n', '2', '--out', dir, '--checkpoint', checkpoint, '--steps', '2', '--seed', '4', '--quiet'])).rejects.toThrow(/other settings.*prompts/);
-    await expect(main(['candidates', '--n', '2', '--out', dir, '--checkpoint', checkpoint, '--prompts', 'test', '--quiet'])).rejects.toThrow(/--prompts/);
+    await expect(
+      main(['candidates', '--n', '2', '--out', dir, '--checkpoint', checkpoint, '--steps', '2', '--seed', '4', '--quiet']),
+    ).rejects.toThrow(/other settings.*prompts/);
+    await expect(
+      main(['candidates', '--n', '2', '--out', dir, '--checkpoint', checkpoint, '--prompts', 'test', '--quiet']),
+    ).rejects.toThrow(/--prompts/);
   });
 });
 

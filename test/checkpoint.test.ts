@@ -6,7 +6,14 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
-import { loadCheckpoint, MANIFEST_FILE, readManifest, restoreOptimizer, saveCheckpoint, type CheckpointInfo } from '../lib/model/checkpoint';
+import {
+  loadCheckpoint,
+  MANIFEST_FILE,
+  readManifest,
+  restoreOptimizer,
+  saveCheckpoint,
+  type CheckpointInfo,
+} from '../lib/model/checkpoint';
 import { resolveModelConfig } from '../lib/model/config';
 import { DEFAULT_FLOW_CONFIG } from '../lib/model/flow';
 import { AdamW } from '../lib/model/optimizer';
@@ -16,7 +23,14 @@ import { generationBatch } from '../lib/train/data';
 import { makeRng } from '../lib/rng';
 
 const config = resolveModelConfig('tiny');
-const info: CheckpointInfo = { preset: 'tiny', seed: 3, wall_time_s: 1.5, data: { source: 'test' }, final_losses: { generation: 0.5 }, command: 'test' };
+const info: CheckpointInfo = {
+  preset: 'tiny',
+  seed: 3,
+  wall_time_s: 1.5,
+  data: { source: 'test' },
+  final_losses: { generation: 0.5 },
+  command: 'test',
+};
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-ckpt-'));
 let model: UnifiedModel;
 let optimizer: AdamW;
@@ -33,7 +47,13 @@ beforeAll(async () => {
   model = initModel(config, 3);
   optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable));
   // One real update so the weights differ from a fresh init and the moments are not zero.
-  flowTrainStep({ model, optimizer, batch: generationBatch(0, { batchSize: 2, seed: 1, config }), rng: makeRng(1), flow: DEFAULT_FLOW_CONFIG });
+  flowTrainStep({
+    model,
+    optimizer,
+    batch: generationBatch(0, { batchSize: 2, seed: 1, config }),
+    rng: makeRng(1),
+    flow: DEFAULT_FLOW_CONFIG,
+  });
   good = path.join(root, 'good');
   saveCheckpoint(good, { model, optimizer, step: 1, info });
 });
@@ -67,7 +87,12 @@ describe('checkpoint round trip', () => {
     const dir = copyOf(good, 'resave');
     saveCheckpoint(dir, { model, optimizer, step: 2, info });
     fs.writeFileSync(path.join(dir, 'weights-3.bin.tmp-1'), 'half written');
-    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.bin')).sort()).toEqual(['optimizer-2.bin', 'weights-2.bin']);
+    expect(
+      fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.bin'))
+        .sort(),
+    ).toEqual(['optimizer-2.bin', 'weights-2.bin']);
     const loaded = loadCheckpoint(dir);
     expect(loaded.manifest.step).toBe(2);
     disposeModel(loaded.model);
@@ -106,7 +131,9 @@ describe('broken checkpoints give clear errors', () => {
   });
 
   it('a config or variable mismatch names what differs', () => {
-    expect(() => loadCheckpoint(good, { expectedConfig: resolveModelConfig('tiny', { nLayers: 3 }) })).toThrow(/model config mismatch \(nLayers: checkpoint 2, expected 3\)/);
+    expect(() => loadCheckpoint(good, { expectedConfig: resolveModelConfig('tiny', { nLayers: 3 }) })).toThrow(
+      /model config mismatch \(nLayers: checkpoint 2, expected 3\)/,
+    );
     const dir = copyOf(good, 'renamed');
     const manifestFile = path.join(dir, MANIFEST_FILE);
     const manifest = readManifest(dir);

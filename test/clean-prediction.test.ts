@@ -21,7 +21,13 @@ describe('cleanPrediction (x-prediction)', () => {
     const batch = syntheticBatch(config, 3, makeRng(4));
     const { imageTokens, patchDim } = modelDims(config);
     const t = [0.5, 0.02, 1];
-    const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]), t: tf.tensor1d(t), textTokens: batch.textTokens }).dataSync());
+    const v = tf.tidy(() =>
+      predictVelocity(model, {
+        xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]),
+        t: tf.tensor1d(t),
+        textTokens: batch.textTokens,
+      }).dataSync(),
+    );
     const per = imageTokens * patchDim;
     for (let b = 0; b < 3; b++) {
       const divisor = Math.max(t[b], config.cleanPredictionMinT);

@@ -38,7 +38,13 @@ describe('conv stem and refine', () => {
     const batch = syntheticBatch(config, 3, makeRng(4));
     const { imageTokens, patchDim } = modelDims(config);
     // The head starts at zero and so does the refine's last conv: v = 0 everywhere.
-    const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]), t: tf.fill([3], 0.5) as tf.Tensor1D, textTokens: batch.textTokens }).dataSync());
+    const v = tf.tidy(() =>
+      predictVelocity(model, {
+        xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]),
+        t: tf.fill([3], 0.5) as tf.Tensor1D,
+        textTokens: batch.textTokens,
+      }).dataSync(),
+    );
     expect(Math.max(...Array.from(v, Math.abs))).toBe(0);
     expectTrainsWithoutLeak(model, batch);
     expect(namedVariables(model.params).some(({ name }) => name === 'conv.refineOut.w')).toBe(true);
@@ -53,7 +59,13 @@ describe('conv stem and refine', () => {
     const model = initModel(resolveModelConfig('tiny', { convChannels: 4, refineLayers: 3 }), 2);
     const batch = syntheticBatch(model.config, 3, makeRng(4));
     const { imageTokens, patchDim } = modelDims(model.config);
-    const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]), t: tf.fill([3], 0.5) as tf.Tensor1D, textTokens: batch.textTokens }));
+    const v = tf.tidy(() =>
+      predictVelocity(model, {
+        xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]),
+        t: tf.fill([3], 0.5) as tf.Tensor1D,
+        textTokens: batch.textTokens,
+      }),
+    );
     expect(v.shape).toEqual([3, imageTokens, patchDim]);
     expect(Math.max(...Array.from(v.dataSync(), Math.abs))).toBe(0);
     v.dispose();

@@ -97,7 +97,9 @@ describe('understanding labels agree with the scene oracle', () => {
           }
           return;
         }
-        const nearest = scene.objects.reduce((best, o) => (nominalBoxDistance(o, box, scene) < nominalBoxDistance(best, box, scene) ? o : best));
+        const nearest = scene.objects.reduce((best, o) =>
+          nominalBoxDistance(o, box, scene) < nominalBoxDistance(best, box, scene) ? o : best,
+        );
         // Tight boxes are within the 1-px jitter; boxes snapped out to whole 4-px patches within 3 px more.
         expect(nominalBoxDistance(nearest, box, scene)).toBeLessThanOrEqual(4.01 / scene.width);
         expect(u.region.color[b]).toBe(COLORS.indexOf(nearest.color));
@@ -171,10 +173,14 @@ describe('plan targets', () => {
   });
 
   it('cells and depth ranks follow the scene', () => {
-    const scene: Scene = { width: 32, height: 32, objects: [
-      { shape: 'circle', color: 'red', texture: 'plain', size: 'small', cx: 30, cy: 2, diameter: 8, depth: 5 },
-      { shape: 'square', color: 'blue', texture: 'plain', size: 'small', cx: 1, cy: 17, diameter: 8, depth: 2 },
-    ] };
+    const scene: Scene = {
+      width: 32,
+      height: 32,
+      objects: [
+        { shape: 'circle', color: 'red', texture: 'plain', size: 'small', cx: 30, cy: 2, diameter: 8, depth: 5 },
+        { shape: 'square', color: 'blue', texture: 'plain', size: 'small', cx: 1, cy: 17, diameter: 8, depth: 2 },
+      ],
+    };
     const plan = planTargets(scene);
     const fields = PLAN_FIELDS.length;
     expect(plan[5]).toBe(3); // row 0, col 3
@@ -194,7 +200,11 @@ describe('distorted objects', () => {
         let inter = 0;
         let union = 0;
         let area = 0;
-        clean.forEach((c, i) => { inter += c & broken[i]; union += c | broken[i]; area += broken[i]; });
+        clean.forEach((c, i) => {
+          inter += c & broken[i];
+          union += c | broken[i];
+          area += broken[i];
+        });
         expect(inter / union, `${kind} ${shape}`).toBeLessThan(0.85);
         expect(area, `${kind} ${shape}`).toBeGreaterThan(0.3 * clean.reduce((a, b) => a + b, 0));
         expect(distortedMask(object, 32, 32, kind)).toEqual(broken);
@@ -216,7 +226,9 @@ describe('builder speed', () => {
   it('builds batches fast enough not to dominate a training step (measured, printed)', () => {
     const start = performance.now();
     let examples = 0;
-    for (let k = 0; k < 4; k++) examples += generationBatch(k, { ...options, batchSize: 16 }).batchSize + understandingBatch(k, { ...options, batchSize: 16 }).batchSize;
+    for (let k = 0; k < 4; k++)
+      examples +=
+        generationBatch(k, { ...options, batchSize: 16 }).batchSize + understandingBatch(k, { ...options, batchSize: 16 }).batchSize;
     const perSecond = examples / ((performance.now() - start) / 1000);
     console.log(`data builders: ${perSecond.toFixed(0)} examples/s (generation + understanding mixed, tiny geometry)`);
     expect(perSecond).toBeGreaterThan(20);
@@ -226,7 +238,10 @@ describe('builder speed', () => {
 describe('morphed shapes (shapeMorph)', () => {
   const iou = (a: Uint8Array, b: Uint8Array): number => {
     let [both, either] = [0, 0];
-    a.forEach((v, i) => { both += v & b[i]; either += v | b[i]; });
+    a.forEach((v, i) => {
+      both += v & b[i];
+      either += v | b[i];
+    });
     return both / either;
   };
 
@@ -247,7 +262,10 @@ describe('morphed shapes (shapeMorph)', () => {
           expect(o.shape).not.toBe('triangle');
           const other = o.shape === 'circle' ? 'square' : 'circle';
           const mask = shapeMask(o, scene.width, scene.height);
-          const [own, rival] = [shapeMask({ ...o, exponent: undefined }, scene.width, scene.height), shapeMask({ ...o, shape: other, exponent: undefined }, scene.width, scene.height)];
+          const [own, rival] = [
+            shapeMask({ ...o, exponent: undefined }, scene.width, scene.height),
+            shapeMask({ ...o, shape: other, exponent: undefined }, scene.width, scene.height),
+          ];
           expect(iou(mask, own)).toBeGreaterThan(iou(mask, rival));
         }
       }

@@ -20,9 +20,19 @@ import { blankImage, renderScene } from '../lib/world/render';
 const ids = (n: number): number[] => Array.from({ length: n }, (_, i) => i + 1);
 /** Region replies in the styles the released regexes lose, for up to 5 regions. */
 const REGION_STYLES: Array<(n: number) => string> = [
-  (n) => ids(n).map((id) => `**Region ID: ${id}**\n**Identified Object**: a shape\n**Score**: 0.9\n**Reason**: fine`).join('\n\n'),
-  (n) => 'Here is my analysis.\n\n' + ids(n).map((id) => `### Region ID ${id}\n- Identified Object: a shape\n- Score: .5`).join('\n'),
-  (n) => ids(n).map((id) => `Region ID: ${id}\nIdentified Object : a shape\nScore : +0.3\nReason: ok`).join('\n---\n'),
+  (n) =>
+    ids(n)
+      .map((id) => `**Region ID: ${id}**\n**Identified Object**: a shape\n**Score**: 0.9\n**Reason**: fine`)
+      .join('\n\n'),
+  (n) =>
+    'Here is my analysis.\n\n' +
+    ids(n)
+      .map((id) => `### Region ID ${id}\n- Identified Object: a shape\n- Score: .5`)
+      .join('\n'),
+  (n) =>
+    ids(n)
+      .map((id) => `Region ID: ${id}\nIdentified Object : a shape\nScore : +0.3\nReason: ok`)
+      .join('\n---\n'),
 ];
 const GLOBAL_REPLY = '**Score**: -0.4\n**Reason**: the circle is on the wrong side.';
 
@@ -56,8 +66,11 @@ afterAll(async () => {
 
 function candidatesDir(): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'external-judge-cli-'));
-  const prompts = ['a red circle on the left of a blue square', 'a green triangle and a purple square',
-    'a yellow circle above an orange triangle'];
+  const prompts = [
+    'a red circle on the left of a blue square',
+    'a green triangle and a purple square',
+    'a yellow circle above an orange triangle',
+  ];
   const lines = prompts.map((prompt, index) => {
     const file = `${index}.png`;
     writePng(path.join(dir, file), renderScene(sceneFor(parsePrompt(prompt), makeRng(index))));
@@ -88,7 +101,11 @@ describe('srum judge --judge external', () => {
     const flags = { ...serverFlags(), images: dir, out, 'judge-model': 'test-vlm', parse: 'robust' };
     const { logs } = await quietly(() => judgeCommand.run(flags));
     type Line = { vlm_rewards: Array<{ object: string; score: number }>; external_judge: ExternalJudgeSummary };
-    const lines = fs.readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Line);
+    const lines = fs
+      .readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Line);
     expect(lines).toHaveLength(3);
     expect(requests).toBe(6); // one region and one global question per image, no retries
     for (const line of lines) {
@@ -137,12 +154,34 @@ describe('srum judge --judge external', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'external-judge-run-'));
     const out = path.join(dir, 'run');
     requests = 0;
-    const tinyRun = ['--method', 'srum', '--seed', '3', '--out', out, '--preset', 'tiny', '--n-candidates', '3', '--steps', '2',
-      '--batch-size', '2', '--candidate-steps', '2', '--eval-n', '14', '--quiet'];
+    const tinyRun = [
+      '--method',
+      'srum',
+      '--seed',
+      '3',
+      '--out',
+      out,
+      '--preset',
+      'tiny',
+      '--n-candidates',
+      '3',
+      '--steps',
+      '2',
+      '--batch-size',
+      '2',
+      '--candidate-steps',
+      '2',
+      '--eval-n',
+      '14',
+      '--quiet',
+    ];
     const judge = ['--judge', 'external', '--base-url', baseUrl, '--judge-model', 'm', '--api-key', 'secret-key'];
     await quietly(() => main(['run', ...tinyRun, ...judge]));
     const text = fs.readFileSync(path.join(out, 'rewards.jsonl'), 'utf8');
-    const records = text.trim().split('\n').map((l) => JSON.parse(l) as { external_judge?: { globalParsed: boolean } });
+    const records = text
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { external_judge?: { globalParsed: boolean } });
     expect(records).toHaveLength(3);
     expect(records.every((r) => r.external_judge?.globalParsed === true)).toBe(true);
     expect(requests).toBeGreaterThanOrEqual(3);
@@ -155,8 +194,15 @@ describe('srum judge --judge external', () => {
   it('reads base URL, model and key from the flags first, then SRUM_JUDGE_*; names what is missing', () => {
     const flags = { parse: 'robust', attempts: '2', 'timeout-ms': '100' };
     const env = { SRUM_JUDGE_BASE_URL: 'http://h/v1', SRUM_JUDGE_MODEL: 'env-model', SRUM_JUDGE_API_KEY: 'k' };
-    const want = { baseUrl: 'http://h/v1', model: 'flag-model', apiKey: 'k', timeoutMs: 100, attempts: 2, parseMode: 'robust',
-      clamp: false };
+    const want = {
+      baseUrl: 'http://h/v1',
+      model: 'flag-model',
+      apiKey: 'k',
+      timeoutMs: 100,
+      attempts: 2,
+      parseMode: 'robust',
+      clamp: false,
+    };
     expect(externalConfigFromFlags({ ...flags, 'judge-model': 'flag-model' }, env)).toEqual(want);
     expect(() => externalConfigFromFlags(flags, {})).toThrow(/SRUM_JUDGE_BASE_URL/);
     expect(() => externalConfigFromFlags({ ...flags, parse: 'regex' }, env)).toThrow(/--parse must be one of official, robust/);

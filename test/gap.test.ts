@@ -20,7 +20,13 @@ import { CATEGORIES, type Prompt } from '../lib/world/types';
 
 const N = 14;
 const SEED = 11;
-const RATE_KEYS = ['understanding_accuracy', 'generation_accuracy', 'understanding_on_generated', 'generation_accuracy_normal', 'generation_accuracy_think'] as const;
+const RATE_KEYS = [
+  'understanding_accuracy',
+  'generation_accuracy',
+  'understanding_on_generated',
+  'generation_accuracy_normal',
+  'generation_accuracy_think',
+] as const;
 
 let dir: string;
 let model: UnifiedModel;
@@ -52,7 +58,12 @@ describe('measureGap', () => {
       seed: SEED,
       think: true,
       judge: (images, prompts) => images.map((image, k) => promptVerdict(model, image, prompts[k]).passed),
-      generate: (prompts, { think }) => generateImages(model, prompts.map((p) => p.text), { seed: SEED, think }),
+      generate: (prompts, { think }) =>
+        generateImages(
+          model,
+          prompts.map((p) => p.text),
+          { seed: SEED, think },
+        ),
     });
     expect(tf.memory().numTensors).toBe(before);
     expect(report.n).toBe(N);
@@ -61,11 +72,17 @@ describe('measureGap', () => {
     for (const se of Object.values(report.standard_error)) expect(se).toBeGreaterThanOrEqual(0);
     // The chart draws each rate's standard error as error bars when every bar has one: not here, where each category
     // holds one prompt (NaN), nor for a report saved before they existed; yes once every category has a finite one.
-    const errorBars = (r: GapReport): ({ array: number[] } | undefined)[] => (gapChart(r).data as { error_y?: { array: number[] } }[]).map((trace) => trace.error_y);
+    const errorBars = (r: GapReport): ({ array: number[] } | undefined)[] =>
+      (gapChart(r).data as { error_y?: { array: number[] } }[]).map((trace) => trace.error_y);
     expect(errorBars(report).every((e) => e === undefined)).toBe(true);
     const saved = JSON.parse(JSON.stringify(report, (key, value: unknown) => (key === 'standard_error' ? undefined : value))) as GapReport;
     expect(errorBars(saved).every((e) => e === undefined)).toBe(true);
-    const everyCategory = { ...report, per_category: Object.fromEntries(Object.entries(report.per_category).map(([c, r]) => [c, { ...r, standard_error: report.standard_error }])) };
+    const everyCategory = {
+      ...report,
+      per_category: Object.fromEntries(
+        Object.entries(report.per_category).map(([c, r]) => [c, { ...r, standard_error: report.standard_error }]),
+      ),
+    };
     expect(errorBars(everyCategory).every((e) => e?.array.length === 1 + CATEGORIES.length)).toBe(true);
     expect(report.generation_accuracy).toBe(report.generation_accuracy_think); // think: true is the mode of generation_accuracy
     expect(Object.keys(report.per_category).sort()).toEqual([...CATEGORIES].sort());
@@ -84,10 +101,12 @@ describe('measureGap', () => {
     const N = 28; // two prompts per category
     const original = samplePrompts({ split: 'test', n: N, seed: SEED });
     const asked: Prompt[][] = [];
-    const recording = (answer: boolean): PromptJudge => (images, prompts) => {
-      asked.push([...prompts]);
-      return images.map(() => answer);
-    };
+    const recording =
+      (answer: boolean): PromptJudge =>
+      (images, prompts) => {
+        asked.push([...prompts]);
+        return images.map(() => answer);
+      };
     const generate = (prompts: readonly Prompt[]) => prompts.map(() => blankImage(32, 32));
     const yes = measureGap({ n: N, seed: SEED, think: false, bothModes: false, judge: recording(true), generate });
     const no = measureGap({ n: N, seed: SEED, think: false, bothModes: false, judge: recording(false), generate });
@@ -120,7 +139,12 @@ describe('clusteredStandardError', () => {
     const twice = values.flatMap((v) => [v, v]);
     const pairs = distinct.flatMap((c) => [c, c]);
     expect(clusteredStandardError(twice, pairs)).toBeCloseTo(clusteredStandardError(values, distinct), 12);
-    expect(clusteredStandardError(twice, twice.map((_, k) => `q${k}`))).toBeLessThan(clusteredStandardError(values, distinct));
+    expect(
+      clusteredStandardError(
+        twice,
+        twice.map((_, k) => `q${k}`),
+      ),
+    ).toBeLessThan(clusteredStandardError(values, distinct));
     expect(clusteredStandardError([true, false], ['a', 'a'])).toBeNaN();
     expect(() => clusteredStandardError([true], ['a', 'b'])).toThrow(/cluster labels/);
   });
@@ -151,7 +175,12 @@ describe('srum gap', () => {
       stderr.mockRestore();
     }
     expect(printed).toHaveLength(1);
-    const result = JSON.parse(printed[0]) as GapRates & { seed: number; checkpoint: string; checkpoint_step: number; per_category: Record<string, GapRates> };
+    const result = JSON.parse(printed[0]) as GapRates & {
+      seed: number;
+      checkpoint: string;
+      checkpoint_step: number;
+      per_category: Record<string, GapRates>;
+    };
     expectRates(result);
     expect(result).toMatchObject({ n: N, seed: SEED, checkpoint: dir, checkpoint_step: 2 });
     expect(Object.keys(result.per_category).sort()).toEqual([...CATEGORIES].sort());
@@ -160,6 +189,8 @@ describe('srum gap', () => {
 
   it('names a missing checkpoint directory', async () => {
     const missing = path.join(dir, 'no-such-checkpoint');
-    await expect(main(['gap', '--checkpoint', missing, '--n', String(N), '--json'])).rejects.toThrow(`checkpoint ${missing}: directory does not exist`);
+    await expect(main(['gap', '--checkpoint', missing, '--n', String(N), '--json'])).rejects.toThrow(
+      `checkpoint ${missing}: directory does not exist`,
+    );
   });
 });

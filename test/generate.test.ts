@@ -56,7 +56,9 @@ describe('generateImages', () => {
     expect(tf.memory().numTensors).toBe(before);
     expect(pixels(generateImages(m, PROMPTS, { seed: 3, steps: 4, solver: 'heun' }))).toEqual(heun);
     expect(heun).not.toEqual(euler);
-    expect(pixels(generateImages(m, PROMPTS, { seed: 3, steps: 1, solver: 'heun' }))).toEqual(pixels(generateImages(m, PROMPTS, { seed: 3, steps: 1 })));
+    expect(pixels(generateImages(m, PROMPTS, { seed: 3, steps: 1, solver: 'heun' }))).toEqual(
+      pixels(generateImages(m, PROMPTS, { seed: 3, steps: 1 })),
+    );
     disposeModel(m);
   });
 
@@ -95,7 +97,7 @@ describe('generateImages', () => {
     expect(() => generateImages(model, PROMPTS, { seed: 3, steps: 2, stochasticity: 1.5 })).toThrow(/stochasticity/);
   });
 
-  it('given plans (one per prompt, sliced per batch) reproduce think mode when they are the model\'s own', () => {
+  it("given plans (one per prompt, sliced per batch) reproduce think mode when they are the model's own", () => {
     const text = new Int32Array(PROMPTS.length * model.config.maxTextTokens);
     PROMPTS.forEach((p, i) => text.set(encode(p, model.config.maxTextTokens), i * model.config.maxTextTokens));
     const plans = predictPlan(model, text);
@@ -105,14 +107,19 @@ describe('generateImages', () => {
     expect(() => generateImages(model, PROMPTS, { seed: 5, steps: 1, plans: plans.subarray(1) })).toThrow(/plan values/);
   });
 
-  it('onStep reports every batch\'s x0_hat with the index of its first image; the last step\'s is the image itself', () => {
+  it("onStep reports every batch's x0_hat with the index of its first image; the last step's is the image itself", () => {
     const prompts = [...PROMPTS, 'a yellow square'];
     const last = new Map<number, Float32Array>();
     const firsts = new Set<number>();
-    const images = generateImages(model, prompts, { seed: 3, steps: 4, batchSize: 2, onStep: ({ first, step, x0Predicted }) => {
-      firsts.add(first);
-      if (step === 3) last.set(first, x0Predicted);
-    } });
+    const images = generateImages(model, prompts, {
+      seed: 3,
+      steps: 4,
+      batchSize: 2,
+      onStep: ({ first, step, x0Predicted }) => {
+        firsts.add(first);
+        if (step === 3) last.set(first, x0Predicted);
+      },
+    });
     expect([...firsts]).toEqual([0, 2]);
     // Euler's last step moves by dt = t, so x_0 = x_t - t v = x0_hat of that step.
     const stitched = [0, 2].flatMap((first) => pixels(unpatchify(last.get(first)!, model.config)));

@@ -13,14 +13,25 @@ import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../l
 import { makeRng } from '../lib/rng';
 import { resolveTrainConfig } from '../lib/train/config';
 import { generationBatch, understandingBatch } from '../lib/train/data';
-import { buildGeneratedPool, generatedQueries, loadGeneratedPool, mixGenerated, poolT0s, saveGeneratedPool, type GeneratedPool } from '../lib/train/generated-pool';
+import {
+  buildGeneratedPool,
+  generatedQueries,
+  loadGeneratedPool,
+  mixGenerated,
+  poolT0s,
+  saveGeneratedPool,
+  type GeneratedPool,
+} from '../lib/train/generated-pool';
 import { pretrain, type PretrainOptions } from '../lib/train/pretrain';
 import { renderScene } from '../lib/world/render';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-pool-'));
 const config = resolveModelConfig('tiny');
 const run = (name: string): PretrainOptions => ({
-  preset: 'tiny', outDir: path.join(root, name), seed: 5, quiet: true,
+  preset: 'tiny',
+  outDir: path.join(root, name),
+  seed: 5,
+  quiet: true,
   train: { steps: 4, batchSize: 2, checkpointEvery: 2, logEvery: 2, parseWeight: 0, generatedShare: 0.5, generatedPool: 6 },
 });
 const weights = (model: UnifiedModel): number[] => namedVariables(model.params).flatMap(({ variable }) => Array.from(variable.dataSync()));
@@ -42,7 +53,13 @@ describe('generated pool', () => {
         objects += 1;
         // The region's box centre lies inside the bounding square of an object with these labels.
         const [cx, cy] = [((q.box[0] + q.box[2]) / 2) * scene.width, ((q.box[1] + q.box[3]) / 2) * scene.height];
-        const owner = scene.objects.find((o) => SHAPES[q.shape] === o.shape && COLORS[q.color] === o.color && Math.abs(o.cx - cx) <= o.diameter / 2 && Math.abs(o.cy - cy) <= o.diameter / 2);
+        const owner = scene.objects.find(
+          (o) =>
+            SHAPES[q.shape] === o.shape &&
+            COLORS[q.color] === o.color &&
+            Math.abs(o.cx - cx) <= o.diameter / 2 &&
+            Math.abs(o.cy - cy) <= o.diameter / 2,
+        );
         expect(owner).toBeDefined();
       }
     });
@@ -59,7 +76,8 @@ describe('generated pool', () => {
   it('resamples from one given noise level (generatedT0), which stays nearer the renders than the default levels', () => {
     const model = initModel(config, 2);
     const renders = generationBatch(1_000_000, { batchSize: 4, seed: 8, config }).scenes.map(renderScene); // the pool's first batch
-    const distance = (pool: GeneratedPool): number => pool.images.reduce((sum, im, i) => sum + im.data.reduce((s, v, j) => s + Math.abs(v - renders[i].data[j]), 0), 0);
+    const distance = (pool: GeneratedPool): number =>
+      pool.images.reduce((sum, im, i) => sum + im.data.reduce((s, v, j) => s + Math.abs(v - renders[i].data[j]), 0), 0);
     const low = buildGeneratedPool(model, { n: 4, seed: 8, t0s: poolT0s(0.05) });
     const usual = buildGeneratedPool(model, { n: 4, seed: 8 });
     expect(low.t0s).toEqual([0.05]);
@@ -102,7 +120,14 @@ describe('generated pool', () => {
     const reference = weights(full.model);
     disposeModel(full.model);
     expect(loadGeneratedPool(path.join(root, 'full'))?.images).toHaveLength(6);
-    await expect(pretrain({ ...run('killed'), onStep: (step) => { if (step === 3) throw new Error('killed'); } })).rejects.toThrow('killed');
+    await expect(
+      pretrain({
+        ...run('killed'),
+        onStep: (step) => {
+          if (step === 3) throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
     const resumed = await pretrain(run('killed'));
     expect(resumed.startStep).toBe(2);
     expect(weights(resumed.model)).toEqual(reference);

@@ -12,7 +12,15 @@ import { initModel, type UnifiedModel } from '../lib/model/params';
 import { parsePrompt } from '../lib/world/grammar';
 
 const candidate = (prompt: string, draw: number, passed: boolean, selfScore: number, plan = 'p'): Candidate => ({
-  prompt, category: 'color', heldOut: false, draw, noiseKey: `${prompt}#${draw}`, passed, selfPassed: selfScore > 0.5, selfScore, plan,
+  prompt,
+  category: 'color',
+  heldOut: false,
+  draw,
+  noiseKey: `${prompt}#${draw}`,
+  passed,
+  selfPassed: selfScore > 0.5,
+  selfScore,
+  plan,
 });
 
 describe('headroom numbers', () => {
@@ -25,7 +33,12 @@ describe('headroom numbers', () => {
   });
 
   it('self best-of-k keeps the top-ranked draw of each disjoint group of k', () => {
-    const draws = [candidate('a', 0, false, 0.9), candidate('a', 1, true, 0.2), candidate('a', 2, true, 0.7), candidate('a', 3, false, 0.1)];
+    const draws = [
+      candidate('a', 0, false, 0.9),
+      candidate('a', 1, true, 0.2),
+      candidate('a', 2, true, 0.7),
+      candidate('a', 3, false, 0.1),
+    ];
     expect(selfBestOfK(draws, 2)).toBe(0.5); // group 1 keeps draw 0 (fails), group 2 keeps draw 2 (passes)
     expect(selfBestOfK(draws, 4)).toBe(0); // draw 0 ranks first of all four
     expect(selfBestOfK(draws, 1)).toBe(0.5);
@@ -33,8 +46,10 @@ describe('headroom numbers', () => {
 
   it('the report: pass@k, self best-of-k, precision, recall and distinct plans on a hand-made set', () => {
     const set = [
-      candidate('a', 0, true, 0.9, 'p1'), candidate('a', 1, false, 0.6, 'p2'),
-      candidate('b', 0, false, 0.8, 'q'), candidate('b', 1, true, 0.3, 'q'),
+      candidate('a', 0, true, 0.9, 'p1'),
+      candidate('a', 1, false, 0.6, 'p2'),
+      candidate('b', 0, false, 0.8, 'q'),
+      candidate('b', 1, true, 0.3, 'q'),
     ];
     const h = headroom(set, [1, 2]);
     expect(h.pass_at_k).toEqual([50, 100]);
@@ -52,12 +67,20 @@ describe('pool scoring', () => {
     model = initModel(resolveModelConfig('tiny'), 9);
   });
 
-  it('returns per image the evaluator verdict, the model\'s own verdict and score, and the plan; sampled plans vary by key', async () => {
+  it("returns per image the evaluator verdict, the model's own verdict and score, and the plan; sampled plans vary by key", async () => {
     const prompts = ['a red circle and a blue square', 'a red circle and a blue square', 'two green triangles'];
     const noiseKeys = prompts.map((p, k) => `${p}#${k}`);
     const pool = await SamplerPool.open(1);
     const before = tf.memory().numTensors;
-    const scored = await pool.generate(model, prompts, { seed: 1, steps: 2, noiseKeys, planTemperature: 1, evaluate: true, selfJudge: true, recordPlans: true });
+    const scored = await pool.generate(model, prompts, {
+      seed: 1,
+      steps: 2,
+      noiseKeys,
+      planTemperature: 1,
+      evaluate: true,
+      selfJudge: true,
+      recordPlans: true,
+    });
     expect(tf.memory().numTensors).toBe(before);
     const images = generateImages(model, prompts, { seed: 1, steps: 2, noiseKeys, planTemperature: 1 });
     expect(scored.images.map((i) => Array.from(i.data))).toEqual(images.map((i) => Array.from(i.data)));

@@ -48,7 +48,10 @@ function libFiles(dir = LIB): string[] {
 function specifiers(source: string): string[] {
   const code = source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, ''); // comments may quote imports
   const patterns = [
-    /\bfrom\s+'(\.[^']+)'/g, /\bimport\s+'(\.[^']+)'/g, /\bimport\(\s*'(\.[^']+)'\s*\)/g, /\brequire\(\s*'(\.[^']+)'\s*\)/g,
+    /\bfrom\s+'(\.[^']+)'/g,
+    /\bimport\s+'(\.[^']+)'/g,
+    /\bimport\(\s*'(\.[^']+)'\s*\)/g,
+    /\brequire\(\s*'(\.[^']+)'\s*\)/g,
   ];
   return patterns.flatMap((pattern) => [...code.matchAll(pattern)].map((m) => m[1]));
 }
@@ -130,6 +133,9 @@ describe('imports in lib/', () => {
   it('form no cycle inside a folder', () => {
     const cycles = folderCycles().map((c) => c.join(' <-> '));
     expect(cycles.filter((c) => !ALLOWED_CYCLES.includes(c))).toEqual([]);
-    expect(ALLOWED_CYCLES.filter((c) => !cycles.includes(c)), 'allowed cycles that no longer exist').toEqual([]);
+    expect(
+      ALLOWED_CYCLES.filter((c) => !cycles.includes(c)),
+      'allowed cycles that no longer exist',
+    ).toEqual([]);
   });
 });

@@ -25,12 +25,19 @@ const pixel = (image: RgbImage, x: number, y: number): number[] => {
 describe('images through sharp', () => {
   it('writes and reads PNG exactly, JPEG and WebP closely, at any size; pngjs reads what sharp writes', async () => {
     const image = halves(300, 170);
-    for (const [ext, tolerance] of [['png', 0], ['jpg', 0.1], ['webp', 0.1]] as const) {
+    for (const [ext, tolerance] of [
+      ['png', 0],
+      ['jpg', 0.1],
+      ['webp', 0.1],
+    ] as const) {
       const file = path.join(dir, `a.${ext}`);
       await writeImage(file, image);
       const back = await readImage(file);
       expect([back.width, back.height]).toEqual([300, 170]);
-      for (const [x, y, want] of [[10, 10, [1, 0, 0]], [290, 160, [0, 0, 1]]] as const) {
+      for (const [x, y, want] of [
+        [10, 10, [1, 0, 0]],
+        [290, 160, [0, 0, 1]],
+      ] as const) {
         pixel(back, x, y).forEach((v, c) => expect(Math.abs(v - want[c])).toBeLessThanOrEqual(tolerance));
       }
     }

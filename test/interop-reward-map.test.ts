@@ -112,21 +112,57 @@ describe('srum reward-map on released loader records', () => {
     const [W, H] = [4, 2];
     const record = (vlm_rewards: unknown[]): Entry => ({ image_file: 'a.png', prompt: 'p', vlm_rewards });
     const good = { object: 'a', score: 1, bbox: [0, 0, 1, 1] }; // weight 1 at (0, 0)
-    const onlyGood = [[0.5, 0.25, 0.25, 0.25], [0.25, 0.25, 0.25, 0.25]]; // g = 0: factor 0.5; the good box 1 -> 0.5
+    const onlyGood = [
+      [0.5, 0.25, 0.25, 0.25],
+      [0.25, 0.25, 0.25, 0.25],
+    ]; // g = 0: factor 0.5; the good box 1 -> 0.5
     const box = (bbox: unknown): Entry => ({ object: 'b', score: 1, bbox });
     const cases: Array<[string, Entry, number[][]]> = [
-      ['in-list global g = 0.5 (factor 0.75)', record([{ object: 'global_layout_reward', score: 0.5 }, good]),
-        [[0.75, 0.375, 0.375, 0.375], [0.375, 0.375, 0.375, 0.375]]],
+      [
+        'in-list global g = 0.5 (factor 0.75)',
+        record([{ object: 'global_layout_reward', score: 0.5 }, good]),
+        [
+          [0.75, 0.375, 0.375, 0.375],
+          [0.375, 0.375, 0.375, 0.375],
+        ],
+      ],
       ['3 numbers', record([good, box([0, 0, 4])]), onlyGood],
       ['a null inside', record([good, box([0, null, 4, 2])]), onlyGood],
       ['x0 > x1', record([good, box([3, 0, 1, 2])]), onlyGood],
-      ['floats truncate', record([good, box([2.9, 1.2, 3.99, 2.7])]), [[0.5, 0.25, 0.25, 0.25], [0.25, 0.25, 0.5, 0.25]]],
-      ['outside the image clamps', record([good, box([3, -5, 99, 99])]), [[0.5, 0.25, 0.25, 0.5], [0.25, 0.25, 0.25, 0.5]]],
-      ['missing score counts 0', record([{ object: 'b', bbox: [0, 0, 4, 2] }, { object: 'global_layout_reward', score: 1 }]),
-        [[0.5, 0.5, 0.5, 0.5], [0.5, 0.5, 0.5, 0.5]]],
+      [
+        'floats truncate',
+        record([good, box([2.9, 1.2, 3.99, 2.7])]),
+        [
+          [0.5, 0.25, 0.25, 0.25],
+          [0.25, 0.25, 0.5, 0.25],
+        ],
+      ],
+      [
+        'outside the image clamps',
+        record([good, box([3, -5, 99, 99])]),
+        [
+          [0.5, 0.25, 0.25, 0.5],
+          [0.25, 0.25, 0.25, 0.5],
+        ],
+      ],
+      [
+        'missing score counts 0',
+        record([
+          { object: 'b', bbox: [0, 0, 4, 2] },
+          { object: 'global_layout_reward', score: 1 },
+        ]),
+        [
+          [0.5, 0.5, 0.5, 0.5],
+          [0.5, 0.5, 0.5, 0.5],
+        ],
+      ],
       ['no global entry: g = 0', record([good]), onlyGood],
     ];
-    const { maps, warnings } = await runCli(cases.map((c) => c[1]), W, H);
+    const { maps, warnings } = await runCli(
+      cases.map((c) => c[1]),
+      W,
+      H,
+    );
     cases.forEach(([name, , expected], i) => expect({ name, map: maps[i] }).toEqual({ name, map: expected }));
     expect(warnings).toEqual([]);
   });
@@ -148,7 +184,10 @@ describe('srum reward-map on released loader records', () => {
   });
 
   it('scores outside [-1, 1] are used as written (released); --clamp bounds them, in every mode including global-only', async () => {
-    const vlm_rewards = [{ object: 'global_layout_reward', score: 1.5 }, { object: 'b', score: 1.5, bbox: [0, 0, 1, 1] }];
+    const vlm_rewards = [
+      { object: 'global_layout_reward', score: 1.5 },
+      { object: 'b', score: 1.5, bbox: [0, 0, 1, 1] },
+    ];
     const record = { image_file: 'a.png', vlm_rewards };
     expect((await runCli([record], 2, 1)).maps).toEqual([[[1.5625, 0.625]]]); // weights 1.25 and 0.5, times 1.25
     expect((await runCli([record], 2, 1, { clamp: true })).maps).toEqual([[[1, 0.5]]]);

@@ -9,7 +9,11 @@ import { blankImage } from '../lib/world/render';
 interface Seen {
   url: string;
   headers: http.IncomingHttpHeaders;
-  body: { model: string; temperature: number; messages: Array<{ role: string; content: Array<{ type: string; text?: string; image_url?: { url: string } }> }> };
+  body: {
+    model: string;
+    temperature: number;
+    messages: Array<{ role: string; content: Array<{ type: string; text?: string; image_url?: { url: string } }> }>;
+  };
 }
 
 /** Canned replies, taken in order: a completion text, or an HTTP status to fail with, or 'hang'. */
@@ -18,7 +22,12 @@ const seen: Seen[] = [];
 let server: http.Server;
 let baseUrl = '';
 
-const completion = (content: string): string => JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }] });
+const completion = (content: string): string =>
+  JSON.stringify({
+    id: 'x',
+    object: 'chat.completion',
+    choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+  });
 
 beforeAll(async () => {
   server = http.createServer((req, res) => {
@@ -45,12 +54,23 @@ afterAll(async () => {
 });
 
 const image = blankImage(8, 6);
-const regions = [{ bbox: [0, 0, 8, 6] as [number, number, number, number], area: 40 }, { bbox: [1, 1, 4, 4] as [number, number, number, number], area: 8 }];
+const regions = [
+  { bbox: [0, 0, 8, 6] as [number, number, number, number], area: 40 },
+  { bbox: [1, 1, 4, 4] as [number, number, number, number], area: 8 },
+];
 
 describe('external judge (OpenAI-compatible endpoint)', () => {
   it('reads its config from options first, then SRUM_JUDGE_* variables, and names what is missing', () => {
     const env = { SRUM_JUDGE_BASE_URL: 'http://h/v1/', SRUM_JUDGE_MODEL: 'env-model', SRUM_JUDGE_API_KEY: 'k' };
-    expect(externalJudgeConfig({ model: 'opt-model' }, env)).toEqual({ baseUrl: 'http://h/v1', model: 'opt-model', apiKey: 'k', timeoutMs: 120000, attempts: 3, parseMode: 'robust', clamp: false });
+    expect(externalJudgeConfig({ model: 'opt-model' }, env)).toEqual({
+      baseUrl: 'http://h/v1',
+      model: 'opt-model',
+      apiKey: 'k',
+      timeoutMs: 120000,
+      attempts: 3,
+      parseMode: 'robust',
+      clamp: false,
+    });
     expect(() => externalJudgeConfig({}, {})).toThrow(/SRUM_JUDGE_BASE_URL/);
     expect(() => externalJudgeConfig({ baseUrl: 'http://h' }, {})).toThrow(/SRUM_JUDGE_MODEL/);
   });
@@ -102,27 +122,48 @@ describe('external judge (OpenAI-compatible endpoint)', () => {
     expect(seen).toHaveLength(6);
     expect(seen[0].headers.authorization).toBeUndefined();
     expect(record.vlm_rewards).toEqual([]);
-    expect(record.global_layout_reward).toEqual({ global_layout_score: 0, reason: 'VLM failed to produce a parsable output after 3 attempts.', bbox: [0, 0, 8, 6], area: 48 });
+    expect(record.global_layout_reward).toEqual({
+      global_layout_score: 0,
+      reason: 'VLM failed to produce a parsable output after 3 attempts.',
+      bbox: [0, 0, 8, 6],
+      area: 48,
+    });
   });
 
   it('sample-level mode asks one whole-image question', async () => {
     seen.length = 0;
     replies = ['Overall Impression: a grey image\nScore: -0.5\nReason: nothing drawn'];
     const config = externalJudgeConfig({ baseUrl, model: 'm' }, {});
-    const record = await judgeExternally(config, { image, imageFile: 'c.png', prompt: 'p', regions, mode: 'sample-level', globalLayout: false, binarizeScores: true });
+    const record = await judgeExternally(config, {
+      image,
+      imageFile: 'c.png',
+      prompt: 'p',
+      regions,
+      mode: 'sample-level',
+      globalLayout: false,
+      binarizeScores: true,
+    });
     expect(seen).toHaveLength(1);
     expect(seen[0].body.messages[0].content[1].text).toContain('Whole Image Analysis and Scoring');
-    expect(record.vlm_rewards).toEqual([{ identified_object: 'a grey image', score: -0.5, reason: 'nothing drawn', bbox: [0, 0, 8, 6], area: 48, binarized_score: -1 }]);
+    expect(record.vlm_rewards).toEqual([
+      { identified_object: 'a grey image', score: -0.5, reason: 'nothing drawn', bbox: [0, 0, 8, 6], area: 48, binarized_score: -1 },
+    ]);
     expect(record.global_layout_reward).toBeNull();
   });
 
   it('fails clearly on HTTP 500, on a timeout and on an unreachable server', async () => {
     const imageUrl = pngDataUrl(image);
     replies = [500];
-    await expect(chatCompletion(externalJudgeConfig({ baseUrl, model: 'm' }, {}), { imageUrl, text: 'hi' })).rejects.toThrow(/HTTP 500 .*chat\/completions: .*model overloaded/);
+    await expect(chatCompletion(externalJudgeConfig({ baseUrl, model: 'm' }, {}), { imageUrl, text: 'hi' })).rejects.toThrow(
+      /HTTP 500 .*chat\/completions: .*model overloaded/,
+    );
     replies = ['hang'];
-    await expect(chatCompletion(externalJudgeConfig({ baseUrl, model: 'm', timeoutMs: 200 }, {}), { imageUrl, text: 'hi' })).rejects.toThrow(/no answer from .* within 200 ms/);
+    await expect(
+      chatCompletion(externalJudgeConfig({ baseUrl, model: 'm', timeoutMs: 200 }, {}), { imageUrl, text: 'hi' }),
+    ).rejects.toThrow(/no answer from .* within 200 ms/);
     // A port nobody listens on: the server's own port after closing is racy, so use port 1 (privileged, unused).
-    await expect(chatCompletion(externalJudgeConfig({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm' }, {}), { imageUrl, text: 'hi' })).rejects.toThrow(/cannot reach/);
+    await expect(
+      chatCompletion(externalJudgeConfig({ baseUrl: 'http://127.0.0.1:1/v1', model: 'm' }, {}), { imageUrl, text: 'hi' }),
+    ).rejects.toThrow(/cannot reach/);
   });
 });

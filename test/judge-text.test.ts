@@ -21,8 +21,16 @@ describe('prompt builders', () => {
   });
 
   it('hybrid regions: regions_text as the released code writes it, and the Table 7 rubric', () => {
-    const text = hybridRegionPrompt('two green triangles', numberRegions([[0, 0, 32, 32], [3, 4, 15, 18]]));
-    expect(text).toContain('**UNLABELED REGIONS FOR YOUR ANALYSIS:**\nRegion ID: 1\nBounding Box: [0, 0, 32, 32]\n---\nRegion ID: 2\nBounding Box: [3, 4, 15, 18]\n---\n');
+    const text = hybridRegionPrompt(
+      'two green triangles',
+      numberRegions([
+        [0, 0, 32, 32],
+        [3, 4, 15, 18],
+      ]),
+    );
+    expect(text).toContain(
+      '**UNLABELED REGIONS FOR YOUR ANALYSIS:**\nRegion ID: 1\nBounding Box: [0, 0, 32, 32]\n---\nRegion ID: 2\nBounding Box: [3, 4, 15, 18]\n---\n',
+    );
     expect(text).toContain('For **every Region ID** listed above, you must perform the following steps.');
     expect(text).toContain('`Identified Object: [Your description of the object]`');
     expect(text).toContain('A score of 0.0 is perfectly neutral.');
@@ -40,12 +48,20 @@ describe('prompt builders', () => {
 describe('parsers (released behaviour)', () => {
   it('keeps only the text after the last </think>', () => {
     expect(answerText('<think>Score: 0.9</think> a </think>  Score: 0.1 \n')).toBe('Score: 0.1');
-    expect(parseGlobalLayout('<think>Score: 0.9</think>\nScore: -0.3\nReason: wrong side')).toEqual({ score: -0.3, rawScore: -0.3, reason: 'wrong side' });
+    expect(parseGlobalLayout('<think>Score: 0.9</think>\nScore: -0.3\nReason: wrong side')).toEqual({
+      score: -0.3,
+      rawScore: -0.3,
+      reason: 'wrong side',
+    });
     expect(parseGlobalLayout('<think>Score: 0.9</think>no score here')).toBeNull();
   });
 
   it('global: first Score number; reason = the rest, a leading "Reason:" removed (case-insensitive)', () => {
-    expect(parseGlobalLayout('SCORE: 0.5 the circle is left\nof the square')).toEqual({ score: 0.5, rawScore: 0.5, reason: 'the circle is left\nof the square' });
+    expect(parseGlobalLayout('SCORE: 0.5 the circle is left\nof the square')).toEqual({
+      score: 0.5,
+      rawScore: 0.5,
+      reason: 'the circle is left\nof the square',
+    });
     expect(parseGlobalLayout('score:0.25\nREASON:   fine\nScore: -1')).toEqual({ score: 0.25, rawScore: 0.25, reason: 'fine\nScore: -1' });
     expect(parseGlobalLayout('Score: 1.')?.score).toBe(1);
   });
@@ -82,7 +98,13 @@ describe('parsers (released behaviour)', () => {
     ].join('\n\n');
     const regions = parseRegions(answer);
     expect([...regions.keys()]).toEqual([1, 2, 3]);
-    expect(regions.get(1)).toEqual({ regionId: 1, identifiedObject: 'A red circle.', score: 0.95, rawScore: 0.95, reason: 'exactly as asked,\nclean edges.' });
+    expect(regions.get(1)).toEqual({
+      regionId: 1,
+      identifiedObject: 'A red circle.',
+      score: 0.95,
+      rawScore: 0.95,
+      reason: 'exactly as asked,\nclean edges.',
+    });
     expect(regions.get(2)).toEqual({ regionId: 2, identifiedObject: 'Background.', score: 0.1, rawScore: 0.1 });
     expect(regions.get(3)).toEqual({ regionId: 3, identifiedObject: 'something' });
     expect(parseRegions('nothing to see').size).toBe(0);
@@ -95,7 +117,12 @@ describe('parsers (released behaviour)', () => {
   });
 
   it('sample level: Overall Impression, first Score, Reason', () => {
-    expect(parseSampleLevel('</think>Overall Impression: two circles\nScore: 0.7\nReason: good')).toEqual({ identifiedObject: 'two circles', score: 0.7, rawScore: 0.7, reason: 'good' });
+    expect(parseSampleLevel('</think>Overall Impression: two circles\nScore: 0.7\nReason: good')).toEqual({
+      identifiedObject: 'two circles',
+      score: 0.7,
+      rawScore: 0.7,
+      reason: 'good',
+    });
     expect(parseSampleLevel('Overall Impression: nothing')).toBeNull();
   });
 
@@ -105,8 +132,38 @@ describe('parsers (released behaviour)', () => {
 
   it('never throw on arbitrary text (seeded fuzz, 3000 strings); clamped scores stay finite in [-1, 1]', () => {
     const rng = makeRng(2024);
-    const pieces = ['Score:', 'score: ', 'Region ID:', 'REGION ID: ', 'Identified Object:', 'Reason:', 'Overall Impression:', '</think>', '<think>',
-      '\n\n', '\n', ' ', '-', '.', '1e5', '-.5', 'NaN', 'Infinity', '0.95', '-0.7', '12', '\u0000', '\u2028', '\r\n', '**', '(', '[', '\\', '$&', '٣'];
+    const pieces = [
+      'Score:',
+      'score: ',
+      'Region ID:',
+      'REGION ID: ',
+      'Identified Object:',
+      'Reason:',
+      'Overall Impression:',
+      '</think>',
+      '<think>',
+      '\n\n',
+      '\n',
+      ' ',
+      '-',
+      '.',
+      '1e5',
+      '-.5',
+      'NaN',
+      'Infinity',
+      '0.95',
+      '-0.7',
+      '12',
+      '\u0000',
+      '\u2028',
+      '\r\n',
+      '**',
+      '(',
+      '[',
+      '\\',
+      '$&',
+      '٣',
+    ];
     const start = Date.now();
     for (let n = 0; n < 3000; n++) {
       const text = fuzzText(rng, n, { pieces, maxParts: 40, pieceShare: 0.5, digitRunShare: 0.3, hugeEvery: 1000, hugeChars: 1_000_000 });
@@ -130,7 +187,11 @@ describe('withRetries (up to 3 attempts while nothing parses)', () => {
 
   it('stops at the first answer that parses', async () => {
     const a = answers(['garbage', 'Score: 0.4', 'Score: 0.9']);
-    expect(await withRetries(a.query, parseGlobalLayout)).toEqual({ parsed: { score: 0.4, rawScore: 0.4, reason: '' }, raw: 'Score: 0.4', attempts: 2 });
+    expect(await withRetries(a.query, parseGlobalLayout)).toEqual({
+      parsed: { score: 0.4, rawScore: 0.4, reason: '' },
+      raw: 'Score: 0.4',
+      attempts: 2,
+    });
     expect(a.calls()).toBe(2);
   });
 
@@ -142,12 +203,25 @@ describe('withRetries (up to 3 attempts while nothing parses)', () => {
 });
 
 describe('records', () => {
-  const regions = [{ bbox: [0, 0, 32, 32] as [number, number, number, number], area: 800 }, { bbox: [4, 4, 12, 12] as [number, number, number, number], area: 64 }, { bbox: [20, 2, 30, 12] as [number, number, number, number], area: 90 }];
-  const record = (): JudgeRecord => buildJudgeRecord({
-    imageFile: '0001.png', prompt: 'a red square', width: 32, height: 32, regions, attempts: 3, rawOutput: 'raw',
-    parsedRegions: parseRegions('Region ID: 1\nIdentified Object: background\nScore: 0.1\n\nRegion ID: 2\nIdentified Object: a red square\nScore: 0.9\nReason: right colour\n\nRegion ID: 3\nScore: -0.6'),
-    parsedGlobal: parseGlobalLayout('Score: 0.5\nReason: centred'),
-  });
+  const regions = [
+    { bbox: [0, 0, 32, 32] as [number, number, number, number], area: 800 },
+    { bbox: [4, 4, 12, 12] as [number, number, number, number], area: 64 },
+    { bbox: [20, 2, 30, 12] as [number, number, number, number], area: 90 },
+  ];
+  const record = (): JudgeRecord =>
+    buildJudgeRecord({
+      imageFile: '0001.png',
+      prompt: 'a red square',
+      width: 32,
+      height: 32,
+      regions,
+      attempts: 3,
+      rawOutput: 'raw',
+      parsedRegions: parseRegions(
+        'Region ID: 1\nIdentified Object: background\nScore: 0.1\n\nRegion ID: 2\nIdentified Object: a red square\nScore: 0.9\nReason: right colour\n\nRegion ID: 3\nScore: -0.6',
+      ),
+      parsedGlobal: parseGlobalLayout('Score: 0.5\nReason: centred'),
+    });
 
   it('builds the released judge record: unparsed regions dropped, global entry with bbox [0, 0, W, H]', () => {
     expect(record()).toEqual({
@@ -164,10 +238,36 @@ describe('records', () => {
   });
 
   it('defaults: global 0.0 with a reason when it never parsed; sample level 0.0; binarized scores on request', () => {
-    const failed = buildJudgeRecord({ imageFile: 'x.png', prompt: 'p', width: 8, height: 4, regions: [], attempts: 3, parsedGlobal: null, parsedSample: null, binarizeScores: true });
-    expect(failed.global_layout_reward).toEqual({ global_layout_score: 0, reason: 'VLM failed to produce a parsable output after 3 attempts.', bbox: [0, 0, 8, 4], area: 32 });
-    expect(failed.vlm_rewards).toEqual([{ score: 0, reason: 'VLM failed after 3 attempts.', bbox: [0, 0, 8, 4], area: 32, binarized_score: -1 }]);
-    const sample = buildJudgeRecord({ imageFile: 'x.png', prompt: 'p', width: 8, height: 4, regions: [], attempts: 3, parsedSample: parseSampleLevel('Overall Impression: ok\nScore: 0.3'), binarizeScores: true });
+    const failed = buildJudgeRecord({
+      imageFile: 'x.png',
+      prompt: 'p',
+      width: 8,
+      height: 4,
+      regions: [],
+      attempts: 3,
+      parsedGlobal: null,
+      parsedSample: null,
+      binarizeScores: true,
+    });
+    expect(failed.global_layout_reward).toEqual({
+      global_layout_score: 0,
+      reason: 'VLM failed to produce a parsable output after 3 attempts.',
+      bbox: [0, 0, 8, 4],
+      area: 32,
+    });
+    expect(failed.vlm_rewards).toEqual([
+      { score: 0, reason: 'VLM failed after 3 attempts.', bbox: [0, 0, 8, 4], area: 32, binarized_score: -1 },
+    ]);
+    const sample = buildJudgeRecord({
+      imageFile: 'x.png',
+      prompt: 'p',
+      width: 8,
+      height: 4,
+      regions: [],
+      attempts: 3,
+      parsedSample: parseSampleLevel('Overall Impression: ok\nScore: 0.3'),
+      binarizeScores: true,
+    });
     expect(sample.vlm_rewards).toEqual([{ identified_object: 'ok', score: 0.3, bbox: [0, 0, 8, 4], area: 32, binarized_score: 1 }]);
     expect(sample.global_layout_reward).toBeNull();
   });
@@ -175,16 +275,30 @@ describe('records', () => {
   it('formats for training: the global entry moves into vlm_rewards first; unnamed regions dropped', () => {
     const formatted = formatForTraining(record());
     if (!('record' in formatted)) throw new Error(formatted.skipped);
-    expect(formatted.record.vlm_rewards.map((r) => [r.object, r.score])).toEqual([['global_layout_reward', 0.5], ['background', 0.1], ['a red square', 0.9]]);
-    expect(formatted.record.vlm_rewards[0]).toEqual({ object: 'global_layout_reward', bbox: [0, 0, 32, 32], score: 0.5, reason: 'centred' });
+    expect(formatted.record.vlm_rewards.map((r) => [r.object, r.score])).toEqual([
+      ['global_layout_reward', 0.5],
+      ['background', 0.1],
+      ['a red square', 0.9],
+    ]);
+    expect(formatted.record.vlm_rewards[0]).toEqual({
+      object: 'global_layout_reward',
+      bbox: [0, 0, 32, 32],
+      score: 0.5,
+      reason: 'centred',
+    });
     expect(formatted.record.bad_image_file).toBe('0001.png');
   });
 
   it('drops a record whose global score is exactly 0 (released filter) unless told not to', () => {
-    const zero = { ...record(), global_layout_reward: { global_layout_score: 0, reason: 'r', bbox: [0, 0, 32, 32] as [number, number, number, number], area: 1024 } };
+    const zero = {
+      ...record(),
+      global_layout_reward: { global_layout_score: 0, reason: 'r', bbox: [0, 0, 32, 32] as [number, number, number, number], area: 1024 },
+    };
     expect(formatForTraining(zero)).toEqual({ skipped: expect.stringMatching(/global_layout_score is 0/) });
     expect('record' in formatForTraining(zero, { dropZeroGlobal: false })).toBe(true);
-    expect(formatForTraining({ ...record(), global_layout_reward: null, vlm_rewards: [] })).toEqual({ skipped: 'no global score and no named region' });
+    expect(formatForTraining({ ...record(), global_layout_reward: null, vlm_rewards: [] })).toEqual({
+      skipped: 'no global score and no named region',
+    });
   });
 
   it('round-trips through JSONL (judge and training forms) and gives the same reward map', () => {
@@ -193,7 +307,10 @@ describe('records', () => {
     if (!('record' in formatted)) throw new Error(formatted.skipped);
     const read = parseRewardJsonl(serializeRecords([judge, formatted.record]));
     expect(read.errors).toEqual([]);
-    expect(read.entries.map((e) => [e.line, e.kind])).toEqual([[1, 'judge'], [2, 'training']]);
+    expect(read.entries.map((e) => [e.line, e.kind])).toEqual([
+      [1, 'judge'],
+      [2, 'training'],
+    ]);
     expect(read.entries[0].record).toEqual(judge);
     expect(read.entries[1].record).toEqual(formatted.record);
     const options = { mode: 'official' as const, width: 32, height: 32 };
@@ -203,9 +320,27 @@ describe('records', () => {
   it('explains malformed lines (line number and what is wrong) and keeps the valid ones', () => {
     const good = JSON.stringify(record());
     const badBox = JSON.stringify({ ...record(), vlm_rewards: [{ identified_object: 'x', score: 0.2, bbox: [1, 2, 3], area: 4 }] });
-    const badGlobal = JSON.stringify({ ...record(), global_layout_reward: { global_layout_score: 'high', reason: 'r', bbox: [0, 0, 1, 1], area: 1 } });
-    const badTraining = JSON.stringify({ bad_image_file: 'a.png', good_image_file: 'a.png', prompt: 'p', vlm_rewards: [{ object: 'a', score: 1, bbox: 'oops' }, 7] });
-    const text = [good, '{not json', '', '[1, 2]', badBox, badGlobal, JSON.stringify({ prompt: 'p', vlm_rewards: [] }), badTraining, good].join('\n');
+    const badGlobal = JSON.stringify({
+      ...record(),
+      global_layout_reward: { global_layout_score: 'high', reason: 'r', bbox: [0, 0, 1, 1], area: 1 },
+    });
+    const badTraining = JSON.stringify({
+      bad_image_file: 'a.png',
+      good_image_file: 'a.png',
+      prompt: 'p',
+      vlm_rewards: [{ object: 'a', score: 1, bbox: 'oops' }, 7],
+    });
+    const text = [
+      good,
+      '{not json',
+      '',
+      '[1, 2]',
+      badBox,
+      badGlobal,
+      JSON.stringify({ prompt: 'p', vlm_rewards: [] }),
+      badTraining,
+      good,
+    ].join('\n');
     const read = parseRewardJsonl(text);
     expect(read.entries.map((e) => e.line)).toEqual([1, 9]);
     expect(read.errors.map((e) => e.line)).toEqual([2, 4, 5, 6, 7, 8]);
@@ -220,7 +355,12 @@ describe('records', () => {
   });
 
   it('reads older released judge records without a global_layout_reward key as having none', () => {
-    const old = { image_file: '701.png', prompt: 'an apple', vlm_rewards: [{ identified_object: 'A red apple.', score: 0.95, bbox: [303, 0, 1023, 1023], area: 185025 }], vlm_raw_output: '...' };
+    const old = {
+      image_file: '701.png',
+      prompt: 'an apple',
+      vlm_rewards: [{ identified_object: 'A red apple.', score: 0.95, bbox: [303, 0, 1023, 1023], area: 185025 }],
+      vlm_raw_output: '...',
+    };
     const read = parseRewardJsonl(JSON.stringify(old));
     expect(read.errors).toEqual([]);
     expect(read.entries[0]).toEqual({ line: 1, kind: 'judge', record: { ...old, global_layout_reward: null } });

@@ -9,7 +9,8 @@ import { CATEGORIES, Prompt, SceneObject } from '../lib/world/types';
 import { shapeMask } from '../lib/world/geometry';
 
 /** Objects a prompt mentions, counts included. */
-const mentioned = (prompt: Prompt): number => prompt.constraints.reduce((n, c) => n + (c.kind === 'count' ? c.count : c.kind === 'relation' ? 2 : 1), 0);
+const mentioned = (prompt: Prompt): number =>
+  prompt.constraints.reduce((n, c) => n + (c.kind === 'count' ? c.count : c.kind === 'relation' ? 2 : 1), 0);
 
 describe('sceneFor', () => {
   const prompts = samplePrompts({ split: 'test', n: CATEGORIES.length * 12, seed: 11 });
@@ -38,14 +39,17 @@ describe('sceneFor', () => {
     const rng = makeRng(2);
     const pixels = (o: SceneObject): Array<[number, number]> => {
       const mask = shapeMask(o, 32, 32);
-      return Array.from(mask.keys()).filter((i) => mask[i]).map((i): [number, number] => [i % 32, Math.floor(i / 32)]);
+      return Array.from(mask.keys())
+        .filter((i) => mask[i])
+        .map((i): [number, number] => [i % 32, Math.floor(i / 32)]);
     };
     for (let k = 0; k < 20; k++) {
       const objects = sceneFor(prompt, rng).objects.map(pixels);
       for (let i = 0; i < objects.length; i++) {
         for (let j = i + 1; j < objects.length; j++) {
           let nearest = Infinity;
-          for (const [x, y] of objects[i]) for (const [u, v] of objects[j]) nearest = Math.min(nearest, Math.max(Math.abs(x - u), Math.abs(y - v)));
+          for (const [x, y] of objects[i])
+            for (const [u, v] of objects[j]) nearest = Math.min(nearest, Math.max(Math.abs(x - u), Math.abs(y - v)));
           expect(nearest).toBeGreaterThan(OBJECT_GAP);
         }
       }
@@ -75,7 +79,9 @@ describe('sceneFor', () => {
 
   it('fails with a clear error on a prompt no scene can satisfy', () => {
     // Two objects both matching "circle": "exactly one subject" can never hold.
-    expect(() => sceneFor(parsePrompt('a circle on the left of a circle'), makeRng(1))).toThrow(/could not lay out a scene for "a circle on the left of a circle"/);
+    expect(() => sceneFor(parsePrompt('a circle on the left of a circle'), makeRng(1))).toThrow(
+      /could not lay out a scene for "a circle on the left of a circle"/,
+    );
     expect(() => sceneFor(parsePrompt('a circle on the left of a circle'), makeRng(1))).toThrow(LayoutError);
   });
 

@@ -30,7 +30,10 @@ function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
 }
 
 function trainSteps(model: UnifiedModel, steps: number, seed: number): number[] {
-  const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-3 });
+  const optimizer = new AdamW(
+    namedVariables(model.params).map((n) => n.variable),
+    { learningRate: 1e-3 },
+  );
   const rng = makeRng(seed);
   const batch = syntheticBatch(model.config, 4, rng.fork('data'));
   return Array.from({ length: steps }, () => flowTrainStep({ model, optimizer, batch, rng, flow: DEFAULT_FLOW_CONFIG }).loss);
@@ -69,20 +72,27 @@ function maxAbsArray(a: Float32Array, b: Float32Array): number {
 }
 
 describe('transformer', () => {
-  it.each([['plain', {}], ['mixture-of-transformers', { mixtureOfTransformers: true }], ['text-causal', { textCausal: true }]])(
-    'predicts a velocity of shape [B, Np, patchDim] (%s)',
-    (_, overrides) => {
-      const config = tiny(overrides);
-      const model = initModel(config, 1);
-      const { imageTokens, patchDim } = modelDims(config);
-      const batch = syntheticBatch(config, 3, makeRng(2));
-      const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]), t: tf.tensor1d([0.1, 0.5, 0.9]), textTokens: batch.textTokens }));
-      expect(v.shape).toEqual([3, imageTokens, patchDim]);
-      expect(Number.isFinite(tf.sum(v).dataSync()[0])).toBe(true);
-      v.dispose();
-      disposeModel(model);
-    },
-  );
+  it.each([
+    ['plain', {}],
+    ['mixture-of-transformers', { mixtureOfTransformers: true }],
+    ['text-causal', { textCausal: true }],
+  ])('predicts a velocity of shape [B, Np, patchDim] (%s)', (_, overrides) => {
+    const config = tiny(overrides);
+    const model = initModel(config, 1);
+    const { imageTokens, patchDim } = modelDims(config);
+    const batch = syntheticBatch(config, 3, makeRng(2));
+    const v = tf.tidy(() =>
+      predictVelocity(model, {
+        xt: tf.tensor3d(batch.x0, [3, imageTokens, patchDim]),
+        t: tf.tensor1d([0.1, 0.5, 0.9]),
+        textTokens: batch.textTokens,
+      }),
+    );
+    expect(v.shape).toEqual([3, imageTokens, patchDim]);
+    expect(Number.isFinite(tf.sum(v).dataSync()[0])).toBe(true);
+    v.dispose();
+    disposeModel(model);
+  });
 
   it('the prompt steers the image tokens, and PAD text positions are invisible to them', () => {
     const config = tiny({ initStd: 0.3 }); // large weights so a prompt's effect is far above rounding
@@ -98,7 +108,8 @@ describe('transformer', () => {
     const textPos = model.params.textPos;
     const original = textPos.clone();
     const direction = randomNormal([1, config.dModel], makeRng(9)); // not constant: LayerNorm removes a constant shift
-    const bump = (row: number): void => textPos.assign(tf.add(original, tf.oneHot([row], config.maxTextTokens).reshape([-1, 1]).mul(direction)));
+    const bump = (row: number): void =>
+      textPos.assign(tf.add(original, tf.oneHot([row], config.maxTextTokens).reshape([-1, 1]).mul(direction)));
     bump(10);
     expect(maxAbsDiff(base, run([3, 5, 7]))).toBe(0);
     bump(1);
@@ -106,12 +117,14 @@ describe('transformer', () => {
     disposeModel(model);
   });
 
-  it('counts the parameters of the base preset (about 1.44M), which is the shipped checkpoint\'s architecture but for the region pixel reader of its last stage', () => {
+  it("counts the parameters of the base preset (about 1.44M), which is the shipped checkpoint's architecture but for the region pixel reader of its last stage", () => {
     const model = initModel(resolveModelConfig('base'), 0);
-    expect(parameterCount(model.params)).toBeGreaterThan(1.40e6);
+    expect(parameterCount(model.params)).toBeGreaterThan(1.4e6);
     expect(parameterCount(model.params)).toBeLessThan(1.47e6);
     disposeModel(model);
-    const shipped = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'data', 'base', 'manifest.json'), 'utf8')) as { model_config: Record<string, unknown> };
+    const shipped = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'data', 'base', 'manifest.json'), 'utf8')) as {
+      model_config: Record<string, unknown>;
+    };
     expect(resolveModelConfig('base', { regionCropChannels: 16 })).toEqual(resolveModelConfig('base', shipped.model_config));
   });
 });
@@ -122,8 +135,16 @@ describe('hand-written gradients equal autodiff of the plain formulas', () => {
     const x = randomNormal([2, 5, 6], rng);
     const params = { w: tf.variable(randomNormal([6, 4], rng)), b: tf.variable(randomNormal([4], rng)) };
     const upstream = randomNormal([2, 5, 4], rng);
-    const fast = tf.grads((xi, w, b) => tf.sum(tf.mul(dense(xi, { w: w as tf.Variable, b: b as tf.Variable }), upstream)))([x, params.w, params.b]);
-    const plain = tf.grads((xi, w, b) => tf.sum(tf.mul(tf.add(tf.matMul(xi.reshape([-1, 6]), w).reshape([2, 5, 4]), b), upstream)))([x, params.w, params.b]);
+    const fast = tf.grads((xi, w, b) => tf.sum(tf.mul(dense(xi, { w: w as tf.Variable, b: b as tf.Variable }), upstream)))([
+      x,
+      params.w,
+      params.b,
+    ]);
+    const plain = tf.grads((xi, w, b) => tf.sum(tf.mul(tf.add(tf.matMul(xi.reshape([-1, 6]), w).reshape([2, 5, 4]), b), upstream)))([
+      x,
+      params.w,
+      params.b,
+    ]);
     fast.forEach((g, i) => expect(maxAbsDiff(g, plain[i])).toBeLessThan(1e-4));
   });
   it('gelu', () => {
@@ -139,7 +160,11 @@ describe('hand-written gradients equal autodiff of the plain formulas', () => {
     const gain = randomNormal([8], rng);
     const bias = randomNormal([8], rng);
     const upstream = randomNormal([3, 8], rng);
-    const fast = tf.grads((xi, g, b) => tf.sum(tf.mul(layerNorm(xi, { gain: g as tf.Variable, bias: b as tf.Variable }, 1e-5), upstream)))([x, gain, bias]);
+    const fast = tf.grads((xi, g, b) => tf.sum(tf.mul(layerNorm(xi, { gain: g as tf.Variable, bias: b as tf.Variable }, 1e-5), upstream)))([
+      x,
+      gain,
+      bias,
+    ]);
     const plain = tf.grads((xi, g, b) => {
       const { mean, variance } = tf.moments(xi, -1, true);
       return tf.sum(tf.mul(tf.add(tf.mul(tf.div(tf.sub(xi, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b), upstream));
@@ -151,14 +176,19 @@ describe('hand-written gradients equal autodiff of the plain formulas', () => {
     const q = randomNormal([heads * batch, seqLen, headDim], rng) as tf.Tensor3D;
     const k = randomNormal([heads * batch, seqLen, headDim], rng) as tf.Tensor3D;
     const v = randomNormal([heads * batch, seqLen, headDim], rng) as tf.Tensor3D;
-    const bias = tf.tensor4d(Float32Array.from({ length: batch * seqLen }, (_, i) => (i % 4 === 1 ? -1e9 : 0)), [1, batch, 1, seqLen]);
+    const bias = tf.tensor4d(
+      Float32Array.from({ length: batch * seqLen }, (_, i) => (i % 4 === 1 ? -1e9 : 0)),
+      [1, batch, 1, seqLen],
+    );
     const upstream = randomNormal([heads * batch, seqLen, headDim], rng);
     const plainCore = (qi: tf.Tensor, ki: tf.Tensor, vi: tf.Tensor): tf.Tensor => {
       const logits = tf.add(tf.matMul(qi as tf.Tensor3D, ki as tf.Tensor3D, false, true).reshape([heads, batch, seqLen, seqLen]), bias);
       return tf.matMul(tf.softmax(logits).reshape([heads * batch, seqLen, seqLen]) as tf.Tensor3D, vi as tf.Tensor3D);
     };
     expect(maxAbsDiff(attentionCore(q, k, v, bias), plainCore(q, k, v))).toBeLessThan(1e-5);
-    const fast = tf.grads((qi, ki, vi) => tf.sum(tf.mul(attentionCore(qi as tf.Tensor3D, ki as tf.Tensor3D, vi as tf.Tensor3D, bias), upstream)))([q, k, v]);
+    const fast = tf.grads((qi, ki, vi) =>
+      tf.sum(tf.mul(attentionCore(qi as tf.Tensor3D, ki as tf.Tensor3D, vi as tf.Tensor3D, bias), upstream)),
+    )([q, k, v]);
     const plain = tf.grads((qi, ki, vi) => tf.sum(tf.mul(plainCore(qi, ki, vi), upstream)))([q, k, v]);
     fast.forEach((g, i) => expect(maxAbsDiff(g, plain[i])).toBeLessThan(1e-4));
   });
@@ -212,7 +242,9 @@ describe('training', () => {
     const losses = trainSteps(model, 20, 11);
     expect(tf.memory().numTensors).toBe(tensors);
     losses.forEach((loss) => expect(Number.isFinite(loss)).toBe(true));
-    const changed = namedVariables(model.params).filter(({ variable }, i) => maxAbsArray(variable.dataSync() as Float32Array, before[i] as Float32Array) > 0);
+    const changed = namedVariables(model.params).filter(
+      ({ variable }, i) => maxAbsArray(variable.dataSync() as Float32Array, before[i] as Float32Array) > 0,
+    );
     // A plain flow step (no plan tokens) reaches every weight but the understanding / think-mode / parse ones.
     const flowReached = namedVariables(model.params).filter(({ name }) => !/^(extraPos|understanding\.|think\.|patchParse\.)/.test(name));
     expect(changed.map((c) => c.name)).toEqual(flowReached.map((c) => c.name));
@@ -223,14 +255,19 @@ describe('training', () => {
 
   it('a zero reward map gives a zero loss and leaves every weight unchanged', () => {
     const model = initModel(tiny(), 6);
-    const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-2 });
+    const optimizer = new AdamW(
+      namedVariables(model.params).map((n) => n.variable),
+      { learningRate: 1e-2 },
+    );
     const batch = syntheticBatch(model.config, 2, makeRng(7));
     const weight = new Float32Array(2 * modelDims(model.config).imageTokens); // R = 0 everywhere
     const before = namedVariables(model.params).map(({ variable }) => variable.dataSync().slice());
     const result = flowTrainStep({ model, optimizer, batch: { ...batch, weight }, rng: makeRng(8), flow: DEFAULT_FLOW_CONFIG });
     expect(result.loss).toBe(0);
     expect(result.perSampleLoss.every((loss) => loss > 0)).toBe(true); // the unweighted error is still reported
-    namedVariables(model.params).forEach(({ variable }, i) => expect(maxAbsArray(variable.dataSync() as Float32Array, before[i] as Float32Array)).toBe(0));
+    namedVariables(model.params).forEach(({ variable }, i) =>
+      expect(maxAbsArray(variable.dataSync() as Float32Array, before[i] as Float32Array)).toBe(0),
+    );
     disposeModel(model);
   });
 
@@ -251,7 +288,15 @@ describe('training', () => {
     const textTokens = syntheticBatch(config, 2, makeRng(4)).textTokens;
     const tensors = tf.memory().numTensors;
     const seen: number[] = [];
-    const tokens = sampleTokens({ model, textTokens, steps: 3, guidanceScale: 4, timestepShift: 1, rng: makeRng(5), onStep: ({ t }) => seen.push(t) });
+    const tokens = sampleTokens({
+      model,
+      textTokens,
+      steps: 3,
+      guidanceScale: 4,
+      timestepShift: 1,
+      rng: makeRng(5),
+      onStep: ({ t }) => seen.push(t),
+    });
     expect(tf.memory().numTensors).toBe(tensors);
     expect(tokens.length).toBe(2 * imageTokens * patchDim);
     expect(tokens.every(Number.isFinite)).toBe(true);

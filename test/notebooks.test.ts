@@ -11,7 +11,10 @@ import { PLOTLY_MIME } from '../lib/plot';
 const run = promisify(execFile);
 const repo = path.resolve(__dirname, '..');
 const notebookDir = path.join(repo, 'notebooks');
-const notebooks = fs.readdirSync(notebookDir).filter((name) => name.endsWith('.ipynb')).sort();
+const notebooks = fs
+  .readdirSync(notebookDir)
+  .filter((name) => name.endsWith('.ipynb'))
+  .sort();
 /** Per-notebook budget with the tiny preset on a loaded 2-core machine. */
 const NOTEBOOK_TIMEOUT_SECONDS = 300;
 

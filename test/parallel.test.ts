@@ -16,8 +16,12 @@ import { LOG_FILE, type PretrainOptions } from '../lib/train/pretrain';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-parallel-'));
 const STEPS = 6;
 const options = (name: string, extra: Partial<PretrainOptions> = {}): PretrainOptions => ({
-  preset: 'tiny', outDir: path.join(root, name), seed: 5, quiet: true,
-  train: { steps: STEPS, batchSize: 4, understandingImages: 2, checkpointEvery: 2, logEvery: 2 }, ...extra,
+  preset: 'tiny',
+  outDir: path.join(root, name),
+  seed: 5,
+  quiet: true,
+  train: { steps: STEPS, batchSize: 4, understandingImages: 2, checkpointEvery: 2, logEvery: 2 },
+  ...extra,
 });
 
 async function digestOf(opts: PretrainOptions, replicas: number): Promise<{ digest: string; step: number; startStep: number }> {

@@ -39,7 +39,16 @@ function perfectReadings(scene: Scene): Parameters<typeof groupPatches>[0] {
 
 describe('scene parse', () => {
   it('labels each patch with the nearest object covering its centre, or none', () => {
-    const object = (cx: number, depth: number, color: SceneObject['color']): SceneObject => ({ shape: 'square', color, texture: 'plain', size: 'large', cx, cy: 16, diameter: 14, depth });
+    const object = (cx: number, depth: number, color: SceneObject['color']): SceneObject => ({
+      shape: 'square',
+      color,
+      texture: 'plain',
+      size: 'large',
+      cx,
+      cy: 16,
+      diameter: 14,
+      depth,
+    });
     const scene: Scene = { width: 32, height: 32, objects: [object(12, 0, 'red'), object(18, 1, 'blue')] };
     const targets = parseTargets(scene, base);
     const patch = (x: number, y: number): number => Math.floor(y / 4) * 8 + Math.floor(x / 4);
@@ -51,7 +60,10 @@ describe('scene parse', () => {
     expect(targets[PARSE_FIELDS.indexOf('x')][patch(6, 14)]).toBe(6); // centre 12 px -> bin 6 of 16
   });
 
-  it.each([['centres', 0.95], ['components', 0.9]] as const)('with every patch read right, grouping by %s agrees with the oracle on >= %s of constraints', (mode, bar) => {
+  it.each([
+    ['centres', 0.95],
+    ['components', 0.9],
+  ] as const)('with every patch read right, grouping by %s agrees with the oracle on >= %s of constraints', (mode, bar) => {
     const { agree, total } = oracleAgreement((scene) => parsedScene(groupPatches(perfectReadings(scene), 32, mode), 32));
     console.log(`perfect per-patch parse, grouping by ${mode}, vs the oracle: ${agree}/${total} = ${(agree / total).toFixed(4)}`);
     expect(agree / total).toBeGreaterThanOrEqual(bar);
@@ -61,8 +73,16 @@ describe('scene parse', () => {
     const model = initModel(tiny, 3);
     const batch = understandingBatch(0, { batchSize: 4, seed: 2, config: tiny });
     const { imageTokens, patchDim } = modelDims(tiny);
-    const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 3e-3 });
-    const step = (): number => gradientStep({ optimizer, learningRate: 3e-3, loss: () => parseLoss(model, tf.tensor3d(batch.x0, [4, imageTokens, patchDim]), batch.scenes) }).loss;
+    const optimizer = new AdamW(
+      namedVariables(model.params).map((n) => n.variable),
+      { learningRate: 3e-3 },
+    );
+    const step = (): number =>
+      gradientStep({
+        optimizer,
+        learningRate: 3e-3,
+        loss: () => parseLoss(model, tf.tensor3d(batch.x0, [4, imageTokens, patchDim]), batch.scenes),
+      }).loss;
     const first = step();
     const before = tf.memory().numTensors;
     let last = first;

@@ -49,7 +49,10 @@ describe('plan canvas (planCanvas) on a fine plan grid (planGrid)', () => {
     const cell = planCell(10, 10, 32, 32, GRID); // centre (11, 11): 2 px cells
     const medium = WORLD.diameters.medium / 2;
     // A medium triangle (shape 2), colour 1, texture 0, at the back; a small circle in front whose box overlaps it.
-    const plan = planOf([[2, 1, 0, 1, cell, 0], [0, 4, 2, 0, planCell(16, 10, 32, 32, GRID), 1]]);
+    const plan = planOf([
+      [2, 1, 0, 1, cell, 0],
+      [0, 4, 2, 0, planCell(16, 10, 32, 32, GRID), 1],
+    ]);
     const canvas = planCanvas(model, 1, { plan })!;
     expect(canvas.shape).toEqual([1, gridSize * gridSize, p * p * CANVAS_CHANNELS]);
     const data = canvas.dataSync() as Float32Array;
@@ -79,7 +82,11 @@ describe('plan canvas (planCanvas) on a fine plan grid (planGrid)', () => {
     const model = initModel(withCanvas(), 1);
     expect(model.params.think.cell.shape).toEqual([GRID * GRID, model.config.dModel]);
     expect(planCell(31, 31, 32, 32, GRID)).toBe(GRID * GRID - 1);
-    const scene = { width: 32, height: 32, objects: [{ shape: 'circle', color: 'red', texture: 'plain', size: 'small', cx: 5, cy: 27, diameter: 8, depth: 0 }] } as Parameters<typeof planTargets>[0];
+    const scene = {
+      width: 32,
+      height: 32,
+      objects: [{ shape: 'circle', color: 'red', texture: 'plain', size: 'small', cx: 5, cy: 27, diameter: 8, depth: 0 }],
+    } as Parameters<typeof planTargets>[0];
     expect(planTargets(scene, GRID)[5]).toBe(13 * GRID + 2);
     expect(planTargets(scene)[5]).toBe(3 * 4 + 0); // the default grid
   });
@@ -87,7 +94,9 @@ describe('plan canvas (planCanvas) on a fine plan grid (planGrid)', () => {
   it('sceneOfPlan inverts planTargets up to the cell: same objects, centres within half a cell', () => {
     const scene = sceneFor(parsePrompt('a red circle on the left of a striped blue square'), makeRng(4));
     const back = sceneOfPlan(planTargets(scene, GRID), GRID);
-    expect(back.objects.map((o) => [o.shape, o.color, o.texture, o.size])).toEqual(scene.objects.map((o) => [o.shape, o.color, o.texture, o.size]));
+    expect(back.objects.map((o) => [o.shape, o.color, o.texture, o.size])).toEqual(
+      scene.objects.map((o) => [o.shape, o.color, o.texture, o.size]),
+    );
     back.objects.forEach((o, i) => {
       expect(Math.abs(o.cx - scene.objects[i].cx)).toBeLessThanOrEqual(1);
       expect(Math.abs(o.cy - scene.objects[i].cy)).toBeLessThanOrEqual(1);
@@ -105,7 +114,15 @@ describe('plan canvas (planCanvas) on a fine plan grid (planGrid)', () => {
     expect(Math.max(...Array.from(model.params.think.offsetMap!.dataSync(), Math.abs))).toBeGreaterThan(0);
     expect(model.params.conv!.stem.w.dataSync()).not.toEqual(stemBefore);
     const before = tf.memory().numTensors;
-    const images = sampleTokens({ model, textTokens: batch.textTokens, plan: batch.plan, steps: 3, guidanceScale: 2, timestepShift: 1, rng: makeRng(1) });
+    const images = sampleTokens({
+      model,
+      textTokens: batch.textTokens,
+      plan: batch.plan,
+      steps: 3,
+      guidanceScale: 2,
+      timestepShift: 1,
+      rng: makeRng(1),
+    });
     expect(images.every(Number.isFinite)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
     const slots = planTokens(model, 4, { plan: batch.plan });

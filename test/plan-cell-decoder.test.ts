@@ -29,7 +29,8 @@ function twoPlans(): Int32Array {
   const slot = (b: number, s: number, values: number[]): void => plan.set(values, (b * PLAN_SLOTS + s) * F);
   slot(0, 0, [1, 0, 0, 0, 1, 5 * 16 + 3, 0]);
   slot(0, 1, [1, 1, 4, 0, 2, 5 * 16 + 12, 1]);
-  slot(0, 2, [0]); slot(0, 3, [0]);
+  slot(0, 2, [0]);
+  slot(0, 3, [0]);
   slot(1, 0, [1, 2, 3, 0, 0, 2 * 16 + 2, 0]);
   slot(1, 1, [1, 2, 3, 0, 0, 12 * 16 + 12, 1]);
   slot(1, 2, [1, 2, 3, 0, 0, 8 * 16 + 8, 2]);
@@ -43,22 +44,33 @@ function jitterDecoder(model: ReturnType<typeof initModel>): void {
   tf.tidy(() => out.assign(tf.randomNormal(out.shape, 0, 0.5, 'float32', 11)));
 }
 
-beforeAll(async () => { await initBackend({ prefer: 'wasm', quiet: true }); });
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', quiet: true });
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('autoregressive plan cells (planCellDecoder)', () => {
   it('gives each slot the boxes of the present slots before it, and nothing else', () => {
     const model = initModel(config, 1);
     const context = slotContext(model, twoPlans()); // [2 * S, SLOT_CONTEXT_FEATURES]
-    const row = (b: number, s: number): number[] => Array.from(context.subarray((b * PLAN_SLOTS + s) * SLOT_CONTEXT_FEATURES, (b * PLAN_SLOTS + s + 1) * SLOT_CONTEXT_FEATURES));
+    const row = (b: number, s: number): number[] =>
+      Array.from(context.subarray((b * PLAN_SLOTS + s) * SLOT_CONTEXT_FEATURES, (b * PLAN_SLOTS + s + 1) * SLOT_CONTEXT_FEATURES));
     expect(row(0, 0).every((v) => v === 0)).toBe(true);
     const [present, x, y, r] = row(0, 1).slice(0, 4);
     expect(present).toBe(1);
     expect(x).toBeCloseTo((2 * 3.5 * 2) / 32 - 1, 6); // cell column 3 of 16 -> centre 7 px
     expect(y).toBeCloseTo((2 * 5.5 * 2) / 32 - 1, 6);
     expect(r).toBeGreaterThan(0);
-    expect(row(0, 1).slice(4).every((v) => v === 0)).toBe(true);
-    expect(row(0, 3).slice(8).every((v) => v === 0)).toBe(true); // slot 2 of row 0 is absent
+    expect(
+      row(0, 1)
+        .slice(4)
+        .every((v) => v === 0),
+    ).toBe(true);
+    expect(
+      row(0, 3)
+        .slice(8)
+        .every((v) => v === 0),
+    ).toBe(true); // slot 2 of row 0 is absent
     expect(row(1, 3).slice(8, 9)).toEqual([1]); // slot 2 of row 1 is present
     disposeModel(model);
   });
@@ -67,7 +79,8 @@ describe('autoregressive plan cells (planCellDecoder)', () => {
     const plain = initModel(resolveModelConfig('tiny', { planGrid: 16 }), 1);
     const model = initModel(config, 1);
     expect(() => planLogits(model, tokens)).toThrow(/teacher/);
-    const cells = (m: typeof model, teacher?: Int32Array): Float32Array => tf.tidy(() => planLogits(m, tokens, { teacher }).cell.dataSync() as Float32Array);
+    const cells = (m: typeof model, teacher?: Int32Array): Float32Array =>
+      tf.tidy(() => planLogits(m, tokens, { teacher }).cell.dataSync() as Float32Array);
     expect(Array.from(cells(model, twoPlans()))).toEqual(Array.from(cells(plain)));
     jitterDecoder(model);
     const before = cells(model, twoPlans());
@@ -75,7 +88,8 @@ describe('autoregressive plan cells (planCellDecoder)', () => {
     moved[(1 * PLAN_SLOTS + 1) * F + 5] = 3 * 16 + 9; // row 1, slot 1's cell
     const after = cells(model, moved);
     const cellCount = 16 * 16;
-    const slotLogits = (values: Float32Array, b: number, s: number): number[] => Array.from(values.subarray((b * PLAN_SLOTS + s) * cellCount, (b * PLAN_SLOTS + s + 1) * cellCount));
+    const slotLogits = (values: Float32Array, b: number, s: number): number[] =>
+      Array.from(values.subarray((b * PLAN_SLOTS + s) * cellCount, (b * PLAN_SLOTS + s + 1) * cellCount));
     expect(slotLogits(after, 1, 0)).toEqual(slotLogits(before, 1, 0));
     expect(slotLogits(after, 1, 1)).toEqual(slotLogits(before, 1, 1)); // its own target is not its input
     expect(slotLogits(after, 1, 2)).not.toEqual(slotLogits(before, 1, 2));
@@ -105,9 +119,12 @@ describe('autoregressive plan cells (planCellDecoder)', () => {
   it('a head-only plan step moves the plan head and decoder, not the backbone, and leaks nothing', () => {
     const model = initModel(config, 1);
     const optimizer = new AdamW(variablesOf(model), { learningRate: 1e-2 });
-    const snapshot = (): Map<string, Float32Array> => new Map(namedVariables(model.params).map(({ name, variable }) => [name, (variable.dataSync() as Float32Array).slice()]));
+    const snapshot = (): Map<string, Float32Array> =>
+      new Map(namedVariables(model.params).map(({ name, variable }) => [name, (variable.dataSync() as Float32Array).slice()]));
     const start = snapshot();
-    const step = (): void => { gradientStep({ optimizer, learningRate: 1e-2, loss: () => planLoss(model, tokens, twoPlans(), undefined, { detach: true }) }); };
+    const step = (): void => {
+      gradientStep({ optimizer, learningRate: 1e-2, loss: () => planLoss(model, tokens, twoPlans(), undefined, { detach: true }) });
+    };
     step();
     const before = tf.memory().numTensors;
     step();
@@ -115,17 +132,28 @@ describe('autoregressive plan cells (planCellDecoder)', () => {
     const end = snapshot();
     const changed = [...start.keys()].filter((name) => start.get(name)!.some((v, i) => v !== end.get(name)![i]));
     expect(changed.some((name) => name.startsWith('think.cellDecoder'))).toBe(true);
-    expect(changed.every((name) => name.startsWith('think.cellDecoder') || name.startsWith('think.head') || name.startsWith('think.norm'))).toBe(true);
+    expect(
+      changed.every((name) => name.startsWith('think.cellDecoder') || name.startsWith('think.head') || name.startsWith('think.norm')),
+    ).toBe(true);
     disposeModel(model);
   });
 
   it('a later stage adds the decoder over a checkpoint without it', () => {
     const old = initModel(resolveModelConfig('tiny', { planGrid: 16 }), 1);
     const dir = join(root, 'old');
-    saveCheckpoint(dir, { model: old, step: 1, info: { preset: 'tiny', seed: 1, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' } });
+    saveCheckpoint(dir, {
+      model: old,
+      step: 1,
+      info: { preset: 'tiny', seed: 1, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' },
+    });
     const model = initModel(config, 2);
     const { fresh } = loadWeightsByName(model, dir);
-    expect(fresh.sort()).toEqual(['think.cellDecoder.hidden.b', 'think.cellDecoder.hidden.w', 'think.cellDecoder.out.b', 'think.cellDecoder.out.w']);
+    expect(fresh.sort()).toEqual([
+      'think.cellDecoder.hidden.b',
+      'think.cellDecoder.hidden.w',
+      'think.cellDecoder.out.b',
+      'think.cellDecoder.out.w',
+    ]);
     disposeModel(old);
     disposeModel(model);
   });

@@ -69,11 +69,18 @@ describe('spatial plan conditioning (planMap)', () => {
     const model = initModel(withMap(), 3);
     const batch = generationStepBatch(model, 2, 4);
     const { imageTokens, patchDim } = modelDims(model.config);
-    const velocity = (m: typeof model) => tf.tidy(() => {
-      const extra = planTokens(m, 2, { plan: batch.plan });
-      const xt = tf.tensor3d(batch.x0, [2, imageTokens, patchDim]);
-      return predictVelocity(m, { xt, t: tf.fill([2], 0.5) as tf.Tensor1D, textTokens: batch.textTokens, extra, planMap: planMap(m, extra, { plan: batch.plan }) }).dataSync();
-    });
+    const velocity = (m: typeof model) =>
+      tf.tidy(() => {
+        const extra = planTokens(m, 2, { plan: batch.plan });
+        const xt = tf.tensor3d(batch.x0, [2, imageTokens, patchDim]);
+        return predictVelocity(m, {
+          xt,
+          t: tf.fill([2], 0.5) as tf.Tensor1D,
+          textTokens: batch.textTokens,
+          extra,
+          planMap: planMap(m, extra, { plan: batch.plan }),
+        }).dataSync();
+      });
     model.params.head.w.assign(tf.randomNormal(model.params.head.w.shape, 0, 0.1, 'float32', 7)); // a non-zero head in both
     plain.params.head.w.assign(model.params.head.w);
     expect(Array.from(velocity(model))).toEqual(Array.from(velocity(plain)));
@@ -85,7 +92,15 @@ describe('spatial plan conditioning (planMap)', () => {
     expectTrainsWithoutLeak(model, batch);
     expect(Math.max(...Array.from(model.params.think.layoutMap!.dataSync(), Math.abs))).toBeGreaterThan(0);
     const before = tf.memory().numTensors;
-    const images = sampleTokens({ model, textTokens: batch.textTokens, plan: batch.plan, steps: 3, guidanceScale: 2, timestepShift: 1, rng: makeRng(1) });
+    const images = sampleTokens({
+      model,
+      textTokens: batch.textTokens,
+      plan: batch.plan,
+      steps: 3,
+      guidanceScale: 2,
+      timestepShift: 1,
+      rng: makeRng(1),
+    });
     expect(images.every(Number.isFinite)).toBe(true);
     expect(tf.memory().numTensors).toBe(before);
   });
@@ -94,11 +109,19 @@ describe('spatial plan conditioning (planMap)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'plan-map-'));
     try {
       const plain = initModel(resolveModelConfig('tiny'), 5);
-      saveCheckpoint(dir, { model: plain, step: 0, info: { preset: 'tiny', seed: 5, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' } });
+      saveCheckpoint(dir, {
+        model: plain,
+        step: 0,
+        info: { preset: 'tiny', seed: 5, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' },
+      });
       const { fresh } = loadWeightsByName(initModel(withMap(), 6), dir);
       expect(fresh).toEqual(['think.layoutMap']);
       const mappedDir = join(dir, 'mapped');
-      saveCheckpoint(mappedDir, { model: initModel(withMap(), 5), step: 0, info: { preset: 'tiny', seed: 5, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' } });
+      saveCheckpoint(mappedDir, {
+        model: initModel(withMap(), 5),
+        step: 0,
+        info: { preset: 'tiny', seed: 5, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' },
+      });
       expect(() => loadWeightsByName(initModel(resolveModelConfig('tiny'), 6), mappedDir)).toThrow(/planMap/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

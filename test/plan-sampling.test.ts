@@ -34,7 +34,8 @@ afterAll(() => {
 
 describe('plan sampling', () => {
   const tokens = encodeBatch(prompts, config.maxTextTokens);
-  const column = (plan: Int32Array, field: string): number[] => Array.from({ length: plan.length / PLAN_FIELDS.length }, (_, r) => plan[r * PLAN_FIELDS.length + PLAN_FIELDS.indexOf(field as never)]);
+  const column = (plan: Int32Array, field: string): number[] =>
+    Array.from({ length: plan.length / PLAN_FIELDS.length }, (_, r) => plan[r * PLAN_FIELDS.length + PLAN_FIELDS.indexOf(field as never)]);
 
   it('changes only the sampled fields, is seeded, is the argmax near temperature 0, and leaks nothing', () => {
     const before = tf.memory().numTensors;
@@ -57,14 +58,44 @@ describe('plan sampling', () => {
       return readJsonl<CandidateLine>(path.join(dir, CANDIDATES_JSONL));
     };
     const lines = make(path.join(root, 'a'));
-    const argmaxPlan = predictPlan(model, encodeBatch(lines.map((l) => l.original_prompt), config.maxTextTokens));
-    const sampled = predictPlan(model, encodeBatch(lines.map((l) => l.original_prompt), config.maxTextTokens), { temperature: 50, rng: makeRng(hashString('plans:5:0')) });
+    const argmaxPlan = predictPlan(
+      model,
+      encodeBatch(
+        lines.map((l) => l.original_prompt),
+        config.maxTextTokens,
+      ),
+    );
+    const sampled = predictPlan(
+      model,
+      encodeBatch(
+        lines.map((l) => l.original_prompt),
+        config.maxTextTokens,
+      ),
+      { temperature: 50, rng: makeRng(hashString('plans:5:0')) },
+    );
     expect(lines.flatMap((l) => l.plan ?? [])).toEqual(Array.from(sampled));
     expect(lines.flatMap((l) => l.plan ?? [])).toHaveLength(3 * PLAN_VALUES);
     expect(Array.from(sampled)).not.toEqual(Array.from(argmaxPlan));
     expect(make(path.join(root, 'b'))).toEqual(lines);
-    expect(fs.readFileSync(path.join(root, 'a', lines[0].image_file)).equals(fs.readFileSync(path.join(root, 'b', lines[0].image_file)))).toBe(true);
-    expect(() => generateCandidates({ model, source: 'test', dir: path.join(root, 'a'), n: 3, seed: 5, think: true, steps: 2, batch: 3, quiet: true })).toThrow(/other settings.*plan_temperature/);
-    expect(() => generateCandidates({ model, source: 'test', dir: path.join(root, 'c'), n: 3, seed: 5, think: false, steps: 2, batch: 3, planTemperature: 1, quiet: true })).toThrow(/think mode/);
+    expect(
+      fs.readFileSync(path.join(root, 'a', lines[0].image_file)).equals(fs.readFileSync(path.join(root, 'b', lines[0].image_file))),
+    ).toBe(true);
+    expect(() =>
+      generateCandidates({ model, source: 'test', dir: path.join(root, 'a'), n: 3, seed: 5, think: true, steps: 2, batch: 3, quiet: true }),
+    ).toThrow(/other settings.*plan_temperature/);
+    expect(() =>
+      generateCandidates({
+        model,
+        source: 'test',
+        dir: path.join(root, 'c'),
+        n: 3,
+        seed: 5,
+        think: false,
+        steps: 2,
+        batch: 3,
+        planTemperature: 1,
+        quiet: true,
+      }),
+    ).toThrow(/think mode/);
   });
 });

@@ -2,7 +2,18 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { barChart, closeExporter, displayBundle, exportFigure, findChromium, imageGrid, imageWithBoxes, lineChart, overlayGrid, PLOTLY_MIME } from '../lib/plot';
+import {
+  barChart,
+  closeExporter,
+  displayBundle,
+  exportFigure,
+  findChromium,
+  imageGrid,
+  imageWithBoxes,
+  lineChart,
+  overlayGrid,
+  PLOTLY_MIME,
+} from '../lib/plot';
 import { sendDisplayData } from '../lib/plot/tslab';
 import { RgbImage } from '../lib/world/types';
 
@@ -52,9 +63,19 @@ describe('figure builders', () => {
 
 describe('overlay builders', () => {
   it('imageWithBoxes draws each box on pixel edges with its label, axes pinned to the image', () => {
-    const figure = imageWithBoxes(solidImage([1, 1, 1], 8), [[0, 0, 8, 8], [2, 3, 5, 7]], { labels: ['background', 'circle'], dashed: [1] });
+    const figure = imageWithBoxes(
+      solidImage([1, 1, 1], 8),
+      [
+        [0, 0, 8, 8],
+        [2, 3, 5, 7],
+      ],
+      { labels: ['background', 'circle'], dashed: [1] },
+    );
     const shapes = figure.layout.shapes as { x0: number; x1: number; y0: number; y1: number; line: { dash: string } }[];
-    expect(shapes.map(({ x0, x1, y0, y1 }) => [x0, x1, y0, y1])).toEqual([[-0.5, 7.5, -0.5, 7.5], [1.5, 4.5, 2.5, 6.5]]);
+    expect(shapes.map(({ x0, x1, y0, y1 }) => [x0, x1, y0, y1])).toEqual([
+      [-0.5, 7.5, -0.5, 7.5],
+      [1.5, 4.5, 2.5, 6.5],
+    ]);
     expect(shapes.map((shape) => shape.line.dash)).toEqual(['solid', 'dash']);
     expect((figure.layout.annotations as { text: string }[]).map((a) => a.text)).toEqual(['background', 'circle']);
     expect(figure.layout.yaxis).toMatchObject({ range: [7.5, -0.5] });
@@ -63,13 +84,22 @@ describe('overlay builders', () => {
 
   it('overlayGrid lays one heatmap over each copy of the image, sharing one colour scale', () => {
     const image = solidImage([1, 1, 1], 8);
-    const coarse = [[0, 1], [0.5, 0.25]]; // 2 x 2 cells over an 8 x 8 image
+    const coarse = [
+      [0, 1],
+      [0.5, 0.25],
+    ]; // 2 x 2 cells over an 8 x 8 image
     const fine = Array.from({ length: 8 }, () => Array.from({ length: 8 }, () => -1));
     const figure = overlayGrid(image, [coarse, fine], { titles: ['coarse', 'fine'] });
     const heatmaps = figure.data.filter((trace) => trace.type === 'heatmap');
     expect(figure.data.filter((trace) => trace.type === 'image')).toHaveLength(2);
-    expect(heatmaps.map((trace) => [trace.xaxis, trace.yaxis, trace.coloraxis])).toEqual([['x', 'y', 'coloraxis'], ['x2', 'y2', 'coloraxis']]);
-    expect(heatmaps.map((trace) => [trace.x0, trace.dx, trace.y0, trace.dy])).toEqual([[1.5, 4, 1.5, 4], [0, 1, 0, 1]]);
+    expect(heatmaps.map((trace) => [trace.xaxis, trace.yaxis, trace.coloraxis])).toEqual([
+      ['x', 'y', 'coloraxis'],
+      ['x2', 'y2', 'coloraxis'],
+    ]);
+    expect(heatmaps.map((trace) => [trace.x0, trace.dx, trace.y0, trace.dy])).toEqual([
+      [1.5, 4, 1.5, 4],
+      [0, 1, 0, 1],
+    ]);
     expect(figure.layout.coloraxis).toMatchObject({ cmin: -1, cmax: 1 });
     expect(overlayGrid(image, [coarse], { zRange: [-2, 2] }).layout.coloraxis).toMatchObject({ cmin: -2, cmax: 2 });
     expect(() => overlayGrid(image, [])).toThrow(/no maps/);

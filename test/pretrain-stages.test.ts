@@ -34,12 +34,16 @@ function parseRecorded(command: string): { options: PretrainOptions; replicas: n
 }
 
 const resolved = (options: PretrainOptions) => ({
-  preset: options.preset, seed: options.seed, outDir: options.outDir, initFrom: options.initFrom,
-  model: resolveModelConfig(options.preset, options.model), train: resolveTrainConfig(options.preset, options.train),
+  preset: options.preset,
+  seed: options.seed,
+  outDir: options.outDir,
+  initFrom: options.initFrom,
+  model: resolveModelConfig(options.preset, options.model),
+  train: resolveTrainConfig(options.preset, options.train),
 });
 
 describe('the base schedule', () => {
-  it('is the manifest\'s five reproduce commands, word for word', () => {
+  it("is the manifest's five reproduce commands, word for word", () => {
     expect(schedule.stages.map((stage) => stageCommand(schedule, stage, 'runs'))).toEqual(manifest.data.reproduce);
   });
 
@@ -53,11 +57,12 @@ describe('the base schedule', () => {
     });
   });
 
-  it('ends in the shipped checkpoint\'s model and training config', () => {
+  it("ends in the shipped checkpoint's model and training config", () => {
     const last = stageRun(schedule, schedule.stages[schedule.stages.length - 1], 'runs').options;
     const { model, train } = resolved(last);
     const pairs = [
-      [model, manifest.model_config, resolveModelConfig('base')], [train, manifest.training_config, DEFAULT_TRAIN_CONFIG],
+      [model, manifest.model_config, resolveModelConfig('base')],
+      [train, manifest.training_config, DEFAULT_TRAIN_CONFIG],
     ] as const;
     for (const [config, shipped, fallback] of pairs) {
       const current = config as unknown as Record<string, unknown>;
@@ -79,9 +84,11 @@ describe('runPretrainSchedule (tiny)', () => {
   const smoke = { preset: 'tiny' as const, maxSteps: 2, replicas: 1, train };
   const names = schedule.stages.map((s) => s.name);
 
-  beforeAll(async () => { await initBackend({ prefer: 'wasm', quiet: true }); });
+  beforeAll(async () => {
+    await initBackend({ prefer: 'wasm', quiet: true });
+  });
 
-  it('runs every stage from the previous one\'s weights, then skips them all; leaks no tensor', async () => {
+  it("runs every stage from the previous one's weights, then skips them all; leaks no tensor", async () => {
     const tensors = tf.memory().numTensors;
     const first = await runPretrainSchedule({ schedule: 'base', root, smoke, quiet: true });
     expect(first).toEqual(names.map((stage) => ({ stage, action: 'ran' })));

@@ -17,7 +17,10 @@ import { loadEmaCheckpoint, readEmaWeights, WeightEma } from '../lib/train/ema';
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-pretrain-'));
 const STEPS = 8;
 const base = (name: string): PretrainOptions => ({
-  preset: 'tiny', outDir: path.join(root, name), seed: 7, quiet: true,
+  preset: 'tiny',
+  outDir: path.join(root, name),
+  seed: 7,
+  quiet: true,
   train: { steps: STEPS, batchSize: 3, checkpointEvery: 2, logEvery: 2 },
 });
 let reference: Float32Array[];
@@ -44,7 +47,13 @@ afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 describe('pretrain', () => {
   it('writes config.json, one log line per interval with per-t-bin flow losses, and a final checkpoint', () => {
     const dir = path.join(root, 'full');
-    const log = readJsonl<{ step: number; losses: Record<string, number>; flow_loss_t_bins: (number | null)[]; lr: number; samples_per_s: number }>(path.join(dir, LOG_FILE));
+    const log = readJsonl<{
+      step: number;
+      losses: Record<string, number>;
+      flow_loss_t_bins: (number | null)[];
+      lr: number;
+      samples_per_s: number;
+    }>(path.join(dir, LOG_FILE));
     expect(log.map((r) => r.step)).toEqual([2, 4, 6, 8]);
     expect(log[0].flow_loss_t_bins).toHaveLength(4);
     expect(Number.isFinite(log[3].losses.generation)).toBe(true);
@@ -58,7 +67,12 @@ describe('pretrain', () => {
   });
 
   it('stopped by SIGTERM halfway and resumed: the same weights as the uninterrupted run', async () => {
-    const stopped = await pretrain({ ...base('sigterm'), onStep: (step) => { if (step === STEPS / 2) process.emit('SIGTERM', 'SIGTERM'); } });
+    const stopped = await pretrain({
+      ...base('sigterm'),
+      onStep: (step) => {
+        if (step === STEPS / 2) process.emit('SIGTERM', 'SIGTERM');
+      },
+    });
     expect(stopped.interrupted).toBe(true);
     expect(stopped.step).toBe(STEPS / 2);
     disposeModel(stopped.model);
@@ -69,7 +83,14 @@ describe('pretrain', () => {
   }, 120_000);
 
   it('killed between checkpoints and resumed: the same weights, and the log has no duplicate steps', async () => {
-    await expect(pretrain({ ...base('killed'), onStep: (step) => { if (step === 5) throw new Error('killed'); } })).rejects.toThrow('killed');
+    await expect(
+      pretrain({
+        ...base('killed'),
+        onStep: (step) => {
+          if (step === 5) throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
     const resumed = await pretrain(base('killed'));
     expect(resumed.startStep).toBe(4);
     expect(maxDifference(weights(resumed.model), reference)).toBe(0);
@@ -77,9 +98,14 @@ describe('pretrain', () => {
     expect(readJsonl<{ step: number }>(path.join(root, 'killed', LOG_FILE)).map((r) => r.step)).toEqual([2, 4, 6, 8]);
   }, 120_000);
 
-  it('a later stage starts from another run\'s weights (--init-from) and records where it came from', async () => {
+  it("a later stage starts from another run's weights (--init-from) and records where it came from", async () => {
     // Learning rate 0: the new stage's weights must stay exactly the earlier run's final weights.
-    const stage = await pretrain({ ...base('stage2'), seed: 9, initFrom: path.join(root, 'full'), train: { steps: 2, batchSize: 2, learningRate: 0, verdictWeight: 3, logEvery: 1 } });
+    const stage = await pretrain({
+      ...base('stage2'),
+      seed: 9,
+      initFrom: path.join(root, 'full'),
+      train: { steps: 2, batchSize: 2, learningRate: 0, verdictWeight: 3, logEvery: 1 },
+    });
     expect(maxDifference(weights(stage.model), reference)).toBe(0);
     expect(stage.manifest.data.init_from).toMatchObject({ dir: path.join(root, 'full'), step: STEPS });
     expect(stage.manifest.command).toContain(`--init-from ${path.join(root, 'full')}`);
@@ -93,7 +119,14 @@ describe('pretrain', () => {
     expect(maxDifference(weights(full.model), reference)).toBe(0); // the EMA does not change training
     expect(maxDifference(fullEma, reference)).toBeGreaterThan(0); // it lags the weights
     expect(fs.readdirSync(path.join(root, 'ema-full')).filter((f) => f.startsWith('ema-'))).toEqual([`ema-${STEPS}.bin`]);
-    await expect(pretrain({ ...withEma('ema-killed'), onStep: (step) => { if (step === 5) throw new Error('killed'); } })).rejects.toThrow('killed');
+    await expect(
+      pretrain({
+        ...withEma('ema-killed'),
+        onStep: (step) => {
+          if (step === 5) throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
     const resumed = await pretrain(withEma('ema-killed'));
     expect(maxDifference(readEmaWeights(path.join(root, 'ema-killed'), resumed.model), fullEma)).toBe(0);
     const evaluated = loadEmaCheckpoint(path.join(root, 'ema-full'));
@@ -105,7 +138,14 @@ describe('pretrain', () => {
     const warm = (name: string): PretrainOptions => ({ ...base(name), train: { ...base(name).train, emaDecay: 0.9, emaWarmup: true } });
     const full = await pretrain(warm('warm-full'));
     const fullEma = readEmaWeights(path.join(root, 'warm-full'), full.model);
-    await expect(pretrain({ ...warm('warm-killed'), onStep: (step) => { if (step === 3) throw new Error('killed'); } })).rejects.toThrow('killed');
+    await expect(
+      pretrain({
+        ...warm('warm-killed'),
+        onStep: (step) => {
+          if (step === 3) throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
     const resumed = await pretrain(warm('warm-killed'));
     expect(maxDifference(readEmaWeights(path.join(root, 'warm-killed'), resumed.model), fullEma)).toBe(0);
     // Early updates use a smaller decay, so the warmed-up average sits nearer the final weights than the plain one.

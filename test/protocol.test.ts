@@ -82,7 +82,9 @@ describe('protocol prompts and images', () => {
 
 describe('paired scoring', () => {
   it('the pool draws exactly the single-thread images and verdicts', async () => {
-    const prompts = protocolImages(SMALL).map((i) => i.prompt).slice(0, 10);
+    const prompts = protocolImages(SMALL)
+      .map((i) => i.prompt)
+      .slice(0, 10);
     const options = { seed: 2, steps: 2, batchSize: 4, noiseKeys: prompts.map((p, k) => `${p}#${k}`) };
     const reference = generateImages(model, prompts, options);
     const pool = await SamplerPool.open(2);
@@ -107,10 +109,17 @@ describe('paired scoring', () => {
     expect(report.paired['same-base'].overall.mean).toBe(0);
     expect(report.paired['same-base'].overall.se).toBe(0);
     // Resumed: the finished arms are read back, not loaded again (this source does not exist).
-    const again = await scoreArms({ pool, protocol: SMALL, arms: { base: { source: '/no/such/checkpoint', sampling: { steps: 2 } } }, file });
+    const again = await scoreArms({
+      pool,
+      protocol: SMALL,
+      arms: { base: { source: '/no/such/checkpoint', sampling: { steps: 2 } } },
+      file,
+    });
     expect(again.arms.base.passed).toEqual(scores.arms.base.passed);
     await expect(scoreArms({ pool, protocol: { ...SMALL, draws: 3 }, arms: {}, file })).rejects.toThrow(/another protocol/);
-    await expect(scoreArms({ pool, protocol: SMALL, arms: { base: { source: model, sampling: { steps: 3 } } }, file })).rejects.toThrow(/other sampler settings/);
+    await expect(scoreArms({ pool, protocol: SMALL, arms: { base: { source: model, sampling: { steps: 3 } } }, file })).rejects.toThrow(
+      /other sampler settings/,
+    );
   }, 120_000);
 
   it('seeds of an arm are averaged image by image before pairing; the difference is a hand-checkable mean', () => {
@@ -118,7 +127,14 @@ describe('paired scoring', () => {
     const base = Array.from({ length: n }, (_, k) => k % 2);
     const seed0 = base.map(() => 1);
     const seed1 = base.slice();
-    const scores: ScoreFile = { protocol: SMALL, arms: { base: { source: 'b', sampling: {}, passed: base }, 'x@0': { source: 'x0', sampling: {}, passed: seed0 }, 'x@1': { source: 'x1', sampling: {}, passed: seed1 } } };
+    const scores: ScoreFile = {
+      protocol: SMALL,
+      arms: {
+        base: { source: 'b', sampling: {}, passed: base },
+        'x@0': { source: 'x0', sampling: {}, passed: seed0 },
+        'x@1': { source: 'x1', sampling: {}, passed: seed1 },
+      },
+    };
     const report = compareArms(scores);
     const expected = (100 * seed0.reduce((s, v, k) => s + (v + seed1[k]) / 2 - base[k], 0)) / n;
     expect(report.paired['x-base'].overall.mean).toBeCloseTo(expected, 10);

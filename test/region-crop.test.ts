@@ -56,7 +56,9 @@ const logitsOf = (model: UnifiedModel, image: RgbImage) => {
   return out;
 };
 
-beforeAll(async () => { await initBackend({ prefer: 'wasm', quiet: true }); });
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', quiet: true });
+});
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('region pixel reader (regionCropChannels)', () => {
@@ -99,12 +101,20 @@ describe('region pixel reader (regionCropChannels)', () => {
     const optimizer = new AdamW(variablesOf(model), { learningRate: 1e-2 });
     const batch = understandingBatch(0, { batchSize: 4, seed: 2, config });
     const rows = understandingRows(batch, config.maxTextTokens, ['region']);
-    const step = (): void => { gradientStep({ optimizer, learningRate: 1e-2, loss: () => understandingLoss(model, rows, undefined, { verdict: 0, count: 0 }, { detach: true }) }); };
+    const step = (): void => {
+      gradientStep({
+        optimizer,
+        learningRate: 1e-2,
+        loss: () => understandingLoss(model, rows, undefined, { verdict: 0, count: 0 }, { detach: true }),
+      });
+    };
     step();
     const tensors = tf.memory().numTensors;
     step();
     expect(tf.memory().numTensors).toBe(tensors);
-    const moved = named.filter(({ name, variable }) => Array.from(variable.dataSync()).some((v, i) => v !== before.get(name)![i])).map(({ name }) => name);
+    const moved = named
+      .filter(({ name, variable }) => Array.from(variable.dataSync()).some((v, i) => v !== before.get(name)![i]))
+      .map(({ name }) => name);
     expect(moved).toContain('understanding.crop.out.w');
     expect(moved).toContain('understanding.crop.conv1.w');
     expect(moved).toContain('understanding.region.w');
@@ -116,7 +126,11 @@ describe('region pixel reader (regionCropChannels)', () => {
   it('a later stage adds the reader over a checkpoint without it; loading it as is stays an error', () => {
     const without = initModel(plain, 6);
     const dir = join(root, 'plain');
-    saveCheckpoint(dir, { model: without, step: 1, info: { preset: 'tiny', seed: 6, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' } });
+    saveCheckpoint(dir, {
+      model: without,
+      step: 1,
+      info: { preset: 'tiny', seed: 6, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' },
+    });
     const model = initModel(config, 6);
     const { fresh } = loadWeightsByName(model, dir);
     expect(fresh.every((name) => name.startsWith('understanding.crop.'))).toBe(true);
@@ -128,14 +142,36 @@ describe('region pixel reader (regionCropChannels)', () => {
   });
 
   it('a head-only pretraining stage over a checkpoint without the reader moves the heads and the reader only', async () => {
-    const first = await pretrain({ preset: 'tiny', outDir: join(root, 'stage1'), seed: 3, quiet: true, train: { steps: 2, checkpointEvery: 2, logEvery: 1 } });
+    const first = await pretrain({
+      preset: 'tiny',
+      outDir: join(root, 'stage1'),
+      seed: 3,
+      quiet: true,
+      train: { steps: 2, checkpointEvery: 2, logEvery: 1 },
+    });
     const before = new Map(namedVariables(first.model.params).map(({ name, variable }) => [name, variable.dataSync().slice()]));
     disposeModel(first.model);
     const stage = await pretrain({
-      preset: 'tiny', outDir: join(root, 'stage2'), seed: 4, quiet: true, initFrom: join(root, 'stage1'), model: { regionCropChannels: 4 },
-      train: { steps: 3, checkpointEvery: 3, logEvery: 1, generationWeight: 0, planWeight: 0, parseWeight: 0, understandingHeadOnly: true, shapeMorph: 0.5 },
+      preset: 'tiny',
+      outDir: join(root, 'stage2'),
+      seed: 4,
+      quiet: true,
+      initFrom: join(root, 'stage1'),
+      model: { regionCropChannels: 4 },
+      train: {
+        steps: 3,
+        checkpointEvery: 3,
+        logEvery: 1,
+        generationWeight: 0,
+        planWeight: 0,
+        parseWeight: 0,
+        understandingHeadOnly: true,
+        shapeMorph: 0.5,
+      },
     });
-    const moved = namedVariables(stage.model.params).filter(({ name, variable }) => before.get(name)?.some((v, i) => v !== variable.dataSync()[i]) ?? true).map(({ name }) => name);
+    const moved = namedVariables(stage.model.params)
+      .filter(({ name, variable }) => before.get(name)?.some((v, i) => v !== variable.dataSync()[i]) ?? true)
+      .map(({ name }) => name);
     expect(moved.some((name) => name.startsWith('understanding.crop.'))).toBe(true);
     expect(moved.filter((name) => !name.startsWith('understanding.'))).toEqual([]);
     disposeModel(stage.model);

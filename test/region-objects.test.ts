@@ -28,8 +28,13 @@ const oneHot = (index: number, length: number): Float32Array => Float32Array.fro
 /** The identity a perfect region head gives the object that owns most of a region's pixels (drawn last wins). */
 function oracleIdentity(region: ObjectRegion, scene: Scene): RegionIdentity {
   const owner = new Int32Array(scene.width * scene.height).fill(-1);
-  [...scene.objects.keys()].sort((a, b) => scene.objects[a].depth - scene.objects[b].depth)
-    .forEach((k) => shapeMask(scene.objects[k], scene.width, scene.height).forEach((v, i) => { if (v) owner[i] = k; }));
+  [...scene.objects.keys()]
+    .sort((a, b) => scene.objects[a].depth - scene.objects[b].depth)
+    .forEach((k) =>
+      shapeMask(scene.objects[k], scene.width, scene.height).forEach((v, i) => {
+        if (v) owner[i] = k;
+      }),
+    );
   const votes = new Map<number, number>();
   for (const i of region.pixels) votes.set(owner[i], (votes.get(owner[i]) ?? 0) + 1);
   const [best] = [...votes].sort((a, b) => b[1] - a[1])[0];
@@ -38,9 +43,18 @@ function oracleIdentity(region: ObjectRegion, scene: Scene): RegionIdentity {
     const index = value === undefined ? names.length : names.indexOf(value);
     return { name: value ?? ('none' as const), p: oneHot(index, names.length + 1) };
   };
-  const [shape, color, texture, size] = [field(SHAPES, o?.shape), field(COLORS, o?.color), field(TEXTURES, o?.texture), field(SIZES, o?.size)];
+  const [shape, color, texture, size] = [
+    field(SHAPES, o?.shape),
+    field(COLORS, o?.color),
+    field(TEXTURES, o?.texture),
+    field(SIZES, o?.size),
+  ];
   return {
-    shape: shape.name, color: color.name, texture: texture.name, size: size.name, distorted: 0,
+    shape: shape.name,
+    color: color.name,
+    texture: texture.name,
+    size: size.name,
+    distorted: 0,
     probabilities: { shape: shape.p, color: color.p, texture: texture.p, size: size.p, distorted: oneHot(0, 2) },
   };
 }
@@ -49,14 +63,30 @@ describe('regions verdict (proposer + region head + rules)', () => {
   it('with a perfect region head agrees with the oracle on >= 0.97 of constraints (own and contradicted prompts)', () => {
     const { agree, total } = oracleAgreement((scene) => {
       const regions = objectRegions(renderScene(scene));
-      return parsedScene(objectsFromIdentities(regions, regions.map((r) => oracleIdentity(r, scene)), 32), 32);
+      return parsedScene(
+        objectsFromIdentities(
+          regions,
+          regions.map((r) => oracleIdentity(r, scene)),
+          32,
+        ),
+        32,
+      );
     });
     console.log(`perfect region head on proposer regions vs the oracle: ${agree}/${total} = ${(agree / total).toFixed(4)}`);
     expect(agree / total).toBeGreaterThanOrEqual(0.97);
   });
 
   it('a region the model calls background is dropped; the whole one of two overlapping objects is in front', () => {
-    const square = (cx: number, color: SceneObject['color'], depth: number): SceneObject => ({ shape: 'square', color, texture: 'plain', size: 'large', cx, cy: 16, diameter: 14, depth });
+    const square = (cx: number, color: SceneObject['color'], depth: number): SceneObject => ({
+      shape: 'square',
+      color,
+      texture: 'plain',
+      size: 'large',
+      cx,
+      cy: 16,
+      diameter: 14,
+      depth,
+    });
     const scene: Scene = { width: 32, height: 32, objects: [square(12, 'red', 0), square(20, 'blue', 1)] };
     const regions = objectRegions(renderScene(scene));
     expect(regions.length).toBe(2);
@@ -64,7 +94,17 @@ describe('regions verdict (proposer + region head + rules)', () => {
     const objects = objectsFromIdentities(regions, identities, 32);
     const [red, blue] = ['red', 'blue'].map((c) => objects.find((o) => o.color === c)!);
     expect(blue.depth).toBeGreaterThan(red.depth);
-    expect(holds({ kind: 'relation', relation: 'in front of', subject: { shape: 'square', color: 'blue' }, object: { shape: 'square', color: 'red' } }, parsedScene(objects, 32))).toBe(true);
+    expect(
+      holds(
+        {
+          kind: 'relation',
+          relation: 'in front of',
+          subject: { shape: 'square', color: 'blue' },
+          object: { shape: 'square', color: 'red' },
+        },
+        parsedScene(objects, 32),
+      ),
+    ).toBe(true);
     const background = { ...identities[0], shape: 'none' as const };
     expect(objectsFromIdentities(regions, [background, identities[1]], 32)).toHaveLength(1);
   });

@@ -8,7 +8,12 @@ import { shapeMask } from '../lib/world/geometry';
 import { CATEGORIES, Scene } from '../lib/world/types';
 import { Box } from '../lib/judge/records';
 
-const trueBox = (o: Scene['objects'][number]): Box => [o.cx - o.diameter / 2, o.cy - o.diameter / 2, o.cx + o.diameter / 2, o.cy + o.diameter / 2];
+const trueBox = (o: Scene['objects'][number]): Box => [
+  o.cx - o.diameter / 2,
+  o.cy - o.diameter / 2,
+  o.cx + o.diameter / 2,
+  o.cy + o.diameter / 2,
+];
 /** The box of the pixels an object shows (nearer objects hide part of farther ones); its true box when unoccluded. */
 function visibleBox(scene: Scene, index: number): Box {
   const masks = scene.objects.map((o) => shapeMask(o, scene.width, scene.height));
@@ -77,7 +82,16 @@ describe('proposeRegions (the SAM stand-in)', () => {
     for (let k = 0; k < 6; k++) {
       // Six squares of sides 4, 6, 8 (16, 36, 64 px) in a 3 x 2 grid, far enough apart not to touch.
       const diameter = 4 + 2 * (k % 3);
-      objects.push({ shape: 'square', color: k % 2 === 0 ? 'red' : 'green', texture: 'plain', size: 'small', cx: 6 + 10 * (k % 3), cy: 8 + 14 * Math.floor(k / 3), diameter, depth: k });
+      objects.push({
+        shape: 'square',
+        color: k % 2 === 0 ? 'red' : 'green',
+        texture: 'plain',
+        size: 'small',
+        cx: 6 + 10 * (k % 3),
+        cy: 8 + 14 * Math.floor(k / 3),
+        diameter,
+        depth: k,
+      });
     }
     const proposals = proposeRegions(renderScene({ width: 32, height: 32, objects }));
     expect(proposals).toHaveLength(MAX_REGIONS);

@@ -25,7 +25,8 @@ const scene: Scene = {
   ],
 };
 
-const pixel = (data: Float32Array, x: number, y: number, width = 32): number[] => Array.from(data.slice(3 * (y * width + x), 3 * (y * width + x) + 3));
+const pixel = (data: Float32Array, x: number, y: number, width = 32): number[] =>
+  Array.from(data.slice(3 * (y * width + x), 3 * (y * width + x) + 3));
 
 describe('renderScene', () => {
   it('is deterministic: the same scene gives identical bytes', () => {
@@ -44,7 +45,12 @@ describe('renderScene', () => {
   });
 
   it('scales positions and texture with the image size', () => {
-    const big = renderScene({ ...scene, width: 64, height: 64, objects: scene.objects.map((o) => ({ ...o, cx: 2 * o.cx, cy: 2 * o.cy, diameter: 2 * o.diameter })) });
+    const big = renderScene({
+      ...scene,
+      width: 64,
+      height: 64,
+      objects: scene.objects.map((o) => ({ ...o, cx: 2 * o.cx, cy: 2 * o.cy, diameter: 2 * o.diameter })),
+    });
     expect(pixel(big.data, 11, 11, 64)).toEqual(Array.from(new Float32Array(WORLD.colors.red)));
   });
 });

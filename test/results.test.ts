@@ -25,7 +25,12 @@ const summary = (method: 'sft' | 'srum', seed: number, base: number, trained: nu
 
 describe('collectMainResults', () => {
   it('lists base, SFT and SRUM per seed in seed order', () => {
-    const results = collectMainResults([summary('srum', 1, 40, 47), summary('sft', 0, 30, 33), summary('srum', 0, 30, 36), summary('sft', 1, 40, 41)]);
+    const results = collectMainResults([
+      summary('srum', 1, 40, 47),
+      summary('sft', 0, 30, 33),
+      summary('srum', 0, 30, 36),
+      summary('sft', 1, 40, 41),
+    ]);
     expect(results.base.overall).toEqual([30, 40]);
     expect(results.sft.overall).toEqual([33, 41]);
     expect(results.srum.overall).toEqual([36, 47]);
@@ -59,7 +64,14 @@ describe('judgeAgreement', () => {
       writePng(file, renderScene(scene));
       // The judge is right on images 0, 1, 2 and wrong on image 3 (says yes to a contradicting scene).
       const score = k === 3 ? 0.8 : k % 2 === 0 ? 0.5 : -0.5;
-      return { image_file: file, bad_image_file: file, good_image_file: file, prompt: asked.text, vlm_rewards: [{ object: 'global_layout_reward', score, bbox: [0, 0, 0, 0] }], self_verification: [] };
+      return {
+        image_file: file,
+        bad_image_file: file,
+        good_image_file: file,
+        prompt: asked.text,
+        vlm_rewards: [{ object: 'global_layout_reward', score, bbox: [0, 0, 0, 0] }],
+        self_verification: [],
+      };
     });
     const file = path.join(dir, 'rewards.jsonl');
     lines.forEach((line) => appendJsonl(file, line));

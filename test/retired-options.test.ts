@@ -8,7 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import {
-  CheckpointError, loadCheckpoint, loadWeightsByName, MANIFEST_FILE, saveCheckpoint, type CheckpointInfo,
+  CheckpointError,
+  loadCheckpoint,
+  loadWeightsByName,
+  MANIFEST_FILE,
+  saveCheckpoint,
+  type CheckpointInfo,
 } from '../lib/model/checkpoint';
 import { DEFAULT_MODEL_CONFIG, resolveModelConfig } from '../lib/model/config';
 import { disposeModel, initModel } from '../lib/model/params';

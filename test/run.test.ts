@@ -18,14 +18,45 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-run-'));
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 const STAGES = ['candidates', 'judge', 'reward-maps', 'eval-base', 'train', 'eval-trained'];
-const args = (method: string, out: string): string[] => ['run', '--method', method, '--lambda', '0.5', '--mode', 'official', '--seed', '3', '--out', out, '--preset', 'tiny', '--n-candidates', '4', '--steps', '3', '--batch-size', '2', '--candidate-steps', '3', '--eval-n', '14', '--quiet'];
-const stageLog = (dir: string): StageLogLine[] => fs.readFileSync(path.join(dir, STAGE_LOG), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as StageLogLine);
+const args = (method: string, out: string): string[] => [
+  'run',
+  '--method',
+  method,
+  '--lambda',
+  '0.5',
+  '--mode',
+  'official',
+  '--seed',
+  '3',
+  '--out',
+  out,
+  '--preset',
+  'tiny',
+  '--n-candidates',
+  '4',
+  '--steps',
+  '3',
+  '--batch-size',
+  '2',
+  '--candidate-steps',
+  '3',
+  '--eval-n',
+  '14',
+  '--quiet',
+];
+const stageLog = (dir: string): StageLogLine[] =>
+  fs
+    .readFileSync(path.join(dir, STAGE_LOG), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as StageLogLine);
 const inRange = (x: number, lo: number, hi: number): boolean => Number.isFinite(x) && x >= lo && x <= hi;
 
 function checkScores(scores: RunSummary['base']): void {
   expect(Object.keys(scores.compbench.per_category).sort()).toEqual([...COMPBENCH_CATEGORIES].sort()); // 14 prompts reach all 8
   expect(Object.keys(scores.geneval.per_category).sort()).toEqual([...GENEVAL_CATEGORIES].sort());
-  for (const v of [...Object.values(scores.compbench.per_category), ...Object.values(scores.geneval.per_category)]) expect(inRange(v as number, 0, 100)).toBe(true);
+  for (const v of [...Object.values(scores.compbench.per_category), ...Object.values(scores.geneval.per_category)])
+    expect(inRange(v as number, 0, 100)).toBe(true);
   expect(inRange(scores.compbench.overall, 0, 100)).toBe(true);
   expect(inRange(scores.understanding, 0, 100)).toBe(true);
 }
@@ -40,20 +71,35 @@ describe('srum run', () => {
     expect(summary.command).toMatch(/^srum run .*--method srum/);
     checkScores(summary.base);
     checkScores(summary.trained);
-    for (const artefact of ['candidates/candidates.jsonl', 'candidates/cand-00003.png', 'rewards.jsonl', 'reward-maps.json', 'train/manifest.json', 'eval-base.json', 'eval-trained.json']) {
+    for (const artefact of [
+      'candidates/candidates.jsonl',
+      'candidates/cand-00003.png',
+      'rewards.jsonl',
+      'reward-maps.json',
+      'train/manifest.json',
+      'eval-base.json',
+      'eval-trained.json',
+    ]) {
       expect(fs.existsSync(path.join(dir, artefact)), artefact).toBe(true);
     }
     expect(stageLog(dir).map((l) => [l.stage, l.action])).toEqual(STAGES.map((s) => [s, 'ran']));
 
-    const mtimes = (): number[] => ['rewards.jsonl', 'eval-base.json', 'train/manifest.json', 'eval-trained.json'].map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
+    const mtimes = (): number[] =>
+      ['rewards.jsonl', 'eval-base.json', 'train/manifest.json', 'eval-trained.json'].map((f) => fs.statSync(path.join(dir, f)).mtimeMs);
     const before = mtimes();
     await main(args('srum', dir));
-    expect(stageLog(dir).slice(STAGES.length).map((l) => [l.stage, l.action])).toEqual(STAGES.map((s) => [s, 'skipped']));
+    expect(
+      stageLog(dir)
+        .slice(STAGES.length)
+        .map((l) => [l.stage, l.action]),
+    ).toEqual(STAGES.map((s) => [s, 'skipped']));
     expect(mtimes()).toEqual(before);
 
     // More steps: training resumes from its step-3 checkpoint and the trained model is evaluated again.
     await main(args('srum', dir).map((a, i, all) => (all[i - 1] === '--steps' ? '5' : a)));
-    const third = stageLog(dir).slice(2 * STAGES.length).map((l) => [l.stage, l.action]);
+    const third = stageLog(dir)
+      .slice(2 * STAGES.length)
+      .map((l) => [l.stage, l.action]);
     expect(third).toEqual(STAGES.map((s) => [s, s === 'train' || s === 'eval-trained' ? 'ran' : 'skipped']));
     const trainLog = fs.readFileSync(path.join(dir, 'train', 'log.jsonl'), 'utf8');
     expect((JSON.parse(fs.readFileSync(path.join(dir, 'train', 'manifest.json'), 'utf8')) as { step: number }).step).toBe(5);
@@ -80,12 +126,13 @@ describe('srum run', () => {
     checkScores(summary.trained);
   }, 120_000);
 
-  it('an SFT run on a SRUM run\'s shared candidates (records pointing at the SRUM run\'s PNGs) trains each on its plan', async () => {
+  it("an SFT run on a SRUM run's shared candidates (records pointing at the SRUM run's PNGs) trains each on its plan", async () => {
     const from = path.join(root, 'srum');
     const shared = (name: string): string => {
       const dir = path.join(root, name);
       fs.mkdirSync(dir, { recursive: true });
-      for (const f of ['candidates', 'rewards.jsonl', 'eval-base.json']) fs.cpSync(path.join(from, f), path.join(dir, f), { recursive: true });
+      for (const f of ['candidates', 'rewards.jsonl', 'eval-base.json'])
+        fs.cpSync(path.join(from, f), path.join(dir, f), { recursive: true });
       return dir;
     };
     const sft = shared('sft-shared');
@@ -104,12 +151,16 @@ describe('srum run', () => {
   it('rejects an unknown method or mode', async () => {
     await expect(main(['run', '--method', 'dpo', '--out', path.join(root, 'x'), '--preset', 'tiny'])).rejects.toThrow(/--method/);
     await expect(main(['run', '--mode', 'dense', '--out', path.join(root, 'x'), '--preset', 'tiny'])).rejects.toThrow(/--mode/);
-    await expect(main(['run', '--candidate-prompts', 'test', '--out', path.join(root, 'x'), '--preset', 'tiny'])).rejects.toThrow(/--candidate-prompts/);
+    await expect(main(['run', '--candidate-prompts', 'test', '--out', path.join(root, 'x'), '--preset', 'tiny'])).rejects.toThrow(
+      /--candidate-prompts/,
+    );
   });
 
   it('refuses a ground-truth reference for held-out candidate prompts (it would render the held-out pairs)', async () => {
     const dir = path.join(root, 'held-out-gt');
-    await expect(main(['run', '--candidate-prompts', 'held-out', '--reference', 'ground-truth', '--out', dir, '--preset', 'tiny', '--quiet'])).rejects.toThrow(/held-out.*ground-truth/);
+    await expect(
+      main(['run', '--candidate-prompts', 'held-out', '--reference', 'ground-truth', '--out', dir, '--preset', 'tiny', '--quiet']),
+    ).rejects.toThrow(/held-out.*ground-truth/);
     expect(fs.existsSync(path.join(dir, 'candidates'))).toBe(false);
   });
 });

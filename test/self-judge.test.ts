@@ -19,7 +19,13 @@ beforeAll(async () => {
   await initBackend({ prefer: 'wasm', quiet: true });
 });
 
-const CLASS_NAMES: Record<RegionField, readonly string[]> = { shape: SHAPES, color: COLORS, texture: TEXTURES, size: SIZES, distorted: ['no', 'yes'] };
+const CLASS_NAMES: Record<RegionField, readonly string[]> = {
+  shape: SHAPES,
+  color: COLORS,
+  texture: TEXTURES,
+  size: SIZES,
+  distorted: ['no', 'yes'],
+};
 
 /** A region-head answer with probability `confidence` on the named class of each field (rest spread evenly). */
 function identity(answer: { shape: Shape | 'none'; color: Color | 'none'; distorted?: number; confidence?: number }): RegionIdentity {
@@ -30,7 +36,12 @@ function identity(answer: { shape: Shape | 'none'; color: Color | 'none'; distor
     return Float32Array.from({ length: classes }, (_, i) => (i === index ? confidence : (1 - confidence) / (classes - 1)));
   };
   const distorted = answer.distorted ?? 0.02;
-  const probabilities = Object.fromEntries(REGION_FIELDS.map((f) => [f, peaked(f, f === 'shape' ? answer.shape : f === 'color' ? answer.color : f === 'texture' ? 'plain' : f === 'size' ? 'medium' : 'no')])) as Record<RegionField, Float32Array>;
+  const probabilities = Object.fromEntries(
+    REGION_FIELDS.map((f) => [
+      f,
+      peaked(f, f === 'shape' ? answer.shape : f === 'color' ? answer.color : f === 'texture' ? 'plain' : f === 'size' ? 'medium' : 'no'),
+    ]),
+  ) as Record<RegionField, Float32Array>;
   probabilities.distorted = Float32Array.from([1 - distorted, distorted]);
   return { shape: answer.shape, color: answer.color, texture: 'plain', size: 'medium', distorted, probabilities };
 }
@@ -48,11 +59,28 @@ describe('self-verification rules', () => {
     expect(circle.identified).toBe('a medium plain red circle');
     const triangle = verify(objectBox, { shape: 'triangle', color: 'red' });
     expect([triangle.kept, triangle.reason]).toEqual([false, expect.stringContaining('the prompt names no triangle')]);
-    expect(verify(backgroundBox, { shape: 'none', color: 'none' })).toMatchObject({ kept: true, kind: 'background', identified: 'background' });
-    expect(verify(backgroundBox, { shape: 'square', color: 'blue' })).toMatchObject({ kept: false, reason: expect.stringContaining('not plain background') });
-    expect(verify(objectBox, { shape: 'none', color: 'none' })).toMatchObject({ kept: false, reason: expect.stringContaining('no object') });
-    expect(verify(objectBox, { shape: 'none', color: 'blue', distorted: 0.9 })).toMatchObject({ kept: true, kind: 'distorted', keyword: { shape: 'square', color: 'blue' } });
-    expect(verify(objectBox, { shape: 'none', color: 'green', distorted: 0.9 })).toMatchObject({ kept: false, reason: expect.stringContaining('no prompt object is green') });
+    expect(verify(backgroundBox, { shape: 'none', color: 'none' })).toMatchObject({
+      kept: true,
+      kind: 'background',
+      identified: 'background',
+    });
+    expect(verify(backgroundBox, { shape: 'square', color: 'blue' })).toMatchObject({
+      kept: false,
+      reason: expect.stringContaining('not plain background'),
+    });
+    expect(verify(objectBox, { shape: 'none', color: 'none' })).toMatchObject({
+      kept: false,
+      reason: expect.stringContaining('no object'),
+    });
+    expect(verify(objectBox, { shape: 'none', color: 'blue', distorted: 0.9 })).toMatchObject({
+      kept: true,
+      kind: 'distorted',
+      keyword: { shape: 'square', color: 'blue' },
+    });
+    expect(verify(objectBox, { shape: 'none', color: 'green', distorted: 0.9 })).toMatchObject({
+      kept: false,
+      reason: expect.stringContaining('no prompt object is green'),
+    });
     // The colour is checked only when asked: a green square is kept (and scored down) by default.
     expect(verify(objectBox, { shape: 'square', color: 'green' }).kept).toBe(true);
     expect(verify(objectBox, { shape: 'square', color: 'green' }, true).kept).toBe(false);
@@ -140,7 +168,9 @@ describe('selfJudge on a tiny model', () => {
       expect(global.reason).toContain('P(yes)=');
       for (const region of record.vlm_rewards) {
         expect(Math.abs(region.score)).toBeLessThanOrEqual(1);
-        expect(region.reason).toContain(region.identified_object === 'background' ? 'identified background' : `identified ${region.identified_object}`);
+        expect(region.reason).toContain(
+          region.identified_object === 'background' ? 'identified background' : `identified ${region.identified_object}`,
+        );
       }
       expect('record' in formatForTraining(record, { dropZeroGlobal: false })).toBe(true);
     }

@@ -27,9 +27,13 @@ describe('srum run --set', () => {
     expect(() => resolveRunConfig({ lamda: 0.3 })).toThrow(/valid keys: method, rewardMode, lambdaC/);
   });
 
-  it('reads each value as its setting\'s type, and refuses what does not fit', () => {
+  it("reads each value as its setting's type, and refuses what does not fit", () => {
     expect(parseRunSettings('lambdaC=0.5,rewardMode=signed,advantage=true,evalN=56,think=false')).toEqual({
-      lambdaC: 0.5, rewardMode: 'signed', advantage: true, evalN: 56, think: false,
+      lambdaC: 0.5,
+      rewardMode: 'signed',
+      advantage: true,
+      evalN: 56,
+      think: false,
     });
     expect(() => parseRunSettings('lambdaC=high')).toThrow(/'lambdaC' takes a number, got 'high'/);
     expect(() => parseRunSettings('advantage=yes')).toThrow(/'advantage' takes true or false/);
@@ -41,15 +45,51 @@ describe('srum run --set', () => {
 
   it('sets any field: every SrumConfig and pipeline key reaches the resolved config', () => {
     const changed: Record<string, string> = {
-      method: 'sft', rewardMode: 'sparse', lambdaC: '0.25', reference: 'ground-truth', positiveOnly: 'true', advantage: 'true',
-      lossGuidance: '2', planWeight: '0.5', planReward: 'positive', learningRate: '0.002', warmupSteps: '3', beta1: '0.8', beta2: '0.9',
-      epsilon: '1e-8', weightDecay: '0.01', clipNorm: '2', emaDecay: '0.9', steps: '7', learningRateSchedule: 'constant',
-      minLearningRateRatio: '0.2', emaWarmup: 'false', replayWeight: '0.5', replayBatchSize: '3', batchSize: '4', seed: '9', timestepShift: '2',
-      textDropProb: '0.2', logEvery: '3', checkpointEvery: '5', nCandidates: '8', candidateSteps: '5', candidateGuidance: '1',
-      candidatePrompts: 'held-out', planTemperature: '0.7', think: 'false', evalN: '14', evalSplit: 'val', evalSeed: '4',
+      method: 'sft',
+      rewardMode: 'sparse',
+      lambdaC: '0.25',
+      reference: 'ground-truth',
+      positiveOnly: 'true',
+      advantage: 'true',
+      lossGuidance: '2',
+      planWeight: '0.5',
+      planReward: 'positive',
+      learningRate: '0.002',
+      warmupSteps: '3',
+      beta1: '0.8',
+      beta2: '0.9',
+      epsilon: '1e-8',
+      weightDecay: '0.01',
+      clipNorm: '2',
+      emaDecay: '0.9',
+      steps: '7',
+      learningRateSchedule: 'constant',
+      minLearningRateRatio: '0.2',
+      emaWarmup: 'false',
+      replayWeight: '0.5',
+      replayBatchSize: '3',
+      batchSize: '4',
+      seed: '9',
+      timestepShift: '2',
+      textDropProb: '0.2',
+      logEvery: '3',
+      checkpointEvery: '5',
+      nCandidates: '8',
+      candidateSteps: '5',
+      candidateGuidance: '1',
+      candidatePrompts: 'held-out',
+      planTemperature: '0.7',
+      think: 'false',
+      evalN: '14',
+      evalSplit: 'val',
+      evalSeed: '4',
     };
     expect(Object.keys(changed).sort()).toEqual([...RUN_SETTING_KEYS].sort()); // the list above covers every key
-    const { config } = runConfigFromArgs({ set: Object.entries(changed).map(([k, v]) => `${k}=${v}`).join(',') });
+    const { config } = runConfigFromArgs({
+      set: Object.entries(changed)
+        .map(([k, v]) => `${k}=${v}`)
+        .join(','),
+    });
     const resolved: Record<string, unknown> = { ...config.srum, ...config.pipeline };
     const defaults: Record<string, unknown> = { ...DEFAULT_SRUM_CONFIG, ...DEFAULT_PIPELINE_CONFIG };
     for (const [key, text] of Object.entries(changed)) {

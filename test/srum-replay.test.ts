@@ -27,9 +27,12 @@ const image = (seed: number): RgbImage => {
 };
 const record = { vlm_rewards: [{ object: 'global_layout_reward', score: 0.5, bbox: [0, 0, 32, 32] }] };
 const candidates: SrumCandidate[] = [0, 1].map((i) => ({ image: image(i), prompt: 'a photo of a red circle', record }));
-const weights = (model: UnifiedModel): Float32Array[] => namedVariables(model.params).map(({ variable }) => (variable.dataSync() as Float32Array).slice());
+const weights = (model: UnifiedModel): Float32Array[] =>
+  namedVariables(model.params).map(({ variable }) => (variable.dataSync() as Float32Array).slice());
 
-beforeAll(async () => { await initBackend({ prefer: 'wasm', quiet: true }); });
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', quiet: true });
+});
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('replay of pretraining', () => {
@@ -53,7 +56,14 @@ describe('replay of pretraining', () => {
     const initial = weights(model);
     const before = tf.memory().numTensors;
     const out = path.join(root, 'replay');
-    await trainSrum({ model, preset: 'tiny', candidates, outDir: out, quiet: true, config: { method: 'replay', steps: 2, batchSize: 2, logEvery: 1, checkpointEvery: 2, learningRate: 1e-3, warmupSteps: 1 } });
+    await trainSrum({
+      model,
+      preset: 'tiny',
+      candidates,
+      outDir: out,
+      quiet: true,
+      config: { method: 'replay', steps: 2, batchSize: 2, logEvery: 1, checkpointEvery: 2, learningRate: 1e-3, warmupSteps: 1 },
+    });
     expect(tf.memory().numTensors).toBe(before);
     const moved = weights(model).some((w, i) => w.some((v, j) => v !== initial[i][j]));
     expect(moved).toBe(true);
@@ -68,7 +78,9 @@ describe('replay of pretraining', () => {
     const start = weights(model);
     const ema = new WeightEma(model, 0.99, undefined, true);
     expect([0, 1, 90, 10_000].map((n) => ema.decayAt(n))).toEqual([0.1, 2 / 11, 91 / 100, 0.99]);
-    tf.tidy(() => { for (const { variable } of namedVariables(model.params)) variable.assign(tf.add(variable, 1)); });
+    tf.tidy(() => {
+      for (const { variable } of namedVariables(model.params)) variable.assign(tf.add(variable, 1));
+    });
     ema.update(0);
     const expected = start[0].map((v) => 0.1 * v + 0.9 * (v + 1));
     ema.weights[0].forEach((v, j) => expect(v).toBeCloseTo(expected[j], 5));

@@ -28,8 +28,14 @@ const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-think-'));
 const checkpoint = path.join(root, 'ckpt');
 const images = path.join(root, 'candidates');
 const config = resolveModelConfig('tiny', { planMap: true, planCanvas: true, planGrid: 16, convChannels: 4 });
-const candidates = (think: string, out = images): Promise<void> => main(['candidates', '--n', '3', '--out', out, '--checkpoint', checkpoint, '--steps', '2', '--seed', '4', '--think', think, '--quiet']);
-const record = { vlm_rewards: [{ object: 'global_layout_reward', score: 0.5, bbox: [0, 0, 32, 32] }, { object: 'red circle', score: -0.5, bbox: [4, 4, 20, 20] }] };
+const candidates = (think: string, out = images): Promise<void> =>
+  main(['candidates', '--n', '3', '--out', out, '--checkpoint', checkpoint, '--steps', '2', '--seed', '4', '--think', think, '--quiet']);
+const record = {
+  vlm_rewards: [
+    { object: 'global_layout_reward', score: 0.5, bbox: [0, 0, 32, 32] },
+    { object: 'red circle', score: -0.5, bbox: [4, 4, 20, 20] },
+  ],
+};
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', quiet: true });
@@ -37,7 +43,11 @@ beforeAll(async () => {
   // An untrained plan head marks no slot present; a bias on `present` makes it plan objects.
   const head = model.params.think.head.b;
   head.assign(tf.tensor1d(Array.from(head.dataSync(), (v, i) => (i === 1 ? 5 : v))));
-  saveCheckpoint(checkpoint, { model, step: 0, info: { preset: 'tiny', seed: 2, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' } });
+  saveCheckpoint(checkpoint, {
+    model,
+    step: 0,
+    info: { preset: 'tiny', seed: 2, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' },
+  });
   disposeModel(model);
 });
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -80,36 +90,71 @@ describe('think-mode candidates', () => {
     const lines = linesOf(images);
     const model = initModel(config, 3);
     // Untrained, the output kernels and the plan maps are zero (the velocity ignores its inputs): jitter every weight.
-    namedVariables(model.params).forEach(({ variable }, k) => tf.tidy(() => variable.assign(tf.add(variable, tf.randomNormal(variable.shape, 0, 0.05, 'float32', k)))));
-    const withPlans: SrumCandidate[] = lines.map((l, i) => ({ imagePath: path.join(images, l.image_file), prompt: l.original_prompt, record, plan: i === 0 ? undefined : Int32Array.from(l.plan!) }));
+    namedVariables(model.params).forEach(({ variable }, k) =>
+      tf.tidy(() => variable.assign(tf.add(variable, tf.randomNormal(variable.shape, 0, 0.05, 'float32', k)))),
+    );
+    const withPlans: SrumCandidate[] = lines.map((l, i) => ({
+      imagePath: path.join(images, l.image_file),
+      prompt: l.original_prompt,
+      record,
+      plan: i === 0 ? undefined : Int32Array.from(l.plan!),
+    }));
     const data = prepareSrumData(withPlans, model, 'official');
     const batch = gatherBatch(data, [0, 1, 2]);
     expect(Array.from(batch.thinking!)).toEqual([0, 1, 1]);
     expect(Array.from(batch.plan!.subarray(PLAN_SLOTS * PLAN_FIELDS.length))).toEqual([...lines[1].plan!, ...lines[2].plan!]);
     expect(gatherBatch(prepareSrumData(withPlans.slice(0, 1), model, 'official'), [0]).plan).toBeUndefined();
 
-    const x0 = tf.tensor3d(generationTokens(model, lines.map((l) => readPng(path.join(images, l.image_file)))), [3, 64, 48]);
-    const textTokens = encodeBatch(lines.map((l) => l.original_prompt), config.maxTextTokens);
-    const lossOf = (plan?: Int32Array, thinking?: Uint8Array): number => tf.tidy(() => srumLoss({ model, x0, textTokens, lambdaC: 0, rng: makeRng(7), timestepShift: 1, plan, thinking }).loss.dataSync()[0]);
+    const x0 = tf.tensor3d(
+      generationTokens(
+        model,
+        lines.map((l) => readPng(path.join(images, l.image_file))),
+      ),
+      [3, 64, 48],
+    );
+    const textTokens = encodeBatch(
+      lines.map((l) => l.original_prompt),
+      config.maxTextTokens,
+    );
+    const lossOf = (plan?: Int32Array, thinking?: Uint8Array): number =>
+      tf.tidy(() => srumLoss({ model, x0, textTokens, lambdaC: 0, rng: makeRng(7), timestepShift: 1, plan, thinking }).loss.dataSync()[0]);
     expect(lossOf(batch.plan, batch.thinking)).not.toBe(lossOf());
     expect(lossOf(batch.plan, new Uint8Array(3))).toBe(lossOf()); // no row thinks = the null plan
     x0.dispose();
 
     const before = tf.memory().numTensors;
-    await trainSrum({ model, preset: 'tiny', candidates: withPlans, outDir: path.join(root, 'train'), quiet: true, config: { steps: 3, batchSize: 3, checkpointEvery: 3, logEvery: 3, warmupSteps: 1, seed: 5 } });
+    await trainSrum({
+      model,
+      preset: 'tiny',
+      candidates: withPlans,
+      outDir: path.join(root, 'train'),
+      quiet: true,
+      config: { steps: 3, batchSize: 3, checkpointEvery: 3, logEvery: 3, warmupSteps: 1, seed: 5 },
+    });
     expect(tf.memory().numTensors).toBe(before);
     disposeModel(model);
   }, 60_000);
 
-  it('the think term trains the plan head on each candidate\'s own plan, weighted by its layout reward; off (and no replay), the plan head is untouched', async () => {
+  it("the think term trains the plan head on each candidate's own plan, weighted by its layout reward; off (and no replay), the plan head is untouched", async () => {
     const lines = linesOf(images);
-    const withPlans: SrumCandidate[] = lines.map((l) => ({ imagePath: path.join(images, l.image_file), prompt: l.original_prompt, record, plan: Int32Array.from(l.plan!) }));
+    const withPlans: SrumCandidate[] = lines.map((l) => ({
+      imagePath: path.join(images, l.image_file),
+      prompt: l.original_prompt,
+      record,
+      plan: Int32Array.from(l.plan!),
+    }));
     const model = initModel(config, 3);
     const data = prepareSrumData(withPlans, model, 'official');
     expect(data.layoutReward).toEqual([0.75, 0.75, 0.75]); // g = 0.5 -> (g + 1) / 2
     const batch = gatherBatch(data, [0, 1, 2]);
-    const textTokens = encodeBatch(lines.map((l) => l.original_prompt), config.maxTextTokens);
-    const planLossOf = (weights?: number[]): number => tf.tidy(() => planLoss(model, textTokens, batch.plan!, weights === undefined ? undefined : Float32Array.from(weights)).total.dataSync()[0]);
+    const textTokens = encodeBatch(
+      lines.map((l) => l.original_prompt),
+      config.maxTextTokens,
+    );
+    const planLossOf = (weights?: number[]): number =>
+      tf.tidy(
+        () => planLoss(model, textTokens, batch.plan!, weights === undefined ? undefined : Float32Array.from(weights)).total.dataSync()[0],
+      );
     const unweighted = planLossOf();
     expect(unweighted).toBeGreaterThan(0);
     expect(planLossOf([1, 1, 1])).toBeCloseTo(unweighted, 5);
@@ -119,7 +164,14 @@ describe('think-mode candidates', () => {
     const headAfter = async (planWeight: number, out: string): Promise<Float32Array> => {
       const trained = initModel(config, 3);
       const before = tf.memory().numTensors;
-      await trainSrum({ model: trained, preset: 'tiny', candidates: withPlans, outDir: path.join(root, out), quiet: true, config: { steps: 2, batchSize: 3, checkpointEvery: 2, logEvery: 1, warmupSteps: 1, seed: 5, planWeight, replayWeight: 0 } });
+      await trainSrum({
+        model: trained,
+        preset: 'tiny',
+        candidates: withPlans,
+        outDir: path.join(root, out),
+        quiet: true,
+        config: { steps: 2, batchSize: 3, checkpointEvery: 2, logEvery: 1, warmupSteps: 1, seed: 5, planWeight, replayWeight: 0 },
+      });
       expect(tf.memory().numTensors).toBe(before);
       const head = trained.params.think.head.w.dataSync() as Float32Array;
       disposeModel(trained);

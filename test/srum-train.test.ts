@@ -35,27 +35,57 @@ function randomImage(seed: number, fill?: number): RgbImage {
   return { width: size, height: size, data: Float32Array.from({ length: size * size * 3 }, () => fill ?? rng.next()) };
 }
 
-const record = (g: number, local: number) => ({ vlm_rewards: [
-  { object: 'global_layout_reward', score: g, bbox: [0, 0, 32, 32] },
-  { object: 'red circle', score: local, bbox: [4, 4, 20, 20] },
-] });
-const candidates: SrumCandidate[] = [0, 1, 2, 3].map((i) => ({ image: randomImage(100 + i), prompt: 'a photo of a red circle', record: record(0.6 - 0.4 * i, 0.8 - 0.5 * i) }));
-const weights = (model: UnifiedModel): Float32Array[] => namedVariables(model.params).map(({ variable }) => (variable.dataSync() as Float32Array).slice());
-const maxDifference = (a: Float32Array[], b: Float32Array[]): number => Math.max(...a.map((w, i) => w.reduce((m, v, j) => Math.max(m, Math.abs(v - b[i][j])), 0)));
+const record = (g: number, local: number) => ({
+  vlm_rewards: [
+    { object: 'global_layout_reward', score: g, bbox: [0, 0, 32, 32] },
+    { object: 'red circle', score: local, bbox: [4, 4, 20, 20] },
+  ],
+});
+const candidates: SrumCandidate[] = [0, 1, 2, 3].map((i) => ({
+  image: randomImage(100 + i),
+  prompt: 'a photo of a red circle',
+  record: record(0.6 - 0.4 * i, 0.8 - 0.5 * i),
+}));
+const weights = (model: UnifiedModel): Float32Array[] =>
+  namedVariables(model.params).map(({ variable }) => (variable.dataSync() as Float32Array).slice());
+const maxDifference = (a: Float32Array[], b: Float32Array[]): number =>
+  Math.max(...a.map((w, i) => w.reduce((m, v, j) => Math.max(m, Math.abs(v - b[i][j])), 0)));
 const run = (name: string, extra: Partial<TrainSrumOptions> = {}, overrides: Record<string, unknown> = {}): TrainSrumOptions => ({
-  model: initModel(config, 3), preset: 'tiny', candidates, outDir: path.join(root, name), quiet: true,
-  config: { steps: 6, batchSize: 2, checkpointEvery: 2, logEvery: 2, warmupSteps: 2, learningRate: 1e-3, seed: 5, ...overrides }, ...extra,
+  model: initModel(config, 3),
+  preset: 'tiny',
+  candidates,
+  outDir: path.join(root, name),
+  quiet: true,
+  config: { steps: 6, batchSize: 2, checkpointEvery: 2, logEvery: 2, warmupSteps: 2, learningRate: 1e-3, seed: 5, ...overrides },
+  ...extra,
 });
 
-beforeAll(async () => { await initBackend({ prefer: 'wasm', quiet: true }); });
+beforeAll(async () => {
+  await initBackend({ prefer: 'wasm', quiet: true });
+});
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
 
 describe('srum objective', () => {
-  it('equals hand-computed eqs. 1-3 with R broadcast over a patch\'s values', () => {
+  it("equals hand-computed eqs. 1-3 with R broadcast over a patch's values", () => {
     // B = 1, Np = 2 tokens of 2 values; target eps - x0 = [[1, 1], [0, 2]]; vTheta - target = [[1, -1], [2, 0]]
-    const vTheta = tf.tensor3d([[[2, 0], [2, 2]]]);
-    const x0 = tf.tensor3d([[[0, 1], [1, -1]]]);
-    const eps = tf.tensor3d([[[1, 2], [1, 1]]]);
+    const vTheta = tf.tensor3d([
+      [
+        [2, 0],
+        [2, 2],
+      ],
+    ]);
+    const x0 = tf.tensor3d([
+      [
+        [0, 1],
+        [1, -1],
+      ],
+    ]);
+    const eps = tf.tensor3d([
+      [
+        [1, 2],
+        [1, 1],
+      ],
+    ]);
     const rewardMap = tf.tensor3d([[[0.5, 2]]]); // [B, Hp, Wp] = [1, 1, 2]
     const terms = srumObjective({ vTheta, x0, eps, rewardMap, lambdaC: 0.5 });
     // per-token mean squared error: token 0 (1 + 1) / 2 = 1, token 1 (4 + 0) / 2 = 2
@@ -66,7 +96,9 @@ describe('srum objective', () => {
   });
 
   let model: UnifiedModel;
-  beforeAll(() => { model = initModel(config, 1); });
+  beforeAll(() => {
+    model = initModel(config, 1);
+  });
   const x0Values = Float32Array.from({ length: 2 * imageTokens * patchDim }, (_, i) => Math.sin(i));
   const textTokens = new Int32Array([...encode('a red circle', config.maxTextTokens), ...encode('a blue square', config.maxTextTokens)]);
 
@@ -93,12 +125,15 @@ describe('srum objective', () => {
     // An initial model ignores its text (zero-initialised paths), so cond = uncond: jitter every weight first.
     const jittered = initModel(config, 2);
     const jitter = makeRng(8);
-    namedVariables(jittered.params).forEach(({ variable }) => tf.tidy(() => variable.assign(tf.add(variable, tf.mul(0.05, randomNormal(variable.shape, jitter))))));
+    namedVariables(jittered.params).forEach(({ variable }) =>
+      tf.tidy(() => variable.assign(tf.add(variable, tf.mul(0.05, randomNormal(variable.shape, jitter))))),
+    );
     const model = jittered;
-    const lossAt = (tokens: Int32Array, guidanceScale?: number): number => tf.tidy(() => {
-      const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
-      return srumLoss({ model, x0, textTokens: tokens, lambdaC: 0, rng: makeRng(6), timestepShift: 1, guidanceScale }).loss.dataSync()[0];
-    });
+    const lossAt = (tokens: Int32Array, guidanceScale?: number): number =>
+      tf.tidy(() => {
+        const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
+        return srumLoss({ model, x0, textTokens: tokens, lambdaC: 0, rng: makeRng(6), timestepShift: 1, guidanceScale }).loss.dataSync()[0];
+      });
     const guided = tf.tidy(() => {
       const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
       const rng = makeRng(6);
@@ -106,7 +141,12 @@ describe('srum objective', () => {
       const eps = randomNormal([2, imageTokens, patchDim], rng) as tf.Tensor3D;
       const xt = noisyInput(x0, eps, tf.tensor1d(t));
       const vCond = predictVelocity(model, { xt, t: tf.tensor1d(t), textTokens, ...planConditioning(model, 2) });
-      const vUncond = predictVelocity(model, { xt, t: tf.tensor1d(t), textTokens: new Int32Array(textTokens.length), ...planConditioning(model, 2) });
+      const vUncond = predictVelocity(model, {
+        xt,
+        t: tf.tensor1d(t),
+        textTokens: new Int32Array(textTokens.length),
+        ...planConditioning(model, 2),
+      });
       return flowLoss({ vTheta: guidedVelocity(vCond, vUncond, 4), x0, eps }).dataSync()[0];
     });
     expect(lossAt(textTokens, 1)).toBe(lossAt(textTokens));
@@ -121,13 +161,17 @@ describe('srum objective', () => {
   it('R = 0 and lambdaC = 0 give zero loss and zero gradient; lambdaC > 0 then gives the reference term alone', () => {
     const variables = namedVariables(model.params).map((n) => n.variable);
     const before = tf.memory().numTensors;
-    const lossOf = (lambdaC: number) => tf.tidy(() => {
-      const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
-      const zeros = tf.zeros([2, gridSize, gridSize]);
-      const { value, grads } = tf.variableGrads(() => srumLoss({ model, x0, textTokens, rewardMap: zeros, lambdaC, rng: makeRng(4), timestepShift: 1 }).loss, variables);
-      const gradMax = Math.max(...Object.values(grads).map((g) => tf.max(tf.abs(g)).dataSync()[0]));
-      return { loss: value.dataSync()[0], gradMax };
-    });
+    const lossOf = (lambdaC: number) =>
+      tf.tidy(() => {
+        const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
+        const zeros = tf.zeros([2, gridSize, gridSize]);
+        const { value, grads } = tf.variableGrads(
+          () => srumLoss({ model, x0, textTokens, rewardMap: zeros, lambdaC, rng: makeRng(4), timestepShift: 1 }).loss,
+          variables,
+        );
+        const gradMax = Math.max(...Object.values(grads).map((g) => tf.max(tf.abs(g)).dataSync()[0]));
+        return { loss: value.dataSync()[0], gradMax };
+      });
     const zero = lossOf(0);
     expect(zero.loss).toBe(0);
     expect(zero.gradMax).toBe(0);
@@ -144,11 +188,26 @@ describe('srum objective', () => {
       const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
       const gt = tf.tensor3d(gtValues, [2, imageTokens, patchDim]);
       const ones = tf.ones([2, gridSize, gridSize]);
-      const out = srumLoss({ model, x0, textTokens, rewardMap: ones, lambdaC: 0.5, rng: makeRng(9), timestepShift: 1, reference: { x0: gt } });
+      const out = srumLoss({
+        model,
+        x0,
+        textTokens,
+        rewardMap: ones,
+        lambdaC: 0.5,
+        rng: makeRng(9),
+        timestepShift: 1,
+        reference: { x0: gt },
+      });
       const rng = makeRng(9);
       const t = sampleTrainingTimesteps(2, rng, 1);
       const eps = randomNormal([2, imageTokens, patchDim], rng) as tf.Tensor3D;
-      const at = (image: tf.Tensor3D) => predictVelocity(model, { xt: noisyInput(image, eps, tf.tensor1d(t)), t: tf.tensor1d(t), textTokens, ...planConditioning(model, 2) });
+      const at = (image: tf.Tensor3D) =>
+        predictVelocity(model, {
+          xt: noisyInput(image, eps, tf.tensor1d(t)),
+          t: tf.tensor1d(t),
+          textTokens,
+          ...planConditioning(model, 2),
+        });
       const rewardLoss = flowLoss({ vTheta: at(x0), x0, eps }).dataSync()[0];
       const referenceLoss = flowLoss({ vTheta: at(gt), x0: gt, eps }).dataSync()[0];
       return [[out.rewardLoss, out.referenceLoss, out.loss].map((v) => v.dataSync()[0]), [rewardLoss, referenceLoss]];
@@ -162,17 +221,27 @@ describe('srum objective', () => {
     expect(resolveSrumConfig({ reference: 'ground-truth', lossGuidance: 4 }).lossGuidance).toBe(4);
   });
 
-  it("with lossGuidance > 1 and a ground-truth reference, L_r reads the guided velocity and L_ref the conditional one", () => {
+  it('with lossGuidance > 1 and a ground-truth reference, L_r reads the guided velocity and L_ref the conditional one', () => {
     const gtValues = Float32Array.from(x0Values, (v, i) => Math.sin(i) - v);
     const before = tf.memory().numTensors;
     const [terms, manual] = tf.tidy(() => {
       const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
       const gt = tf.tensor3d(gtValues, [2, imageTokens, patchDim]);
-      const out = srumLoss({ model, x0, textTokens, lambdaC: 0.5, rng: makeRng(4), timestepShift: 1, guidanceScale: 3, reference: { x0: gt } });
+      const out = srumLoss({
+        model,
+        x0,
+        textTokens,
+        lambdaC: 0.5,
+        rng: makeRng(4),
+        timestepShift: 1,
+        guidanceScale: 3,
+        reference: { x0: gt },
+      });
       const rng = makeRng(4);
       const t = tf.tensor1d(sampleTrainingTimesteps(2, rng, 1));
       const eps = randomNormal([2, imageTokens, patchDim], rng) as tf.Tensor3D;
-      const at = (image: tf.Tensor3D, tokens: Int32Array) => predictVelocity(model, { xt: noisyInput(image, eps, t), t, textTokens: tokens, ...planConditioning(model, 2) });
+      const at = (image: tf.Tensor3D, tokens: Int32Array) =>
+        predictVelocity(model, { xt: noisyInput(image, eps, t), t, textTokens: tokens, ...planConditioning(model, 2) });
       const guided = guidedVelocity(at(x0, textTokens), at(x0, new Int32Array(textTokens.length)), 3);
       const rewardLoss = flowLoss({ vTheta: guided, x0, eps }).dataSync()[0];
       const referenceLoss = flowLoss({ vTheta: at(gt, textTokens), x0: gt, eps }).dataSync()[0];
@@ -199,13 +268,13 @@ describe('srum objective', () => {
 });
 
 describe('srum config', () => {
-  it('has the paper\'s optimizer settings, warm-up then a cosine to the floor (or constant), and rejects unknown options', () => {
+  it("has the paper's optimizer settings, warm-up then a cosine to the floor (or constant), and rejects unknown options", () => {
     const c = resolveSrumConfig({ warmupSteps: 10, steps: 111 });
     expect([c.beta1, c.beta2, c.epsilon, c.weightDecay, c.clipNorm, c.lambdaC]).toEqual([0.9, 0.95, 1e-15, 0, 1, 0.1]);
     const lr = c.learningRate;
     expect(srumLearningRate(0, c)).toBeCloseTo(lr / 10, 15);
     expect(srumLearningRate(9, c)).toBeCloseTo(lr, 15); // the end of the warm-up
-    expect(srumLearningRate(60, c)).toBeCloseTo(lr * (c.minLearningRateRatio + 1) / 2, 15); // half way down the cosine
+    expect(srumLearningRate(60, c)).toBeCloseTo((lr * (c.minLearningRateRatio + 1)) / 2, 15); // half way down the cosine
     expect(srumLearningRate(110, c)).toBeCloseTo(lr * c.minLearningRateRatio, 15); // the last step
     const constant = resolveSrumConfig({ warmupSteps: 10, learningRateSchedule: 'constant' });
     expect([10, 500].map((s) => srumLearningRate(s, constant))).toEqual([constant.learningRate, constant.learningRate]);
@@ -229,11 +298,23 @@ describe('trainSrum', () => {
     expect(maxDifference(full.weights, full.initial)).toBeGreaterThan(0);
     expect(maxDifference(full.ema, full.initial)).toBeGreaterThan(0);
     expect(maxDifference(full.ema, full.weights)).toBeGreaterThan(0);
-    const log = readJsonl<{ step: number; losses: { srum: number }; loss_parts: Record<string, number>; flow_loss_t_bins: (number | null)[]; reward: { mean: number; min: number; max: number } }>(path.join(root, 'full', LOG_FILE));
+    const log = readJsonl<{
+      step: number;
+      losses: { srum: number };
+      loss_parts: Record<string, number>;
+      flow_loss_t_bins: (number | null)[];
+      reward: { mean: number; min: number; max: number };
+    }>(path.join(root, 'full', LOG_FILE));
     expect(log.map((r) => r.step)).toEqual([2, 4, 6]);
     expect(log[0].flow_loss_t_bins).toHaveLength(4);
     expect(Number.isFinite(log[2].losses.srum)).toBe(true);
-    expect(Object.keys(log[0].loss_parts).sort()).toEqual(['reference_loss', 'replay_generation', 'replay_plan', 'replay_understanding', 'reward_loss']);
+    expect(Object.keys(log[0].loss_parts).sort()).toEqual([
+      'reference_loss',
+      'replay_generation',
+      'replay_plan',
+      'replay_understanding',
+      'reward_loss',
+    ]);
     const { mean, min, max } = log[0].reward;
     expect(min).toBeLessThanOrEqual(mean);
     expect(mean).toBeLessThanOrEqual(max);
@@ -242,7 +323,14 @@ describe('trainSrum', () => {
 
   it('a run killed between checkpoints resumes to bitwise-equal weights and EMA', async () => {
     const killed = run('killed');
-    await expect(trainSrum({ ...killed, onStep: (step) => { if (step === 3) throw new Error('killed'); } })).rejects.toThrow('killed');
+    await expect(
+      trainSrum({
+        ...killed,
+        onStep: (step) => {
+          if (step === 3) throw new Error('killed');
+        },
+      }),
+    ).rejects.toThrow('killed');
     disposeModel(killed.model);
     expect(readManifest(killed.outDir).step).toBe(2);
     const resumed = run('killed');
@@ -256,10 +344,19 @@ describe('trainSrum', () => {
   }, 60_000);
 
   it('leaks no tensor over 10 steps (SFT, SRUM, SRUM on the guided velocity, SRUM with ground-truth references)', async () => {
-    for (const [method, lossGuidance, reference] of [['sft', 1, 'candidate'], ['srum', 1, 'candidate'], ['srum', 4, 'candidate'], ['srum', 1, 'ground-truth']] as const) {
+    for (const [method, lossGuidance, reference] of [
+      ['sft', 1, 'candidate'],
+      ['srum', 1, 'candidate'],
+      ['srum', 4, 'candidate'],
+      ['srum', 1, 'ground-truth'],
+    ] as const) {
       const warm = run(`warm-${method}-${lossGuidance}-${reference}`, {}, { steps: 1, method, lossGuidance, reference });
       await trainSrum(warm);
-      const leak = run(`leak-${method}-${lossGuidance}-${reference}`, {}, { steps: 10, method, checkpointEvery: 5, lossGuidance, reference });
+      const leak = run(
+        `leak-${method}-${lossGuidance}-${reference}`,
+        {},
+        { steps: 10, method, checkpointEvery: 5, lossGuidance, reference },
+      );
       disposeModel(leak.model); // train the warmed-up model instead
       const before = tf.memory().numTensors;
       await trainSrum({ ...leak, model: warm.model });
@@ -285,12 +382,14 @@ describe('trainSrum', () => {
   it("planReward 'positive': the think term's weight is max(0, g); 'alpha' (default) is (g + 1) / 2", () => {
     const model = initModel(config, 3);
     expect(prepareSrumData(candidates, model, 'official').layoutReward.map((v) => +v.toFixed(6))).toEqual([0.8, 0.6, 0.4, 0.2]); // g = 0.6, 0.2, -0.2, -0.6
-    expect(prepareSrumData(candidates, model, 'official', { planReward: 'positive' }).layoutReward.map((v) => +v.toFixed(6))).toEqual([0.6, 0.2, 0, 0]);
+    expect(prepareSrumData(candidates, model, 'official', { planReward: 'positive' }).layoutReward.map((v) => +v.toFixed(6))).toEqual([
+      0.6, 0.2, 0, 0,
+    ]);
     expect(() => resolveSrumConfig({ planReward: 'best' })).toThrow(/planReward/);
     disposeModel(model);
   });
 
-  it('advantage: centres R on the mean over all candidates\' maps (recorded), trains differently; SFT ignores it', async () => {
+  it("advantage: centres R on the mean over all candidates' maps (recorded), trains differently; SFT ignores it", async () => {
     const model = initModel(config, 3);
     const data = prepareSrumData(candidates, model, 'official');
     const values = data.reward.flatMap((r) => Array.from(r));
@@ -301,10 +400,17 @@ describe('trainSrum', () => {
     expect(centred.some((v) => v < 0) && centred.some((v) => v > 0)).toBe(true);
     disposeModel(model);
 
-    const trainedWith = async (name: string, overrides: Record<string, unknown>): Promise<{ weights: Float32Array[]; baseline: number }> => {
+    const trainedWith = async (
+      name: string,
+      overrides: Record<string, unknown>,
+    ): Promise<{ weights: Float32Array[]; baseline: number }> => {
       const options = run(name, {}, { steps: 2, ...overrides });
       await trainSrum(options);
-      const result = { weights: weights(options.model), baseline: (JSON.parse(fs.readFileSync(path.join(options.outDir, 'config.json'), 'utf8')) as { reward_baseline: number }).reward_baseline };
+      const result = {
+        weights: weights(options.model),
+        baseline: (JSON.parse(fs.readFileSync(path.join(options.outDir, 'config.json'), 'utf8')) as { reward_baseline: number })
+          .reward_baseline,
+      };
       disposeModel(options.model);
       return result;
     };

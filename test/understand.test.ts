@@ -32,7 +32,11 @@ const tinyConfig = resolveModelConfig('tiny');
 const snapshot = (model: UnifiedModel): Map<string, Float32Array> =>
   new Map(namedVariables(model.params).map(({ name, variable }) => [name, (variable.dataSync() as Float32Array).slice()]));
 const changedNames = (model: UnifiedModel, before: Map<string, Float32Array>): Set<string> =>
-  new Set(namedVariables(model.params).filter(({ name, variable }) => (variable.dataSync() as Float32Array).some((v, i) => v !== before.get(name)![i])).map((n) => n.name));
+  new Set(
+    namedVariables(model.params)
+      .filter(({ name, variable }) => (variable.dataSync() as Float32Array).some((v, i) => v !== before.get(name)![i]))
+      .map((n) => n.name),
+  );
 
 describe('heads and plan shapes', () => {
   it('every understanding head and plan head has its documented shape', () => {
@@ -56,17 +60,26 @@ describe('heads and plan shapes', () => {
   it('the verdict and count weights scale only their own terms of L_understanding', () => {
     const model = initModel(tinyConfig, 1);
     const rows = understandingRows(understandingBatch(0, { batchSize: 2, seed: 3, config: tinyConfig }), tinyConfig.maxTextTokens);
-    const [plain, weighted] = [{ verdict: 1, count: 1 }, { verdict: 3, count: 0.5 }].map((terms) => tf.tidy(() => {
-      const { total, parts } = understandingLoss(model, rows, undefined, terms);
-      return { total: total.dataSync()[0], verdict: parts.verdict.dataSync()[0], count: parts.count.dataSync()[0] };
-    }));
+    const [plain, weighted] = [
+      { verdict: 1, count: 1 },
+      { verdict: 3, count: 0.5 },
+    ].map((terms) =>
+      tf.tidy(() => {
+        const { total, parts } = understandingLoss(model, rows, undefined, terms);
+        return { total: total.dataSync()[0], verdict: parts.verdict.dataSync()[0], count: parts.count.dataSync()[0] };
+      }),
+    );
     expect(weighted.verdict).toBe(plain.verdict);
     expect(weighted.total).toBeCloseTo(plain.total + 2 * plain.verdict - 0.5 * plain.count, 5);
     disposeModel(model);
   });
 
   it('masked cross-entropy skips -1 targets, is ~0 on confident right answers, and weights classes', () => {
-    const logits = tf.tensor2d([[50, 0, 0], [0, 50, 0], [0, 0, 0]]);
+    const logits = tf.tensor2d([
+      [50, 0, 0],
+      [0, 50, 0],
+      [0, 0, 0],
+    ]);
     expect(maskedCrossEntropy(logits, Int32Array.from([0, 1, -1])).dataSync()[0]).toBeLessThan(1e-6);
     expect(maskedCrossEntropy(logits, Int32Array.from([-1, -1, 2])).dataSync()[0]).toBeCloseTo(Math.log(3), 5);
     expect(maskedCrossEntropy(logits, Int32Array.from([-1, -1, -1])).dataSync()[0]).toBe(0);
@@ -77,17 +90,31 @@ describe('heads and plan shapes', () => {
 
 describe('backbone refactor', () => {
   it('predictVelocity without extra tokens gives the values saved before the refactor', () => {
-    const saved = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/velocity-before-extras.json'), 'utf8')) as { values: Record<string, number[]> };
-    const variants: [string, Record<string, unknown>][] = [['plain', {}], ['mixture-of-transformers', { mixtureOfTransformers: true }], ['text-causal', { textCausal: true }]];
+    const saved = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures/velocity-before-extras.json'), 'utf8')) as {
+      values: Record<string, number[]>;
+    };
+    const variants: [string, Record<string, unknown>][] = [
+      ['plain', {}],
+      ['mixture-of-transformers', { mixtureOfTransformers: true }],
+      ['text-causal', { textCausal: true }],
+    ];
     for (const [name, overrides] of variants) {
       const config = resolveModelConfig('tiny', { ...overrides, initStd: 0.2 });
       const model = initModel(config, 13);
       model.params.head.w.assign(randomNormal(model.params.head.w.shape, makeRng(14)));
       const { imageTokens, patchDim } = modelDims(config);
       const batch = syntheticBatch(config, 2, makeRng(15));
-      const v = tf.tidy(() => predictVelocity(model, { xt: tf.tensor3d(batch.x0, [2, imageTokens, patchDim]), t: tf.tensor1d([0.25, 0.75]), textTokens: batch.textTokens }));
+      const v = tf.tidy(() =>
+        predictVelocity(model, {
+          xt: tf.tensor3d(batch.x0, [2, imageTokens, patchDim]),
+          t: tf.tensor1d([0.25, 0.75]),
+          textTokens: batch.textTokens,
+        }),
+      );
       const values = v.dataSync().slice(0, 64);
-      saved.values[name].forEach((expected, i) => expect(Math.abs(values[i] - expected)).toBeLessThan(1e-4 * Math.max(1, Math.abs(expected))));
+      saved.values[name].forEach((expected, i) =>
+        expect(Math.abs(values[i] - expected)).toBeLessThan(1e-4 * Math.max(1, Math.abs(expected))),
+      );
       v.dispose();
       disposeModel(model);
     }
@@ -116,16 +143,31 @@ describe('pretraining tasks', () => {
   const train = resolveTrainConfig('tiny', { batchSize: 3 });
   const tasks: [PretrainTask, RegExp, RegExp][] = [
     // task, weights it must change, weights it must leave untouched
-    [generationTask(1), /^(blocks\.0\.qkv\.w|head\.w|think\.nullPlan|think\.shape|patchEmbed\.w)$/, /^(understanding\.|think\.queries|think\.head)/],
-    [understandingTask(1), /^(blocks\.1\.mlp\.up\.w|understanding\.(taskEmbed|boxEmbed\.w|boxMark|region\.w|verdict\.w|count\.w)|patchEmbed\.w|textEmbed)$/, /^(head\.|think\.)/],
-    [planTask(1), /^(blocks\.0\.qkv\.w|think\.(queries|head\.w)|textEmbed|extraPos)$/, /^(understanding\.|head\.|patchEmbed\.|imagePos|timeIn\.|think\.(nullPlan|shape))/],
+    [
+      generationTask(1),
+      /^(blocks\.0\.qkv\.w|head\.w|think\.nullPlan|think\.shape|patchEmbed\.w)$/,
+      /^(understanding\.|think\.queries|think\.head)/,
+    ],
+    [
+      understandingTask(1),
+      /^(blocks\.1\.mlp\.up\.w|understanding\.(taskEmbed|boxEmbed\.w|boxMark|region\.w|verdict\.w|count\.w)|patchEmbed\.w|textEmbed)$/,
+      /^(head\.|think\.)/,
+    ],
+    [
+      planTask(1),
+      /^(blocks\.0\.qkv\.w|think\.(queries|head\.w)|textEmbed|extraPos)$/,
+      /^(understanding\.|head\.|patchEmbed\.|imagePos|timeIn\.|think\.(nullPlan|shape))/,
+    ],
   ];
 
   it.each(tasks.map(([task, changes, frozen]) => [task.name, task, changes, frozen] as const))(
     '%s: 10 steps leak no tensors, give finite losses, train its weights and leave the others untouched',
     (_, task, changes, frozen) => {
       const model = initModel(tinyConfig, 7);
-      const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 1e-3 });
+      const optimizer = new AdamW(
+        namedVariables(model.params).map((n) => n.variable),
+        { learningRate: 1e-3 },
+      );
       const before = snapshot(model);
       const run = (step: number): number => task.run({ model, optimizer, step, learningRate: 1e-3, seed: 5, train }).loss;
       run(0); // warm-up: kernels, optimizer state, count-class weights
@@ -145,11 +187,16 @@ describe('pretraining tasks', () => {
 
   it('a tiny model overfits one fixed understanding batch (the heads can learn)', () => {
     const model = initModel(tinyConfig, 11);
-    const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 3e-3 });
+    const optimizer = new AdamW(
+      namedVariables(model.params).map((n) => n.variable),
+      { learningRate: 3e-3 },
+    );
     const rows = understandingRows(understandingBatch(0, { batchSize: 4, seed: 2, config: tinyConfig }), tinyConfig.maxTextTokens);
     // 100 steps: how fast one batch is memorised depends on its texts (60 sufficed for the batch drawn before the
     // verdict queries were balanced per constraint kind).
-    const results = Array.from({ length: 100 }, () => gradientStep({ optimizer, learningRate: 3e-3, loss: () => understandingLoss(model, rows) }));
+    const results = Array.from({ length: 100 }, () =>
+      gradientStep({ optimizer, learningRate: 3e-3, loss: () => understandingLoss(model, rows) }),
+    );
     const first = results[0];
     const last = results[results.length - 1];
     expect(first.loss).toBeGreaterThan(5); // 7 cross-entropies of 2-7 classes start near sum(log C) ~ 9
@@ -187,7 +234,11 @@ describe('think mode and inference', () => {
     const batch = understandingBatch(0, { batchSize: 1, seed: 6, config: tinyConfig });
     const [image] = unpatchify(batch.x0, tinyConfig);
     const tensors = tf.memory().numTensors;
-    const regions = identifyRegions(model, image, [[0, 0, 0.5, 0.5], [0.2, 0.2, 0.9, 0.9], [0.1, 0.5, 0.4, 1]]);
+    const regions = identifyRegions(model, image, [
+      [0, 0, 0.5, 0.5],
+      [0.2, 0.2, 0.9, 0.9],
+      [0.1, 0.5, 0.4, 1],
+    ]);
     const yes = verdicts(model, image, ['a red circle', 'a blue square on the left of a green triangle']);
     const count = countObjects(model, image, 'a red circle');
     expect(tf.memory().numTensors).toBe(tensors);

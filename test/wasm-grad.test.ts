@@ -29,8 +29,7 @@ function layerNorm(x: tf.Tensor): tf.Tensor {
   const { mean, variance } = tf.moments(x, -1, true);
   return x.sub(mean).mul(tf.rsqrt(variance.add(1e-5)));
 }
-const geluTanh = (x: tf.Tensor): tf.Tensor =>
-  x.mul(0.5).mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1));
+const geluTanh = (x: tf.Tensor): tf.Tensor => x.mul(0.5).mul(tf.tanh(x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI))).add(1));
 
 const CASES: OpCase[] = [
   { name: 'matMul 2-D', inputs: [n(5, 7), n(7, 3)], f: ([a, b]) => tf.matMul(a, b) },
@@ -79,7 +78,18 @@ const CASES: OpCase[] = [
   {
     name: 'where (mask fixed)',
     inputs: [n(3, 4), n(3, 4)],
-    f: ([a, b]) => tf.where(tf.tensor2d([[1, 0, 1, 1], [0, 0, 1, 0], [1, 1, 1, 0]]).cast('bool'), a, b),
+    f: ([a, b]) =>
+      tf.where(
+        tf
+          .tensor2d([
+            [1, 0, 1, 1],
+            [0, 0, 1, 0],
+            [1, 1, 1, 0],
+          ])
+          .cast('bool'),
+        a,
+        b,
+      ),
   },
   { name: 'clipByValue', inputs: [n(4, 5)], f: ([x]) => tf.clipByValue(x, -0.5, 0.7) },
   {
@@ -96,7 +106,15 @@ const CASES: OpCase[] = [
   { name: 'ops.conv2dSame 5x5', inputs: [n(1, 5, 7, 2), n(5, 5, 2, 3)], f: ([x, w]) => ops.conv2dSame(x as tf.Tensor4D, w as tf.Tensor4D) },
   { name: 'stack', inputs: [n(3, 4), n(3, 4)], f: ([a, b]) => tf.stack([a, b], 1) },
   { name: 'split', inputs: [n(3, 6)], f: ([x]) => tf.split(x, 3, 1)[1] },
-  { name: 'pad', inputs: [n(3, 4)], f: ([x]) => tf.pad(x, [[1, 0], [0, 2]]) },
+  {
+    name: 'pad',
+    inputs: [n(3, 4)],
+    f: ([x]) =>
+      tf.pad(x, [
+        [1, 0],
+        [0, 2],
+      ]),
+  },
   { name: 'tile', inputs: [n(2, 3)], f: ([x]) => tf.tile(x, [2, 1]) },
   { name: 'max', inputs: [n(3, 5)], f: ([x]) => tf.max(x, -1) },
   {
@@ -188,9 +206,23 @@ describe('wasm backend matches cpu in value and gradient', () => {
   it('replaced slicing kernels keep int32 and bool values', async () => {
     await tf.setBackend('wasm');
     tf.tidy(() => {
-      const ints = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
-      expect(tf.slice(ints, [0, 1], [2, 2]).arraySync()).toEqual([[2, 3], [5, 6]]);
-      expect(tf.unstack(ints, 1).map((t) => t.arraySync())).toEqual([[1, 4], [2, 5], [3, 6]]);
+      const ints = tf.tensor2d(
+        [
+          [1, 2, 3],
+          [4, 5, 6],
+        ],
+        [2, 3],
+        'int32',
+      );
+      expect(tf.slice(ints, [0, 1], [2, 2]).arraySync()).toEqual([
+        [2, 3],
+        [5, 6],
+      ]);
+      expect(tf.unstack(ints, 1).map((t) => t.arraySync())).toEqual([
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ]);
       const flags = tf.tensor1d([true, false, true, true], 'bool');
       const [head, tail] = tf.split(flags, [1, 3]);
       expect([head.dtype, head.arraySync(), tail.arraySync()]).toEqual(['bool', [1], [0, 1, 1]]);
@@ -225,9 +257,7 @@ describe('ops.matMul equals tf.matMul in value and gradient (wasm)', () => {
   ];
   const swap = (shape: number[]): number[] => [...shape.slice(0, -2), shape[shape.length - 1], shape[shape.length - 2]];
   const combos = SHAPES.flatMap(([name, aShape, bShape]) =>
-    [false, true].flatMap((transposeA) =>
-      [false, true].map((transposeB) => ({ name, aShape, bShape, transposeA, transposeB })),
-    ),
+    [false, true].flatMap((transposeA) => [false, true].map((transposeB) => ({ name, aShape, bShape, transposeA, transposeB }))),
   );
 
   it.each(combos)('$name transposeA=$transposeA transposeB=$transposeB', async (combo) => {
@@ -245,8 +275,7 @@ describe('ops.matMul equals tf.matMul in value and gradient (wasm)', () => {
       const projection = randomNormal(expected.shape, rng);
       // tf.matMul's own gradient throws when a 2-D b broadcasts over a's batch (tfjs 4.22),
       // so the reference broadcasts b explicitly (broadcastTo's gradient sums over the batch).
-      const broadcastB = (y: tf.Tensor): tf.Tensor =>
-        y.rank === a.rank ? y : tf.broadcastTo(y, [...a.shape.slice(0, -2), ...y.shape]);
+      const broadcastB = (y: tf.Tensor): tf.Tensor => (y.rank === a.rank ? y : tf.broadcastTo(y, [...a.shape.slice(0, -2), ...y.shape]));
       const expectedGrads = tf.grads((x: tf.Tensor, y: tf.Tensor) =>
         tf.matMul(x, broadcastB(y), combo.transposeA, combo.transposeB).mul(projection).sum(),
       )([a, b]);
@@ -323,7 +352,14 @@ describe('a tiny transformer training step agrees on wasm and cpu', () => {
       head: variable(randomNormal([d, 10], rng, { std: 0.3 })),
     };
     const image = randomNormal([2, 8, 8, 3], rng); // [B, H, W, C]
-    const tokens = tf.tensor2d([[1, 4, 4, 9], [0, 2, 7, 3]], [2, 4], 'int32'); // [B, Ttext]
+    const tokens = tf.tensor2d(
+      [
+        [1, 4, 4, 9],
+        [0, 2, 7, 3],
+      ],
+      [2, 4],
+      'int32',
+    ); // [B, Ttext]
     const { value, grads } = tf.variableGrads(() => {
       const text = tf.gather(weights.embedding, tokens); // [B, 4, D]
       const patches = tf.conv2d(image as tf.Tensor4D, weights.patch as tf.Tensor4D, 4, 'valid').reshape([2, 4, d]);

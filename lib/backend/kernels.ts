@@ -89,7 +89,14 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: KernelArgs): TensorInf
   };
   if (dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm fill): only NHWC is supported');
   const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode, false, 'channelsLast',
+    x.shape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight, strideWidth } = info;

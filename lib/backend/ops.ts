@@ -115,7 +115,12 @@ export function tanh(x: tf.Tensor): tf.Tensor {
 /** GELU, tanh form: 0.5 x (1 + tanh(u)) = x sigmoid(2u), with u = sqrt(2/pi) (x + 0.044715 x^3). */
 export function gelu(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => {
-    const twoU = x.mul(x).mul(0.044715).add(1).mul(x).mul(2 * Math.sqrt(2 / Math.PI));
+    const twoU = x
+      .mul(x)
+      .mul(0.044715)
+      .add(1)
+      .mul(x)
+      .mul(2 * Math.sqrt(2 / Math.PI));
     return x.mul(tf.sigmoid(twoU));
   });
 }
@@ -157,7 +162,12 @@ export function conv2dSame(x: tf.Tensor4D, w: tf.Tensor4D): tf.Tensor4D {
       const flipped = tf.transpose(tf.reverse(ws, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D; // [k, k, Cout, Cin]
       const dx = tf.conv2d(dy as tf.Tensor4D, flipped, 1, 'same');
       const half = (k - 1) / 2;
-      const padded = tf.pad(xs, [[0, 0], [half, half], [half, half], [0, 0]]);
+      const padded = tf.pad(xs, [
+        [0, 0],
+        [half, half],
+        [half, half],
+        [0, 0],
+      ]);
       const dyT = tf.transpose(dy.reshape([batch * height * width, cout])); // [Cout, M]
       const taps: tf.Tensor[] = [];
       for (let r = 0; r < k; r++) {

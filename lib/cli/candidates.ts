@@ -16,9 +16,14 @@ type Values = Record<string, string | boolean | undefined>;
 /** The model a command runs: --preset NAME builds an untrained model (seeded by --seed) for smoke runs; otherwise --checkpoint is loaded. */
 export function loadCommandModel(values: Values): { model: UnifiedModel; source: string; preset: ModelPreset } {
   if (typeof values.preset === 'string') {
-    if (!(values.preset in MODEL_PRESETS)) throw new Error(`--preset must be one of ${Object.keys(MODEL_PRESETS).join(', ')}, got ${values.preset}`);
+    if (!(values.preset in MODEL_PRESETS))
+      throw new Error(`--preset must be one of ${Object.keys(MODEL_PRESETS).join(', ')}, got ${values.preset}`);
     const seed = intOption(values, 'seed', 0);
-    return { model: initModel(resolveModelConfig(values.preset as ModelPreset), seed), source: `untrained ${values.preset} model (seed ${seed})`, preset: values.preset as ModelPreset };
+    return {
+      model: initModel(resolveModelConfig(values.preset as ModelPreset), seed),
+      source: `untrained ${values.preset} model (seed ${seed})`,
+      preset: values.preset as ModelPreset,
+    };
   }
   const dir = typeof values.checkpoint === 'string' ? values.checkpoint : DEFAULT_CHECKPOINT;
   const { model, manifest } = loadCheckpoint(dir);
@@ -37,7 +42,11 @@ export const candidatesCommand: Command = {
     seed: { type: 'string', help: 'seed of prompts and sampling noise (and of --preset weights)', default: '0' },
     steps: { type: 'string', help: 'Euler sampling steps', default: String(DEFAULT_SAMPLING.steps) },
     batch: { type: 'string', help: 'images per generation chunk', default: '16' },
-    prompts: { type: 'string', help: 'train (as released) or held-out (validation prompts naming a held-out colour-shape pair; lib/run/candidates.ts)', default: 'train' },
+    prompts: {
+      type: 'string',
+      help: 'train (as released) or held-out (validation prompts naming a held-out colour-shape pair; lib/run/candidates.ts)',
+      default: 'train',
+    },
     quiet: { type: 'boolean', help: 'no progress bar', default: false },
   },
   async run(values) {
@@ -51,7 +60,18 @@ export const candidatesCommand: Command = {
     await initBackend();
     const { model, source } = loadCommandModel(values);
     try {
-      const { generated, already } = generateCandidates({ model, source, dir, n, seed, think: thinkOption(values), steps, batch, prompts, quiet: values.quiet === true });
+      const { generated, already } = generateCandidates({
+        model,
+        source,
+        dir,
+        n,
+        seed,
+        think: thinkOption(values),
+        steps,
+        batch,
+        prompts,
+        quiet: values.quiet === true,
+      });
       console.log(`${n} candidates in ${dir} (${generated} generated, ${already} already there) from ${source}`);
     } finally {
       disposeModel(model);

@@ -12,7 +12,10 @@ import { choiceOption, Command, EVAL_SPLITS, intOption, requireString } from './
 /** `name=source[:key=value...]`, e.g. `base=data/base`, `srum@0=runs/srum-0`, `heun=data/base:solver=heun:steps=12`. */
 export function parseArmSpecs(text: string): Record<string, Arm> {
   const arms: Record<string, Arm> = {};
-  for (const spec of text.split(',').map((s) => s.trim()).filter((s) => s !== '')) {
+  for (const spec of text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')) {
     const eq = spec.indexOf('=');
     if (eq <= 0) throw new Error(`--arms: "${spec}" is not name=source[:key=value...]`);
     const [source, ...settings] = spec.slice(eq + 1).split(':');
@@ -28,12 +31,17 @@ function samplingOverrides(settings: readonly string[], arm: string): Partial<Sa
   const out: Record<string, unknown> = {};
   for (const setting of settings) {
     const [key, value] = setting.split('=');
-    if (!(key in DEFAULT_SAMPLING) || value === undefined) throw new Error(`--arms ${arm}: "${setting}" is not key=value with a sampler key (${Object.keys(DEFAULT_SAMPLING).join(', ')})`);
+    if (!(key in DEFAULT_SAMPLING) || value === undefined)
+      throw new Error(`--arms ${arm}: "${setting}" is not key=value with a sampler key (${Object.keys(DEFAULT_SAMPLING).join(', ')})`);
     const current = DEFAULT_SAMPLING[key as keyof SamplingSettings];
-    out[key] = typeof current === 'number' ? Number(value)
-      : typeof current === 'boolean' ? value === 'true' || value === 'on'
-      : Array.isArray(current) ? value.split('-').map(Number)
-      : value;
+    out[key] =
+      typeof current === 'number'
+        ? Number(value)
+        : typeof current === 'boolean'
+          ? value === 'true' || value === 'on'
+          : Array.isArray(current)
+            ? value.split('-').map(Number)
+            : value;
     if (typeof current === 'number' && !Number.isFinite(out[key])) throw new Error(`--arms ${arm}: ${key} must be a number, got ${value}`);
   }
   return out as Partial<SamplingSettings>;
@@ -43,7 +51,11 @@ export const compareCommand: Command = {
   name: 'compare',
   summary: 'paired comparison of arms on the evaluation protocol (same prompts and noise; prompt-clustered SEs)',
   options: {
-    arms: { type: 'string', help: 'name=source[:sampler key=value...], comma-separated; name@seed = one training seed of an arm', default: 'base=data/base' },
+    arms: {
+      type: 'string',
+      help: 'name=source[:sampler key=value...], comma-separated; name@seed = one training seed of an arm',
+      default: 'base=data/base',
+    },
     base: { type: 'string', help: 'the arm every other is paired against', default: 'base' },
     split: { type: 'string', help: 'val (choose anything) or test (once per final claim: needs --claim)', default: DEFAULT_PROTOCOL.split },
     'per-category': { type: 'string', help: 'distinct prompt texts per category at most', default: String(DEFAULT_PROTOCOL.perCategory) },
@@ -63,7 +75,8 @@ export const compareCommand: Command = {
       draws: intOption(values, 'draws'),
       seed: intOption(values, 'seed'),
     };
-    if (protocol.split === 'test' && typeof values.claim !== 'string') throw new Error('--split test is looked at once per final claim: say which with --claim "..."');
+    if (protocol.split === 'test' && typeof values.claim !== 'string')
+      throw new Error('--split test is looked at once per final claim: say which with --claim "..."');
     const arms = parseArmSpecs(requireString(values, 'arms'));
     const base = String(values.base);
     if (arms[base] === undefined) throw new Error(`--base ${base} is not among the arms (${Object.keys(arms).join(', ')})`);
@@ -73,7 +86,11 @@ export const compareCommand: Command = {
     const bars = new Map<string, { bar: Progress; last: number }>();
     try {
       const scores = await scoreArms({
-        pool, protocol, arms, file: typeof values.scores === 'string' ? values.scores : undefined, batchSize: intOption(values, 'batch'),
+        pool,
+        protocol,
+        arms,
+        file: typeof values.scores === 'string' ? values.scores : undefined,
+        batchSize: intOption(values, 'batch'),
         onProgress: (arm, done) => {
           const entry = bars.get(arm) ?? { bar: new Progress({ label: `${arm} (${pool.size} threads)`, total, unit: 'img' }), last: 0 };
           bars.set(arm, entry);
@@ -84,9 +101,18 @@ export const compareCommand: Command = {
       const report = compareArms(scores, base);
       console.log(formatComparison(report, base));
       if (typeof values.out === 'string') {
-        const command = `npx srum compare ${process.argv.slice(3).map((a) => (/[\s;'"]/.test(a) ? `'${a}'` : a)).join(' ')}`;
+        const command = `npx srum compare ${process.argv
+          .slice(3)
+          .map((a) => (/[\s;'"]/.test(a) ? `'${a}'` : a))
+          .join(' ')}`;
         const testLook = protocol.split === 'test' ? { test_split_looked_at: { claim: values.claim, date: new Date().toISOString() } } : {};
-        writeJsonAtomic(values.out, { command, ...testLook, ...report, default_sampling: DEFAULT_SAMPLING, sources: Object.fromEntries(Object.entries(scores.arms).map(([n, a]) => [n, { source: a.source, sampling: a.sampling }])) });
+        writeJsonAtomic(values.out, {
+          command,
+          ...testLook,
+          ...report,
+          default_sampling: DEFAULT_SAMPLING,
+          sources: Object.fromEntries(Object.entries(scores.arms).map(([n, a]) => [n, { source: a.source, sampling: a.sampling }])),
+        });
       }
     } finally {
       await pool.close();

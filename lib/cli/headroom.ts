@@ -16,26 +16,36 @@ const CHUNK = 256;
 
 export const headroomCommand: Command = {
   name: 'headroom',
-  summary: 'pass@k of a model\'s own samples (evaluator) and how much of it the model\'s own judge finds (self best-of-k)',
+  summary: "pass@k of a model's own samples (evaluator) and how much of it the model's own judge finds (self best-of-k)",
   options: {
     checkpoint: { type: 'string', help: 'checkpoint or `srum run` directory', default: 'data/base' },
     split: { type: 'string', help: 'prompt split (val: choose; test: once per final claim)', default: 'val' },
     'per-category': { type: 'string', help: 'distinct prompt texts per category at most', default: String(DEFAULT_PROTOCOL.perCategory) },
     draws: { type: 'string', help: 'draws per prompt (the largest k)', default: '8' },
     seed: { type: 'string', help: 'noise seed', default: String(DEFAULT_PROTOCOL.seed) },
-    'plan-temperature': { type: 'string', help: 'think mode: sample every plan field at this temperature (0: the argmax plan)', default: '0' },
-    candidates: { type: 'string', help: 'JSONL of every candidate\'s scores (resumable: chunks already in it are kept)' },
+    'plan-temperature': {
+      type: 'string',
+      help: 'think mode: sample every plan field at this temperature (0: the argmax plan)',
+      default: '0',
+    },
+    candidates: { type: 'string', help: "JSONL of every candidate's scores (resumable: chunks already in it are kept)" },
     out: { type: 'string', help: 'report JSON (with the command that wrote it)' },
     workers: { type: 'string', help: 'sampling threads (auto: one per core on wasm)', default: 'auto' },
   },
   async run(values) {
-    const protocol: ProtocolConfig = { split: choiceOption(values, 'split', EVAL_SPLITS), perCategory: intOption(values, 'per-category'), draws: intOption(values, 'draws'), seed: intOption(values, 'seed') };
+    const protocol: ProtocolConfig = {
+      split: choiceOption(values, 'split', EVAL_SPLITS),
+      perCategory: intOption(values, 'per-category'),
+      draws: intOption(values, 'draws'),
+      seed: intOption(values, 'seed'),
+    };
     const planTemperature = numberOption(values, 'plan-temperature', 0);
     const ks = [1, 2, 4, 8].filter((k) => protocol.draws % k === 0 && k <= protocol.draws);
     const file = requireString(values, 'candidates');
     const images = protocolImages(protocol);
     const done = fs.existsSync(file) ? readJsonl<Candidate>(file) : [];
-    if (done.some((c, k) => c.noiseKey !== images[k]?.noiseKey)) throw new Error(`${file} holds candidates of another protocol: remove it or pass another --candidates`);
+    if (done.some((c, k) => c.noiseKey !== images[k]?.noiseKey))
+      throw new Error(`${file} holds candidates of another protocol: remove it or pass another --candidates`);
     if (done.length < images.length) {
       await initBackend();
       const source = String(values.checkpoint);
@@ -47,12 +57,30 @@ export const headroomCommand: Command = {
         for (let first = done.length - (done.length % CHUNK); first < images.length; first += CHUNK) {
           const chunk = images.slice(first, first + CHUNK);
           let last = 0;
-          const scored = await pool.generate(model, chunk.map((i) => i.prompt), {
-            seed: protocol.seed, noiseKeys: chunk.map((i) => i.noiseKey), batchSize: 32, planTemperature,
-            evaluate: true, selfJudge: true, recordPlans: true,
-            onProgress: (n) => { bar.tick(n - last); last = n; },
-          });
-          const lines = chunk.map((image, k): Candidate => ({ ...image, passed: scored.passed![k], selfPassed: scored.selfPassed![k], selfScore: scored.selfScore![k], plan: scored.plan![k] }));
+          const scored = await pool.generate(
+            model,
+            chunk.map((i) => i.prompt),
+            {
+              seed: protocol.seed,
+              noiseKeys: chunk.map((i) => i.noiseKey),
+              batchSize: 32,
+              planTemperature,
+              evaluate: true,
+              selfJudge: true,
+              recordPlans: true,
+              onProgress: (n) => {
+                bar.tick(n - last);
+                last = n;
+              },
+            },
+          );
+          const lines = chunk.map((image, k): Candidate => ({
+            ...image,
+            passed: scored.passed![k],
+            selfPassed: scored.selfPassed![k],
+            selfScore: scored.selfScore![k],
+            plan: scored.plan![k],
+          }));
           const kept = readJsonlIfAny(file).slice(0, first);
           fs.writeFileSync(`${file}.tmp`, [...kept, ...lines].map((l) => JSON.stringify(l)).join('\n') + '\n');
           fs.renameSync(`${file}.tmp`, file);
@@ -68,7 +96,9 @@ export const headroomCommand: Command = {
     const row = (name: string, h: HeadroomNumbers): string =>
       `${name.padEnd(14)} ${String(h.n_prompts).padStart(4)}  ${h.pass_at_k.map(pct).join(' ')}   ${h.self_best_of_k.map(pct).join(' ')}   ${h.distinct_plans_at_max.toFixed(2)}   ${h.judge_precision.toFixed(2)} / ${h.judge_recall.toFixed(2)}`;
     console.log(`${protocol.split} split, ${report.n_prompts} prompts x ${protocol.draws} draws; k = ${ks.join(', ')}; percent`);
-    console.log(`${''.padEnd(14)} ${'n'.padStart(4)}  ${'pass@k'.padEnd(6 * ks.length)}  ${'self best-of-k'.padEnd(6 * ks.length)}  plans  precision / recall`);
+    console.log(
+      `${''.padEnd(14)} ${'n'.padStart(4)}  ${'pass@k'.padEnd(6 * ks.length)}  ${'self best-of-k'.padEnd(6 * ks.length)}  plans  precision / recall`,
+    );
     console.log(row('overall', report));
     for (const [category, h] of Object.entries(report.by_category)) console.log(row(category, h));
     console.log(row('in-domain', report.in_domain));
@@ -76,7 +106,15 @@ export const headroomCommand: Command = {
     if (typeof values.out === 'string') {
       const command = `npx srum headroom ${process.argv.slice(3).join(' ')}`;
       const testLook = protocol.split === 'test' ? { test_split_looked_at: new Date().toISOString() } : {};
-      writeJsonAtomic(values.out, { command, checkpoint: values.checkpoint, split: protocol.split, ...testLook, protocol, plan_temperature: planTemperature, ...report });
+      writeJsonAtomic(values.out, {
+        command,
+        checkpoint: values.checkpoint,
+        split: protocol.split,
+        ...testLook,
+        protocol,
+        plan_temperature: planTemperature,
+        ...report,
+      });
     }
   },
 };

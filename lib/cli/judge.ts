@@ -29,15 +29,18 @@ export function externalConfigFromFlags(values: Values, env: NodeJS.ProcessEnv =
   const baseUrl = optionalString(values, 'base-url');
   const model = optionalString(values, 'judge-model');
   const apiKey = optionalString(values, 'api-key');
-  return externalJudgeConfig({
-    ...(baseUrl !== undefined ? { baseUrl } : {}),
-    ...(model !== undefined ? { model } : {}),
-    ...(apiKey !== undefined ? { apiKey } : {}),
-    attempts: intOption(values, 'attempts', 3),
-    timeoutMs: intOption(values, 'timeout-ms', 120_000),
-    parseMode: choiceOption(values, 'parse', PARSE_MODES),
-    clamp: values.clamp === true,
-  }, env);
+  return externalJudgeConfig(
+    {
+      ...(baseUrl !== undefined ? { baseUrl } : {}),
+      ...(model !== undefined ? { model } : {}),
+      ...(apiKey !== undefined ? { apiKey } : {}),
+      attempts: intOption(values, 'attempts', 3),
+      timeoutMs: intOption(values, 'timeout-ms', 120_000),
+      parseMode: choiceOption(values, 'parse', PARSE_MODES),
+      clamp: values.clamp === true,
+    },
+    env,
+  );
 }
 
 /** The flags of the external judge (shared with `srum run`). */

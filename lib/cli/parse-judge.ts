@@ -52,7 +52,8 @@ export const parseJudgeCommand: Command = {
       const parsed = texts.map((text) => regionsJson(parse(text)));
       const regions = parsed.flatMap((p) => Object.values(p));
       writeJsonAtomic(out, parsed);
-      summary = `${regions.length} regions (${regions.filter((r) => r.score !== null).length} with a score); ` +
+      summary =
+        `${regions.length} regions (${regions.filter((r) => r.score !== null).length} with a score); ` +
         `${parsed.filter((p) => Object.keys(p).length === 0).length} replies with nothing parseable`;
     } else {
       const parsed = texts.map((text) => globalJson(globalParser(options)(text)));

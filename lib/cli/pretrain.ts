@@ -19,12 +19,13 @@ export const pretrainCommand: Command = {
     preset: { type: 'string', help: `model + training preset (${Object.keys(MODEL_PRESETS).join(', ')})`, shownDefault: 'base' },
     schedule: {
       type: 'string',
-      help: `run the named stages of a shipped checkpoint (${SCHEDULES.join(', ')}) into --out/<stage>; `
-        + 'again to resume; with --preset / --steps / --replicas / --set: a smoke run of the schedule',
+      help:
+        `run the named stages of a shipped checkpoint (${SCHEDULES.join(', ')}) into --out/<stage>; ` +
+        'again to resume; with --preset / --steps / --replicas / --set: a smoke run of the schedule',
     },
     stage: { type: 'string', help: 'with --schedule: run this stage only (the one it starts from must be finished)' },
     out: { type: 'string', help: 'run directory (checkpoint, config.json, log.jsonl); default runs/pretrain-<preset> (runs/<schedule>)' },
-    steps: { type: 'string', help: 'total optimizer steps (default: the preset\'s; with --schedule: at most this many per stage)' },
+    steps: { type: 'string', help: "total optimizer steps (default: the preset's; with --schedule: at most this many per stage)" },
     seed: { type: 'string', help: 'seed of weights, data and noise', shownDefault: '0' },
     'stop-at': { type: 'string', help: 'stop (with a checkpoint) after this many steps of the --steps schedule' },
     'init-from': { type: 'string', help: 'start from the weights of this checkpoint (a later stage; fresh optimizer and schedule)' },
@@ -33,9 +34,11 @@ export const pretrainCommand: Command = {
     resume: { type: 'boolean', help: 'continue from the checkpoint in --out when there is one (on unless --restart)', default: true },
     restart: { type: 'boolean', help: 'ignore a checkpoint in --out and start from step 0 (otherwise a run resumes)', default: false },
     replicas: {
-      type: 'string', shownDefault: 'auto',
-      help: 'data-parallel worker threads, each with its own backend; auto = one per CPU core (at most 4) on the single-threaded '
-        + 'wasm backend, else 1. A run keeps its count when resumed',
+      type: 'string',
+      shownDefault: 'auto',
+      help:
+        'data-parallel worker threads, each with its own backend; auto = one per CPU core (at most 4) on the single-threaded ' +
+        'wasm backend, else 1. A run keeps its count when resumed',
     },
     quiet: { type: 'boolean', help: 'no progress bar', default: false },
   },
@@ -44,7 +47,9 @@ export const pretrainCommand: Command = {
     const { options, replicas } = pretrainRunFromArgs(values);
     await initBackend();
     const result = await pretrainParallel(options, replicas === 'auto' ? autoReplicas() : replicas);
-    const losses = Object.entries(result.manifest.final_losses).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
+    const losses = Object.entries(result.manifest.final_losses)
+      .map(([k, v]) => `${k} ${v.toFixed(4)}`)
+      .join(', ');
     const how = result.startStep > 0 ? ` (resumed from step ${result.startStep})` : '';
     const seconds = result.manifest.wall_time_s.toFixed(0);
     const state = result.interrupted ? 'stopped' : 'finished';
@@ -84,7 +89,7 @@ async function runSchedule(values: Values): Promise<void> {
   for (const flag of ['seed', 'model', 'init-from', 'stop-at']) {
     if (values[flag] !== undefined) throw new Error(`--${flag} cannot be used with --schedule: each stage sets its own (train/stages.ts)`);
   }
-  if (values.restart === true) throw new Error('--restart cannot be used with --schedule: remove a stage\'s directory to redo it');
+  if (values.restart === true) throw new Error("--restart cannot be used with --schedule: remove a stage's directory to redo it");
   const smoke: ScheduleSmoke = {
     ...(values.preset !== undefined ? { preset: presetOf(values, schedule.preset) } : {}),
     ...(values.steps !== undefined ? { maxSteps: intOption(values, 'steps') } : {}),
@@ -95,7 +100,11 @@ async function runSchedule(values: Values): Promise<void> {
   await initBackend();
   const stage = typeof values.stage === 'string' ? values.stage : undefined;
   const decisions = await runPretrainSchedule({
-    schedule: name as PretrainScheduleName, root, stage, smoke, quiet: values.quiet === true,
+    schedule: name as PretrainScheduleName,
+    root,
+    stage,
+    smoke,
+    quiet: values.quiet === true,
     onStage: (done, action) => console.log(`[schedule ${name}] ${done}: ${action}`),
   });
   if (decisions.some((d) => d.action === 'stopped')) process.exitCode = 130;

@@ -9,7 +9,12 @@
 import { initBackend } from '../backend/select';
 import { disposeModel } from '../model/params';
 import {
-  DEFAULT_PIPELINE_CONFIG, parseRunSettings, resolveRunConfig, settingChoices, type RunConfig, type SettingValue,
+  DEFAULT_PIPELINE_CONFIG,
+  parseRunSettings,
+  resolveRunConfig,
+  settingChoices,
+  type RunConfig,
+  type SettingValue,
 } from '../run/config';
 import { runPipeline } from '../run/pipeline';
 import { DEFAULT_SRUM_CONFIG, SRUM_RECIPES, type SrumRecipe } from '../train/srum-config';
@@ -19,7 +24,11 @@ import { DEFAULT_CHECKPOINT } from './gap';
 import { EXTERNAL_JUDGE_OPTIONS, externalConfigFromFlags } from './judge';
 
 /** A shorthand flag: the setting it sets and its help line (the default shown is the setting's). */
-interface Shorthand { key: string; help: string; boolean?: true }
+interface Shorthand {
+  key: string;
+  help: string;
+  boolean?: true;
+}
 
 const DEFAULTS: Record<string, SettingValue> = { ...DEFAULT_SRUM_CONFIG, ...DEFAULT_PIPELINE_CONFIG };
 
@@ -35,7 +44,7 @@ export const RUN_SHORTHANDS: Record<string, Shorthand> = {
   'plan-reward': { key: 'planReward', help: "the think term's weight on a candidate's plan: alpha = (g + 1) / 2 or positive = max(0, g)" },
   'positive-only': { key: 'positiveOnly', boolean: true, help: 'SRUM trains only on candidates whose global layout score is above 0' },
   advantage: { key: 'advantage', boolean: true, help: 'subtract the mean reward from R before weighting the loss (a baseline)' },
-  'loss-guidance': { key: 'lossGuidance', help: "CFG scale of the velocity the loss is taken on (1 = conditional, as released)" },
+  'loss-guidance': { key: 'lossGuidance', help: 'CFG scale of the velocity the loss is taken on (1 = conditional, as released)' },
   reference: { key: 'reference', help: 'what L_ref regresses onto: candidate (as released) or ground-truth (a render of the prompt)' },
   'n-candidates': { key: 'nCandidates', help: 'candidate images to generate and judge' },
   'candidate-steps': { key: 'candidateSteps', help: 'Euler steps of candidate generation' },

@@ -5,7 +5,7 @@ import { Command, intOption, numberOption } from './command';
 
 export const worldCheckCommand: Command = {
   name: 'world-check',
-  summary: "measure the evaluator on rendered test prompts (positive accuracy, false-accept rate)",
+  summary: 'measure the evaluator on rendered test prompts (positive accuracy, false-accept rate)',
   options: {
     n: { type: 'string', help: 'number of test prompts (balanced over the 14 categories)', default: '280' },
     seed: { type: 'string', help: 'seed of prompts, layouts and noise', default: '0' },
@@ -36,8 +36,14 @@ export const worldCheckCommand: Command = {
     const pct = (x: number): string => `${(100 * x).toFixed(1)}%`.padStart(7);
     console.log(`world-check n=${result.n} seed=${result.seed} noise=${result.noise} blur=${result.blur} (${seconds.toFixed(1)} s)`);
     console.log(`${'category'.padEnd(15)}${'n'.padStart(6)} positive  false-accept`);
-    for (const [category, r] of Object.entries(result.per_category)) console.log(`${category.padEnd(15)}${String(r.n).padStart(6)} ${pct(r.positive_accuracy)}  ${pct(r.false_accept_rate)}`);
-    console.log(`${'overall'.padEnd(15)}${String(result.n).padStart(6)} ${pct(result.positive_accuracy)}  ${pct(result.false_accept_rate)}`);
-    for (const f of result.failures.slice(0, 5)) console.log(`  miss (${f.contradiction ? 'accepted a contradiction' : 'rejected its own prompt'}): ${f.prompt}\n    ${f.details.join('\n    ')}`);
+    for (const [category, r] of Object.entries(result.per_category))
+      console.log(`${category.padEnd(15)}${String(r.n).padStart(6)} ${pct(r.positive_accuracy)}  ${pct(r.false_accept_rate)}`);
+    console.log(
+      `${'overall'.padEnd(15)}${String(result.n).padStart(6)} ${pct(result.positive_accuracy)}  ${pct(result.false_accept_rate)}`,
+    );
+    for (const f of result.failures.slice(0, 5))
+      console.log(
+        `  miss (${f.contradiction ? 'accepted a contradiction' : 'rejected its own prompt'}): ${f.prompt}\n    ${f.details.join('\n    ')}`,
+      );
   },
 };

@@ -46,11 +46,19 @@ const percent = (passed: (boolean | undefined)[]): number => 100 * shareTrue(pas
 function generate(subject: BenchmarkSubject, prompts: readonly Prompt[], options: BenchmarkOptions): ReturnType<Generator> {
   const think = options.think ?? DEFAULT_SAMPLING.think;
   if (typeof subject === 'function') return subject(prompts, { think });
-  return generateImages(subject, prompts.map((p) => p.text), { seed: options.seed, think, onProgress: options.onProgress });
+  return generateImages(
+    subject,
+    prompts.map((p) => p.text),
+    { seed: options.seed, think, onProgress: options.onProgress },
+  );
 }
 
 /** The benchmark's prompts of `categories`, one generated image each, and whether the independent evaluator passes it. */
-export function benchmarkPasses(subject: BenchmarkSubject, categories: readonly Category[], options: BenchmarkOptions): { prompts: Prompt[]; passed: boolean[] } {
+export function benchmarkPasses(
+  subject: BenchmarkSubject,
+  categories: readonly Category[],
+  options: BenchmarkOptions,
+): { prompts: Prompt[]; passed: boolean[] } {
   if (!Number.isInteger(options.n) || options.n < 1) throw new Error(`benchmark n must be a positive integer, got ${options.n}`);
   const prompts = samplePrompts({ split: options.split ?? 'test', n: options.n, seed: options.seed, categories });
   const images = generate(subject, prompts, options);
@@ -83,6 +91,7 @@ export function genEvalMini(subject: BenchmarkSubject, options: BenchmarkOptions
 /** Understanding accuracy (percent) on n rendered test scenes of all 14 categories, as in the gap measurement. */
 export function understandingAccuracy(model: UnifiedModel, options: { n: number; seed: number; split?: EvalSplit }): number {
   const prompts = samplePrompts({ split: options.split ?? 'test', n: options.n, seed: options.seed });
-  const judge = (images: readonly RgbImage[], asked: readonly Prompt[]): boolean[] => images.map((image, k) => promptVerdict(model, image, asked[k]).passed);
+  const judge = (images: readonly RgbImage[], asked: readonly Prompt[]): boolean[] =>
+    images.map((image, k) => promptVerdict(model, image, asked[k]).passed);
   return percent(understandingCorrect(prompts, { seed: options.seed, judge }));
 }

@@ -50,7 +50,10 @@ export interface ScoreArmsOptions {
 /** Scores every arm not yet in the file on the protocol's images (same prompts, same noise for every arm). */
 export async function scoreArms(options: ScoreArmsOptions): Promise<ScoreFile> {
   const { protocol, pool } = options;
-  const saved = options.file !== undefined && fs.existsSync(options.file) ? (JSON.parse(fs.readFileSync(options.file, 'utf8')) as ScoreFile) : undefined;
+  const saved =
+    options.file !== undefined && fs.existsSync(options.file)
+      ? (JSON.parse(fs.readFileSync(options.file, 'utf8')) as ScoreFile)
+      : undefined;
   if (saved !== undefined && JSON.stringify(saved.protocol) !== JSON.stringify(protocol)) {
     throw new Error(`${options.file} was scored on another protocol (${JSON.stringify(saved.protocol)}): remove it or pass another file`);
   }
@@ -61,13 +64,18 @@ export async function scoreArms(options: ScoreArmsOptions): Promise<ScoreFile> {
   for (const [name, arm] of Object.entries(options.arms)) {
     const sampling = arm.sampling ?? {};
     const done = scores.arms[name];
-    if (done !== undefined && JSON.stringify(done.sampling) !== JSON.stringify(sampling)) throw new Error(`${options.file}: arm ${name} was drawn with other sampler settings (${JSON.stringify(done.sampling)})`);
+    if (done !== undefined && JSON.stringify(done.sampling) !== JSON.stringify(sampling))
+      throw new Error(`${options.file}: arm ${name} was drawn with other sampler settings (${JSON.stringify(done.sampling)})`);
     if (done !== undefined) continue;
     const model = typeof arm.source === 'string' ? loadArm(arm.source) : arm.source;
     options.onProgress?.(name, 0, prompts.length); // the arm starts: its progress clock starts here
     try {
       const { passed } = await pool.generate(model, prompts, {
-        ...sampling, seed: protocol.seed, noiseKeys, batchSize: options.batchSize ?? 32, evaluate: true,
+        ...sampling,
+        seed: protocol.seed,
+        noiseKeys,
+        batchSize: options.batchSize ?? 32,
+        evaluate: true,
         onProgress: (done) => options.onProgress?.(name, done, prompts.length),
       });
       scores.arms[name] = { source: typeof arm.source === 'string' ? arm.source : 'in memory', sampling, passed: passed!.map(Number) };
@@ -109,11 +117,15 @@ export function armGroups(names: readonly string[]): Map<string, string[]> {
 function summarise(images: readonly ProtocolImage[], values: readonly number[]): ArmSummary {
   const of = (keep: (image: ProtocolImage) => boolean): ClusteredMean => {
     const ks = images.map((_, k) => k).filter((k) => keep(images[k]));
-    const m = clusteredMean(ks.map((k) => 100 * values[k]), ks.map((k) => images[k].prompt));
+    const m = clusteredMean(
+      ks.map((k) => 100 * values[k]),
+      ks.map((k) => images[k].prompt),
+    );
     return m;
   };
   const per_category: Partial<Record<Category, ClusteredMean>> = {};
-  for (const category of COMPBENCH_CATEGORIES) if (images.some((image) => image.category === category)) per_category[category] = of((image) => image.category === category);
+  for (const category of COMPBENCH_CATEGORIES)
+    if (images.some((image) => image.category === category)) per_category[category] = of((image) => image.category === category);
   return { overall: of(() => true), in_domain: of((image) => !image.heldOut), held_out: of((image) => image.heldOut), per_category };
 }
 
@@ -121,9 +133,11 @@ function summarise(images: readonly ProtocolImage[], values: readonly number[]):
 export function compareArms(scores: ScoreFile, base = 'base'): ComparisonReport {
   const images = protocolImages(scores.protocol);
   for (const [name, arm] of Object.entries(scores.arms)) {
-    if (arm.passed.length !== images.length) throw new Error(`arm ${name}: ${arm.passed.length} verdicts for ${images.length} protocol images`);
+    if (arm.passed.length !== images.length)
+      throw new Error(`arm ${name}: ${arm.passed.length} verdicts for ${images.length} protocol images`);
   }
-  if (scores.arms[base] === undefined) throw new Error(`no arm named ${base} to pair against (arms: ${Object.keys(scores.arms).join(', ')})`);
+  if (scores.arms[base] === undefined)
+    throw new Error(`no arm named ${base} to pair against (arms: ${Object.keys(scores.arms).join(', ')})`);
   const basePassed = scores.arms[base].passed;
   const report: ComparisonReport = {
     protocol: { ...scores.protocol, n_prompts: new Set(images.map((image) => image.prompt)).size, n_images: images.length },
@@ -133,9 +147,16 @@ export function compareArms(scores: ScoreFile, base = 'base'): ComparisonReport 
   for (const [group, members] of armGroups(Object.keys(scores.arms))) {
     const averaged = images.map((_, k) => members.reduce((sum, m) => sum + scores.arms[m].passed[k], 0) / members.length);
     const summary = summarise(images, averaged);
-    if (members.length > 1) summary.per_seed = Object.fromEntries(members.map((m) => [m, (100 * scores.arms[m].passed.reduce((a, b) => a + b, 0)) / images.length]));
+    if (members.length > 1)
+      summary.per_seed = Object.fromEntries(
+        members.map((m) => [m, (100 * scores.arms[m].passed.reduce((a, b) => a + b, 0)) / images.length]),
+      );
     report.arms[group] = summary;
-    if (group !== base) report.paired[`${group}-${base}`] = summarise(images, averaged.map((v, k) => v - basePassed[k]));
+    if (group !== base)
+      report.paired[`${group}-${base}`] = summarise(
+        images,
+        averaged.map((v, k) => v - basePassed[k]),
+      );
   }
   return report;
 }
@@ -143,12 +164,18 @@ export function compareArms(scores: ScoreFile, base = 'base'): ComparisonReport 
 /** The report as a small table: pass rate and paired difference (± 1 clustered SE), overall and by domain. */
 export function formatComparison(report: ComparisonReport, base = 'base'): string {
   const { split, n_prompts, n_images, draws } = report.protocol;
-  const cell = (m: ClusteredMean, signed: boolean): string => `${signed && m.mean >= 0 ? '+' : ''}${m.mean.toFixed(1)} ± ${m.se.toFixed(1)}`;
+  const cell = (m: ClusteredMean, signed: boolean): string =>
+    `${signed && m.mean >= 0 ? '+' : ''}${m.mean.toFixed(1)} ± ${m.se.toFixed(1)}`;
   const lines = [`${split} split, ${n_prompts} prompts x ${draws} draws = ${n_images} images per arm; ± 1 SE clustered by prompt`];
   lines.push(`${'arm'.padEnd(22)}${'pass %'.padEnd(14)}${`- ${base}`.padEnd(14)}${'in-domain'.padEnd(14)}held-out pair`);
   for (const [name, arm] of Object.entries(report.arms)) {
     const diff = report.paired[`${name}-${base}`];
-    const row = [cell(arm.overall, false), diff ? cell(diff.overall, true) : '', diff ? cell(diff.in_domain, true) : cell(arm.in_domain, false), diff ? cell(diff.held_out, true) : cell(arm.held_out, false)];
+    const row = [
+      cell(arm.overall, false),
+      diff ? cell(diff.overall, true) : '',
+      diff ? cell(diff.in_domain, true) : cell(arm.in_domain, false),
+      diff ? cell(diff.held_out, true) : cell(arm.held_out, false),
+    ];
     lines.push(name.padEnd(22) + row.map((c) => c.padEnd(14)).join(''));
   }
   return lines.join('\n');

@@ -46,8 +46,7 @@ function placed(detection: Detection, index: number, other: number): Placed {
 
 function checkConstraint(detection: Detection, constraint: Constraint): { passed: boolean; detail: string } {
   const objects = detection.objects;
-  const matching = (desc: ObjectDesc): number[] =>
-    objects.map((o, i) => (matches(desc, o) ? i : -1)).filter((i) => i >= 0);
+  const matching = (desc: ObjectDesc): number[] => objects.map((o, i) => (matches(desc, o) ? i : -1)).filter((i) => i >= 0);
   const list = (indices: number[]): string => (indices.length === 0 ? 'none' : indices.map((i) => describeObject(objects[i])).join('; '));
   switch (constraint.kind) {
     case 'exists': {
@@ -62,13 +61,17 @@ function checkConstraint(detection: Detection, constraint: Constraint): { passed
       const subjects = matching(constraint.subject);
       const others = matching(constraint.object);
       if (subjects.length !== 1 || others.length !== 1 || subjects[0] === others[0]) {
-        return { passed: false, detail: `need exactly one subject and one object; subject matches: ${list(subjects)}; object matches: ${list(others)}` };
+        return {
+          passed: false,
+          detail: `need exactly one subject and one object; subject matches: ${list(subjects)}; object matches: ${list(others)}`,
+        };
       }
       const [s, o] = [subjects[0], others[0]];
       const ps = placed(detection, s, o);
       const po = placed(detection, o, s);
       const passed = relationHolds(constraint.relation, ps, po);
-      const geometry = `dx=${(po.cx - ps.cx).toFixed(1)} dy=${(po.cy - ps.cy).toFixed(1)}, diameters ${ps.diameter}/${po.diameter}, ` +
+      const geometry =
+        `dx=${(po.cx - ps.cx).toFixed(1)} dy=${(po.cy - ps.cy).toFixed(1)}, diameters ${ps.diameter}/${po.diameter}, ` +
         `depth ${ps.depth}/${po.depth}`;
       return { passed, detail: `subject ${describeObject(objects[s])}; object ${describeObject(objects[o])}; ${geometry}` };
     }

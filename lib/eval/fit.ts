@@ -36,7 +36,8 @@ function template(shape: Shape, d: number): Uint8Array {
   let t = templates.get(key);
   if (!t) {
     t = new Uint8Array(d * d);
-    for (let v = 0; v < d; v++) for (let u = 0; u < d; u++) t[v * d + u] = shapeContains({ shape, cx: d / 2, cy: d / 2, diameter: d }, u + 0.5, v + 0.5) ? 1 : 0;
+    for (let v = 0; v < d; v++)
+      for (let u = 0; u < d; u++) t[v * d + u] = shapeContains({ shape, cx: d / 2, cy: d / 2, diameter: d }, u + 0.5, v + 0.5) ? 1 : 0;
     templates.set(key, t);
   }
   return t;

@@ -47,7 +47,12 @@ export interface GapRates {
 }
 
 /** The rates of GapRates that have a standard error. */
-export type GapRateKey = 'understanding_accuracy' | 'generation_accuracy' | 'understanding_on_generated' | 'generation_accuracy_normal' | 'generation_accuracy_think';
+export type GapRateKey =
+  | 'understanding_accuracy'
+  | 'generation_accuracy'
+  | 'understanding_on_generated'
+  | 'generation_accuracy_normal'
+  | 'generation_accuracy_think';
 export type GapStandardErrors = Partial<Record<GapRateKey, number>>;
 
 export interface GapReport extends GapRates {
@@ -75,7 +80,8 @@ export const shareTrue = (values: readonly (boolean | undefined)[]): number => {
  * single value it is the binomial sqrt(p (1 - p) / (n - 1)). NaN with fewer than two clusters.
  */
 export function clusteredStandardError(values: readonly (boolean | undefined)[], clusters: readonly string[]): number {
-  if (clusters.length !== values.length) throw new Error(`clusteredStandardError: ${values.length} values but ${clusters.length} cluster labels`);
+  if (clusters.length !== values.length)
+    throw new Error(`clusteredStandardError: ${values.length} values but ${clusters.length} cluster labels`);
   const p = shareTrue(values);
   const sums = new Map<string, number>();
   let n = 0;
@@ -149,9 +155,16 @@ export function measureGap(options: GapOptions): GapReport {
     const standard_error: GapStandardErrors = {};
     for (const [key, values] of Object.entries(outcomes) as [GapRateKey, readonly (boolean | undefined)[]][]) {
       shares[key] = shareTrue(indices.map((k) => values[k]));
-      standard_error[key] = clusteredStandardError(indices.map((k) => values[k]), indices.map((k) => texts[k]));
+      standard_error[key] = clusteredStandardError(
+        indices.map((k) => values[k]),
+        indices.map((k) => texts[k]),
+      );
     }
-    return { ...(shares as Pick<GapRates, 'understanding_accuracy' | 'generation_accuracy' | 'understanding_on_generated'>), n: indices.length, standard_error };
+    return {
+      ...(shares as Pick<GapRates, 'understanding_accuracy' | 'generation_accuracy' | 'understanding_on_generated'>),
+      n: indices.length,
+      standard_error,
+    };
   };
   const all = prompts.map((_, k) => k);
   const per_category: GapReport['per_category'] = {};

@@ -70,7 +70,11 @@ export function selfBestOfK(draws: readonly Candidate[], k: number): number {
 function numbers(candidates: readonly Candidate[], ks: readonly number[]): HeadroomNumbers {
   const prompts = byPrompt(candidates);
   const labels = prompts.map((draws) => draws[0].prompt);
-  const perPrompt = (f: (draws: Candidate[]) => number): { mean: number; se: number } => clusteredMean(prompts.map((d) => 100 * f(d)), labels);
+  const perPrompt = (f: (draws: Candidate[]) => number): { mean: number; se: number } =>
+    clusteredMean(
+      prompts.map((d) => 100 * f(d)),
+      labels,
+    );
   const passAt = ks.map((k) => perPrompt((d) => passAtK(d.length, d.filter((c) => c.passed).length, k)));
   const best = ks.map((k) => perPrompt((d) => selfBestOfK(d, k)));
   const selfYes = candidates.filter((c) => c.selfPassed);
@@ -98,7 +102,13 @@ export function headroom(candidates: readonly Candidate[], ks: readonly number[]
   return {
     ...numbers(candidates, ks),
     by_category,
-    in_domain: numbers(candidates.filter((c) => !c.heldOut), ks),
-    held_out: numbers(candidates.filter((c) => c.heldOut), ks),
+    in_domain: numbers(
+      candidates.filter((c) => !c.heldOut),
+      ks,
+    ),
+    held_out: numbers(
+      candidates.filter((c) => c.heldOut),
+      ks,
+    ),
   };
 }

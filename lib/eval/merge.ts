@@ -30,7 +30,12 @@ function merged(seg: Segmentation, group: Region[]): Segmentation {
     .filter((r) => !gone.includes(r))
     .map((r) => ({ ...r, pixels: r === keep ? group.flatMap((g) => g.pixels) : r.pixels }));
   const newId = new Map<number, number>();
-  seg.regions.forEach((r) => newId.set(r.id, regions.findIndex((n) => n.id === (gone.includes(r) ? keep.id : r.id))));
+  seg.regions.forEach((r) =>
+    newId.set(
+      r.id,
+      regions.findIndex((n) => n.id === (gone.includes(r) ? keep.id : r.id)),
+    ),
+  );
   regions.forEach((r, k) => (r.id = k));
   const regionOf = seg.regionOf.map((id) => (id >= 0 ? (newId.get(id) as number) : id));
   return { ...seg, regionOf, regions };

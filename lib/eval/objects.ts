@@ -99,8 +99,10 @@ export function detectObjects(input: RgbImage): Detection {
       inFrontOf: [],
     };
   });
-  fitted.forEach((a, i) => fitted.forEach((b, j) => {
-    if (i !== j && frontOf(seg, a, b)) objects[i].inFrontOf.push(j);
-  }));
+  fitted.forEach((a, i) =>
+    fitted.forEach((b, j) => {
+      if (i !== j && frontOf(seg, a, b)) objects[i].inFrontOf.push(j);
+    }),
+  );
   return { image, objects, masks: fitted.map((f) => f.fit.mask) };
 }

@@ -47,7 +47,14 @@ export interface ImageScores {
 }
 
 export type PoolRequest =
-  | { kind: 'job'; id: number; weights: ModelWeights | { key: string }; prompts: readonly string[]; options: PoolGenerateOptions; scoring: ImageScoring }
+  | {
+      kind: 'job';
+      id: number;
+      weights: ModelWeights | { key: string };
+      prompts: readonly string[];
+      options: PoolGenerateOptions;
+      scoring: ImageScoring;
+    }
   | { kind: 'batch'; id: number; first: number }
   | { kind: 'quit' };
 
@@ -94,11 +101,21 @@ export class SamplerPool {
     if (!Number.isInteger(workers) || workers < 1) throw new Error(`SamplerPool: workers must be a positive integer, got ${workers}`);
     if (workers === 1) return new SamplerPool([]);
     const { file, execArgv } = workerScript();
-    const slots = await Promise.all(Array.from({ length: workers }, () => new Promise<Slot>((resolve, reject) => {
-      const worker = new Worker(file, { execArgv });
-      worker.once('message', (reply: PoolReply) => (reply.kind === 'ready' ? resolve({ worker, models: new Set() }) : reject(new Error(reply.kind === 'error' ? reply.message : 'bad first message'))));
-      worker.once('error', reject);
-    })));
+    const slots = await Promise.all(
+      Array.from(
+        { length: workers },
+        () =>
+          new Promise<Slot>((resolve, reject) => {
+            const worker = new Worker(file, { execArgv });
+            worker.once('message', (reply: PoolReply) =>
+              reply.kind === 'ready'
+                ? resolve({ worker, models: new Set() })
+                : reject(new Error(reply.kind === 'error' ? reply.message : 'bad first message')),
+            );
+            worker.once('error', reject);
+          }),
+      ),
+    );
     return new SamplerPool(slots);
   }
 
@@ -108,7 +125,11 @@ export class SamplerPool {
   }
 
   /** generateImages(model, prompts, options), batches spread over the workers, with the scores ImageScoring asks for. */
-  async generate(model: UnifiedModel, prompts: readonly string[], options: PoolGenerateOptions & ImageScoring & { onProgress?: (done: number) => void }): Promise<PooledImages> {
+  async generate(
+    model: UnifiedModel,
+    prompts: readonly string[],
+    options: PoolGenerateOptions & ImageScoring & { onProgress?: (done: number) => void },
+  ): Promise<PooledImages> {
     const { evaluate, selfJudge, recordPlans, onProgress, ...generateOptions } = options;
     const scoring: ImageScoring = { evaluate, selfJudge, recordPlans };
     if (this.slots.length === 0) {
@@ -131,43 +152,48 @@ export class SamplerPool {
     const images: RgbImage[] = new Array<RgbImage>(prompts.length);
     const byFirst = new Map<number, ImageScores>();
     let done = 0;
-    await Promise.all(this.slots.map((slot) => new Promise<void>((resolve, reject) => {
-      const weights = slot.models.has(key) ? { key } : modelWeights(model, key);
-      slot.models.add(key);
-      if (slot.models.size > KEEP_MODELS) slot.models.delete(slot.models.values().next().value as string); // as the worker evicts
-      const next = (): void => {
-        const first = firsts.shift();
-        if (first === undefined) return finish();
-        slot.worker.postMessage({ kind: 'batch', id, first } satisfies PoolRequest);
-      };
-      const onMessage = (reply: PoolReply): void => {
-        if (reply.kind === 'error') return fail(new Error(`sampling worker: ${reply.message}`));
-        if (reply.kind !== 'batch' || reply.id !== id) return;
-        const per = imageSize * imageSize * 3;
-        for (let k = 0; k * per < reply.pixels.length; k++) {
-          images[reply.first + k] = { width: imageSize, height: imageSize, data: reply.pixels.slice(k * per, (k + 1) * per) };
-        }
-        byFirst.set(reply.first, reply.scores);
-        done += reply.pixels.length / per;
-        onProgress?.(done);
-        next();
-      };
-      const onError = (error: Error): void => fail(error);
-      const finish = (): void => {
-        slot.worker.off('message', onMessage);
-        slot.worker.off('error', onError);
-        resolve();
-      };
-      const fail = (error: Error): void => {
-        finish();
-        firsts.length = 0; // the other workers stop after their current batch
-        reject(error);
-      };
-      slot.worker.on('message', onMessage);
-      slot.worker.on('error', onError);
-      slot.worker.postMessage({ kind: 'job', id, weights, prompts, options: generateOptions, scoring } satisfies PoolRequest);
-      next();
-    })));
+    await Promise.all(
+      this.slots.map(
+        (slot) =>
+          new Promise<void>((resolve, reject) => {
+            const weights = slot.models.has(key) ? { key } : modelWeights(model, key);
+            slot.models.add(key);
+            if (slot.models.size > KEEP_MODELS) slot.models.delete(slot.models.values().next().value as string); // as the worker evicts
+            const next = (): void => {
+              const first = firsts.shift();
+              if (first === undefined) return finish();
+              slot.worker.postMessage({ kind: 'batch', id, first } satisfies PoolRequest);
+            };
+            const onMessage = (reply: PoolReply): void => {
+              if (reply.kind === 'error') return fail(new Error(`sampling worker: ${reply.message}`));
+              if (reply.kind !== 'batch' || reply.id !== id) return;
+              const per = imageSize * imageSize * 3;
+              for (let k = 0; k * per < reply.pixels.length; k++) {
+                images[reply.first + k] = { width: imageSize, height: imageSize, data: reply.pixels.slice(k * per, (k + 1) * per) };
+              }
+              byFirst.set(reply.first, reply.scores);
+              done += reply.pixels.length / per;
+              onProgress?.(done);
+              next();
+            };
+            const onError = (error: Error): void => fail(error);
+            const finish = (): void => {
+              slot.worker.off('message', onMessage);
+              slot.worker.off('error', onError);
+              resolve();
+            };
+            const fail = (error: Error): void => {
+              finish();
+              firsts.length = 0; // the other workers stop after their current batch
+              reject(error);
+            };
+            slot.worker.on('message', onMessage);
+            slot.worker.on('error', onError);
+            slot.worker.postMessage({ kind: 'job', id, weights, prompts, options: generateOptions, scoring } satisfies PoolRequest);
+            next();
+          }),
+      ),
+    );
     const scores: ImageScores = {};
     for (const first of [...byFirst.keys()].sort((a, b) => a - b)) appendScores(scores, byFirst.get(first)!);
     return { images, ...scores };
@@ -180,9 +206,20 @@ export class SamplerPool {
 }
 
 /** One batch drawn as generateBatch draws it, and scored: what a worker does, and the pool in this thread. */
-export function drawAndScore(model: UnifiedModel, prompts: readonly string[], first: number, options: PoolGenerateOptions, scoring: ImageScoring): { images: RgbImage[]; scores: ImageScores } {
+export function drawAndScore(
+  model: UnifiedModel,
+  prompts: readonly string[],
+  first: number,
+  options: PoolGenerateOptions,
+  scoring: ImageScoring,
+): { images: RgbImage[]; scores: ImageScores } {
   let plans: Int32Array | undefined;
-  const images = generateBatch(model, prompts, first, { ...options, onPlan: ({ plan }) => { plans = plan; } });
+  const images = generateBatch(model, prompts, first, {
+    ...options,
+    onPlan: ({ plan }) => {
+      plans = plan;
+    },
+  });
   const asked = images.map((_, k) => parsePrompt(prompts[first + k]));
   const scores: ImageScores = {};
   if (scoring.evaluate === true) scores.passed = images.map((image, k) => evaluateImage(image, asked[k]).passed);
@@ -191,7 +228,8 @@ export function drawAndScore(model: UnifiedModel, prompts: readonly string[], fi
     scores.selfPassed = verdicts.map((v) => v.passed);
     scores.selfScore = verdicts.map((v) => v.probabilities.reduce((a, b) => a * b, 1));
   }
-  if (scoring.recordPlans === true) scores.plan = images.map((_, k) => (plans === undefined ? 'none' : plans.subarray(k * PLAN_VALUES, (k + 1) * PLAN_VALUES).join(',')));
+  if (scoring.recordPlans === true)
+    scores.plan = images.map((_, k) => (plans === undefined ? 'none' : plans.subarray(k * PLAN_VALUES, (k + 1) * PLAN_VALUES).join(',')));
   return { images, scores };
 }
 

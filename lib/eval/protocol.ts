@@ -58,7 +58,9 @@ export function protocolPrompts(split: EvalSplit, perCategory: number): Prompt[]
     // Cheap filters first; the layout check (fits) only for the prompts that would be taken, in order.
     const inSplit = [...found.values()].filter((p) => splitsOf(p).includes(split));
     const order = (p: Prompt): number => hashString(`order:${p.text}`);
-    const [held, rest] = [inSplit.filter(mentionsHeldOut), inSplit.filter((p) => !mentionsHeldOut(p))].map((ps) => ps.sort((a, b) => order(a) - order(b)));
+    const [held, rest] = [inSplit.filter(mentionsHeldOut), inSplit.filter((p) => !mentionsHeldOut(p))].map((ps) =>
+      ps.sort((a, b) => order(a) - order(b)),
+    );
     const fitting = (ps: Prompt[], n: number): Prompt[] => {
       const taken: Prompt[] = [];
       for (const p of ps) if (taken.length < n && fits(p)) taken.push(p);
@@ -78,7 +80,13 @@ export function protocolPrompts(split: EvalSplit, perCategory: number): Prompt[]
 export function protocolImages(config: ProtocolConfig): ProtocolImage[] {
   if (!Number.isInteger(config.draws) || config.draws < 1) throw new Error(`draws must be a positive integer, got ${config.draws}`);
   return protocolPrompts(config.split, config.perCategory).flatMap((p) =>
-    Array.from({ length: config.draws }, (_, draw) => ({ prompt: p.text, category: p.category, heldOut: mentionsHeldOut(p), draw, noiseKey: `${p.text}#${draw}` })),
+    Array.from({ length: config.draws }, (_, draw) => ({
+      prompt: p.text,
+      category: p.category,
+      heldOut: mentionsHeldOut(p),
+      draw,
+      noiseKey: `${p.text}#${draw}`,
+    })),
   );
 }
 

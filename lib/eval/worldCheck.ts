@@ -57,13 +57,25 @@ export function worldCheck(options: WorldCheckOptions): WorldCheckResult {
     if (positive.passed) t.pos++;
     if (negative.passed) t.fa++;
     tally.set(prompt.category, t);
-    for (const [verdict, contradiction] of [[positive, false], [negative, true]] as const) {
+    for (const [verdict, contradiction] of [
+      [positive, false],
+      [negative, true],
+    ] as const) {
       if (verdict.passed !== contradiction || failures.length >= MAX_FAILURES_KEPT) continue;
-      failures.push({ prompt: verdict.prompt, contradiction, category: prompt.category, details: verdict.constraints.map((c) => `${c.passed ? 'ok' : 'FAIL'} ${c.text}: ${c.detail}`) });
+      failures.push({
+        prompt: verdict.prompt,
+        contradiction,
+        category: prompt.category,
+        details: verdict.constraints.map((c) => `${c.passed ? 'ok' : 'FAIL'} ${c.text}: ${c.detail}`),
+      });
     }
     options.onProgress?.(k + 1, prompts.length);
   });
-  const rates = (t: { pos: number; fa: number; n: number }): Rates => ({ positive_accuracy: t.pos / t.n, false_accept_rate: t.fa / t.n, n: t.n });
+  const rates = (t: { pos: number; fa: number; n: number }): Rates => ({
+    positive_accuracy: t.pos / t.n,
+    false_accept_rate: t.fa / t.n,
+    n: t.n,
+  });
   const total = { pos: 0, fa: 0, n: 0 };
   const perCategory: Partial<Record<Category, Rates>> = {};
   for (const category of CATEGORIES) {

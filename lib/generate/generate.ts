@@ -97,9 +97,12 @@ export const DEFAULT_BATCH_SIZE = 16;
 
 function checkGenerateOptions(prompts: readonly string[], options: GenerateOptions): void {
   const n = prompts.length;
-  if (options.plans !== undefined && options.plans.length !== n * PLAN_VALUES) throw new Error(`generateImages: ${options.plans.length} plan values for ${n} prompts (expected ${n * PLAN_VALUES})`);
-  if (options.from !== undefined && options.from.images.length !== n) throw new Error(`generateImages: ${options.from.images.length} start images for ${n} prompts`);
-  if (options.noiseKeys !== undefined && options.noiseKeys.length !== n) throw new Error(`generateImages: ${options.noiseKeys.length} noise keys for ${n} prompts`);
+  if (options.plans !== undefined && options.plans.length !== n * PLAN_VALUES)
+    throw new Error(`generateImages: ${options.plans.length} plan values for ${n} prompts (expected ${n * PLAN_VALUES})`);
+  if (options.from !== undefined && options.from.images.length !== n)
+    throw new Error(`generateImages: ${options.from.images.length} start images for ${n} prompts`);
+  if (options.noiseKeys !== undefined && options.noiseKeys.length !== n)
+    throw new Error(`generateImages: ${options.noiseKeys.length} noise keys for ${n} prompts`);
 }
 
 /** The initial noise x_1 of images [first, first + count), one stream per noise key, [count, Np, generationDim]. */
@@ -138,7 +141,8 @@ export function generateBatch(model: UnifiedModel, prompts: readonly string[], f
     plan: options.plans?.subarray(first * PLAN_VALUES, end * PLAN_VALUES) ?? sampledPlans(model, textTokens, settings, options, first),
     rng: makeRng(options.seed).fork(`images:${first}`),
     noise: options.noiseKeys === undefined ? undefined : keyedNoise(model, options.noiseKeys.slice(first, end), options.seed),
-    start: options.from === undefined ? undefined : { x0: generationTokens(model, options.from.images.slice(first, end)), t0: options.from.t0 },
+    start:
+      options.from === undefined ? undefined : { x0: generationTokens(model, options.from.images.slice(first, end)), t0: options.from.t0 },
     onPlan: options.onPlan === undefined ? undefined : (plan) => options.onPlan?.({ first, plan }),
     onStep: options.onStep === undefined ? undefined : (info) => options.onStep?.({ first, ...info }),
   });
@@ -149,17 +153,27 @@ export function generateBatch(model: UnifiedModel, prompts: readonly string[], f
  * Think mode at a plan temperature: one plan per image, drawn from its own stream (its noise key's, or the batch's), so
  * with noise keys an image's plan, like its noise, does not depend on its batch. Undefined at temperature 0 (argmax).
  */
-function sampledPlans(model: UnifiedModel, textTokens: Int32Array, settings: SamplingSettings, options: GenerateOptions, first: number): Int32Array | undefined {
+function sampledPlans(
+  model: UnifiedModel,
+  textTokens: Int32Array,
+  settings: SamplingSettings,
+  options: GenerateOptions,
+  first: number,
+): Int32Array | undefined {
   const temperature = settings.planTemperature;
   if (!(temperature >= 0)) throw new Error(`planTemperature must be >= 0, got ${temperature}`);
   if (temperature === 0 || !settings.think) return undefined;
   const rng = makeRng(options.seed);
-  if (options.noiseKeys === undefined) return predictPlan(model, textTokens, { temperature, rng: rng.fork(`plans:${first}`), fields: PLAN_FIELDS });
+  if (options.noiseKeys === undefined)
+    return predictPlan(model, textTokens, { temperature, rng: rng.fork(`plans:${first}`), fields: PLAN_FIELDS });
   const textLen = model.config.maxTextTokens;
   const plans = new Int32Array((textTokens.length / textLen) * PLAN_VALUES);
   for (let k = 0; k * textLen < textTokens.length; k++) {
     const one = textTokens.subarray(k * textLen, (k + 1) * textLen);
-    plans.set(predictPlan(model, one, { temperature, rng: rng.fork(`plan:${options.noiseKeys[first + k]}`), fields: PLAN_FIELDS }), k * PLAN_VALUES);
+    plans.set(
+      predictPlan(model, one, { temperature, rng: rng.fork(`plan:${options.noiseKeys[first + k]}`), fields: PLAN_FIELDS }),
+      k * PLAN_VALUES,
+    );
   }
   return plans;
 }

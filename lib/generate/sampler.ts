@@ -71,9 +71,13 @@ function conditioning(model: UnifiedModel, textTokens: Int32Array, batch: number
   const pairedTokens = new Int32Array(2 * textTokens.length);
   pairedTokens.set(textTokens); // then all-PAD rows: the unconditional prompt
   const paired = tf.tidy(() => {
-    const withZeros = (t: tf.Tensor3D | undefined): tf.Tensor3D | undefined => (t === undefined ? undefined : (tf.concat([t, tf.zerosLike(t)], 0) as tf.Tensor3D));
-    return { extra: tf.concat([cond.extra, planTokens(model, batch)], 0) as tf.Tensor3D, // + the null plan: no map, an empty canvas
-       planMap: withZeros(cond.planMap), planCanvas: withZeros(cond.planCanvas) };
+    const withZeros = (t: tf.Tensor3D | undefined): tf.Tensor3D | undefined =>
+      t === undefined ? undefined : (tf.concat([t, tf.zerosLike(t)], 0) as tf.Tensor3D);
+    return {
+      extra: tf.concat([cond.extra, planTokens(model, batch)], 0) as tf.Tensor3D, // + the null plan: no map, an empty canvas
+      planMap: withZeros(cond.planMap),
+      planCanvas: withZeros(cond.planCanvas),
+    };
   });
   return { batch, cond, paired: { textTokens: pairedTokens, ...paired } };
 }
@@ -83,11 +87,21 @@ function disposeConditioning(c: Conditioning): void {
 }
 
 /** v(x_t, t): the guided velocity inside the guidance interval (one pass over 2B rows), the conditional one outside. */
-function velocityAt(model: UnifiedModel, c: Conditioning, x: tf.Tensor3D, t: number, guidance: { scale: number; lo: number; hi: number }): tf.Tensor3D {
+function velocityAt(
+  model: UnifiedModel,
+  c: Conditioning,
+  x: tf.Tensor3D,
+  t: number,
+  guidance: { scale: number; lo: number; hi: number },
+): tf.Tensor3D {
   return tf.tidy(() => {
     const guided = guidance.scale !== 1 && t >= guidance.lo && t <= guidance.hi;
     if (!guided) return predictVelocity(model, { xt: x, t: tf.fill([c.batch], t) as tf.Tensor1D, ...c.cond });
-    const both = predictVelocity(model, { xt: tf.concat([x, x], 0) as tf.Tensor3D, t: tf.fill([2 * c.batch], t) as tf.Tensor1D, ...c.paired });
+    const both = predictVelocity(model, {
+      xt: tf.concat([x, x], 0) as tf.Tensor3D,
+      t: tf.fill([2 * c.batch], t) as tf.Tensor1D,
+      ...c.paired,
+    });
     const [vCond, vUncond] = tf.split(both, 2, 0) as tf.Tensor3D[];
     return guidedVelocity(vCond, vUncond, guidance.scale);
   });
@@ -102,8 +116,10 @@ export function sampleTokens(options: SampleOptions): Float32Array {
   const { imageTokens, generationDim } = modelDims(model.config);
   const size = batch * imageTokens * generationDim;
   const { start, noise } = options;
-  if (start !== undefined && !(start.t0 > 0 && start.t0 <= 1)) throw new Error(`sampleTokens: start.t0 must lie in (0, 1], got ${start.t0}`);
-  if (start !== undefined && start.x0.length !== size) throw new Error(`sampleTokens: start.x0 holds ${start.x0.length} values, expected ${size}`);
+  if (start !== undefined && !(start.t0 > 0 && start.t0 <= 1))
+    throw new Error(`sampleTokens: start.t0 must lie in (0, 1], got ${start.t0}`);
+  if (start !== undefined && start.x0.length !== size)
+    throw new Error(`sampleTokens: start.x0 holds ${start.x0.length} values, expected ${size}`);
   if (noise !== undefined && noise.length !== size) throw new Error(`sampleTokens: noise holds ${noise.length} values, expected ${size}`);
   const eta = options.stochasticity ?? 0;
   if (!(eta >= 0 && eta <= 1)) throw new Error(`sampleTokens: stochasticity must lie in [0, 1], got ${eta}`);

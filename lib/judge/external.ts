@@ -71,7 +71,15 @@ export async function chatCompletion(config: ExternalJudgeConfig, request: { ima
   const url = `${config.baseUrl}/chat/completions`;
   const body = {
     model: config.model,
-    messages: [{ role: 'user', content: [{ type: 'image_url', image_url: { url: request.imageUrl } }, { type: 'text', text: request.text }] }],
+    messages: [
+      {
+        role: 'user',
+        content: [
+          { type: 'image_url', image_url: { url: request.imageUrl } },
+          { type: 'text', text: request.text },
+        ],
+      },
+    ],
     temperature: 0,
     ...(config.maxTokens !== undefined ? { max_tokens: config.maxTokens } : {}),
   };

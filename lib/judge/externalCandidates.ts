@@ -38,8 +38,13 @@ export async function judgeCandidatesExternally(options: JudgeCandidatesExternal
   const done = new Set(fs.existsSync(out) ? readJsonl<{ bad_image_file?: string }>(out).map((r) => r.bad_image_file) : []);
   const todo = candidates.filter((c) => !done.has(path.resolve(imagesDir, c.image_file)));
   const total: ExternalRunSummary = {
-    judged: 0, already: candidates.length - todo.length,
-    regionsAsked: 0, regionsScored: 0, globalParsed: 0, attemptsUsed: 0, nothingParsed: [],
+    judged: 0,
+    already: candidates.length - todo.length,
+    regionsAsked: 0,
+    regionsScored: 0,
+    globalParsed: 0,
+    attemptsUsed: 0,
+    nothingParsed: [],
   };
   for (const candidate of todo) {
     const imageFile = path.resolve(imagesDir, candidate.image_file);
@@ -64,6 +69,8 @@ export async function judgeCandidatesExternally(options: JudgeCandidatesExternal
 export function describeExternalRun(s: ExternalRunSummary): string {
   const named = s.nothingParsed.slice(0, 3).join(', ');
   const nothing = s.nothingParsed.length > 0 ? `; NOTHING parsed for ${s.nothingParsed.length} image(s): ${named}` : '';
-  return `judged ${s.judged} images (${s.already} already done): regions asked ${s.regionsAsked}, regions scored ${s.regionsScored}, ` +
-    `global parsed ${s.globalParsed}/${s.judged}, attempts used ${s.attemptsUsed}${nothing}`;
+  return (
+    `judged ${s.judged} images (${s.already} already done): regions asked ${s.regionsAsked}, regions scored ${s.regionsScored}, ` +
+    `global parsed ${s.globalParsed}/${s.judged}, attempts used ${s.attemptsUsed}${nothing}`
+  );
 }

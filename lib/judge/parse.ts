@@ -125,7 +125,11 @@ export interface RetryResult<T> {
 
 /** The released rule: ask again, up to `attempts` times, while the answer does not parse
  *  (`parse` returns null, or an empty map for regions). Errors from `query` propagate. */
-export async function withRetries<T>(query: () => Promise<string>, parse: (text: string) => T | null, attempts = 3): Promise<RetryResult<T>> {
+export async function withRetries<T>(
+  query: () => Promise<string>,
+  parse: (text: string) => T | null,
+  attempts = 3,
+): Promise<RetryResult<T>> {
   let raw = '';
   for (let attempt = 1; attempt <= attempts; attempt++) {
     raw = await query();

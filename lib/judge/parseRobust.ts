@@ -37,7 +37,10 @@ const INLINE_SPLIT = /\s*[,;|]\s*(?=(?:identified[\s_]*object|object|(?:[a-z]+\s
 
 /** The line without markdown emphasis or list decoration. */
 function plainLine(line: string): string {
-  return line.replace(/\*\*|__|`/g, '').replace(LINE_PREFIX, '').trim();
+  return line
+    .replace(/\*\*|__|`/g, '')
+    .replace(LINE_PREFIX, '')
+    .trim();
 }
 
 function fieldOf(key: string): Field {
@@ -125,9 +128,10 @@ export function parseGlobalLayoutRobust(text: string, options: ScoreOptions = {}
   if (first < 0) return null;
   const score = readRobustScore(hits[first].value) as number;
   const reasonHit = hits.slice(first + 1).find((h) => h.field === 'reason');
-  const reason = reasonHit !== undefined
-    ? [reasonHit.value, ...continuation(lines, reasonHit.at + 1)].join('\n').trim()
-    : restAfterScore(hits[first].value, lines.slice(hits[first].at + 1));
+  const reason =
+    reasonHit !== undefined
+      ? [reasonHit.value, ...continuation(lines, reasonHit.at + 1)].join('\n').trim()
+      : restAfterScore(hits[first].value, lines.slice(hits[first].at + 1));
   return { ...scoreAs(score, options), reason };
 }
 

@@ -88,27 +88,40 @@ export function buildJudgeRecord(parts: JudgeRecordParts): JudgeRecord {
   const rewards: RegionReward[] = [];
   if (parts.parsedSample !== undefined) {
     const s = parts.parsedSample;
-    rewards.push(withBinary(s === null
-      ? { score: 0, reason: `VLM failed after ${parts.attempts} attempts.`, bbox: whole, area }
-      : { ...(s.identifiedObject !== undefined ? { identified_object: s.identifiedObject } : {}), score: s.score, ...(s.reason !== undefined ? { reason: s.reason } : {}), bbox: whole, area }));
+    rewards.push(
+      withBinary(
+        s === null
+          ? { score: 0, reason: `VLM failed after ${parts.attempts} attempts.`, bbox: whole, area }
+          : {
+              ...(s.identifiedObject !== undefined ? { identified_object: s.identifiedObject } : {}),
+              score: s.score,
+              ...(s.reason !== undefined ? { reason: s.reason } : {}),
+              bbox: whole,
+              area,
+            },
+      ),
+    );
   } else if (parts.parsedRegions) {
     parts.regions.forEach((region, i) => {
       const parsed = parts.parsedRegions?.get(i + 1);
       if (parsed?.score === undefined) return; // unparsed regions are dropped
-      rewards.push(withBinary({
-        ...(parsed.identifiedObject !== undefined ? { identified_object: parsed.identifiedObject } : {}),
-        score: parsed.score,
-        ...(parsed.reason !== undefined ? { reason: parsed.reason } : {}),
-        bbox: [...region.bbox],
-        area: region.area,
-      }));
+      rewards.push(
+        withBinary({
+          ...(parsed.identifiedObject !== undefined ? { identified_object: parsed.identifiedObject } : {}),
+          score: parsed.score,
+          ...(parsed.reason !== undefined ? { reason: parsed.reason } : {}),
+          bbox: [...region.bbox],
+          area: region.area,
+        }),
+      );
     });
   }
   let global: GlobalLayoutReward | null = null;
   if (parts.parsedGlobal !== undefined) {
-    global = parts.parsedGlobal === null
-      ? { global_layout_score: 0, reason: failedReason(parts.attempts), bbox: whole, area }
-      : { global_layout_score: parts.parsedGlobal.score, reason: parts.parsedGlobal.reason, bbox: whole, area };
+    global =
+      parts.parsedGlobal === null
+        ? { global_layout_score: 0, reason: failedReason(parts.attempts), bbox: whole, area }
+        : { global_layout_score: parts.parsedGlobal.score, reason: parts.parsedGlobal.reason, bbox: whole, area };
   }
   return {
     image_file: parts.imageFile,
@@ -133,13 +146,29 @@ export function formatForTraining(record: JudgeRecord, options: { dropZeroGlobal
     return { skipped: 'global_layout_score is 0 (the released formatter drops such records)' };
   }
   const rewards: TrainingReward[] = [];
-  if (global !== null) rewards.push({ object: GLOBAL_OBJECT, bbox: [...global.bbox], score: global.global_layout_score, reason: global.reason });
+  if (global !== null)
+    rewards.push({ object: GLOBAL_OBJECT, bbox: [...global.bbox], score: global.global_layout_score, reason: global.reason });
   for (const r of record.vlm_rewards) {
     if (r.identified_object === undefined) continue;
-    rewards.push({ object: r.identified_object, identified_object: r.identified_object, bbox: [...r.bbox], score: r.score, ...(r.reason !== undefined ? { reason: r.reason } : {}), area: r.area });
+    rewards.push({
+      object: r.identified_object,
+      identified_object: r.identified_object,
+      bbox: [...r.bbox],
+      score: r.score,
+      ...(r.reason !== undefined ? { reason: r.reason } : {}),
+      area: r.area,
+    });
   }
   if (rewards.length === 0) return { skipped: 'no global score and no named region' };
-  return { record: { image_file: record.image_file, bad_image_file: record.image_file, good_image_file: record.image_file, prompt: record.prompt, vlm_rewards: rewards } };
+  return {
+    record: {
+      image_file: record.image_file,
+      bad_image_file: record.image_file,
+      good_image_file: record.image_file,
+      prompt: record.prompt,
+      vlm_rewards: rewards,
+    },
+  };
 }
 
 export function serializeRecords(records: readonly (JudgeRecord | TrainingRecord)[]): string {
@@ -154,9 +183,7 @@ export interface LoaderRecord {
   vlm_rewards: readonly unknown[];
 }
 
-export type ReadEntry =
-  | { line: number; kind: 'judge'; record: JudgeRecord }
-  | { line: number; kind: 'training'; record: LoaderRecord };
+export type ReadEntry = { line: number; kind: 'judge'; record: JudgeRecord } | { line: number; kind: 'training'; record: LoaderRecord };
 
 export interface ReadResult {
   entries: ReadEntry[];
@@ -179,7 +206,8 @@ function entryProblems(entry: unknown, where: string, global: boolean): string[]
   if (!isNumber(entry.area)) problems.push(`${where}.area must be a finite number, got ${show(entry.area)}`);
   for (const text of global ? ['reason'] : ['identified_object', 'reason']) {
     const required = global && text === 'reason';
-    if ((required || entry[text] !== undefined) && typeof entry[text] !== 'string') problems.push(`${where}.${text} must be a string, got ${show(entry[text])}`);
+    if ((required || entry[text] !== undefined) && typeof entry[text] !== 'string')
+      problems.push(`${where}.${text} must be a string, got ${show(entry[text])}`);
   }
   return problems;
 }
@@ -190,15 +218,21 @@ function recordProblems(value: unknown): { kind: 'judge' | 'training'; problems:
   // Training records name bad_image_file; judge records image_file (older released outputs lack global_layout_reward).
   const kind = 'bad_image_file' in value ? 'training' : 'judge';
   const problems: string[] = [];
-  if (kind === 'judge' && typeof value.image_file !== 'string') problems.push(`neither a judge record (image_file string) nor a training record (bad_image_file string): image_file is ${show(value.image_file)}`);
-  if (kind === 'training' && typeof value.bad_image_file !== 'string') problems.push(`bad_image_file must be a string, got ${show(value.bad_image_file)}`);
+  if (kind === 'judge' && typeof value.image_file !== 'string')
+    problems.push(
+      `neither a judge record (image_file string) nor a training record (bad_image_file string): image_file is ${show(value.image_file)}`,
+    );
+  if (kind === 'training' && typeof value.bad_image_file !== 'string')
+    problems.push(`bad_image_file must be a string, got ${show(value.bad_image_file)}`);
   if (typeof value.prompt !== 'string') problems.push(`prompt must be a string, got ${show(value.prompt)}`);
-  if (!Array.isArray(value.vlm_rewards)) return { kind, problems: [...problems, `vlm_rewards must be an array, got ${show(value.vlm_rewards)}`] };
+  if (!Array.isArray(value.vlm_rewards))
+    return { kind, problems: [...problems, `vlm_rewards must be an array, got ${show(value.vlm_rewards)}`] };
   value.vlm_rewards.forEach((entry, i) => {
     if (kind === 'judge') problems.push(...entryProblems(entry, `vlm_rewards[${i}]`, false));
     else if (!isObject(entry)) problems.push(`vlm_rewards[${i}] must be an object, got ${show(entry)}`); // the loader would crash on it
   });
-  if (kind === 'judge' && value.global_layout_reward !== null && value.global_layout_reward !== undefined) problems.push(...entryProblems(value.global_layout_reward, 'global_layout_reward', true));
+  if (kind === 'judge' && value.global_layout_reward !== null && value.global_layout_reward !== undefined)
+    problems.push(...entryProblems(value.global_layout_reward, 'global_layout_reward', true));
   return { kind, problems };
 }
 
@@ -217,7 +251,8 @@ export function parseRewardJsonl(text: string): ReadResult {
     }
     const { kind, problems } = recordProblems(value);
     if (problems.length > 0) result.errors.push({ line, message: problems.join('; ') });
-    else if (kind === 'judge') result.entries.push({ line, kind, record: { global_layout_reward: null, ...(value as object) } as JudgeRecord });
+    else if (kind === 'judge')
+      result.entries.push({ line, kind, record: { global_layout_reward: null, ...(value as object) } as JudgeRecord });
     else result.entries.push({ line, kind, record: value as unknown as LoaderRecord });
   });
   return result;

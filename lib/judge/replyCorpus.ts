@@ -27,7 +27,13 @@ export interface ReplyStyle {
 }
 
 export const RELEASED_STYLE: ReplyStyle = {
-  header: 'colon', keys: 'plain', numbers: 'plain', separator: 'blank', preamble: false, closing: false, think: false,
+  header: 'colon',
+  keys: 'plain',
+  numbers: 'plain',
+  separator: 'blank',
+  preamble: false,
+  closing: false,
+  think: false,
 };
 
 export interface WrittenRegion {
@@ -50,12 +56,27 @@ export interface GlobalReply {
   reason: string;
 }
 
-const OBJECTS = ['A red circle.', 'A blue square', 'the green triangle', 'Background (grey).', 'a small striped purple circle',
-  'An orange square.'];
-const REASONS = ['The colour matches the prompt.', 'Edges are clean and the shape is correct', 'Wrong colour: the prompt asks for blue.',
-  'The object is distorted;\nits corners are cut.', 'Partially hidden by another object.', 'Correct shape but the texture is missing.'];
-const PREAMBLES = ['Sure! Here is my region-by-region analysis.', 'Below is the evaluation of each region:',
-  'Let me assess each region in turn.'];
+const OBJECTS = [
+  'A red circle.',
+  'A blue square',
+  'the green triangle',
+  'Background (grey).',
+  'a small striped purple circle',
+  'An orange square.',
+];
+const REASONS = [
+  'The colour matches the prompt.',
+  'Edges are clean and the shape is correct',
+  'Wrong colour: the prompt asks for blue.',
+  'The object is distorted;\nits corners are cut.',
+  'Partially hidden by another object.',
+  'Correct shape but the texture is missing.',
+];
+const PREAMBLES = [
+  'Sure! Here is my region-by-region analysis.',
+  'Below is the evaluation of each region:',
+  'Let me assess each region in turn.',
+];
 const CLOSINGS = ['Overall, the image follows most of the prompt.', 'In summary, the layout is mostly correct but one object is off.'];
 
 /** A score on the 0.05 grid in [-1, 1] (what judges write), never -0. */
@@ -70,26 +91,39 @@ function writeNumber(score: number, style: ReplyStyle['numbers'], rng: Rng): str
 
 function writeKey(key: string, value: string, style: ReplyStyle['keys']): string {
   switch (style) {
-    case 'plain': return `${key}: ${value}`;
-    case 'bold-key': return `**${key}**: ${value}`;
-    case 'bold-colon': return `**${key}:** ${value}`;
-    case 'bullet': return `- ${key}: ${value}`;
-    case 'spaced': return `${key} : ${value}`;
+    case 'plain':
+      return `${key}: ${value}`;
+    case 'bold-key':
+      return `**${key}**: ${value}`;
+    case 'bold-colon':
+      return `**${key}:** ${value}`;
+    case 'bullet':
+      return `- ${key}: ${value}`;
+    case 'spaced':
+      return `${key} : ${value}`;
   }
 }
 
 function writeHeader(id: number, style: ReplyStyle['header']): string {
   switch (style) {
-    case 'colon': return `Region ID: ${id}`;
-    case 'bold': return `**Region ID: ${id}**`;
-    case 'heading': return `### Region ID ${id}`;
-    case 'heading-colon': return `## Region ID: ${id}`;
-    case 'short': return `Region ${id}:`;
+    case 'colon':
+      return `Region ID: ${id}`;
+    case 'bold':
+      return `**Region ID: ${id}**`;
+    case 'heading':
+      return `### Region ID ${id}`;
+    case 'heading-colon':
+      return `## Region ID: ${id}`;
+    case 'short':
+      return `Region ${id}:`;
   }
 }
 
 const SEPARATOR_TEXT: Record<ReplyStyle['separator'], string> = {
-  blank: '\n\n', newline: '\n', rule: '\n---\n', 'blank-rule': '\n\n---\n\n',
+  blank: '\n\n',
+  newline: '\n',
+  rule: '\n---\n',
+  'blank-rule': '\n\n---\n\n',
 };
 
 export const isReleasedStyle = (style: ReplyStyle): boolean =>
@@ -118,12 +152,14 @@ function frame(body: string, style: ReplyStyle, rng: Rng): string {
 
 /** A hybrid-region reply writing `regions` in `style`. */
 export function writeRegionReply(regions: readonly WrittenRegion[], style: ReplyStyle, rng: Rng): string {
-  const blocks = regions.map((r) => [
-    writeHeader(r.regionId, style.header),
-    writeKey('Identified Object', r.identifiedObject, style.keys),
-    writeKey('Score', writeNumber(r.score, style.numbers, rng), style.keys),
-    writeKey('Reason', r.reason, style.keys),
-  ].join('\n'));
+  const blocks = regions.map((r) =>
+    [
+      writeHeader(r.regionId, style.header),
+      writeKey('Identified Object', r.identifiedObject, style.keys),
+      writeKey('Score', writeNumber(r.score, style.numbers, rng), style.keys),
+      writeKey('Reason', r.reason, style.keys),
+    ].join('\n'),
+  );
   return frame(blocks.join(SEPARATOR_TEXT[style.separator]), style, rng);
 }
 
@@ -137,7 +173,10 @@ export function writeGlobalReply(score: number, reason: string, style: ReplyStyl
 /** A random style (one in five the released format) and `count` regions with seeded objects, scores, reasons. */
 export function drawRegions(rng: Rng, count: number): WrittenRegion[] {
   return Array.from({ length: count }, (_, i) => ({
-    regionId: i + 1, identifiedObject: rng.pick(OBJECTS), score: drawScore(rng), reason: rng.pick(REASONS),
+    regionId: i + 1,
+    identifiedObject: rng.pick(OBJECTS),
+    score: drawScore(rng),
+    reason: rng.pick(REASONS),
   }));
 }
 
@@ -186,7 +225,14 @@ export interface RegionTally {
 
 export function tallyRegions(corpus: readonly RegionReply[], parse: (text: string) => Map<number, ParsedRegion>): RegionTally {
   const t: RegionTally = {
-    replies: corpus.length, written: 0, keptWithScore: 0, rightScore: 0, rightScoreAndObject: 0, rightAll: 0, invented: 0, emptyReplies: 0,
+    replies: corpus.length,
+    written: 0,
+    keptWithScore: 0,
+    rightScore: 0,
+    rightScoreAndObject: 0,
+    rightAll: 0,
+    invented: 0,
+    emptyReplies: 0,
   };
   for (const reply of corpus) {
     const parsed = parse(reply.text);

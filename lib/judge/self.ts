@@ -92,7 +92,10 @@ export function scoreRegion(region: VerifiedRegion): { score: number; reason: st
   const { identity } = region;
   if (region.kind === 'background' || region.keyword === undefined) {
     const pNone = identity.probabilities.shape[SHAPES.length];
-    return { score: round4(BACKGROUND_RANGE * (2 * pNone - 1)), reason: `identified background (P(no object)=${p2(pNone)}); background is neutral` };
+    return {
+      score: round4(BACKGROUND_RANGE * (2 * pNone - 1)),
+      reason: `identified background (P(no object)=${p2(pNone)}); background is neutral`,
+    };
   }
   const factors = groundingFactors(region.keyword, identity);
   const q = Math.exp(factors.reduce((sum, f) => sum + Math.log(Math.max(f.p, 1e-6)), 0) / factors.length);
@@ -104,14 +107,21 @@ export function scoreRegion(region: VerifiedRegion): { score: number; reason: st
 }
 
 /** The global layout judgment: score and a reason naming every constraint's P(yes). */
-export function judgeLayout(model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = DEFAULT_VERDICT_SOURCE): ParsedGlobal {
+export function judgeLayout(
+  model: UnifiedModel,
+  image: RgbImage,
+  prompt: Prompt,
+  source: VerdictSource = DEFAULT_VERDICT_SOURCE,
+): ParsedGlobal {
   const texts = constraintTexts(prompt);
   const { probabilities, parsed } = promptVerdict(model, image, prompt, source);
   const directive = hasDirective(prompt);
   const score = round4(globalLayoutScore(probabilities, directive));
   const seen = parsed === undefined ? '' : `sees ${describeObjects(parsed)}; `;
   const each = texts.map((t, i) => `"${t}" P(yes)=${p2(probabilities[i])}`).join(', ');
-  const rule = directive ? 'score = 2 min P - 1' : `no spatial or compositional directive: neutral band, score = ${NEUTRAL_BAND} (2 min P - 1)`;
+  const rule = directive
+    ? 'score = 2 min P - 1'
+    : `no spatial or compositional directive: neutral band, score = ${NEUTRAL_BAND} (2 min P - 1)`;
   return { score, rawScore: score, reason: `${seen}verdict (${source}) ${each}; ${rule} = ${score}` };
 }
 
@@ -124,7 +134,8 @@ export interface SelfJudgeOptions extends VerifyOptions {
 
 /** The model's self-judgment of one image: a released-schema judge record (kept regions, in proposal order). */
 export function selfJudge(model: UnifiedModel, image: RgbImage, prompt: Prompt, options: SelfJudgeOptions = {}): JudgeRecord {
-  const verified = options.verified ?? verifyRegions(model, image, { prompt, proposals: proposeRegions(image), requireColor: options.requireColor });
+  const verified =
+    options.verified ?? verifyRegions(model, image, { prompt, proposals: proposeRegions(image), requireColor: options.requireColor });
   const kept = verified.filter((r) => r.kept);
   const parsedRegions = new Map<number, ParsedRegion>();
   kept.forEach((region, i) => {

@@ -37,7 +37,11 @@ export interface PromptVerdict {
 
 /** P(yes) per constraint and the AND over them. */
 export function promptVerdict(
-  model: UnifiedModel, image: RgbImage, prompt: Prompt, source: VerdictSource = DEFAULT_VERDICT_SOURCE, parse: ParseOptions = DEFAULT_PARSE,
+  model: UnifiedModel,
+  image: RgbImage,
+  prompt: Prompt,
+  source: VerdictSource = DEFAULT_VERDICT_SOURCE,
+  parse: ParseOptions = DEFAULT_PARSE,
 ): PromptVerdict {
   if (source === 'head') {
     const probabilities = verdicts(model, image, constraintTexts(prompt));

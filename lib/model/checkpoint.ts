@@ -64,7 +64,10 @@ export interface SaveOptions {
 }
 
 export class CheckpointError extends Error {
-  constructor(message: string, readonly dir: string) {
+  constructor(
+    message: string,
+    readonly dir: string,
+  ) {
     super(`checkpoint ${dir}: ${message}`);
     this.name = 'CheckpointError';
   }
@@ -73,7 +76,11 @@ export class CheckpointError extends Error {
 /** The commit of the working tree (`git rev-parse HEAD`), or 'unknown' outside a git checkout. */
 export function gitCommit(cwd = process.cwd()): string {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim() || 'unknown';
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], { cwd, stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim() || 'unknown'
+    );
   } catch {
     return 'unknown';
   }
@@ -112,7 +119,11 @@ export function hasCheckpoint(dir: string): boolean {
 export function saveCheckpoint(dir: string, { model, optimizer, step, info }: SaveOptions): CheckpointManifest {
   fs.mkdirSync(dir, { recursive: true });
   const named = namedVariables(model.params);
-  const weights = writeFloat32File(dir, `weights-${step}.bin`, named.map(({ variable }) => variable.dataSync() as Float32Array));
+  const weights = writeFloat32File(
+    dir,
+    `weights-${step}.bin`,
+    named.map(({ variable }) => variable.dataSync() as Float32Array),
+  );
   let optimizerEntry: CheckpointManifest['optimizer'];
   if (optimizer !== undefined) {
     const state = optimizer.state();
@@ -151,9 +162,13 @@ export function readManifest(dir: string): CheckpointManifest {
   } catch (error) {
     throw new CheckpointError(`${MANIFEST_FILE} is not valid JSON (truncated or corrupt): ${(error as Error).message}`, dir);
   }
-  if (manifest.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`${MANIFEST_FILE} is not a ${CHECKPOINT_FORMAT} manifest (format: ${JSON.stringify(manifest.format)})`, dir);
+  if (manifest.format !== CHECKPOINT_FORMAT)
+    throw new CheckpointError(`${MANIFEST_FILE} is not a ${CHECKPOINT_FORMAT} manifest (format: ${JSON.stringify(manifest.format)})`, dir);
   if (manifest.format_version !== CHECKPOINT_FORMAT_VERSION) {
-    throw new CheckpointError(`unknown format version ${JSON.stringify(manifest.format_version)} (this toolkit reads version ${CHECKPOINT_FORMAT_VERSION})`, dir);
+    throw new CheckpointError(
+      `unknown format version ${JSON.stringify(manifest.format_version)} (this toolkit reads version ${CHECKPOINT_FORMAT_VERSION})`,
+      dir,
+    );
   }
   for (const key of ['model_config', 'step', 'weights', 'variables', 'seed', 'preset'] as const) {
     if (manifest[key] === undefined) throw new CheckpointError(`${MANIFEST_FILE} lacks the field '${key}'`, dir);
@@ -166,7 +181,8 @@ export function readFloat32File(dir: string, entry: Float32FileEntry): Float32Ar
   const file = path.join(dir, entry.file);
   if (!fs.existsSync(file)) throw new CheckpointError(`missing file ${entry.file} named by the manifest`, dir);
   const bytes = fs.readFileSync(file);
-  if (bytes.length !== entry.bytes) throw new CheckpointError(`${entry.file} has ${bytes.length} bytes, the manifest says ${entry.bytes} (truncated or corrupt)`, dir);
+  if (bytes.length !== entry.bytes)
+    throw new CheckpointError(`${entry.file} has ${bytes.length} bytes, the manifest says ${entry.bytes} (truncated or corrupt)`, dir);
   if (sha256(bytes) !== entry.sha256) throw new CheckpointError(`${entry.file} fails its sha256 check (corrupt)`, dir);
   const copy = new Uint8Array(bytes); // aligned copy for the Float32 view
   return new Float32Array(copy.buffer, 0, copy.length / 4);
@@ -190,7 +206,9 @@ function checkConfig(dir: string, savedFields: ModelConfig, expected: ModelConfi
   const keys = new Set([...Object.keys(saved), ...Object.keys(expected)]) as Set<keyof ModelConfig>;
   const off = (value: unknown): boolean => value === false || value === 0;
   const addedByStage = (k: keyof ModelConfig): boolean => stage && ADDITIVE_OPTIONS.includes(k) && off(saved[k]) && !off(expected[k]);
-  const differ = [...keys].filter((k) => saved[k] !== expected[k] && !addedByStage(k)).map((k) => `${k}: checkpoint ${JSON.stringify(saved[k])}, expected ${JSON.stringify(expected[k])}`);
+  const differ = [...keys]
+    .filter((k) => saved[k] !== expected[k] && !addedByStage(k))
+    .map((k) => `${k}: checkpoint ${JSON.stringify(saved[k])}, expected ${JSON.stringify(expected[k])}`);
   if (differ.length > 0) throw new CheckpointError(`model config mismatch (${differ.join('; ')})`, dir);
 }
 
@@ -229,7 +247,10 @@ export function loadCheckpoint(dir: string, options: { expectedConfig?: ModelCon
   if (mismatch >= 0 || layout.length !== saved.length) {
     const at = mismatch >= 0 ? mismatch : Math.min(layout.length, saved.length);
     disposeModel(model);
-    throw new CheckpointError(`variables do not match the model config: at #${at} the config builds ${layout[at] ?? '(nothing)'}, the checkpoint holds ${saved[at] ?? '(nothing)'}`, dir);
+    throw new CheckpointError(
+      `variables do not match the model config: at #${at} the config builds ${layout[at] ?? '(nothing)'}, the checkpoint holds ${saved[at] ?? '(nothing)'}`,
+      dir,
+    );
   }
   try {
     copyWeights(model, manifest, values, dir);
@@ -237,7 +258,18 @@ export function loadCheckpoint(dir: string, options: { expectedConfig?: ModelCon
     disposeModel(model);
     throw error;
   }
-  return { model, manifest, optimizerState: manifest.optimizer === undefined ? undefined : readOptimizer(dir, manifest, named.map(({ variable }) => variable.size)) };
+  return {
+    model,
+    manifest,
+    optimizerState:
+      manifest.optimizer === undefined
+        ? undefined
+        : readOptimizer(
+            dir,
+            manifest,
+            named.map(({ variable }) => variable.size),
+          ),
+  };
 }
 
 function readOptimizer(dir: string, manifest: CheckpointManifest, sizes: number[]): LoadedCheckpoint['optimizerState'] {
@@ -255,7 +287,8 @@ function readOptimizer(dir: string, manifest: CheckpointManifest, sizes: number[
 /** Put saved AdamW moments back into an optimizer built over the same variables (in namedVariables order). */
 export function restoreOptimizer(optimizer: AdamW, state: NonNullable<LoadedCheckpoint['optimizerState']>): void {
   const live = optimizer.state(); // AdamW.state() exposes its live moment arrays
-  if (live.firstMoments.length !== state.firstMoments.length) throw new Error(`restoreOptimizer: ${state.firstMoments.length} saved moments for ${live.firstMoments.length} variables`);
+  if (live.firstMoments.length !== state.firstMoments.length)
+    throw new Error(`restoreOptimizer: ${state.firstMoments.length} saved moments for ${live.firstMoments.length} variables`);
   live.firstMoments.forEach((m, i) => m.set(state.firstMoments[i]));
   live.secondMoments.forEach((v, i) => v.set(state.secondMoments[i]));
   optimizer.stepCount = state.stepCount;
@@ -276,7 +309,12 @@ export function loadWeightsByName(model: UnifiedModel, dir: string): { manifest:
 }
 
 /** Assign the manifest's variables (by name) from the weights file's values; the model's others are listed as fresh. */
-function copyWeights(model: UnifiedModel, manifest: CheckpointManifest, values: Float32Array, dir: string): { loaded: string[]; fresh: string[] } {
+function copyWeights(
+  model: UnifiedModel,
+  manifest: CheckpointManifest,
+  values: Float32Array,
+  dir: string,
+): { loaded: string[]; fresh: string[] } {
   const saved = new Map<string, { shape: number[]; values: Float32Array }>();
   let offset = 0;
   for (const { name, shape } of manifest.variables) {
@@ -284,7 +322,8 @@ function copyWeights(model: UnifiedModel, manifest: CheckpointManifest, values: 
     saved.set(name, { shape, values: values.subarray(offset, offset + size) });
     offset += size;
   }
-  if (offset !== values.length) throw new CheckpointError(`weights hold ${values.length} values, the manifest's variables need ${offset}`, dir);
+  if (offset !== values.length)
+    throw new CheckpointError(`weights hold ${values.length} values, the manifest's variables need ${offset}`, dir);
   const loaded: string[] = [];
   const fresh: string[] = [];
   for (const { name, variable } of namedVariables(model.params)) {
@@ -293,7 +332,8 @@ function copyWeights(model: UnifiedModel, manifest: CheckpointManifest, values: 
       fresh.push(name);
       continue;
     }
-    if (entry.shape.join(',') !== variable.shape.join(',')) throw new CheckpointError(`${name} has shape [${entry.shape}] in the checkpoint, [${variable.shape}] in the model`, dir);
+    if (entry.shape.join(',') !== variable.shape.join(','))
+      throw new CheckpointError(`${name} has shape [${entry.shape}] in the checkpoint, [${variable.shape}] in the model`, dir);
     tf.tidy(() => variable.assign(tf.tensor(entry.values, variable.shape, 'float32')));
     loaded.push(name);
   }

@@ -3,7 +3,13 @@
 import { COLORS, SHAPES, SIZES, TEXTURES } from '../world/types';
 
 /** Class counts of the region head's outputs; the last class of each attribute is 'none'. */
-export const REGION_CLASSES = { shape: SHAPES.length + 1, color: COLORS.length + 1, texture: TEXTURES.length + 1, size: SIZES.length + 1, distorted: 2 } as const;
+export const REGION_CLASSES = {
+  shape: SHAPES.length + 1,
+  color: COLORS.length + 1,
+  texture: TEXTURES.length + 1,
+  size: SIZES.length + 1,
+  distorted: 2,
+} as const;
 export const NONE_SHAPE = SHAPES.length;
 export const NONE_COLOR = COLORS.length;
 export const NONE_TEXTURE = TEXTURES.length;

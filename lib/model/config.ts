@@ -139,7 +139,8 @@ export function resolveModelConfig(preset: ModelPreset = 'base', overrides: Reco
   if (presetOverrides === undefined) throw new Error(`unknown model preset '${preset}' (known: ${Object.keys(MODEL_PRESETS).join(', ')})`);
   const current = withoutRetiredOptions(overrides);
   for (const [key, value] of Object.entries(current)) {
-    if (!(key in DEFAULT_MODEL_CONFIG)) throw new Error(`unknown model option '${key}' (known: ${Object.keys(DEFAULT_MODEL_CONFIG).join(', ')})`);
+    if (!(key in DEFAULT_MODEL_CONFIG))
+      throw new Error(`unknown model option '${key}' (known: ${Object.keys(DEFAULT_MODEL_CONFIG).join(', ')})`);
     const expected = typeof DEFAULT_MODEL_CONFIG[key as keyof ModelConfig];
     if (typeof value !== expected) throw new Error(`model option '${key}' must be a ${expected}, got ${JSON.stringify(value)}`);
   }
@@ -150,21 +151,40 @@ export function resolveModelConfig(preset: ModelPreset = 'base', overrides: Reco
 
 function validateModelConfig(config: ModelConfig): void {
   for (const key of ['convChannels', 'regionCropChannels'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] < 0) throw new Error(`model option '${key}' must be a non-negative integer, got ${config[key]}`);
+    if (!Number.isInteger(config[key]) || config[key] < 0)
+      throw new Error(`model option '${key}' must be a non-negative integer, got ${config[key]}`);
   }
-  if (!Number.isInteger(config.refineLayers) || config.refineLayers < 1) throw new Error(`model option 'refineLayers' must be a positive integer, got ${config.refineLayers}`);
+  if (!Number.isInteger(config.refineLayers) || config.refineLayers < 1)
+    throw new Error(`model option 'refineLayers' must be a positive integer, got ${config.refineLayers}`);
   if (config.convChannels === 0 && config.refineLayers !== 1) {
     throw new Error('the refine options (refineLayers) need convChannels > 0 (there is no refine without it)');
   }
-  if (!Number.isInteger(config.planGrid) || config.planGrid < 1 || config.planGrid > config.imageSize) throw new Error(`model option 'planGrid' must be an integer in [1, imageSize = ${config.imageSize}], got ${config.planGrid}`);
-  if (config.planCanvas && (!config.planMap || config.convChannels === 0)) throw new Error('model option planCanvas needs planMap and convChannels > 0 (the canvas joins the plan map and the conv stem and refine)');
-  if (!(config.cleanPredictionMinT > 0 && config.cleanPredictionMinT < 1)) throw new Error(`model option 'cleanPredictionMinT' must lie in (0, 1), got ${config.cleanPredictionMinT}`);
-  const positive: (keyof ModelConfig)[] = ['imageSize', 'channels', 'patchSize', 'maxTextTokens', 'vocabSize', 'dModel', 'nLayers', 'nHeads', 'mlpRatio', 'timestepFeatures'];
+  if (!Number.isInteger(config.planGrid) || config.planGrid < 1 || config.planGrid > config.imageSize)
+    throw new Error(`model option 'planGrid' must be an integer in [1, imageSize = ${config.imageSize}], got ${config.planGrid}`);
+  if (config.planCanvas && (!config.planMap || config.convChannels === 0))
+    throw new Error(
+      'model option planCanvas needs planMap and convChannels > 0 (the canvas joins the plan map and the conv stem and refine)',
+    );
+  if (!(config.cleanPredictionMinT > 0 && config.cleanPredictionMinT < 1))
+    throw new Error(`model option 'cleanPredictionMinT' must lie in (0, 1), got ${config.cleanPredictionMinT}`);
+  const positive: (keyof ModelConfig)[] = [
+    'imageSize',
+    'channels',
+    'patchSize',
+    'maxTextTokens',
+    'vocabSize',
+    'dModel',
+    'nLayers',
+    'nHeads',
+    'mlpRatio',
+    'timestepFeatures',
+  ];
   for (const key of positive) {
     const value = config[key] as number;
     if (!Number.isInteger(value) || value <= 0) throw new Error(`model option '${key}' must be a positive integer, got ${value}`);
   }
-  if (config.imageSize % config.patchSize !== 0) throw new Error(`imageSize ${config.imageSize} is not a multiple of patchSize ${config.patchSize}`);
+  if (config.imageSize % config.patchSize !== 0)
+    throw new Error(`imageSize ${config.imageSize} is not a multiple of patchSize ${config.patchSize}`);
   if (config.dModel % config.nHeads !== 0) throw new Error(`dModel ${config.dModel} is not divisible by nHeads ${config.nHeads}`);
   if (config.timestepFeatures % 2 !== 0) throw new Error(`timestepFeatures must be even, got ${config.timestepFeatures}`);
 }

@@ -44,7 +44,10 @@ export const conv3x3 = (x: tf.Tensor4D, w: tf.Variable, b: tf.Variable, stride: 
 
 /** The patch embedding's input: [x_t ; stem features] per token, [B, Np, patchDim + p*p*convChannels]. */
 export function stemTokens(xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig, canvas?: tf.Tensor3D): tf.Tensor3D {
-  const pixels = canvas === undefined ? tokensToGrid(xt, config) : (tf.concat([tokensToGrid(xt, config), tokensToGrid(canvas, config)], 3) as tf.Tensor4D);
+  const pixels =
+    canvas === undefined
+      ? tokensToGrid(xt, config)
+      : (tf.concat([tokensToGrid(xt, config), tokensToGrid(canvas, config)], 3) as tf.Tensor4D);
   const features = gelu(conv3x3(pixels, conv.stem.w, conv.stem.b)) as tf.Tensor4D; // [B, H, W, C]
   return tf.concat([xt, gridToTokens(features, config)], 2) as tf.Tensor3D;
 }

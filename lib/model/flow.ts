@@ -82,7 +82,8 @@ export function flowLoss(inputs: FlowLossInputs): tf.Scalar {
     const perToken = flowSquaredError(inputs); // [B, Np]
     if (inputs.weight === undefined) return tf.mean(perToken);
     const [batch, tokens] = perToken.shape;
-    if (inputs.weight.size !== batch * tokens) throw new Error(`flowLoss: weight of shape [${inputs.weight.shape}] does not cover [${batch}, ${tokens}] tokens`);
+    if (inputs.weight.size !== batch * tokens)
+      throw new Error(`flowLoss: weight of shape [${inputs.weight.shape}] does not cover [${batch}, ${tokens}] tokens`);
     return tf.mean(tf.mul(perToken, inputs.weight.reshape([batch, tokens])));
   });
 }

@@ -67,7 +67,11 @@ function boxMarks(model: UnifiedModel, kinds: readonly QueryKind[], boxes: Float
  * All heads on every row (cheap; a loss or a caller picks the rows of each kind). With the region pixel reader
  * (region-crop.ts) its logits add to the region head's. `detach`: no gradient into the backbone (train the heads alone).
  */
-export function understandingLogits(model: UnifiedModel, inputs: UnderstandingInputs, options: { detach?: boolean } = {}): UnderstandingLogits {
+export function understandingLogits(
+  model: UnifiedModel,
+  inputs: UnderstandingInputs,
+  options: { detach?: boolean } = {},
+): UnderstandingLogits {
   const { config, params } = model;
   const batch = inputs.kinds.length;
   const { patchDim, imageTokens } = modelDims(config);
@@ -85,11 +89,17 @@ export function understandingLogits(model: UnifiedModel, inputs: UnderstandingIn
     const { crop } = params.understanding;
     const tokenRegion = dense(h, params.understanding.region) as tf.Tensor2D; // [B, sum of region classes]
     const readPixels = crop !== undefined && inputs.kinds.includes('region'); // only region rows read their region logits
-    const regionAll = readPixels ? tf.add(tokenRegion, regionCropLogits(crop, regionWindows(inputs.x0, inputs.boxes, config))) : tokenRegion;
+    const regionAll = readPixels
+      ? tf.add(tokenRegion, regionCropLogits(crop, regionWindows(inputs.x0, inputs.boxes, config)))
+      : tokenRegion;
     const widths = REGION_FIELDS.map((field) => REGION_CLASSES[field]);
     const parts = tf.split(regionAll, widths, 1) as tf.Tensor2D[];
     const region = Object.fromEntries(REGION_FIELDS.map((field, i) => [field, parts[i]])) as Record<RegionField, tf.Tensor2D>;
-    return { region, verdict: dense(h, params.understanding.verdict) as tf.Tensor2D, count: dense(h, params.understanding.count) as tf.Tensor2D };
+    return {
+      region,
+      verdict: dense(h, params.understanding.verdict) as tf.Tensor2D,
+      count: dense(h, params.understanding.count) as tf.Tensor2D,
+    };
   });
 }
 
@@ -98,10 +108,16 @@ export function understandingLogits(model: UnifiedModel, inputs: UnderstandingIn
  * as torch's CrossEntropyLoss(weight): sum_i w[y_i] * -log p_i(y_i) / sum_i w[y_i]. Zero when no row counts.
  * `rowWeights` (e.g. a reward per row) multiply each row's term and leave the denominator as it is.
  */
-export function maskedCrossEntropy(logits: tf.Tensor2D, targets: Int32Array, classWeights?: readonly number[], rowWeights?: Float32Array): tf.Scalar {
+export function maskedCrossEntropy(
+  logits: tf.Tensor2D,
+  targets: Int32Array,
+  classWeights?: readonly number[],
+  rowWeights?: Float32Array,
+): tf.Scalar {
   const [rows, classes] = logits.shape;
   if (targets.length !== rows) throw new Error(`maskedCrossEntropy: ${targets.length} targets for ${rows} rows`);
-  if (rowWeights !== undefined && rowWeights.length !== rows) throw new Error(`maskedCrossEntropy: ${rowWeights.length} row weights for ${rows} rows`);
+  if (rowWeights !== undefined && rowWeights.length !== rows)
+    throw new Error(`maskedCrossEntropy: ${rowWeights.length} row weights for ${rows} rows`);
   const weighted = new Float32Array(rows * classes);
   let total = 0;
   targets.forEach((y, i) => {

@@ -47,7 +47,10 @@ export class AdamW {
   private readonly firstMoments: Float32Array[];
   private readonly secondMoments: Float32Array[];
 
-  constructor(readonly variables: readonly tf.Variable[], config: Partial<AdamWConfig> = {}) {
+  constructor(
+    readonly variables: readonly tf.Variable[],
+    config: Partial<AdamWConfig> = {},
+  ) {
     for (const key of Object.keys(config)) {
       if (!(key in DEFAULT_ADAMW_CONFIG)) throw new Error(`unknown optimizer option '${key}'`);
     }
@@ -62,10 +65,17 @@ export class AdamW {
    * step) skips that variable entirely, moments included, as torch does for `grad is None`.
    */
   applyGradients(gradients: readonly (tf.Tensor | undefined)[], learningRate = this.config.learningRate): StepStats {
-    if (gradients.length !== this.variables.length) throw new Error(`AdamW: ${gradients.length} gradients for ${this.variables.length} variables`);
+    if (gradients.length !== this.variables.length)
+      throw new Error(`AdamW: ${gradients.length} gradients for ${this.variables.length} variables`);
     const { beta1, beta2, epsilon, weightDecay, clipNorm } = this.config;
     const local = gradients.map((g) => g?.dataSync() as Float32Array | undefined);
-    const grads = this.reduceGradients === undefined ? local : this.reduceGradients(local, this.variables.map((v) => v.size));
+    const grads =
+      this.reduceGradients === undefined
+        ? local
+        : this.reduceGradients(
+            local,
+            this.variables.map((v) => v.size),
+          );
     let sumSquares = 0;
     for (const g of grads) if (g !== undefined) for (let i = 0; i < g.length; i++) sumSquares += g[i] * g[i];
     const gradNorm = Math.sqrt(sumSquares);

@@ -3,16 +3,47 @@
 import * as tf from '../backend/tf';
 import { randomNormal } from '../backend/random';
 import { makeRng, type Rng } from '../rng';
-import { CANVAS_CHANNELS, CELL_DECODER_HIDDEN, COUNT_CLASSES, OFFSET_FEATURES, SLOT_CONTEXT_FEATURES, PARSE_CLASSES, PARSE_FIELDS, PLAN_FIELDS, PLAN_SLOTS, REGION_CLASSES, planClasses } from './classes';
+import {
+  CANVAS_CHANNELS,
+  CELL_DECODER_HIDDEN,
+  COUNT_CLASSES,
+  OFFSET_FEATURES,
+  SLOT_CONTEXT_FEATURES,
+  PARSE_CLASSES,
+  PARSE_FIELDS,
+  PLAN_FIELDS,
+  PLAN_SLOTS,
+  REGION_CLASSES,
+  planClasses,
+} from './classes';
 import { modelDims, type ModelConfig } from './config';
 import type {
-  BlockParams, ConvKernel, ConvParams, DenseParams, MlpParams, ModelParams, NormParams, ParseParams, RegionCropParams, UnifiedModel,
+  BlockParams,
+  ConvKernel,
+  ConvParams,
+  DenseParams,
+  MlpParams,
+  ModelParams,
+  NormParams,
+  ParseParams,
+  RegionCropParams,
+  UnifiedModel,
 } from './param-types';
 import { CROP_SIDE, cropChannels } from './region-crop';
 
 export type {
-  BlockParams, ConvKernel, ConvParams, DenseParams, MlpParams, ModelParams, NormParams, ParseParams, RegionCropParams, ThinkParams,
-  UnderstandingParams, UnifiedModel,
+  BlockParams,
+  ConvKernel,
+  ConvParams,
+  DenseParams,
+  MlpParams,
+  ModelParams,
+  NormParams,
+  ParseParams,
+  RegionCropParams,
+  ThinkParams,
+  UnderstandingParams,
+  UnifiedModel,
 } from './param-types';
 
 /** Most extra tokens a sequence may carry between text and image (the 4 plan slots; understanding uses 1). */
@@ -162,7 +193,14 @@ function initUnderstandingAndThink(config: ModelConfig, rng: Rng): Pick<ModelPar
       ...(config.planMap ? { layoutMap: constVariable([d, d], 0) } : {}),
       ...(config.planCanvas ? { offsetMap: constVariable([OFFSET_FEATURES, d], 0) } : {}),
       // From a forked rng, so the weights of a model without it stay the same.
-      ...(config.planCellDecoder ? { cellDecoder: { hidden: initDense(d + SLOT_CONTEXT_FEATURES, CELL_DECODER_HIDDEN, rng.fork('cellDecoder'), std), out: { w: constVariable([CELL_DECODER_HIDDEN, classes.cell], 0), b: constVariable([classes.cell], 0) } } } : {}),
+      ...(config.planCellDecoder
+        ? {
+            cellDecoder: {
+              hidden: initDense(d + SLOT_CONTEXT_FEATURES, CELL_DECODER_HIDDEN, rng.fork('cellDecoder'), std),
+              out: { w: constVariable([CELL_DECODER_HIDDEN, classes.cell], 0), b: constVariable([classes.cell], 0) },
+            },
+          }
+        : {}),
     },
   };
 }

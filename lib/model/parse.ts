@@ -22,19 +22,27 @@ export function parseLogits(model: UnifiedModel, x0: tf.Tensor3D): Record<ParseF
   const { config, params } = model;
   const batch = x0.shape[0];
   const { imageTokens, patchDim } = modelDims(config);
-  if (x0.shape[1] !== imageTokens || x0.shape[2] !== patchDim) throw new Error(`x0: expected [B, ${imageTokens}, ${patchDim}], got [${x0.shape}]`);
+  if (x0.shape[1] !== imageTokens || x0.shape[2] !== patchDim)
+    throw new Error(`x0: expected [B, ${imageTokens}, ${patchDim}], got [${x0.shape}]`);
   return tf.tidy(() => {
     const textTokens = new Int32Array(batch * config.maxTextTokens); // all PAD: the parse reads the image alone
     const x = runBackbone(model, { textTokens, image: { xt: x0, t: tf.zeros([batch]) as tf.Tensor1D } }); // [B, T, D]
     const image = tf.slice(x, [0, config.maxTextTokens, 0], [-1, -1, -1]); // [B, Np, D]
     const all = dense(layerNorm(image, params.patchParse.norm, config.layerNormEps), params.patchParse.head); // [B, Np, sum of classes]
-    const parts = tf.split(all, PARSE_FIELDS.map((f) => PARSE_CLASSES[f]), 2) as tf.Tensor3D[];
+    const parts = tf.split(
+      all,
+      PARSE_FIELDS.map((f) => PARSE_CLASSES[f]),
+      2,
+    ) as tf.Tensor3D[];
     return Object.fromEntries(PARSE_FIELDS.map((field, i) => [field, parts[i]])) as Record<ParseField, tf.Tensor3D>;
   });
 }
 
 /** One parsed object: the scene-object fields the world's rules read, and how sure the model is of them. */
-export interface ParsedObject extends Pick<SceneObject, 'shape' | 'color' | 'texture' | 'size' | 'cx' | 'cy' | 'diameter' | 'depth' | 'distorted'> {
+export interface ParsedObject extends Pick<
+  SceneObject,
+  'shape' | 'color' | 'texture' | 'size' | 'cx' | 'cy' | 'diameter' | 'depth' | 'distorted'
+> {
   /** Pixels it covers as seen: its patches' pixels for the parse, its mask's for proposer regions. */
   area: number;
   /** The box of its patches [x1, y1, x2, y2] in pixels. */
@@ -79,7 +87,8 @@ export function groupPatches(readings: readonly PatchReading[], size: number, mo
 
 const SHAPE_FIELD = PARSE_FIELDS.indexOf('shape');
 const COLOR_FIELD = PARSE_FIELDS.indexOf('color');
-const sameObject = (a: PatchReading, b: PatchReading): boolean => a.picks[SHAPE_FIELD] === b.picks[SHAPE_FIELD] && a.picks[COLOR_FIELD] === b.picks[COLOR_FIELD];
+const sameObject = (a: PatchReading, b: PatchReading): boolean =>
+  a.picks[SHAPE_FIELD] === b.picks[SHAPE_FIELD] && a.picks[COLOR_FIELD] === b.picks[COLOR_FIELD];
 const sameColour = (a: PatchReading, b: PatchReading): boolean => a.picks[COLOR_FIELD] === b.picks[COLOR_FIELD];
 // A patch sees an object when its colour is not 'none' (colour is the field the head learns first and best).
 const seesObject = (r: PatchReading): boolean => r.picks[COLOR_FIELD] < COLORS.length;
@@ -115,7 +124,12 @@ function groupByComponents(readings: readonly PatchReading[], size: number, grid
       const r = stack.pop() as PatchReading;
       members.push(r);
       const [col, row] = [r.patch % grid, Math.floor(r.patch / grid)];
-      for (const [dc, dr] of [[1, 0], [-1, 0], [0, 1], [0, -1]]) {
+      for (const [dc, dr] of [
+        [1, 0],
+        [-1, 0],
+        [0, 1],
+        [0, -1],
+      ]) {
         const [c, w] = [col + dc, row + dr];
         const next = c >= 0 && c < grid && w >= 0 && w < grid ? byPatch.get(w * grid + c) : undefined;
         if (next !== undefined && !seen.has(next.patch) && sameColour(next, start)) {
@@ -134,7 +148,12 @@ function toObject({ members, cx, cy }: Group, size: number, grid: number): Parse
   const cell = size / grid;
   const cols = members.map((m) => m.patch % grid);
   const rows = members.map((m) => Math.floor(m.patch / grid));
-  const box: ParsedObject['box'] = [Math.min(...cols) * cell, Math.min(...rows) * cell, (Math.max(...cols) + 1) * cell, (Math.max(...rows) + 1) * cell];
+  const box: ParsedObject['box'] = [
+    Math.min(...cols) * cell,
+    Math.min(...rows) * cell,
+    (Math.max(...cols) + 1) * cell,
+    (Math.max(...rows) + 1) * cell,
+  ];
   const vote = (members: readonly PatchReading[], field: ParseField, classes: number): number => {
     const f = PARSE_FIELDS.indexOf(field);
     const sums = new Float64Array(classes);
@@ -143,11 +162,18 @@ function toObject({ members, cx, cy }: Group, size: number, grid: number): Parse
   };
   const sizeName = SIZES[Math.min(SIZES.length - 1, vote(members, 'size', SIZES.length))];
   return {
-    shape: SHAPES[vote(members, 'shape', SHAPES.length)], color: COLORS[vote(members, 'color', COLORS.length)],
-    texture: TEXTURES[vote(members, 'texture', TEXTURES.length)], size: sizeName,
-    cx, cy, diameter: WORLD.diameters[sizeName] * (size / WORLD.imageSize),
-    depth: vote(members, 'depthRank', PARSE_CLASSES.depthRank), distorted: vote(members, 'distorted', 2) === 1,
-    area: members.length * cell * cell, box, confidence: members.reduce((sum, m) => sum + m.confidence, 0) / members.length,
+    shape: SHAPES[vote(members, 'shape', SHAPES.length)],
+    color: COLORS[vote(members, 'color', COLORS.length)],
+    texture: TEXTURES[vote(members, 'texture', TEXTURES.length)],
+    size: sizeName,
+    cx,
+    cy,
+    diameter: WORLD.diameters[sizeName] * (size / WORLD.imageSize),
+    depth: vote(members, 'depthRank', PARSE_CLASSES.depthRank),
+    distorted: vote(members, 'distorted', 2) === 1,
+    area: members.length * cell * cell,
+    box,
+    confidence: members.reduce((sum, m) => sum + m.confidence, 0) / members.length,
   };
 }
 
@@ -197,7 +223,9 @@ export function readPatches(model: UnifiedModel, images: readonly RgbImage[]): P
     const readings: PatchReading[] = [];
     for (let p = 0; p < imageTokens; p++) {
       const row = b * imageTokens + p;
-      const perField = PARSE_FIELDS.map((field, f) => probabilities[f].subarray(row * PARSE_CLASSES[field], (row + 1) * PARSE_CLASSES[field]));
+      const perField = PARSE_FIELDS.map((field, f) =>
+        probabilities[f].subarray(row * PARSE_CLASSES[field], (row + 1) * PARSE_CLASSES[field]),
+      );
       const picks = perField.map(argmax);
       readings.push({ patch: p, picks, probabilities: perField, confidence: Math.min(...perField.map((q, f) => q[picks[f]])) });
     }

@@ -59,6 +59,7 @@ export function patchCoverage(box: readonly number[], config: ModelConfig): Floa
   const grid = config.imageSize / config.patchSize;
   const out = new Float32Array(grid * grid);
   const overlap = (lo: number, hi: number, cell: number): number => Math.max(0, Math.min(hi * grid, cell + 1) - Math.max(lo * grid, cell));
-  for (let py = 0; py < grid; py++) for (let px = 0; px < grid; px++) out[py * grid + px] = overlap(box[0], box[2], px) * overlap(box[1], box[3], py);
+  for (let py = 0; py < grid; py++)
+    for (let px = 0; px < grid; px++) out[py * grid + px] = overlap(box[0], box[2], px) * overlap(box[1], box[3], py);
   return out;
 }

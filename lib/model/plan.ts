@@ -11,7 +11,17 @@
 // A slot's box: centred on its cell's centre, as wide as its size's diameter (so planCanvas wants a fine planGrid).
 import * as tf from '../backend/tf';
 import { matMul } from '../backend/ops';
-import { CANVAS_CHANNELS, OFFSET_FEATURES, PLAN_FIELDS, PLAN_IGNORE, PLAN_SLOTS, SLOT_CONTEXT_FEATURES, planCellCentre, planClasses, type PlanField } from './classes';
+import {
+  CANVAS_CHANNELS,
+  OFFSET_FEATURES,
+  PLAN_FIELDS,
+  PLAN_IGNORE,
+  PLAN_SLOTS,
+  SLOT_CONTEXT_FEATURES,
+  planCellCentre,
+  planClasses,
+  type PlanField,
+} from './classes';
 import { WORLD } from '../world/config';
 import { COLORS, SHAPES, SIZES, TEXTURES } from '../world/types';
 import { modelDims } from './config';
@@ -25,7 +35,11 @@ const FIELDS = PLAN_FIELDS.length;
 const EMBEDDED_FIELDS = PLAN_FIELDS.filter((f): f is Exclude<PlanField, 'present'> => f !== 'present');
 
 /** The plan queries' normed final states [B * S, D] and every field's logits from the shared head, [B, S, classes]. */
-function planStates(model: UnifiedModel, textTokens: Int32Array, detach: boolean): { states: tf.Tensor2D; logits: Record<PlanField, tf.Tensor3D> } {
+function planStates(
+  model: UnifiedModel,
+  textTokens: Int32Array,
+  detach: boolean,
+): { states: tf.Tensor2D; logits: Record<PlanField, tf.Tensor3D> } {
   const { config, params } = model;
   const batch = textTokens.length / config.maxTextTokens;
   return tf.tidy(() => {
@@ -36,7 +50,11 @@ function planStates(model: UnifiedModel, textTokens: Int32Array, detach: boolean
     const normed = layerNorm(slots, params.think.norm, config.layerNormEps);
     const all = dense(normed, params.think.head); // [B, S, sum of classes]
     const classes = planClasses(config.planGrid);
-    const parts = tf.split(all, PLAN_FIELDS.map((f) => classes[f]), 2) as tf.Tensor3D[];
+    const parts = tf.split(
+      all,
+      PLAN_FIELDS.map((f) => classes[f]),
+      2,
+    ) as tf.Tensor3D[];
     const logits = Object.fromEntries(PLAN_FIELDS.map((field, i) => [field, parts[i]])) as Record<PlanField, tf.Tensor3D>;
     return { states: normed.reshape([batch * PLAN_SLOTS, -1]) as tf.Tensor2D, logits };
   });
@@ -75,13 +93,18 @@ function decodedCellLogits(model: UnifiedModel, states: tf.Tensor2D, headCells: 
  * cell logits of slot k are conditioned on slots < k of `teacher` (the target plan, as in training), which is then
  * required. `detach`: no gradient into the backbone (train the plan head and decoder alone).
  */
-export function planLogits(model: UnifiedModel, textTokens: Int32Array, options: { teacher?: Int32Array; detach?: boolean } = {}): Record<PlanField, tf.Tensor3D> {
+export function planLogits(
+  model: UnifiedModel,
+  textTokens: Int32Array,
+  options: { teacher?: Int32Array; detach?: boolean } = {},
+): Record<PlanField, tf.Tensor3D> {
   const { states, logits } = planStates(model, textTokens, options.detach ?? false);
   if (model.params.think.cellDecoder === undefined) {
     states.dispose();
     return logits;
   }
-  if (options.teacher === undefined) throw new Error('planLogits: a model with a cell decoder needs the teacher plan (use predictPlan to decode)');
+  if (options.teacher === undefined)
+    throw new Error('planLogits: a model with a cell decoder needs the teacher plan (use predictPlan to decode)');
   const cell = decodedCellLogits(model, states, logits.cell, options.teacher);
   tf.dispose([states, logits.cell]);
   return { ...logits, cell };
@@ -126,9 +149,12 @@ function pickRows(logits: tf.Tensor3D, sampling: PlanSampling | undefined): Int3
  * term: lib/run/candidates.ts); with a cell decoder the cells slot after slot, each given the slots before it.
  */
 export function predictPlan(model: UnifiedModel, textTokens: Int32Array, sampling?: PlanSampling): Int32Array {
-  if (sampling !== undefined && !(sampling.temperature > 0)) throw new Error(`plan sampling temperature must be > 0, got ${sampling.temperature}`);
+  if (sampling !== undefined && !(sampling.temperature > 0))
+    throw new Error(`plan sampling temperature must be > 0, got ${sampling.temperature}`);
   const { states, logits } = planStates(model, textTokens, false);
-  const picks = PLAN_FIELDS.map((field) => pickRows(logits[field], (sampling?.fields ?? SAMPLED_PLAN_FIELDS).includes(field) ? sampling : undefined)); // each [B * S]
+  const picks = PLAN_FIELDS.map((field) =>
+    pickRows(logits[field], (sampling?.fields ?? SAMPLED_PLAN_FIELDS).includes(field) ? sampling : undefined),
+  ); // each [B * S]
   const rows = picks[0].length;
   const plan = new Int32Array(rows * FIELDS).fill(PLAN_IGNORE);
   const fill = (): void => {
@@ -168,7 +194,8 @@ export function planTokens(model: UnifiedModel, batch: number, options: { plan?:
   const thinking = thinkingRows(batch, options);
   if (thinking.length !== batch) throw new Error(`planTokens: thinking has ${thinking.length} rows for ${batch}`);
   if (plan === undefined && thinking.some((v) => v === 1)) throw new Error('planTokens: a thinking row needs a plan');
-  if (plan !== undefined && plan.length !== rows * FIELDS) throw new Error(`planTokens: plan has ${plan.length} values, expected ${rows * FIELDS}`);
+  if (plan !== undefined && plan.length !== rows * FIELDS)
+    throw new Error(`planTokens: plan has ${plan.length} values, expected ${rows * FIELDS}`);
   const oneHots = EMBEDDED_FIELDS.map((field) => new Float32Array(rows * classes[field]));
   const emptyRow = new Float32Array(rows);
   const nullRow = new Float32Array(rows);
@@ -180,7 +207,8 @@ export function planTokens(model: UnifiedModel, batch: number, options: { plan?:
     } else {
       EMBEDDED_FIELDS.forEach((field, f) => {
         const value = plan[row * FIELDS + f + 1];
-        if (!Number.isInteger(value) || value < 0 || value >= classes[field]) throw new Error(`planTokens: ${field} = ${value} in a present slot`);
+        if (!Number.isInteger(value) || value < 0 || value >= classes[field])
+          throw new Error(`planTokens: ${field} = ${value} in a present slot`);
         oneHots[f][row * classes[field] + value] = 1;
       });
     }
@@ -225,7 +253,12 @@ function slotBoxes(model: UnifiedModel, plan: Int32Array, thinking: Uint8Array, 
  * the coverage-weighted offsets from the box centres, [B, Np, OFFSET_FEATURES]: sum of w * (dx, dy, dx^2, dy^2), in radii
  * (undefined without planCanvas).
  */
-function slotCoverage(model: UnifiedModel, batch: number, plan: Int32Array, thinking: Uint8Array): { coverage: Float32Array; offsets?: Float32Array } {
+function slotCoverage(
+  model: UnifiedModel,
+  batch: number,
+  plan: Int32Array,
+  thinking: Uint8Array,
+): { coverage: Float32Array; offsets?: Float32Array } {
   const { config } = model;
   const { gridSize, imageTokens } = modelDims(config);
   const coverage = new Float32Array(batch * imageTokens * PLAN_SLOTS);
@@ -233,7 +266,10 @@ function slotCoverage(model: UnifiedModel, batch: number, plan: Int32Array, thin
   for (let b = 0; b < batch; b++) {
     for (const { slot, cx, cy, radius } of slotBoxes(model, plan, thinking, b)) {
       for (let n = 0; n < imageTokens; n++) {
-        const [dx, dy] = [(((n % gridSize) + 0.5) * config.patchSize - cx) / radius, ((Math.floor(n / gridSize) + 0.5) * config.patchSize - cy) / radius];
+        const [dx, dy] = [
+          (((n % gridSize) + 0.5) * config.patchSize - cx) / radius,
+          ((Math.floor(n / gridSize) + 0.5) * config.patchSize - cy) / radius,
+        ];
         const w = Math.exp(-(dx * dx + dy * dy) / 2);
         coverage[(b * imageTokens + n) * PLAN_SLOTS + slot] = w;
         if (offsets === undefined) continue;
@@ -250,7 +286,11 @@ function slotCoverage(model: UnifiedModel, batch: number, plan: Int32Array, thin
  * cover and mapped by think.layoutMap, plus (planCanvas) the box offsets mapped by think.offsetMap, [B, Np, D],
  * added to the image tokens' embeddings; undefined when the model has no plan map or no row thinks.
  */
-export function planMap(model: UnifiedModel, slotTokens: tf.Tensor3D, options: { plan?: Int32Array; thinking?: Uint8Array } = {}): tf.Tensor3D | undefined {
+export function planMap(
+  model: UnifiedModel,
+  slotTokens: tf.Tensor3D,
+  options: { plan?: Int32Array; thinking?: Uint8Array } = {},
+): tf.Tensor3D | undefined {
   const { layoutMap, offsetMap } = model.params.think;
   const batch = slotTokens.shape[0];
   const thinking = thinkingRows(batch, options);
@@ -260,7 +300,10 @@ export function planMap(model: UnifiedModel, slotTokens: tf.Tensor3D, options: {
   return tf.tidy(() => {
     const spread = tf.matMul(tf.tensor3d(coverage, [batch, imageTokens, PLAN_SLOTS]), slotTokens); // [B, Np, D]
     const mapped = matMul(spread.reshape([batch * imageTokens, -1]), layoutMap);
-    const withOffsets = offsetMap === undefined || offsets === undefined ? mapped : tf.add(mapped, matMul(tf.tensor2d(offsets, [batch * imageTokens, OFFSET_FEATURES]), offsetMap));
+    const withOffsets =
+      offsetMap === undefined || offsets === undefined
+        ? mapped
+        : tf.add(mapped, matMul(tf.tensor2d(offsets, [batch * imageTokens, OFFSET_FEATURES]), offsetMap));
     return withOffsets.reshape([batch, imageTokens, -1]) as tf.Tensor3D;
   });
 }
@@ -275,7 +318,11 @@ const CANVAS_MARGIN = 1.15;
  * offset (dx, dy) from the centre in radii and an inside flag 1; other pixels, and rows that do not think, are 0.
  * Undefined when the model has no canvas or no row thinks.
  */
-export function planCanvas(model: UnifiedModel, batch: number, options: { plan?: Int32Array; thinking?: Uint8Array } = {}): tf.Tensor3D | undefined {
+export function planCanvas(
+  model: UnifiedModel,
+  batch: number,
+  options: { plan?: Int32Array; thinking?: Uint8Array } = {},
+): tf.Tensor3D | undefined {
   const { config } = model;
   const { plan } = options;
   const thinking = thinkingRows(batch, options);
@@ -311,7 +358,11 @@ export function planCanvas(model: UnifiedModel, batch: number, options: { plan?:
  * Everything a plan conditions the velocity on, for `predictVelocity`: the plan tokens (`extra`, the null plan for
  * rows that do not think) and, when the model has them and a row thinks, the plan map and the canvas.
  */
-export function planConditioning(model: UnifiedModel, batch: number, options: { plan?: Int32Array; thinking?: Uint8Array } = {}): { extra: tf.Tensor3D; planMap?: tf.Tensor3D; planCanvas?: tf.Tensor3D } {
+export function planConditioning(
+  model: UnifiedModel,
+  batch: number,
+  options: { plan?: Int32Array; thinking?: Uint8Array } = {},
+): { extra: tf.Tensor3D; planMap?: tf.Tensor3D; planCanvas?: tf.Tensor3D } {
   const extra = planTokens(model, batch, options);
   return { extra, planMap: planMap(model, extra, options), planCanvas: planCanvas(model, batch, options) };
 }

@@ -121,19 +121,20 @@ function timeEmbedding(model: UnifiedModel, t: tf.Tensor1D): tf.Tensor2D {
   return dense(silu(dense(timestepFeatures(t, config.timestepFeatures), params.timeIn)), params.timeOut) as tf.Tensor2D;
 }
 
-
 /** Embeds [text ; extra ; image] tokens into the residual stream x [B, T, D]; `time` is timeEmbedding of the image's t. */
 function embed(model: UnifiedModel, inputs: BackboneInputs, time: tf.Tensor2D | undefined): tf.Tensor3D {
   const { config, params } = model;
   const textLen = config.maxTextTokens;
   const batch = inputs.textTokens.length / textLen;
-  if (!Number.isInteger(batch) || batch === 0) throw new Error(`textTokens: ${inputs.textTokens.length} ids is not a whole number of ${textLen}-token rows`);
+  if (!Number.isInteger(batch) || batch === 0)
+    throw new Error(`textTokens: ${inputs.textTokens.length} ids is not a whole number of ${textLen}-token rows`);
   const textEmbedded = matMul(oneHotTokens(inputs.textTokens, config.vocabSize), params.textEmbed).reshape([batch, textLen, config.dModel]); // [B, Tt, D]
   const parts: tf.Tensor[] = [tf.add(textEmbedded, params.textPos)];
   if (inputs.extra !== undefined) {
     const [extraBatch, extraCount, width] = inputs.extra.shape;
     const maxExtra = params.extraPos.shape[0];
-    if (extraBatch !== batch || width !== config.dModel || extraCount > maxExtra) throw new Error(`extra: expected [${batch}, <= ${maxExtra}, ${config.dModel}], got [${inputs.extra.shape}]`);
+    if (extraBatch !== batch || width !== config.dModel || extraCount > maxExtra)
+      throw new Error(`extra: expected [${batch}, <= ${maxExtra}, ${config.dModel}], got [${inputs.extra.shape}]`);
     parts.push(tf.add(inputs.extra, tf.slice(params.extraPos, [0, 0], [extraCount, -1]))); // [B, K, D]
   }
   if (inputs.image !== undefined && time !== undefined) {

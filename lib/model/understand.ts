@@ -89,8 +89,12 @@ export function identifyRegions(model: UnifiedModel, image: RgbImage, boxes: rea
   return runQueries(model, image, { kind: 'region', boxes, rows: boxes.length }).map((row) => {
     const probabilities = Object.fromEntries(REGION_FIELDS.map((f) => [f, row[f]])) as Record<RegionField, Float32Array>;
     return {
-      shape: named(SHAPES, row.shape), color: named(COLORS, row.color), texture: named(TEXTURES, row.texture), size: named(SIZES, row.size),
-      distorted: row.distorted[1], probabilities,
+      shape: named(SHAPES, row.shape),
+      color: named(COLORS, row.color),
+      texture: named(TEXTURES, row.texture),
+      size: named(SIZES, row.size),
+      distorted: row.distorted[1],
+      probabilities,
     };
   });
 }

@@ -106,8 +106,10 @@ export interface ChartOptions {
 /** Grouped bars: one group per label, one bar per series. */
 export function barChart(labels: string[], series: BarSeries[], options: ChartOptions = {}): Figure {
   for (const s of series) {
-    if (s.values.length !== labels.length) throw new Error(`barChart: series '${s.name}' has ${s.values.length} values for ${labels.length} labels`);
-    if (s.errors && s.errors.length !== labels.length) throw new Error(`barChart: series '${s.name}' has ${s.errors.length} errors for ${labels.length} labels`);
+    if (s.values.length !== labels.length)
+      throw new Error(`barChart: series '${s.name}' has ${s.values.length} values for ${labels.length} labels`);
+    if (s.errors && s.errors.length !== labels.length)
+      throw new Error(`barChart: series '${s.name}' has ${s.errors.length} errors for ${labels.length} labels`);
   }
   const data: Trace[] = series.map((s) => ({
     type: 'bar',

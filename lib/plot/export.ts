@@ -65,7 +65,8 @@ export function setExporterIdleClose(idleMs: number | null): void {
 
 async function launch(): Promise<Exporter> {
   const executablePath = findChromium();
-  if (!executablePath) throw new Error('no Chromium found for figure export: install chromium (apt-get install chromium) or set SRUM_CHROMIUM');
+  if (!executablePath)
+    throw new Error('no Chromium found for figure export: install chromium (apt-get install chromium) or set SRUM_CHROMIUM');
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
   const page = await browser.newPage();

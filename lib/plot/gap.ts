@@ -16,18 +16,34 @@ export function gapChart(report: GapReport, title?: string): Figure {
   const rows: GapRates[] = [report, ...categories.map((c) => report.per_category[c] as GapRates)];
   const labels = ['overall', ...categories.map(String)];
   // Both modes when measured; else generation_accuracy, the default sampler mode's.
-  const rates = rows.every((r) => r.generation_accuracy_normal !== undefined) ? RATES : RATES.map(([key, name]): [GapRateKey, string] => (key === 'generation_accuracy_normal' ? ['generation_accuracy', 'generation (evaluator passes)'] : [key, name]));
-  const series = rates.filter(([key]) => rows.every((r) => typeof r[key] === 'number')).map(([key, name]) => {
-    // Error bars: one standard error (repeats of a prompt count once); reports saved before they existed have none.
-    const errors = rows.map((r) => r.standard_error?.[key]);
-    return { name, values: rows.map((r) => r[key] as number), ...(errors.every((e) => typeof e === 'number' && Number.isFinite(e)) ? { errors: errors as number[] } : {}) };
-  });
+  const rates = rows.every((r) => r.generation_accuracy_normal !== undefined)
+    ? RATES
+    : RATES.map(([key, name]): [GapRateKey, string] =>
+        key === 'generation_accuracy_normal' ? ['generation_accuracy', 'generation (evaluator passes)'] : [key, name],
+      );
+  const series = rates
+    .filter(([key]) => rows.every((r) => typeof r[key] === 'number'))
+    .map(([key, name]) => {
+      // Error bars: one standard error (repeats of a prompt count once); reports saved before they existed have none.
+      const errors = rows.map((r) => r.standard_error?.[key]);
+      return {
+        name,
+        values: rows.map((r) => r[key] as number),
+        ...(errors.every((e) => typeof e === 'number' && Number.isFinite(e)) ? { errors: errors as number[] } : {}),
+      };
+    });
   const figure = barChart(labels, series, {
     title: title ?? `Understanding vs generation (n = ${report.n}, seed ${report.seed})`,
     yTitle: 'fraction',
     yRange: [0, 1],
   });
   // The legend sits in the top margin, above the plot area, so it never covers bars that reach 1.
-  figure.layout = { ...figure.layout, width: 1000, height: 480, margin: { t: 120 }, legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 } };
+  figure.layout = {
+    ...figure.layout,
+    width: 1000,
+    height: 480,
+    margin: { t: 120 },
+    legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 },
+  };
   return figure;
 }

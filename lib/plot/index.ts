@@ -2,7 +2,16 @@
 export * from './figure';
 export * from './charts';
 export * from './overlays';
-export { type ImageFormat, type RenderOptions, closeExporter, exportFigure, exportPngAndSvg, saveFigure, findChromium, renderFigure } from './export';
+export {
+  type ImageFormat,
+  type RenderOptions,
+  closeExporter,
+  exportFigure,
+  exportPngAndSvg,
+  saveFigure,
+  findChromium,
+  renderFigure,
+} from './export';
 export { PLOTLY_MIME, type ShowOptions, displayBundle, show } from './show';
 export { type DisplayBundle, inTslabKernel } from './tslab';
 export { gapChart } from './gap';

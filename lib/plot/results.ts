@@ -6,7 +6,11 @@ import { mean, std } from '../run/results';
 import { barChart } from './charts';
 import type { Figure } from './figure';
 
-const METHODS: Array<[keyof MainResults, string]> = [['base', 'base'], ['sft', 'SFT'], ['srum', 'SRUM']];
+const METHODS: Array<[keyof MainResults, string]> = [
+  ['base', 'base'],
+  ['sft', 'SFT'],
+  ['srum', 'SRUM'],
+];
 
 export function mainResultsChart(results: MainResults, title?: string): Figure {
   const categories = Object.keys(results.base.per_category) as Array<keyof MethodResults['per_category']>;
@@ -23,6 +27,12 @@ export function mainResultsChart(results: MainResults, title?: string): Figure {
     yTitle: 'points (0-100)',
     yRange: [0, 100],
   });
-  figure.layout = { ...figure.layout, width: 1000, height: 480, margin: { t: 120 }, legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 } };
+  figure.layout = {
+    ...figure.layout,
+    width: 1000,
+    height: 480,
+    margin: { t: 120 },
+    legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 },
+  };
   return figure;
 }

@@ -37,7 +37,9 @@ export function objectRegions(image: RgbImage): ObjectRegion[] {
 
 /** Parsed objects from regions and what the model saw in each (pure: the rules above, no model call). */
 export function objectsFromIdentities(
-  regions: readonly ObjectRegion[], identities: readonly RegionIdentity[], side: number,
+  regions: readonly ObjectRegion[],
+  identities: readonly RegionIdentity[],
+  side: number,
 ): ParsedObject[] {
   const scale = side / WORLD.imageSize;
   const objects: ParsedObject[] = [];
@@ -54,10 +56,14 @@ export function objectsFromIdentities(
       shape,
       color: namedOrLikeliest(id.color, id.probabilities.color, COLORS),
       texture: namedOrLikeliest(id.texture, id.probabilities.texture, TEXTURES),
-      size, diameter,
-      cx: (x1 + x2) / 2, cy: (y1 + y2) / 2,
+      size,
+      diameter,
+      cx: (x1 + x2) / 2,
+      cy: (y1 + y2) / 2,
       depth: region.pixels.length / Math.max(1, fullArea(shape, diameter, side)),
-      distorted, area: region.pixels.length, box: region.box,
+      distorted,
+      area: region.pixels.length,
+      box: region.box,
       confidence: Math.min(...(['shape', 'color', 'texture', 'size'] as const).map((f) => Math.max(...id.probabilities[f]))),
     });
   });

@@ -97,7 +97,9 @@ export function colourLabels(image: RgbImage): { labels: Int8Array; strength: Fl
   const vb = new Float32Array(n);
   const hue = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const r = data[3 * i], g = data[3 * i + 1], b = data[3 * i + 2];
+    const r = data[3 * i],
+      g = data[3 * i + 1],
+      b = data[3 * i + 2];
     va[i] = r - (g + b) / 2;
     vb[i] = (Math.sqrt(3) / 2) * (g - b);
     hue[i] = hueOf(r, g, b);
@@ -105,7 +107,9 @@ export function colourLabels(image: RgbImage): { labels: Int8Array; strength: Fl
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      const r = data[3 * i], g = data[3 * i + 1], b = data[3 * i + 2];
+      const r = data[3 * i],
+        g = data[3 * i + 1],
+        b = data[3 * i + 2];
       const max = Math.max(r, g, b);
       const chroma = max - Math.min(r, g, b);
       if (chroma <= 0) continue;

@@ -118,10 +118,14 @@ export function verifyIdentity(proposal: RegionProposal, identity: RegionIdentit
   if (isBackgroundSized(proposal.bbox, options.width, options.height)) {
     const plain = identity.shape === 'none' && identity.distorted < DISTORTED_THRESHOLD;
     return plain
-      ? decide({ identified: 'background', kept: true, kind: 'background' },
-        `background-sized box${probeText}; the model sees no object (P(none)=${pNone}, ${distortedText}): plain background`)
-      : decide(dropped,
-        `background-sized box${probeText}, but the model identified ${identified} (${distortedText}): not plain background`);
+      ? decide(
+          { identified: 'background', kept: true, kind: 'background' },
+          `background-sized box${probeText}; the model sees no object (P(none)=${pNone}, ${distortedText}): plain background`,
+        )
+      : decide(
+          dropped,
+          `background-sized box${probeText}, but the model identified ${identified} (${distortedText}): not plain background`,
+        );
   }
   if (identity.shape !== 'none') {
     const shape = identity.shape;
@@ -137,8 +141,10 @@ export function verifyIdentity(proposal: RegionProposal, identity: RegionIdentit
       return decide(dropped, `identified ${identified} (p=${pShape}); the prompt's ${shape} is ${named}, ${seen}`);
     }
     const keyword = bestKeyword(options.requireColor === true ? colourOk : sameShape, identity);
-    return decide({ identified, kept: true, kind: 'object', keyword },
-      `identified ${identified} (p=${pShape}); matches the keyword "${describeDesc(keyword)}"`);
+    return decide(
+      { identified, kept: true, kind: 'object', keyword },
+      `identified ${identified} (p=${pShape}); matches the keyword "${describeDesc(keyword)}"`,
+    );
   }
   if (identity.distorted >= DISTORTED_THRESHOLD) {
     const colourOk = keywords.filter((d) => d.color === undefined || d.color === identity.color);
@@ -146,8 +152,10 @@ export function verifyIdentity(proposal: RegionProposal, identity: RegionIdentit
       return decide(dropped, `identified ${identified} (${distortedText}); no prompt object is ${identity.color}`);
     }
     const keyword = bestKeyword(colourOk, identity);
-    return decide({ identified, kept: true, kind: 'distorted', keyword },
-      `identified ${identified} (${distortedText}); taken as a failed attempt at "${describeDesc(keyword)}"`);
+    return decide(
+      { identified, kept: true, kind: 'distorted', keyword },
+      `identified ${identified} (${distortedText}); taken as a failed attempt at "${describeDesc(keyword)}"`,
+    );
   }
   return decide(dropped, `the model identified no object in this box (P(none)=${pNone}, ${distortedText})`);
 }
@@ -183,16 +191,22 @@ export function unitBox([x1, y1, x2, y2]: PixelBox, width: number, height: numbe
 
 /** Identify every proposal with the model (one batched query) and decide which to keep. */
 export function verifyRegions(
-  model: UnifiedModel, image: RgbImage, options: { prompt: Prompt; proposals: readonly RegionProposal[] } & VerifyOptions,
+  model: UnifiedModel,
+  image: RgbImage,
+  options: { prompt: Prompt; proposals: readonly RegionProposal[] } & VerifyOptions,
 ): VerifiedRegion[] {
   const { prompt, proposals } = options;
   if (proposals.length === 0) return [];
   const others = (i: number): PixelBox[] => proposals.filter((_, k) => k !== i).map((o) => o.bbox);
   const probeOf = (r: RegionProposal, i: number): PixelBox | undefined =>
-    (isBackgroundSized(r.bbox, image.width, image.height) ? backgroundProbe(r.bbox, others(i)) : undefined);
+    isBackgroundSized(r.bbox, image.width, image.height) ? backgroundProbe(r.bbox, others(i)) : undefined;
   const probes = proposals.map(probeOf);
   const asked = proposals.map((r, i) => probes[i] ?? r.bbox);
-  const identities = identifyRegions(model, image, asked.map((box) => unitBox(box, image.width, image.height)));
+  const identities = identifyRegions(
+    model,
+    image,
+    asked.map((box) => unitBox(box, image.width, image.height)),
+  );
   const { width, height } = image;
   return proposals.map((proposal, i) => verifyIdentity(proposal, identities[i], { ...options, prompt, width, height, probe: probes[i] }));
 }

@@ -49,7 +49,9 @@ export function pythonInt(v: unknown): number | 'skip' | 'overflow' {
 function numericScore(v: unknown, where: string): number {
   if (typeof v === 'boolean') return v ? 1 : 0;
   if (typeof v === 'number') return v;
-  throw new DroppedRecordError(`${where} is ${JSON.stringify(v) ?? String(v)}: Python's (score + 1.0) raises TypeError, the released loader drops the sample`);
+  throw new DroppedRecordError(
+    `${where} is ${JSON.stringify(v) ?? String(v)}: Python's (score + 1.0) raises TypeError, the released loader drops the sample`,
+  );
 }
 
 function checkedEntries(rewards: readonly unknown[]): Record<string, unknown>[] {
@@ -75,7 +77,10 @@ export function loaderRegions(rewards: readonly unknown[]): LoaderRegion[] {
     const bbox = entry.bbox;
     if (!Array.isArray(bbox) || bbox.length !== 4) return;
     const ints = bbox.map(pythonInt);
-    if (ints.includes('overflow')) throw new DroppedRecordError(`vlm_rewards[${index}].bbox ${JSON.stringify(bbox)} has an infinite coordinate: Python's int() raises OverflowError, the released loader drops the sample`);
+    if (ints.includes('overflow'))
+      throw new DroppedRecordError(
+        `vlm_rewards[${index}].bbox ${JSON.stringify(bbox)} has an infinite coordinate: Python's int() raises OverflowError, the released loader drops the sample`,
+      );
     if (ints.includes('skip')) return;
     const [x1, y1, x2, y2] = ints as number[];
     if (x1 >= x2 || y1 >= y2) return;

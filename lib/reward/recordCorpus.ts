@@ -94,6 +94,6 @@ export function recordCorpus(options: RecordCorpusOptions): Record<string, unkno
   const rng = makeRng(options.seed);
   const judgeShare = options.judgeShare ?? 0.1;
   const draw = (i: number): Record<string, unknown> =>
-    (rng.next() < judgeShare ? judgeRecord(rng, i, options) : loaderRecord(rng, i, options));
+    rng.next() < judgeShare ? judgeRecord(rng, i, options) : loaderRecord(rng, i, options);
   return Array.from({ length: options.count }, (_, i) => draw(i));
 }

@@ -34,7 +34,8 @@ function taps(inSize: number, outSize: number): Taps {
 export function resizeBilinear(map: Float32Array, options: ResizeOptions): Float32Array {
   const { fromW, fromH, toW, toH } = options;
   if (map.length !== fromW * fromH) throw new Error(`resizeBilinear: map has ${map.length} values, expected ${fromW} x ${fromH}`);
-  if (![fromW, fromH, toW, toH].every((n) => Number.isInteger(n) && n > 0)) throw new Error('resizeBilinear: sizes must be positive integers');
+  if (![fromW, fromH, toW, toH].every((n) => Number.isInteger(n) && n > 0))
+    throw new Error('resizeBilinear: sizes must be positive integers');
   const xs = taps(fromW, toW);
   const ys = taps(fromH, toH);
   const out = new Float32Array(toW * toH);

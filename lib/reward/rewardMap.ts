@@ -110,7 +110,12 @@ export function rewardMap(record: RewardSource, options: RewardMapOptions): Floa
     case 'local-only':
       return officialRule(regions(), 1, width, height);
     case 'sparse':
-      return officialRule(regions().map((r) => ({ ...r, score: binarize(r.score) })), (g() + 1) / 2, width, height);
+      return officialRule(
+        regions().map((r) => ({ ...r, score: binarize(r.score) })),
+        (g() + 1) / 2,
+        width,
+        height,
+      );
     case 'signed':
       return signedRule(regions(), layoutAlpha(record), width, height);
     case 'global-only':

@@ -16,9 +16,7 @@ import type { RewardSource } from './rewardMap';
 
 export type SourceForm = 'judge' | 'loader';
 
-export type SourceLine =
-  | { line: number; form: SourceForm; source: RewardSource }
-  | { line: number; problem: string };
+export type SourceLine = { line: number; form: SourceForm; source: RewardSource } | { line: number; problem: string };
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -35,7 +33,8 @@ export function judgeEntries(record: Record<string, unknown>, entries: readonly 
   const global = record.global_layout_reward;
   if (isObject(global)) out.push({ object: GLOBAL_OBJECT, score: global.global_layout_score, bbox: global.bbox });
   for (const entry of entries) {
-    if (!isObject(entry)) out.push(entry); // the loader drops such a record: keep it so that it does
+    if (!isObject(entry))
+      out.push(entry); // the loader drops such a record: keep it so that it does
     else if (entry.identified_object !== undefined) out.push({ object: entry.identified_object, score: entry.score, bbox: entry.bbox });
   }
   return out;

@@ -134,14 +134,19 @@ export function generateCandidates(options: GenerateCandidatesOptions): { genera
   const prompts = candidatePrompts(set, n, seed);
   const exists = (i: number): boolean => fs.existsSync(path.join(dir, imageName(i)));
   const plans = think ? previousPlans(dir) : new Map<number, number[]>(); // index -> plan, kept across a resume
-  const lines = (): string => prompts
-    .map((p, index): CandidateLine => ({
-      image_file: imageName(index), original_prompt: p.text, category: p.category, index, think,
-      ...(think ? { plan: plans.get(index) } : {}),
-    }))
-    .filter((line) => exists(line.index))
-    .map((line) => JSON.stringify(line) + '\n')
-    .join('');
+  const lines = (): string =>
+    prompts
+      .map((p, index): CandidateLine => ({
+        image_file: imageName(index),
+        original_prompt: p.text,
+        category: p.category,
+        index,
+        think,
+        ...(think ? { plan: plans.get(index) } : {}),
+      }))
+      .filter((line) => exists(line.index))
+      .map((line) => JSON.stringify(line) + '\n')
+      .join('');
   const already = prompts.filter((_, i) => exists(i)).length;
   const label = think ? 'candidates (think)' : 'candidates';
   const bar = new Progress({ label, total: n - already, unit: 'img', quiet: options.quiet === true });

@@ -60,11 +60,23 @@ export interface RunSummary {
 }
 
 /** Benchmarks of the model as it is now (independent evaluator; understanding from the model's heads). */
-export interface ScoreOptions { n: number; seed: number; split?: EvalSplit; think?: boolean; label: string; quiet?: boolean }
+export interface ScoreOptions {
+  n: number;
+  seed: number;
+  split?: EvalSplit;
+  think?: boolean;
+  label: string;
+  quiet?: boolean;
+}
 export function scoreModel(model: UnifiedModel, options: ScoreOptions): ModelScores {
   const bar = new Progress({ label: `eval ${options.label}`, total: 2 * options.n, unit: 'img', quiet: options.quiet });
   let shown = 0;
-  const onProgress = (offset: number) => (done: number): void => { bar.tick(offset + done - shown); shown = offset + done; };
+  const onProgress =
+    (offset: number) =>
+    (done: number): void => {
+      bar.tick(offset + done - shown);
+      shown = offset + done;
+    };
   const { n, seed, split, think } = options;
   const compbench = compBenchMini(model, { n, seed, split, think, onProgress: onProgress(0) });
   const geneval = genEvalMini(model, { n, seed, split, think, onProgress: onProgress(n) });
@@ -128,29 +140,57 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
   const seconds: Record<string, number> = {};
   const timed = (name: string, done: () => boolean, work: () => void | Promise<void>): Promise<void> => {
     const started = performance.now();
-    return runStage({ dir, name, done, quiet }, work).then(() => { seconds[name] = (performance.now() - started) / 1000; });
+    return runStage({ dir, name, done, quiet }, work).then(() => {
+      seconds[name] = (performance.now() - started) / 1000;
+    });
   };
 
-  await timed('candidates', () => lineCount(path.join(candidatesDir, CANDIDATES_JSONL)) >= nCandidates, () => {
-    generateCandidates({
-      model, source: options.source, dir: candidatesDir, n: nCandidates, seed: config.seed, think, steps: pipeline.candidateSteps,
-      guidanceScale: pipeline.candidateGuidance, batch: 16, prompts: promptSet, planTemperature: pipeline.planTemperature, quiet,
-    });
-  });
-  await timed('judge', () => lineCount(rewardsFile) >= nCandidates, async () => {
-    if (options.externalJudge === undefined) judgeCandidates({ model, imagesDir: candidatesDir, out: rewardsFile, quiet });
-    else {
-      const summary = await judgeCandidatesExternally({ config: options.externalJudge, imagesDir: candidatesDir, out: rewardsFile });
-      console.log(describeExternalRun(summary));
-    }
-  });
+  await timed(
+    'candidates',
+    () => lineCount(path.join(candidatesDir, CANDIDATES_JSONL)) >= nCandidates,
+    () => {
+      generateCandidates({
+        model,
+        source: options.source,
+        dir: candidatesDir,
+        n: nCandidates,
+        seed: config.seed,
+        think,
+        steps: pipeline.candidateSteps,
+        guidanceScale: pipeline.candidateGuidance,
+        batch: 16,
+        prompts: promptSet,
+        planTemperature: pipeline.planTemperature,
+        quiet,
+      });
+    },
+  );
+  await timed(
+    'judge',
+    () => lineCount(rewardsFile) >= nCandidates,
+    async () => {
+      if (options.externalJudge === undefined) judgeCandidates({ model, imagesDir: candidatesDir, out: rewardsFile, quiet });
+      else {
+        const summary = await judgeCandidatesExternally({ config: options.externalJudge, imagesDir: candidatesDir, out: rewardsFile });
+        console.log(describeExternalRun(summary));
+      }
+    },
+  );
   const records = (): SelfJudgedLine[] => readJsonl<SelfJudgedLine>(rewardsFile);
-  await timed('reward-maps', () => fs.existsSync(mapsFile), () => {
-    writeRewardMapStats(mapsFile, records(), config.rewardMode, model.config.imageSize);
-  });
-  await timed('eval-base', () => fs.existsSync(baseFile), () => {
-    writeJsonAtomic(baseFile, scoreModel(model, { n, seed: evalSeed, split, think, label: 'base', quiet }));
-  });
+  await timed(
+    'reward-maps',
+    () => fs.existsSync(mapsFile),
+    () => {
+      writeRewardMapStats(mapsFile, records(), config.rewardMode, model.config.imageSize);
+    },
+  );
+  await timed(
+    'eval-base',
+    () => fs.existsSync(baseFile),
+    () => {
+      writeJsonAtomic(baseFile, scoreModel(model, { n, seed: evalSeed, split, think, label: 'base', quiet }));
+    },
+  );
   const trained = (): boolean => hasCheckpoint(trainDir) && readManifest(trainDir).step >= config.steps;
   await timed('train', trained, async () => {
     const candidates = trainingCandidates(candidatesDir, records(), think);
@@ -162,18 +202,34 @@ export async function runPipeline(options: RunOptions): Promise<RunSummary> {
     }
   });
   // Stale when training has since gone further (a rerun with more --steps): eval-trained.json records its step.
-  const evaluatedStep = (): number => (fs.existsSync(trainedFile) ? readJson<{ train_step?: number }>(trainedFile).train_step ?? -1 : -1);
-  await timed('eval-trained', () => evaluatedStep() === readManifest(trainDir).step, () => {
-    assignEmaWeights(model, trainDir);
-    const scores = scoreModel(model, { n, seed: evalSeed, split, think, label: 'trained (EMA)', quiet });
-    writeJsonAtomic(trainedFile, { ...scores, train_step: readManifest(trainDir).step });
-  });
+  const evaluatedStep = (): number => (fs.existsSync(trainedFile) ? (readJson<{ train_step?: number }>(trainedFile).train_step ?? -1) : -1);
+  await timed(
+    'eval-trained',
+    () => evaluatedStep() === readManifest(trainDir).step,
+    () => {
+      assignEmaWeights(model, trainDir);
+      const scores = scoreModel(model, { n, seed: evalSeed, split, think, label: 'trained (EMA)', quiet });
+      writeJsonAtomic(trainedFile, { ...scores, train_step: readManifest(trainDir).step });
+    },
+  );
   const summary: RunSummary = {
-    method: config.method, lambda: config.lambdaC, mode: config.rewardMode, seed: config.seed,
+    method: config.method,
+    lambda: config.lambdaC,
+    mode: config.rewardMode,
+    seed: config.seed,
     config: {
-      srum: config, n_candidates: nCandidates, candidate_steps: pipeline.candidateSteps, candidate_guidance: pipeline.candidateGuidance,
-      candidate_prompts: promptSet, plan_temperature: pipeline.planTemperature, think, eval_n: n, eval_seed: evalSeed, eval_split: split,
-      base_model: options.source, preset: options.preset,
+      srum: config,
+      n_candidates: nCandidates,
+      candidate_steps: pipeline.candidateSteps,
+      candidate_guidance: pipeline.candidateGuidance,
+      candidate_prompts: promptSet,
+      plan_temperature: pipeline.planTemperature,
+      think,
+      eval_n: n,
+      eval_seed: evalSeed,
+      eval_split: split,
+      base_model: options.source,
+      preset: options.preset,
     },
     base: readJson<ModelScores>(baseFile),
     trained: withoutStep(readJson<ModelScores>(trainedFile)),

@@ -137,7 +137,18 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
 
 export const TRAIN_PRESETS: Record<ModelPreset, Partial<TrainConfig>> = {
   /** Seconds: tests and CI notebooks. A higher rate so a few steps move the loss visibly. */
-  tiny: { steps: 20, batchSize: 4, learningRate: 1e-3, warmupSteps: 2, understandingImages: 2, verdictWeight: 1, countWeight: 1, parseWeight: 1, logEvery: 5, checkpointEvery: 10 },
+  tiny: {
+    steps: 20,
+    batchSize: 4,
+    learningRate: 1e-3,
+    warmupSteps: 2,
+    understandingImages: 2,
+    verdictWeight: 1,
+    countWeight: 1,
+    parseWeight: 1,
+    logEvery: 5,
+    checkpointEvery: 10,
+  },
   /** The shipped checkpoint (the defaults above). */
   base: {},
   /** GPU users: a wider model wants more data per step and a gentler rate. */
@@ -147,27 +158,45 @@ export const TRAIN_PRESETS: Record<ModelPreset, Partial<TrainConfig>> = {
 /** Preset plus overrides; throws on an unknown preset, an unknown option or a bad value. */
 export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string, unknown> = {}): TrainConfig {
   const presetOverrides = TRAIN_PRESETS[preset];
-  if (presetOverrides === undefined) throw new Error(`unknown training preset '${preset}' (known: ${Object.keys(TRAIN_PRESETS).join(', ')})`);
+  if (presetOverrides === undefined)
+    throw new Error(`unknown training preset '${preset}' (known: ${Object.keys(TRAIN_PRESETS).join(', ')})`);
   for (const [key, value] of Object.entries(overrides)) {
-    if (!(key in DEFAULT_TRAIN_CONFIG)) throw new Error(`unknown training option '${key}' (known: ${Object.keys(DEFAULT_TRAIN_CONFIG).join(', ')})`);
+    if (!(key in DEFAULT_TRAIN_CONFIG))
+      throw new Error(`unknown training option '${key}' (known: ${Object.keys(DEFAULT_TRAIN_CONFIG).join(', ')})`);
     const expected = typeof DEFAULT_TRAIN_CONFIG[key as keyof TrainConfig];
-    if (expected === 'boolean' ? typeof value !== 'boolean' : typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`training option '${key}' must be ${expected === 'boolean' ? 'true or false' : 'a finite number'}, got ${JSON.stringify(value)}`);
+    if (expected === 'boolean' ? typeof value !== 'boolean' : typeof value !== 'number' || !Number.isFinite(value))
+      throw new Error(
+        `training option '${key}' must be ${expected === 'boolean' ? 'true or false' : 'a finite number'}, got ${JSON.stringify(value)}`,
+      );
   }
   const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...presetOverrides, ...(overrides as Partial<TrainConfig>) };
   for (const key of ['steps', 'batchSize', 'logEvery', 'checkpointEvery'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`training option '${key}' must be a positive integer, got ${config[key]}`);
+    if (!Number.isInteger(config[key]) || config[key] <= 0)
+      throw new Error(`training option '${key}' must be a positive integer, got ${config[key]}`);
   }
-  if (!Number.isInteger(config.layoutGrid) || config.layoutGrid < 1) throw new Error(`training option 'layoutGrid' must be a positive integer, got ${config.layoutGrid}`);
+  if (!Number.isInteger(config.layoutGrid) || config.layoutGrid < 1)
+    throw new Error(`training option 'layoutGrid' must be a positive integer, got ${config.layoutGrid}`);
   if (!(config.outlineWeight >= 0)) throw new Error(`training option 'outlineWeight' must be >= 0, got ${config.outlineWeight}`);
-  if (!(config.emaDecay >= 0 && config.emaDecay < 1)) throw new Error(`training option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
-  if (!(config.thinkProb >= 0 && config.thinkProb <= 1)) throw new Error(`training option 'thinkProb' must lie in [0, 1], got ${config.thinkProb}`);
-  if (!(config.generatedShare >= 0 && config.generatedShare < 1)) throw new Error(`training option 'generatedShare' must lie in [0, 1), got ${config.generatedShare}`);
-  if (config.generatedShare > 0 && (!Number.isInteger(config.generatedPool) || config.generatedPool < 1)) throw new Error(`training option 'generatedPool' must be a positive integer, got ${config.generatedPool}`);
-  if (config.generatedShare > 0 && config.parseWeight > 0) throw new Error("training option 'generatedShare' needs parseWeight = 0: the scene parse would read a pool image as the render it replaced");
-  if (!(config.shapeMorph >= 0 && config.shapeMorph <= 1)) throw new Error(`training option 'shapeMorph' must lie in [0, 1], got ${config.shapeMorph}`);
-  if (!(config.generatedT0 >= 0 && config.generatedT0 < 1)) throw new Error(`training option 'generatedT0' must lie in [0, 1), got ${config.generatedT0}`);
-  if (config.understandingHeadOnly && config.parseWeight > 0) throw new Error("training option 'understandingHeadOnly' needs parseWeight = 0: the scene parse trains the backbone");
-  if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0) throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
+  if (!(config.emaDecay >= 0 && config.emaDecay < 1))
+    throw new Error(`training option 'emaDecay' must lie in [0, 1), got ${config.emaDecay}`);
+  if (!(config.thinkProb >= 0 && config.thinkProb <= 1))
+    throw new Error(`training option 'thinkProb' must lie in [0, 1], got ${config.thinkProb}`);
+  if (!(config.generatedShare >= 0 && config.generatedShare < 1))
+    throw new Error(`training option 'generatedShare' must lie in [0, 1), got ${config.generatedShare}`);
+  if (config.generatedShare > 0 && (!Number.isInteger(config.generatedPool) || config.generatedPool < 1))
+    throw new Error(`training option 'generatedPool' must be a positive integer, got ${config.generatedPool}`);
+  if (config.generatedShare > 0 && config.parseWeight > 0)
+    throw new Error(
+      "training option 'generatedShare' needs parseWeight = 0: the scene parse would read a pool image as the render it replaced",
+    );
+  if (!(config.shapeMorph >= 0 && config.shapeMorph <= 1))
+    throw new Error(`training option 'shapeMorph' must lie in [0, 1], got ${config.shapeMorph}`);
+  if (!(config.generatedT0 >= 0 && config.generatedT0 < 1))
+    throw new Error(`training option 'generatedT0' must lie in [0, 1), got ${config.generatedT0}`);
+  if (config.understandingHeadOnly && config.parseWeight > 0)
+    throw new Error("training option 'understandingHeadOnly' needs parseWeight = 0: the scene parse trains the backbone");
+  if (!Number.isInteger(config.warmupSteps) || config.warmupSteps < 0)
+    throw new Error(`training option 'warmupSteps' must be a non-negative integer, got ${config.warmupSteps}`);
   return config;
 }
 

@@ -113,11 +113,20 @@ function drawOne(category: Category, split: Split, rng: Rng, grid: number, heldO
 export function generationBatch(k: number, options: BatchOptions): GenerationBatch {
   const rng = makeRng(options.seed).fork(`generation:${k}`);
   const drawn = drawScenes(k, options, rng);
-  const plan = planBatch(drawn.map(({ scene }) => scene), options.config.planGrid);
+  const plan = planBatch(
+    drawn.map(({ scene }) => scene),
+    options.config.planGrid,
+  );
   return {
     batchSize: options.batchSize,
-    x0: patchify(drawn.map(({ scene }) => renderScene(scene)), options.config),
-    textTokens: encodeBatch(drawn.map(({ prompt }) => prompt.text), options.config.maxTextTokens),
+    x0: patchify(
+      drawn.map(({ scene }) => renderScene(scene)),
+      options.config,
+    ),
+    textTokens: encodeBatch(
+      drawn.map(({ prompt }) => prompt.text),
+      options.config.maxTextTokens,
+    ),
     plan,
     prompts: drawn.map(({ prompt }) => prompt),
     scenes: drawn.map(({ scene }) => scene),
@@ -166,18 +175,25 @@ function maybeCorrupt(image: RgbImage, rng: Rng): RgbImage {
   return corrupt(image, { blur: rng.next() < 0.5 ? 1 : 0, noise: MAX_CORRUPT_NOISE * rng.next() }, rng);
 }
 
-
 /** Understanding batch k: one image per example and one region, verdict and count query about it. */
 export function understandingBatch(k: number, options: BatchOptions): UnderstandingBatch {
   const rng = makeRng(options.seed).fork(`understanding:${k}`);
   const split = options.split ?? 'train';
   const morphRng = makeRng(options.seed).fork(`morph:${k}`); // its own stream: without morphs every other draw stays the same
-  const drawn = drawScenes(k, options, rng).map(({ prompt, scene }) => ({ prompt, scene: morphShapes(maybeDistort(scene, rng), options.shapeMorph ?? 0, morphRng) }));
+  const drawn = drawScenes(k, options, rng).map(({ prompt, scene }) => ({
+    prompt,
+    scene: morphShapes(maybeDistort(scene, rng), options.shapeMorph ?? 0, morphRng),
+  }));
   const B = options.batchSize;
   const Np = (options.config.imageSize / options.config.patchSize) ** 2;
   const region = {
-    boxes: new Float32Array(B * 4), patchCoverage: new Float32Array(B * Np),
-    shape: new Int32Array(B), color: new Int32Array(B), texture: new Int32Array(B), size: new Int32Array(B), distorted: new Int32Array(B),
+    boxes: new Float32Array(B * 4),
+    patchCoverage: new Float32Array(B * Np),
+    shape: new Int32Array(B),
+    color: new Int32Array(B),
+    texture: new Int32Array(B),
+    size: new Int32Array(B),
+    distorted: new Int32Array(B),
   };
   const verdicts: string[] = [];
   const verdictLabels = new Int32Array(B);
@@ -187,7 +203,13 @@ export function understandingBatch(k: number, options: BatchOptions): Understand
     const q = regionQuery(scene, rng);
     region.boxes.set(q.box, b * 4);
     region.patchCoverage.set(patchCoverage(q.box, options.config), b * Np);
-    [region.shape[b], region.color[b], region.texture[b], region.size[b], region.distorted[b]] = [q.shape, q.color, q.texture, q.size, q.distorted];
+    [region.shape[b], region.color[b], region.texture[b], region.size[b], region.distorted[b]] = [
+      q.shape,
+      q.color,
+      q.texture,
+      q.size,
+      q.distorted,
+    ];
     const verdict = verdictQuery(prompt, scene, split, rng);
     verdicts.push(verdict.text);
     verdictLabels[b] = verdict.label;

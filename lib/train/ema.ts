@@ -6,7 +6,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '../backend/tf';
-import { CheckpointError, loadCheckpoint, readFloat32File, readManifest, writeFloat32File, type Float32FileEntry, type LoadedCheckpoint } from '../model/checkpoint';
+import {
+  CheckpointError,
+  loadCheckpoint,
+  readFloat32File,
+  readManifest,
+  writeFloat32File,
+  type Float32FileEntry,
+  type LoadedCheckpoint,
+} from '../model/checkpoint';
 import { variablesOf, type UnifiedModel } from '../model/params';
 
 /** What a manifest's data.ema holds. */
@@ -16,7 +24,12 @@ export interface EmaEntry extends Float32FileEntry {
 
 export class WeightEma {
   /** Starts at `weights` (a resumed average) or at the model's current weights. */
-  constructor(private readonly model: UnifiedModel, readonly decay: number, public weights: Float32Array[] = variablesOf(model).map((v) => (v.dataSync() as Float32Array).slice()), readonly warmup = false) {}
+  constructor(
+    private readonly model: UnifiedModel,
+    readonly decay: number,
+    public weights: Float32Array[] = variablesOf(model).map((v) => (v.dataSync() as Float32Array).slice()),
+    readonly warmup = false,
+  ) {}
 
   /** The decay of update n (0-based count of updates before it). */
   decayAt(n: number): number {
@@ -50,7 +63,8 @@ export function readEmaWeights(dir: string, model: UnifiedModel): Float32Array[]
   if (entry === undefined) throw new CheckpointError('no EMA weights named in the manifest (data.ema)', dir);
   const values = readFloat32File(dir, entry);
   const sizes = variablesOf(model).map((v) => v.size);
-  if (values.length !== sizes.reduce((a, b) => a + b, 0)) throw new CheckpointError(`${entry.file} does not match the model's variables`, dir);
+  if (values.length !== sizes.reduce((a, b) => a + b, 0))
+    throw new CheckpointError(`${entry.file} does not match the model's variables`, dir);
   let offset = 0;
   return sizes.map((size) => values.slice(offset, (offset += size)));
 }

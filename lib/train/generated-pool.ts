@@ -56,13 +56,16 @@ export function recipeDifferences(a: PoolRecipe, b: PoolRecipe): string[] {
 
 /** Labelled region queries of one generated image of `scene`: the proposer's boxes, the scene's labels (file comment). */
 export function generatedQueries(image: RgbImage, scene: Scene): RegionQuery[] {
-  if (image.width !== scene.width || image.height !== scene.height) throw new Error(`generatedQueries: image ${image.width}x${image.height} vs scene ${scene.width}x${scene.height}`);
+  if (image.width !== scene.width || image.height !== scene.height)
+    throw new Error(`generatedQueries: image ${image.width}x${image.height} vs scene ${scene.width}x${scene.height}`);
   const masks = scene.objects.map((o) => visibleMask(o, scene));
   return objectRegions(image).map(({ pixels, box: [x1, y1, x2, y2] }) => {
     const box: RegionQuery['box'] = [x1 / image.width, y1 / image.height, x2 / image.width, y2 / image.height];
     const cover = masks.map((mask) => pixels.filter((i) => mask[i] === 1).length);
     const best = cover.indexOf(Math.max(0, ...cover));
-    return best >= 0 && cover[best] >= MIN_COVER * pixels.length ? { box, ...objectLabels(scene.objects[best]) } : { box, ...BACKGROUND_LABELS };
+    return best >= 0 && cover[best] >= MIN_COVER * pixels.length
+      ? { box, ...objectLabels(scene.objects[best]) }
+      : { box, ...BACKGROUND_LABELS };
   });
 }
 
@@ -72,15 +75,27 @@ export function poolT0s(generatedT0: number): readonly number[] {
 }
 
 /** n resampled train scenes (noise from `seed`), the renders noised to t0s in turn (default POOL_T0S). */
-export function buildGeneratedPool(model: UnifiedModel, options: { n: number; seed: number; t0s?: readonly number[]; heldOutScenes?: boolean; onProgress?: (done: number) => void }): GeneratedPool {
+export function buildGeneratedPool(
+  model: UnifiedModel,
+  options: { n: number; seed: number; t0s?: readonly number[]; heldOutScenes?: boolean; onProgress?: (done: number) => void },
+): GeneratedPool {
   const t0s = options.t0s ?? POOL_T0S;
   const pool: GeneratedPool = { images: [], queries: [], t0s };
   for (let k = 0; pool.images.length < options.n; k++) {
     const batchSize = Math.min(POOL_BATCH, options.n - pool.images.length);
-    const batch = generationBatch(POOL_BATCH_OFFSET + k, { batchSize, seed: options.seed, config: model.config, heldOutScenes: options.heldOutScenes });
+    const batch = generationBatch(POOL_BATCH_OFFSET + k, {
+      batchSize,
+      seed: options.seed,
+      config: model.config,
+      heldOutScenes: options.heldOutScenes,
+    });
     const renders = batch.scenes.map(renderScene);
     const t0 = t0s[k % t0s.length];
-    const images = generateImages(model, batch.prompts.map((p) => p.text), { seed: options.seed + k, think: false, from: { images: renders, t0 } });
+    const images = generateImages(
+      model,
+      batch.prompts.map((p) => p.text),
+      { seed: options.seed + k, think: false, from: { images: renders, t0 } },
+    );
     images.forEach((image, b) => {
       pool.images.push(image);
       pool.queries.push(generatedQueries(image, batch.scenes[b]));
@@ -95,20 +110,46 @@ export function saveGeneratedPool(dir: string, pool: GeneratedPool, builtWith?: 
   const data = new Float32Array(pool.images.length * width * height * 3);
   pool.images.forEach((image, i) => data.set(image.data, i * width * height * 3));
   writeFileAtomic(path.join(dir, POOL_BIN), new Uint8Array(data.buffer));
-  writeJsonAtomic(path.join(dir, POOL_JSON), { n: pool.images.length, width, height, t0s: pool.t0s ?? POOL_T0S, ...(builtWith === undefined ? {} : { built_with: builtWith }), queries: pool.queries });
+  writeJsonAtomic(path.join(dir, POOL_JSON), {
+    n: pool.images.length,
+    width,
+    height,
+    t0s: pool.t0s ?? POOL_T0S,
+    ...(builtWith === undefined ? {} : { built_with: builtWith }),
+    queries: pool.queries,
+  });
 }
 
 /** The pool saved in dir, or undefined when there is none; a torn or mismatched pair of files is an error. */
 export function loadGeneratedPool(dir: string): GeneratedPool | undefined {
   const jsonFile = path.join(dir, POOL_JSON);
   if (!fs.existsSync(jsonFile)) return undefined;
-  const meta = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as { n: number; width: number; height: number; t0s?: number[]; built_with?: PoolRecipe; queries: RegionQuery[][] };
+  const meta = JSON.parse(fs.readFileSync(jsonFile, 'utf8')) as {
+    n: number;
+    width: number;
+    height: number;
+    t0s?: number[];
+    built_with?: PoolRecipe;
+    queries: RegionQuery[][];
+  };
   const bytes = fs.readFileSync(path.join(dir, POOL_BIN));
   const side = meta.width * meta.height * 3;
-  if (bytes.byteLength !== meta.n * side * 4 || meta.queries.length !== meta.n) throw new Error(`${dir}: ${POOL_BIN} holds ${bytes.byteLength} bytes, ${POOL_JSON} says ${meta.n} images of ${meta.width}x${meta.height}: delete both to rebuild the pool from a fresh start (--restart)`);
+  if (bytes.byteLength !== meta.n * side * 4 || meta.queries.length !== meta.n)
+    throw new Error(
+      `${dir}: ${POOL_BIN} holds ${bytes.byteLength} bytes, ${POOL_JSON} says ${meta.n} images of ${meta.width}x${meta.height}: delete both to rebuild the pool from a fresh start (--restart)`,
+    );
   const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
-  const images = Array.from({ length: meta.n }, (_, i): RgbImage => ({ width: meta.width, height: meta.height, data: data.slice(i * side, (i + 1) * side) }));
-  return { images, queries: meta.queries, ...(meta.t0s === undefined ? {} : { t0s: meta.t0s }), ...(meta.built_with === undefined ? {} : { builtWith: meta.built_with }) };
+  const images = Array.from({ length: meta.n }, (_, i): RgbImage => ({
+    width: meta.width,
+    height: meta.height,
+    data: data.slice(i * side, (i + 1) * side),
+  }));
+  return {
+    images,
+    queries: meta.queries,
+    ...(meta.t0s === undefined ? {} : { t0s: meta.t0s }),
+    ...(meta.built_with === undefined ? {} : { builtWith: meta.built_with }),
+  };
 }
 
 /**
@@ -127,7 +168,13 @@ export function mixGenerated(batch: UnderstandingBatch, pool: GeneratedPool, sha
     batch.x0.set(patchify([pool.images[i]], config), b * perImage);
     batch.region.boxes.set(q.box, b * 4);
     batch.region.patchCoverage.set(patchCoverage(q.box, config), b * Np);
-    [batch.region.shape[b], batch.region.color[b], batch.region.texture[b], batch.region.size[b], batch.region.distorted[b]] = [q.shape, q.color, q.texture, q.size, q.distorted];
+    [batch.region.shape[b], batch.region.color[b], batch.region.texture[b], batch.region.size[b], batch.region.distorted[b]] = [
+      q.shape,
+      q.color,
+      q.texture,
+      q.size,
+      q.distorted,
+    ];
     batch.verdict.label[b] = -1;
     batch.count.label[b] = -1;
   }

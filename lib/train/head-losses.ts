@@ -26,7 +26,8 @@ export function countClassWeights(config: ModelConfig): number[] {
   const cached = countWeightCache.get(key);
   if (cached !== undefined) return cached;
   const seen = new Array<number>(COUNT_CLASSES).fill(0);
-  for (let k = 0; k < COUNT_FREQUENCY_BATCHES; k++) understandingBatch(k, { batchSize: 32, seed: 12345, config }).count.label.forEach((label) => seen[label]++);
+  for (let k = 0; k < COUNT_FREQUENCY_BATCHES; k++)
+    understandingBatch(k, { batchSize: 32, seed: 12345, config }).count.label.forEach((label) => seen[label]++);
   const total = seen.reduce((a, b) => a + Math.max(1, b), 0);
   const p = seen.map((n) => Math.max(1, n) / total);
   const raw = p.map((pc) => 1 / Math.sqrt(pc));
@@ -54,7 +55,11 @@ export interface UnderstandingRows {
  * Rows [region ; verdict ; count] of one understanding batch (the kinds given, in this order); region rows read
  * all-PAD text. A kind left out (its loss weight is 0) costs nothing and its targets are all -1.
  */
-export function understandingRows(batch: UnderstandingBatch, textLen: number, kinds: readonly QueryKind[] = QUERY_KINDS): UnderstandingRows {
+export function understandingRows(
+  batch: UnderstandingBatch,
+  textLen: number,
+  kinds: readonly QueryKind[] = QUERY_KINDS,
+): UnderstandingRows {
   const n = batch.batchSize;
   const used = QUERY_KINDS.filter((kind) => kinds.includes(kind));
   const rows = used.length * n;
@@ -73,9 +78,15 @@ export function understandingRows(batch: UnderstandingBatch, textLen: number, ki
     return out;
   };
   return {
-    rows, x0, textTokens, boxes,
+    rows,
+    x0,
+    textTokens,
+    boxes,
     kinds: used.flatMap((kind) => new Array<QueryKind>(n).fill(kind)),
-    region: Object.fromEntries(REGION_FIELDS.map((field) => [field, column(batch.region[field], 'region')])) as Record<RegionField, Int32Array>,
+    region: Object.fromEntries(REGION_FIELDS.map((field) => [field, column(batch.region[field], 'region')])) as Record<
+      RegionField,
+      Int32Array
+    >,
     verdict: column(batch.verdict.label, 'verdict'),
     count: column(batch.count.label, 'count'),
   };
@@ -97,7 +108,13 @@ export interface TermWeights {
  * L_understanding on rows of one forward pass; countWeights are per-class weights of the count CE, terms weights
  * of the verdict and count CEs (parts stay unweighted, for the logs). `detach`: the heads learn, the backbone does not.
  */
-export function understandingLoss(model: UnifiedModel, rows: UnderstandingRows, countWeights?: readonly number[], terms: TermWeights = { verdict: 1, count: 1 }, options: { detach?: boolean } = {}): HeadLoss {
+export function understandingLoss(
+  model: UnifiedModel,
+  rows: UnderstandingRows,
+  countWeights?: readonly number[],
+  terms: TermWeights = { verdict: 1, count: 1 },
+  options: { detach?: boolean } = {},
+): HeadLoss {
   const { imageTokens, patchDim } = modelDims(model.config);
   const x0 = tf.tensor3d(rows.x0, [rows.rows, imageTokens, patchDim]);
   const logits = understandingLogits(model, { x0, textTokens: rows.textTokens, kinds: rows.kinds, boxes: rows.boxes }, options);
@@ -105,7 +122,9 @@ export function understandingLoss(model: UnifiedModel, rows: UnderstandingRows, 
   for (const field of REGION_FIELDS) parts[`region_${field}`] = maskedCrossEntropy(logits.region[field], rows.region[field]);
   parts.verdict = maskedCrossEntropy(logits.verdict, rows.verdict);
   parts.count = maskedCrossEntropy(logits.count, rows.count, countWeights);
-  const weighted = Object.entries(parts).map(([name, part]) => (name === 'verdict' ? tf.mul(part, terms.verdict) : name === 'count' ? tf.mul(part, terms.count) : part));
+  const weighted = Object.entries(parts).map(([name, part]) =>
+    name === 'verdict' ? tf.mul(part, terms.verdict) : name === 'count' ? tf.mul(part, terms.count) : part,
+  );
   return { total: tf.addN(weighted) as tf.Scalar, parts };
 }
 
@@ -114,9 +133,18 @@ export function understandingLoss(model: UnifiedModel, rows: UnderstandingRows, 
  * [B] weighs each prompt's slots (SRUM's reward on a candidate's own plan); default 1. The target plan is also the
  * cell decoder's teacher (ModelConfig.planCellDecoder). `detach`: train the plan head and decoder only.
  */
-export function planLoss(model: UnifiedModel, textTokens: Int32Array, plan: Int32Array, promptWeights?: Float32Array, options: { detach?: boolean } = {}): HeadLoss {
+export function planLoss(
+  model: UnifiedModel,
+  textTokens: Int32Array,
+  plan: Int32Array,
+  promptWeights?: Float32Array,
+  options: { detach?: boolean } = {},
+): HeadLoss {
   const logits = planLogits(model, textTokens, { teacher: plan, detach: options.detach });
-  const slotWeights = promptWeights === undefined ? undefined : Float32Array.from({ length: promptWeights.length * PLAN_SLOTS }, (_, row) => promptWeights[Math.floor(row / PLAN_SLOTS)]);
+  const slotWeights =
+    promptWeights === undefined
+      ? undefined
+      : Float32Array.from({ length: promptWeights.length * PLAN_SLOTS }, (_, row) => promptWeights[Math.floor(row / PLAN_SLOTS)]);
   const parts: Record<string, tf.Scalar> = {};
   for (const field of PLAN_FIELDS) {
     const flat = logits[field].reshape([-1, logits[field].shape[2]]) as tf.Tensor2D; // [B * S, C]

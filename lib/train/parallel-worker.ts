@@ -10,7 +10,13 @@ async function main(): Promise<void> {
   const input = workerData as ReplicaInput;
   await initBackend({ quiet: input.options.quiet === true || input.index > 0 });
   const result = await pretrainReplica(input.options, replicaShard(input));
-  const message: ReplicaMessage = { kind: 'done', step: result.step, startStep: result.startStep, interrupted: result.interrupted, weights: weightsDigest(result.model) };
+  const message: ReplicaMessage = {
+    kind: 'done',
+    step: result.step,
+    startStep: result.startStep,
+    interrupted: result.interrupted,
+    weights: weightsDigest(result.model),
+  };
   disposeModel(result.model);
   parentPort?.postMessage(message);
 }

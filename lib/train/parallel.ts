@@ -103,7 +103,9 @@ export function replicaShard(input: Pick<ReplicaInput, 'index' | 'count' | 'cont
     return averaged;
   };
   return {
-    index, count, reduce,
+    index,
+    count,
+    reduce,
     stopAt: () => Atomics.load(control, STOP_AT),
     reached: (step) => Atomics.store(control, CONTROL_WORDS + index, step),
   };
@@ -136,28 +138,43 @@ export async function pretrainParallel(options: PretrainOptions, replicas: numbe
   const { file, execArgv } = replicaScript();
   const { onStep: _onStep, ...cloneable } = options;
   try {
-    const results = await Promise.all(Array.from({ length: replicas }, (_, index) => new Promise<ReplicaMessage & { kind: 'done' }>((resolve, reject) => {
-      const workerData: ReplicaInput = { options: cloneable, index, count: replicas, control, gradients };
-      const worker = new Worker(file, { workerData, execArgv });
-      let settled = false;
-      const fail = (message: string): void => {
-        Atomics.store(words, ABORT, 1); // frees the others from the barrier
-        if (!settled) reject(new Error(`replica ${index}: ${message}`));
-        settled = true;
-      };
-      worker.on('message', (message: ReplicaMessage) => {
-        if (message.kind === 'error') fail(message.message);
-        else if (!settled) { settled = true; resolve(message); }
-      });
-      worker.on('error', (error) => fail(error.message));
-      worker.on('exit', (code) => { if (!settled) fail(`exited with code ${code} before finishing`); });
-    })));
+    const results = await Promise.all(
+      Array.from(
+        { length: replicas },
+        (_, index) =>
+          new Promise<ReplicaMessage & { kind: 'done' }>((resolve, reject) => {
+            const workerData: ReplicaInput = { options: cloneable, index, count: replicas, control, gradients };
+            const worker = new Worker(file, { workerData, execArgv });
+            let settled = false;
+            const fail = (message: string): void => {
+              Atomics.store(words, ABORT, 1); // frees the others from the barrier
+              if (!settled) reject(new Error(`replica ${index}: ${message}`));
+              settled = true;
+            };
+            worker.on('message', (message: ReplicaMessage) => {
+              if (message.kind === 'error') fail(message.message);
+              else if (!settled) {
+                settled = true;
+                resolve(message);
+              }
+            });
+            worker.on('error', (error) => fail(error.message));
+            worker.on('exit', (code) => {
+              if (!settled) fail(`exited with code ${code} before finishing`);
+            });
+          }),
+      ),
+    );
     const [first] = results;
     // The replicas applied the same averaged gradients in the same order: their weights must agree bit for bit.
     const differing = results.filter((r) => r.weights !== first.weights || r.step !== first.step);
-    if (differing.length > 0) throw new Error(`data-parallel replicas ended with different weights or steps (${results.map((r) => `${r.step}:${r.weights.slice(0, 8)}`).join(', ')})`);
+    if (differing.length > 0)
+      throw new Error(
+        `data-parallel replicas ended with different weights or steps (${results.map((r) => `${r.step}:${r.weights.slice(0, 8)}`).join(', ')})`,
+      );
     const { model, manifest } = loadCheckpoint(options.outDir);
-    if (weightsDigest(model) !== first.weights) throw new Error(`${options.outDir}: the checkpoint's weights differ from the replicas' final weights`);
+    if (weightsDigest(model) !== first.weights)
+      throw new Error(`${options.outDir}: the checkpoint's weights differ from the replicas' final weights`);
     return { model, manifest, step: first.step, startStep: first.startStep, interrupted: first.interrupted };
   } finally {
     stop.dispose();

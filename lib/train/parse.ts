@@ -16,7 +16,8 @@ const bin = (v: number, size: number): number => Math.min(PARSE_BINS - 1, Math.m
 
 /** Per field, the target class of every patch [Np] (-1 = no target), in PARSE_FIELDS order. */
 export function parseTargets(scene: Scene, config: ModelConfig): Int32Array[] {
-  if (scene.objects.length > PARSE_MAX_OBJECTS) throw new Error(`parseTargets: ${scene.objects.length} objects, the parse ranks at most ${PARSE_MAX_OBJECTS}`);
+  if (scene.objects.length > PARSE_MAX_OBJECTS)
+    throw new Error(`parseTargets: ${scene.objects.length} objects, the parse ranks at most ${PARSE_MAX_OBJECTS}`);
   const { gridSize, imageTokens } = modelDims(config);
   const farToNear = depthOrder(scene);
   const rank = depthRanks(scene);
@@ -32,8 +33,16 @@ export function parseTargets(scene: Scene, config: ModelConfig): Int32Array[] {
       continue;
     }
     const o = scene.objects[covering];
-    const values = [SHAPES.indexOf(o.shape), COLORS.indexOf(o.color), TEXTURES.indexOf(o.texture), SIZES.indexOf(o.size),
-      bin(o.cx, scene.width), bin(o.cy, scene.height), rank[covering], o.distorted === true ? 1 : 0];
+    const values = [
+      SHAPES.indexOf(o.shape),
+      COLORS.indexOf(o.color),
+      TEXTURES.indexOf(o.texture),
+      SIZES.indexOf(o.size),
+      bin(o.cx, scene.width),
+      bin(o.cy, scene.height),
+      rank[covering],
+      o.distorted === true ? 1 : 0,
+    ];
     values.forEach((v, f) => (out[f][p] = v));
   }
   return out;

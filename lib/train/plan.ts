@@ -36,7 +36,10 @@ export function planCell(cx: number, cy: number, width: number, height: number, 
 
 /** Object indices from the farthest to the nearest (ties broken by index). */
 export function depthOrder(scene: Scene): number[] {
-  return scene.objects.map((o, i) => ({ depth: o.depth, i })).sort((a, b) => a.depth - b.depth || a.i - b.i).map(({ i }) => i);
+  return scene.objects
+    .map((o, i) => ({ depth: o.depth, i }))
+    .sort((a, b) => a.depth - b.depth || a.i - b.i)
+    .map(({ i }) => i);
 }
 
 /** Each object's depth rank: 0 = farthest object of the scene, 1 = next, ... (ties broken by index). */
@@ -59,7 +62,15 @@ export function planTargets(scene: Scene, grid = PLAN_GRID): Int32Array {
       row[0] = 0;
       continue;
     }
-    row.set([1, SHAPES.indexOf(o.shape), COLORS.indexOf(o.color), TEXTURES.indexOf(o.texture), SIZES.indexOf(o.size), planCell(o.cx, o.cy, scene.width, scene.height, grid), rank[slot]]);
+    row.set([
+      1,
+      SHAPES.indexOf(o.shape),
+      COLORS.indexOf(o.color),
+      TEXTURES.indexOf(o.texture),
+      SIZES.indexOf(o.size),
+      planCell(o.cx, o.cy, scene.width, scene.height, grid),
+      rank[slot],
+    ]);
   }
   return out;
 }
@@ -84,9 +95,13 @@ export function sceneOfPlan(plan: Int32Array, grid = PLAN_GRID, width: number = 
     if (present !== 1) continue;
     const sizeName = SIZES[size];
     objects.push({
-      shape: SHAPES[shape], color: COLORS[color], texture: TEXTURES[texture], size: sizeName,
+      shape: SHAPES[shape],
+      color: COLORS[color],
+      texture: TEXTURES[texture],
+      size: sizeName,
       ...planCellCentre(cell, grid, width, height),
-      diameter: WORLD.diameters[sizeName] * (width / WORLD.imageSize), depth,
+      diameter: WORLD.diameters[sizeName] * (width / WORLD.imageSize),
+      depth,
     });
   }
   return { width, height, objects };
@@ -95,5 +110,7 @@ export function sceneOfPlan(plan: Int32Array, grid = PLAN_GRID, width: number = 
 /** The model's think-mode plans for the prompts, each drawn by the world's renderer (not by the model): planning apart from drawing. */
 export function worldDrawnPlans(model: UnifiedModel, texts: readonly string[]): RgbImage[] {
   const plan = predictPlan(model, encodeBatch(texts, model.config.maxTextTokens));
-  return texts.map((_, b) => renderScene(sceneOfPlan(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES), model.config.planGrid, model.config.imageSize)));
+  return texts.map((_, b) =>
+    renderScene(sceneOfPlan(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES), model.config.planGrid, model.config.imageSize)),
+  );
 }

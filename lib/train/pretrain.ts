@@ -8,13 +8,28 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appendJsonl, readJsonl, writeFileAtomic, writeJsonAtomic } from '../io';
 import { Progress } from '../progress';
-import { hasCheckpoint, loadCheckpoint, loadWeightsByName, restoreOptimizer, saveCheckpoint, type CheckpointManifest } from '../model/checkpoint';
+import {
+  hasCheckpoint,
+  loadCheckpoint,
+  loadWeightsByName,
+  restoreOptimizer,
+  saveCheckpoint,
+  type CheckpointManifest,
+} from '../model/checkpoint';
 import { resolveModelConfig, type ModelPreset } from '../model/config';
 import { AdamW, type GradientReducer } from '../model/optimizer';
 import { disposeModel, initModel, variablesOf, type UnifiedModel } from '../model/params';
 import { learningRateAt, resolveTrainConfig, type TrainConfig } from './config';
 import { pretrainTasks, type TaskResult } from './tasks';
-import { buildGeneratedPool, loadGeneratedPool, poolT0s, recipeDifferences, saveGeneratedPool, type GeneratedPool, type PoolRecipe } from './generated-pool';
+import {
+  buildGeneratedPool,
+  loadGeneratedPool,
+  poolT0s,
+  recipeDifferences,
+  saveGeneratedPool,
+  type GeneratedPool,
+  type PoolRecipe,
+} from './generated-pool';
 import { listenForStop } from './interrupt';
 import { readEmaWeights, removeOlderEma, WeightEma } from './ema';
 
@@ -130,15 +145,21 @@ export class IntervalStats {
   /** The fields every training log line (pretraining and SRUM) shares. */
   logFields(learningRate: number): Record<string, unknown> {
     return {
-      losses: this.meanLosses(), loss_parts: this.meanParts(), task_seconds_per_step: this.secondsPerStep(),
+      losses: this.meanLosses(),
+      loss_parts: this.meanParts(),
+      task_seconds_per_step: this.secondsPerStep(),
       flow_loss_t_bins: this.tBins.map(({ sum, n }) => (n > 0 ? sum / n : null)),
-      lr: learningRate, grad_norm: this.gradNorm, samples_per_s: this.samplesPerSecond(),
+      lr: learningRate,
+      grad_norm: this.gradNorm,
+      samples_per_s: this.samplesPerSecond(),
     };
   }
 }
 
 function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: number, replicas: number): string {
-  const settings = Object.entries(options.train ?? {}).filter(([key]) => key !== 'steps').map(([key, value]) => `${key}=${String(value)}`);
+  const settings = Object.entries(options.train ?? {})
+    .filter(([key]) => key !== 'steps')
+    .map(([key, value]) => `${key}=${String(value)}`);
   const set = settings.length > 0 ? ` --set ${settings.join(',')}` : '';
   const modelSettings = Object.entries(options.model ?? {}).map(([key, value]) => `${key}=${String(value)}`);
   const modelSet = modelSettings.length > 0 ? ` --model ${modelSettings.join(',')}` : '';
@@ -159,19 +180,41 @@ export function trimLog(file: string, step: number): void {
  * with the same recipe, else on a fresh start built from the starting weights and saved there. A resumed run cannot
  * rebuild it (its weights have moved on), so a missing or different pool is then an error.
  */
-function generatedPoolOf(dir: string, model: UnifiedModel, train: TrainConfig, recipe: PoolRecipe, options: { resume: boolean; writer: boolean; quiet: boolean }): GeneratedPool {
+function generatedPoolOf(
+  dir: string,
+  model: UnifiedModel,
+  train: TrainConfig,
+  recipe: PoolRecipe,
+  options: { resume: boolean; writer: boolean; quiet: boolean },
+): GeneratedPool {
   const saved = loadGeneratedPool(dir);
   if (saved === undefined) {
-    if (options.resume) throw new Error(`${dir} resumes a run with generatedShare > 0 but holds no pool of ${recipe.n} generated images: restart it (--restart)`);
+    if (options.resume)
+      throw new Error(
+        `${dir} resumes a run with generatedShare > 0 but holds no pool of ${recipe.n} generated images: restart it (--restart)`,
+      );
   } else {
     // A pool saved before recipes were recorded can only be checked by its size, and only a resume keeps it.
-    const differences = saved.builtWith === undefined ? (saved.images.length === recipe.n ? [] : ['n']) : recipeDifferences(saved.builtWith, recipe);
+    const differences =
+      saved.builtWith === undefined ? (saved.images.length === recipe.n ? [] : ['n']) : recipeDifferences(saved.builtWith, recipe);
     if (differences.length === 0 && (saved.builtWith !== undefined || options.resume)) return saved;
-    if (options.resume) throw new Error(`${dir} resumes a run with generatedShare > 0 but its pool was built with another ${differences.join(', ')}: restart it (--restart)`);
+    if (options.resume)
+      throw new Error(
+        `${dir} resumes a run with generatedShare > 0 but its pool was built with another ${differences.join(', ')}: restart it (--restart)`,
+      );
   }
   const bar = new Progress({ label: 'generated pool', total: recipe.n, unit: 'img', quiet: options.quiet || !options.writer });
   let last = 0;
-  const pool = buildGeneratedPool(model, { n: recipe.n, seed: recipe.seed, t0s: recipe.t0s, heldOutScenes: recipe.heldOutScenes, onProgress: (done) => { bar.tick(done - last); last = done; } });
+  const pool = buildGeneratedPool(model, {
+    n: recipe.n,
+    seed: recipe.seed,
+    t0s: recipe.t0s,
+    heldOutScenes: recipe.heldOutScenes,
+    onProgress: (done) => {
+      bar.tick(done - last);
+      last = done;
+    },
+  });
   if (options.writer) saveGeneratedPool(dir, pool, recipe);
   return pool;
 }
@@ -186,7 +229,10 @@ export async function pretrain(options: PretrainOptions): Promise<PretrainResult
  * The training loop; with a shard, as one replica of a data-parallel run (lib/train/parallel.ts), where only
  * replica 0 writes and so returns a manifest.
  */
-export async function pretrainReplica(options: PretrainOptions, shard?: Shard): Promise<Omit<PretrainResult, 'manifest'> & { manifest?: CheckpointManifest }> {
+export async function pretrainReplica(
+  options: PretrainOptions,
+  shard?: Shard,
+): Promise<Omit<PretrainResult, 'manifest'> & { manifest?: CheckpointManifest }> {
   const seed = options.seed ?? 0;
   const config = resolveModelConfig(options.preset, options.model ?? {});
   const train = resolveTrainConfig(options.preset, options.train ?? {});
@@ -204,9 +250,15 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
   const adamw = { learningRate: train.learningRate, beta2: train.beta2, weightDecay: train.weightDecay, clipNorm: train.clipNorm };
   if (resume) {
     const loaded = loadCheckpoint(options.outDir, { expectedConfig: config });
-    if (loaded.manifest.seed !== seed) throw new Error(`${options.outDir} was trained with seed ${loaded.manifest.seed}, not ${seed}: pass --seed ${loaded.manifest.seed}, or --restart`);
+    if (loaded.manifest.seed !== seed)
+      throw new Error(
+        `${options.outDir} was trained with seed ${loaded.manifest.seed}, not ${seed}: pass --seed ${loaded.manifest.seed}, or --restart`,
+      );
     const replicasBefore = (loaded.manifest.data.replicas as number | undefined) ?? 1;
-    if (replicasBefore !== (shard?.count ?? 1)) throw new Error(`${options.outDir} was trained with ${replicasBefore} replica(s): resume it with --replicas ${replicasBefore} (each count sees its own batches)`);
+    if (replicasBefore !== (shard?.count ?? 1))
+      throw new Error(
+        `${options.outDir} was trained with ${replicasBefore} replica(s): resume it with --replicas ${replicasBefore} (each count sees its own batches)`,
+      );
     if (loaded.optimizerState === undefined) throw new Error(`${options.outDir} has no optimizer state to resume from`);
     model = loaded.model;
     optimizer = new AdamW(variablesOf(model), adamw);
@@ -223,28 +275,62 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
       const start = loadWeightsByName(model, options.initFrom);
       const { step, wall_time_s, command, git_commit } = start.manifest;
       // The chain of earlier stages stays in the manifest (each stage's init_from holds the one before).
-      initInfo = { dir: options.initFrom, step, wall_time_s, command, git_commit, fresh_variables: start.fresh, init_from: start.manifest.data.init_from };
+      initInfo = {
+        dir: options.initFrom,
+        step,
+        wall_time_s,
+        command,
+        git_commit,
+        fresh_variables: start.fresh,
+        init_from: start.manifest.data.init_from,
+      };
     }
     optimizer = new AdamW(variablesOf(model), adamw);
     if (writer && fs.existsSync(logFile)) fs.rmSync(logFile);
   }
   optimizer.reduceGradients = shard?.reduce;
   // Replicas hold the same weights, so the one that writes keeps the EMA.
-  const ema = train.emaDecay > 0 && writer ? new WeightEma(model, train.emaDecay, resume ? readEmaWeights(options.outDir, model) : undefined, train.emaWarmup) : undefined;
+  const ema =
+    train.emaDecay > 0 && writer
+      ? new WeightEma(model, train.emaDecay, resume ? readEmaWeights(options.outDir, model) : undefined, train.emaWarmup)
+      : undefined;
   const taskTrain = shard === undefined ? train : shardTrainConfig(train, shard.count);
   const dataStep = (step: number): number => (shard === undefined ? step : step * shard.count + shard.index);
   const command = options.command ?? defaultCommand(options, train, seed, shard?.count ?? 1);
-  if (writer) writeJsonAtomic(path.join(options.outDir, CONFIG_FILE), { preset: options.preset, seed, command, model: config, train, ...(shard ? { replicas: shard.count } : {}) });
+  if (writer)
+    writeJsonAtomic(path.join(options.outDir, CONFIG_FILE), {
+      preset: options.preset,
+      seed,
+      command,
+      model: config,
+      train,
+      ...(shard ? { replicas: shard.count } : {}),
+    });
 
-  const poolRecipe: PoolRecipe = { n: train.generatedPool, seed, t0s: [...poolT0s(train.generatedT0)], heldOutScenes: train.heldOutImages, from: initInfo === undefined ? 'scratch' : `${String(initInfo.dir)}@${String(initInfo.step)}` };
-  const tasks = pretrainTasks(train, train.generatedShare > 0 ? generatedPoolOf(options.outDir, model, train, poolRecipe, { resume, writer, quiet: options.quiet === true }) : undefined);
+  const poolRecipe: PoolRecipe = {
+    n: train.generatedPool,
+    seed,
+    t0s: [...poolT0s(train.generatedT0)],
+    heldOutScenes: train.heldOutImages,
+    from: initInfo === undefined ? 'scratch' : `${String(initInfo.dir)}@${String(initInfo.step)}`,
+  };
+  const tasks = pretrainTasks(
+    train,
+    train.generatedShare > 0
+      ? generatedPoolOf(options.outDir, model, train, poolRecipe, { resume, writer, quiet: options.quiet === true })
+      : undefined,
+  );
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
     const emaEntry = ema?.write(options.outDir, step); // before the manifest that names it
     const manifest = saveCheckpoint(options.outDir, {
-      model, optimizer, step,
+      model,
+      optimizer,
+      step,
       info: {
-        preset: options.preset, seed, command,
+        preset: options.preset,
+        seed,
+        command,
         wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
         data: {
           ...(shard ? { replicas: shard.count } : {}),
@@ -266,7 +352,12 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
 
   const stop = listenForStop();
   const stopAt = Math.min(train.steps, options.stopAtStep ?? train.steps);
-  const progress = new Progress({ label: `pretrain ${options.preset}`, total: Math.max(0, stopAt - startStep), unit: 'step', quiet: options.quiet || !writer });
+  const progress = new Progress({
+    label: `pretrain ${options.preset}`,
+    total: Math.max(0, stopAt - startStep),
+    unit: 'step',
+    quiet: options.quiet || !writer,
+  });
   let stats = new IntervalStats();
   let step = startStep;
   try {
@@ -286,7 +377,12 @@ export async function pretrainReplica(options: PretrainOptions, shard?: Shard): 
       const logNow = step % train.logEvery === 0 || step === stopAt;
       if (logNow) {
         lastLosses = stats.meanLosses();
-        if (writer) appendJsonl(logFile, { step, ...stats.logFields(learningRate), elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000 });
+        if (writer)
+          appendJsonl(logFile, {
+            step,
+            ...stats.logFields(learningRate),
+            elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000,
+          });
       }
       progress.tick(1, { loss: Object.values(stats.meanLosses())[0] ?? NaN, 'samples/s': stats.samplesPerSecond(), lr: learningRate });
       if (logNow) stats = new IntervalStats();

@@ -17,10 +17,27 @@ import { shapeMask } from '../world/geometry';
 import { contradict, samplePrompt, wellFormed } from '../world/sample';
 import { holds, matches } from '../world/semantics';
 import { mentionsHeldOut, splitsOf } from '../world/splits';
-import { COLORS, SHAPES, SIZES, TEXTURES, type Constraint, type ObjectDesc, type Prompt, type Scene, type SceneObject, type Split } from '../world/types';
+import {
+  COLORS,
+  SHAPES,
+  SIZES,
+  TEXTURES,
+  type Constraint,
+  type ObjectDesc,
+  type Prompt,
+  type Scene,
+  type SceneObject,
+  type Split,
+} from '../world/types';
 
 /** The region head's targets for a box that holds no object. */
-export const BACKGROUND_LABELS: Omit<RegionQuery, 'box'> = { shape: NONE_SHAPE, color: NONE_COLOR, texture: NONE_TEXTURE, size: NONE_SIZE, distorted: 0 };
+export const BACKGROUND_LABELS: Omit<RegionQuery, 'box'> = {
+  shape: NONE_SHAPE,
+  color: NONE_COLOR,
+  texture: NONE_TEXTURE,
+  size: NONE_SIZE,
+  distorted: 0,
+};
 
 /** Largest random shift of each box edge, in pixels at the scene's size. */
 export const BOX_JITTER_PX = 1;
@@ -64,7 +81,11 @@ const PATCH_SNAP_PX = 4;
 /** An object's visible pixels at the scene's size: its mask less what the objects in front of it cover. */
 export function visibleMask(o: SceneObject, scene: Scene): Uint8Array {
   const visible = objectMask(o, scene);
-  for (const front of scene.objects) if (front.depth > o.depth) objectMask(front, scene).forEach((v, i) => { if (v) visible[i] = 0; });
+  for (const front of scene.objects)
+    if (front.depth > o.depth)
+      objectMask(front, scene).forEach((v, i) => {
+        if (v) visible[i] = 0;
+      });
   return visible;
 }
 
@@ -72,7 +93,9 @@ export function visibleMask(o: SceneObject, scene: Scene): Uint8Array {
 function visibleBox(o: SceneObject, scene: Scene): RegionQuery['box'] | undefined {
   const visible = visibleMask(o, scene);
   const pixels: number[] = [];
-  visible.forEach((v, i) => { if (v) pixels.push(i); });
+  visible.forEach((v, i) => {
+    if (v) pixels.push(i);
+  });
   if (pixels.length === 0) return undefined;
   const [x1, y1, x2, y2] = boxOf(pixels, scene.width);
   return [x1 / scene.width, y1 / scene.height, x2 / scene.width, y2 / scene.height];
@@ -91,8 +114,10 @@ function objectQuery(o: SceneObject, scene: Scene, rng: Rng): RegionQuery {
   const snapped = rng.next() < 0.5;
   const edge = (v: number, round: (x: number) => number): number => (snapped ? round(v / patch) * patch : v) + jitter();
   const box: RegionQuery['box'] = [
-    clamp(edge(o.cx - half, Math.floor) / scene.width), clamp(edge(o.cy - half, Math.floor) / scene.height),
-    clamp(edge(o.cx + half, Math.ceil) / scene.width), clamp(edge(o.cy + half, Math.ceil) / scene.height),
+    clamp(edge(o.cx - half, Math.floor) / scene.width),
+    clamp(edge(o.cy - half, Math.floor) / scene.height),
+    clamp(edge(o.cx + half, Math.ceil) / scene.width),
+    clamp(edge(o.cy + half, Math.ceil) / scene.height),
   ];
   return { box, ...labels };
 }
@@ -119,7 +144,8 @@ function backgroundQuery(scene: Scene, rng: Rng): RegionQuery | undefined {
     const left = rng.int(0, scene.width - side);
     const top = rng.int(0, scene.height - side);
     let clear = true;
-    for (let y = top; y < top + side && clear; y++) for (let x = left; x < left + side && clear; x++) clear = !occupied[y * scene.width + x];
+    for (let y = top; y < top + side && clear; y++)
+      for (let x = left; x < left + side && clear; x++) clear = !occupied[y * scene.width + x];
     if (!clear) continue;
     const box: RegionQuery['box'] = [left / scene.width, top / scene.height, (left + side) / scene.width, (top + side) / scene.height];
     return { box, ...BACKGROUND_LABELS };
@@ -193,7 +219,9 @@ export function verdictQuery(prompt: Prompt, scene: Scene, split: Split, rng: Rn
   const usable = candidates.filter((c) => usableConstraint(c, split));
   // Rarely every candidate is unusable (held out or a val/test text): draw more prompts of the category until one is not.
   for (let attempt = 0; usable.length === 0 && attempt < 200; attempt++) {
-    usable.push(...samplePrompt(prompt.category, rng, { allowHeldOut: split !== 'train' }).constraints.filter((c) => usableConstraint(c, split)));
+    usable.push(
+      ...samplePrompt(prompt.category, rng, { allowHeldOut: split !== 'train' }).constraints.filter((c) => usableConstraint(c, split)),
+    );
   }
   if (usable.length === 0) throw new Error(`no usable verdict query for "${prompt.text}"`);
   // Balance labels within a constraint kind: pooled over kinds, true statements were mostly existence and false
@@ -208,14 +236,25 @@ export function verdictQuery(prompt: Prompt, scene: Scene, split: Split, rng: Rn
 
 /** One count query: a description of a scene object or a random one; the count class is drawn uniformly. */
 export function countQuery(scene: Scene, split: Split, rng: Rng): TextQuery<number> {
-  const descs = [...sceneDescriptions(scene, rng), ...sceneDescriptions(scene, rng), ...Array.from({ length: 4 }, () => randomDescription(rng))];
+  const descs = [
+    ...sceneDescriptions(scene, rng),
+    ...sceneDescriptions(scene, rng),
+    ...Array.from({ length: 4 }, () => randomDescription(rng)),
+  ];
   const queries = descs
     .filter((object) => usableConstraint({ kind: 'exists', object }, split))
-    .map((desc) => ({ text: descriptionText(desc), label: Math.min(COUNT_CLASSES - 1, scene.objects.filter((o) => matches(desc, o)).length) }));
+    .map((desc) => ({
+      text: descriptionText(desc),
+      label: Math.min(COUNT_CLASSES - 1, scene.objects.filter((o) => matches(desc, o)).length),
+    }));
   // Rarely every description is unusable (held out or a val/test text): draw random ones until one is not.
   while (queries.length === 0) {
     const desc = randomDescription(rng);
-    if (usableConstraint({ kind: 'exists', object: desc }, split)) queries.push({ text: descriptionText(desc), label: Math.min(COUNT_CLASSES - 1, scene.objects.filter((o) => matches(desc, o)).length) });
+    if (usableConstraint({ kind: 'exists', object: desc }, split))
+      queries.push({
+        text: descriptionText(desc),
+        label: Math.min(COUNT_CLASSES - 1, scene.objects.filter((o) => matches(desc, o)).length),
+      });
   }
   const pools = groupByLabel(queries);
   return pickBalanced(pools, rng.pick([...pools.keys()]), rng);

@@ -228,7 +228,11 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}, recip
   check(config.lambdaC >= 0, 'lambdaC', 'be >= 0');
   check(config.replayWeight >= 0, 'replayWeight', 'be >= 0');
   check(config.minLearningRateRatio >= 0 && config.minLearningRateRatio <= 1, 'minLearningRateRatio', 'lie in [0, 1]');
-  check(config.method !== 'replay' || config.replayWeight > 0, 'replayWeight', 'be > 0 with method replay (there is nothing else to train)');
+  check(
+    config.method !== 'replay' || config.replayWeight > 0,
+    'replayWeight',
+    'be > 0 with method replay (there is nothing else to train)',
+  );
   return config;
 }
 

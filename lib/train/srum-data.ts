@@ -73,7 +73,10 @@ export interface PrepareSrumOptions {
 }
 
 export function prepareSrumData(
-  candidates: readonly SrumCandidate[], model: UnifiedModel, mode: RewardMode, options: PrepareSrumOptions = {},
+  candidates: readonly SrumCandidate[],
+  model: UnifiedModel,
+  mode: RewardMode,
+  options: PrepareSrumOptions = {},
 ): SrumDataset {
   const { config } = model;
   const { gridSize } = modelDims(config);
@@ -119,7 +122,9 @@ export function batchIndices(step: number, batchSize: number, count: number, see
     const epoch = Math.floor(position / count);
     let order = permutations.get(epoch);
     if (order === undefined) {
-      order = makeRng(seed).fork(`srum-epoch:${epoch}`).shuffle(Array.from({ length: count }, (_, j) => j));
+      order = makeRng(seed)
+        .fork(`srum-epoch:${epoch}`)
+        .shuffle(Array.from({ length: count }, (_, j) => j));
       permutations.set(epoch, order);
     }
     return order[position % count];
@@ -154,7 +159,10 @@ export function gatherBatch(data: SrumDataset, indices: readonly number[]): Srum
   const plans = (of: (Int32Array | undefined)[]): Int32Array | undefined => {
     if (indices.every((i) => of[i] === undefined)) return undefined;
     const plan = new Int32Array(indices.length * PLAN_VALUES).fill(PLAN_IGNORE);
-    indices.forEach((i, b) => { const own = of[i]; if (own !== undefined) plan.set(own, b * PLAN_VALUES); });
+    indices.forEach((i, b) => {
+      const own = of[i];
+      if (own !== undefined) plan.set(own, b * PLAN_VALUES);
+    });
     return plan;
   };
   const gt = data.reference;

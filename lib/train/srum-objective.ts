@@ -230,7 +230,9 @@ export function srumLoss(options: SrumLossOptions): SrumLossResult {
   const gt = reference && {
     x0: reference.x0,
     vTheta: predictVelocity(model, {
-      xt: noisyInput(reference.x0, eps, tTensor), t: tTensor, textTokens,
+      xt: noisyInput(reference.x0, eps, tTensor),
+      t: tTensor,
+      textTokens,
       ...planConditioning(model, batch, { plan: reference.plan, thinking }),
     }),
   };

@@ -10,7 +10,13 @@ import { appendJsonl, writeJsonAtomic } from '../io';
 import { Progress } from '../progress';
 import { makeRng } from '../rng';
 import {
-  hasCheckpoint, loadCheckpoint, readManifest, restoreOptimizer, saveCheckpoint, CheckpointError, type CheckpointManifest,
+  hasCheckpoint,
+  loadCheckpoint,
+  readManifest,
+  restoreOptimizer,
+  saveCheckpoint,
+  CheckpointError,
+  type CheckpointManifest,
 } from '../model/checkpoint';
 import type { ModelPreset } from '../model/config';
 import { dropText } from '../model/flow';
@@ -60,16 +66,23 @@ export interface TrainSrumResult {
 }
 
 export class SrumNaNError extends Error {
-  constructor(readonly step: number, readonly lastCheckpointStep: number | undefined) {
+  constructor(
+    readonly step: number,
+    readonly lastCheckpointStep: number | undefined,
+  ) {
     const kept = lastCheckpointStep === undefined ? 'none' : `step ${lastCheckpointStep}`;
     super(`SRUM training: loss is not finite at step ${step}; no update was applied, the last checkpoint (${kept}) is kept`);
     this.name = 'SrumNaNError';
   }
 }
 
-
 /** One update (loss -> gradients -> NaN check -> AdamW); every tensor made here is released. */
-interface StepOptions { data: SrumDataset; config: SrumConfig; step: number; learningRate: number }
+interface StepOptions {
+  data: SrumDataset;
+  config: SrumConfig;
+  step: number;
+  learningRate: number;
+}
 function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
   const { data, config, step } = options;
   const settings = lossSettings(config); // SFT: R = 1, lambda_c = 0
@@ -87,13 +100,22 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
     const { value, grads: gradMap } = tf.variableGrads(() => {
       const reference = batch.reference && { x0: tf.tensor3d(batch.reference.x0, shapes.x0), plan: batch.reference.plan };
       const out = srumLoss({
-        model, x0, textTokens, rewardMap, lambdaC: settings.lambdaC, rng, timestepShift: config.timestepShift,
-        plan: batch.plan, thinking, guidanceScale: config.lossGuidance, reference,
+        model,
+        x0,
+        textTokens,
+        rewardMap,
+        lambdaC: settings.lambdaC,
+        rng,
+        timestepShift: config.timestepShift,
+        plan: batch.plan,
+        thinking,
+        guidanceScale: config.lossGuidance,
+        reference,
       });
       t = out.t;
       const think = thinkTerm(model, batch, config);
       kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(think ?? tf.scalar(0)), tf.keep(out.perSampleError)];
-      return think === undefined ? out.loss : tf.add(out.loss, tf.mul(config.planWeight, think)) as tf.Scalar;
+      return think === undefined ? out.loss : (tf.add(out.loss, tf.mul(config.planWeight, think)) as tf.Scalar);
     }, optimizer.variables as tf.Variable[]);
     const grads = optimizer.variables.map((v) => gradMap[v.name] as tf.Tensor | undefined);
     return { loss: value, parts: kept.slice(0, 3), perSample: kept[3], grads };
@@ -117,7 +139,10 @@ class RewardStats {
   add(values: number[]): void {
     this.sum += values.reduce((a, b) => a + b, 0) / values.length;
     this.batches += 1;
-    for (const v of values) { this.min = Math.min(this.min, v); this.max = Math.max(this.max, v); }
+    for (const v of values) {
+      this.min = Math.min(this.min, v);
+      this.max = Math.max(this.max, v);
+    }
   }
   summary(): { mean: number; min: number; max: number } {
     return { mean: this.sum / Math.max(1, this.batches), min: this.min, max: this.max };
@@ -138,7 +163,10 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
     throw new CheckpointError(`cannot resume: the run was trained with other settings (${pairs}); ${how}`, dir);
   }
   const loaded = loadCheckpoint(dir, { expectedConfig: model.config });
-  assignWeights(model, variablesOf(loaded.model).map((v) => v.dataSync() as Float32Array));
+  assignWeights(
+    model,
+    variablesOf(loaded.model).map((v) => v.dataSync() as Float32Array),
+  );
   disposeModel(loaded.model);
   if (loaded.optimizerState === undefined) throw new CheckpointError('no optimizer state to resume from', dir);
   restoreOptimizer(optimizer, loaded.optimizerState);
@@ -160,12 +188,14 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   const config = resolveSrumConfig(options.config ?? {}, options.recipe);
   const settings = lossSettings(config);
   // The replay control trains on no candidate: an empty dataset stands in (its loss is never taken).
-  const data: SrumDataset = config.method === 'replay' ? { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [] }
-    : prepareSrumData(options.candidates, model, config.rewardMode, {
-    referenceSeed: settings.groundTruthReference ? config.seed : undefined,
-    positiveOnly: settings.positiveOnly,
-    planReward: config.planReward,
-  });
+  const data: SrumDataset =
+    config.method === 'replay'
+      ? { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [] }
+      : prepareSrumData(options.candidates, model, config.rewardMode, {
+          referenceSeed: settings.groundTruthReference ? config.seed : undefined,
+          positiveOnly: settings.positiveOnly,
+          planReward: config.planReward,
+        });
   const rewardBaseline = settings.centred ? centreRewards(data) : 0;
   const replay = replayTasks(options.preset, config);
   const logFile = path.join(outDir, LOG_FILE);
@@ -188,24 +218,40 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
     ema = new WeightEma(model, config.emaDecay, undefined, config.emaWarmup);
     if (fs.existsSync(logFile)) fs.rmSync(logFile);
   }
-  const command = options.command
-    ?? `trainSrum --method ${config.method} --mode ${config.rewardMode} --lambda ${config.lambdaC} --seed ${config.seed} --out ${outDir}`;
+  const command =
+    options.command ??
+    `trainSrum --method ${config.method} --mode ${config.rewardMode} --lambda ${config.lambdaC} --seed ${config.seed} --out ${outDir}`;
   writeJsonAtomic(path.join(outDir, CONFIG_FILE), {
-    preset: options.preset, command, model: model.config, srum: config, candidates: options.candidates.length, skipped: data.skipped,
-    reward_baseline: rewardBaseline, ...(data.reference ? { own_reference: data.reference.ownReference } : {}),
+    preset: options.preset,
+    command,
+    model: model.config,
+    srum: config,
+    candidates: options.candidates.length,
+    skipped: data.skipped,
+    reward_baseline: rewardBaseline,
+    ...(data.reference ? { own_reference: data.reference.ownReference } : {}),
   });
 
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
     const emaEntry = ema.write(outDir, step); // before the manifest that names it
     const manifest = saveCheckpoint(outDir, {
-      model, optimizer, step,
+      model,
+      optimizer,
+      step,
       info: {
-        preset: options.preset, seed: config.seed, command,
+        preset: options.preset,
+        seed: config.seed,
+        command,
         wall_time_s: wallBefore + (performance.now() - sessionStart) / 1000,
         data: {
-          source: 'self-generated candidates with self-judge records', method: config.method, reward_mode: config.rewardMode,
-          candidates: data.x0.length, skipped: data.skipped.length, examples_seen: step * config.batchSize, ema: emaEntry,
+          source: 'self-generated candidates with self-judge records',
+          method: config.method,
+          reward_mode: config.rewardMode,
+          candidates: data.x0.length,
+          skipped: data.skipped.length,
+          examples_seen: step * config.batchSize,
+          ema: emaEntry,
         },
         final_losses: lastLosses,
         training_config: { ...config },
@@ -231,12 +277,20 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
       if (result !== undefined && !result.finite) throw new SrumNaNError(step + 1, lastCheckpointStep);
       const replayed: Record<string, number> = {};
       for (const task of replay.tasks) {
-        const done = task.run({ model, optimizer, step, learningRate: learningRate * config.replayWeight, seed: replay.seed, train: replay.train });
+        const done = task.run({
+          model,
+          optimizer,
+          step,
+          learningRate: learningRate * config.replayWeight,
+          seed: replay.seed,
+          train: replay.train,
+        });
         if (!Number.isFinite(done.loss)) throw new SrumNaNError(step + 1, lastCheckpointStep);
         replayed[`replay_${task.name}`] = done.loss;
       }
       const think: Record<string, number> = config.planWeight > 0 && result !== undefined ? { plan_loss: result.planLoss } : {};
-      const own: Record<string, number> = result === undefined ? {} : { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss };
+      const own: Record<string, number> =
+        result === undefined ? {} : { reward_loss: result.rewardLoss, reference_loss: result.referenceLoss };
       const parts = { ...own, ...think, ...replayed };
       const seconds = (performance.now() - started) / 1000;
       const replayLoss = Object.values(replayed).reduce((a, b) => a + b, 0);
@@ -251,13 +305,21 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
       if (logNow) {
         lastLosses = stats.meanLosses();
         appendJsonl(logFile, {
-          step, method: config.method, reward_mode: config.rewardMode, ...stats.logFields(learningRate), t_bins: T_BINS,
-          reward: rewardStats.summary(), reward_used: config.method === 'srum',
+          step,
+          method: config.method,
+          reward_mode: config.rewardMode,
+          ...stats.logFields(learningRate),
+          t_bins: T_BINS,
+          reward: rewardStats.summary(),
+          reward_used: config.method === 'srum',
           elapsed_s: wallBefore + (performance.now() - sessionStart) / 1000,
         });
       }
       progress.tick(1, { loss, 'R mean': rewardStats.summary().mean, lr: learningRate });
-      if (logNow) { stats = new IntervalStats(); rewardStats = new RewardStats(); }
+      if (logNow) {
+        stats = new IntervalStats();
+        rewardStats = new RewardStats();
+      }
       if (step % config.checkpointEvery === 0 && step < stopAt) checkpoint(step);
       await new Promise((resolve) => setImmediate(resolve)); // let a pending SIGINT / SIGTERM in
     }

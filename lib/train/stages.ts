@@ -45,33 +45,69 @@ export const PRETRAIN_SCHEDULES: Record<'base', PretrainSchedule> = {
     preset: 'base',
     stages: [
       {
-        name: 'base-canvas', summary: 'the base recipe: generation, understanding and plan tasks, 50% think rows (80 min)',
-        steps: 2300, seed: 0, replicas: 2, train: {}, model: { ...BASE_MODEL, planCellDecoder: false },
+        name: 'base-canvas',
+        summary: 'the base recipe: generation, understanding and plan tasks, 50% think rows (80 min)',
+        steps: 2300,
+        seed: 0,
+        replicas: 2,
+        train: {},
+        model: { ...BASE_MODEL, planCellDecoder: false },
       },
       {
-        name: 'celldec', summary: 'a plan cell decoder on the frozen backbone (plan head only)',
-        steps: 600, seed: 1, replicas: 1, initFrom: 'base-canvas', model: { planCellDecoder: true },
+        name: 'celldec',
+        summary: 'a plan cell decoder on the frozen backbone (plan head only)',
+        steps: 600,
+        seed: 1,
+        replicas: 1,
+        initFrom: 'base-canvas',
+        model: { planCellDecoder: true },
         train: { generationWeight: 0, understandingWeight: 0, planHeadOnly: true, learningRate: 0.001, warmupSteps: 20, batchSize: 64 },
       },
       {
-        name: 'celldec2', summary: 'the cell decoder, longer and at a higher rate (plan head only)',
-        steps: 1500, seed: 2, replicas: 1, initFrom: 'celldec', model: { planCellDecoder: true },
+        name: 'celldec2',
+        summary: 'the cell decoder, longer and at a higher rate (plan head only)',
+        steps: 1500,
+        seed: 2,
+        replicas: 1,
+        initFrom: 'celldec',
+        model: { planCellDecoder: true },
         train: {
-          generationWeight: 0, understandingWeight: 0, planHeadOnly: true, learningRate: 0.002, warmupSteps: 20, batchSize: 64,
+          generationWeight: 0,
+          understandingWeight: 0,
+          planHeadOnly: true,
+          learningRate: 0.002,
+          warmupSteps: 20,
+          batchSize: 64,
           checkpointEvery: 250,
         },
       },
       {
-        name: 'genpool', summary: "understanding on a pool of the model's own resamplings, plan loss on the head only (15 min)",
-        steps: 300, seed: 3, replicas: 2, initFrom: 'celldec2', model: { ...BASE_MODEL, planCellDecoder: true },
+        name: 'genpool',
+        summary: "understanding on a pool of the model's own resamplings, plan loss on the head only (15 min)",
+        steps: 300,
+        seed: 3,
+        replicas: 2,
+        initFrom: 'celldec2',
+        model: { ...BASE_MODEL, planCellDecoder: true },
         train: { learningRate: 0.0001, warmupSteps: 20, planHeadOnly: true, generatedShare: 0.5, generatedPool: 1536, checkpointEvery: 50 },
       },
       {
-        name: 'crop2', summary: "the region head's pixel reader, understanding heads only: the backbone stays stage 4's (12 min)",
-        steps: 1200, seed: 21, replicas: 2, initFrom: 'genpool', model: { ...BASE_MODEL, planCellDecoder: true, regionCropChannels: 16 },
+        name: 'crop2',
+        summary: "the region head's pixel reader, understanding heads only: the backbone stays stage 4's (12 min)",
+        steps: 1200,
+        seed: 21,
+        replicas: 2,
+        initFrom: 'genpool',
+        model: { ...BASE_MODEL, planCellDecoder: true, regionCropChannels: 16 },
         train: {
-          generationWeight: 0, planWeight: 0, understandingHeadOnly: true, learningRate: 0.001, warmupSteps: 30, understandingImages: 64,
-          checkpointEvery: 100, shapeMorph: 0.5,
+          generationWeight: 0,
+          planWeight: 0,
+          understandingHeadOnly: true,
+          learningRate: 0.001,
+          warmupSteps: 30,
+          understandingImages: 64,
+          checkpointEvery: 100,
+          shapeMorph: 0.5,
         },
       },
     ],
@@ -93,7 +129,10 @@ export interface ScheduleSmoke {
 
 /** One stage as `srum pretrain` options under `root` (runs root/<name>, from root/<initFrom>) and its replica count. */
 export function stageRun(
-  schedule: PretrainSchedule, stage: PretrainStage, root: string, smoke: ScheduleSmoke = {},
+  schedule: PretrainSchedule,
+  stage: PretrainStage,
+  root: string,
+  smoke: ScheduleSmoke = {},
 ): { options: PretrainOptions; replicas: number } {
   const steps = stageSteps(stage, smoke);
   const options: PretrainOptions = {
@@ -110,7 +149,10 @@ export function stageRun(
 
 /** The command that runs one stage, in the form manifests record (`data.reproduce`). */
 export function stageCommand(schedule: PretrainSchedule, stage: PretrainStage, root: string): string {
-  const list = (settings: Record<string, unknown>): string => Object.entries(settings).map(([k, v]) => `${k}=${String(v)}`).join(',');
+  const list = (settings: Record<string, unknown>): string =>
+    Object.entries(settings)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(',');
   const out = path.join(root, stage.name);
   const run = `--preset ${schedule.preset} --out ${out} --steps ${stage.steps} --seed ${stage.seed} --replicas ${stage.replicas}`;
   const set = Object.keys(stage.train).length > 0 ? ` --set ${list(stage.train)}` : '';
@@ -143,7 +185,10 @@ export interface ScheduleOptions {
 
 /** 'skipped': already finished; 'ran': finished now; 'stopped': interrupted (a checkpoint was saved). */
 export type StageAction = 'skipped' | 'ran' | 'stopped';
-export interface StageDecision { stage: string; action: StageAction }
+export interface StageDecision {
+  stage: string;
+  action: StageAction;
+}
 
 /**
  * Run a schedule's stages in order (or one): a finished stage is skipped, an interrupted one resumes. Returns the

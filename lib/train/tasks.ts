@@ -50,7 +50,11 @@ function sharedGenerationBatches(): GenerationBatches {
   let last: { key: string; batch: GenerationBatch } | undefined;
   return ({ model, step, seed, train }) => {
     const key = `${seed}/${step}/${train.batchSize}`;
-    if (last?.key !== key) last = { key, batch: generationBatch(step, { batchSize: train.batchSize, seed, config: model.config, layoutGrid: train.layoutGrid }) };
+    if (last?.key !== key)
+      last = {
+        key,
+        batch: generationBatch(step, { batchSize: train.batchSize, seed, config: model.config, layoutGrid: train.layoutGrid }),
+      };
     return last.batch;
   };
 }
@@ -63,7 +67,8 @@ function sharedGenerationBatches(): GenerationBatches {
 export function outlineWeights(patches: Float32Array, batchSize: number, imageTokens: number, beta: number): Float32Array {
   const tokens = batchSize * imageTokens;
   const patchDim = patches.length / tokens;
-  if (!Number.isInteger(patchDim)) throw new Error(`outlineWeights: ${patches.length} values is not ${batchSize} images of ${imageTokens} tokens`);
+  if (!Number.isInteger(patchDim))
+    throw new Error(`outlineWeights: ${patches.length} values is not ${batchSize} images of ${imageTokens} tokens`);
   const weights = new Float32Array(tokens);
   for (let k = 0; k < tokens; k++) {
     let lo = Infinity;
@@ -91,7 +96,8 @@ export function generationTask(weight: number, batches: GenerationBatches = shar
       const { model, optimizer, step, learningRate, seed, train } = context;
       const shared = batches(context);
       const batch = { ...shared }; // a copy: weight and thinking are set below, and the plan task reads `shared` too
-      if (train.outlineWeight > 0) batch.weight = outlineWeights(shared.x0, batch.batchSize, modelDims(model.config).imageTokens, train.outlineWeight);
+      if (train.outlineWeight > 0)
+        batch.weight = outlineWeights(shared.x0, batch.batchSize, modelDims(model.config).imageTokens, train.outlineWeight);
       const thinkRng = makeRng(seed).fork(`think:${step}`);
       batch.thinking = Uint8Array.from({ length: batch.batchSize }, () => (thinkRng.next() < train.thinkProb ? 1 : 0));
       const rng = makeRng(seed).fork(`flow:${step}`);
@@ -114,8 +120,15 @@ export function understandingTask(weight: number, pool?: GeneratedPool): Pretrai
     name: 'understanding',
     weight,
     run({ model, optimizer, step, learningRate, seed, train }) {
-      const batch = understandingBatch(step, { batchSize: train.understandingImages, seed, config: model.config, heldOutScenes: train.heldOutImages, shapeMorph: train.shapeMorph });
-      if (pool !== undefined && train.generatedShare > 0) mixGenerated(batch, pool, train.generatedShare, makeRng(seed).fork(`generated:${step}`), model.config);
+      const batch = understandingBatch(step, {
+        batchSize: train.understandingImages,
+        seed,
+        config: model.config,
+        heldOutScenes: train.heldOutImages,
+        shapeMorph: train.shapeMorph,
+      });
+      if (pool !== undefined && train.generatedShare > 0)
+        mixGenerated(batch, pool, train.generatedShare, makeRng(seed).fork(`generated:${step}`), model.config);
       const terms = { verdict: train.verdictWeight, count: train.countWeight };
       const kinds = QUERY_KINDS.filter((kind) => kind === 'region' || terms[kind] > 0);
       const rows = understandingRows(batch, model.config.maxTextTokens, kinds);
@@ -125,7 +138,10 @@ export function understandingTask(weight: number, pool?: GeneratedPool): Pretrai
         if (train.parseWeight === 0) return heads;
         const { imageTokens, patchDim } = modelDims(model.config);
         const parse = parseLoss(model, tf.tensor3d(batch.x0, [batch.batchSize, imageTokens, patchDim]), batch.scenes);
-        return { total: tf.add(heads.total, tf.mul(parse.total, train.parseWeight)) as tf.Scalar, parts: { ...heads.parts, ...parse.parts } };
+        return {
+          total: tf.add(heads.total, tf.mul(parse.total, train.parseWeight)) as tf.Scalar,
+          parts: { ...heads.parts, ...parse.parts },
+        };
       };
       const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss });
       return { loss: result.loss, samples: rows.rows, gradNorm: result.gradNorm, parts: result.parts };
@@ -141,7 +157,11 @@ export function planTask(weight: number, batches: GenerationBatches = sharedGene
     run(context) {
       const { model, optimizer, learningRate } = context;
       const batch = batches(context);
-      const result = gradientStep({ optimizer, learningRate: learningRate * weight, loss: () => planLoss(model, batch.textTokens, batch.plan, undefined, { detach: context.train.planHeadOnly }) });
+      const result = gradientStep({
+        optimizer,
+        learningRate: learningRate * weight,
+        loss: () => planLoss(model, batch.textTokens, batch.plan, undefined, { detach: context.train.planHeadOnly }),
+      });
       return { loss: result.loss, samples: batch.batchSize, gradNorm: result.gradNorm, parts: result.parts };
     },
   };

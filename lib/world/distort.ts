@@ -85,7 +85,7 @@ function fragmented(object: Geometry, rng: Rng): PointTest {
   const angles = [cut, cut + Math.PI / 2 + (rng.next() - 0.5) * 0.6];
   const push = (0.15 + 0.1 * rng.next()) * d;
   // Piece q lies on side (q & 1) of cut 0 and side (q >> 1) of cut 1; it moves along its bisector.
-  const side = (px: number, py: number, angle: number): number => (-(px) * Math.sin(angle) + py * Math.cos(angle) >= 0 ? 1 : 0);
+  const side = (px: number, py: number, angle: number): number => (-px * Math.sin(angle) + py * Math.cos(angle) >= 0 ? 1 : 0);
   const pieces = [0, 1, 2, 3].map((q) => {
     const a = angles[0] + (q & 1 ? 0 : Math.PI);
     const b = angles[1] + (q >> 1 ? 0 : Math.PI);
@@ -93,11 +93,14 @@ function fragmented(object: Geometry, rng: Rng): PointTest {
     const norm = Math.hypot(dir.x, dir.y) || 1;
     return { q, dx: (push * dir.x) / norm, dy: (push * dir.y) / norm };
   });
-  return (x, y) => pieces.some(({ q, dx, dy }) => {
-    const px = x - dx - object.cx;
-    const py = y - dy - object.cy;
-    return side(px, py, angles[0]) === (q & 1) && side(px, py, angles[1]) === q >> 1 && shapeContains(object, px + object.cx, py + object.cy);
-  });
+  return (x, y) =>
+    pieces.some(({ q, dx, dy }) => {
+      const px = x - dx - object.cx;
+      const py = y - dy - object.cy;
+      return (
+        side(px, py, angles[0]) === (q & 1) && side(px, py, angles[1]) === q >> 1 && shapeContains(object, px + object.cx, py + object.cy)
+      );
+    });
 }
 
 const BUILDERS: Record<DistortionKind, (object: Geometry, rng: Rng) => PointTest> = { eroded, melted, scrambled, fragmented };
@@ -112,7 +115,12 @@ export function distortionKind(object: Distortable): DistortionKind {
  * choice (tests, figures). The mask may reach up to ~0.3 of the diameter beyond the object's box (melted,
  * fragmented), never beyond the image.
  */
-export function distortedMask(object: Distortable, width: number, height: number, kind: DistortionKind = distortionKind(object)): Uint8Array {
+export function distortedMask(
+  object: Distortable,
+  width: number,
+  height: number,
+  kind: DistortionKind = distortionKind(object),
+): Uint8Array {
   const inside = BUILDERS[kind](object, makeRng(distortionSeed(object)).fork(kind));
   const mask = new Uint8Array(width * height);
   const reach = object.diameter;

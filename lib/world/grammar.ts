@@ -1,8 +1,21 @@
 // The prompt grammar: constraints -> canonical text, text -> constraints, and the category a prompt belongs to.
 // GenEval-style prompts start with "a photo of"; T2I-CompBench-style ones do not.
 import {
-  COLORS, Category, Constraint, DEPTH_RELATIONS, NON_SPATIAL_RELATIONS, ObjectDesc, Prompt, Relation,
-  SHAPES, SIZES, TEXTURES, Color, Shape, Size, Texture,
+  COLORS,
+  Category,
+  Constraint,
+  DEPTH_RELATIONS,
+  NON_SPATIAL_RELATIONS,
+  ObjectDesc,
+  Prompt,
+  Relation,
+  SHAPES,
+  SIZES,
+  TEXTURES,
+  Color,
+  Shape,
+  Size,
+  Texture,
 } from './types';
 import { NUMBER_WORDS } from './words';
 import { UnknownWordError, words } from './tokenizer';
@@ -26,14 +39,19 @@ const RELATION_PHRASES: Record<Relation, string> = {
 const PARSED_RELATIONS: Array<[string[], Relation]> = (
   [
     ...Object.entries(RELATION_PHRASES).map(([r, p]) => [p, r]),
-    ['left of', 'left of'], ['right of', 'right of'], ['hidden by', 'behind'],
+    ['left of', 'left of'],
+    ['right of', 'right of'],
+    ['hidden by', 'behind'],
   ] as Array<[string, Relation]>
 )
   .map(([p, r]): [string[], Relation] => [p.split(' '), r])
   .sort((a, b) => b[0].length - a[0].length);
 
 export class PromptError extends Error {
-  constructor(message: string, readonly text: string) {
+  constructor(
+    message: string,
+    readonly text: string,
+  ) {
     super(`${message} in prompt "${text}"`);
     this.name = 'PromptError';
   }
@@ -102,18 +120,24 @@ function parseNounPhrase(ws: string[], text: string): { count?: number; desc: Ob
   if (ws.length === 0) throw new PromptError('missing object description', text);
   const [det, ...rest] = ws;
   const numberIndex = (NUMBER_WORDS as readonly string[]).indexOf(det);
-  if (det !== 'a' && det !== 'an' && numberIndex < 0) throw new PromptError(`expected "a", "an" or a number before "${ws.join(' ')}"`, text);
+  if (det !== 'a' && det !== 'an' && numberIndex < 0)
+    throw new PromptError(`expected "a", "an" or a number before "${ws.join(' ')}"`, text);
   const noun = rest[rest.length - 1];
   const plural = noun !== undefined && noun.endsWith('s') && (SHAPES as readonly string[]).includes(noun.slice(0, -1));
   const shape = (plural ? noun.slice(0, -1) : noun) as Shape;
-  if (!(SHAPES as readonly string[]).includes(shape)) throw new PromptError(`expected a shape (${SHAPES.join(', ')}) at the end of "${ws.join(' ')}"`, text);
+  if (!(SHAPES as readonly string[]).includes(shape))
+    throw new PromptError(`expected a shape (${SHAPES.join(', ')}) at the end of "${ws.join(' ')}"`, text);
   const count = numberIndex >= 0 ? numberIndex + 1 : undefined;
   if (plural !== (count !== undefined && count > 1)) throw new PromptError(`"${det} ${noun}": number and noun disagree`, text);
   const desc: ObjectDesc = { shape };
   for (const w of rest.slice(0, -1)) {
-    const slot: keyof ObjectDesc | undefined = (COLORS as readonly string[]).includes(w) ? 'color'
-      : (TEXTURES as readonly string[]).includes(w) ? 'texture'
-      : (SIZES as readonly string[]).includes(w) ? 'size' : undefined;
+    const slot: keyof ObjectDesc | undefined = (COLORS as readonly string[]).includes(w)
+      ? 'color'
+      : (TEXTURES as readonly string[]).includes(w)
+        ? 'texture'
+        : (SIZES as readonly string[]).includes(w)
+          ? 'size'
+          : undefined;
     if (slot === undefined) throw new PromptError(`"${w}" is not an attribute`, text);
     if (desc[slot] !== undefined) throw new PromptError(`two ${slot} words ("${desc[slot]}", "${w}")`, text);
     if (slot === 'color') desc.color = w as Color;
@@ -134,7 +158,8 @@ export function parsePrompt(text: string): Prompt {
     if (!hit) continue;
     const subject = parseNounPhrase(ws.slice(0, i), text);
     const object = parseNounPhrase(ws.slice(i + hit[0].length), text);
-    if (subject.count !== undefined || object.count !== undefined) throw new PromptError('relations take "a"/"an" objects, not counts', text);
+    if (subject.count !== undefined || object.count !== undefined)
+      throw new PromptError('relations take "a"/"an" objects, not counts', text);
     return makePrompt([{ kind: 'relation', relation: hit[1], subject: subject.desc, object: object.desc }], genEval);
   }
   const groups: string[][] = [[]];

@@ -142,23 +142,37 @@ function readable(relation: Relation, s: SceneObject, o: SceneObject, side: numb
   const dy = o.cy - s.cy;
   const need = WORLD.spatialMargin + SPATIAL_SAFETY;
   switch (relation) {
-    case 'left of': return dx >= need && Math.abs(dx) - Math.abs(dy) >= SPATIAL_SAFETY;
-    case 'right of': return -dx >= need && Math.abs(dx) - Math.abs(dy) >= SPATIAL_SAFETY;
-    case 'above': return dy >= need && Math.abs(dy) - Math.abs(dx) >= SPATIAL_SAFETY;
-    case 'below': return -dy >= need && Math.abs(dy) - Math.abs(dx) >= SPATIAL_SAFETY;
-    case 'bigger than': case 'smaller than': return separated(maskOf(s, side), maskOf(o, side), side, OBJECT_GAP);
-    case 'behind': case 'in front of': {
+    case 'left of':
+      return dx >= need && Math.abs(dx) - Math.abs(dy) >= SPATIAL_SAFETY;
+    case 'right of':
+      return -dx >= need && Math.abs(dx) - Math.abs(dy) >= SPATIAL_SAFETY;
+    case 'above':
+      return dy >= need && Math.abs(dy) - Math.abs(dx) >= SPATIAL_SAFETY;
+    case 'below':
+      return -dy >= need && Math.abs(dy) - Math.abs(dx) >= SPATIAL_SAFETY;
+    case 'bigger than':
+    case 'smaller than':
+      return separated(maskOf(s, side), maskOf(o, side), side, OBJECT_GAP);
+    case 'behind':
+    case 'in front of': {
       const [back, front] = s.depth < o.depth ? [s, o] : [o, s];
       if (Math.abs(dx) < BITE_OFFSET || Math.abs(dy) < BITE_OFFSET) return false;
       // The back object shows at least BITE_OFFSET px beyond the front one's box along both axes (a corner
       // bite, so two of its edges and the corner between them stay visible).
       const beyond = (b0: number, f0: number, db: number, df: number): number => Math.max(f0 - b0, b0 + db - (f0 + df));
-      const [bl, bt, fl, ft] = [back.cx - back.diameter / 2, back.cy - back.diameter / 2, front.cx - front.diameter / 2, front.cy - front.diameter / 2];
-      if (beyond(bl, fl, back.diameter, front.diameter) < BITE_OFFSET || beyond(bt, ft, back.diameter, front.diameter) < BITE_OFFSET) return false;
+      const [bl, bt, fl, ft] = [
+        back.cx - back.diameter / 2,
+        back.cy - back.diameter / 2,
+        front.cx - front.diameter / 2,
+        front.cy - front.diameter / 2,
+      ];
+      if (beyond(bl, fl, back.diameter, front.diameter) < BITE_OFFSET || beyond(bt, ft, back.diameter, front.diameter) < BITE_OFFSET)
+        return false;
       const { overlap, areaA } = countOverlap(maskOf(back, side), maskOf(front, side));
       return overlap >= BITE_FRACTION[0] * areaA && overlap <= BITE_FRACTION[1] * areaA;
     }
-    case 'inside': return containedWithRing(maskOf(s, side), maskOf(o, side), side);
+    case 'inside':
+      return containedWithRing(maskOf(s, side), maskOf(o, side), side);
   }
 }
 
@@ -172,7 +186,10 @@ function placePair(relation: Relation, s: SceneObject, o: SceneObject, side: num
     if (!touching) placeRandomly(s, side, rng, grid);
     else {
       // Subject's corner within the object's box, give or take its own diameter.
-      const corner = (c: number): number => (centred ? Math.round(c - s.diameter / 2) + rng.int(-1, 1) : Math.round(c - o.diameter / 2) + rng.int(-s.diameter + 1, o.diameter - 1));
+      const corner = (c: number): number =>
+        centred
+          ? Math.round(c - s.diameter / 2) + rng.int(-1, 1)
+          : Math.round(c - o.diameter / 2) + rng.int(-s.diameter + 1, o.diameter - 1);
       const [left, top] = [corner(o.cx), corner(o.cy)];
       if (left < BORDER || top < BORDER || left + s.diameter > side - BORDER || top + s.diameter > side - BORDER) continue;
       moveTo(s, left, top);
@@ -220,7 +237,12 @@ export function sceneFor(prompt: Prompt, rng: Rng, options: LayoutOptions = {}):
     objects.forEach((o, i) => (o.depth = i));
     const subject = objects[slots.findIndex((s) => s.role === 'subject')];
     const object = objects[slots.findIndex((s) => s.role === 'object')];
-    if (relation !== undefined && (relation === 'behind' || relation === 'in front of' || relation === 'inside') && subject.color === object.color) continue;
+    if (
+      relation !== undefined &&
+      (relation === 'behind' || relation === 'in front of' || relation === 'inside') &&
+      subject.color === object.color
+    )
+      continue;
     const grid = options.grid ?? 1;
     const pairOk = relation === undefined || placePair(relation, subject, object, side, rng, grid, centred);
     const rest = objects.filter((o) => o !== subject && o !== object);

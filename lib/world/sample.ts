@@ -4,8 +4,20 @@ import { inferCategory, makePrompt } from './grammar';
 import { isHeldOut } from './heldout';
 import { sceneSatisfies } from './semantics';
 import {
-  COLORS, Category, Constraint, GENEVAL_CATEGORIES, NON_SPATIAL_RELATIONS, DEPTH_RELATIONS, ObjectDesc, Prompt,
-  Relation, SHAPES, SIZES, SPATIAL_RELATIONS, Scene, TEXTURES,
+  COLORS,
+  Category,
+  Constraint,
+  GENEVAL_CATEGORIES,
+  NON_SPATIAL_RELATIONS,
+  DEPTH_RELATIONS,
+  ObjectDesc,
+  Prompt,
+  Relation,
+  SHAPES,
+  SIZES,
+  SPATIAL_RELATIONS,
+  Scene,
+  TEXTURES,
 } from './types';
 
 type Attribute = 'color' | 'texture' | 'size';
@@ -26,7 +38,9 @@ function randomDesc(attributes: Attribute[], rng: Rng, allowHeldOut: boolean): O
 
 /** No object can match both descriptions: the shapes differ or a field stated by both differs. */
 export function disjoint(a: ObjectDesc, b: ObjectDesc): boolean {
-  return a.shape !== b.shape || (['color', 'texture', 'size'] as const).some((k) => a[k] !== undefined && b[k] !== undefined && a[k] !== b[k]);
+  return (
+    a.shape !== b.shape || (['color', 'texture', 'size'] as const).some((k) => a[k] !== undefined && b[k] !== undefined && a[k] !== b[k])
+  );
 }
 
 /** Structural rules every prompt meets (contradictions included) so that the evaluator can read it. */
@@ -47,8 +61,15 @@ export function wellFormed(constraints: Constraint[]): boolean {
 
 /** A well-formed prompt that a scene can also satisfy: a small object only fits inside a large circle or square. */
 export function satisfiable(constraints: Constraint[]): boolean {
-  return wellFormed(constraints) && constraints.every((c) =>
-    c.kind !== 'relation' || c.relation !== 'inside' || (c.object.shape !== 'triangle' && c.subject.size !== 'large' && c.object.size !== 'small'));
+  return (
+    wellFormed(constraints) &&
+    constraints.every(
+      (c) =>
+        c.kind !== 'relation' ||
+        c.relation !== 'inside' ||
+        (c.object.shape !== 'triangle' && c.subject.size !== 'large' && c.object.size !== 'small'),
+    )
+  );
 }
 
 function twoDescs(attributes: () => Attribute[], rng: Rng, allowHeldOut: boolean): [ObjectDesc, ObjectDesc] {
@@ -63,12 +84,18 @@ function draft(category: Category, rng: Rng, allowHeldOut: boolean): Constraint[
   };
   const pair = (attrs: Attribute[]): Constraint[] => twoDescs(() => attrs, rng, allowHeldOut).map(exists);
   switch (category) {
-    case 'color': return pair(['color']);
-    case 'shape': return pair(['size']);
-    case 'texture': return pair(['texture']);
-    case 'spatial': return [relation(SPATIAL_RELATIONS, () => ['color'])];
-    case '3d_spatial': return [relation(DEPTH_RELATIONS, () => ['color'])];
-    case 'non-spatial': return [relation(NON_SPATIAL_RELATIONS, () => ['color'])];
+    case 'color':
+      return pair(['color']);
+    case 'shape':
+      return pair(['size']);
+    case 'texture':
+      return pair(['texture']);
+    case 'spatial':
+      return [relation(SPATIAL_RELATIONS, () => ['color'])];
+    case '3d_spatial':
+      return [relation(DEPTH_RELATIONS, () => ['color'])];
+    case 'non-spatial':
+      return [relation(NON_SPATIAL_RELATIONS, () => ['color'])];
     case 'complex': {
       const attrs = (): Attribute[] => rng.shuffle<Attribute>(['color', 'texture', 'size']).slice(0, rng.int(2, 3));
       return [relation(SPATIAL_RELATIONS, attrs)];
@@ -76,14 +103,24 @@ function draft(category: Category, rng: Rng, allowHeldOut: boolean): Constraint[
     case 'numeracy': {
       if (rng.next() < 0.4) return [{ kind: 'count', object: randomDesc(['color'], rng, allowHeldOut), count: rng.int(2, 4) }];
       const first = rng.int(1, 3);
-      return twoDescs(() => ['color'], rng, allowHeldOut).map((object, i) => ({ kind: 'count', object, count: i === 0 ? first : rng.int(1, 4 - first) }));
+      return twoDescs(() => ['color'], rng, allowHeldOut).map((object, i) => ({
+        kind: 'count',
+        object,
+        count: i === 0 ? first : rng.int(1, 4 - first),
+      }));
     }
-    case 'single_object': return [exists(randomDesc([], rng, allowHeldOut))];
-    case 'colors': return [exists(randomDesc(['color'], rng, allowHeldOut))];
-    case 'two_objects': return pair([]);
-    case 'color_attr': return pair(['color']);
-    case 'counting': return [{ kind: 'count', object: randomDesc([], rng, allowHeldOut), count: rng.int(2, 4) }];
-    case 'position': return [relation(SPATIAL_RELATIONS, () => [])];
+    case 'single_object':
+      return [exists(randomDesc([], rng, allowHeldOut))];
+    case 'colors':
+      return [exists(randomDesc(['color'], rng, allowHeldOut))];
+    case 'two_objects':
+      return pair([]);
+    case 'color_attr':
+      return pair(['color']);
+    case 'counting':
+      return [{ kind: 'count', object: randomDesc([], rng, allowHeldOut), count: rng.int(2, 4) }];
+    case 'position':
+      return [relation(SPATIAL_RELATIONS, () => [])];
   }
 }
 
@@ -108,19 +145,34 @@ function followsGenEvalRule(category: Category, constraints: Constraint[]): bool
   return differ('shape') && (category !== 'color_attr' || differ('color'));
 }
 
-
 type Change = 'relation' | 'count' | 'shape' | Attribute;
 /** What a contradicting prompt of each category changes (GenEval and CompBench alike). */
 const CHANGES: Record<Category, Change[]> = {
-  color: ['color'], colors: ['color'], color_attr: ['color'], texture: ['texture'],
-  shape: ['shape'], single_object: ['shape'], two_objects: ['shape'],
-  spatial: ['relation'], '3d_spatial': ['relation'], 'non-spatial': ['relation'], position: ['relation'],
-  numeracy: ['count'], counting: ['count'],
+  color: ['color'],
+  colors: ['color'],
+  color_attr: ['color'],
+  texture: ['texture'],
+  shape: ['shape'],
+  single_object: ['shape'],
+  two_objects: ['shape'],
+  spatial: ['relation'],
+  '3d_spatial': ['relation'],
+  'non-spatial': ['relation'],
+  position: ['relation'],
+  numeracy: ['count'],
+  counting: ['count'],
   complex: ['relation', 'color', 'texture', 'size', 'shape'],
 };
 const OPPOSITE: Record<Relation, Relation> = {
-  'left of': 'right of', 'right of': 'left of', above: 'below', below: 'above',
-  'in front of': 'behind', behind: 'in front of', 'bigger than': 'smaller than', 'smaller than': 'bigger than', inside: 'inside',
+  'left of': 'right of',
+  'right of': 'left of',
+  above: 'below',
+  below: 'above',
+  'in front of': 'behind',
+  behind: 'in front of',
+  'bigger than': 'smaller than',
+  'smaller than': 'bigger than',
+  inside: 'inside',
 };
 
 function withDesc(c: Constraint, role: 'subject' | 'object', desc: ObjectDesc): Constraint {
@@ -132,7 +184,9 @@ function withDesc(c: Constraint, role: 'subject' | 'object', desc: ObjectDesc): 
 function variants(constraints: Constraint[], change: Change): Constraint[][] {
   const out: Constraint[][] = [];
   constraints.forEach((c, i) => {
-    const replace = (next: Constraint): void => { out.push(constraints.map((old, j) => (j === i ? next : old))); };
+    const replace = (next: Constraint): void => {
+      out.push(constraints.map((old, j) => (j === i ? next : old)));
+    };
     if (change === 'relation' && c.kind === 'relation') {
       // "inside" has no opposite word: the contradiction swaps the two objects instead.
       replace(c.relation === 'inside' ? { ...c, subject: c.object, object: c.subject } : { ...c, relation: OPPOSITE[c.relation] });
@@ -154,7 +208,8 @@ function variants(constraints: Constraint[], change: Change): Constraint[][] {
 export function contradict(prompt: Prompt, scene: Scene, rng: Rng): Prompt {
   const genEval = isGenEval(prompt.category);
   for (const change of rng.shuffle(CHANGES[prompt.category])) {
-    const candidates = rng.shuffle(variants(prompt.constraints, change))
+    const candidates = rng
+      .shuffle(variants(prompt.constraints, change))
       .filter((cs) => wellFormed(cs) && inferCategory(cs, genEval) === prompt.category)
       .map((cs) => makePrompt(cs, genEval))
       .filter((p) => !sceneSatisfies(p, scene));

@@ -72,7 +72,13 @@ function contains(outer: Uint8Array, inner: Uint8Array): boolean {
 }
 
 function placed(object: SceneObject, scene: Scene): Placed {
-  return { cx: object.cx, cy: object.cy, diameter: object.diameter, depth: object.depth, mask: shapeMask(object, scene.width, scene.height) };
+  return {
+    cx: object.cx,
+    cy: object.cy,
+    diameter: object.diameter,
+    depth: object.depth,
+    mask: shapeMask(object, scene.width, scene.height),
+  };
 }
 
 export function holds(constraint: Constraint, scene: Scene): boolean {

@@ -53,7 +53,8 @@ export interface PromptSetOptions {
 export function samplePrompts(options: PromptSetOptions): Prompt[] {
   const categories = options.categories ?? (options.split === 'train' ? COMPBENCH_CATEGORIES : CATEGORIES);
   const evalOnly = categories.filter(isGenEval);
-  if (options.split === 'train' && evalOnly.length > 0) throw new Error(`GenEval categories (${evalOnly.join(', ')}) are evaluation-only: they have no train split`);
+  if (options.split === 'train' && evalOnly.length > 0)
+    throw new Error(`GenEval categories (${evalOnly.join(', ')}) are evaluation-only: they have no train split`);
   const heldOut = options.heldOut ?? 'any';
   const rng = makeRng(options.seed).fork(`prompts:${options.split}`);
   const prompts: Prompt[] = [];

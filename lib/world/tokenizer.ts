@@ -11,7 +11,10 @@ export const MAX_PROMPT_TOKENS = 16;
 const idOf = new Map(VOCAB.map((word, id) => [word, id]));
 
 export class UnknownWordError extends Error {
-  constructor(readonly word: string, readonly text: string) {
+  constructor(
+    readonly word: string,
+    readonly text: string,
+  ) {
     super(`unknown word "${word}" in prompt "${text}" (the world's vocabulary: ${PROMPT_WORDS.join(', ')})`);
     this.name = 'UnknownWordError';
   }

@@ -20,7 +20,12 @@ import { hashString, makeRng } from '../../lib/rng';
 import { encodeBatch } from '../../lib/world/tokenizer';
 import { runScript } from '../lib/run-script';
 
-const SHIFTS: readonly [number, number][] = [[1, 0], [-1, 0], [0, 1], [0, -1]];
+const SHIFTS: readonly [number, number][] = [
+  [1, 0],
+  [-1, 0],
+  [0, 1],
+  [0, -1],
+];
 
 /** The image moved by (dx, dy) pixels; the pixels uncovered at the edge repeat the edge. */
 function shifted(image: RgbImage, dx: number, dy: number): RgbImage {
@@ -36,10 +41,30 @@ function shifted(image: RgbImage, dx: number, dy: number): RgbImage {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, seed: { type: 'string', default: '5' }, out: { type: 'string' }, steps: { type: 'string' }, guidance: { type: 'string' }, shift: { type: 'string' }, eta: { type: 'string' }, 'plan-temperature': { type: 'string' }, 'plan-fields': { type: 'string', default: 'shape' }, images: { type: 'string' }, stability: { type: 'boolean', default: false } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      checkpoint: { type: 'string', default: 'data/base' },
+      n: { type: 'string', default: '280' },
+      seed: { type: 'string', default: '5' },
+      out: { type: 'string' },
+      steps: { type: 'string' },
+      guidance: { type: 'string' },
+      shift: { type: 'string' },
+      eta: { type: 'string' },
+      'plan-temperature': { type: 'string' },
+      'plan-fields': { type: 'string', default: 'shape' },
+      images: { type: 'string' },
+      stability: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
   const [n, seed] = [Number(values.n), Number(values.seed)];
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer, --seed an integer');
-  if (values.images !== undefined && (values.steps ?? values.guidance ?? values.shift ?? values.eta ?? values['plan-temperature']) !== undefined) throw new Error('--images reads saved images: --steps, --guidance, --shift, --eta and --plan-temperature only apply when generating');
+  if (
+    values.images !== undefined &&
+    (values.steps ?? values.guidance ?? values.shift ?? values.eta ?? values['plan-temperature']) !== undefined
+  )
+    throw new Error('--images reads saved images: --steps, --guidance, --shift, --eta and --plan-temperature only apply when generating');
   const fields = values['plan-fields'].split(',') as PlanField[];
   const unknown = fields.filter((f) => !PLAN_FIELDS.includes(f));
   if (unknown.length > 0) throw new Error(`--plan-fields: unknown ${unknown.join(', ')} (fields: ${PLAN_FIELDS.join(', ')})`);
@@ -47,11 +72,26 @@ async function main(): Promise<void> {
   const { model } = loadCheckpoint(values.checkpoint);
   try {
     const prompts = samplePrompts({ split: 'val', n, seed });
-    const sampler = { steps: values.steps === undefined ? undefined : Number(values.steps), guidanceScale: values.guidance === undefined ? undefined : Number(values.guidance), timestepShift: values.shift === undefined ? undefined : Number(values.shift), stochasticity: values.eta === undefined ? undefined : Number(values.eta) };
+    const sampler = {
+      steps: values.steps === undefined ? undefined : Number(values.steps),
+      guidanceScale: values.guidance === undefined ? undefined : Number(values.guidance),
+      timestepShift: values.shift === undefined ? undefined : Number(values.shift),
+      stochasticity: values.eta === undefined ? undefined : Number(values.eta),
+    };
     const texts = prompts.map((p) => p.text);
     const planTemperature = values['plan-temperature'] === undefined ? undefined : Number(values['plan-temperature']);
-    const plans = planTemperature === undefined ? undefined : predictPlan(model, encodeBatch(texts, model.config.maxTextTokens), { temperature: planTemperature, rng: makeRng(hashString(`plans:${seed}`)), fields });
-    const images = values.images !== undefined ? prompts.map((_, k) => readPng(`${values.images}/${k}.png`)) : generateImages(model, texts, { seed, think: true, plans, ...sampler });
+    const plans =
+      planTemperature === undefined
+        ? undefined
+        : predictPlan(model, encodeBatch(texts, model.config.maxTextTokens), {
+            temperature: planTemperature,
+            rng: makeRng(hashString(`plans:${seed}`)),
+            fields,
+          });
+    const images =
+      values.images !== undefined
+        ? prompts.map((_, k) => readPng(`${values.images}/${k}.png`))
+        : generateImages(model, texts, { seed, think: true, plans, ...sampler });
     const stability = { evaluatorKeeps: 0, judgeKeeps: 0, agree: 0 };
     const tally: Record<string, { tt: number; tf: number; ft: number; ff: number }> = {};
     const records: unknown[] = [];
@@ -71,17 +111,30 @@ async function main(): Promise<void> {
           stability.agree += +(evMoved === selfMoved);
         }
       }
-      records.push({ k, category: prompt.category, prompt: prompt.text, self: self.passed, evaluator: ev.passed, selfP: self.probabilities.map((p) => +p.toFixed(2)), selfSaw: describeObjects(self.parsed ?? []), evalDetails: ev.constraints.map((c) => `${c.passed ? 'ok' : 'FAIL'} ${c.text}: ${c.detail}`) });
+      records.push({
+        k,
+        category: prompt.category,
+        prompt: prompt.text,
+        self: self.passed,
+        evaluator: ev.passed,
+        selfP: self.probabilities.map((p) => +p.toFixed(2)),
+        selfSaw: describeObjects(self.parsed ?? []),
+        evalDetails: ev.constraints.map((c) => `${c.passed ? 'ok' : 'FAIL'} ${c.text}: ${c.detail}`),
+      });
     });
     let agree = 0;
     for (const [c, t] of Object.entries(tally)) {
       agree += t.tt + t.ff;
-      console.log(`${c.padEnd(14)} self+eval+ ${t.tt}  self+eval- ${t.tf}  self-eval+ ${t.ft}  self-eval- ${t.ff}  agree ${((t.tt + t.ff) / (t.tt + t.tf + t.ft + t.ff)).toFixed(2)}`);
+      console.log(
+        `${c.padEnd(14)} self+eval+ ${t.tt}  self+eval- ${t.tf}  self-eval+ ${t.ft}  self-eval- ${t.ff}  agree ${((t.tt + t.ff) / (t.tt + t.tf + t.ft + t.ff)).toFixed(2)}`,
+      );
     }
     console.log(`agreement ${(agree / prompts.length).toFixed(3)} over ${prompts.length}`);
     if (values.stability) {
       const share = (count: number): string => (count / (prompts.length * SHIFTS.length)).toFixed(3);
-      console.log(`under a 1-px shift: the evaluator keeps its verdict ${share(stability.evaluatorKeeps)}, the judge ${share(stability.judgeKeeps)}; they agree on the shifted images ${share(stability.agree)}`);
+      console.log(
+        `under a 1-px shift: the evaluator keeps its verdict ${share(stability.evaluatorKeeps)}, the judge ${share(stability.judgeKeeps)}; they agree on the shifted images ${share(stability.agree)}`,
+      );
     }
     if (values.out) fs.writeFileSync(`${values.out}/records.json`, JSON.stringify(records, null, 1));
   } finally {

@@ -45,24 +45,36 @@ function groundTruthCandidates(n: number, seed: number, planGrid: number): SrumC
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      seeds: { type: 'string', default: '0,1,2' }, steps: { type: 'string', default: String(DEFAULT_SRUM_CONFIG.steps) },
-      scale: { type: 'string', default: '1' }, 'n-candidates': { type: 'string', default: '256' },
-      checkpoint: { type: 'string', default: 'data/base' }, runs: { type: 'string', default: 'runs/controls' },
-      split: { type: 'string', default: DEFAULT_PROTOCOL.split }, 'per-category': { type: 'string', default: String(DEFAULT_PROTOCOL.perCategory) },
-      draws: { type: 'string', default: String(DEFAULT_PROTOCOL.draws) }, 'understanding-n': { type: 'string', default: '400' },
-      out: { type: 'string' }, set: { type: 'string', default: '' },
+      seeds: { type: 'string', default: '0,1,2' },
+      steps: { type: 'string', default: String(DEFAULT_SRUM_CONFIG.steps) },
+      scale: { type: 'string', default: '1' },
+      'n-candidates': { type: 'string', default: '256' },
+      checkpoint: { type: 'string', default: 'data/base' },
+      runs: { type: 'string', default: 'runs/controls' },
+      split: { type: 'string', default: DEFAULT_PROTOCOL.split },
+      'per-category': { type: 'string', default: String(DEFAULT_PROTOCOL.perCategory) },
+      draws: { type: 'string', default: String(DEFAULT_PROTOCOL.draws) },
+      'understanding-n': { type: 'string', default: '400' },
+      out: { type: 'string' },
+      set: { type: 'string', default: '' },
       'train-only': { type: 'string', default: '' },
     },
     strict: true,
   });
   const trainOnly = values['train-only']; // 'replay' or 'gt_sft': train that arm's runs and stop (two processes, two cores)
-  if (values.out === undefined && trainOnly === '') throw new Error('usage: controls.ts --out RESULT.json [--seeds 0,1,2] [--steps 200] [--scale 4] [--split val]');
+  if (values.out === undefined && trainOnly === '')
+    throw new Error('usage: controls.ts --out RESULT.json [--seeds 0,1,2] [--steps 200] [--scale 4] [--split val]');
   const seeds = values.seeds.split(',').map(Number);
   const scales = values.scale === '1' ? [1] : [1, Number(values.scale)];
   const steps = Number(values.steps);
   const split = values.split as ProtocolConfig['split'];
   if (split === 'test') throw new Error('controls are chosen and read on val');
-  const extra = Object.fromEntries(values.set.split(',').filter((s) => s !== '').map((kv) => [kv.split('=')[0], JSON.parse(kv.split('=')[1])]));
+  const extra = Object.fromEntries(
+    values.set
+      .split(',')
+      .filter((s) => s !== '')
+      .map((kv) => [kv.split('=')[0], JSON.parse(kv.split('=')[1])]),
+  );
   await initBackend();
   const planGrid = readManifest(values.checkpoint).model_config.planGrid;
   const arms: Record<string, Arm> = { base: { source: values.checkpoint } };
@@ -71,7 +83,11 @@ async function main(): Promise<void> {
       const suffix = scale === 1 ? '' : `-x${scale}`;
       const jobs = [
         { name: `replay${suffix}`, config: { method: 'replay' }, candidates: [] as SrumCandidate[] },
-        { name: `gt_sft${suffix}`, config: { method: 'sft' }, candidates: groundTruthCandidates(Number(values['n-candidates']), 100 + seed, planGrid) },
+        {
+          name: `gt_sft${suffix}`,
+          config: { method: 'sft' },
+          candidates: groundTruthCandidates(Number(values['n-candidates']), 100 + seed, planGrid),
+        },
       ];
       for (const job of jobs.filter((j) => trainOnly === '' || j.name.startsWith(trainOnly))) {
         const outDir = path.join(values.runs, `${job.name}@${seed}`);
@@ -79,7 +95,14 @@ async function main(): Promise<void> {
         if (!finished) {
           const { model } = loadCheckpoint(values.checkpoint);
           const command = `controls.ts ${job.name} seed ${seed}: trainSrum ${JSON.stringify({ ...job.config, steps: steps * scale, seed, ...extra })}`;
-          await trainSrum({ model, preset: 'base', candidates: job.candidates, outDir, config: { ...job.config, steps: steps * scale, seed, ...extra }, command });
+          await trainSrum({
+            model,
+            preset: 'base',
+            candidates: job.candidates,
+            outDir,
+            config: { ...job.config, steps: steps * scale, seed, ...extra },
+            command,
+          });
           disposeModel(model);
         }
         arms[`${job.name}@${seed}`] = { source: outDir };
@@ -87,11 +110,21 @@ async function main(): Promise<void> {
     }
   }
   if (trainOnly !== '') return;
-  const protocol: ProtocolConfig = { split, perCategory: Number(values['per-category']), draws: Number(values.draws), seed: DEFAULT_PROTOCOL.seed };
+  const protocol: ProtocolConfig = {
+    split,
+    perCategory: Number(values['per-category']),
+    draws: Number(values.draws),
+    seed: DEFAULT_PROTOCOL.seed,
+  };
   const pool = await SamplerPool.open(autoWorkers());
   const scores = await scoreArms({
-    pool, protocol, arms, file: path.join(values.runs, `scores-${split}.json`),
-    onProgress: (arm, done, total) => { if (done % 512 === 0 || done === total) console.error(`[controls] ${arm}: ${done}/${total}`); },
+    pool,
+    protocol,
+    arms,
+    file: path.join(values.runs, `scores-${split}.json`),
+    onProgress: (arm, done, total) => {
+      if (done % 512 === 0 || done === total) console.error(`[controls] ${arm}: ${done}/${total}`);
+    },
   });
   await pool.close();
   const report = compareArms(scores);
@@ -110,7 +143,10 @@ async function main(): Promise<void> {
   }
   const perSeed = (group: string): { overall: number[]; understanding: number[] } => {
     const names = group === 'base' ? ['base'] : seeds.map((s) => `${group}@${s}`);
-    return { overall: names.map((n) => (100 * scores.arms[n].passed.reduce((a, b) => a + b, 0)) / scores.arms[n].passed.length), understanding: names.map((n) => understanding[n]) };
+    return {
+      overall: names.map((n) => (100 * scores.arms[n].passed.reduce((a, b) => a + b, 0)) / scores.arms[n].passed.length),
+      understanding: names.map((n) => understanding[n]),
+    };
   };
   const groups = Object.keys(report.arms);
   const command = `npx ts-node --transpile-only scripts/experiments/controls.ts ${process.argv.slice(2).join(' ')}`;
@@ -118,11 +154,20 @@ async function main(): Promise<void> {
     command,
     protocol: { split, n_prompts: report.protocol.n_prompts, draws: protocol.draws, seeds, steps, scales },
     arms: Object.fromEntries(groups.map((g) => [g, perSeed(g)])),
-    paired: Object.fromEntries(Object.entries(report.paired).map(([k, v]) => [k, { mean: v.overall.mean, se: v.overall.se, in_domain: v.in_domain, held_out: v.held_out }])),
-    understanding_paired: Object.fromEntries(groups.filter((g) => g !== 'base').map((g) => {
-      const diffs = perSeed(g).understanding.map((u) => u - understanding.base);
-      return [`${g}-base`, { mean: diffs.reduce((a, b) => a + b, 0) / diffs.length, per_seed: diffs }];
-    })),
+    paired: Object.fromEntries(
+      Object.entries(report.paired).map(([k, v]) => [
+        k,
+        { mean: v.overall.mean, se: v.overall.se, in_domain: v.in_domain, held_out: v.held_out },
+      ]),
+    ),
+    understanding_paired: Object.fromEntries(
+      groups
+        .filter((g) => g !== 'base')
+        .map((g) => {
+          const diffs = perSeed(g).understanding.map((u) => u - understanding.base);
+          return [`${g}-base`, { mean: diffs.reduce((a, b) => a + b, 0) / diffs.length, per_seed: diffs }];
+        }),
+    ),
     report,
   });
   console.log(`understanding (%): ${JSON.stringify(understanding)}`);

@@ -12,10 +12,16 @@ import { mentionsHeldOut } from '../../lib/world/splits';
 import { runScript } from '../lib/run-script';
 import { compBenchPasses, readRun } from '../lib/runs';
 
-interface DomainCounts { in_domain: [number, number]; held_out: [number, number] }
+interface DomainCounts {
+  in_domain: [number, number];
+  held_out: [number, number];
+}
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { runs: { type: 'string' }, checkpoint: { type: 'string', default: 'data/base' }, json: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: { runs: { type: 'string' }, checkpoint: { type: 'string', default: 'data/base' }, json: { type: 'string' } },
+    strict: true,
+  });
   if (values.runs === undefined) throw new Error('usage: domain-split.ts --runs DIR,DIR,... [--checkpoint data/base] [--json OUT.json]');
   const checkpoint = values.checkpoint;
   await initBackend({ quiet: true });
@@ -28,7 +34,10 @@ async function main(): Promise<void> {
       // The run's CompBench-mini, image for image: the same prompts, noise and evaluator as its eval-*.json.
       const { prompts, passed } = compBenchPasses(checkpoint, runDir, { n, seed, split, think });
       const heldOut = prompts.map(mentionsHeldOut);
-      const count = (held: boolean): [number, number] => [passed.filter((p, k) => p && heldOut[k] === held).length, heldOut.filter((h) => h === held).length];
+      const count = (held: boolean): [number, number] => [
+        passed.filter((p, k) => p && heldOut[k] === held).length,
+        heldOut.filter((h) => h === held).length,
+      ];
       return { in_domain: count(false), held_out: count(true) };
     };
     const key = `${base}|${split}|${seed}|${n}|${think}`;
@@ -37,9 +46,12 @@ async function main(): Promise<void> {
     const trained = score(dir);
     results[dir] = { method: summary.method, seed: summary.seed, base: baseCounts, trained };
     const fmt = ([p, all]: [number, number]): string => `${p}/${all} (${((100 * p) / all).toFixed(1)}%)`;
-    console.log(`${dir}: ${summary.method} seed ${summary.seed}  in-domain ${fmt(baseCounts.in_domain)} -> ${fmt(trained.in_domain)}   held-out pairs ${fmt(baseCounts.held_out)} -> ${fmt(trained.held_out)}`);
+    console.log(
+      `${dir}: ${summary.method} seed ${summary.seed}  in-domain ${fmt(baseCounts.in_domain)} -> ${fmt(trained.in_domain)}   held-out pairs ${fmt(baseCounts.held_out)} -> ${fmt(trained.held_out)}`,
+    );
   }
-  if (values.json !== undefined) writeJsonAtomic(values.json, { command: `domain-split.ts --runs ${values.runs} --checkpoint ${checkpoint}`, results });
+  if (values.json !== undefined)
+    writeJsonAtomic(values.json, { command: `domain-split.ts --runs ${values.runs} --checkpoint ${checkpoint}`, results });
 }
 
 runScript(main);

@@ -20,9 +20,12 @@ async function main(): Promise<void> {
   const records = readJsonl<{ image_file: string; prompt: string }>(path.join(values.from, 'rewards.jsonl'));
   const kept = records.filter((r) => evaluateImage(readPng(r.image_file), r.prompt).passed);
   fs.mkdirSync(values.out, { recursive: true });
-  for (const name of ['candidates', 'eval-base.json']) fs.cpSync(path.join(values.from, name), path.join(values.out, name), { recursive: true });
+  for (const name of ['candidates', 'eval-base.json'])
+    fs.cpSync(path.join(values.from, name), path.join(values.out, name), { recursive: true });
   writeFileAtomic(path.join(values.out, 'rewards.jsonl'), kept.map((r) => JSON.stringify(r) + '\n').join(''));
-  console.log(`${kept.length} of ${records.length} candidates pass; now: npx srum run --method sft --n-candidates ${kept.length} --out ${values.out} (with the options of ${values.from})`);
+  console.log(
+    `${kept.length} of ${records.length} candidates pass; now: npx srum run --method sft --n-candidates ${kept.length} --out ${values.out} (with the options of ${values.from})`,
+  );
 }
 
 runScript(main);

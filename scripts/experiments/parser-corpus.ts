@@ -15,8 +15,14 @@ import { writeJsonAtomic } from '../../lib/io';
 import type { RegionJson } from '../../lib/judge/parseModes';
 import { globalCorpus, isReleasedStyle, regionCorpus, type WrittenRegion } from '../../lib/judge/replyCorpus';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '36' }, replies: { type: 'string', default: '1200' },
-  globals: { type: 'string', default: '1000' }, json: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '36' },
+    replies: { type: 'string', default: '1200' },
+    globals: { type: 'string', default: '1000' },
+    json: { type: 'string' },
+  },
+});
 const seed = Number(values.seed);
 const regionReplies = regionCorpus(seed, Number(values.replies));
 const globalReplies = globalCorpus(seed + 1, Number(values.globals));
@@ -67,8 +73,10 @@ async function main(): Promise<void> {
     rightScore: parsed.filter((p, i) => (p as GlobalJson).global_layout_score === globalReplies[i].score).length,
   });
   const result = {
-    command: 'npx ts-node --transpile-only scripts/experiments/parser-corpus.ts' +
-      ` --seed ${seed} --replies ${values.replies} --globals ${values.globals}` + (values.json ? ` --json ${values.json}` : ''),
+    command:
+      'npx ts-node --transpile-only scripts/experiments/parser-corpus.ts' +
+      ` --seed ${seed} --replies ${values.replies} --globals ${values.globals}` +
+      (values.json ? ` --json ${values.json}` : ''),
     corpus: {
       seed,
       region_replies: regionReplies.length,
@@ -78,8 +86,11 @@ async function main(): Promise<void> {
     },
     regions: { official: tally(official, truths), robust: tally(robust, truths) },
     global: { official: globalTally(gOfficial), robust: globalTally(gRobust) },
-    official_equals_python_restatement: { regions_lines: sameLines(official, py), global_lines: sameLines(gOfficial, gPy),
-      of: [official.length, gOfficial.length] },
+    official_equals_python_restatement: {
+      regions_lines: sameLines(official, py),
+      global_lines: sameLines(gOfficial, gPy),
+      of: [official.length, gOfficial.length],
+    },
   };
   console.log(JSON.stringify(result, null, 2));
   if (values.json) writeJsonAtomic(values.json, result);

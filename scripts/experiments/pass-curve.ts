@@ -19,7 +19,11 @@ import { samplePrompts } from '../../lib/world/splits';
 import type { ObjectDesc, Prompt } from '../../lib/world/types';
 import { runScript } from '../lib/run-script';
 
-interface Rate { passed: number; n: number; rate: number }
+interface Rate {
+  passed: number;
+  n: number;
+  rate: number;
+}
 
 export interface CurvePoint {
   checkpoint: string;
@@ -54,43 +58,64 @@ function relationMatches(verdicts: readonly Verdict[]): Record<string, number> {
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      checkpoints: { type: 'string' }, n: { type: 'string', default: '160' }, seed: { type: 'string', default: '3' },
+      checkpoints: { type: 'string' },
+      n: { type: 'string', default: '160' },
+      seed: { type: 'string', default: '3' },
       guidance: { type: 'string', default: String(DEFAULT_SAMPLING.guidanceScale) },
-      ema: { type: 'boolean', default: false }, json: { type: 'string' },
+      ema: { type: 'boolean', default: false },
+      json: { type: 'string' },
     },
     strict: true,
   });
   if (values.checkpoints === undefined) throw new Error('--checkpoints DIR,DIR,... is required');
   const [n, seed, guidanceScale] = [Number(values.n), Number(values.seed), Number(values.guidance)];
-  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed) || !(guidanceScale >= 1)) throw new Error('--n must be a positive integer, --seed an integer, --guidance >= 1');
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed) || !(guidanceScale >= 1))
+    throw new Error('--n must be a positive integer, --seed an integer, --guidance >= 1');
   await initBackend({ quiet: true });
   const prompts = samplePrompts({ split: 'val', n, seed });
   const points: CurvePoint[] = [];
   for (const dir of values.checkpoints.split(',')) {
     const { model, manifest } = values.ema ? loadEmaCheckpoint(dir) : loadCheckpoint(dir);
     try {
-      const verdicts = generateImages(model, prompts.map((p) => p.text), { seed, guidanceScale }).map((image, i) => evaluateImage(image, prompts[i]));
+      const verdicts = generateImages(
+        model,
+        prompts.map((p) => p.text),
+        { seed, guidanceScale },
+      ).map((image, i) => evaluateImage(image, prompts[i]));
       const count = (keep: (i: number) => boolean): Rate => {
         const chosen = verdicts.filter((_, i) => keep(i));
         return rate(chosen.filter((v) => v.passed).length, chosen.length);
       };
       const categories = [...new Set(prompts.map((p) => p.category))];
       const point: CurvePoint = {
-        checkpoint: dir, step: manifest.step, ema: values.ema,
-        pass: count(() => true), presence: count((i) => !isExact(prompts[i])), exact: count((i) => isExact(prompts[i])),
+        checkpoint: dir,
+        step: manifest.step,
+        ema: values.ema,
+        pass: count(() => true),
+        presence: count((i) => !isExact(prompts[i])),
+        exact: count((i) => isExact(prompts[i])),
         objects_per_image: verdicts.reduce((sum, v) => sum + v.objects.length, 0) / n,
         per_category: Object.fromEntries(categories.map((c) => [c, count((i) => prompts[i].category === c)])),
         relation_matches: relationMatches(verdicts),
       };
       points.push(point);
       const show = (r: Rate): string => `${r.passed}/${r.n} = ${r.rate.toFixed(3)}`;
-      console.log(`${dir}${values.ema ? ' EMA' : ''} step ${point.step}: pass ${show(point.pass)}  presence ${show(point.presence)}  exact ${show(point.exact)}  objects ${point.objects_per_image.toFixed(2)}  relations (subject/object matches) ${JSON.stringify(point.relation_matches)}`);
+      console.log(
+        `${dir}${values.ema ? ' EMA' : ''} step ${point.step}: pass ${show(point.pass)}  presence ${show(point.presence)}  exact ${show(point.exact)}  objects ${point.objects_per_image.toFixed(2)}  relations (subject/object matches) ${JSON.stringify(point.relation_matches)}`,
+      );
     } finally {
       disposeModel(model);
     }
   }
   if (values.json !== undefined) {
-    writeJsonAtomic(values.json, { command: `npx ts-node --transpile-only scripts/experiments/pass-curve.ts ${process.argv.slice(2).join(' ')}`, n, seed, guidance: guidanceScale, split: 'val', points });
+    writeJsonAtomic(values.json, {
+      command: `npx ts-node --transpile-only scripts/experiments/pass-curve.ts ${process.argv.slice(2).join(' ')}`,
+      n,
+      seed,
+      guidance: guidanceScale,
+      split: 'val',
+      points,
+    });
     console.log(`wrote ${values.json}`);
   }
 }

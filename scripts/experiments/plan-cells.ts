@@ -12,24 +12,43 @@ import { samplePrompts } from '../../lib/world/splits';
 import { runScript } from '../lib/run-script';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '560' }, seed: { type: 'string', default: '5' } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      checkpoint: { type: 'string', default: 'data/base' },
+      n: { type: 'string', default: '560' },
+      seed: { type: 'string', default: '5' },
+    },
+    strict: true,
+  });
   const [n, seed] = [Number(values.n), Number(values.seed)];
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer, --seed an integer');
   await initBackend({ quiet: true });
   const { model, manifest } = loadCheckpoint(values.checkpoint);
   try {
     const prompts = samplePrompts({ split: 'val', n, seed });
-    const renders = worldDrawnPlans(model, prompts.map((p) => p.text));
+    const renders = worldDrawnPlans(
+      model,
+      prompts.map((p) => p.text),
+    );
     const perCategory: Record<string, [number, number]> = {};
     let passed = 0;
     prompts.forEach((prompt, b) => {
       const ok = evaluateImage(renders[b], prompt).passed;
       const tally = (perCategory[prompt.category] ??= [0, 0]);
       tally[1] += 1;
-      if (ok) { tally[0] += 1; passed += 1; }
+      if (ok) {
+        tally[0] += 1;
+        passed += 1;
+      }
     });
-    console.log(`${values.checkpoint} (step ${manifest.step}): own plans, world-drawn, pass ${passed}/${prompts.length} = ${(passed / prompts.length).toFixed(3)}`);
-    console.log(Object.entries(perCategory).map(([c, [k, all]]) => `${c} ${(k / all).toFixed(2)}`).join(', '));
+    console.log(
+      `${values.checkpoint} (step ${manifest.step}): own plans, world-drawn, pass ${passed}/${prompts.length} = ${(passed / prompts.length).toFixed(3)}`,
+    );
+    console.log(
+      Object.entries(perCategory)
+        .map(([c, [k, all]]) => `${c} ${(k / all).toFixed(2)}`)
+        .join(', '),
+    );
   } finally {
     disposeModel(model);
   }

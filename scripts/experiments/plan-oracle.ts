@@ -42,14 +42,20 @@ function attributeReport(verdicts: readonly Verdict[]): string {
     }
     for (const o of verdict.objects) shapes[o.shape] = (shapes[o.shape] ?? 0) + 1;
   }
-  const attributes = Object.entries(tally).map(([a, [found, all]]) => `${a} ${found}/${all} = ${(found / all).toFixed(2)}`).join(', ');
-  return `named attribute drawn: ${attributes}; detected shapes: ${Object.entries(shapes).map(([s, k]) => `${s} ${k}`).join(', ')}`;
+  const attributes = Object.entries(tally)
+    .map(([a, [found, all]]) => `${a} ${found}/${all} = ${(found / all).toFixed(2)}`)
+    .join(', ');
+  return `named attribute drawn: ${attributes}; detected shapes: ${Object.entries(shapes)
+    .map(([s, k]) => `${s} ${k}`)
+    .join(', ')}`;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '80' }, seed: { type: 'string', default: '3' },
+      checkpoint: { type: 'string', default: 'data/base' },
+      n: { type: 'string', default: '80' },
+      seed: { type: 'string', default: '3' },
       guidance: { type: 'string', default: String(DEFAULT_SAMPLING.guidanceScale) },
       ema: { type: 'boolean', default: false },
       modes: { type: 'string', default: 'normal,think,truth' },
@@ -58,7 +64,8 @@ async function main(): Promise<void> {
     strict: true,
   });
   const [n, seed, guidanceScale] = [Number(values.n), Number(values.seed), Number(values.guidance)];
-  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed) || !(guidanceScale >= 1)) throw new Error('--n must be a positive integer, --seed an integer, --guidance >= 1');
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed) || !(guidanceScale >= 1))
+    throw new Error('--n must be a positive integer, --seed an integer, --guidance >= 1');
   await initBackend({ quiet: true });
   const { model, manifest } = values.ema ? loadEmaCheckpoint(values.checkpoint) : loadCheckpoint(values.checkpoint);
   // A few val prompts admit no layout in 32 px (sceneFor gives up): they have no ground-truth plan, so they are left out.
@@ -75,8 +82,15 @@ async function main(): Promise<void> {
   const scenes = laidOut.map((l) => l.scene);
   const plans = planBatch(scenes, model.config.planGrid);
   const shown = Math.min(FIGURE_COLUMNS, prompts.length);
-  const rows: { label: string; images: RgbImage[]; passed: boolean[] }[] = [{ label: 'world render', images: scenes.slice(0, shown).map(renderScene), passed: [] }];
-  const allModes = { normal: ['normal', {}], think: ['think', { think: true }], truth: ['ground-truth plan', { plans }], plan: ['own plan, world-drawn', 'plan'] } as const;
+  const rows: { label: string; images: RgbImage[]; passed: boolean[] }[] = [
+    { label: 'world render', images: scenes.slice(0, shown).map(renderScene), passed: [] },
+  ];
+  const allModes = {
+    normal: ['normal', {}],
+    think: ['think', { think: true }],
+    truth: ['ground-truth plan', { plans }],
+    plan: ['own plan, world-drawn', 'plan'],
+  } as const;
   const chosen = values.modes.split(',');
   const unknown = chosen.filter((m) => !(m in allModes));
   if (unknown.length > 0) throw new Error(`--modes: unknown mode ${unknown.join(', ')} (known: ${Object.keys(allModes).join(', ')})`);
@@ -89,14 +103,24 @@ async function main(): Promise<void> {
       rows.push({ label: mode, images: images.slice(0, shown), passed: verdicts.slice(0, shown).map((v) => v.passed) });
       const passed = verdicts.filter((v) => v.passed).length;
       const objects = verdicts.reduce((sum, v) => sum + v.objects.length, 0) / prompts.length;
-      console.log(`${values.checkpoint}${values.ema ? ' EMA' : ''} (step ${manifest.step}, guidance ${guidanceScale}) ${mode.padEnd(17)} pass ${passed}/${prompts.length} = ${(passed / prompts.length).toFixed(3)}  objects per image ${objects.toFixed(2)}`);
+      console.log(
+        `${values.checkpoint}${values.ema ? ' EMA' : ''} (step ${manifest.step}, guidance ${guidanceScale}) ${mode.padEnd(17)} pass ${passed}/${prompts.length} = ${(passed / prompts.length).toFixed(3)}  objects per image ${objects.toFixed(2)}`,
+      );
       console.log(`  ${domainReport(verdicts, prompts.map(mentionsHeldOut))}`);
       console.log(`  ${attributeReport(verdicts)}`);
     }
     if (values.figure !== undefined) {
-      const titles = rows.flatMap((row) => row.images.map((_, k) => `<b>${row.label}</b>${row.passed.length > 0 ? (row.passed[k] ? ' ✓' : ' ✗') : ''}<br>${prompts[k].text}`));
+      const titles = rows.flatMap((row) =>
+        row.images.map((_, k) => `<b>${row.label}</b>${row.passed.length > 0 ? (row.passed[k] ? ' ✓' : ' ✗') : ''}<br>${prompts[k].text}`),
+      );
       const title = `${values.checkpoint} (step ${manifest.step}), validation prompts, seed ${seed}, guidance ${guidanceScale}`;
-      await exportPngAndSvg(imageGrid(rows.flatMap((row) => row.images), { titles, columns: shown, cellSize: 120, title }), values.figure);
+      await exportPngAndSvg(
+        imageGrid(
+          rows.flatMap((row) => row.images),
+          { titles, columns: shown, cellSize: 120, title },
+        ),
+        values.figure,
+      );
       await closeExporter();
       console.log(`wrote ${values.figure}.png and ${values.figure}.svg`);
     }

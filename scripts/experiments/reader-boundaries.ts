@@ -41,7 +41,10 @@ function mix(a: RgbImage, b: RgbImage, w: number): RgbImage {
   return { ...a, data: a.data.map((v, i) => v * (1 - w) + b.data[i] * w) };
 }
 
-interface Reading { shape: string; texture: string }
+interface Reading {
+  shape: string;
+  texture: string;
+}
 
 /** The reading nearest (cx, cy), or none. */
 function nearest(objects: readonly (Reading & { cx: number; cy: number; distorted?: boolean })[], cx: number, cy: number): Reading {
@@ -60,14 +63,26 @@ function between(axis: Axis, x: number, sizeName: Size, rng: Rng): { image: RgbI
   // The bounding-box corner on a whole pixel, as layouts place it (layout.ts).
   const cx = rng.int(2, side - diameter - 2) + diameter / 2;
   const cy = rng.int(2, side - diameter - 2) + diameter / 2;
-  const base: SceneObject = { shape: axis === 'shape' ? 'square' : rng.next() < 0.5 ? 'circle' : 'square', color: COLORS_SEEN[rng.int(0, COLORS_SEEN.length - 1)], texture: 'plain', size: sizeName, cx, cy, diameter, depth: 0 };
+  const base: SceneObject = {
+    shape: axis === 'shape' ? 'square' : rng.next() < 0.5 ? 'circle' : 'square',
+    color: COLORS_SEEN[rng.int(0, COLORS_SEEN.length - 1)],
+    texture: 'plain',
+    size: sizeName,
+    cx,
+    cy,
+    diameter,
+    depth: 0,
+  };
   const render = (o: SceneObject): RgbImage => renderScene({ width: side, height: side, objects: [o] });
   if (axis === 'shape') {
     const drawn = shapeMask({ ...base, exponent: x }, side, side);
     const nearer = maskIou(drawn, shapeMask({ ...base, shape: 'circle' }, side, side)) > maskIou(drawn, shapeMask(base, side, side));
     return { image: render({ ...base, exponent: x }), nearer, cx, cy };
   }
-  const [from, to] = axis === 'contrast' ? [render(base), render({ ...base, texture: 'striped' })] : [render({ ...base, texture: 'striped' }), render({ ...base, texture: 'checkered' })];
+  const [from, to] =
+    axis === 'contrast'
+      ? [render(base), render({ ...base, texture: 'striped' })]
+      : [render({ ...base, texture: 'striped' }), render({ ...base, texture: 'checkered' })];
   return { image: mix(from, to, x), nearer: x > 0.5, cx, cy };
 }
 
@@ -79,7 +94,12 @@ function secondSide(axis: Axis, reading: Reading): boolean {
 }
 
 /** Share of each reader putting an object on the axis's second side, at one step of the axis, for one size. */
-export interface BoundaryPoint { x: number; evaluator: number; judge: number; nearer: number }
+export interface BoundaryPoint {
+  x: number;
+  evaluator: number;
+  judge: number;
+  nearer: number;
+}
 /** axis -> blur radius -> size -> points along the axis. */
 export type Boundaries = Record<string, Record<string, Record<string, BoundaryPoint[]>>>;
 
@@ -103,21 +123,36 @@ function measure(axis: Axis, model: UnifiedModel, per: number, seed: number, blu
 }
 
 function printTable(axis: Axis, blur: number, per: number, bySize: Record<string, BoundaryPoint[]>): void {
-  console.log(`${axis} axis, blur radius ${blur}, noise sigma 0.02, ${per} objects per cell; share read as ${WHAT[axis]} (evaluator / judge / the world's nearer class)`);
+  console.log(
+    `${axis} axis, blur radius ${blur}, noise sigma 0.02, ${per} objects per cell; share read as ${WHAT[axis]} (evaluator / judge / the world's nearer class)`,
+  );
   console.log(`${axis.padEnd(9)}${SIZES.map((s) => s.padEnd(22)).join('')}`);
   STEPS[axis].forEach((x, k) => {
-    const cells = SIZES.map((s) => bySize[s][k]).map((p) => `${p.evaluator.toFixed(2)} / ${p.judge.toFixed(2)} / ${p.nearer.toFixed(2)}`.padEnd(22));
+    const cells = SIZES.map((s) => bySize[s][k]).map((p) =>
+      `${p.evaluator.toFixed(2)} / ${p.judge.toFixed(2)} / ${p.nearer.toFixed(2)}`.padEnd(22),
+    );
     console.log(`${String(x).padEnd(9)}${cells.join('')}`);
   });
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { axis: { type: 'string' }, checkpoint: { type: 'string', default: 'data/base' }, per: { type: 'string', default: '32' }, seed: { type: 'string', default: '3' }, blur: { type: 'string', default: '0,1' }, json: { type: 'string' } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      axis: { type: 'string' },
+      checkpoint: { type: 'string', default: 'data/base' },
+      per: { type: 'string', default: '32' },
+      seed: { type: 'string', default: '3' },
+      blur: { type: 'string', default: '0,1' },
+      json: { type: 'string' },
+    },
+    strict: true,
+  });
   const axes = values.axis === undefined ? (Object.keys(STEPS) as Axis[]) : [values.axis as Axis];
   if (!axes.every((a) => a in STEPS)) throw new Error(`--axis must be one of ${Object.keys(STEPS).join(', ')}`);
   const [per, seed] = [Number(values.per), Number(values.seed)];
   const blurs = values.blur.split(',').map(Number);
-  if (!(Number.isInteger(per) && per > 0) || !Number.isInteger(seed) || !blurs.every((b) => b === 0 || b === 1)) throw new Error('--per must be a positive integer, --seed an integer, --blur a list of 0 and 1');
+  if (!(Number.isInteger(per) && per > 0) || !Number.isInteger(seed) || !blurs.every((b) => b === 0 || b === 1))
+    throw new Error('--per must be a positive integer, --seed an integer, --blur a list of 0 and 1');
   await initBackend({ quiet: true });
   const { model } = loadCheckpoint(values.checkpoint);
   const results: Boundaries = {};

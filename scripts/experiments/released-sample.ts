@@ -22,8 +22,13 @@ import { renderScene } from '../../lib/world/render';
 import { samplePrompts } from '../../lib/world/splits';
 import type { RgbImage } from '../../lib/world/types';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '8' }, out: { type: 'string', default: 'data/released-sample' },
-  count: { type: 'string', default: '12' } } });
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '8' },
+    out: { type: 'string', default: 'data/released-sample' },
+    count: { type: 'string', default: '12' },
+  },
+});
 const seed = Number(values.seed);
 const SCALE = 16; // 32 px -> 512 px
 
@@ -64,15 +69,28 @@ async function main(): Promise<void> {
     const regionReply = writeRegionReply(drawRegions(rng, regions.length), drawStyle(rng), rng);
     const globalReply = writeGlobalReply(drawScore(rng), 'The objects are placed as the prompt asks.', drawStyle(rng), rng);
     const { width, height } = image;
-    lines.push({ image_file: imageFile, prompt: prompt.text, width, height, regions,
-      region_reply: regionReply, global_reply: globalReply });
+    lines.push({
+      image_file: imageFile,
+      prompt: prompt.text,
+      width,
+      height,
+      regions,
+      region_reply: regionReply,
+      global_reply: globalReply,
+    });
   }
   fs.writeFileSync(path.join(out, 'replies.jsonl'), lines.map((l) => JSON.stringify(l) + '\n').join(''));
   for (const mode of ['official', 'robust'] as ParseMode[]) {
     const records = lines.map((l) => {
       const judged = buildJudgeRecord({
-        imageFile: l.image_file, prompt: l.prompt, width: l.width, height: l.height, regions: l.regions, attempts: 1,
-        parsedRegions: regionParser({ mode })(l.region_reply), parsedGlobal: globalParser({ mode })(l.global_reply),
+        imageFile: l.image_file,
+        prompt: l.prompt,
+        width: l.width,
+        height: l.height,
+        regions: l.regions,
+        attempts: 1,
+        parsedRegions: regionParser({ mode })(l.region_reply),
+        parsedGlobal: globalParser({ mode })(l.global_reply),
       });
       const formatted = formatForTraining(judged, { dropZeroGlobal: false });
       if (!('record' in formatted)) throw new Error(formatted.skipped);

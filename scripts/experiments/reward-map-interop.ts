@@ -14,8 +14,15 @@ import { rewardMapCommand } from '../../lib/cli/rewardMap';
 import { writeJsonAtomic } from '../../lib/io';
 import { recordCorpus } from '../../lib/reward/recordCorpus';
 
-const { values } = parseArgs({ options: { seed: { type: 'string', default: '36' }, count: { type: 'string', default: '320' },
-  width: { type: 'string', default: '64' }, height: { type: 'string', default: '48' }, json: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    seed: { type: 'string', default: '36' },
+    count: { type: 'string', default: '320' },
+    width: { type: 'string', default: '64' },
+    height: { type: 'string', default: '48' },
+    json: { type: 'string' },
+  },
+});
 const [seed, count, width, height] = [values.seed, values.count, values.width, values.height].map(Number);
 
 async function main(): Promise<void> {
@@ -45,8 +52,10 @@ async function main(): Promise<void> {
   });
   const entries = records.flatMap((r) => r.vlm_rewards as Array<Record<string, unknown>>);
   const result = {
-    command: 'npx ts-node --transpile-only scripts/experiments/reward-map-interop.ts' +
-      ` --seed ${seed} --count ${count} --width ${width} --height ${height}` + (values.json ? ` --json ${values.json}` : ''),
+    command:
+      'npx ts-node --transpile-only scripts/experiments/reward-map-interop.ts' +
+      ` --seed ${seed} --count ${count} --width ${width} --height ${height}` +
+      (values.json ? ` --json ${values.json}` : ''),
     records: records.length,
     judge_form_records: records.filter((r) => 'global_layout_reward' in r).length,
     entries: entries.length,

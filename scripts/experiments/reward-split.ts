@@ -16,8 +16,19 @@ import { parsePrompt } from '../../lib/world/grammar';
 import { readPng } from '../../lib/world/png';
 import { runScript } from '../lib/run-script';
 
-interface ModeSplit { mean_passing: number; mean_failing: number; share_on_passing: number }
-interface RunSplit { run: string; n: number; evaluator_passes: number; judge_positive: number; both: number; modes: Partial<Record<RewardMode, ModeSplit>> }
+interface ModeSplit {
+  mean_passing: number;
+  mean_failing: number;
+  share_on_passing: number;
+}
+interface RunSplit {
+  run: string;
+  n: number;
+  evaluator_passes: number;
+  judge_positive: number;
+  both: number;
+  modes: Partial<Record<RewardMode, ModeSplit>>;
+}
 
 const mean = (xs: number[]): number => (xs.length === 0 ? 0 : xs.reduce((a, b) => a + b, 0) / xs.length);
 
@@ -38,10 +49,21 @@ function splitOf(dir: string): RunSplit {
     });
     const on = (want: boolean): number[] => weights.filter((_, i) => passed[i] === want);
     const total = weights.reduce((a, b) => a + Math.abs(b), 0);
-    modes[mode] = { mean_passing: mean(on(true)), mean_failing: mean(on(false)), share_on_passing: total === 0 ? 0 : on(true).reduce((a, b) => a + Math.abs(b), 0) / total };
+    modes[mode] = {
+      mean_passing: mean(on(true)),
+      mean_failing: mean(on(false)),
+      share_on_passing: total === 0 ? 0 : on(true).reduce((a, b) => a + Math.abs(b), 0) / total,
+    };
   }
   const count = (xs: boolean[]): number => xs.filter(Boolean).length;
-  return { run: dir, n: lines.length, evaluator_passes: count(passed), judge_positive: count(positive), both: count(passed.map((p, i) => p && positive[i])), modes };
+  return {
+    run: dir,
+    n: lines.length,
+    evaluator_passes: count(passed),
+    judge_positive: count(positive),
+    both: count(passed.map((p, i) => p && positive[i])),
+    modes,
+  };
 }
 
 async function main(): Promise<void> {
@@ -49,12 +71,20 @@ async function main(): Promise<void> {
   if (values.runs === undefined) throw new Error('--runs DIR,DIR,... is required (directories of `srum run`)');
   const splits = values.runs.split(',').map(splitOf);
   for (const s of splits) {
-    console.log(`${s.run}: ${s.n} candidates, evaluator passes ${s.evaluator_passes}, judge global > 0 on ${s.judge_positive} (${s.both} of them passing)`);
+    console.log(
+      `${s.run}: ${s.n} candidates, evaluator passes ${s.evaluator_passes}, judge global > 0 on ${s.judge_positive} (${s.both} of them passing)`,
+    );
     for (const [mode, m] of Object.entries(s.modes)) {
-      console.log(`  ${mode.padEnd(12)} mean weight passing ${m.mean_passing.toFixed(3)}  failing ${m.mean_failing.toFixed(3)}  share on passing ${(100 * m.share_on_passing).toFixed(1)}%`);
+      console.log(
+        `  ${mode.padEnd(12)} mean weight passing ${m.mean_passing.toFixed(3)}  failing ${m.mean_failing.toFixed(3)}  share on passing ${(100 * m.share_on_passing).toFixed(1)}%`,
+      );
     }
   }
-  if (values.json !== undefined) writeJsonAtomic(values.json, { command: `npx ts-node --transpile-only scripts/experiments/reward-split.ts --runs ${values.runs}`, runs: splits });
+  if (values.json !== undefined)
+    writeJsonAtomic(values.json, {
+      command: `npx ts-node --transpile-only scripts/experiments/reward-split.ts --runs ${values.runs}`,
+      runs: splits,
+    });
 }
 
 runScript(main);

@@ -44,7 +44,8 @@ async function main(): Promise<void> {
   });
   const [n, seed, guidance] = [Number(values.n), Number(values.seed), Number(values.guidance)];
   const levels = values.t0.split(',').map(Number);
-  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed) || !(guidance >= 1)) throw new Error('--n must be a positive integer, --seed an integer, --guidance >= 1');
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed) || !(guidance >= 1))
+    throw new Error('--n must be a positive integer, --seed an integer, --guidance >= 1');
   if (levels.some((t0) => !(t0 > 0 && t0 <= 1))) throw new Error(`--t0 takes noise levels in (0, 1], got ${values.t0}`);
   await initBackend({ quiet: true });
   const { model, manifest } = loadCheckpoint(values.checkpoint);
@@ -56,7 +57,8 @@ async function main(): Promise<void> {
     return [{ prompt, truth: renderScene(values['plain-textures'] ? withPlainTextures(scene, prompt) : scene) }];
   });
   const texts = drawn.map(({ prompt }) => prompt.text);
-  const passRate = (images: RgbImage[]): number => images.filter((image, k) => evaluateImage(image, drawn[k].prompt).passed).length / images.length;
+  const passRate = (images: RgbImage[]): number =>
+    images.filter((image, k) => evaluateImage(image, drawn[k].prompt).passed).length / images.length;
   const rows: { t0: number; pass_rate: number }[] = [];
   const columns: RgbImage[][] = [];
   try {
@@ -68,10 +70,22 @@ async function main(): Promise<void> {
   } finally {
     disposeModel(model);
   }
-  const result = { checkpoint: values.checkpoint, step: manifest.step, split: 'val', n: drawn.length, seed, guidance, ...(values['plain-textures'] ? { plain_textures: true } : {}), ground_truth_pass_rate: passRate(drawn.map((d) => d.truth)), levels: rows };
+  const result = {
+    checkpoint: values.checkpoint,
+    step: manifest.step,
+    split: 'val',
+    n: drawn.length,
+    seed,
+    guidance,
+    ...(values['plain-textures'] ? { plain_textures: true } : {}),
+    ground_truth_pass_rate: passRate(drawn.map((d) => d.truth)),
+    levels: rows,
+  };
   if (values.json) console.log(JSON.stringify(result));
   else {
-    console.log(`${values.checkpoint} (step ${manifest.step}), ${drawn.length} val prompts, seed ${seed}, guidance ${guidance}; ground truth passes ${result.ground_truth_pass_rate.toFixed(3)}`);
+    console.log(
+      `${values.checkpoint} (step ${manifest.step}), ${drawn.length} val prompts, seed ${seed}, guidance ${guidance}; ground truth passes ${result.ground_truth_pass_rate.toFixed(3)}`,
+    );
     for (const row of rows) console.log(`  from t0 = ${row.t0}: pass rate ${row.pass_rate.toFixed(3)}`);
   }
   if (values.figure !== undefined) {

@@ -25,11 +25,21 @@ import { runScript } from '../lib/run-script';
 const IMAGE_KEYS = ['image_file', 'bad_image_file', 'good_image_file'];
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { from: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string', default: '0' }, checkpoint: { type: 'string', default: 'data/base' } }, strict: true });
-  if (values.from === undefined || values.out === undefined) throw new Error('usage: sft-ground-truth.ts --from RUN_DIR --out DIR [--seed N]');
+  const { values } = parseArgs({
+    options: {
+      from: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string', default: '0' },
+      checkpoint: { type: 'string', default: 'data/base' },
+    },
+    strict: true,
+  });
+  if (values.from === undefined || values.out === undefined)
+    throw new Error('usage: sft-ground-truth.ts --from RUN_DIR --out DIR [--seed N]');
   const { from, out } = values;
   for (const name of ['rewards.jsonl', 'eval-base.json', path.join('candidates', 'candidates.jsonl')]) {
-    if (!fs.existsSync(path.join(from, name))) throw new Error(`${from} has no ${name}: point --from at a run whose candidates, judge and base evaluation are done`);
+    if (!fs.existsSync(path.join(from, name)))
+      throw new Error(`${from} has no ${name}: point --from at a run whose candidates, judge and base evaluation are done`);
   }
   if (fs.existsSync(path.join(out, 'rewards.jsonl'))) throw new Error(`${out} already holds records; choose a new --out`);
   fs.mkdirSync(path.join(out, 'candidates'), { recursive: true });
@@ -56,7 +66,9 @@ async function main(): Promise<void> {
   writeFileAtomic(path.join(out, 'rewards.jsonl'), `${kept.map((r) => JSON.stringify(r)).join('\n')}\n`);
   const dropped = records.length - kept.length;
   const nFlag = dropped > 0 ? ` --n-candidates ${kept.length}` : '';
-  console.log(`wrote ${kept.length} ground-truth candidates to ${out}${dropped > 0 ? ` (${dropped} prompts without a layout dropped)` : ''}; now: npx srum run --method sft${nFlag} --out ${out} (with the options of ${from})`);
+  console.log(
+    `wrote ${kept.length} ground-truth candidates to ${out}${dropped > 0 ? ` (${dropped} prompts without a layout dropped)` : ''}; now: npx srum run --method sft${nFlag} --out ${out} (with the options of ${from})`,
+  );
 }
 
 runScript(main);

@@ -23,11 +23,16 @@ const SHAPE_FIELD = PLAN_FIELDS.indexOf('shape');
 
 /** Mean over images of the mean |a - b| over pixels and channels. */
 function meanAbsDifference(a: readonly RgbImage[], b: readonly RgbImage[]): number {
-  return a.reduce((sum, image, i) => sum + image.data.reduce((s, v, j) => s + Math.abs(v - b[i].data[j]), 0) / image.data.length, 0) / a.length;
+  return (
+    a.reduce((sum, image, i) => sum + image.data.reduce((s, v, j) => s + Math.abs(v - b[i].data[j]), 0) / image.data.length, 0) / a.length
+  );
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { checkpoint: { type: 'string' }, n: { type: 'string', default: '48' }, seed: { type: 'string', default: '3' } }, strict: true });
+  const { values } = parseArgs({
+    options: { checkpoint: { type: 'string' }, n: { type: 'string', default: '48' }, seed: { type: 'string', default: '3' } },
+    strict: true,
+  });
   if (values.checkpoint === undefined) throw new Error('--checkpoint DIR is required');
   const [n, seed] = [Number(values.n), Number(values.seed)];
   if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed)) throw new Error('--n must be a positive integer, --seed an integer');
@@ -47,16 +52,27 @@ async function main(): Promise<void> {
   try {
     const variants = [undefined, ...SHAPES.map((_, s) => s)].map((shape) => ({
       label: shape === undefined ? 'ground-truth shapes' : `every slot ${SHAPES[shape]}`,
-      images: generateImages(model, prompts.map((p) => p.text), { seed, plans: plansWith(shape) }),
+      images: generateImages(
+        model,
+        prompts.map((p) => p.text),
+        { seed, plans: plansWith(shape) },
+      ),
     }));
     console.log(`${values.checkpoint} (step ${manifest.step}), ${n} validation prompts, seed ${seed}`);
     for (const { label, images } of variants) {
       const shapes: Record<string, number> = {};
       for (const image of images) for (const o of detectObjects(image).objects) shapes[o.shape] = (shapes[o.shape] ?? 0) + 1;
-      console.log(`  ${label.padEnd(20)} detected ${SHAPES.map((s) => `${s} ${shapes[s] ?? 0}`).join(', ')}; mean |pixel change| from ground-truth shapes ${meanAbsDifference(images, variants[0].images).toFixed(4)}`);
+      console.log(
+        `  ${label.padEnd(20)} detected ${SHAPES.map((s) => `${s} ${shapes[s] ?? 0}`).join(', ')}; mean |pixel change| from ground-truth shapes ${meanAbsDifference(images, variants[0].images).toFixed(4)}`,
+      );
     }
     const rendered = scenes.map(renderScene);
-    const swapped = SHAPES.map((shape) => meanAbsDifference(scenes.map((scene) => renderScene({ ...scene, objects: scene.objects.map((o) => ({ ...o, shape })) })), rendered).toFixed(4));
+    const swapped = SHAPES.map((shape) =>
+      meanAbsDifference(
+        scenes.map((scene) => renderScene({ ...scene, objects: scene.objects.map((o) => ({ ...o, shape })) })),
+        rendered,
+      ).toFixed(4),
+    );
     console.log(`  the world's renders of the same scenes change by ${SHAPES.map((s, i) => `${swapped[i]} (${s})`).join(', ')}`);
   } finally {
     disposeModel(model);

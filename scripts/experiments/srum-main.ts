@@ -47,7 +47,9 @@ function runJob(job: Job): Promise<void> {
   const log = fs.openSync(path.join(job.dir, 'run.log'), 'a');
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['bin/srum.js', 'run', ...job.args], { stdio: ['ignore', log, log] });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${job.method} seed ${job.seed} failed (exit ${code}); see ${job.dir}/run.log`))));
+    child.on('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${job.method} seed ${job.seed} failed (exit ${code}); see ${job.dir}/run.log`)),
+    );
   });
 }
 
@@ -62,7 +64,9 @@ async function runAll(jobs: Job[], parallel: number): Promise<void> {
       }
       process.stderr.write(`[srum-main] ${job.method} seed ${job.seed} -> ${job.dir}\n`);
       await (job.done = runJob(job));
-      process.stderr.write(`[srum-main] ${job.method} seed ${job.seed} done (${((Date.now() - started) / 60000).toFixed(1)} min since start)\n`);
+      process.stderr.write(
+        `[srum-main] ${job.method} seed ${job.seed} done (${((Date.now() - started) / 60000).toFixed(1)} min since start)\n`,
+      );
     }
   };
   await Promise.all(Array.from({ length: parallel }, worker));
@@ -87,19 +91,44 @@ async function main(): Promise<void> {
   if (!fs.existsSync(path.join('dist', 'lib', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const job = (method: Job['method'], seed: number): Job => {
     const dir = path.join(values.runs, `${method}-s${seed}`);
-    return { method, seed, dir, args: ['--method', method, '--seed', String(seed), '--eval-seed', String(100 + seed), '--checkpoint', values.checkpoint, '--out', dir, '--quiet', ...positionals] };
+    return {
+      method,
+      seed,
+      dir,
+      args: [
+        '--method',
+        method,
+        '--seed',
+        String(seed),
+        '--eval-seed',
+        String(100 + seed),
+        '--checkpoint',
+        values.checkpoint,
+        '--out',
+        dir,
+        '--quiet',
+        ...positionals,
+      ],
+    };
   };
   const srumJobs = seeds.map((seed) => job('srum', seed));
   const from = values['candidates-from'];
-  if (from !== undefined) srumJobs.forEach((j) => shareFrom({ dir: path.join(from, `srum-s${j.seed}`) }, j, [...SHARED, 'reward-maps.json']));
+  if (from !== undefined)
+    srumJobs.forEach((j) => shareFrom({ dir: path.join(from, `srum-s${j.seed}`) }, j, [...SHARED, 'reward-maps.json']));
   const sftFrom = values['sft-from'];
-  const sftJobs = srumJobs.map((after) => (sftFrom === undefined ? { ...job('sft', after.seed), after } : { ...job('sft', after.seed), dir: path.join(sftFrom, `sft-s${after.seed}`) }));
+  const sftJobs = srumJobs.map((after) =>
+    sftFrom === undefined
+      ? { ...job('sft', after.seed), after }
+      : { ...job('sft', after.seed), dir: path.join(sftFrom, `sft-s${after.seed}`) },
+  );
   const jobs: Job[] = [...srumJobs, ...(sftFrom === undefined ? sftJobs : [])];
   const reported = [...srumJobs, ...sftJobs];
   const started = Date.now();
   await runAll(jobs, Number.parseInt(values.jobs, 10));
   const summaries = reported.map((job) => readRun(job.dir));
-  const agreement = Object.fromEntries(jobs.filter((j) => j.method === 'srum').map((j) => [String(j.seed), judgeAgreement(path.join(j.dir, 'rewards.jsonl'))]));
+  const agreement = Object.fromEntries(
+    jobs.filter((j) => j.method === 'srum').map((j) => [String(j.seed), judgeAgreement(path.join(j.dir, 'rewards.jsonl'))]),
+  );
   const srumRun = summaries.find((s) => s.method === 'srum');
   writeJsonAtomic(values.out, {
     ...collectMainResults(summaries),

@@ -34,7 +34,8 @@ async function main(): Promise<void> {
     strict: true,
   });
   const [n, seed, guidance] = [Number(values.n), Number(values.seed), Number(values.guidance)];
-  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed) || !(guidance >= 1)) throw new Error('--n must be a positive integer, --seed an integer, --guidance >= 1');
+  if (!Number.isInteger(n) || n < 1 || !Number.isInteger(seed) || !(guidance >= 1))
+    throw new Error('--n must be a positive integer, --seed an integer, --guidance >= 1');
   await initBackend({ quiet: true });
   const { model, manifest } = loadCheckpoint(values.checkpoint);
   const prompts = samplePrompts({ split: 'val', n, seed });
@@ -42,24 +43,42 @@ async function main(): Promise<void> {
   const sceneObjects = prompts.reduce((sum, p) => sum + sceneFor(p, layoutRng, { allowHeldOut: true }).objects.length, 0) / n;
   const rows: StepRow[] = [];
   try {
-    generateImages(model, prompts.map((p) => p.text), {
-      seed,
-      guidanceScale: guidance,
-      onStep: ({ first, step, t, x0Predicted }) => {
-        const verdicts = imagesFromGenerationTokens(model, x0Predicted).map((image, i) => evaluateImage(image, prompts[first + i]));
-        const row = (rows[step] ??= { step, t, objects_per_image: 0, pass_rate: 0 });
-        row.objects_per_image += verdicts.reduce((sum, v) => sum + v.objects.length, 0) / n;
-        row.pass_rate += verdicts.filter((v) => v.passed).length / n;
+    generateImages(
+      model,
+      prompts.map((p) => p.text),
+      {
+        seed,
+        guidanceScale: guidance,
+        onStep: ({ first, step, t, x0Predicted }) => {
+          const verdicts = imagesFromGenerationTokens(model, x0Predicted).map((image, i) => evaluateImage(image, prompts[first + i]));
+          const row = (rows[step] ??= { step, t, objects_per_image: 0, pass_rate: 0 });
+          row.objects_per_image += verdicts.reduce((sum, v) => sum + v.objects.length, 0) / n;
+          row.pass_rate += verdicts.filter((v) => v.passed).length / n;
+        },
       },
-    });
+    );
   } finally {
     disposeModel(model);
   }
-  const result = { checkpoint: values.checkpoint, step: manifest.step, split: 'val', n, seed, guidance, scene_objects_per_image: sceneObjects, steps: rows };
+  const result = {
+    checkpoint: values.checkpoint,
+    step: manifest.step,
+    split: 'val',
+    n,
+    seed,
+    guidance,
+    scene_objects_per_image: sceneObjects,
+    steps: rows,
+  };
   if (values.json) console.log(JSON.stringify(result));
   else {
-    console.log(`${values.checkpoint} (step ${manifest.step}), ${n} val prompts, seed ${seed}, guidance ${guidance}; a world scene holds ${sceneObjects.toFixed(2)} objects per prompt`);
-    for (const r of rows) console.log(`step ${String(r.step).padStart(2)}  t ${r.t.toFixed(2)}  x0_hat: objects per image ${r.objects_per_image.toFixed(2)}  pass ${r.pass_rate.toFixed(3)}`);
+    console.log(
+      `${values.checkpoint} (step ${manifest.step}), ${n} val prompts, seed ${seed}, guidance ${guidance}; a world scene holds ${sceneObjects.toFixed(2)} objects per prompt`,
+    );
+    for (const r of rows)
+      console.log(
+        `step ${String(r.step).padStart(2)}  t ${r.t.toFixed(2)}  x0_hat: objects per image ${r.objects_per_image.toFixed(2)}  pass ${r.pass_rate.toFixed(3)}`,
+      );
   }
 }
 

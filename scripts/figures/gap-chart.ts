@@ -13,7 +13,11 @@ const REQUIRED = ['understanding_accuracy', 'generation_accuracy', 'understandin
 /** The gap report in a file: the last line that parses as a JSON object (tolerates progress lines before it). */
 function readGapReport(file: string): GapReport & { checkpoint?: string; checkpoint_step?: number } {
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist: run \`npx srum gap --n 400 --seed 11 --json > ${file}\` first`);
-  const lines = fs.readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l.startsWith('{'));
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('{'));
   const last = lines.at(-1);
   if (last === undefined) throw new Error(`${file} holds no JSON object`);
   const report = JSON.parse(last) as Record<string, unknown>;

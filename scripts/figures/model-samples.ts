@@ -39,7 +39,10 @@ async function main(): Promise<void> {
   const images: RgbImage[] = [];
   const titles: string[] = [];
   for (let start = 0; start < prompts.length; start += COLUMNS) {
-    for (const [mode, drawn] of [['normal', normal], ['think', think]] as const) {
+    for (const [mode, drawn] of [
+      ['normal', normal],
+      ['think', think],
+    ] as const) {
       for (let k = start; k < Math.min(start + COLUMNS, prompts.length); k++) {
         images.push(drawn[k]);
         titles.push(`<b>${prompts[k].category}</b> · ${mode} ${mark(drawn[k], k)}<br>${prompts[k].text}`);

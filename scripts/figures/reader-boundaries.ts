@@ -17,7 +17,7 @@ const READERS = [
 ] as const;
 const AXES: Record<string, { x: string; y: string }> = {
   shape: { x: 'superellipse exponent n (2 = circle)', y: 'read as a circle' },
-  contrast: { x: 'stripe contrast (share of the world\'s)', y: 'read as textured' },
+  contrast: { x: "stripe contrast (share of the world's)", y: 'read as textured' },
   blend: { x: 'share of the checker pattern', y: 'read as checkered' },
 };
 
@@ -28,7 +28,13 @@ function pooled(bySize: Record<string, BoundaryPoint[]>, key: 'evaluator' | 'jud
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { in: { type: 'string', default: 'figures/results/reader-boundaries.json' }, out: { type: 'string', default: 'figures/reader-boundaries' } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      in: { type: 'string', default: 'figures/results/reader-boundaries.json' },
+      out: { type: 'string', default: 'figures/reader-boundaries' },
+    },
+    strict: true,
+  });
   if (!fs.existsSync(values.in)) throw new Error(`${values.in} does not exist (see scripts/experiments/reader-boundaries.ts --json)`);
   const { results, per } = JSON.parse(fs.readFileSync(values.in, 'utf8')) as { results: Boundaries; per: number };
   const axes = Object.keys(AXES).filter((a) => a in results);
@@ -37,18 +43,37 @@ async function main(): Promise<void> {
   const layout: Record<string, unknown> = {
     title: { text: `Where each reader draws the line between classes (${per} objects per size and step, pooled over 3 sizes)` },
     grid: { rows: blurs.length, columns: axes.length, pattern: 'independent', roworder: 'top to bottom' },
-    width: 1100, height: 330 * blurs.length + 80, legend: { orientation: 'h', y: -0.12 }, annotations: [],
+    width: 1100,
+    height: 330 * blurs.length + 80,
+    legend: { orientation: 'h', y: -0.12 },
+    annotations: [],
   };
-  blurs.forEach((blur, row) => axes.forEach((axis, col) => {
-    const n = row * axes.length + col + 1;
-    const suffix = n === 1 ? '' : String(n);
-    for (const reader of READERS) {
-      const { x, y } = pooled(results[axis][blur], reader.key);
-      data.push({ type: 'scatter', mode: 'lines+markers', name: reader.name, legendgroup: reader.key, showlegend: n === 1, x, y, line: reader.line, xaxis: `x${suffix}`, yaxis: `y${suffix}` });
-    }
-    layout[`xaxis${suffix}`] = { title: { text: AXES[axis].x }, ...(axis === 'shape' ? { type: 'log', tickvals: [2, 3, 4, 6, 8, 12] } : {}) };
-    layout[`yaxis${suffix}`] = { title: { text: `${AXES[axis].y}, ${blur === '0' ? 'sharp' : `blur ${blur}`}` }, range: [-0.05, 1.05] };
-  }));
+  blurs.forEach((blur, row) =>
+    axes.forEach((axis, col) => {
+      const n = row * axes.length + col + 1;
+      const suffix = n === 1 ? '' : String(n);
+      for (const reader of READERS) {
+        const { x, y } = pooled(results[axis][blur], reader.key);
+        data.push({
+          type: 'scatter',
+          mode: 'lines+markers',
+          name: reader.name,
+          legendgroup: reader.key,
+          showlegend: n === 1,
+          x,
+          y,
+          line: reader.line,
+          xaxis: `x${suffix}`,
+          yaxis: `y${suffix}`,
+        });
+      }
+      layout[`xaxis${suffix}`] = {
+        title: { text: AXES[axis].x },
+        ...(axis === 'shape' ? { type: 'log', tickvals: [2, 3, 4, 6, 8, 12] } : {}),
+      };
+      layout[`yaxis${suffix}`] = { title: { text: `${AXES[axis].y}, ${blur === '0' ? 'sharp' : `blur ${blur}`}` }, range: [-0.05, 1.05] };
+    }),
+  );
   const figure: Figure = { data, layout };
   await saveFigure(figure, values.out, values.in);
 }

@@ -34,7 +34,17 @@ function cropAround(image: RgbImage, cx: number, cy: number): RgbImage {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { images: { type: 'string' }, seed: { type: 'string', default: '5' }, checkpoint: { type: 'string', default: 'data/base' }, n: { type: 'string', default: '280' }, max: { type: 'string', default: '32' }, out: { type: 'string', default: 'figures/shape-disagreements' } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      images: { type: 'string' },
+      seed: { type: 'string', default: '5' },
+      checkpoint: { type: 'string', default: 'data/base' },
+      n: { type: 'string', default: '280' },
+      max: { type: 'string', default: '32' },
+      out: { type: 'string', default: 'figures/shape-disagreements' },
+    },
+    strict: true,
+  });
   if (values.images === undefined) throw new Error('--images DIR is required (the PNGs of agreement-diag.ts --out DIR)');
   const [n, seed, max] = [Number(values.n), Number(values.seed), Number(values.max)];
   await initBackend({ quiet: true });
@@ -64,7 +74,10 @@ async function main(): Promise<void> {
   } finally {
     disposeModel(model);
   }
-  const tally = [...counts].sort((a, b) => b[1] - a[1]).map(([key, count]) => `${key} ${count}`).join(', ');
+  const tally = [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([key, count]) => `${key} ${count}`)
+    .join(', ');
   console.log(`${pairs} objects both readers found; shapes differ on ${[...counts.values()].reduce((a, b) => a + b, 0)}: ${tally}`);
   if (crops.length === 0) return;
   const title = `Shapes the judge and the evaluator name differently (val seed ${seed}; evaluator -> judge)`;

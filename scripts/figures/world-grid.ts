@@ -22,9 +22,16 @@ async function main(): Promise<void> {
     const contra = contradict(prompt, scene, rng);
     const mark = (passed: boolean): string => (passed ? '✓' : '✗');
     images.push(image);
-    titles.push(`<b>${prompt.category}</b><br>${prompt.text} ${mark(evaluateImage(image, prompt).passed)}<br><i>${contra.text}</i> ${mark(evaluateImage(image, contra).passed)}`);
+    titles.push(
+      `<b>${prompt.category}</b><br>${prompt.text} ${mark(evaluateImage(image, prompt).passed)}<br><i>${contra.text}</i> ${mark(evaluateImage(image, contra).passed)}`,
+    );
   }
-  const figure = imageGrid(images, { titles, columns: 7, cellSize: 150, title: `The synthetic world: one test scene per category (seed ${seed}); evaluator verdicts on its prompt and on a contradicting one (italic)` });
+  const figure = imageGrid(images, {
+    titles,
+    columns: 7,
+    cellSize: 150,
+    title: `The synthetic world: one test scene per category (seed ${seed}); evaluator verdicts on its prompt and on a contradicting one (italic)`,
+  });
   await exportPngAndSvg(figure, 'figures/world-grid');
   await closeExporter();
   console.log('wrote figures/world-grid.png and figures/world-grid.svg');

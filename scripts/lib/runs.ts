@@ -10,19 +10,30 @@ import { assignEmaWeights } from '../../lib/train/ema';
 import { COMPBENCH_CATEGORIES, type Prompt } from '../../lib/world/types';
 
 /** The fields of RunSummary.config the scripts read (lib/run/pipeline.ts writes them). */
-export interface RunConfig { eval_n: number; eval_seed: number; eval_split?: 'val' | 'test'; think: boolean; base_model: string }
+export interface RunConfig {
+  eval_n: number;
+  eval_seed: number;
+  eval_split?: 'val' | 'test';
+  think: boolean;
+  base_model: string;
+}
 export type FinishedRun = RunSummary & { config: RunConfig };
 
 /** dir/summary.json; with `checkpoint`, a run trained from another base is an error. */
 export function readRun(dir: string, checkpoint?: string): FinishedRun {
   const run = JSON.parse(fs.readFileSync(path.join(dir, 'summary.json'), 'utf8')) as FinishedRun;
   const base = run.config.base_model;
-  if (checkpoint !== undefined && !base.startsWith(`checkpoint ${checkpoint} `)) throw new Error(`${dir} was trained from ${base}, not checkpoint ${checkpoint}: pass its --checkpoint`);
+  if (checkpoint !== undefined && !base.startsWith(`checkpoint ${checkpoint} `))
+    throw new Error(`${dir} was trained from ${base}, not checkpoint ${checkpoint}: pass its --checkpoint`);
   return run;
 }
 
 /** CompBench-mini prompts and evaluator verdicts of `checkpoint`, or of run dir's EMA weights on it. */
-export function compBenchPasses(checkpoint: string, runDir: string | undefined, options: BenchmarkOptions): { prompts: Prompt[]; passed: boolean[] } {
+export function compBenchPasses(
+  checkpoint: string,
+  runDir: string | undefined,
+  options: BenchmarkOptions,
+): { prompts: Prompt[]; passed: boolean[] } {
   const { model } = loadCheckpoint(checkpoint);
   try {
     if (runDir !== undefined) assignEmaWeights(model, path.join(runDir, 'train'));

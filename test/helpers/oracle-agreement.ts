@@ -14,10 +14,18 @@ export function oracleAgreement(read: (scene: Scene) => Scene): { agree: number;
   let total = 0;
   for (const prompt of prompts) {
     let scene: Scene;
-    try { scene = sceneFor(prompt, rng, { allowHeldOut: false }); } catch { continue; } // a few tight prompts have no layout
+    try {
+      scene = sceneFor(prompt, rng, { allowHeldOut: false });
+    } catch {
+      continue;
+    } // a few tight prompts have no layout
     const seen = read(scene);
     let asked = [prompt];
-    try { asked = [prompt, contradict(prompt, scene, rng)]; } catch { /* no contradiction of this scene */ }
+    try {
+      asked = [prompt, contradict(prompt, scene, rng)];
+    } catch {
+      /* no contradiction of this scene */
+    }
     for (const c of asked.flatMap((p) => p.constraints)) {
       agree += holds(c, seen) === holds(c, scene) ? 1 : 0;
       total += 1;

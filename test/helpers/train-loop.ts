@@ -13,7 +13,10 @@ import { makeRng } from '../../lib/rng';
  * the mean of the last three steps must be below that of the first three.
  */
 export function expectTrainsWithoutLeak(model: UnifiedModel, batch: FlowBatch): void {
-  const optimizer = new AdamW(namedVariables(model.params).map((n) => n.variable), { learningRate: 3e-3 });
+  const optimizer = new AdamW(
+    namedVariables(model.params).map((n) => n.variable),
+    { learningRate: 3e-3 },
+  );
   const before = tf.memory().numTensors;
   const losses: number[] = [];
   for (let i = 0; i < 12; i++) losses.push(flowTrainStep({ model, optimizer, batch, rng: makeRng(9), flow: DEFAULT_FLOW_CONFIG }).loss);
