@@ -13,7 +13,10 @@ export { CANDIDATES_CONFIG, CANDIDATES_JSONL, imageName, type CandidateLine } fr
 
 type Values = Record<string, string | boolean | undefined>;
 
-/** The model a command runs: --preset NAME builds an untrained model (seeded by --seed) for smoke runs; otherwise --checkpoint is loaded. */
+/**
+ * The model a command runs: --preset NAME builds an untrained model (seeded by --seed) for smoke runs; otherwise --checkpoint
+ * is loaded.
+ */
 export function loadCommandModel(values: Values): { model: UnifiedModel; source: string; preset: ModelPreset } {
   if (typeof values.preset === 'string') {
     if (!(values.preset in MODEL_PRESETS))

@@ -19,7 +19,9 @@ export const gapCommand: Command = {
     seed: { type: 'string', help: 'seed of prompts, scenes and sampling noise', default: '11' },
     verdict: {
       type: 'string',
-      help: "source of the model's verdict: parse (scene parse + the world's rules), regions (proposer boxes identified by the region head + the rules) or head (the verdict head)",
+      help:
+        "source of the model's verdict: parse (scene parse + the world's rules), " +
+        'regions (proposer boxes identified by the region head + the rules) or head (the verdict head)',
       default: DEFAULT_VERDICT_SOURCE,
     },
     grouping: { type: 'string', help: 'how the parse groups patches into objects: centres or components', default: DEFAULT_PARSE.grouping },
@@ -104,12 +106,15 @@ export const gapCommand: Command = {
     for (const [name, r] of rows) {
       if (r)
         console.log(
-          `${name.padEnd(16)}  ${pct(r.understanding_accuracy)}    ${pct(r.generation_accuracy)}    ${pct(r.generation_accuracy_normal)}     ${pct(r.generation_accuracy_think)}      ${pct(r.understanding_on_generated)}`,
+          `${name.padEnd(16)}  ${pct(r.understanding_accuracy)}    ${pct(r.generation_accuracy)}    ` +
+            `${pct(r.generation_accuracy_normal)}     ${pct(r.generation_accuracy_think)}      ${pct(r.understanding_on_generated)}`,
         );
     }
     const se = report.standard_error;
     console.log(
-      `one standard error (repeats of a prompt text count once; ${report.distinct_prompts} distinct of ${report.n}): understand ${pct(se.understanding_accuracy).trim()}, generate ${pct(se.generation_accuracy).trim()}, self-vs-eval ${pct(se.understanding_on_generated).trim()}`,
+      `one standard error (repeats of a prompt text count once; ${report.distinct_prompts} distinct of ${report.n}): ` +
+        `understand ${pct(se.understanding_accuracy).trim()}, generate ${pct(se.generation_accuracy).trim()}, ` +
+        `self-vs-eval ${pct(se.understanding_on_generated).trim()}`,
     );
   },
 };

@@ -94,10 +94,13 @@ export const headroomCommand: Command = {
     const report = headroom(candidates, ks);
     const pct = (x: number): string => x.toFixed(1).padStart(5);
     const row = (name: string, h: HeadroomNumbers): string =>
-      `${name.padEnd(14)} ${String(h.n_prompts).padStart(4)}  ${h.pass_at_k.map(pct).join(' ')}   ${h.self_best_of_k.map(pct).join(' ')}   ${h.distinct_plans_at_max.toFixed(2)}   ${h.judge_precision.toFixed(2)} / ${h.judge_recall.toFixed(2)}`;
+      `${name.padEnd(14)} ${String(h.n_prompts).padStart(4)}  ${h.pass_at_k.map(pct).join(' ')}   ` +
+      `${h.self_best_of_k.map(pct).join(' ')}   ${h.distinct_plans_at_max.toFixed(2)}   ` +
+      `${h.judge_precision.toFixed(2)} / ${h.judge_recall.toFixed(2)}`;
     console.log(`${protocol.split} split, ${report.n_prompts} prompts x ${protocol.draws} draws; k = ${ks.join(', ')}; percent`);
     console.log(
-      `${''.padEnd(14)} ${'n'.padStart(4)}  ${'pass@k'.padEnd(6 * ks.length)}  ${'self best-of-k'.padEnd(6 * ks.length)}  plans  precision / recall`,
+      `${''.padEnd(14)} ${'n'.padStart(4)}  ${'pass@k'.padEnd(6 * ks.length)}  ` +
+        `${'self best-of-k'.padEnd(6 * ks.length)}  plans  precision / recall`,
     );
     console.log(row('overall', report));
     for (const [category, h] of Object.entries(report.by_category)) console.log(row(category, h));

@@ -43,7 +43,8 @@ export const worldCheckCommand: Command = {
     );
     for (const f of result.failures.slice(0, 5))
       console.log(
-        `  miss (${f.contradiction ? 'accepted a contradiction' : 'rejected its own prompt'}): ${f.prompt}\n    ${f.details.join('\n    ')}`,
+        `  miss (${f.contradiction ? 'accepted a contradiction' : 'rejected its own prompt'}): ${f.prompt}\n` +
+          `    ${f.details.join('\n    ')}`,
       );
   },
 };

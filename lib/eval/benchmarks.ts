@@ -1,7 +1,7 @@
 // CompBench-mini and GenEval-mini: TEST-split prompts of the 8 T2I-CompBench / 6 GenEval-style categories (round
 // robin, so each gets about n / k), one image per prompt with the default sampler settings (DEFAULT_SAMPLING, think
-// included, unless BenchmarkOptions.think says otherwise), scored by the INDEPENDENT evaluator only (evaluateImage: classical image analysis). The model's own judge
-// never enters a benchmark number: otherwise reward hacking would look like progress.
+// included, unless BenchmarkOptions.think says otherwise), scored by the INDEPENDENT evaluator only (evaluateImage:
+// classical image analysis). The model's own judge never enters a benchmark number: otherwise reward hacking would look like progress.
 // Scores are percent points 0-100: per category the share of passed images; overall the mean over categories
 // (each category counts once, as in T2I-CompBench and GenEval tables). Understanding accuracy is the gap's measure
 // (lib/eval/gap.ts: rendered test scenes, half with contradicting prompts, the model's prompt verdict), in percent.

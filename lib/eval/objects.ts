@@ -1,8 +1,8 @@
 // Object detection for the independent evaluator: pixels -> objects with shape, colour, texture, size,
 // position and depth order. It sees only the image: no scene, no generator state, no learned model.
-// Pipeline: resample to the world's size -> colour segmentation (segment.ts) -> template fit per region
-// (fit.ts), fragments of one object re-joined (merge.ts) -> texture from brightness pattern (texture.ts) -> size class from the fitted diameter ->
-// depth order from who owns the pixels where two fitted shapes overlap.
+// Pipeline: resample to the world's size -> colour segmentation (lib/regions/segment.ts) -> template fit per region
+// (fit.ts), fragments of one object re-joined (merge.ts) -> texture from brightness pattern (texture.ts) -> size class
+// from the fitted diameter -> depth order from who owns the pixels where two fitted shapes overlap.
 import { WORLD } from '../world/config';
 import { RgbImage, SIZES, SceneObject, Size } from '../world/types';
 import { ShapeFit } from './fit';

@@ -28,7 +28,8 @@ function formatBox(bbox: Box): string {
 /** Paper Table 6 (create_global_layout_reward_prompt) plus the released neutral example. */
 export function globalLayoutPrompt(originalPrompt: string): string {
   return `# TASK: Global Layout and Composition Analysis
-You are an expert image analyst. Your task is to score the overall composition of an image based on a user's prompt. Focus solely on how the arrangement of elements and scene structure align with the prompt's spatial intent.
+You are an expert image analyst. Your task is to score the overall composition of an image based on a user's prompt. Focus solely \
+on how the arrangement of elements and scene structure align with the prompt's spatial intent.
 
 **Original Prompt:** "${originalPrompt}"
 ---
@@ -68,7 +69,8 @@ Begin your analysis now.
 export function hybridRegionPrompt(originalPrompt: string, regions: readonly PromptRegion[]): string {
   const regionsText = regions.map((r) => `Region ID: ${r.id}\nBounding Box: ${formatBox(r.bbox)}\n---\n`).join('');
   return `# TASK: Integrated Region Analysis and Scoring
-You are an expert AI image analyst. Your task is to analyze unlabeled regions in an image based on a user's prompt. For each region, you will perform a two-stage analysis.
+You are an expert AI image analyst. Your task is to analyze unlabeled regions in an image based on a user's prompt. For each \
+region, you will perform a two-stage analysis.
 
 **Original Prompt:** "${originalPrompt}"
 ---
@@ -83,12 +85,15 @@ First, identify the primary object within the bounding box.
 * **Output Line:** \`Identified Object: [Your description of the object]\`
 
 ### STAGE 2: Score and Justify
-Provide a single, overall score from **-1.0 to 1.0** that considers BOTH the object's **relevance** to the prompt and its **visual quality**. You must provide a clear reason for your score. Be as strict as possible and only give full marks when the image quality is beyond doubt.
+Provide a single, overall score from **-1.0 to 1.0** that considers BOTH the object's **relevance** to the prompt and its \
+**visual quality**. You must provide a clear reason for your score. Be as strict as possible and only give full marks when the \
+image quality is beyond doubt.
 
 * **Scoring Guide:**
     * **1.0:** Perfect. The object is exactly what the prompt asks for and is technically flawless and perfect.
     * **0.5 to 0.9:** Very good. A highly relevant object with minor flaws, or a well-executed secondary element.
-    * **-0.4 to 0.4:** Neutral/Acceptable. A moderately relevant object, an object with mixed qualities, or an irrelevant but harmless background element. A score of 0.0 is perfectly neutral.
+    * **-0.4 to 0.4:** Neutral/Acceptable. A moderately relevant object, an object with mixed qualities, or an irrelevant but \
+harmless background element. A score of 0.0 is perfectly neutral.
     * **-0.9 to -0.5:** Bad. The object is irrelevant and distracting, or it is a relevant object with severe visual artifacts/flaws.
     * **-1.0:** Very Bad. The object actively undermines the image and directly contradicts the prompt's intent.
 
@@ -122,7 +127,8 @@ First, briefly describe your overall impression of the image in relation to the 
 * **Output Line:** \`Overall Impression: [Your description]\`
 
 ### STAGE 2: Score and Justify
-Provide a single, overall score from **-1.0 to 1.0** that considers how well the entire image satisfies the prompt, including its **relevance** and **visual quality**. Be as strict as possible and only give full marks when the image quality is beyond doubt.
+Provide a single, overall score from **-1.0 to 1.0** that considers how well the entire image satisfies the prompt, including its \
+**relevance** and **visual quality**. Be as strict as possible and only give full marks when the image quality is beyond doubt.
 
 * **Scoring Guide:**
     * **1.0:** Perfect. The image is exactly what the prompt asks for and is technically flawless.

@@ -1,6 +1,7 @@
 // The built-in judge: the model judging its own image (paper 3.2) from its own understanding (the region head on
-// the proposer's regions by default, or the scene parse, or the verdict head; never the independent evaluator of lib/eval). Output: one record in the
-// released judge schema (buildJudgeRecord), with a reason for every score built from what the model predicted.
+// the proposer's regions by default, or the scene parse, or the verdict head; never the independent evaluator of
+// lib/eval). Output: one record in the released judge schema (buildJudgeRecord), with a reason for every score built
+// from what the model predicted.
 //
 // Rules (P_i below are the model's P(yes) for the prompt's constraints, exactly as promptVerdict gives them:
 // from the region head on the proposer's regions by default, or the scene parse, or the verdict head):
@@ -102,7 +103,8 @@ export function scoreRegion(region: VerifiedRegion): { score: number; reason: st
   const s0 = 2 * q - 1;
   const score = round4(applyDistortionPenalty(s0, identity.distorted));
   const agreement = factors.map((f) => `${f.label} p=${p2(f.p)}`).join(', ');
-  const reason = `identified ${region.identified}; prompt asks for ${describeDesc(region.keyword)}; ${agreement} (grounding ${p2(s0)}); ${distortionText(identity.distorted)}`;
+  const asked = `identified ${region.identified}; prompt asks for ${describeDesc(region.keyword)}`;
+  const reason = `${asked}; ${agreement} (grounding ${p2(s0)}); ${distortionText(identity.distorted)}`;
   return { score, reason };
 }
 

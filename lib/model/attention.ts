@@ -49,7 +49,8 @@ export function attention(x: tf.Tensor3D, block: BlockParams, bias: tf.Tensor4D,
   const qkv = dense(x, block.qkv).reshape([batch, seqLen, 3 * heads, headDim]); // [B, T, 3H, dh]
   const qkvHeadsFirst = tf.transpose(qkv, [2, 0, 1, 3]).reshape([3, heads * batch, seqLen, headDim]); // [3, H*B, T, dh]
   const [q, k, v] = tf.unstack(qkvHeadsFirst) as tf.Tensor3D[]; // each [H*B, T, dh]
-  const out = attentionCore(tf.mul(q, 1 / Math.sqrt(headDim)) as tf.Tensor3D, k, v, bias).reshape([heads, batch, seqLen, headDim]); // [H, B, T, dh]
+  // [H, B, T, dh]
+  const out = attentionCore(tf.mul(q, 1 / Math.sqrt(headDim)) as tf.Tensor3D, k, v, bias).reshape([heads, batch, seqLen, headDim]);
   const merged = tf.transpose(out, [1, 2, 0, 3]).reshape([batch, seqLen, width]); // [B, T, D]
   return dense(merged, block.attnOut) as tf.Tensor3D;
 }

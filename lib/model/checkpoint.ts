@@ -248,7 +248,8 @@ export function loadCheckpoint(dir: string, options: { expectedConfig?: ModelCon
     const at = mismatch >= 0 ? mismatch : Math.min(layout.length, saved.length);
     disposeModel(model);
     throw new CheckpointError(
-      `variables do not match the model config: at #${at} the config builds ${layout[at] ?? '(nothing)'}, the checkpoint holds ${saved[at] ?? '(nothing)'}`,
+      `variables do not match the model config: at #${at} the config builds ${layout[at] ?? '(nothing)'}, ` +
+        `the checkpoint holds ${saved[at] ?? '(nothing)'}`,
       dir,
     );
   }

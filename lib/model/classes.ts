@@ -51,7 +51,10 @@ export function planClasses(grid: number): Record<PlanField, number> {
 export const CANVAS_CHANNELS = SHAPES.length + COLORS.length + TEXTURES.length + SIZES.length + 3;
 /** Box-offset features per image token (plan.ts): coverage-weighted dx, dy, dx^2, dy^2 summed over slots. */
 export const OFFSET_FEATURES = 4;
-/** ModelConfig.planCellDecoder: per earlier slot (present, centre x, centre y, radius), for the PLAN_SLOTS - 1 slots that can precede one. */
+/**
+ * ModelConfig.planCellDecoder: per earlier slot (present, centre x, centre y, radius), for the PLAN_SLOTS - 1 slots that can
+ * precede one.
+ */
 export const SLOT_CONTEXT_FEATURES = (PLAN_SLOTS - 1) * 4;
 /** Hidden width of the cell decoder's MLP. */
 export const CELL_DECODER_HIDDEN = 128;

@@ -60,7 +60,8 @@ export function stemTokens(xt: tf.Tensor3D, conv: ConvParams, config: ModelConfi
 export function refineVelocity(v: tf.Tensor3D, xt: tf.Tensor3D, conv: ConvParams, config: ModelConfig, canvas?: tf.Tensor3D): tf.Tensor3D {
   const vGrid = tokensToGrid(v, config);
   const inputs = [vGrid, tokensToGrid(xt, config), ...(canvas === undefined ? [] : [tokensToGrid(canvas, config)])];
-  let hidden = gelu(conv3x3(tf.concat(inputs, 3) as tf.Tensor4D, conv.refineIn.w, conv.refineIn.b)) as tf.Tensor4D; // [B, H, W, convChannels]
+  // [B, H, W, convChannels]
+  let hidden = gelu(conv3x3(tf.concat(inputs, 3) as tf.Tensor4D, conv.refineIn.w, conv.refineIn.b)) as tf.Tensor4D;
   for (const layer of conv.refineHidden) hidden = gelu(conv3x3(hidden, layer.w, layer.b)) as tf.Tensor4D;
   return gridToTokens(tf.add(vGrid, conv3x3(hidden, conv.refineOut.w, conv.refineOut.b)) as tf.Tensor4D, config);
 }

@@ -330,7 +330,8 @@ export function planCanvas(
   const { gridSize, imageTokens } = modelDims(config);
   const [p, side, K] = [config.patchSize, config.imageSize, CANVAS_CHANNELS];
   const column = (f: PlanField): number => PLAN_FIELDS.indexOf(f);
-  const starts = [0, SHAPES.length, SHAPES.length + COLORS.length, SHAPES.length + COLORS.length + TEXTURES.length, K - 3]; // shape, colour, texture, size, (dx, dy, inside)
+  // shape, colour, texture, size, (dx, dy, inside)
+  const starts = [0, SHAPES.length, SHAPES.length + COLORS.length, SHAPES.length + COLORS.length + TEXTURES.length, K - 3];
   const out = new Float32Array(batch * imageTokens * p * p * K);
   for (let b = 0; b < batch; b++) {
     const front = new Float32Array(side * side).fill(-1); // depth rank of the slot painted at each pixel so far

@@ -51,7 +51,8 @@ export function regionWindows(x0: tf.Tensor3D, boxes: Float32Array, config: Mode
       Int32Array.from({ length: batch }, (_, b) => b),
       'int32',
     );
-    const pixels = tf.image.cropAndResize(grid, tf.tensor2d(cropBoxes, [batch, 4]), boxIndex, [s, s], 'bilinear', 0); // outside the image: 0
+    // outside the image: 0
+    const pixels = tf.image.cropAndResize(grid, tf.tensor2d(cropBoxes, [batch, 4]), boxIndex, [s, s], 'bilinear', 0);
     return tf.concat([pixels, tf.tensor4d(masks, [batch, s, s, 2])], 3) as tf.Tensor4D;
   });
 }

@@ -128,7 +128,8 @@ function embed(model: UnifiedModel, inputs: BackboneInputs, time: tf.Tensor2D | 
   const batch = inputs.textTokens.length / textLen;
   if (!Number.isInteger(batch) || batch === 0)
     throw new Error(`textTokens: ${inputs.textTokens.length} ids is not a whole number of ${textLen}-token rows`);
-  const textEmbedded = matMul(oneHotTokens(inputs.textTokens, config.vocabSize), params.textEmbed).reshape([batch, textLen, config.dModel]); // [B, Tt, D]
+  // [B, Tt, D]
+  const textEmbedded = matMul(oneHotTokens(inputs.textTokens, config.vocabSize), params.textEmbed).reshape([batch, textLen, config.dModel]);
   const parts: tf.Tensor[] = [tf.add(textEmbedded, params.textPos)];
   if (inputs.extra !== undefined) {
     const [extraBatch, extraCount, width] = inputs.extra.shape;

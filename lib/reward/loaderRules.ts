@@ -79,7 +79,8 @@ export function loaderRegions(rewards: readonly unknown[]): LoaderRegion[] {
     const ints = bbox.map(pythonInt);
     if (ints.includes('overflow'))
       throw new DroppedRecordError(
-        `vlm_rewards[${index}].bbox ${JSON.stringify(bbox)} has an infinite coordinate: Python's int() raises OverflowError, the released loader drops the sample`,
+        `vlm_rewards[${index}].bbox ${JSON.stringify(bbox)} has an infinite coordinate: ` +
+          "Python's int() raises OverflowError, the released loader drops the sample",
       );
     if (ints.includes('skip')) return;
     const [x1, y1, x2, y2] = ints as number[];

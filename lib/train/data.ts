@@ -37,7 +37,10 @@ export interface BatchOptions {
    * The prompts, and every text a query asks, still never name one (TrainConfig.heldOutImages).
    */
   heldOutScenes?: boolean;
-  /** Understanding batches: probability that each circle or square is drawn as a superellipse nearer its own ideal shape (morphShapes; default 0). */
+  /**
+   * Understanding batches: probability that each circle or square is drawn as a superellipse nearer its own ideal shape
+   * (morphShapes; default 0).
+   */
   shapeMorph?: number;
 }
 
@@ -101,7 +104,8 @@ function drawOne(category: Category, split: Split, rng: Rng, grid: number, heldO
   for (let attempt = 0; attempt < 20; attempt++) {
     const [prompt] = samplePrompts({ split, n: 1, seed: rng.int(0, 2 ** 31 - 1), categories: [category] });
     try {
-      return { prompt, scene: sceneFor(prompt, rng, { allowHeldOut: heldOutScenes || split !== 'train', grid, centredRetry: false }) }; // as the shipped weights were trained
+      // as the shipped weights were trained
+      return { prompt, scene: sceneFor(prompt, rng, { allowHeldOut: heldOutScenes || split !== 'train', grid, centredRetry: false }) };
     } catch (error) {
       lastError = error;
     }

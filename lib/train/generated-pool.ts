@@ -136,7 +136,8 @@ export function loadGeneratedPool(dir: string): GeneratedPool | undefined {
   const side = meta.width * meta.height * 3;
   if (bytes.byteLength !== meta.n * side * 4 || meta.queries.length !== meta.n)
     throw new Error(
-      `${dir}: ${POOL_BIN} holds ${bytes.byteLength} bytes, ${POOL_JSON} says ${meta.n} images of ${meta.width}x${meta.height}: delete both to rebuild the pool from a fresh start (--restart)`,
+      `${dir}: ${POOL_BIN} holds ${bytes.byteLength} bytes, ${POOL_JSON} says ${meta.n} images of ${meta.width}x${meta.height}: ` +
+        'delete both to rebuild the pool from a fresh start (--restart)',
     );
   const data = new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const images = Array.from({ length: meta.n }, (_, i): RgbImage => ({

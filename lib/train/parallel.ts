@@ -170,7 +170,8 @@ export async function pretrainParallel(options: PretrainOptions, replicas: numbe
     const differing = results.filter((r) => r.weights !== first.weights || r.step !== first.step);
     if (differing.length > 0)
       throw new Error(
-        `data-parallel replicas ended with different weights or steps (${results.map((r) => `${r.step}:${r.weights.slice(0, 8)}`).join(', ')})`,
+        `data-parallel replicas ended with different weights or steps ` +
+          `(${results.map((r) => `${r.step}:${r.weights.slice(0, 8)}`).join(', ')})`,
       );
     const { model, manifest } = loadCheckpoint(options.outDir);
     if (weightsDigest(model) !== first.weights)

@@ -200,7 +200,8 @@ function generatedPoolOf(
     if (differences.length === 0 && (saved.builtWith !== undefined || options.resume)) return saved;
     if (options.resume)
       throw new Error(
-        `${dir} resumes a run with generatedShare > 0 but its pool was built with another ${differences.join(', ')}: restart it (--restart)`,
+        `${dir} resumes a run with generatedShare > 0 but its pool was built with another ${differences.join(', ')}: ` +
+          'restart it (--restart)',
       );
   }
   const bar = new Progress({ label: 'generated pool', total: recipe.n, unit: 'img', quiet: options.quiet || !options.writer });
@@ -257,7 +258,8 @@ export async function pretrainReplica(
     const replicasBefore = (loaded.manifest.data.replicas as number | undefined) ?? 1;
     if (replicasBefore !== (shard?.count ?? 1))
       throw new Error(
-        `${options.outDir} was trained with ${replicasBefore} replica(s): resume it with --replicas ${replicasBefore} (each count sees its own batches)`,
+        `${options.outDir} was trained with ${replicasBefore} replica(s): resume it with --replicas ${replicasBefore} ` +
+          '(each count sees its own batches)',
       );
     if (loaded.optimizerState === undefined) throw new Error(`${options.outDir} has no optimizer state to resume from`);
     model = loaded.model;

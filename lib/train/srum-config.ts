@@ -236,7 +236,10 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}, recip
   return config;
 }
 
-/** Linear warm-up to learningRate over warmupSteps, then a cosine to learningRate * minLearningRateRatio on the last step (or constant, as released). `step` is 0-based. */
+/**
+ * Linear warm-up to learningRate over warmupSteps, then a cosine to learningRate * minLearningRateRatio on the last step (or
+ * constant, as released). `step` is 0-based.
+ */
 export function srumLearningRate(step: number, config: SrumConfig): number {
   if (step < config.warmupSteps) return (config.learningRate * (step + 1)) / config.warmupSteps;
   if (config.learningRateSchedule === 'constant') return config.learningRate;

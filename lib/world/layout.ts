@@ -91,7 +91,8 @@ function moveTo(object: SceneObject, left: number, top: number): void {
 function placeRandomly(object: SceneObject, side: number, rng: Rng, grid = 1): void {
   const hi = side - BORDER - object.diameter;
   const lo = Math.ceil(BORDER / grid) * grid;
-  const coordinate = lo > hi ? () => rng.int(BORDER, hi) : () => lo + grid * rng.int(0, Math.floor((hi - lo) / grid)); // no grid position fits: any pixel
+  // no grid position fits: any pixel
+  const coordinate = lo > hi ? () => rng.int(BORDER, hi) : () => lo + grid * rng.int(0, Math.floor((hi - lo) / grid));
   moveTo(object, coordinate(), coordinate());
 }
 
@@ -176,7 +177,10 @@ function readable(relation: Relation, s: SceneObject, o: SceneObject, side: numb
   }
 }
 
-/** Place the relation's object, then the subject near it (touching relations; `centred`: inside, within a pixel of its centre) or anywhere. */
+/**
+ * Place the relation's object, then the subject near it (touching relations; `centred`: inside, within a pixel of its centre)
+ * or anywhere.
+ */
 function placePair(relation: Relation, s: SceneObject, o: SceneObject, side: number, rng: Rng, grid: number, centred: boolean): boolean {
   const touching = relation === 'behind' || relation === 'in front of' || relation === 'inside';
   s.depth = relation === 'behind' ? 0 : 1;
