@@ -15,7 +15,7 @@ export interface SamplingSettings {
   /**
    * Solver steps (the released pipeline uses 50 Euler steps). The shipped model predicts x0 (cleanPrediction), so its
    * 32 px images are done early: 10 Euler steps passed as many val protocol images as 25 (+0.9 ± 1.0 points on 574
-   * paired images, figures/results/sampler-val.json for the full protocol), 6 steps lost 2.3 (docs/protocol-notes.md).
+   * paired images, figures/results/sampler-screen-val.json), 6 steps lost 2.3 (docs/protocol-notes.md).
    */
   steps: number;
   /** ODE solver: 'euler' (as released) or 'heun' (two velocities per step). */
