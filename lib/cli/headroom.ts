@@ -109,6 +109,13 @@ export const headroomCommand: Command = {
     if (typeof values.out === 'string') {
       const command = `npx srum headroom ${process.argv.slice(3).join(' ')}`;
       const testLook = protocol.split === 'test' ? { test_split_looked_at: new Date().toISOString() } : {};
+      // The issue's field names beside the full report: the last k's distinct plans, each category's pass@1 and pass@k_max.
+      const last = ks.length - 1;
+      const atEnds = (h: HeadroomNumbers): Record<string, number> => ({
+        pass_at_1: h.pass_at_k[0],
+        [`pass_at_${ks[last]}`]: h.pass_at_k[last],
+      });
+      const byCategory = Object.fromEntries(Object.entries(report.by_category).map(([c, h]) => [c, { ...atEnds(h), ...h }]));
       writeJsonAtomic(values.out, {
         command,
         checkpoint: values.checkpoint,
@@ -117,6 +124,8 @@ export const headroomCommand: Command = {
         protocol,
         plan_temperature: planTemperature,
         ...report,
+        [`distinct_plans_at_${ks[last]}`]: report.distinct_plans_at_max,
+        by_category: byCategory,
       });
     }
   },
