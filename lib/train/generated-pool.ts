@@ -23,6 +23,8 @@ import { BACKGROUND_LABELS, objectLabels, visibleMask, type RegionQuery } from '
 export const POOL_T0S = [0.4, 0.5, 0.6] as const;
 /** Generation batches of the pool start here, far past any pretraining step, so their scenes are not trained on. */
 const POOL_BATCH_OFFSET = 1_000_000;
+/** Sampler steps of the pool's resamplings, fixed so a pretraining recipe reproduces whatever the sampler default. */
+const POOL_SAMPLING_STEPS = 25;
 const POOL_BATCH = 16;
 /** Share of a region's pixels a scene object must cover to give it its labels. */
 const MIN_COVER = 0.5;
@@ -94,7 +96,8 @@ export function buildGeneratedPool(
     const images = generateImages(
       model,
       batch.prompts.map((p) => p.text),
-      { seed: options.seed + k, think: false, from: { images: renders, t0 } },
+      // 25 steps: the sampler default when the shipped base's stage-4 pool was built (the default is 10 since 2026-12-06).
+      { seed: options.seed + k, think: false, steps: POOL_SAMPLING_STEPS, from: { images: renders, t0 } },
     );
     images.forEach((image, b) => {
       pool.images.push(image);
