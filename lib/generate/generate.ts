@@ -14,8 +14,8 @@ import { sampleTokens, type Solver } from './sampler';
 export interface SamplingSettings {
   /**
    * Solver steps (the released pipeline uses 50 Euler steps). The shipped model predicts x0 (cleanPrediction), so its
-   * 32 px images are done early: 10 Euler steps passed as many val protocol images as 25 (+0.9 ± 1.0 points on 574
-   * paired images, figures/results/sampler-screen-val.json), 6 steps lost 2.3 (docs/protocol-notes.md).
+   * 32 px images are done early: 10 Euler steps pass 0.7 ± 0.5 points fewer val protocol images than 25 (2,132 paired
+   * images, figures/results/sampler-val.json), 6 steps 2.3 fewer (docs/protocol-notes.md).
    */
   steps: number;
   /** ODE solver: 'euler' (as released) or 'heun' (two velocities per step). */
@@ -48,7 +48,7 @@ export interface SamplingSettings {
 }
 
 export const DEFAULT_SAMPLING: SamplingSettings = {
-  steps: 10, // 25 until 2026-12-06 (measured the same on the paired protocol, 2.5x faster)
+  steps: 10, // 25 until 2026-12-06: 0.7 ± 0.5 points below it on the paired val protocol, 2.5x fewer passes
   solver: 'euler',
   guidanceScale: 4,
   guidanceInterval: [0, 1],
