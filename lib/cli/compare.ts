@@ -7,7 +7,7 @@ import { autoWorkers, SamplerPool } from '../eval/pool';
 import { DEFAULT_PROTOCOL, protocolImages, type ProtocolConfig } from '../eval/protocol';
 import { DEFAULT_SAMPLING, type SamplingSettings } from '../generate/generate';
 import { Progress } from '../progress';
-import { choiceOption, Command, EVAL_SPLITS, intOption, requireString } from './command';
+import { choiceOption, Command, EVAL_SPLITS, intOption, requireString, type Values } from './command';
 
 /** `name=source[:key=value...]`, e.g. `base=data/base`, `srum@0=runs/srum-0`, `heun=data/base:solver=heun:steps=12`. */
 export function parseArmSpecs(text: string): Record<string, Arm> {
@@ -47,6 +47,16 @@ function samplingOverrides(settings: readonly string[], arm: string): Partial<Sa
   return out as Partial<SamplingSettings>;
 }
 
+/** The protocol of a command's --split, --per-category, --draws and --seed (srum compare, srum headroom). */
+export function protocolFromOptions(values: Values): ProtocolConfig {
+  return {
+    split: choiceOption(values, 'split', EVAL_SPLITS),
+    perCategory: intOption(values, 'per-category'),
+    draws: intOption(values, 'draws'),
+    seed: intOption(values, 'seed'),
+  };
+}
+
 export const compareCommand: Command = {
   name: 'compare',
   summary: 'paired comparison of arms on the evaluation protocol (same prompts and noise; prompt-clustered SEs)',
@@ -69,12 +79,7 @@ export const compareCommand: Command = {
   },
   notes: ['Example: npx srum compare --arms base=data/base,fast=data/base:steps=12 --scores /tmp/s.json --out /tmp/r.json'],
   async run(values) {
-    const protocol: ProtocolConfig = {
-      split: choiceOption(values, 'split', EVAL_SPLITS),
-      perCategory: intOption(values, 'per-category'),
-      draws: intOption(values, 'draws'),
-      seed: intOption(values, 'seed'),
-    };
+    const protocol = protocolFromOptions(values);
     if (protocol.split === 'test' && typeof values.claim !== 'string')
       throw new Error('--split test is looked at once per final claim: say which with --claim "..."');
     const arms = parseArmSpecs(requireString(values, 'arms'));

@@ -2,14 +2,15 @@
 // (self best-of-k, precision and recall), on the evaluation protocol's prompts (lib/eval/headroom.ts).
 import * as fs from 'node:fs';
 import { initBackend } from '../backend/select';
-import { readJsonl, writeJsonAtomic } from '../io';
+import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../io';
 import { loadArm } from '../eval/compare';
 import { headroom, type Candidate, type HeadroomNumbers } from '../eval/headroom';
 import { autoWorkers, SamplerPool } from '../eval/pool';
-import { DEFAULT_PROTOCOL, protocolImages, type ProtocolConfig } from '../eval/protocol';
+import { DEFAULT_PROTOCOL, protocolImages } from '../eval/protocol';
 import { disposeModel } from '../model/params';
 import { Progress } from '../progress';
-import { choiceOption, Command, EVAL_SPLITS, intOption, numberOption, requireString } from './command';
+import { Command, intOption, numberOption, requireString } from './command';
+import { protocolFromOptions } from './compare';
 
 /** Images per resumable chunk of the candidates file. */
 const CHUNK = 256;
@@ -33,28 +34,24 @@ export const headroomCommand: Command = {
     workers: { type: 'string', help: 'sampling threads (auto: one per core on wasm)', default: 'auto' },
   },
   async run(values) {
-    const protocol: ProtocolConfig = {
-      split: choiceOption(values, 'split', EVAL_SPLITS),
-      perCategory: intOption(values, 'per-category'),
-      draws: intOption(values, 'draws'),
-      seed: intOption(values, 'seed'),
-    };
+    const protocol = protocolFromOptions(values);
     const planTemperature = numberOption(values, 'plan-temperature', 0);
     const ks = [1, 2, 4, 8].filter((k) => protocol.draws % k === 0 && k <= protocol.draws);
     const file = requireString(values, 'candidates');
     const images = protocolImages(protocol);
-    const done = fs.existsSync(file) ? readJsonl<Candidate>(file) : [];
-    if (done.some((c, k) => c.noiseKey !== images[k]?.noiseKey))
+    // The candidates so far (whole chunks: each chunk is appended and the file rewritten atomically), then the rest.
+    const candidates = fs.existsSync(file) ? readJsonl<Candidate>(file) : [];
+    if (candidates.some((c, k) => c.noiseKey !== images[k]?.noiseKey))
       throw new Error(`${file} holds candidates of another protocol: remove it or pass another --candidates`);
-    if (done.length < images.length) {
+    if (candidates.length < images.length) {
       await initBackend();
       const source = String(values.checkpoint);
       const model = loadArm(source);
       const pool = await SamplerPool.open(values.workers === 'auto' ? autoWorkers() : intOption(values, 'workers'));
       const bar = new Progress({ label: `candidates (${pool.size} threads)`, total: images.length, unit: 'img' });
-      bar.tick(done.length);
+      bar.tick(candidates.length);
       try {
-        for (let first = done.length - (done.length % CHUNK); first < images.length; first += CHUNK) {
+        for (let first = candidates.length; first < images.length; first += CHUNK) {
           const chunk = images.slice(first, first + CHUNK);
           let last = 0;
           const scored = await pool.generate(
@@ -81,16 +78,14 @@ export const headroomCommand: Command = {
             selfScore: scored.selfScore![k],
             plan: scored.plan![k],
           }));
-          const kept = readJsonlIfAny(file).slice(0, first);
-          fs.writeFileSync(`${file}.tmp`, [...kept, ...lines].map((l) => JSON.stringify(l)).join('\n') + '\n');
-          fs.renameSync(`${file}.tmp`, file);
+          candidates.push(...lines);
+          writeFileAtomic(file, candidates.map((l) => JSON.stringify(l)).join('\n') + '\n');
         }
       } finally {
         await pool.close();
         disposeModel(model);
       }
     }
-    const candidates = readJsonl<Candidate>(file);
     const report = headroom(candidates, ks);
     const pct = (x: number): string => x.toFixed(1).padStart(5);
     const row = (name: string, h: HeadroomNumbers): string =>
@@ -130,7 +125,3 @@ export const headroomCommand: Command = {
     }
   },
 };
-
-function readJsonlIfAny(file: string): Candidate[] {
-  return fs.existsSync(file) ? readJsonl<Candidate>(file) : [];
-}

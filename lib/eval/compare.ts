@@ -12,7 +12,8 @@ import { loadEmaCheckpoint } from '../train/ema';
 import { COMPBENCH_CATEGORIES, type Category } from '../world/types';
 import type { SamplingSettings } from '../generate/generate';
 import type { SamplerPool } from './pool';
-import { clusteredMean, protocolImages, type ClusteredMean, type ProtocolConfig, type ProtocolImage } from './protocol';
+import { clusteredMean, type ClusteredMean } from './gap';
+import { protocolImages, type ProtocolConfig, type ProtocolImage } from './protocol';
 
 /** The evaluator's verdicts of every arm on the protocol's images, in protocolImages order; resumable on disk. */
 export interface ScoreFile {

@@ -82,19 +82,39 @@ export const shareTrue = (values: readonly (boolean | undefined)[]): number => {
 export function clusteredStandardError(values: readonly (boolean | undefined)[], clusters: readonly string[]): number {
   if (clusters.length !== values.length)
     throw new Error(`clusteredStandardError: ${values.length} values but ${clusters.length} cluster labels`);
-  const p = shareTrue(values);
+  const asked = values.flatMap((v, k) => (v === undefined ? [] : [k]));
+  return clusteredMean(
+    asked.map((k) => (values[k] ? 1 : 0)),
+    asked.map((k) => clusters[k]),
+  ).se;
+}
+
+/** Mean of values that come in clusters, and its cluster-robust standard error. */
+export interface ClusteredMean {
+  mean: number;
+  se: number;
+  /** Values and distinct clusters behind them. */
+  n: number;
+  clusters: number;
+}
+
+/**
+ * Mean of `values` and its standard error when values with the same cluster label are not independent (the draws of
+ * one prompt text): the cluster-robust variance G / (G - 1) * sum over clusters of (sum of (y - mean))^2 / n^2, with G
+ * clusters and n values. With one value per cluster it is the plain sample standard error sqrt(s^2 / n) up to the
+ * factor (n - 1) / n on s^2. NaN se with fewer than two clusters.
+ */
+export function clusteredMean(values: readonly number[], clusters: readonly string[]): ClusteredMean {
+  if (clusters.length !== values.length) throw new Error(`clusteredMean: ${values.length} values but ${clusters.length} cluster labels`);
+  const n = values.length;
+  if (n === 0) return { mean: NaN, se: NaN, n: 0, clusters: 0 };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
   const sums = new Map<string, number>();
-  let n = 0;
-  values.forEach((v, k) => {
-    if (v === undefined) return;
-    n++;
-    sums.set(clusters[k], (sums.get(clusters[k]) ?? 0) + (v ? 1 : 0) - p);
-  });
+  values.forEach((v, k) => sums.set(clusters[k], (sums.get(clusters[k]) ?? 0) + v - mean));
   const g = sums.size;
-  if (g < 2) return NaN;
   let squares = 0;
   for (const sum of sums.values()) squares += sum * sum;
-  return Math.sqrt((g / (g - 1)) * squares) / n;
+  return { mean, se: g < 2 ? NaN : Math.sqrt((g / (g - 1)) * squares) / n, n, clusters: g };
 }
 
 /**

@@ -9,7 +9,8 @@
 // - distinct plans among the k_max draws (think mode: the argmax plan is one plan for every draw).
 // The evaluator only measures here; the model's verdict only ranks. Nothing here trains.
 import { COMPBENCH_CATEGORIES, type Category } from '../world/types';
-import { clusteredMean, type ProtocolImage } from './protocol';
+import { clusteredMean } from './gap';
+import type { ProtocolImage } from './protocol';
 
 /** Every candidate of a headroom run: the protocol image and its scores. */
 export interface Candidate extends ProtocolImage {

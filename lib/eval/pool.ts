@@ -236,7 +236,7 @@ export function drawAndScore(
 function appendScores(into: ImageScores, more: ImageScores): void {
   for (const key of ['passed', 'selfPassed', 'selfScore', 'plan'] as const) {
     const values = more[key];
-    if (values !== undefined) (into[key] as unknown[]) = [...((into[key] as unknown[] | undefined) ?? []), ...values];
+    if (values !== undefined) ((into[key] ??= []) as unknown[]).push(...values); // in place: one copy per batch, not per image so far
   }
 }
 

@@ -7,7 +7,7 @@
 // - Draws: image (prompt p, draw d) starts from noise keyed by `${p}#${d}` and the protocol seed (generate.ts
 //   noiseKeys), so it is the same for every arm and however the images are batched or spread over workers.
 // - Statistics: the repeats of a prompt text (its draws) are alike, so standard errors are clustered by prompt text
-//   (clusteredMean). Overall = mean over all images (each prompt counts equally); per category and per domain beside it.
+//   (clusteredMean, gap.ts). Overall = mean over all images (each prompt counts equally); per category and per domain beside it.
 import { hashString, makeRng } from '../rng';
 import { fits, mentionsHeldOut, splitsOf } from '../world/splits';
 import { samplePrompt } from '../world/sample';
@@ -88,32 +88,4 @@ export function protocolImages(config: ProtocolConfig): ProtocolImage[] {
       noiseKey: `${p.text}#${draw}`,
     })),
   );
-}
-
-/** Mean of values that come in clusters, and its cluster-robust standard error. */
-export interface ClusteredMean {
-  mean: number;
-  se: number;
-  /** Values and distinct clusters behind them. */
-  n: number;
-  clusters: number;
-}
-
-/**
- * Mean of `values` and its standard error when values with the same cluster label are not independent (the draws of
- * one prompt text): the cluster-robust variance G / (G - 1) * sum over clusters of (sum of (y - mean))^2 / n^2, with G
- * clusters and n values. With one value per cluster it is the plain sample standard error sqrt(s^2 / n) up to the
- * factor (n - 1) / n on s^2. NaN se with fewer than two clusters.
- */
-export function clusteredMean(values: readonly number[], clusters: readonly string[]): ClusteredMean {
-  if (clusters.length !== values.length) throw new Error(`clusteredMean: ${values.length} values but ${clusters.length} cluster labels`);
-  const n = values.length;
-  if (n === 0) return { mean: NaN, se: NaN, n: 0, clusters: 0 };
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const sums = new Map<string, number>();
-  values.forEach((v, k) => sums.set(clusters[k], (sums.get(clusters[k]) ?? 0) + v - mean));
-  const g = sums.size;
-  let squares = 0;
-  for (const sum of sums.values()) squares += sum * sum;
-  return { mean, se: g < 2 ? NaN : Math.sqrt((g / (g - 1)) * squares) / n, n, clusters: g };
 }
