@@ -7,7 +7,6 @@ import type { UnifiedModel } from '../model/params';
 import { generationTokens, imagesFromGenerationTokens } from '../model/image-tokens';
 import { encodeBatch } from '../world/tokenizer';
 import type { RgbImage } from '../world/types';
-import { randomNormal } from '../backend/random';
 import { modelDims } from '../model/config';
 import { sampleTokens, type Solver } from './sampler';
 
@@ -111,9 +110,8 @@ function keyedNoise(model: UnifiedModel, keys: readonly string[], seed: number):
   const per = imageTokens * generationDim;
   const out = new Float32Array(keys.length * per);
   keys.forEach((key, k) => {
-    const eps = randomNormal([per], makeRng(seed).fork(`noise:${key}`));
-    out.set(eps.dataSync(), k * per);
-    eps.dispose();
+    const rng = makeRng(seed).fork(`noise:${key}`); // the values backend/random.ts randomNormal draws, without a tensor
+    for (let i = 0; i < per; i++) out[k * per + i] = rng.normal();
   });
   return out;
 }
