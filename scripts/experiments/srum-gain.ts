@@ -1,0 +1,252 @@
+// Does post-training on the model's own candidates improve generation? One candidate set, several arms, one protocol:
+//   rft   - the CEILING, an oracle no user has: supervised fine-tuning on the candidates the independent *evaluator*
+//           passes (rejection-sampling fine-tuning). It says how much any self-judged method could gain from these
+//           candidates; it is never a SRUM result.
+//   sft   - the paper's baseline: every candidate, unweighted loss.
+//   srum  - the candidates with the model's own judge records (its regions, global and local verdicts), the official
+//           reward map, Eq. 1 with the reference term (the released settings unless --set says otherwise).
+// Every arm starts from the base with the no-harm post-training defaults (replay, decayed rate, EMA warm-up).
+// Phases (each resumable; finished work is kept):
+//   candidates  N train prompts x K draws (think mode, plans sampled at --plan-temperature), drawn on both cores;
+//               DIR/candidates.jsonl as `srum candidates` writes it, and DIR/evaluator.jsonl with the evaluator's
+//               verdict per image, read only by the rft arm (the judge and its training data never see it).
+//   judge       the model's self-judgment of every candidate (lib/run/judge.ts) -> DIR/rewards.jsonl.
+//   train       one arm, the given seeds (one process per arm: two arms side by side use both cores).
+//   score       base and every trained arm on the evaluation protocol (paired), written to --out.
+// Regenerate (val; the order below):
+//   npx ts-node --transpile-only scripts/experiments/srum-gain.ts --phase candidates
+//   npx ts-node --transpile-only scripts/experiments/srum-gain.ts --phase judge
+//   npx ts-node --transpile-only scripts/experiments/srum-gain.ts --phase train --arm rft --seeds 0,1,2
+//   npx ts-node --transpile-only scripts/experiments/srum-gain.ts --phase score --arms rft --out figures/results/srum-gain-val.json
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { initBackend } from '../../lib/backend/select';
+import { compareArms, formatComparison, scoreArms, type Arm } from '../../lib/eval/compare';
+import { understandingAccuracy } from '../../lib/eval/benchmarks';
+import { autoWorkers, SamplerPool } from '../../lib/eval/pool';
+import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../lib/eval/protocol';
+import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../../lib/io';
+import { loadCheckpoint, readManifest } from '../../lib/model/checkpoint';
+import { disposeModel } from '../../lib/model/params';
+import { loadArm } from '../../lib/eval/compare';
+import { CANDIDATES_JSONL, imageName, type CandidateLine } from '../../lib/run/candidates';
+import { judgeCandidates } from '../../lib/run/judge';
+import { Progress } from '../../lib/progress';
+import type { RewardSource } from '../../lib/reward/rewardMap';
+import { trainSrum } from '../../lib/train/srum';
+import type { SrumCandidate } from '../../lib/train/srum-data';
+import { writePng } from '../../lib/world/png';
+import { samplePrompts } from '../../lib/world/splits';
+import { runScript } from '../lib/run-script';
+
+const EVALUATOR_JSONL = 'evaluator.jsonl';
+const REWARDS_JSONL = 'rewards.jsonl';
+const CHUNK = 256;
+/** What each arm trains on and how (over the SrumConfig defaults). */
+const ARMS: Record<string, { method: 'sft' | 'srum'; filter: 'evaluator' | 'none'; set: Record<string, unknown> }> = {
+  rft: { method: 'sft', filter: 'evaluator', set: { planWeight: 1 } },
+  sft: { method: 'sft', filter: 'none', set: {} },
+  srum: { method: 'srum', filter: 'none', set: {} },
+};
+
+interface Options {
+  dir: string;
+  runs: string;
+  checkpoint: string;
+  n: number;
+  draws: number;
+  seed: number;
+  planTemperature: number;
+}
+
+/** N train prompts x K draws, drawn on the pool in chunks; a chunk already on disk is not drawn again. */
+async function candidates(o: Options): Promise<void> {
+  fs.mkdirSync(o.dir, { recursive: true });
+  const prompts = samplePrompts({ split: 'train', n: o.n, seed: o.seed });
+  const items = prompts.flatMap((p) => Array.from({ length: o.draws }, (_, d) => ({ prompt: p, key: `${p.text}#${d}` })));
+  const lines: CandidateLine[] = fs.existsSync(path.join(o.dir, CANDIDATES_JSONL)) ? readJsonl(path.join(o.dir, CANDIDATES_JSONL)) : [];
+  const verdicts: { index: number; passed: boolean }[] = fs.existsSync(path.join(o.dir, EVALUATOR_JSONL))
+    ? readJsonl(path.join(o.dir, EVALUATOR_JSONL))
+    : [];
+  const model = loadCheckpoint(o.checkpoint).model;
+  const pool = await SamplerPool.open(autoWorkers());
+  const bar = new Progress({ label: 'candidates', total: items.length - lines.length, unit: 'img' });
+  for (let first = lines.length; first < items.length; first += CHUNK) {
+    const chunk = items.slice(first, first + CHUNK);
+    const drawn = await pool.generate(
+      model,
+      chunk.map((c) => c.prompt.text),
+      {
+        seed: o.seed,
+        noiseKeys: chunk.map((c) => c.key),
+        think: true,
+        planTemperature: o.planTemperature,
+        evaluate: true,
+        recordPlans: true,
+      },
+    );
+    chunk.forEach((c, k) => {
+      const index = first + k;
+      writePng(path.join(o.dir, imageName(index)), drawn.images[k]);
+      const plan = drawn.plan![k].split(',').map(Number);
+      lines.push({ image_file: imageName(index), original_prompt: c.prompt.text, category: c.prompt.category, index, think: true, plan });
+      verdicts.push({ index, passed: drawn.passed![k] });
+    });
+    // Evaluator verdicts first: a chunk counts as done once candidates.jsonl lists it.
+    writeFileAtomic(path.join(o.dir, EVALUATOR_JSONL), verdicts.map((v) => JSON.stringify(v) + '\n').join(''));
+    writeFileAtomic(path.join(o.dir, CANDIDATES_JSONL), lines.map((l) => JSON.stringify(l) + '\n').join(''));
+    bar.tick(chunk.length);
+  }
+  await pool.close();
+  const passed = verdicts.filter((v) => v.passed).length;
+  console.log(`${lines.length} candidates, ${passed} (${((100 * passed) / lines.length).toFixed(1)}%) pass the evaluator`);
+}
+
+/** The arm's training candidates: every candidate (with its self-judge record for srum), or the evaluator's passes. */
+function armCandidates(o: Options, arm: string): SrumCandidate[] {
+  const spec = ARMS[arm];
+  const lines = readJsonl<CandidateLine>(path.join(o.dir, CANDIDATES_JSONL));
+  const sftRecord: RewardSource = { vlm_rewards: [{ object: 'global_layout_reward', score: 1, bbox: [0, 0, 32, 32] }] }; // SFT reads no reward
+  let keep = lines;
+  if (spec.filter === 'evaluator') {
+    const passed = new Set(
+      readJsonl<{ index: number; passed: boolean }>(path.join(o.dir, EVALUATOR_JSONL))
+        .filter((v) => v.passed)
+        .map((v) => v.index),
+    );
+    keep = lines.filter((l) => passed.has(l.index));
+  }
+  const records = new Map<string, RewardSource>();
+  if (spec.method === 'srum') {
+    for (const r of readJsonl<RewardSource & { bad_image_file: string }>(path.join(o.dir, REWARDS_JSONL))) records.set(r.bad_image_file, r);
+  }
+  return keep.map((l) => {
+    const imagePath = path.resolve(o.dir, l.image_file);
+    const record = spec.method === 'srum' ? records.get(imagePath) : sftRecord;
+    if (record === undefined) throw new Error(`${imagePath}: no judge record (run --phase judge first)`);
+    return { imagePath, prompt: l.original_prompt, plan: l.plan === undefined ? undefined : Int32Array.from(l.plan), record };
+  });
+}
+
+async function train(o: Options, arm: string, seeds: number[], steps: number): Promise<void> {
+  if (ARMS[arm] === undefined) throw new Error(`unknown arm '${arm}' (known: ${Object.keys(ARMS).join(', ')})`);
+  const data = armCandidates(o, arm);
+  console.log(`${arm}: ${data.length} training candidates`);
+  for (const seed of seeds) {
+    const outDir = path.join(o.runs, `${arm}@${seed}`);
+    if (fs.existsSync(path.join(outDir, 'manifest.json')) && readManifest(outDir).step >= steps) continue;
+    const config = { method: ARMS[arm].method, steps, seed, ...ARMS[arm].set };
+    const { model } = loadCheckpoint(o.checkpoint);
+    const command = `srum-gain.ts --phase train --arm ${arm} seed ${seed}: trainSrum ${JSON.stringify(config)}`;
+    await trainSrum({ model, preset: 'base', candidates: data, outDir, config, command });
+    disposeModel(model);
+  }
+}
+
+async function score(o: Options, armNames: string[], seeds: number[], out: string, protocol: ProtocolConfig): Promise<void> {
+  const arms: Record<string, Arm> = { base: { source: o.checkpoint } };
+  for (const arm of armNames) for (const seed of seeds) arms[`${arm}@${seed}`] = { source: path.join(o.runs, `${arm}@${seed}`) };
+  const pool = await SamplerPool.open(autoWorkers());
+  const scores = await scoreArms({
+    pool,
+    protocol,
+    arms,
+    file: path.join(o.runs, `scores-${protocol.split}.json`),
+    onProgress: (arm, done, total) => {
+      if (done % 512 === 0 || done === total) console.error(`[score] ${arm}: ${done}/${total}`);
+    },
+  });
+  await pool.close();
+  const report = compareArms(scores);
+  console.log(formatComparison(report));
+  const understandingFile = path.join(o.runs, `understanding-${protocol.split}.json`);
+  const understanding: Record<string, number> = fs.existsSync(understandingFile)
+    ? (JSON.parse(fs.readFileSync(understandingFile, 'utf8')) as Record<string, number>)
+    : {};
+  for (const [name, arm] of Object.entries(arms)) {
+    if (understanding[name] !== undefined) continue;
+    const model = loadArm(arm.source as string);
+    understanding[name] = understandingAccuracy(model, { n: 400, seed: 11, split: protocol.split });
+    disposeModel(model);
+    writeJsonAtomic(understandingFile, understanding);
+  }
+  const perSeed = (group: string): { overall: number[]; understanding: number[] } => {
+    const names = group === 'base' ? ['base'] : seeds.map((s) => `${group}@${s}`);
+    const pct = (n: string): number => (100 * scores.arms[n].passed.filter(Boolean).length) / scores.arms[n].passed.length;
+    return { overall: names.map(pct), understanding: names.map((n) => understanding[n]) };
+  };
+  const candidatesSeen = readJsonl<CandidateLine>(path.join(o.dir, CANDIDATES_JSONL)).length;
+  const passedSeen = readJsonl<{ passed: boolean }>(path.join(o.dir, EVALUATOR_JSONL)).filter((v) => v.passed).length;
+  writeJsonAtomic(out, {
+    command: `npx ts-node --transpile-only scripts/experiments/srum-gain.ts ${process.argv.slice(2).join(' ')}`,
+    protocol: { split: protocol.split, n_prompts: report.protocol.n_prompts, draws: protocol.draws, seeds },
+    test_looked_at: protocol.split === 'test',
+    candidates: {
+      n_prompts: o.n,
+      draws: o.draws,
+      plan_temperature: o.planTemperature,
+      images: candidatesSeen,
+      evaluator_passed: passedSeen,
+    },
+    arms: Object.fromEntries(['base', ...armNames].map((g) => [g, perSeed(g)])),
+    paired: Object.fromEntries(
+      Object.entries(report.paired).map(([k, v]) => [
+        k,
+        { mean: v.overall.mean, se: v.overall.se, in_domain: v.in_domain, held_out: v.held_out },
+      ]),
+    ),
+    report,
+  });
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      phase: { type: 'string' },
+      arm: { type: 'string' },
+      arms: { type: 'string', default: 'rft' },
+      seeds: { type: 'string', default: '0,1,2' },
+      steps: { type: 'string', default: '200' },
+      n: { type: 'string', default: '768' },
+      draws: { type: 'string', default: '8' },
+      seed: { type: 'string', default: '34' },
+      'plan-temperature': { type: 'string', default: '1' },
+      checkpoint: { type: 'string', default: 'data/base' },
+      runs: { type: 'string', default: 'runs/gain' },
+      split: { type: 'string', default: DEFAULT_PROTOCOL.split },
+      out: { type: 'string' },
+    },
+    strict: true,
+  });
+  const o: Options = {
+    runs: values.runs,
+    dir: path.join(values.runs, 'candidates'),
+    checkpoint: values.checkpoint,
+    n: Number(values.n),
+    draws: Number(values.draws),
+    seed: Number(values.seed),
+    planTemperature: Number(values['plan-temperature']),
+  };
+  const seeds = values.seeds.split(',').map(Number);
+  await initBackend();
+  if (values.phase === 'candidates') return candidates(o);
+  if (values.phase === 'judge') {
+    const model = loadCheckpoint(o.checkpoint).model;
+    const summary = judgeCandidates({ model, imagesDir: o.dir, out: path.join(o.dir, REWARDS_JSONL) });
+    console.log(JSON.stringify(summary));
+    return;
+  }
+  if (values.phase === 'train') {
+    if (values.arm === undefined) throw new Error('--phase train needs --arm rft|sft|srum');
+    return train(o, values.arm, seeds, Number(values.steps));
+  }
+  if (values.phase === 'score') {
+    if (values.out === undefined) throw new Error('--phase score needs --out RESULT.json');
+    const split = values.split as ProtocolConfig['split'];
+    return score(o, values.arms.split(','), seeds, values.out, { ...DEFAULT_PROTOCOL, split });
+  }
+  throw new Error('usage: srum-gain.ts --phase candidates|judge|train|score (see the file comment)');
+}
+
+runScript(main);
