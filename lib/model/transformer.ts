@@ -10,6 +10,7 @@ import { attention } from './attention';
 import { CANVAS_CHANNELS } from './classes';
 import { refineVelocity, stemTokens } from './conv';
 import { dense, gelu, layerNorm, silu } from './layers';
+import { mlpObserver, type MlpWeights } from './mlp-observer';
 import type { BlockParams, MlpParams, UnifiedModel } from './param-types';
 
 /** Additive attention bias for masked keys (finite, so a fully masked row stays a uniform softmax, not NaN). */
@@ -72,20 +73,28 @@ function timestepFeatures(t: tf.Tensor1D, size: number): tf.Tensor2D {
   return tf.concat([tf.cos(args), tf.sin(args)], 1) as tf.Tensor2D; // [B, size]
 }
 
-function mlp(x: tf.Tensor, params: MlpParams): tf.Tensor {
-  return dense(gelu(dense(x, params.up)), params.down);
+/** Hands an MLP's hidden units [B, T', mlpDim] to the observer (mlp-observer.ts), with the sequence position of their first token. */
+type HiddenSink = (weights: MlpWeights, hidden: tf.Tensor3D, firstToken: number) => void;
+
+function mlp(x: tf.Tensor, params: MlpParams, onHidden?: (hidden: tf.Tensor3D) => void): tf.Tensor {
+  const hidden = gelu(dense(x, params.up));
+  onHidden?.(hidden as tf.Tensor3D);
+  return dense(hidden, params.down);
 }
 
 /**
  * MLP of a block; with Mixture-of-Transformers, the text-side tokens (text and extras, the first
  * `textSideLen`) and the image tokens use separate weights.
  */
-function blockMlp(h: tf.Tensor3D, block: BlockParams, textSideLen: number): tf.Tensor3D {
-  if (block.textMlp === undefined) return mlp(h, block.mlp) as tf.Tensor3D;
-  if (textSideLen === h.shape[1]) return mlp(h, block.textMlp) as tf.Tensor3D; // no image tokens
+function blockMlp(h: tf.Tensor3D, block: BlockParams, textSideLen: number, sink?: HiddenSink): tf.Tensor3D {
+  const observe = (weights: MlpWeights, firstToken: number) =>
+    sink === undefined ? undefined : (hidden: tf.Tensor3D) => sink(weights, hidden, firstToken);
+  if (block.textMlp === undefined) return mlp(h, block.mlp, observe('mlp', 0)) as tf.Tensor3D;
+  if (textSideLen === h.shape[1]) return mlp(h, block.textMlp, observe('textMlp', 0)) as tf.Tensor3D; // no image tokens
   const text = tf.slice(h, [0, 0, 0], [-1, textSideLen, -1]); // [B, Tt + K, D]
   const image = tf.slice(h, [0, textSideLen, 0], [-1, -1, -1]); // [B, Np, D]
-  return tf.concat([mlp(text, block.textMlp), mlp(image, block.mlp)], 1) as tf.Tensor3D; // [B, T, D]
+  const textOut = mlp(text, block.textMlp, observe('textMlp', 0));
+  return tf.concat([textOut, mlp(image, block.mlp, observe('mlp', textSideLen))], 1) as tf.Tensor3D; // [B, T, D]
 }
 
 /** What the backbone reads: [text tokens ; extra tokens ; image tokens], the last two optional. */
@@ -156,10 +165,15 @@ export function runBackbone(model: UnifiedModel, inputs: BackboneInputs): tf.Ten
     let x = embed(model, inputs, time);
     const bias = attentionBias(inputs.textTokens, config, x.shape[1]);
     const textSideLen = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
-    for (const block of params.blocks) {
+    const observer = mlpObserver(); // undefined unless activations are being recorded (lib/eval/activations.ts)
+    params.blocks.forEach((block, layer) => {
       x = tf.add(x, attention(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, block, bias, config));
-      x = tf.add(x, blockMlp(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, block, textSideLen));
-    }
+      const sink: HiddenSink | undefined =
+        observer === undefined
+          ? undefined
+          : (weights, hidden, firstToken) => observer({ layer, weights, hidden, firstToken, textTokens: inputs.textTokens });
+      x = tf.add(x, blockMlp(layerNorm(x, block.mlpNorm, config.layerNormEps) as tf.Tensor3D, block, textSideLen, sink));
+    });
     return x;
   });
 }
