@@ -12,6 +12,7 @@ import { renderCommand } from './render';
 import { rewardMapCommand } from './rewardMap';
 import { quickstartCommand } from './quickstart';
 import { runCommand } from './run';
+import { sweepCommand } from './sweep';
 import { worldCheckCommand } from './worldCheck';
 
 export const COMMANDS: Command[] = [
@@ -28,4 +29,5 @@ export const COMMANDS: Command[] = [
   compareCommand,
   headroomCommand,
   parseJudgeCommand,
+  sweepCommand,
 ];
