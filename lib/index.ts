@@ -77,6 +77,11 @@ export { pretrainParallel } from './train/parallel';
 // The understanding-generation gap (paper Figure 1), scored by the independent evaluator.
 export * from './eval/gap';
 
+// Layout and detail scores of x0_hat per sampling step (paper Figure 4), on the evaluation protocol's images.
+export { DEFAULT_PROTOCOL, type ProtocolConfig, type ProtocolImage, protocolImages, protocolPrompts } from './eval/protocol';
+export * from './eval/layout-detail';
+export * from './eval/per-step';
+
 // SRUM (paper 3.1-3.3): region proposals and self-verification, the self-judge and the released judge prompts,
 // reward maps, and the reward-weighted post-training.
 export { MAX_REGIONS, type RegionProposal, proposeRegions } from './regions/propose';

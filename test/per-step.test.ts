@@ -7,6 +7,7 @@ import { initBackend } from '../lib/backend/select';
 import { evaluatorLayoutDetail, judgeLayoutDetail, layoutDetailPrompt } from '../lib/eval/layout-detail';
 import { detectObjects } from '../lib/eval/objects';
 import { perStepScores } from '../lib/eval/per-step';
+import { perStepChart } from '../lib/plot/per-step';
 import { protocolImages } from '../lib/eval/protocol';
 import { generateImages } from '../lib/generate/generate';
 import { resolveModelConfig } from '../lib/model/config';
@@ -109,4 +110,32 @@ describe('perStepScores', () => {
     const judged = lastStep.map((image, k) => judgeLayoutDetail(model, image, layoutDetailPrompt(parsePrompt(images[k].prompt))).detail);
     expect(steps[2].judgeDetail!.mean).toBeCloseTo((100 * judged.reduce((a, b) => a + b, 0)) / judged.length, 10);
   }, 60_000);
+});
+
+describe('perStepChart', () => {
+  it('per arm and panel a band and a line for the evaluator and the judge; no band where the SE is not finite', () => {
+    const arm = {
+      layout: [10, 20],
+      detail: [30, 40],
+      layout_se: [NaN, 1],
+      detail_se: [2, 2],
+      judge_layout: [5, 6],
+      judge_detail: [7, 8],
+      judge_layout_se: [1, 1],
+      judge_detail_se: [1, 1],
+      images: 4,
+      layout_images: 2,
+    };
+    const figure = perStepChart({ steps: [1, 2], arms: { a: arm, b: { ...arm, judge_layout: undefined, judge_detail: undefined } } });
+    const lines = figure.data.filter((t) => t.mode === 'lines+markers');
+    expect(lines).toHaveLength(4 + 2); // a: evaluator and judge in both panels; b: evaluator only
+    const bands = figure.data.filter((t) => t.fill === 'toself');
+    expect(bands).toHaveLength(3 + 1); // a: all but its evaluator layout (NaN SE); b: evaluator detail
+    expect(figure.data.filter((t) => t.showlegend === true).map((t) => t.name)).toEqual([
+      'a',
+      'b',
+      'independent evaluator',
+      "model's own judge",
+    ]);
+  });
 });

@@ -95,3 +95,40 @@ export function perStepScores(model: UnifiedModel, options: PerStepOptions): Ste
       : {}),
   }));
 }
+
+/** One arm of figures/results/per-step.json: per step, percent of constraints satisfied and one clustered SE each. */
+export interface PerStepArm {
+  layout: number[];
+  detail: number[];
+  layout_se: number[];
+  detail_se: number[];
+  judge_layout?: number[];
+  judge_detail?: number[];
+  judge_layout_se?: number[];
+  judge_detail_se?: number[];
+  /** Images behind each detail value (all) and behind each layout value (prompts with a relation or a count). */
+  images: number;
+  layout_images: number;
+}
+
+/** perStepScores as per-step arrays (the result file's form). */
+export function perStepArm(steps: readonly StepScores[]): PerStepArm {
+  const series = (ms: readonly ClusteredMean[]): { mean: number[]; se: number[] } => ({
+    mean: ms.map((m) => m.mean),
+    se: ms.map((m) => m.se),
+  });
+  const [layout, detail] = [series(steps.map((s) => s.layout)), series(steps.map((s) => s.detail))];
+  const arm: PerStepArm = {
+    layout: layout.mean,
+    detail: detail.mean,
+    layout_se: layout.se,
+    detail_se: detail.se,
+    images: steps[0]?.detail.n ?? 0,
+    layout_images: steps[0]?.layout.n ?? 0,
+  };
+  const judgeLayout = steps.flatMap((s) => (s.judgeLayout === undefined ? [] : [s.judgeLayout]));
+  const judgeDetail = steps.flatMap((s) => (s.judgeDetail === undefined ? [] : [s.judgeDetail]));
+  if (steps.length === 0 || judgeLayout.length < steps.length || judgeDetail.length < steps.length) return arm;
+  const [jl, jd] = [series(judgeLayout), series(judgeDetail)];
+  return { ...arm, judge_layout: jl.mean, judge_detail: jd.mean, judge_layout_se: jl.se, judge_detail_se: jd.se };
+}
