@@ -23,6 +23,7 @@ import { planConditioning } from '../lib/model/plan';
 import { predictVelocity } from '../lib/model/transformer';
 import { makeRng } from '../lib/rng';
 import { generationBatch } from '../lib/train/data';
+import { clusterActivationChart } from '../lib/plot/clusters';
 
 let model: UnifiedModel;
 beforeAll(async () => {
@@ -145,16 +146,18 @@ describe('cluster selection and summaries', () => {
     expect(() => selectClusters(synthetic('understanding', 2, {}), synthetic('generation', 2, {}), 0.6)).toThrow(/fraction/);
   });
 
+  const cell = (x: number): ClusterStrengths['mean'] => ({
+    understanding_task: { understanding: x, generation: 1 },
+    generation_task: { understanding: 2, generation: x },
+  });
+  /** A base and two seeds of srum. */
+  const arms: Record<string, ClusterStrengths> = {
+    base: { mean: cell(1), se: cell(0.1) },
+    'srum@0': { mean: cell(2), se: cell(0.3) },
+    'srum@1': { mean: cell(4), se: cell(0.4) },
+  };
+
   it('averages the seeds of an arm and reports their spread', () => {
-    const cell = (x: number): ClusterStrengths['mean'] => ({
-      understanding_task: { understanding: x, generation: 1 },
-      generation_task: { understanding: 2, generation: x },
-    });
-    const arms: Record<string, ClusterStrengths> = {
-      base: { mean: cell(1), se: cell(0.1) },
-      'srum@0': { mean: cell(2), se: cell(0.3) },
-      'srum@1': { mean: cell(4), se: cell(0.4) },
-    };
     const summary = summariseSeeds(arms, armGroups(Object.keys(arms)));
     expect(Object.keys(summary)).toEqual(['base', 'srum']);
     expect(summary.base.sd_over_seeds).toBeUndefined();
@@ -162,5 +165,16 @@ describe('cluster selection and summaries', () => {
     expect(summary.srum.sd_over_seeds!.understanding_task.understanding).toBeCloseTo(Math.SQRT2, 10);
     expect(summary.srum.sampling_se.generation_task.generation).toBeCloseTo(Math.sqrt((0.09 + 0.16) / 2), 10);
     expect(summary.srum.per_seed!['srum@1'].generation_task.generation).toBe(4);
+  });
+  it('draws one bar per model and cell, with the sd over seeds as error bars where an arm has seeds', () => {
+    const models = summariseSeeds(arms, armGroups(Object.keys(arms)));
+    const figure = clusterActivationChart({
+      clusters: { understanding: { size: 3, per_layer: [3] }, generation: { size: 3, per_layer: [3] } },
+      models,
+    });
+    expect(figure.data.map((trace) => trace.name)).toEqual(['base (± 1 SE over images)', 'SRUM (mean ± sd over 2 seeds)']);
+    expect(figure.data[1].y).toEqual([3, 1, 2, 3]);
+    expect((figure.data[1].error_y as { array: number[] }).array[0]).toBeCloseTo(Math.SQRT2, 10);
+    expect((figure.data[0].error_y as { array: number[] }).array).toEqual([0.1, 1, 2, 0.1]);
   });
 });

@@ -131,7 +131,7 @@ export type ModelClusterStrengths = StrengthTable & {
 export interface ClusterReport {
   command: string;
   /** Where the clusters were selected (held aside from the measurement data) and how large they are. */
-  selection: TaskDataOptions & { model: string; fraction: number };
+  selection: TaskDataOptions & { model: string; fraction: number; units: number };
   measurement: TaskDataOptions;
   clusters: Record<ClusterName, { size: number; per_layer: number[] }>;
   /** Arm name (seeds grouped) -> strengths. */
