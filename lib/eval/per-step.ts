@@ -12,7 +12,7 @@ import type { RgbImage } from '../world/types';
 import { clusteredMean, type ClusteredMean } from './gap';
 import { evaluatorLayoutDetail, judgeLayoutDetail, layoutDetailPrompt, type LayoutDetailScore } from './layout-detail';
 import { detectObjects } from './objects';
-import type { ProtocolImage } from './protocol';
+import type { ProtocolConfig, ProtocolImage } from './protocol';
 
 export interface PerStepOptions {
   /** The images to draw: prompt text and noise key each (protocol.ts protocolImages). */
@@ -131,4 +131,27 @@ export function perStepArm(steps: readonly StepScores[]): PerStepArm {
   if (steps.length === 0 || judgeLayout.length < steps.length || judgeDetail.length < steps.length) return arm;
   const [jl, jd] = [series(judgeLayout), series(judgeDetail)];
   return { ...arm, judge_layout: jl.mean, judge_detail: jd.mean, judge_layout_se: jl.se, judge_detail_se: jd.se };
+}
+
+/** An arm of the result file: its per-step arrays, where its weights came from, how it was drawn, and its wall time. */
+export interface PerStepArmResult extends PerStepArm {
+  /** The command that drew this arm (the file's `command` is the latest). */
+  command: string;
+  source: string;
+  sampling: Partial<SamplingSettings>;
+  /** Sampling and scoring, one thread. */
+  seconds: number;
+}
+
+/** figures/results/per-step.json, as scripts/experiments/per-step.ts writes it. */
+export interface PerStepResultFile {
+  command: string;
+  protocol: ProtocolConfig & { n_prompts: number; n_images: number };
+  /** 1-based sampling steps, and the noise level each step's x0_hat was predicted from. */
+  steps: number[];
+  t: number[];
+  unit: string;
+  definitions: { layout: string; detail: string; judge: string };
+  default_sampling: SamplingSettings;
+  arms: Record<string, PerStepArmResult>;
 }

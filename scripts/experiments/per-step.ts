@@ -14,33 +14,12 @@ import { initBackend } from '../../lib/backend/select';
 import { parseArmSpecs } from '../../lib/cli/compare';
 import { writeJsonAtomic } from '../../lib/io';
 import { loadArm } from '../../lib/eval/compare';
-import { perStepArm, perStepScores, type PerStepArm } from '../../lib/eval/per-step';
+import { perStepArm, perStepScores, type PerStepResultFile } from '../../lib/eval/per-step';
 import { DEFAULT_PROTOCOL, protocolImages, type ProtocolConfig } from '../../lib/eval/protocol';
-import { DEFAULT_SAMPLING, type SamplingSettings } from '../../lib/generate/generate';
+import { DEFAULT_SAMPLING } from '../../lib/generate/generate';
 import { disposeModel } from '../../lib/model/params';
 import { Progress } from '../../lib/progress';
 import { runScript } from '../lib/run-script';
-
-interface ArmResult extends PerStepArm {
-  /** The command that drew this arm (the file's `command` is the latest). */
-  command: string;
-  source: string;
-  sampling: Partial<SamplingSettings>;
-  /** Wall time of the arm (sampling and both scorings, one thread). */
-  seconds: number;
-}
-
-export interface PerStepResult {
-  command: string;
-  protocol: ProtocolConfig & { n_prompts: number; n_images: number };
-  /** 1-based sampling steps, and the noise level each step's x0_hat was predicted from. */
-  steps: number[];
-  t: number[];
-  unit: string;
-  definitions: { layout: string; detail: string; judge: string };
-  default_sampling: SamplingSettings;
-  arms: Record<string, ArmResult>;
-}
 
 const DEFINITIONS = {
   layout:
@@ -79,10 +58,10 @@ async function main(): Promise<void> {
     .slice(2)
     .map((a) => (/[\s;'"]/.test(a) ? `'${a}'` : a))
     .join(' ')}`.trim();
-  const saved = fs.existsSync(values.out) ? (JSON.parse(fs.readFileSync(values.out, 'utf8')) as PerStepResult) : undefined;
+  const saved = fs.existsSync(values.out) ? (JSON.parse(fs.readFileSync(values.out, 'utf8')) as PerStepResultFile) : undefined;
   const sameProtocol = saved !== undefined && JSON.stringify(saved.protocol) === JSON.stringify(withCounts(protocol, images.length));
   if (saved !== undefined && !sameProtocol) console.log(`${values.out} holds another protocol: its arms are redrawn`);
-  const result: PerStepResult = {
+  const result: PerStepResultFile = {
     command,
     protocol: withCounts(protocol, images.length),
     steps: sameProtocol ? saved.steps : [],
@@ -146,7 +125,7 @@ async function main(): Promise<void> {
   console.log(`wrote ${values.out}`);
 }
 
-function withCounts(protocol: ProtocolConfig, nImages: number): PerStepResult['protocol'] {
+function withCounts(protocol: ProtocolConfig, nImages: number): PerStepResultFile['protocol'] {
   return { ...protocol, n_prompts: nImages / protocol.draws, n_images: nImages };
 }
 

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { perStepChart, saveFigure } from '../../lib/plot';
-import type { PerStepResult } from '../experiments/per-step';
+import type { PerStepResultFile } from '../../lib/eval/per-step';
 import { runScript } from '../lib/run-script';
 
 async function main(): Promise<void> {
@@ -14,7 +14,7 @@ async function main(): Promise<void> {
     strict: true,
   });
   if (!fs.existsSync(values.in)) throw new Error(`${values.in} does not exist (see scripts/experiments/per-step.ts)`);
-  const result = JSON.parse(fs.readFileSync(values.in, 'utf8')) as PerStepResult;
+  const result = JSON.parse(fs.readFileSync(values.in, 'utf8')) as PerStepResultFile;
   const { n_prompts, draws } = result.protocol;
   const images = draws === 1 ? `${n_prompts} val prompts` : `${n_prompts} val prompts x ${draws} draws`;
   const figure = perStepChart(result, {
