@@ -85,7 +85,8 @@ export function recordForward(model: UnifiedModel, forward: () => void): Float32
   let rows: Float32Array | undefined;
   const record = ({ layer, weights, hidden, firstToken, textTokens }: MlpActivation): void => {
     const [batch, length] = hidden.shape; // hidden [B, T', mlpDim]
-    const mask = tf.tensor3d(positionWeights(textTokens, config.maxTextTokens, firstToken, length), [batch, 1, length]);
+    const textLen = textTokens.length / batch; // the sequence opens with this many text positions per row
+    const mask = tf.tensor3d(positionWeights(textTokens, textLen, firstToken, length), [batch, 1, length]);
     const read = tf.maximum(tf.sum(mask, 2), 1).reshape([batch, 1, 1]); // positions read per row, at least 1
     const means = tf.div(tf.matMul(mask, hidden), read).dataSync(); // [B, 1, mlpDim]
     rows ??= new Float32Array(batch * units);

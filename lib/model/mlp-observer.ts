@@ -16,7 +16,7 @@ export interface MlpActivation {
   hidden: tf.Tensor3D;
   /** Sequence position of hidden's first token (0, or the first image token under mixtureOfTransformers). */
   firstToken: number;
-  /** The forward's text token ids [B * maxTextTokens] (0 = PAD), which open the sequence: an observer can skip PAD positions. */
+  /** The forward's text token ids, [B * text length] row-major (0 = PAD), which open the sequence: an observer can skip PAD positions. */
   textTokens: Int32Array;
 }
 
