@@ -82,6 +82,10 @@ export { DEFAULT_PROTOCOL, type ProtocolConfig, type ProtocolImage, protocolImag
 export * from './eval/layout-detail';
 export * from './eval/per-step';
 
+// Functional clusters of MLP units and their average activation strength (paper Figure 5, Appendix B Algorithm 1).
+export * from './eval/activations';
+export * from './eval/clusters';
+
 // SRUM (paper 3.1-3.3): region proposals and self-verification, the self-judge and the released judge prompts,
 // reward maps, and the reward-weighted post-training.
 export { MAX_REGIONS, type RegionProposal, proposeRegions } from './regions/propose';
