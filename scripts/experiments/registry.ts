@@ -1,0 +1,292 @@
+// The analyses behind the committed result files (figures/results/*.json), each with the command lines that
+// regenerate it from scratch (from the shipped checkpoint data/base and the code, nothing else committed), in order.
+// The commands are the `command` fields of the committed files, with their intermediate data (run directories,
+// scores and candidates files) in runs/experiments/NAME/ instead, and other differences said in a note.
+// `npm run experiments -- NAME` runs them through the sweep runner (scripts/experiments/rerun.ts).
+import * as path from 'node:path';
+import type { SweepRun } from '../../lib/run/sweep';
+
+export interface ExperimentStep {
+  /** Unique within its experiment. */
+  name: string;
+  argv: string[];
+  /** Steps of the same experiment that must finish first (default: the step before it; [] to start at once). */
+  after?: string[];
+}
+
+export interface Experiment {
+  name: string;
+  /** One line: what it measures. */
+  what: string;
+  /** The files its last step writes. */
+  results: string[];
+  steps: ExperimentStep[];
+  /** Experiments whose steps run before this one's (e.g. they fill a scores file this one reads). */
+  needs?: string[];
+  /** How a rerun today differs from the committed file, or why commands alone cannot regenerate it (then steps is empty). */
+  note?: string;
+}
+
+/**
+ * Where an experiment keeps its done markers, logs and intermediate data (run directories, scores files): its own
+ * folder, so a rerun starts from nothing and never writes into the folders of runs made by hand.
+ */
+export const experimentDir = (name: string): string => path.join('runs', 'experiments', name);
+
+/** A command line written as one string (arguments never hold spaces here), as the result files record it. */
+const words = (line: string): string[] => line.trim().split(/\s+/);
+const tsNode = (line: string): string[] => words(`npx ts-node --transpile-only scripts/experiments/${line}`);
+const srum = (line: string): string[] => words(`npx srum ${line}`);
+/** A command whose result is its stdout: written beside the target, then renamed, so a stopped run leaves the old file. */
+const toFile = (command: string, file: string): string[] => ['bash', '-c', `${command} > ${file}.tmp && mv ${file}.tmp ${file}`];
+const gain = (line: string): string[] => tsNode(`srum-gain.ts --runs ${experimentDir('srum-gain')} ${line}`);
+const SAMPLER_THEN = 'drawn with 25 Euler steps, the default sampler until 2026-12-06 (today 10: lib/generate/generate.ts)';
+
+const CONTROLS = `controls.ts --seeds 0,1,2 --runs ${experimentDir('controls')}`;
+const SCREEN_ARMS = [
+  'base=data/base:steps=25',
+  ...[10, 15, 6, 8].map((steps) => `e${steps}=data/base:steps=${steps}`),
+  'h6=data/base:solver=heun:steps=6',
+  'e10gi=data/base:steps=10:guidanceInterval=0.4-1',
+].join(',');
+const HELDOUT_V2 = '--loss-guidance 4 --candidate-prompts held-out --plan-temperature 2 --plan-weight 1 --plan-reward positive';
+
+export const EXPERIMENTS: Experiment[] = [
+  {
+    name: 'gap-base',
+    what: 'understanding vs generation accuracy of the shipped base per category, test seeds 11, 12, 13 (the gap figure)',
+    results: ['figures/results/gap-base.json', 'figures/results/gap-base-seed12.json', 'figures/results/gap-base-seed13.json'],
+    steps: [11, 12, 13].map((seed) => ({
+      name: `seed${seed}`,
+      argv: toFile(`npx srum gap --n 400 --seed ${seed} --json`, `figures/results/gap-base${seed === 11 ? '' : `-seed${seed}`}.json`),
+      after: [], // one thread each: side by side
+    })),
+    note: `the committed files carry no command field and were ${SAMPLER_THEN}; srum gap samples with today's default`,
+  },
+  {
+    name: 'controls',
+    what: 'replay-only and ground-truth SFT post-training from the base, 3 seeds, scored on the val protocol',
+    results: ['figures/results/controls.json'],
+    steps: [
+      { name: 'train-replay', argv: tsNode(`${CONTROLS} --train-only replay`), after: [] },
+      { name: 'train-gt_sft', argv: tsNode(`${CONTROLS} --train-only gt_sft`), after: [] },
+      { name: 'score', argv: tsNode(`${CONTROLS} --out figures/results/controls.json`), after: ['train-replay', 'train-gt_sft'] },
+    ],
+  },
+  {
+    name: 'sampler-val',
+    what: '10 vs 25 Euler steps on the full val protocol, paired (also reports the control arms already scored)',
+    results: ['figures/results/sampler-val.json'],
+    needs: ['controls'],
+    steps: [
+      {
+        name: 'compare',
+        argv: srum(
+          'compare --arms base=data/base,euler25=data/base:steps=25 ' +
+            `--scores ${experimentDir('controls')}/scores-val.json --out figures/results/sampler-val.json`,
+        ),
+      },
+    ],
+  },
+  {
+    name: 'sampler-screen-val',
+    what: 'sampler settings screened on the val protocol at half size (45 texts per category, 2 draws)',
+    results: ['figures/results/sampler-screen-val.json'],
+    steps: [
+      {
+        name: 'compare',
+        argv: srum(
+          `compare --arms ${SCREEN_ARMS} --per-category 45 --draws 2 ` +
+            `--scores ${experimentDir('sampler-screen-val')}/scores.json --out figures/results/sampler-screen-val.json`,
+        ),
+      },
+    ],
+    note:
+      'the committed file was written by two compare calls sharing one scores file; here one call names all seven arms, ' +
+      "base with steps=25 (the day's default sampler, as its note says)",
+  },
+  {
+    name: 'headroom',
+    what: "pass@k of the base's own samples on the val protocol (argmax plans) and what its judge finds of it",
+    results: ['figures/results/headroom.json'],
+    steps: [
+      {
+        name: 'headroom',
+        argv: srum(`headroom --candidates ${experimentDir('headroom')}/candidates-val.jsonl --out figures/results/headroom.json`),
+      },
+    ],
+  },
+  {
+    name: 'headroom-plan-t1',
+    what: 'the same headroom with plans sampled at temperature 1',
+    results: ['figures/results/headroom-plan-t1.json'],
+    steps: [
+      {
+        name: 'headroom',
+        argv: srum(
+          `headroom --plan-temperature 1 --candidates ${experimentDir('headroom-plan-t1')}/candidates-val-t1.jsonl ` +
+            '--out figures/results/headroom-plan-t1.json',
+        ),
+      },
+    ],
+  },
+  {
+    name: 'parser-corpus',
+    what: 'judge-reply parsing (official and robust modes) against a Python restatement of the released parsers',
+    results: ['figures/results/parser-corpus.json'],
+    steps: [
+      {
+        name: 'corpus',
+        argv: tsNode('parser-corpus.ts --seed 36 --replies 1200 --globals 1000 --json figures/results/parser-corpus.json'),
+      },
+    ],
+  },
+  {
+    name: 'reward-map-interop',
+    what: 'srum reward-map against the released loader (Python) on a seeded corpus of reward records',
+    results: ['figures/results/reward-map-interop.json'],
+    steps: [
+      {
+        name: 'interop',
+        argv: tsNode('reward-map-interop.ts --seed 36 --count 320 --width 64 --height 48 --json figures/results/reward-map-interop.json'),
+      },
+    ],
+  },
+  {
+    name: 'reader-boundaries',
+    what: "where the judge and the evaluator draw the lines between the world's classes (the reader-boundaries figure)",
+    results: ['figures/results/reader-boundaries.json'],
+    steps: [{ name: 'boundaries', argv: tsNode('reader-boundaries.ts --per 64 --json figures/results/reader-boundaries.json') }],
+  },
+  {
+    name: 'clusters',
+    what: 'understanding and generation clusters of MLP units on the base and their activation strength per task (Fig. 5)',
+    results: ['figures/results/clusters.json'],
+    steps: [
+      {
+        name: 'clusters',
+        argv: tsNode('clusters.ts --selection-n 512 --n 512 --model base=data/base --out figures/results/clusters.json'),
+      },
+    ],
+  },
+  {
+    name: 'per-step',
+    what: 'layout and detail scores of the predicted clean image at every sampling step, normal and think mode (Fig. 4)',
+    results: ['figures/results/per-step.json'],
+    steps: [
+      {
+        name: 'per-step',
+        argv: tsNode(
+          'per-step.ts --arms base-normal=data/base:think=off,base-think=data/base:think=on --out figures/results/per-step.json',
+        ),
+      },
+    ],
+    note: 'the base arms only (the command in its script header); trained arms join once their runs exist',
+  },
+  {
+    name: 'srum-main',
+    what: 'the Table 1 analogue: base, SFT and SRUM with the released settings, 3 seeds, test split',
+    results: ['figures/results/srum-main.json'],
+    steps: [
+      {
+        name: 'runs',
+        argv: tsNode(
+          `srum-main.ts --seeds 0,1,2 --jobs 2 --checkpoint data/base --runs ${experimentDir('srum-main')} ` +
+            '--out figures/results/srum-main.json',
+        ),
+      },
+    ],
+    note:
+      'the committed file copied its candidates from runs/main5g (--candidates-from), which the same seeds draw again; ' +
+      `its candidates and evaluations were ${SAMPLER_THEN}`,
+  },
+  {
+    name: 'srum-main-heldout-v2',
+    what: 'SRUM vs SFT with held-out candidate prompts and the guided loss, 3 seeds, test split',
+    results: ['figures/results/srum-main-heldout-v2.json'],
+    steps: [
+      {
+        name: 'runs',
+        argv: tsNode(
+          `srum-main.ts --seeds 0,1,2 --jobs 2 --checkpoint data/base --runs ${experimentDir('srum-main-heldout-v2')} ` +
+            `--out figures/results/srum-main-heldout-v2.json -- ${HELDOUT_V2} --positive-only --steps 100`,
+        ),
+      },
+    ],
+    note: SAMPLER_THEN,
+  },
+  {
+    name: 'srum-gain',
+    what: "post-training on the model's own candidates: rft (evaluator-filtered ceiling), sft and srum, val protocol",
+    results: ['figures/results/srum-gain-val.json'],
+    steps: [
+      { name: 'candidates', argv: gain('--phase candidates') },
+      { name: 'judge', argv: gain('--phase judge') },
+      ...['rft', 'sft', 'srum'].map((arm) => ({
+        name: `train-${arm}`,
+        argv: gain(`--phase train --arm ${arm} --seeds 0,1,2`),
+        after: ['judge'], // one process per arm: two side by side
+      })),
+      {
+        name: 'score',
+        argv: gain('--phase score --arms rft,sft,srum --out figures/results/srum-gain-val.json'),
+        after: ['train-rft', 'train-sft', 'train-srum'],
+      },
+    ],
+    note: 'not committed yet',
+  },
+  {
+    name: 'bench',
+    what: 'training and sampling throughput of TensorFlow.js (wasm) against the PyTorch twin on 2 cores',
+    results: ['figures/results/bench.json'],
+    steps: [{ name: 'bench', argv: toFile('npm run --silent bench -- --json --rounds 2 | tail -n 1', 'figures/results/bench.json') }],
+    note: 'measures speed: run it on an idle machine; the committed file adds its command and a note by hand',
+  },
+  {
+    name: 'pass-curve',
+    what: 'the pass rate of generation-only pretraining runs at snapshots every 300 / 600 steps',
+    results: ['figures/results/pass-curve.json'],
+    steps: [],
+    note:
+      'not rerunnable by commands: the snapshots were copies of the run directories taken by hand while `srum pretrain` ' +
+      "ran (its commands are in the file's runs[].command), then scored by pass-curve.ts --checkpoints",
+  },
+];
+
+export function findExperiment(name: string): Experiment {
+  const experiment = EXPERIMENTS.find((e) => e.name === name);
+  if (experiment === undefined) throw new Error(`no experiment "${name}" (known: ${EXPERIMENTS.map((e) => e.name).join(', ')})`);
+  return experiment;
+}
+
+/** The experiment and those it needs (recursively), needed ones first, each once. */
+export function withNeeds(experiment: Experiment, seen = new Set<string>()): Experiment[] {
+  if (seen.has(experiment.name)) return [];
+  seen.add(experiment.name);
+  return [...(experiment.needs ?? []).flatMap((name) => withNeeds(findExperiment(name), seen)), experiment];
+}
+
+/**
+ * The sweep of an experiment: every step of it and of what it needs, named `experiment/step`, with a done marker
+ * the sweep writes (the commands overwrite committed files, so their outputs cannot mark them done) and a log in
+ * runs/experiments/<experiment>/. A needed experiment's steps all come before the first steps of its dependant.
+ */
+export function experimentSweep(experiment: Experiment): SweepRun[] {
+  const runs: SweepRun[] = [];
+  for (const e of withNeeds(experiment)) {
+    if (e.steps.length === 0) throw new Error(`${e.name} cannot be rerun by commands: ${e.note ?? ''}`);
+    const needed = (e.needs ?? []).flatMap((name) => findExperiment(name).steps.map((step) => `${name}/${step.name}`));
+    e.steps.forEach((step, i) => {
+      const after = step.after ?? (i === 0 ? [] : [e.steps[i - 1].name]);
+      runs.push({
+        name: `${e.name}/${step.name}`,
+        argv: step.argv,
+        done: path.join(experimentDir(e.name), `${step.name}.done`),
+        log: path.join(experimentDir(e.name), `${step.name}.log`),
+        doneBy: 'sweep',
+        after: [...needed, ...after.map((name) => `${e.name}/${name}`)],
+      });
+    });
+  }
+  return runs;
+}
