@@ -104,6 +104,8 @@ export { readRewardSources } from './reward/sources';
 export { DEFAULT_LOADER_RESIZE, loaderSize, overlayRewardMap, readImage, writeImage } from './world/image';
 export { DEFAULT_SRUM_CONFIG, type SrumConfig, resolveSrumConfig } from './train/srum-config';
 export { type SrumCandidate } from './train/srum-data';
+export { candidateReward, lossVelocity, patchErrorMaps } from './train/srum-objective';
+export { generationTokens } from './model/image-tokens';
 export { type TrainSrumOptions, type TrainSrumResult, trainSrum } from './train/srum';
 export { loadEmaCheckpoint, readEmaWeights } from './train/ema';
 

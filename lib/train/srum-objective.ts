@@ -16,7 +16,8 @@
 //   3. The SFT special case and lambda_c (lossSettings): SFT is R = 1 and lambda_c = 0, on the same candidates.
 //   4. Eqs. 1-3 on given tensors (srumObjective): the part the tests check by hand.
 //   5. The think term (thinkTerm): plan cross-entropy on each think-mode candidate's own plan.
-//   6. One sampled loss (srumLoss): t and eps, the forward passes, Eqs. 1-3.
+//   6. One sampled loss (srumLoss): t and eps, the velocity the loss reads (lossVelocity), Eqs. 1-3.
+//   7. What Eq. 1 weights, patch by patch (patchErrorMaps): the error map and R times it, for figures.
 // Paper vs released code: the paper's target uses an artifact-free x0_gt; the released data recipe sets
 // x_good = x_bad = the model's own candidate, so both terms regress onto the candidate x0 unless
 // SrumConfig.reference is 'ground-truth' (x0_gt = a world render of the prompt, lib/train/srum-data.ts). One eps
@@ -208,35 +209,72 @@ export interface SrumLossResult extends SrumTerms {
   perSampleError: tf.Tensor1D;
 }
 
+export interface LossVelocityOptions {
+  model: UnifiedModel;
+  /** Candidate image tokens x0, [B, Np, generationDim]. */
+  x0: tf.Tensor3D;
+  /** Prompt token ids, [B * maxTextTokens]. */
+  textTokens: Int32Array;
+  /** Flow time of each sample, [B]. */
+  t: Float32Array;
+  /** The noise that builds x_t, [B, Np, generationDim]. */
+  eps: tf.Tensor3D;
+  plan?: Int32Array;
+  thinking?: Uint8Array;
+  guidanceScale?: number;
+}
+
+/** v_theta as the loss reads it at times t and noise eps (SrumLossOptions says what each option means), [B, Np, generationDim]. */
+export function lossVelocity(options: LossVelocityOptions): tf.Tensor3D {
+  const { model, x0, textTokens, eps, plan, thinking, guidanceScale = 1 } = options;
+  const [batch] = x0.shape;
+  const t = tf.tensor1d(options.t);
+  const xt = noisyInput(x0, eps, t); // x_t = (1 - t) x0 + t eps, from the candidate (x_bad)
+  // Sampling always reads 4 plan tokens (the null plan unless thinking, lib/generate/sampler.ts): train the same way,
+  // a think-mode candidate conditioned on the plan it was drawn from.
+  const vCond = predictVelocity(model, { xt, t, textTokens, ...planConditioning(model, batch, { plan, thinking }) });
+  if (guidanceScale === 1) return vCond;
+  // With guidance, the unconditional branch as the sampler reads it (PAD text, null plan), same x_t and t.
+  const padText = new Int32Array(textTokens.length);
+  const vUncond = predictVelocity(model, { xt, t, textTokens: padText, ...planConditioning(model, batch) });
+  return guidedVelocity(vCond, vUncond, guidanceScale);
+}
+
 /** One sampled SRUM loss (or SFT with rewardMap undefined and lambdaC 0); call inside tf.variableGrads / tf.tidy. */
 export function srumLoss(options: SrumLossOptions): SrumLossResult {
-  const { model, x0, textTokens, rewardMap, lambdaC, rng, plan, thinking, guidanceScale = 1, reference } = options;
+  const { model, x0, textTokens, rewardMap, lambdaC, rng, plan, thinking, guidanceScale, reference } = options;
   const [batch] = x0.shape;
   const t = sampleTrainingTimesteps(batch, rng, options.timestepShift);
   const eps = randomNormal(x0.shape, rng) as tf.Tensor3D; // one eps for both terms
-  const tTensor = tf.tensor1d(t);
-  const xt = noisyInput(x0, eps, tTensor); // x_t = (1 - t) x0 + t eps, from the candidate (x_bad)
-  // Sampling always reads 4 plan tokens (the null plan unless thinking, lib/generate/sampler.ts): train the same way,
-  // a think-mode candidate conditioned on the plan it was drawn from.
-  const vCond = predictVelocity(model, { xt, t: tTensor, textTokens, ...planConditioning(model, batch, { plan, thinking }) });
-  // With guidance, the unconditional branch as the sampler reads it (PAD text, null plan), same x_t and t.
-  const unconditional = (): tf.Tensor3D => {
-    const padText = new Int32Array(textTokens.length);
-    return predictVelocity(model, { xt, t: tTensor, textTokens: padText, ...planConditioning(model, batch) });
-  };
-  const vTheta = guidanceScale === 1 ? vCond : guidedVelocity(vCond, unconditional(), guidanceScale);
+  const vTheta = lossVelocity({ model, x0, textTokens, t, eps, plan, thinking, guidanceScale });
   // The paper's x0_gt gets its own x_t (same t and eps) and its own plan, and the conditional velocity whatever the
   // guidance: a render is data, and the conditional branch is what pretraining fits to data.
   const gt = reference && {
     x0: reference.x0,
-    vTheta: predictVelocity(model, {
-      xt: noisyInput(reference.x0, eps, tTensor),
-      t: tTensor,
-      textTokens,
-      ...planConditioning(model, batch, { plan: reference.plan, thinking }),
-    }),
+    vTheta: lossVelocity({ model, x0: reference.x0, textTokens, t, eps, plan: reference.plan, thinking }),
   };
   const terms = srumObjective({ vTheta, x0, eps, rewardMap, lambdaC, reference: gt });
   const perSampleError = tf.mean(flowSquaredError({ vTheta, x0, eps }), 1) as tf.Tensor1D; // [B]
   return { ...terms, t, perSampleError };
+}
+
+// ---- 7. What Eq. 1 weights, patch by patch ----
+
+export interface PatchErrorMaps {
+  /** (vTheta - (eps - x0))^2 averaged over each patch's values, [B, Hp, Wp]. */
+  error: tf.Tensor3D;
+  /** alpha * R times that error, [B, Hp, Wp]: its mean over every patch is L_r (Eq. 1); = error when rewardMap is undefined. */
+  weighted: tf.Tensor3D;
+}
+
+/** Eq. 1 before its mean, on the patch grid: where the loss pulls, and how hard once the reward map weights it. */
+export function patchErrorMaps({ vTheta, x0, eps, rewardMap }: Omit<SrumObjectiveInputs, 'lambdaC' | 'reference'>): PatchErrorMaps {
+  return tf.tidy(() => {
+    const [batch, tokens] = vTheta.shape;
+    const side = Math.round(Math.sqrt(tokens));
+    if (side * side !== tokens) throw new Error(`patchErrorMaps: ${tokens} image tokens are not a square patch grid`);
+    const error = flowSquaredError({ vTheta, x0, eps }).reshape([batch, side, side]) as tf.Tensor3D; // [B, Hp, Wp]
+    const weighted = rewardMap === undefined ? error.clone() : (tf.mul(error, rewardMap.reshape([batch, side, side])) as tf.Tensor3D);
+    return { error, weighted };
+  });
 }
