@@ -13,17 +13,17 @@ function swapLastTwo(x: tf.Tensor3D): tf.Tensor3D {
 
 /**
  * softmax(q k^T + bias) v for q, k, v [H*B, T, dh] (q already scaled by 1/sqrt(dh)), heads-major
- * batch (index h * B + b); bias [1, B, 1 or T, T] is added to the logits [H, B, T, T].
+ * batch (index h * B + b); bias [1, B, 1 or T, T] is added to the logits [H, B, T, T] (no bias: nothing masked).
  */
-export function attentionCore(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor4D): tf.Tensor3D {
+export function attentionCore(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, bias: tf.Tensor4D | undefined): tf.Tensor3D {
   const [rows, seqLen] = q.shape;
-  const batch = bias.shape[1];
-  const heads = rows / batch;
-  const op = tf.customGrad((qIn, kIn, vIn, biasIn, save) => {
+  const op = tf.customGrad((qIn, kIn, vIn, ...rest) => {
     const [qs, ks, vs] = [qIn, kIn, vIn] as tf.Tensor3D[];
-    const logits = tf.add(bmm(qs, swapLastTwo(ks)).reshape([heads, batch, seqLen, seqLen]), biasIn as tf.Tensor4D); // [H, B, T, T]
+    const save = rest[rest.length - 1] as tf.GradSaveFunc;
+    const scores = bmm(qs, swapLastTwo(ks)); // [H*B, T, T]
+    const logits = bias === undefined ? scores : tf.add(scores.reshape([rows / bias.shape[1], bias.shape[1], seqLen, seqLen]), bias);
     const probs = tf.softmax(logits).reshape([rows, seqLen, seqLen]) as tf.Tensor3D; // [H*B, T, T]
-    (save as tf.GradSaveFunc)([qs, ks, vs, probs]);
+    save([qs, ks, vs, probs]);
     const value = bmm(probs, vs); // [H*B, T, dh]
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]): tf.Tensor[] => {
       const [qSaved, kSaved, vSaved, p] = saved as tf.Tensor3D[];
@@ -34,15 +34,15 @@ export function attentionCore(q: tf.Tensor3D, k: tf.Tensor3D, v: tf.Tensor3D, bi
       const dLogits = tf.mul(p, tf.sub(dProbs, tf.sum(tf.mul(dProbs, p), -1, true))) as tf.Tensor3D;
       const dQ = bmm(dLogits, kSaved); // [H*B, T, dh]
       const dK = bmm(swapLastTwo(dLogits), qSaved); // [H*B, T, dh]
-      return [dQ, dK, dV, tf.zerosLike(biasIn as tf.Tensor)];
+      return bias === undefined ? [dQ, dK, dV] : [dQ, dK, dV, tf.zerosLike(bias)];
     };
     return { value, gradFunc };
   });
-  return op(q, k, v, bias) as tf.Tensor3D;
+  return (bias === undefined ? op(q, k, v) : op(q, k, v, bias)) as tf.Tensor3D;
 }
 
 /** Self-attention block body on x [B, T, D] (already normalised): fused QKV, core, output projection. */
-export function attention(x: tf.Tensor3D, block: BlockParams, bias: tf.Tensor4D, config: ModelConfig): tf.Tensor3D {
+export function attention(x: tf.Tensor3D, block: BlockParams, bias: tf.Tensor4D | undefined, config: ModelConfig): tf.Tensor3D {
   const [batch, seqLen, width] = x.shape;
   const heads = config.nHeads;
   const headDim = width / heads;

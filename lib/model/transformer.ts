@@ -7,8 +7,7 @@ import * as tf from '../backend/tf';
 import { matMul } from '../backend/ops';
 import { modelDims, type ModelConfig } from './config';
 import { attention } from './attention';
-import { CANVAS_CHANNELS } from './classes';
-import { refineVelocity, stemTokens } from './conv';
+import { canvasTerms, refineVelocity, stemTokens, type CanvasTerms } from './conv';
 import { dense, gelu, layerNorm, silu } from './layers';
 import { mlpObserver, type MlpWeights } from './mlp-observer';
 import type { BlockParams, MlpParams, UnifiedModel } from './param-types';
@@ -21,12 +20,16 @@ export interface VelocityInputs {
   xt: tf.Tensor3D;
   /** Flow time per sample, [B], t = 1 is pure noise. */
   t: tf.Tensor1D;
-  /** Text token ids, [B * maxTextTokens] row-major, 0 = PAD (an all-PAD row is the unconditional prompt). */
+  /** Text token ids, [B * textLength] row-major, 0 = PAD (an all-PAD row is the unconditional prompt). */
   textTokens: Int32Array;
+  /** Ids per row of textTokens (default maxTextTokens): BackboneInputs.textLength. */
+  textLength?: number;
   /** ModelConfig.planMap: the plan spread over the image tokens [B, Np, D] (plan.ts planMap), added to their embeddings. */
   planMap?: tf.Tensor3D;
   /** ModelConfig.planCanvas: the plan's boxes per pixel [B, Np, p*p*CANVAS_CHANNELS] (plan.ts planCanvas); absent = zeros. */
   planCanvas?: tf.Tensor3D;
+  /** velocityCanvasTerms of planCanvas, for a caller that reuses one canvas across calls (the sampler); replaces planCanvas. */
+  canvasTerms?: CanvasTerms;
 }
 
 /** One-hot rows for the token ids: the embedding lookup becomes a matmul whose gradient is a matmul too. */
@@ -42,12 +45,12 @@ function oneHotTokens(tokens: Int32Array, vocabSize: number): tf.Tensor2D {
 /**
  * Additive attention bias over a sequence of seqLen tokens that starts with the text: PAD text keys are
  * masked for every query; with textCausal, text queries see only earlier text tokens (so never the extra
- * or image tokens after them). Shape [1, B, 1, T] (broadcast over heads and queries) or [1, B, T, T].
+ * or image tokens after them). Shape [1, B, 1, T] (broadcast over heads and queries) or [1, B, T, T]; undefined
+ * when nothing is masked (no PAD and no causal text).
  */
-function attentionBias(tokens: Int32Array, config: ModelConfig, seqLen: number): tf.Tensor4D {
-  const textLen = config.maxTextTokens;
-  const batch = tokens.length / textLen;
+function attentionBias(tokens: Int32Array, textLen: number, batch: number, config: ModelConfig, seqLen: number): tf.Tensor4D | undefined {
   const isPad = (b: number, j: number): boolean => j < textLen && tokens[b * textLen + j] === 0;
+  if (!tokens.includes(0) && (!config.textCausal || textLen === 0)) return undefined; // nothing masked: adding zeros is skipped
   if (!config.textCausal) {
     const bias = new Float32Array(batch * seqLen);
     for (let b = 0; b < batch; b++) for (let j = 0; j < textLen; j++) if (isPad(b, j)) bias[b * seqLen + j] = MASKED;
@@ -99,29 +102,39 @@ function blockMlp(h: tf.Tensor3D, block: BlockParams, textSideLen: number, sink?
 
 /** What the backbone reads: [text tokens ; extra tokens ; image tokens], the last two optional. */
 export interface BackboneInputs {
-  /** Text token ids, [B * maxTextTokens] row-major, 0 = PAD. B is taken from here. */
+  /** Text token ids, [B * textLength] row-major, 0 = PAD. */
   textTokens: Int32Array;
+  /**
+   * Text tokens per row, the first textLength positions (default maxTextTokens). Fewer are exact where only the image
+   * tokens are read (the velocity): PAD keys are masked for every query, so dropping trailing PAD columns, or all
+   * text of an unconditional row, changes no output but float rounding (the sampler does; test/sampler-fast.test.ts).
+   */
+  textLength?: number;
   /** Already-embedded extra tokens (plan tokens, query tokens), [B, K, D] with K <= MAX_EXTRA_TOKENS; learned positions are added here. */
   extra?: tf.Tensor3D;
   /**
    * Image tokens x_t [B, Np, patchDim] at flow time t [B] (t = 0: a clean image, as understanding reads it);
    * `mark` [B, Np, D] is added to the image tokens' embeddings (region queries mark their box this way);
-   * `canvas` is the plan's boxes per pixel (ModelConfig.planCanvas).
+   * `canvas` is what the plan's boxes per pixel add to the conv stem (ModelConfig.planCanvas; conv.ts canvasTerms).
    */
-  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; canvas?: tf.Tensor3D };
+  image?: { xt: tf.Tensor3D; t: tf.Tensor1D; mark?: tf.Tensor3D; canvas?: CanvasTerms };
 }
 
 /** What the patch embedding reads per image token: x_t, with the conv stem's features when there is one. */
-function patchInputs(model: UnifiedModel, xt: tf.Tensor3D, canvas: tf.Tensor3D | undefined): tf.Tensor3D {
+function patchInputs(model: UnifiedModel, xt: tf.Tensor3D, canvas: CanvasTerms | undefined): tf.Tensor3D {
   const { config, params } = model;
   if (params.conv === undefined) return xt;
-  return stemTokens(xt, params.conv, config, canvasOrZeros(model, xt, canvas)); // [B, Np, patchDim + p*p*convChannels]
+  return stemTokens(xt, params.conv, config, canvas); // [B, Np, patchDim + p*p*convChannels]
 }
 
-/** A planCanvas model's canvas: the given one, or zeros (no plan: understanding, normal mode); undefined without planCanvas. */
-function canvasOrZeros(model: UnifiedModel, xt: tf.Tensor3D, canvas: tf.Tensor3D | undefined): tf.Tensor3D | undefined {
-  if (!model.config.planCanvas) return undefined;
-  return canvas ?? (tf.zeros([xt.shape[0], xt.shape[1], model.config.patchSize ** 2 * CANVAS_CHANNELS]) as tf.Tensor3D);
+/**
+ * What a planCanvas model's canvas adds to its convolutions (conv.ts canvasTerms); undefined without a canvas (no plan:
+ * understanding, normal mode, CFG's unconditional rows), which adds nothing, or without planCanvas.
+ */
+export function velocityCanvasTerms(model: UnifiedModel, canvas: tf.Tensor3D | undefined): CanvasTerms | undefined {
+  const { config, params } = model;
+  if (!config.planCanvas || params.conv === undefined || canvas === undefined) return undefined;
+  return canvasTerms(canvas, params.conv, config);
 }
 
 /** The time embedding of the image tokens, [B, D]: sinusoidal features through a SiLU MLP. */
@@ -133,13 +146,17 @@ function timeEmbedding(model: UnifiedModel, t: tf.Tensor1D): tf.Tensor2D {
 /** Embeds [text ; extra ; image] tokens into the residual stream x [B, T, D]; `time` is timeEmbedding of the image's t. */
 function embed(model: UnifiedModel, inputs: BackboneInputs, time: tf.Tensor2D | undefined): tf.Tensor3D {
   const { config, params } = model;
-  const textLen = config.maxTextTokens;
-  const batch = inputs.textTokens.length / textLen;
-  if (!Number.isInteger(batch) || batch === 0)
-    throw new Error(`textTokens: ${inputs.textTokens.length} ids is not a whole number of ${textLen}-token rows`);
-  // [B, Tt, D]
-  const textEmbedded = matMul(oneHotTokens(inputs.textTokens, config.vocabSize), params.textEmbed).reshape([batch, textLen, config.dModel]);
-  const parts: tf.Tensor[] = [tf.add(textEmbedded, params.textPos)];
+  const [textLen, batch] = textShape(config, inputs);
+  const parts: tf.Tensor[] = [];
+  if (textLen > 0) {
+    // [B, Tt, D]
+    const textEmbedded = matMul(oneHotTokens(inputs.textTokens, config.vocabSize), params.textEmbed).reshape([
+      batch,
+      textLen,
+      config.dModel,
+    ]);
+    parts.push(tf.add(textEmbedded, textLen === config.maxTextTokens ? params.textPos : tf.slice(params.textPos, [0, 0], [textLen, -1])));
+  }
   if (inputs.extra !== undefined) {
     const [extraBatch, extraCount, width] = inputs.extra.shape;
     const maxExtra = params.extraPos.shape[0];
@@ -157,14 +174,27 @@ function embed(model: UnifiedModel, inputs: BackboneInputs, time: tf.Tensor2D | 
   return (parts.length === 1 ? parts[0] : tf.concat(parts, 1)) as tf.Tensor3D; // [B, T, D]
 }
 
+/** [text tokens per row, rows B] of the inputs; B comes from the text, or without text tokens from the extra or image tokens. */
+function textShape(config: ModelConfig, inputs: BackboneInputs): [number, number] {
+  const textLen = inputs.textLength ?? config.maxTextTokens;
+  if (!Number.isInteger(textLen) || textLen < 0 || textLen > config.maxTextTokens)
+    throw new Error(`textLength: ${textLen} is not a whole number in [0, ${config.maxTextTokens}]`);
+  const batch = textLen > 0 ? inputs.textTokens.length / textLen : (inputs.extra?.shape[0] ?? inputs.image?.xt.shape[0] ?? 0);
+  if (!Number.isInteger(batch) || batch === 0)
+    throw new Error(`textTokens: ${inputs.textTokens.length} ids is not a whole number of ${textLen}-token rows`);
+  if (textLen === 0 && inputs.textTokens.length > 0) throw new Error(`textTokens: ${inputs.textTokens.length} ids for textLength 0`);
+  return [textLen, batch];
+}
+
 /** The transformer over [text ; extra ; image]: the residual stream after the last block, [B, T, D] (no final norm). */
 export function runBackbone(model: UnifiedModel, inputs: BackboneInputs): tf.Tensor3D {
   return tf.tidy(() => {
     const { config, params } = model;
     const time = inputs.image === undefined ? undefined : timeEmbedding(model, inputs.image.t); // [B, D]
     let x = embed(model, inputs, time);
-    const bias = attentionBias(inputs.textTokens, config, x.shape[1]);
-    const textSideLen = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
+    const [textLen, batch] = textShape(config, inputs);
+    const bias = attentionBias(inputs.textTokens, textLen, batch, config, x.shape[1]);
+    const textSideLen = textLen + (inputs.extra?.shape[1] ?? 0);
     const observer = mlpObserver(); // undefined unless activations are being recorded (lib/eval/activations.ts)
     params.blocks.forEach((block, layer) => {
       x = tf.add(x, attention(layerNorm(x, block.attnNorm, config.layerNormEps) as tf.Tensor3D, block, bias, config));
@@ -187,10 +217,11 @@ export function predictVelocity(model: UnifiedModel, inputs: VelocityInputs & { 
     const { config, params } = model;
     const { patchDim } = modelDims(config);
     if (inputs.xt.shape[2] !== patchDim) throw new Error(`xt: expected ${patchDim} values per token, got ${inputs.xt.shape[2]}`);
-    const canvas = canvasOrZeros(model, inputs.xt, inputs.planCanvas);
+    const canvas = inputs.canvasTerms ?? velocityCanvasTerms(model, inputs.planCanvas);
     const image = { xt: inputs.xt, t: inputs.t, mark: inputs.planMap, canvas };
-    const x = runBackbone(model, { textTokens: inputs.textTokens, extra: inputs.extra, image });
-    const imageStart = config.maxTextTokens + (inputs.extra?.shape[1] ?? 0);
+    const { textTokens, textLength, extra } = inputs;
+    const x = runBackbone(model, { textTokens, textLength, extra, image });
+    const imageStart = (textLength ?? config.maxTextTokens) + (extra?.shape[1] ?? 0);
     const imageTokens = tf.slice(x, [0, imageStart, 0], [-1, -1, -1]); // [B, Np, D]
     const head = dense(layerNorm(imageTokens, params.finalNorm, config.layerNormEps), params.head) as tf.Tensor3D; // [B, Np, patchDim]
     const out = params.conv === undefined ? head : refineVelocity(head, inputs.xt, params.conv, config, canvas);
