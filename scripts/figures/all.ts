@@ -1,7 +1,9 @@
 // `npm run figures`: redraw every figure in figures/ whose inputs are committed (the result JSONs in figures/results/,
 // or nothing but the toolkit's own code), each by its own script, two at a time through the sweep runner
 // (lib/run/sweep.ts). A figure whose result file is not committed yet is skipped with a line saying so.
-// Measured: 39 s for the six figures on the 2-core machine beside a training run (each script starts a headless browser).
+// Measured on the 2-core machine beside a training run: 38 s for seven figures (each script starts a headless browser).
+// Plotly gives every SVG random element ids, so a redraw rewrites the .svg files even when the figure is unchanged
+// (the PNGs come out byte-identical).
 //
 // Not redrawn here, because their inputs are not committed (each script's header says how to make them):
 //   figures/model-samples       generates 28 images with the checkpoint data/base (scripts/figures/model-samples.ts;
