@@ -6,6 +6,7 @@
 //   Einsum, DepthwiseConv2dNativeBackpropFilter/Input - rare; run the cpu kernel on a copy.
 // LogSoftmax needs no kernel: tf.logSoftmax is composed of max/sub/exp/sum/log in tfjs-core.
 // Also replaced (./slice-kernels): Slice, Unpack, SplitV, which copied the whole input per slice.
+// And added (./fused-kernels): a fused layer norm and GELU for inference.
 // Imports come from the packages directly (not ./tf) because ./tf imports this file.
 import '@tensorflow/tfjs-backend-wasm';
 import {
@@ -24,6 +25,7 @@ import {
 } from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { replaceWasmSliceKernels } from './slice-kernels';
+import { registerFusedWasmKernels } from './fused-kernels';
 
 /** Kernels registered here for the wasm backend, in registration order. */
 export const FILLED_WASM_KERNELS = [
@@ -195,4 +197,5 @@ export function registerWasmKernels(): void {
     if (getKernel(config.kernelName, 'wasm') == null) registerKernel(config);
   }
   replaceWasmSliceKernels();
+  registerFusedWasmKernels();
 }

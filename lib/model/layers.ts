@@ -2,6 +2,7 @@
 // matmuls and a few elementwise ops, which is what the wasm backend runs fast. Autodiff through
 // the naive forward would emit transposed matmuls (the slow path of the wasm matmul) and several times more ops.
 import * as tf from '../backend/tf';
+import { fusedGelu, fusedLayerNorm } from '../backend/fused-kernels';
 import type { DenseParams, NormParams } from './param-types';
 
 /** Swaps the two axes of a matrix. */
@@ -40,8 +41,13 @@ export function dense(x: tf.Tensor, params: DenseParams): tf.Tensor {
   return op(x, params.w, params.b);
 }
 
-/** Pre-norm LayerNorm over the last axis, with its analytic gradient (10 ops instead of ~25 from autodiff). */
+/**
+ * Pre-norm LayerNorm over the last axis, with its analytic gradient (10 ops instead of ~25 from autodiff). Inference on
+ * wasm runs it as one fused kernel (backend/fused-kernels.ts; equal to float rounding: test/fused-kernels.test.ts).
+ */
 export function layerNorm(x: tf.Tensor, params: NormParams, eps: number): tf.Tensor {
+  const fused = fusedLayerNorm(x, params.gain, params.bias, eps);
+  if (fused !== null) return fused;
   const width = x.shape[x.rank - 1];
   const op = tf.customGrad((xIn, gainIn, biasIn, save) => {
     const xs = xIn as tf.Tensor;
@@ -68,9 +74,11 @@ export function layerNorm(x: tf.Tensor, params: NormParams, eps: number): tf.Ten
 /**
  * GELU, sigmoid form x * sigmoid(1.702 x) (Hendrycks & Gimpel), with its analytic gradient
  * dy * s * (1 + a * (1 - s)), a = 1.702 x, s = sigmoid(a): 5 ops and 2 saved tensors backward,
- * where autodiff emits 7 ops and saves 4 (each save is a copy on wasm).
+ * where autodiff emits 7 ops and saves 4 (each save is a copy on wasm). Inference on wasm runs it as one fused kernel.
  */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  const fused = fusedGelu(x);
+  if (fused !== null) return fused;
   const op = tf.customGrad((xIn, save) => {
     const scaled = tf.mul(xIn as tf.Tensor, 1.702);
     const gate = tf.sigmoid(scaled);
