@@ -119,6 +119,11 @@ export interface SrumConfig {
   replayWeight: number;
   /** Pretraining examples per replayed task and step (generation and plan prompts; understanding images). */
   replayBatchSize: number;
+  /**
+   * The replayed plan loss reaches only the plan head (TrainConfig.planHeadOnly), as in the shipped base's last stages
+   * (lib/train/stages.ts: its backbone last trained with the plan loss stopped at the head); false: through the backbone.
+   */
+  replayPlanHeadOnly: boolean;
 
   // ---- The run ----
   /** Optimizer steps in the run. */
@@ -161,6 +166,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   emaWarmup: true, // the average starts from the run's own first steps
   replayWeight: 1, // one pretraining update per task per step
   replayBatchSize: 8, // half a candidate batch per task
+  replayPlanHeadOnly: false, // as the base recipe's first stage (the measurement: docs/protocol-notes.md)
   steps: 200, // 200 x 16 = ~12 passes over 256 candidates (lib/cli/run.ts)
   batchSize: 16,
   seed: 0,

@@ -178,7 +178,11 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
  * pretraining saw), replayBatchSize examples each; none with replayWeight 0.
  */
 export function replayTasks(preset: ModelPreset, config: SrumConfig): { tasks: PretrainTask[]; train: TrainConfig; seed: number } {
-  const train = resolveTrainConfig(preset, { batchSize: config.replayBatchSize, understandingImages: config.replayBatchSize });
+  const train = resolveTrainConfig(preset, {
+    batchSize: config.replayBatchSize,
+    understandingImages: config.replayBatchSize,
+    planHeadOnly: config.replayPlanHeadOnly,
+  });
   const tasks = config.replayWeight > 0 ? pretrainTasks(train) : [];
   return { tasks, train, seed: hashString(`replay:${config.seed}`) };
 }

@@ -11,7 +11,8 @@
 //               DIR/candidates.jsonl as `srum candidates` writes it, and DIR/evaluator.jsonl with the evaluator's
 //               verdict per image, read only by the rft arm (the judge and its training data never see it).
 //   judge       the model's self-judgment of every candidate (lib/run/judge.ts) -> DIR/rewards.jsonl.
-//   train       one arm, the given seeds (one process per arm: two arms side by side use both cores).
+//   train       one arm, the given seeds (one process per arm: two arms side by side use both cores); --name NAME
+//               --set k=v,... trains a variant as NAME@seed with those SrumConfig settings over the arm's.
 //   score       base and every trained arm on the evaluation protocol (paired), written to --out.
 // Regenerate (val; the order below):
 //   npx ts-node --transpile-only scripts/experiments/srum-gain.ts --phase candidates
@@ -44,7 +45,8 @@ const EVALUATOR_JSONL = 'evaluator.jsonl';
 const REWARDS_JSONL = 'rewards.jsonl';
 const CHUNK = 256;
 /** What each arm trains on and how (over the SrumConfig defaults). */
-const ARMS: Record<string, { method: 'sft' | 'srum'; filter: 'evaluator' | 'none'; set: Record<string, unknown> }> = {
+const ARMS: Record<string, { method: 'sft' | 'srum' | 'replay'; filter: 'evaluator' | 'none'; set: Record<string, unknown> }> = {
+  replay: { method: 'replay', filter: 'none', set: {} }, // the control: the replayed pretraining updates alone
   rft: { method: 'sft', filter: 'evaluator', set: { planWeight: 1 } },
   sft: { method: 'sft', filter: 'none', set: {} },
   srum: { method: 'srum', filter: 'none', set: {} },
@@ -106,6 +108,7 @@ async function candidates(o: Options): Promise<void> {
 /** The arm's training candidates: every candidate (with its self-judge record for srum), or the evaluator's passes. */
 function armCandidates(o: Options, arm: string): SrumCandidate[] {
   const spec = ARMS[arm];
+  if (spec.method === 'replay') return [];
   const lines = readJsonl<CandidateLine>(path.join(o.dir, CANDIDATES_JSONL));
   const sftRecord: RewardSource = { vlm_rewards: [{ object: 'global_layout_reward', score: 1, bbox: [0, 0, 32, 32] }] }; // SFT reads no reward
   let keep = lines;
@@ -129,16 +132,17 @@ function armCandidates(o: Options, arm: string): SrumCandidate[] {
   });
 }
 
-async function train(o: Options, arm: string, seeds: number[], steps: number): Promise<void> {
+/** A variant of an arm: its runs are `name@seed`, trained with `set` over the arm's settings. */
+async function train(o: Options, arm: string, seeds: number[], steps: number, name: string, set: Record<string, unknown>): Promise<void> {
   if (ARMS[arm] === undefined) throw new Error(`unknown arm '${arm}' (known: ${Object.keys(ARMS).join(', ')})`);
   const data = armCandidates(o, arm);
-  console.log(`${arm}: ${data.length} training candidates`);
+  console.log(`${name}: ${data.length} training candidates`);
   for (const seed of seeds) {
-    const outDir = path.join(o.runs, `${arm}@${seed}`);
+    const outDir = path.join(o.runs, `${name}@${seed}`);
     if (fs.existsSync(path.join(outDir, 'manifest.json')) && readManifest(outDir).step >= steps) continue;
-    const config = { method: ARMS[arm].method, steps, seed, ...ARMS[arm].set };
+    const config = { method: ARMS[arm].method, steps, seed, ...ARMS[arm].set, ...set };
     const { model } = loadCheckpoint(o.checkpoint);
-    const command = `srum-gain.ts --phase train --arm ${arm} seed ${seed}: trainSrum ${JSON.stringify(config)}`;
+    const command = `srum-gain.ts --phase train --arm ${arm} --name ${name} seed ${seed}: trainSrum ${JSON.stringify(config)}`;
     await trainSrum({ model, preset: 'base', candidates: data, outDir, config, command });
     disposeModel(model);
   }
@@ -205,6 +209,8 @@ async function main(): Promise<void> {
     options: {
       phase: { type: 'string' },
       arm: { type: 'string' },
+      name: { type: 'string' },
+      set: { type: 'string', default: '' },
       arms: { type: 'string', default: 'rft' },
       seeds: { type: 'string', default: '0,1,2' },
       steps: { type: 'string', default: '200' },
@@ -239,7 +245,13 @@ async function main(): Promise<void> {
   }
   if (values.phase === 'train') {
     if (values.arm === undefined) throw new Error('--phase train needs --arm rft|sft|srum');
-    return train(o, values.arm, seeds, Number(values.steps));
+    const set = Object.fromEntries(
+      values.set
+        .split(',')
+        .filter((kv) => kv !== '')
+        .map((kv) => [kv.split('=')[0], JSON.parse(kv.split('=')[1]) as unknown]),
+    );
+    return train(o, values.arm, seeds, Number(values.steps), values.name ?? values.arm, set);
   }
   if (values.phase === 'score') {
     if (values.out === undefined) throw new Error('--phase score needs --out RESULT.json');
