@@ -68,6 +68,7 @@ describe('srum run --set', () => {
       emaWarmup: 'false',
       replayWeight: '0.5',
       replayBatchSize: '3',
+      replayPlanHeadOnly: 'true',
       batchSize: '4',
       seed: '9',
       timestepShift: '2',
