@@ -3,11 +3,9 @@
 // arm has seeds, else one standard error over the measurement images. Used by notebooks/07-cluster-activations.ipynb
 // and scripts/figures/clusters.ts.
 import { CLUSTER_NAMES, TASK_NAMES, type ClusterReport } from '../eval/clusters';
+import { armLabel } from './arm-labels';
 import { barChart } from './charts';
 import type { Figure } from './figure';
-
-/** Display names of the usual arms; others are shown as named. */
-const MODEL_LABELS: Record<string, string> = { base: 'base', sft: 'SFT', srum: 'SRUM' };
 
 export function clusterActivationChart(report: Pick<ClusterReport, 'clusters' | 'models'>, title?: string): Figure {
   const cells = TASK_NAMES.flatMap((task) => CLUSTER_NAMES.map((cluster) => ({ task, cluster })));
@@ -17,7 +15,7 @@ export function clusterActivationChart(report: Pick<ClusterReport, 'clusters' | 
   const series = Object.entries(report.models).map(([name, model]) => {
     const seeds = model.per_seed === undefined ? 0 : Object.keys(model.per_seed).length;
     const spread = model.sd_over_seeds ?? model.sampling_se;
-    const label = MODEL_LABELS[name] ?? name;
+    const label = armLabel(name);
     return {
       name: seeds > 1 ? `${label} (mean ± sd over ${seeds} seeds)` : `${label} (± 1 SE over images)`,
       values: cells.map(({ task, cluster }) => model[task][cluster]),

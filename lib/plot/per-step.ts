@@ -2,12 +2,14 @@
 // independent evaluator solid with a band of one clustered standard error, the model's own judge dashed with a fainter
 // band. Used by scripts/figures/per-step.ts and notebooks/04-per-step-scores.ipynb.
 import type { PerStepArm } from '../eval/per-step';
+import { armLabel } from './arm-labels';
 import type { Figure, Trace } from './figure';
 
 export interface PerStepChartData {
   /** 1-based sampling steps. */
   steps: number[];
-  arms: Record<string, PerStepArm>;
+  /** `source`, the arm's weights (as the result file records it), names its training seed in the legend. */
+  arms: Record<string, PerStepArm & { source?: string }>;
 }
 
 const COLOURS = ['#1f77b4', '#d62728', '#2ca02c', '#9467bd', '#ff7f0e', '#8c564b', '#17becf'];
@@ -59,7 +61,8 @@ export function perStepChart(data: PerStepChartData, options: { title?: string }
     { axis: '', key: 'layout' as const },
     { axis: '2', key: 'detail' as const },
   ];
-  Object.entries(data.arms).forEach(([name, arm], i) => {
+  Object.entries(data.arms).forEach(([armName, arm], i) => {
+    const name = armLabel(armName, arm.source);
     const colour = COLOURS[i % COLOURS.length];
     for (const { axis, key } of panels) {
       const legend = axis === '';
