@@ -217,23 +217,40 @@ export const EXPERIMENTS: Experiment[] = [
   },
   {
     name: 'srum-gain',
-    what: "post-training on the model's own candidates: rft (evaluator-filtered ceiling), sft and srum, val protocol",
+    what: "post-training on the model's own candidates: rft (evaluator-filtered ceiling) and srum, 3 seeds, val protocol",
     results: ['figures/results/srum-gain-val.json'],
     steps: [
       { name: 'candidates', argv: gain('--phase candidates') },
       { name: 'judge', argv: gain('--phase judge') },
-      ...['rft', 'sft', 'srum'].map((arm) => ({
+      ...['rft', 'srum'].map((arm) => ({
         name: `train-${arm}`,
         argv: gain(`--phase train --arm ${arm} --seeds 0,1,2`),
         after: ['judge'], // one process per arm: two side by side
       })),
       {
         name: 'score',
-        argv: gain('--phase score --arms rft,sft,srum --out figures/results/srum-gain-val.json'),
-        after: ['train-rft', 'train-sft', 'train-srum'],
+        argv: gain('--phase score --arms rft,srum --seeds 0,1,2 --out figures/results/srum-gain-val.json'),
+        after: ['train-rft', 'train-srum'],
       },
     ],
-    note: 'not committed yet',
+    note: 'the committed file was written to runs/gain/gain-val.json and copied with a note and the judge counts added by hand',
+  },
+  {
+    name: 'post-training-diag',
+    what: 'one seed each on the srum-gain candidates: replay only, replay with the plan loss at the head, rft without its plan term',
+    results: ['figures/results/post-training-diag-val.json'],
+    needs: ['srum-gain'],
+    steps: [
+      { name: 'train-replay', argv: gain('--phase train --arm replay --seeds 0') },
+      { name: 'train-replay-ph', argv: gain('--phase train --arm replay --name replay-ph --set replayPlanHeadOnly=true --seeds 0') },
+      { name: 'train-rft-noplan', argv: gain('--phase train --arm rft --name rft-noplan --set planWeight=0 --seeds 0'), after: [] },
+      {
+        name: 'score',
+        argv: gain('--phase score --arms replay,replay-ph,rft-noplan --seeds 0 --out figures/results/post-training-diag-val.json'),
+        after: ['train-replay', 'train-replay-ph', 'train-rft-noplan'],
+      },
+    ],
+    note: 'the committed run scored runs/controls/replay@0 as its replay arm (the same recipe); the file was copied with a note added',
   },
   {
     name: 'bench',
