@@ -238,7 +238,7 @@ export const EXPERIMENTS: Experiment[] = [
   {
     name: 'post-training-diag',
     what: 'one seed each on the srum-gain candidates: replay only, replay with the plan loss at the head, rft without its plan term',
-    results: ['figures/results/post-training-diag-val.json'],
+    results: ['figures/results/post-training-diag-val.json', 'figures/results/replay-ph-val.json'],
     needs: ['srum-gain'],
     steps: [
       { name: 'train-replay', argv: gain('--phase train --arm replay --seeds 0') },
@@ -248,6 +248,16 @@ export const EXPERIMENTS: Experiment[] = [
         name: 'score',
         argv: gain('--phase score --arms replay,replay-ph,rft-noplan --seeds 0 --out figures/results/post-training-diag-val.json'),
         after: ['train-replay', 'train-replay-ph', 'train-rft-noplan'],
+      },
+      {
+        name: 'train-replay-ph-seeds',
+        argv: gain('--phase train --arm replay --name replay-ph --set replayPlanHeadOnly=true --seeds 1,2'),
+        after: ['train-replay-ph'],
+      },
+      {
+        name: 'score-replay-ph',
+        argv: gain('--phase score --arms replay-ph --seeds 0,1,2 --out figures/results/replay-ph-val.json'),
+        after: ['score', 'train-replay-ph-seeds'],
       },
     ],
     note: 'the committed run scored runs/controls/replay@0 as its replay arm (the same recipe); the file was copied with a note added',
