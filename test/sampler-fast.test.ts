@@ -17,6 +17,7 @@ import { planConditioning, predictPlan } from '../lib/model/plan';
 import { predictVelocity } from '../lib/model/transformer';
 import { gelu } from '../lib/model/layers';
 import { sampleTokens, type Solver } from '../lib/generate/sampler';
+import { BASE_ARCHITECTURE_ON_TINY } from '../bench/check-sampling';
 import { makeRng } from '../lib/rng';
 import { encodeBatch } from '../lib/world/tokenizer';
 
@@ -24,16 +25,9 @@ beforeAll(async () => {
   await initBackend({ prefer: 'wasm', quiet: true });
 });
 
-/** The base's architecture (conv stem and refine, x-prediction, plan map and canvas) at the tiny width. */
-const BASE_LIKE: Record<string, unknown> = {
-  convChannels: 4,
-  refineLayers: 2,
-  cleanPrediction: true,
-  planMap: true,
-  planGrid: 16,
-  planCanvas: true,
-  planCellDecoder: true,
-};
+/** The base's architecture at the tiny width (bench/check-sampling.ts's), with the plan cell decoder the base also has. */
+const { preset: _tinyPreset, ...BASE_ON_TINY } = BASE_ARCHITECTURE_ON_TINY;
+const BASE_LIKE: Record<string, unknown> = { ...BASE_ON_TINY, planCellDecoder: true };
 
 /** A model whose every weight is drawn at random (std 0.2): no zero-initialised part hides a path. */
 function randomModel(config: ModelConfig, seed: number): UnifiedModel {
