@@ -32,6 +32,7 @@ import { loadCheckpoint, readManifest } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
 import { loadArm } from '../../lib/eval/compare';
 import { CANDIDATES_JSONL, imageName, type CandidateLine } from '../../lib/run/candidates';
+import { parseRunSettings } from '../../lib/run/config';
 import { judgeCandidates } from '../../lib/run/judge';
 import { Progress } from '../../lib/progress';
 import type { RewardSource } from '../../lib/reward/rewardMap';
@@ -245,12 +246,7 @@ async function main(): Promise<void> {
   }
   if (values.phase === 'train') {
     if (values.arm === undefined) throw new Error('--phase train needs --arm rft|sft|srum');
-    const set = Object.fromEntries(
-      values.set
-        .split(',')
-        .filter((kv) => kv !== '')
-        .map((kv) => [kv.split('=')[0], JSON.parse(kv.split('=')[1]) as unknown]),
-    );
+    const set = parseRunSettings(values.set); // typed as the defaults, unknown keys an error
     return train(o, values.arm, seeds, Number(values.steps), values.name ?? values.arm, set);
   }
   if (values.phase === 'score') {
