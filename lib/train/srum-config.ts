@@ -134,6 +134,13 @@ export interface SrumConfig {
   seed: number;
   /** Timestep shift of training t (1 = none; 32 px images need none; paper: 4.0 at 512-1024 px). */
   timestepShift: number;
+  /**
+   * Lowest flow time of the candidate loss (Eqs. 1-2): its t is drawn as usual, then mapped from [0, 1] to
+   * [minTimestep, 1] (t = 1 is pure noise). Why: coarse structure is fitted at high noise and pixel detail at low
+   * noise, where the model's own samples carry its blur (docs/srum-notes.md: fitting own images cost ~2 points that
+   * renders did not); the replayed pretraining keeps every t. 0 = as released.
+   */
+  minTimestep: number;
   /** Probability of dropping a prompt to PAD, so the CFG unconditional branch keeps training (as in pretraining). */
   textDropProb: number;
   /** Steps between log.jsonl lines. */
@@ -171,6 +178,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   batchSize: 16,
   seed: 0,
   timestepShift: 1.0, // 32 px images need none
+  minTimestep: 0, // as released: every t
   textDropProb: 0.1, // as in pretraining (lib/train/config.ts)
   logEvery: 10,
   checkpointEvery: 50,
@@ -231,6 +239,7 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}, recip
   check(config.emaDecay >= 0 && config.emaDecay < 1, 'emaDecay', 'lie in [0, 1)');
   check(config.planWeight >= 0, 'planWeight', 'be >= 0');
   check(config.lossGuidance >= 1, 'lossGuidance', 'be >= 1');
+  check(config.minTimestep >= 0 && config.minTimestep < 1, 'minTimestep', 'lie in [0, 1)');
   check(config.lambdaC >= 0, 'lambdaC', 'be >= 0');
   check(config.replayWeight >= 0, 'replayWeight', 'be >= 0');
   check(config.minLearningRateRatio >= 0 && config.minLearningRateRatio <= 1, 'minLearningRateRatio', 'lie in [0, 1]');

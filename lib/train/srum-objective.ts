@@ -187,6 +187,8 @@ export interface SrumLossOptions {
   rng: Rng;
   /** Timestep shift s of the training t (lib/model/flow.ts). */
   timestepShift: number;
+  /** Lowest flow time of the loss (SrumConfig.minTimestep): t is mapped from [0, 1] to [minTimestep, 1]; default 0. */
+  minTimestep?: number;
   /**
    * Think-mode candidates: the plan each was generated from, [B, PLAN_SLOTS, fields] (lib/model/plan.ts), and the
    * rows that condition on it (after text dropout: thinkingWithText); absent = every row reads the null plan.
@@ -245,6 +247,8 @@ export function srumLoss(options: SrumLossOptions): SrumLossResult {
   const { model, x0, textTokens, rewardMap, lambdaC, rng, plan, thinking, guidanceScale, reference } = options;
   const [batch] = x0.shape;
   const t = sampleTrainingTimesteps(batch, rng, options.timestepShift);
+  const floor = options.minTimestep ?? 0;
+  for (let b = 0; b < batch; b++) t[b] = floor + (1 - floor) * t[b]; // t = 1 is pure noise
   const eps = randomNormal(x0.shape, rng) as tf.Tensor3D; // one eps for both terms
   const vTheta = lossVelocity({ model, x0, textTokens, t, eps, plan, thinking, guidanceScale });
   // The paper's x0_gt gets its own x_t (same t and eps) and its own plan, and the conditional velocity whatever the

@@ -107,6 +107,7 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
         lambdaC: settings.lambdaC,
         rng,
         timestepShift: config.timestepShift,
+        minTimestep: config.minTimestep,
         plan: batch.plan,
         thinking,
         guidanceScale: config.lossGuidance,
