@@ -121,6 +121,19 @@ describe('srum objective', () => {
     expect(withOnes).toBeCloseTo(manual, 6);
   });
 
+  it('minTimestep maps the drawn t onto [minTimestep, 1]; 0 leaves it as drawn', () => {
+    const drawn = sampleTrainingTimesteps(2, makeRng(9), 1);
+    const tAt = (minTimestep?: number): number[] =>
+      tf.tidy(() => {
+        const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
+        return Array.from(srumLoss({ model, x0, textTokens, lambdaC: 0, rng: makeRng(9), timestepShift: 1, minTimestep }).t);
+      });
+    expect(tAt()).toEqual(Array.from(drawn));
+    expect(tAt(0)).toEqual(Array.from(drawn));
+    tAt(0.5).forEach((t, b) => expect(t).toBeCloseTo(0.5 + 0.5 * drawn[b], 6));
+    expect(() => resolveSrumConfig({ minTimestep: 1 })).toThrow(/minTimestep/);
+  });
+
   it('lossGuidance: the loss on v_u + w (v_c - v_u) from a PAD-text pass; w = 1 is the released loss, and without text w changes nothing', () => {
     // An initial model ignores its text (zero-initialised paths), so cond = uncond: jitter every weight first.
     const jittered = initModel(config, 2);

@@ -263,6 +263,36 @@ export const EXPERIMENTS: Experiment[] = [
     note: 'the committed run scored runs/controls/replay@0 as its replay arm (the same recipe); the file was copied with a note added',
   },
   {
+    name: 'plan-quality',
+    what: 'the think-mode plans of the base and the trained arms drawn by the world renderer: planning apart from drawing',
+    results: ['figures/results/plan-quality-val.json'],
+    needs: ['srum-gain', 'post-training-diag'],
+    steps: [
+      {
+        name: 'plans',
+        argv: tsNode(
+          `plan-quality.ts --out figures/results/plan-quality-val.json --arms base=data/base,` +
+            [
+              'replay@0',
+              'replay-ph@0',
+              'replay-ph@1',
+              'replay-ph@2',
+              'rft-noplan@0',
+              'rft@0',
+              'rft@1',
+              'rft@2',
+              'srum@0',
+              'srum@1',
+              'srum@2',
+            ]
+              .map((arm) => `${arm}=${experimentDir('srum-gain')}/${arm}`)
+              .join(','),
+        ),
+      },
+    ],
+    note: 'the committed file read the same runs from runs/gain',
+  },
+  {
     name: 'bench',
     what: 'training and sampling throughput of TensorFlow.js (wasm) against the PyTorch twin on 2 cores',
     results: ['figures/results/bench.json'],
