@@ -263,6 +263,29 @@ export const EXPERIMENTS: Experiment[] = [
     note: 'the committed run scored runs/controls/replay@0 as its replay arm (the same recipe); the file was copied with a note added',
   },
   {
+    name: 'post-training-screen',
+    what: 'one-seed screens of post-training levers on the srum-gain candidates: plan loss at the head, think term, loss t >= 0.5',
+    results: ['figures/results/screen-timestep-val.json'],
+    needs: ['srum-gain'],
+    steps: [
+      ...[
+        ['rft', 'rft-ph', 'replayPlanHeadOnly=true'],
+        ['rft', 'rft-ph-hi', 'replayPlanHeadOnly=true,minTimestep=0.5'],
+        ['srum', 'srum-php', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive'],
+        ['srum', 'srum-php-hi', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive,minTimestep=0.5'],
+      ].map(([arm, name, set]) => ({
+        name: `train-${name}`,
+        argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds 0`),
+      })),
+      {
+        name: 'score',
+        argv: gain('--phase score --arms rft-ph,rft-ph-hi,srum-php,srum-php-hi --seeds 0 --out figures/results/screen-timestep-val.json'),
+        after: ['train-rft-ph', 'train-rft-ph-hi', 'train-srum-php', 'train-srum-php-hi'],
+      },
+    ],
+    note: 'the committed file was written to runs/gain/screen8-val.json, its training commands and a note added by hand',
+  },
+  {
     name: 'plan-quality',
     what: 'the think-mode plans of the base and the trained arms drawn by the world renderer: planning apart from drawing',
     results: ['figures/results/plan-quality-val.json'],
