@@ -22,6 +22,7 @@ import { encodeBatch } from '../lib/world/tokenizer';
 import { gatherBatch, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
 import { srumLoss } from '../lib/train/srum-objective';
 import { trainSrum } from '../lib/train/srum';
+import { resolveSrumConfig, type SrumConfig } from '../lib/train/srum-config';
 import { planLoss } from '../lib/train/head-losses';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'srum-think-'));
@@ -161,7 +162,7 @@ describe('think-mode candidates', () => {
     expect(planLossOf([0.5, 0.5, 0.5])).toBeCloseTo(unweighted / 2, 5);
     expect(planLossOf([0, 0, 0])).toBe(0);
 
-    const headAfter = async (planWeight: number, out: string): Promise<Float32Array> => {
+    const headAfter = async (planWeight: number, out: string, more: Partial<SrumConfig> = {}): Promise<Float32Array> => {
       const trained = initModel(config, 3);
       const before = tf.memory().numTensors;
       await trainSrum({
@@ -170,7 +171,7 @@ describe('think-mode candidates', () => {
         candidates: withPlans,
         outDir: path.join(root, out),
         quiet: true,
-        config: { steps: 2, batchSize: 3, checkpointEvery: 2, logEvery: 1, warmupSteps: 1, seed: 5, planWeight, replayWeight: 0 },
+        config: { steps: 2, batchSize: 3, checkpointEvery: 2, logEvery: 1, warmupSteps: 1, seed: 5, planWeight, replayWeight: 0, ...more },
       });
       expect(tf.memory().numTensors).toBe(before);
       const head = trained.params.think.head.w.dataSync() as Float32Array;
@@ -182,6 +183,16 @@ describe('think-mode candidates', () => {
     expect(Array.from(await headAfter(1, 'think-on'))).not.toEqual(Array.from(initial));
     const logged = readJsonl<{ losses: Record<string, number> }>(path.join(root, 'think-on', 'log.jsonl'));
     expect(JSON.stringify(logged[0])).toContain('plan_loss');
+
+    // imageWeight 0: the candidate loss is the think term alone (planWeight x plan_loss); with no think term it is refused.
+    await headAfter(2, 'plan-only', { imageWeight: 0 });
+    const [first] = readJsonl<{ losses: Record<string, number>; loss_parts: Record<string, number> }>(
+      path.join(root, 'plan-only', 'log.jsonl'),
+    );
+    expect(first.loss_parts.plan_loss).toBeGreaterThan(0);
+    expect(first.loss_parts.reward_loss).toBeGreaterThan(0); // still computed and logged
+    expect(first.losses.srum).toBeCloseTo(2 * first.loss_parts.plan_loss, 4);
+    expect(() => resolveSrumConfig({ imageWeight: 0 })).toThrow(/imageWeight/);
     disposeModel(model);
   }, 60_000);
 });

@@ -73,6 +73,11 @@ export interface SrumConfig {
    */
   planWeight: number;
   /**
+   * Weight of the image loss (Eq. 3, L_r + lambdaC L_ref) in the candidate loss; 1 = as released. 0 with planWeight > 0
+   * trains only the think term: what the candidates teach the planner, apart from what their pixels teach the drawing.
+   */
+  imageWeight: number;
+  /**
    * How SRUM weighs a candidate's plan in the think term. 'alpha': (g + 1) / 2, the released layout factor. 'positive':
    * max(0, g), so only layouts the judge accepts are imitated. Why: with weights that never reach 0, the planner is
    * pulled towards every plan it sampled, and when 3 in 4 sampled plans are wrong (g < 0, alpha ~ 0.25) and 1 in 4
@@ -167,6 +172,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   lossGuidance: 1, // as released: the conditional velocity
   planWeight: 0, // as released: image tokens only
   planReward: 'alpha', // read only when planWeight > 0
+  imageWeight: 1, // as released: the image loss in full
   learningRate: 1e-5, // where pretraining ended (issue 33: 1e-4 constant cost 2-3 points by itself)
   warmupSteps: 20, // a few steps at this scale (paper: 500)
   learningRateSchedule: 'cosine', // released: constant
@@ -246,6 +252,8 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}, recip
   check(config.learningRate > 0, 'learningRate', 'be positive');
   check(config.emaDecay >= 0 && config.emaDecay < 1, 'emaDecay', 'lie in [0, 1)');
   check(config.planWeight >= 0, 'planWeight', 'be >= 0');
+  check(config.imageWeight >= 0, 'imageWeight', 'be >= 0');
+  check(config.imageWeight > 0 || config.planWeight > 0 || config.method === 'replay', 'imageWeight', 'be > 0 unless planWeight > 0');
   check(config.lossGuidance >= 1, 'lossGuidance', 'be >= 1');
   check(config.minTimestep >= 0 && config.minTimestep < 1, 'minTimestep', 'lie in [0, 1)');
   check(config.lambdaC >= 0, 'lambdaC', 'be >= 0');
