@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { parseArmSpecs } from '../lib/cli/compare';
-import { armGroups, compareArms, scoreArms, type ScoreFile } from '../lib/eval/compare';
+import { armGroups, cachedUnderstanding, compareArms, scoreArms, seedColumns, type ScoreFile } from '../lib/eval/compare';
 import { SamplerPool } from '../lib/eval/pool';
 import { clusteredMean } from '../lib/eval/gap';
 import { protocolImages, protocolPrompts, type ProtocolConfig } from '../lib/eval/protocol';
@@ -152,5 +152,29 @@ describe('paired scoring', () => {
     expect(() => parseArmSpecs('base')).toThrow(/name=source/);
     expect(() => parseArmSpecs('a=x:colour=red')).toThrow(/sampler key/);
     expect(() => parseArmSpecs('a=x:steps=many')).toThrow(/number/);
+  });
+});
+
+describe('result columns', () => {
+  it('cachedUnderstanding measures an arm once and reads it back; seedColumns lists base alone or group@seed', () => {
+    const file = path.join(root, 'understanding-val.json');
+    const before = tf.memory().numTensors;
+    const first = cachedUnderstanding({ base: { source: model } }, { file, n: 4, seed: 5, split: 'val' });
+    expect(tf.memory().numTensors).toBe(before);
+    expect(first.base).toBeGreaterThanOrEqual(0);
+    expect(first.base).toBeLessThanOrEqual(100);
+    fs.writeFileSync(file, JSON.stringify({ base: 12.5 })); // a kept value is not measured again
+    expect(cachedUnderstanding({ base: { source: model } }, { file, n: 4, seed: 5, split: 'val' }).base).toBe(12.5);
+    const scores: ScoreFile = {
+      protocol: SMALL,
+      arms: {
+        base: { source: 'b', sampling: {}, passed: [1, 0, 0, 0] },
+        a: { source: 'a', sampling: {}, passed: [1, 1, 0, 0] },
+        'x@0': { source: 'x', sampling: {}, passed: [1, 1, 1, 0] },
+        'x@1': { source: 'x', sampling: {}, passed: [0, 0, 0, 0] },
+      },
+    };
+    expect(seedColumns(scores, { base: 90, 'x@0': 91, 'x@1': 92 }, 'base', [0, 1])).toEqual({ overall: [25], understanding: [90] });
+    expect(seedColumns(scores, { base: 90, 'x@0': 91, 'x@1': 92 }, 'x', [0, 1])).toEqual({ overall: [75, 0], understanding: [91, 92] });
   });
 });

@@ -14,6 +14,7 @@ import type { SamplingSettings } from '../generate/generate';
 import type { SamplerPool } from './pool';
 import { clusteredMean, type ClusteredMean } from './gap';
 import { protocolImages, type ProtocolConfig, type ProtocolImage } from './protocol';
+import { understandingAccuracy, type EvalSplit } from './benchmarks';
 
 /** The evaluator's verdicts of every arm on the protocol's images, in protocolImages order; resumable on disk. */
 export interface ScoreFile {
@@ -180,4 +181,36 @@ export function formatComparison(report: ComparisonReport, base = 'base'): strin
     lines.push(name.padEnd(22) + row.map((c) => c.padEnd(14)).join(''));
   }
   return lines.join('\n');
+}
+
+/**
+ * Understanding accuracy (%) of every arm on n rendered scenes of the split (lib/eval/benchmarks.ts), kept in `file`
+ * by arm name: an arm already in it is read back, not measured again (a stopped comparison resumes).
+ */
+export function cachedUnderstanding(
+  arms: Record<string, Arm>,
+  options: { file: string; n: number; seed: number; split: EvalSplit },
+): Record<string, number> {
+  const { file, n, seed, split } = options;
+  const understanding = fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>) : {};
+  for (const [name, arm] of Object.entries(arms)) {
+    if (understanding[name] !== undefined) continue;
+    const model = typeof arm.source === 'string' ? loadArm(arm.source) : arm.source;
+    understanding[name] = understandingAccuracy(model, { n, seed, split });
+    if (typeof arm.source === 'string') disposeModel(model);
+    writeJsonAtomic(file, understanding);
+  }
+  return understanding;
+}
+
+/** A group's columns per training seed, as the result files list them: `base` alone, else `group@seed` for each seed. */
+export function seedColumns(
+  scores: ScoreFile,
+  understanding: Record<string, number>,
+  group: string,
+  seeds: readonly number[],
+): { overall: number[]; understanding: number[] } {
+  const names = group === 'base' ? ['base'] : seeds.map((s) => `${group}@${s}`);
+  const pct = (name: string): number => (100 * scores.arms[name].passed.reduce((a, b) => a + b, 0)) / scores.arms[name].passed.length;
+  return { overall: names.map(pct), understanding: names.map((name) => understanding[name]) };
 }

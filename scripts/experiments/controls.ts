@@ -16,8 +16,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { writeJsonAtomic } from '../../lib/io';
-import { understandingAccuracy } from '../../lib/eval/benchmarks';
-import { compareArms, formatComparison, loadArm, scoreArms, type Arm } from '../../lib/eval/compare';
+import { cachedUnderstanding, compareArms, formatComparison, scoreArms, seedColumns, type Arm } from '../../lib/eval/compare';
 import { autoWorkers, SamplerPool } from '../../lib/eval/pool';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../lib/eval/protocol';
 import { loadCheckpoint, readManifest } from '../../lib/model/checkpoint';
@@ -130,24 +129,13 @@ async function main(): Promise<void> {
   const report = compareArms(scores);
   console.log(formatComparison(report));
   // Understanding per arm: percent of rendered val scenes (half contradicted) the model's own verdict gets right.
-  const understandingFile = path.join(values.runs, `understanding-${split}.json`);
-  const understanding: Record<string, number> = fs.existsSync(understandingFile)
-    ? (JSON.parse(fs.readFileSync(understandingFile, 'utf8')) as Record<string, number>)
-    : {};
-  for (const [name, arm] of Object.entries(arms)) {
-    if (understanding[name] !== undefined) continue;
-    const model = loadArm(arm.source as string);
-    understanding[name] = understandingAccuracy(model, { n: Number(values['understanding-n']), seed: 11, split });
-    disposeModel(model);
-    writeJsonAtomic(understandingFile, understanding);
-  }
-  const perSeed = (group: string): { overall: number[]; understanding: number[] } => {
-    const names = group === 'base' ? ['base'] : seeds.map((s) => `${group}@${s}`);
-    return {
-      overall: names.map((n) => (100 * scores.arms[n].passed.reduce((a, b) => a + b, 0)) / scores.arms[n].passed.length),
-      understanding: names.map((n) => understanding[n]),
-    };
-  };
+  const understanding = cachedUnderstanding(arms, {
+    file: path.join(values.runs, `understanding-${split}.json`),
+    n: Number(values['understanding-n']),
+    seed: 11,
+    split,
+  });
+  const perSeed = (group: string): { overall: number[]; understanding: number[] } => seedColumns(scores, understanding, group, seeds);
   const groups = Object.keys(report.arms);
   const command = `npx ts-node --transpile-only scripts/experiments/controls.ts ${process.argv.slice(2).join(' ')}`;
   writeJsonAtomic(values.out!, {

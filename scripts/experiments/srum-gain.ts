@@ -23,14 +23,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
-import { compareArms, formatComparison, scoreArms, type Arm } from '../../lib/eval/compare';
-import { understandingAccuracy } from '../../lib/eval/benchmarks';
+import { cachedUnderstanding, compareArms, formatComparison, scoreArms, seedColumns, type Arm } from '../../lib/eval/compare';
 import { autoWorkers, SamplerPool } from '../../lib/eval/pool';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../lib/eval/protocol';
 import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../../lib/io';
 import { loadCheckpoint, readManifest } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
-import { loadArm } from '../../lib/eval/compare';
 import { CANDIDATES_JSONL, imageName, type CandidateLine } from '../../lib/run/candidates';
 import { parseRunSettings } from '../../lib/run/config';
 import { judgeCandidates } from '../../lib/run/judge';
@@ -181,21 +179,8 @@ async function score(o: Options, armNames: string[], seeds: number[], out: strin
   const report = compareArms(scores);
   console.log(formatComparison(report));
   const understandingFile = path.join(o.runs, `understanding-${protocol.split}.json`);
-  const understanding: Record<string, number> = fs.existsSync(understandingFile)
-    ? (JSON.parse(fs.readFileSync(understandingFile, 'utf8')) as Record<string, number>)
-    : {};
-  for (const [name, arm] of Object.entries(arms)) {
-    if (understanding[name] !== undefined) continue;
-    const model = loadArm(arm.source as string);
-    understanding[name] = understandingAccuracy(model, { n: 400, seed: 11, split: protocol.split });
-    disposeModel(model);
-    writeJsonAtomic(understandingFile, understanding);
-  }
-  const perSeed = (group: string): { overall: number[]; understanding: number[] } => {
-    const names = group === 'base' ? ['base'] : seeds.map((s) => `${group}@${s}`);
-    const pct = (n: string): number => (100 * scores.arms[n].passed.filter(Boolean).length) / scores.arms[n].passed.length;
-    return { overall: names.map(pct), understanding: names.map((n) => understanding[n]) };
-  };
+  const understanding = cachedUnderstanding(arms, { file: understandingFile, n: 400, seed: 11, split: protocol.split });
+  const perSeed = (group: string): { overall: number[]; understanding: number[] } => seedColumns(scores, understanding, group, seeds);
   const candidatesSeen = readJsonl<CandidateLine>(path.join(o.dir, CANDIDATES_JSONL)).length;
   const passedSeen = readJsonl<{ passed: boolean }>(path.join(o.dir, EVALUATOR_JSONL)).filter((v) => v.passed).length;
   writeJsonAtomic(out, {
