@@ -19,7 +19,7 @@ import { encode } from '../lib/world/tokenizer';
 import type { RgbImage } from '../lib/world/types';
 import { LOG_FILE } from '../lib/train/pretrain';
 import { resolveSrumConfig, srumLearningRate } from '../lib/train/srum-config';
-import { gatherBatch, groundTruthReference, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
+import { groundTruthReference, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
 import { evaluateImage } from '../lib/eval/evaluate';
 import { centreRewards, srumLoss, srumObjective } from '../lib/train/srum-objective';
 import { SrumNaNError, trainSrum, type TrainSrumOptions } from '../lib/train/srum';
@@ -132,31 +132,6 @@ describe('srum objective', () => {
     expect(tAt(0)).toEqual(Array.from(drawn));
     tAt(0.5).forEach((t, b) => expect(t).toBeCloseTo(0.5 + 0.5 * drawn[b], 6));
     expect(() => resolveSrumConfig({ minTimestep: 1 })).toThrow(/minTimestep/);
-  });
-
-  it('ownNoise: the loss on the given noise at the same t; a batch carries noise only when every candidate has one', () => {
-    const noiseValues = Float32Array.from({ length: 2 * imageTokens * patchDim }, (_, i) => Math.cos(3 * i));
-    const [given, manual] = tf.tidy(() => {
-      const x0 = tf.tensor3d(x0Values, [2, imageTokens, patchDim]);
-      const noise = tf.tensor3d(noiseValues, [2, imageTokens, patchDim]);
-      const out = srumLoss({ model, x0, textTokens, lambdaC: 0, rng: makeRng(9), timestepShift: 1, noise });
-      const t = tf.tensor1d(sampleTrainingTimesteps(2, makeRng(9), 1));
-      const vTheta = predictVelocity(model, { xt: noisyInput(x0, noise, t), t, textTokens });
-      return [out.loss.dataSync()[0], flowLoss({ vTheta, x0, eps: noise }).dataSync()[0]];
-    });
-    expect(given).toBeCloseTo(manual, 6);
-    const per = imageTokens * patchDim;
-    const data = {
-      x0: [x0Values.slice(0, per), x0Values.slice(per)],
-      textTokens: [textTokens.slice(0, config.maxTextTokens), textTokens.slice(config.maxTextTokens)],
-      reward: [new Float32Array(gridSize * gridSize), new Float32Array(gridSize * gridSize)],
-      plan: [undefined, undefined],
-      layoutReward: [1, 1],
-      noise: [noiseValues.slice(0, per), undefined],
-      skipped: [],
-    };
-    expect(gatherBatch(data, [0, 0]).noise).toEqual(Float32Array.from([...noiseValues.slice(0, per), ...noiseValues.slice(0, per)]));
-    expect(gatherBatch(data, [0, 1]).noise).toBeUndefined();
   });
 
   it('lossGuidance: the loss on v_u + w (v_c - v_u) from a PAD-text pass; w = 1 is the released loss, and without text w changes nothing', () => {

@@ -105,7 +105,7 @@ function checkGenerateOptions(prompts: readonly string[], options: GenerateOptio
 }
 
 /** The initial noise x_1 of images [first, first + count), one stream per noise key, [count, Np, generationDim]. */
-export function keyedNoise(model: UnifiedModel, keys: readonly string[], seed: number): Float32Array {
+function keyedNoise(model: UnifiedModel, keys: readonly string[], seed: number): Float32Array {
   const { imageTokens, generationDim } = modelDims(model.config);
   const per = imageTokens * generationDim;
   const out = new Float32Array(keys.length * per);

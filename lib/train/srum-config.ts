@@ -146,13 +146,6 @@ export interface SrumConfig {
    * renders did not); the replayed pretraining keeps every t. 0 = as released.
    */
   minTimestep: number;
-  /**
-   * Train each candidate on the noise x_1 it was drawn from (SrumCandidate.noise) instead of fresh noise: x_t on the
-   * straight line between the two, the reflow coupling of rectified flow (Liu et al. 2022). Why: with fresh noise
-   * the regression target at a given x_t averages over the candidates, which teaches blur; the candidate's own noise
-   * asks the sampler's path to end where it ended. Not in the paper or the released code (false = as released).
-   */
-  ownNoise: boolean;
   /** Probability of dropping a prompt to PAD, so the CFG unconditional branch keeps training (as in pretraining). */
   textDropProb: number;
   /** Steps between log.jsonl lines. */
@@ -192,7 +185,6 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   seed: 0,
   timestepShift: 1.0, // 32 px images need none
   minTimestep: 0, // as released: every t
-  ownNoise: false, // as released: fresh noise
   textDropProb: 0.1, // as in pretraining (lib/train/config.ts)
   logEvery: 10,
   checkpointEvery: 50,

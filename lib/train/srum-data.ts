@@ -26,8 +26,6 @@ export interface SrumCandidate {
   plan?: Int32Array;
   /** Its judge record in the training form (vlm_rewards with the global_layout_reward entry). */
   record: RewardSource;
-  /** The noise x_1 it was drawn from, [Np * generationDim] (generate.ts keyedNoise); read with SrumConfig.ownNoise. */
-  noise?: Float32Array;
 }
 
 export interface SrumDataset {
@@ -44,8 +42,6 @@ export interface SrumDataset {
    * candidateReward): alpha = (g + 1) / 2, or max(0, g) with planReward 'positive'.
    */
   layoutReward: number[];
-  /** The noise each kept candidate was drawn from (SrumCandidate.noise), or undefined. */
-  noise: (Float32Array | undefined)[];
   /** Candidates the released loader drops (and why). */
   skipped: { index: number; reason: string }[];
   /** SrumConfig.reference 'ground-truth': each kept candidate's x_0^gt tokens and (think-mode candidates) its plan. */
@@ -85,7 +81,7 @@ export function prepareSrumData(
   const { config } = model;
   const { gridSize } = modelDims(config);
   const withReference = options.referenceSeed !== undefined ? { reference: { x0: [], plan: [], ownReference: [] } } : {};
-  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], noise: [], skipped: [], ...withReference };
+  const data: SrumDataset = { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [], ...withReference };
   candidates.forEach((candidate, index) => {
     const image = candidate.image ?? (candidate.imagePath !== undefined ? readPng(candidate.imagePath) : undefined);
     if (image === undefined) throw new Error(`SRUM candidate ${index} has neither image nor imagePath`);
@@ -102,12 +98,6 @@ export function prepareSrumData(
     if (candidate.plan !== undefined && candidate.plan.length !== PLAN_VALUES) {
       throw new Error(`SRUM candidate ${index}: its plan holds ${candidate.plan.length} values, expected ${PLAN_VALUES}`);
     }
-    if (candidate.noise !== undefined && candidate.noise.length !== data.x0[data.x0.length - 1].length) {
-      throw new Error(
-        `SRUM candidate ${index}: its noise holds ${candidate.noise.length} values, expected ${data.x0[data.x0.length - 1].length}`,
-      );
-    }
-    data.noise.push(candidate.noise);
     data.plan.push(candidate.plan);
     data.layoutReward.push(weighted.planWeight);
     if (options.referenceSeed !== undefined && data.reference !== undefined) {
@@ -155,8 +145,6 @@ export interface SrumBatch {
   layoutReward?: Float32Array;
   /** The candidates' x_0^gt (SrumDataset.reference): tokens [B, Np, generationDim] and plans as `plan` above. */
   reference?: { x0: Float32Array; plan?: Int32Array };
-  /** The noise each candidate was drawn from, [B, Np, generationDim], when every candidate of the batch has one. */
-  noise?: Float32Array;
 }
 
 export function gatherBatch(data: SrumDataset, indices: readonly number[]): SrumBatch {
@@ -180,9 +168,7 @@ export function gatherBatch(data: SrumDataset, indices: readonly number[]): Srum
   const gt = data.reference;
   const reference = gt && { x0: concatFloat(indices.map((i) => gt.x0[i])), plan: plans(gt.plan) };
   const rows = (of: Float32Array[]): Float32Array => concatFloat(indices.map((i) => of[i]));
-  const own = indices.map((i) => data.noise[i]);
-  const noise = own.every((n): n is Float32Array => n !== undefined) ? { noise: concatFloat(own) } : {};
-  const batch: SrumBatch = { x0: rows(data.x0), textTokens, reward: rows(data.reward), ...(reference ? { reference } : {}), ...noise };
+  const batch: SrumBatch = { x0: rows(data.x0), textTokens, reward: rows(data.reward), ...(reference ? { reference } : {}) };
   const plan = plans(data.plan);
   if (plan === undefined) return batch;
   const thinking = Uint8Array.from(indices, (i) => (data.plan[i] === undefined ? 0 : 1));

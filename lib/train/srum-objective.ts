@@ -190,11 +190,6 @@ export interface SrumLossOptions {
   /** Lowest flow time of the loss (SrumConfig.minTimestep): t is mapped from [0, 1] to [minTimestep, 1]; default 0. */
   minTimestep?: number;
   /**
-   * The noise each candidate was drawn from, [B, Np, generationDim] (SrumConfig.ownNoise): x_t lies on the straight
-   * line from that noise to the candidate. The fresh eps is still drawn (and unused), so later draws stay in step.
-   */
-  noise?: tf.Tensor3D;
-  /**
    * Think-mode candidates: the plan each was generated from, [B, PLAN_SLOTS, fields] (lib/model/plan.ts), and the
    * rows that condition on it (after text dropout: thinkingWithText); absent = every row reads the null plan.
    */
@@ -254,8 +249,7 @@ export function srumLoss(options: SrumLossOptions): SrumLossResult {
   const t = sampleTrainingTimesteps(batch, rng, options.timestepShift);
   const floor = options.minTimestep ?? 0;
   for (let b = 0; b < batch; b++) t[b] = floor + (1 - floor) * t[b]; // t = 1 is pure noise
-  const fresh = randomNormal(x0.shape, rng) as tf.Tensor3D;
-  const eps = options.noise ?? fresh; // one eps for both terms
+  const eps = randomNormal(x0.shape, rng) as tf.Tensor3D; // one eps for both terms
   const vTheta = lossVelocity({ model, x0, textTokens, t, eps, plan, thinking, guidanceScale });
   // The paper's x0_gt gets its own x_t (same t and eps) and its own plan, and the conditional velocity whatever the
   // guidance: a render is data, and the conditional branch is what pretraining fits to data.

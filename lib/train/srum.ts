@@ -108,7 +108,6 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
         rng,
         timestepShift: config.timestepShift,
         minTimestep: config.minTimestep,
-        noise: config.ownNoise && batch.noise ? tf.tensor3d(batch.noise, shapes.x0) : undefined,
         plan: batch.plan,
         thinking,
         guidanceScale: config.lossGuidance,
@@ -197,14 +196,12 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   // The replay control trains on no candidate: an empty dataset stands in (its loss is never taken).
   const data: SrumDataset =
     config.method === 'replay'
-      ? { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], noise: [], skipped: [] }
+      ? { x0: [], textTokens: [], reward: [], plan: [], layoutReward: [], skipped: [] }
       : prepareSrumData(options.candidates, model, config.rewardMode, {
           referenceSeed: settings.groundTruthReference ? config.seed : undefined,
           positiveOnly: settings.positiveOnly,
           planReward: config.planReward,
         });
-  const noiseless = data.noise.findIndex((n) => n === undefined);
-  if (config.ownNoise && noiseless >= 0) throw new Error(`ownNoise: kept candidate ${noiseless} has no noise (SrumCandidate.noise)`);
   const rewardBaseline = settings.centred ? centreRewards(data) : 0;
   const replay = replayTasks(options.preset, config);
   const logFile = path.join(outDir, LOG_FILE);

@@ -286,6 +286,15 @@ export const EXPERIMENTS: Experiment[] = [
     note: 'the committed file was written to runs/gain/screen8-val.json, its training commands and a note added by hand',
   },
   {
+    name: 'post-training-screen-reflow',
+    what: 'one-seed screens: each candidate on the noise it was drawn from (reflow coupling), and the loss on t >= 0.8',
+    results: ['figures/results/screen-reflow-val.json'],
+    steps: [],
+    note:
+      'not rerunnable from this tree: SrumConfig.ownNoise was removed after this measurement (no gain); commit 78d3a13 has it, ' +
+      "and the file's train_commands and command ran there on the srum-gain candidates",
+  },
+  {
     name: 'plan-quality',
     what: 'the think-mode plans of the base and the trained arms drawn by the world renderer: planning apart from drawing',
     results: ['figures/results/plan-quality-val.json'],

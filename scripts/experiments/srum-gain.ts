@@ -36,7 +36,6 @@ import { Progress } from '../../lib/progress';
 import type { RewardSource } from '../../lib/reward/rewardMap';
 import { trainSrum } from '../../lib/train/srum';
 import type { SrumCandidate } from '../../lib/train/srum-data';
-import { keyedNoise } from '../../lib/generate/generate';
 import { writePng } from '../../lib/world/png';
 import { samplePrompts } from '../../lib/world/splits';
 import { runScript } from '../lib/run-script';
@@ -132,24 +131,10 @@ function armCandidates(o: Options, arm: string): SrumCandidate[] {
   });
 }
 
-/** Each candidate with the noise it was drawn from (the candidates phase keys it by text and draw, seed --seed). */
-function withOwnNoise(o: Options, data: SrumCandidate[]): SrumCandidate[] {
-  const model = loadCheckpoint(o.checkpoint).model;
-  const lines = new Map(readJsonl<CandidateLine>(path.join(o.dir, CANDIDATES_JSONL)).map((l) => [path.resolve(o.dir, l.image_file), l]));
-  const out = data.map((c) => {
-    const line = lines.get(c.imagePath ?? '');
-    if (line?.index === undefined) throw new Error(`${c.imagePath}: not in ${CANDIDATES_JSONL}`);
-    return { ...c, noise: keyedNoise(model, [`${line.original_prompt}#${line.index % o.draws}`], o.seed) };
-  });
-  disposeModel(model);
-  return out;
-}
-
 /** A variant of an arm: its runs are `name@seed`, trained with `set` over the arm's settings. */
 async function train(o: Options, arm: string, seeds: number[], steps: number, name: string, set: Record<string, unknown>): Promise<void> {
   if (ARMS[arm] === undefined) throw new Error(`unknown arm '${arm}' (known: ${Object.keys(ARMS).join(', ')})`);
-  const config0 = { ...ARMS[arm].set, ...set };
-  const data = config0.ownNoise === true ? withOwnNoise(o, armCandidates(o, arm)) : armCandidates(o, arm);
+  const data = armCandidates(o, arm);
   console.log(`${name}: ${data.length} training candidates`);
   for (const seed of seeds) {
     const outDir = path.join(o.runs, `${name}@${seed}`);
