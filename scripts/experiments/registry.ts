@@ -51,6 +51,12 @@ const SCREEN_ARMS = [
 ].join(',');
 const HELDOUT_V2 = '--loss-guidance 4 --candidate-prompts held-out --plan-temperature 2 --plan-weight 1 --plan-reward positive';
 
+/** The srum-gain runs whose plans plan-quality.ts draws (base first, then these). */
+const PLAN_QUALITY_ARMS = [
+  ...['replay@0', 'replay-ph@0', 'replay-ph@1', 'replay-ph@2', 'rft-noplan@0', 'rft@0', 'rft@1', 'rft@2'],
+  ...['srum@0', 'srum@1', 'srum@2', 'rft-ph@0', 'rft-ph-hi@0', 'srum-php@0', 'srum-php-hi@0', 'rft-plan@0', 'srum-plan@0'],
+];
+
 export const EXPERIMENTS: Experiment[] = [
   {
     name: 'gap-base',
@@ -286,6 +292,29 @@ export const EXPERIMENTS: Experiment[] = [
     note: 'the committed file was written to runs/gain/screen8-val.json, its training commands and a note added by hand',
   },
   {
+    name: 'post-training-screen-plan',
+    what: 'one-seed screens: the think term alone (imageWeight 0) and the loss on the guided velocity with t >= 0.5',
+    results: ['figures/results/screen-plan-val.json'],
+    needs: ['srum-gain'],
+    steps: [
+      ...[
+        ['srum', 'srum-plan', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive,imageWeight=0'],
+        ['rft', 'rft-plan', 'replayPlanHeadOnly=true,imageWeight=0'],
+        ['rft', 'rft-lg-hi', 'replayPlanHeadOnly=true,minTimestep=0.5,lossGuidance=4'],
+        ['srum', 'srum-lg-hi', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive,minTimestep=0.5,lossGuidance=4'],
+      ].map(([arm, name, set]) => ({
+        name: `train-${name}`,
+        argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds 0`),
+      })),
+      {
+        name: 'score',
+        argv: gain('--phase score --arms srum-plan,rft-plan,rft-lg-hi,srum-lg-hi --seeds 0 --out figures/results/screen-plan-val.json'),
+        after: ['train-srum-plan', 'train-rft-plan', 'train-rft-lg-hi', 'train-srum-lg-hi'],
+      },
+    ],
+    note: 'the committed file was written to runs/gain/screen10-val.json, its training commands and a note added by hand',
+  },
+  {
     name: 'post-training-screen-reflow',
     what: 'one-seed screens: each candidate on the noise it was drawn from (reflow coupling), and the loss on t >= 0.8',
     results: ['figures/results/screen-reflow-val.json'],
@@ -298,27 +327,13 @@ export const EXPERIMENTS: Experiment[] = [
     name: 'plan-quality',
     what: 'the think-mode plans of the base and the trained arms drawn by the world renderer: planning apart from drawing',
     results: ['figures/results/plan-quality-val.json'],
-    needs: ['srum-gain', 'post-training-diag'],
+    needs: ['srum-gain', 'post-training-diag', 'post-training-screen', 'post-training-screen-plan'],
     steps: [
       {
         name: 'plans',
         argv: tsNode(
           `plan-quality.ts --out figures/results/plan-quality-val.json --arms base=data/base,` +
-            [
-              'replay@0',
-              'replay-ph@0',
-              'replay-ph@1',
-              'replay-ph@2',
-              'rft-noplan@0',
-              'rft@0',
-              'rft@1',
-              'rft@2',
-              'srum@0',
-              'srum@1',
-              'srum@2',
-            ]
-              .map((arm) => `${arm}=${experimentDir('srum-gain')}/${arm}`)
-              .join(','),
+            PLAN_QUALITY_ARMS.map((arm) => `${arm}=${experimentDir('srum-gain')}/${arm}`).join(','),
         ),
       },
     ],
