@@ -315,6 +315,23 @@ export const EXPERIMENTS: Experiment[] = [
     note: 'the committed file was written to runs/gain/screen10-val.json, its training commands and a note added by hand',
   },
   {
+    name: 'srum-lg-hi',
+    what: 'SRUM with the loss on the guided velocity, t >= 0.5, the think term and the plan loss at the head: 3 seeds, val',
+    results: ['figures/results/srum-lg-hi-val.json'],
+    needs: ['post-training-screen-plan'],
+    steps: [
+      {
+        name: 'train',
+        argv: gain(
+          '--phase train --arm srum --name srum-lg-hi --seeds 0,1,2 ' +
+            '--set replayPlanHeadOnly=true,planWeight=1,planReward=positive,minTimestep=0.5,lossGuidance=4',
+        ),
+      },
+      { name: 'score', argv: gain('--phase score --arms srum-lg-hi --seeds 0,1,2 --out figures/results/srum-lg-hi-val.json') },
+    ],
+    note: 'the committed file was written to runs/gain/srum-lg-hi-val.json (seeds 1 and 2 trained side by side), a note added',
+  },
+  {
     name: 'post-training-screen-reflow',
     what: 'one-seed screens: each candidate on the noise it was drawn from (reflow coupling), and the loss on t >= 0.8',
     results: ['figures/results/screen-reflow-val.json'],
