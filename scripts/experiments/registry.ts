@@ -332,6 +332,20 @@ export const EXPERIMENTS: Experiment[] = [
     note: 'the committed file was written to runs/gain/srum-lg-hi-val.json (seeds 1 and 2 trained side by side), a note added',
   },
   {
+    name: 'rft-lg-hi',
+    what: 'the oracle ceiling with the loss on the guided velocity, t >= 0.5 and the plan loss at the head: 3 seeds, val',
+    results: ['figures/results/rft-lg-hi-val.json'],
+    needs: ['post-training-screen-plan'],
+    steps: [
+      {
+        name: 'train',
+        argv: gain('--phase train --arm rft --name rft-lg-hi --seeds 0,1,2 --set replayPlanHeadOnly=true,minTimestep=0.5,lossGuidance=4'),
+      },
+      { name: 'score', argv: gain('--phase score --arms rft-lg-hi --seeds 0,1,2 --out figures/results/rft-lg-hi-val.json') },
+    ],
+    note: 'the committed file was written to runs/gain/rft-lg-hi-val.json (seeds 1 and 2 trained side by side), a note added',
+  },
+  {
     name: 'post-training-screen-reflow',
     what: 'one-seed screens: each candidate on the noise it was drawn from (reflow coupling), and the loss on t >= 0.8',
     results: ['figures/results/screen-reflow-val.json'],
