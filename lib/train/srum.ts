@@ -116,7 +116,7 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
       t = out.t;
       const think = thinkTerm(model, batch, config);
       kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(think ?? tf.scalar(0)), tf.keep(out.perSampleError)];
-      const image = config.imageWeight === 1 ? out.loss : (tf.mul(config.imageWeight, out.loss) as tf.Scalar);
+      const image = tf.mul(config.imageWeight, out.loss) as tf.Scalar;
       return think === undefined ? image : (tf.add(image, tf.mul(config.planWeight, think)) as tf.Scalar);
     }, optimizer.variables as tf.Variable[]);
     const grads = optimizer.variables.map((v) => gradMap[v.name] as tf.Tensor | undefined);

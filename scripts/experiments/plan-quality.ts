@@ -7,6 +7,7 @@
 //     --out figures/results/plan-quality-val.json
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
+import { parseArmSpecs } from '../../lib/cli/compare';
 import { loadArm } from '../../lib/eval/compare';
 import { evaluateImage } from '../../lib/eval/evaluate';
 import { clusteredMean } from '../../lib/eval/gap';
@@ -25,10 +26,9 @@ async function main(): Promise<void> {
   if (values.arms === undefined || values.out === undefined)
     throw new Error('usage: plan-quality.ts --arms base=DIR,NAME=DIR,... --out FILE');
   if (values.split !== 'val') throw new Error('plan-quality.ts is a val diagnostic (--split val)');
-  const arms = values.arms.split(',').map((a) => {
-    const [name, source] = a.split('=');
-    if (name === undefined || source === undefined) throw new Error(`--arms: '${a}' is not NAME=DIR`);
-    return { name, source };
+  const arms = Object.entries(parseArmSpecs(values.arms)).map(([name, arm]) => {
+    if (arm.sampling !== undefined) throw new Error(`--arms ${name}: plans are argmax, no sampler settings apply`);
+    return { name, source: arm.source as string };
   });
   if (arms[0].name !== 'base') throw new Error('--arms: the first arm must be base (the others are paired to it)');
   await initBackend({ quiet: true });

@@ -51,6 +51,22 @@ const SCREEN_ARMS = [
 ].join(',');
 const HELDOUT_V2 = '--loss-guidance 4 --candidate-prompts held-out --plan-temperature 2 --plan-weight 1 --plan-reward positive';
 
+/**
+ * srum-gain variants, one a row [arm, name, --set settings], each trained at `seeds` (one after the other), then scored
+ * together into `out`.
+ */
+const gainVariants = (rows: readonly [string, string, string][], seeds: string, out: string): ExperimentStep[] => [
+  ...rows.map(([arm, name, set]) => ({
+    name: `train-${name}`,
+    argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds ${seeds}`),
+  })),
+  {
+    name: 'score',
+    argv: gain(`--phase score --arms ${rows.map(([, name]) => name).join(',')} --seeds ${seeds} --out ${out}`),
+    after: rows.map(([, name]) => `train-${name}`),
+  },
+];
+
 /** The srum-gain runs whose plans plan-quality.ts draws (base first, then these). */
 const PLAN_QUALITY_ARMS = [
   ...['replay@0', 'replay-ph@0', 'replay-ph@1', 'replay-ph@2', 'rft-noplan@0', 'rft@0', 'rft@1', 'rft@2'],
@@ -273,22 +289,16 @@ export const EXPERIMENTS: Experiment[] = [
     what: 'one-seed screens of post-training levers on the srum-gain candidates: plan loss at the head, think term, loss t >= 0.5',
     results: ['figures/results/screen-timestep-val.json'],
     needs: ['srum-gain'],
-    steps: [
-      ...[
+    steps: gainVariants(
+      [
         ['rft', 'rft-ph', 'replayPlanHeadOnly=true'],
         ['rft', 'rft-ph-hi', 'replayPlanHeadOnly=true,minTimestep=0.5'],
         ['srum', 'srum-php', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive'],
         ['srum', 'srum-php-hi', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive,minTimestep=0.5'],
-      ].map(([arm, name, set]) => ({
-        name: `train-${name}`,
-        argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds 0`),
-      })),
-      {
-        name: 'score',
-        argv: gain('--phase score --arms rft-ph,rft-ph-hi,srum-php,srum-php-hi --seeds 0 --out figures/results/screen-timestep-val.json'),
-        after: ['train-rft-ph', 'train-rft-ph-hi', 'train-srum-php', 'train-srum-php-hi'],
-      },
-    ],
+      ],
+      '0',
+      'figures/results/screen-timestep-val.json',
+    ),
     note: 'the committed file was written to runs/gain/screen8-val.json, its training commands and a note added by hand',
   },
   {
@@ -296,22 +306,16 @@ export const EXPERIMENTS: Experiment[] = [
     what: 'one-seed screens: the think term alone (imageWeight 0) and the loss on the guided velocity with t >= 0.5',
     results: ['figures/results/screen-plan-val.json'],
     needs: ['srum-gain'],
-    steps: [
-      ...[
+    steps: gainVariants(
+      [
         ['srum', 'srum-plan', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive,imageWeight=0'],
         ['rft', 'rft-plan', 'replayPlanHeadOnly=true,imageWeight=0'],
         ['rft', 'rft-lg-hi', 'replayPlanHeadOnly=true,minTimestep=0.5,lossGuidance=4'],
         ['srum', 'srum-lg-hi', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive,minTimestep=0.5,lossGuidance=4'],
-      ].map(([arm, name, set]) => ({
-        name: `train-${name}`,
-        argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds 0`),
-      })),
-      {
-        name: 'score',
-        argv: gain('--phase score --arms srum-plan,rft-plan,rft-lg-hi,srum-lg-hi --seeds 0 --out figures/results/screen-plan-val.json'),
-        after: ['train-srum-plan', 'train-rft-plan', 'train-rft-lg-hi', 'train-srum-lg-hi'],
-      },
-    ],
+      ],
+      '0',
+      'figures/results/screen-plan-val.json',
+    ),
     note: 'the committed file was written to runs/gain/screen10-val.json, its training commands and a note added by hand',
   },
   {
@@ -319,16 +323,11 @@ export const EXPERIMENTS: Experiment[] = [
     what: 'SRUM with the loss on the guided velocity, t >= 0.5, the think term and the plan loss at the head: 3 seeds, val',
     results: ['figures/results/srum-lg-hi-val.json'],
     needs: ['post-training-screen-plan'],
-    steps: [
-      {
-        name: 'train',
-        argv: gain(
-          '--phase train --arm srum --name srum-lg-hi --seeds 0,1,2 ' +
-            '--set replayPlanHeadOnly=true,planWeight=1,planReward=positive,minTimestep=0.5,lossGuidance=4',
-        ),
-      },
-      { name: 'score', argv: gain('--phase score --arms srum-lg-hi --seeds 0,1,2 --out figures/results/srum-lg-hi-val.json') },
-    ],
+    steps: gainVariants(
+      [['srum', 'srum-lg-hi', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive,minTimestep=0.5,lossGuidance=4']],
+      '0,1,2',
+      'figures/results/srum-lg-hi-val.json',
+    ),
     note: 'the committed file was written to runs/gain/srum-lg-hi-val.json (seeds 1 and 2 trained side by side), a note added',
   },
   {
@@ -336,13 +335,11 @@ export const EXPERIMENTS: Experiment[] = [
     what: 'the oracle ceiling with the loss on the guided velocity, t >= 0.5 and the plan loss at the head: 3 seeds, val',
     results: ['figures/results/rft-lg-hi-val.json'],
     needs: ['post-training-screen-plan'],
-    steps: [
-      {
-        name: 'train',
-        argv: gain('--phase train --arm rft --name rft-lg-hi --seeds 0,1,2 --set replayPlanHeadOnly=true,minTimestep=0.5,lossGuidance=4'),
-      },
-      { name: 'score', argv: gain('--phase score --arms rft-lg-hi --seeds 0,1,2 --out figures/results/rft-lg-hi-val.json') },
-    ],
+    steps: gainVariants(
+      [['rft', 'rft-lg-hi', 'replayPlanHeadOnly=true,minTimestep=0.5,lossGuidance=4']],
+      '0,1,2',
+      'figures/results/rft-lg-hi-val.json',
+    ),
     note: 'the committed file was written to runs/gain/rft-lg-hi-val.json (seeds 1 and 2 trained side by side), a note added',
   },
   {
