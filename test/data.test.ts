@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { resolveModelConfig } from '../lib/model/config';
 import { NONE_SHAPE, PLAN_FIELDS, PLAN_SLOTS } from '../lib/model/classes';
 import { patchCoverage } from '../lib/model/patches';
-import { generationBatch, understandingBatch, type BatchOptions } from '../lib/train/data';
+import { generationBatch, unbindCaption, understandingBatch, type BatchOptions } from '../lib/train/data';
+import { makeRng } from '../lib/rng';
 import { planTargets, promptSlots } from '../lib/train/plan';
 import { DISTORTION_KINDS, distortedMask } from '../lib/world/distort';
 import { shapeMask } from '../lib/world/geometry';
@@ -272,5 +273,36 @@ describe('morphed shapes (shapeMorph)', () => {
     }
     expect(drawn).toBeGreaterThan(10);
     expect(morphed.x0).not.toEqual(plain.x0);
+  });
+});
+
+describe('unbound captions (unboundCaptions)', () => {
+  const words = (text: string): string[] => text.split(' ').sort();
+  it('deal the attribute words to the nouns at random and leave images, plans and prompts as they were', () => {
+    const bound = generationBatch(7, { ...options, batchSize: 64 });
+    const unbound = generationBatch(7, { ...options, batchSize: 64, unboundCaptions: 1 });
+    expect(unbound.x0).toEqual(bound.x0);
+    expect(unbound.plan).toEqual(bound.plan);
+    expect(unbound.prompts).toEqual(bound.prompts);
+    let changed = 0;
+    bound.prompts.forEach((prompt, b) => {
+      const caption = unbindCaption(prompt, makeRng(b));
+      // the same words, up to a/an, and the same nouns in the same order
+      expect(words(caption.replace(/\ban\b/g, 'a'))).toEqual(words(prompt.text.replace(/\ban\b/g, 'a')));
+      expect(promptSlots(parsePrompt(caption)).map((d) => d.shape)).toEqual(promptSlots(prompt).map((d) => d.shape));
+      if (caption !== prompt.text) changed++;
+    });
+    expect(changed).toBeGreaterThan(8);
+    expect(unbound.textTokens).not.toEqual(bound.textTokens);
+  });
+  it('share 0 changes nothing; a single object keeps its caption', () => {
+    expect(generationBatch(7, { ...options, unboundCaptions: 0 }).textTokens).toEqual(generationBatch(7, options).textTokens);
+    const single = parsePrompt('a red circle');
+    expect(unbindCaption(single, makeRng(1))).toBe('a red circle');
+  });
+  it('binds nothing: over many deals each attribute lands on either noun', () => {
+    const prompt = parsePrompt('a red circle left of a blue square');
+    const captions = new Set(Array.from({ length: 40 }, (_, i) => unbindCaption(prompt, makeRng(i))));
+    expect([...captions].sort()).toEqual(['a blue circle on the left of a red square', 'a red circle on the left of a blue square'].sort());
   });
 });

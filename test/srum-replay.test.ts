@@ -51,6 +51,13 @@ describe('replay of pretraining', () => {
     expect(replayTasks('tiny', resolveSrumConfig({ replayWeight: 0 })).tasks).toEqual([]);
   });
 
+  it("replays the captions the base was pretrained on (its manifest's unboundCaptions), and rejects a bad value", () => {
+    const srum = resolveSrumConfig({ replayBatchSize: 5 });
+    expect(replayTasks('tiny', srum).train.unboundCaptions).toBe(0);
+    expect(replayTasks('tiny', srum, { unboundCaptions: 1, steps: 600 }).train.unboundCaptions).toBe(1);
+    expect(() => replayTasks('tiny', srum, { unboundCaptions: 'yes' })).toThrow(/unboundCaptions/);
+  });
+
   it('method replay: trains on pretraining batches only, logs each task, leaks nothing; it needs replayWeight > 0', async () => {
     const model = initModel(config, 3);
     const initial = weights(model);

@@ -72,6 +72,12 @@ export interface TrainConfig {
    * No text it trains on names a held-out pair, and no generation target holds one (world/heldout.ts).
    */
   heldOutImages: boolean;
+  /**
+   * Share of generation captions (generation and plan tasks) whose attribute sets are dealt to the nouns at random
+   * (data.ts unbindCaption): the generation side learns from captions that do not bind attributes, while
+   * understanding keeps the scene's labels. 0 = every caption binds (the shipped base).
+   */
+  unboundCaptions: number;
   /** Share of generation samples conditioned on their ground-truth plan (think mode); the rest get the null plan. */
   thinkProb: number;
   /**
@@ -126,6 +132,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   generatedPool: 1536,
   generatedT0: 0,
   heldOutImages: false,
+  unboundCaptions: 0,
   thinkProb: 0.5,
   layoutGrid: 1,
   emaDecay: 0,
@@ -189,6 +196,8 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
     throw new Error(
       "training option 'generatedShare' needs parseWeight = 0: the scene parse would read a pool image as the render it replaced",
     );
+  if (!(config.unboundCaptions >= 0 && config.unboundCaptions <= 1))
+    throw new Error(`training option 'unboundCaptions' must lie in [0, 1], got ${config.unboundCaptions}`);
   if (!(config.shapeMorph >= 0 && config.shapeMorph <= 1))
     throw new Error(`training option 'shapeMorph' must lie in [0, 1], got ${config.shapeMorph}`);
   if (!(config.generatedT0 >= 0 && config.generatedT0 < 1))

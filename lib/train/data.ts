@@ -15,7 +15,19 @@ import { sceneFor } from '../world/layout';
 import { corrupt, renderScene } from '../world/render';
 import { samplePrompts } from '../world/splits';
 import { encodeBatch } from '../world/tokenizer';
-import { CATEGORIES, COMPBENCH_CATEGORIES, type Category, type Prompt, type RgbImage, type Scene, type Split } from '../world/types';
+import { makePrompt } from '../world/grammar';
+import {
+  CATEGORIES,
+  COMPBENCH_CATEGORIES,
+  GENEVAL_CATEGORIES,
+  type Category,
+  type Constraint,
+  type ObjectDesc,
+  type Prompt,
+  type RgbImage,
+  type Scene,
+  type Split,
+} from '../world/types';
 import { planBatch } from './plan';
 import { countQuery, regionQuery, verdictQuery } from './queries';
 import { patchCoverage } from '../model/patches';
@@ -42,6 +54,8 @@ export interface BatchOptions {
    * (morphShapes; default 0).
    */
   shapeMorph?: number;
+  /** Generation batches: share of captions whose attributes are dealt to the nouns at random (unbindCaption; default 0). */
+  unboundCaptions?: number;
 }
 
 export interface GenerationBatch extends FlowBatch {
@@ -113,10 +127,40 @@ function drawOne(category: Category, split: Split, rng: Rng, grid: number, heldO
   throw lastError;
 }
 
+/**
+ * The caption of a prompt whose attribute sets (colour, texture, size) are dealt to its nouns by a random permutation
+ * (which may be the identity): "a red circle left of a blue square" may read "a blue circle left of a red square".
+ * Nouns, counts and relations stay. A caption writer that lists attributes without binding them, as bag-of-words text
+ * encoders read captions: the image's objects and the prompt's scene stay as they were.
+ */
+export function unbindCaption(prompt: Prompt, rng: Rng): string {
+  const descs = (c: Constraint): ObjectDesc[] => (c.kind === 'relation' ? [c.subject, c.object] : [c.object]);
+  const objects = prompt.constraints.flatMap(descs);
+  if (objects.length < 2) return prompt.text;
+  const order = objects.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  let next = 0;
+  const dealt = (d: ObjectDesc): ObjectDesc => {
+    const { color, texture, size } = objects[order[next++]];
+    return { shape: d.shape, ...(color && { color }), ...(texture && { texture }), ...(size && { size }) };
+  };
+  const constraints = prompt.constraints.map((c): Constraint => {
+    if (c.kind === 'relation') return { ...c, subject: dealt(c.subject), object: dealt(c.object) };
+    return { ...c, object: dealt(c.object) };
+  });
+  return makePrompt(constraints, (GENEVAL_CATEGORIES as readonly Category[]).includes(prompt.category)).text;
+}
+
 /** Generation batch k: prompts, their clean rendered scenes as x0 tokens, and plan targets. */
 export function generationBatch(k: number, options: BatchOptions): GenerationBatch {
   const rng = makeRng(options.seed).fork(`generation:${k}`);
   const drawn = drawScenes(k, options, rng);
+  const unbound = options.unboundCaptions ?? 0;
+  const unbindRng = makeRng(options.seed).fork(`unbind:${k}`); // its own stream: with share 0 every other draw stays the same
+  const captions = drawn.map(({ prompt }) => (unbound > 0 && unbindRng.next() < unbound ? unbindCaption(prompt, unbindRng) : prompt.text));
   const plan = planBatch(
     drawn.map(({ scene }) => scene),
     options.config.planGrid,
@@ -127,10 +171,7 @@ export function generationBatch(k: number, options: BatchOptions): GenerationBat
       drawn.map(({ scene }) => renderScene(scene)),
       options.config,
     ),
-    textTokens: encodeBatch(
-      drawn.map(({ prompt }) => prompt.text),
-      options.config.maxTextTokens,
-    ),
+    textTokens: encodeBatch(captions, options.config.maxTextTokens),
     plan,
     prompts: drawn.map(({ prompt }) => prompt),
     scenes: drawn.map(({ scene }) => scene),

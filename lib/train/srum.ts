@@ -50,6 +50,11 @@ export interface TrainSrumOptions {
   command?: string;
   /** Stop after this step count as if interrupted (checkpoint and return). */
   stopAtStep?: number;
+  /**
+   * The base checkpoint's pretraining config (its manifest's training_config): replay continues pretraining on the
+   * data it was pretrained on (replayTasks). Default: the preset's pretraining data.
+   */
+  baseTraining?: Record<string, unknown>;
   /** Called after every step; tests throw here to simulate a kill between checkpoints. */
   onStep?: (step: number) => void;
 }
@@ -177,13 +182,21 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
 
 /**
  * Replay: the pretraining tasks of the model's preset on fresh pretraining batches (their own seed, so not the ones
- * pretraining saw), replayBatchSize examples each; none with replayWeight 0.
+ * pretraining saw), replayBatchSize examples each; none with replayWeight 0. The captions are those the base was
+ * pretrained on (baseTraining.unboundCaptions): replaying bound captions to a base pretrained on unbound ones would
+ * teach it what post-training is meant to find.
  */
-export function replayTasks(preset: ModelPreset, config: SrumConfig): { tasks: PretrainTask[]; train: TrainConfig; seed: number } {
+export function replayTasks(
+  preset: ModelPreset,
+  config: SrumConfig,
+  baseTraining: Record<string, unknown> = {},
+): { tasks: PretrainTask[]; train: TrainConfig; seed: number } {
+  const unboundCaptions = baseTraining.unboundCaptions ?? 0;
   const train = resolveTrainConfig(preset, {
     batchSize: config.replayBatchSize,
     understandingImages: config.replayBatchSize,
     planHeadOnly: config.replayPlanHeadOnly,
+    unboundCaptions,
   });
   const tasks = config.replayWeight > 0 ? pretrainTasks(train) : [];
   return { tasks, train, seed: hashString(`replay:${config.seed}`) };
@@ -203,7 +216,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
           planReward: config.planReward,
         });
   const rewardBaseline = settings.centred ? centreRewards(data) : 0;
-  const replay = replayTasks(options.preset, config);
+  const replay = replayTasks(options.preset, config, options.baseTraining);
   const logFile = path.join(outDir, LOG_FILE);
   const variables = variablesOf(model);
   const { learningRate, beta1, beta2, epsilon, weightDecay, clipNorm } = config;

@@ -53,7 +53,13 @@ function sharedGenerationBatches(): GenerationBatches {
     if (last?.key !== key)
       last = {
         key,
-        batch: generationBatch(step, { batchSize: train.batchSize, seed, config: model.config, layoutGrid: train.layoutGrid }),
+        batch: generationBatch(step, {
+          batchSize: train.batchSize,
+          seed,
+          config: model.config,
+          layoutGrid: train.layoutGrid,
+          unboundCaptions: train.unboundCaptions,
+        }),
       };
     return last.batch;
   };

@@ -140,9 +140,9 @@ async function train(o: Options, arm: string, seeds: number[], steps: number, na
     const outDir = path.join(o.runs, `${name}@${seed}`);
     if (fs.existsSync(path.join(outDir, 'manifest.json')) && readManifest(outDir).step >= steps) continue;
     const config = { method: ARMS[arm].method, steps, seed, ...ARMS[arm].set, ...set };
-    const { model } = loadCheckpoint(o.checkpoint);
+    const { model, manifest } = loadCheckpoint(o.checkpoint);
     const command = `srum-gain.ts --phase train --arm ${arm} --name ${name} seed ${seed}: trainSrum ${JSON.stringify(config)}`;
-    await trainSrum({ model, preset: 'base', candidates: data, outDir, config, command });
+    await trainSrum({ model, preset: 'base', candidates: data, outDir, config, command, baseTraining: manifest.training_config });
     disposeModel(model);
   }
 }
