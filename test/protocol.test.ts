@@ -121,6 +121,11 @@ describe('paired scoring', () => {
     await expect(scoreArms({ pool, protocol: SMALL, arms: { base: { source: model, sampling: { steps: 3 } } }, file })).rejects.toThrow(
       /other sampler settings/,
     );
+    const onDisk = path.join(root, 'sources.json');
+    fs.writeFileSync(onDisk, JSON.stringify({ ...scores, arms: { base: { ...scores.arms.base, source: 'runs/a', sampling: {} } } }));
+    await expect(scoreArms({ pool, protocol: SMALL, arms: { base: { source: 'runs/b' } }, file: onDisk })).rejects.toThrow(
+      /drawn from runs\/a, not runs\/b/,
+    );
   }, 120_000);
 
   it('seeds of an arm are averaged image by image before pairing; the difference is a hand-checkable mean', () => {

@@ -68,6 +68,10 @@ export async function scoreArms(options: ScoreArmsOptions): Promise<ScoreFile> {
     const done = scores.arms[name];
     if (done !== undefined && JSON.stringify(done.sampling) !== JSON.stringify(sampling))
       throw new Error(`${options.file}: arm ${name} was drawn with other sampler settings (${JSON.stringify(done.sampling)})`);
+    // A name reused for other weights would silently pair the new arm with the old one's images.
+    const saved = done?.source;
+    if (saved !== undefined && saved !== 'in memory' && typeof arm.source === 'string' && path.resolve(saved) !== path.resolve(arm.source))
+      throw new Error(`${options.file}: arm ${name} was drawn from ${saved}, not ${arm.source}: rename the arm or pass another file`);
     if (done !== undefined) continue;
     const model = typeof arm.source === 'string' ? loadArm(arm.source) : arm.source;
     options.onProgress?.(name, 0, prompts.length); // the arm starts: its progress clock starts here
