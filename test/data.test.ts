@@ -300,6 +300,13 @@ describe('unbound captions (unboundCaptions)', () => {
     const single = parsePrompt('a red circle');
     expect(unbindCaption(single, makeRng(1))).toBe('a red circle');
   });
+  it('never names a held-out colour-shape pair', () => {
+    const batch = generationBatch(11, { ...options, batchSize: 256 });
+    for (const [b, prompt] of batch.prompts.entries()) expect(mentionsHeldOut(parsePrompt(unbindCaption(prompt, makeRng(b))))).toBe(false);
+    // orange squares are held out: "an orange circle and a green square" may only read as it is
+    const prompt = parsePrompt('an orange circle and a green square');
+    for (let seed = 0; seed < 20; seed++) expect(unbindCaption(prompt, makeRng(seed))).toBe(prompt.text);
+  });
   it('binds nothing: over many deals each attribute lands on either noun', () => {
     const prompt = parsePrompt('a red circle left of a blue square');
     const captions = new Set(Array.from({ length: 40 }, (_, i) => unbindCaption(prompt, makeRng(i))));

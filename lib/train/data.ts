@@ -13,7 +13,7 @@ import { patchify } from '../model/patches';
 import type { FlowBatch } from '../model/train-step';
 import { sceneFor } from '../world/layout';
 import { corrupt, renderScene } from '../world/render';
-import { samplePrompts } from '../world/splits';
+import { mentionsHeldOut, samplePrompts } from '../world/splits';
 import { encodeBatch } from '../world/tokenizer';
 import { makePrompt } from '../world/grammar';
 import {
@@ -131,28 +131,37 @@ function drawOne(category: Category, split: Split, rng: Rng, grid: number, heldO
  * The caption of a prompt whose attribute sets (colour, texture, size) are dealt to its nouns by a random permutation
  * (which may be the identity): "a red circle left of a blue square" may read "a blue circle left of a red square".
  * Nouns, counts and relations stay. A caption writer that lists attributes without binding them, as bag-of-words text
- * encoders read captions: the image's objects and the prompt's scene stay as they were.
+ * encoders read captions: the image's objects and the prompt's scene stay as they were. A deal that would name a
+ * held-out colour-shape pair is dealt again (no train text names one; the identity never does for a train prompt).
  */
 export function unbindCaption(prompt: Prompt, rng: Rng): string {
   const descs = (c: Constraint): ObjectDesc[] => (c.kind === 'relation' ? [c.subject, c.object] : [c.object]);
   const objects = prompt.constraints.flatMap(descs);
   if (objects.length < 2) return prompt.text;
-  const order = objects.map((_, i) => i);
-  for (let i = order.length - 1; i > 0; i--) {
-    const j = rng.int(0, i);
-    [order[i], order[j]] = [order[j], order[i]];
+  const genEval = (GENEVAL_CATEGORIES as readonly Category[]).includes(prompt.category);
+  for (let attempt = 0; attempt < UNBIND_TRIES; attempt++) {
+    const order = objects.map((_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = rng.int(0, i);
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    let next = 0;
+    const dealt = (d: ObjectDesc): ObjectDesc => {
+      const { color, texture, size } = objects[order[next++]];
+      return { shape: d.shape, ...(color && { color }), ...(texture && { texture }), ...(size && { size }) };
+    };
+    const caption = makePrompt(
+      prompt.constraints.map((c): Constraint =>
+        c.kind === 'relation' ? { ...c, subject: dealt(c.subject), object: dealt(c.object) } : { ...c, object: dealt(c.object) },
+      ),
+      genEval,
+    );
+    if (!mentionsHeldOut(caption)) return caption.text;
   }
-  let next = 0;
-  const dealt = (d: ObjectDesc): ObjectDesc => {
-    const { color, texture, size } = objects[order[next++]];
-    return { shape: d.shape, ...(color && { color }), ...(texture && { texture }), ...(size && { size }) };
-  };
-  const constraints = prompt.constraints.map((c): Constraint => {
-    if (c.kind === 'relation') return { ...c, subject: dealt(c.subject), object: dealt(c.object) };
-    return { ...c, object: dealt(c.object) };
-  });
-  return makePrompt(constraints, (GENEVAL_CATEGORIES as readonly Category[]).includes(prompt.category)).text;
+  return prompt.text;
 }
+/** Deals of unbindCaption before it keeps the bound caption. */
+const UNBIND_TRIES = 10;
 
 /** Generation batch k: prompts, their clean rendered scenes as x0 tokens, and plan targets. */
 export function generationBatch(k: number, options: BatchOptions): GenerationBatch {

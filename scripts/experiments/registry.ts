@@ -39,7 +39,18 @@ const tsNode = (line: string): string[] => words(`npx ts-node --transpile-only s
 const srum = (line: string): string[] => words(`npx srum ${line}`);
 /** A command whose result is its stdout: written beside the target, then renamed, so a stopped run leaves the old file. */
 const toFile = (command: string, file: string): string[] => ['bash', '-c', `${command} > ${file}.tmp && mv ${file}.tmp ${file}`];
-const gain = (line: string): string[] => tsNode(`srum-gain.ts --runs ${experimentDir('srum-gain')} ${line}`);
+/** srum-gain.ts on the shipped base's candidates (runs/experiments/srum-gain), or on another regime's (`on`). */
+const gain = (line: string, on: GainRegime = SHIPPED): string[] =>
+  tsNode(`srum-gain.ts --runs ${on.runs} ${on.checkpoint === 'data/base' ? '' : `--checkpoint ${on.checkpoint} `}${line}`);
+interface GainRegime {
+  runs: string;
+  checkpoint: string;
+}
+const SHIPPED: GainRegime = { runs: experimentDir('srum-gain'), checkpoint: 'data/base' };
+/** The unbound-caption regime: the shipped base with its planner re-trained on captions that do not bind attributes. */
+const UNBOUND: GainRegime = { runs: experimentDir('unbound-screen'), checkpoint: path.join(experimentDir('unbound-screen'), 'stage') };
+const BASE_MODEL_FLAGS =
+  'convChannels=16,planMap=true,planGrid=16,planCanvas=true,refineLayers=2,cleanPrediction=true,planCellDecoder=true,regionCropChannels=16';
 const SAMPLER_THEN = 'drawn with 25 Euler steps, the default sampler until 2026-12-06 (today 10: lib/generate/generate.ts)';
 
 const CONTROLS = `controls.ts --seeds 0,1,2 --runs ${experimentDir('controls')}`;
@@ -55,14 +66,19 @@ const HELDOUT_V2 = '--loss-guidance 4 --candidate-prompts held-out --plan-temper
  * srum-gain variants, one a row [arm, name, --set settings], each trained at `seeds` (one after the other), then scored
  * together into `out`.
  */
-const gainVariants = (rows: readonly [string, string, string][], seeds: string, out: string): ExperimentStep[] => [
+const gainVariants = (
+  rows: readonly [string, string, string][],
+  seeds: string,
+  out: string,
+  on: GainRegime = SHIPPED,
+): ExperimentStep[] => [
   ...rows.map(([arm, name, set]) => ({
     name: `train-${name}`,
-    argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds ${seeds}`),
+    argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds ${seeds}`, on),
   })),
   {
     name: 'score',
-    argv: gain(`--phase score --arms ${rows.map(([, name]) => name).join(',')} --seeds ${seeds} --out ${out}`),
+    argv: gain(`--phase score --arms ${rows.map(([, name]) => name).join(',')} --seeds ${seeds} --out ${out}`, on),
     after: rows.map(([, name]) => `train-${name}`),
   },
 ];
@@ -341,6 +357,36 @@ export const EXPERIMENTS: Experiment[] = [
       'figures/results/rft-lg-hi-val.json',
     ),
     note: 'the committed file was written to runs/gain/rft-lg-hi-val.json (seeds 1 and 2 trained side by side), a note added',
+  },
+  {
+    name: 'unbound-screen',
+    what: 'a regime whose planner learnt from captions that do not bind attributes: its base, then one-seed post-training screens',
+    results: ['figures/results/unbound-screen-val.json'],
+    steps: [
+      {
+        name: 'stage',
+        argv: srum(
+          `pretrain --preset base --out ${UNBOUND.checkpoint} --steps 600 --seed 31 --replicas 1 --set generationWeight=0,` +
+            'understandingWeight=0,planHeadOnly=true,learningRate=0.001,warmupSteps=20,batchSize=64,unboundCaptions=1,checkpointEvery=100 ' +
+            `--model ${BASE_MODEL_FLAGS} --init-from data/base`,
+        ),
+      },
+      { name: 'candidates', argv: gain('--phase candidates', UNBOUND) },
+      { name: 'judge', argv: gain('--phase judge', UNBOUND) },
+      ...gainVariants(
+        [
+          ['replay', 'replay-ph', 'replayPlanHeadOnly=true'],
+          ['rft', 'rft-plan', 'replayPlanHeadOnly=true,imageWeight=0'],
+          ['srum', 'srum-plan', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive,imageWeight=0'],
+          ['rft', 'rft-lg-hi', 'replayPlanHeadOnly=true,minTimestep=0.5,lossGuidance=4'],
+          ['srum', 'srum-lg-hi', 'replayPlanHeadOnly=true,planWeight=1,planReward=positive,minTimestep=0.5,lossGuidance=4'],
+        ],
+        '0',
+        'figures/results/unbound-screen-val.json',
+        UNBOUND,
+      ).map((step) => (step.name === 'score' ? step : { ...step, after: ['judge'] })),
+    ],
+    note: 'the committed run kept its data in runs/unbound (score file seeded with the shipped base as shipped-base), a note added',
   },
   {
     name: 'post-training-screen-reflow',
