@@ -55,6 +55,7 @@ describe('srum run --set', () => {
       planWeight: '0.5',
       planReward: 'positive',
       imageWeight: '0.5',
+      thinkLearningRate: '0.001',
       learningRate: '0.002',
       warmupSteps: '3',
       beta1: '0.8',

@@ -195,4 +195,48 @@ describe('think-mode candidates', () => {
     expect(() => resolveSrumConfig({ imageWeight: 0 })).toThrow(/imageWeight/);
     disposeModel(model);
   }, 60_000);
+
+  it('thinkLearningRate: the think term is its own update that reaches only the plan head and cell decoder, at its own rate', async () => {
+    const withPlans: SrumCandidate[] = linesOf(images).map((l) => ({
+      imagePath: path.join(images, l.image_file),
+      prompt: l.original_prompt,
+      record,
+      plan: Int32Array.from(l.plan!),
+    }));
+    const after = async (out: string, more: Partial<SrumConfig>): Promise<{ head: number[]; backbone: number[]; plan: number }> => {
+      const trained = initModel(config, 3);
+      const before = tf.memory().numTensors;
+      await trainSrum({
+        model: trained,
+        preset: 'tiny',
+        candidates: withPlans,
+        outDir: path.join(root, out),
+        quiet: true,
+        config: { steps: 2, batchSize: 3, checkpointEvery: 2, logEvery: 1, warmupSteps: 1, seed: 5, replayWeight: 0, ...more },
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      const [first] = readJsonl<{ loss_parts: Record<string, number> }>(path.join(root, out, 'log.jsonl'));
+      const result = {
+        head: Array.from(trained.params.think.head.w.dataSync()),
+        backbone: Array.from(trained.params.blocks[0].qkv.w.dataSync()),
+        plan: first.loss_parts.plan_loss,
+      };
+      disposeModel(trained);
+      return result;
+    };
+    const initial = initModel(config, 3);
+    const [head0, backbone0] = [Array.from(initial.params.think.head.w.dataSync()), Array.from(initial.params.blocks[0].qkv.w.dataSync())];
+    disposeModel(initial);
+    const joint = await after('think-joint', { planWeight: 1, imageWeight: 0 });
+    expect(joint.backbone).not.toEqual(backbone0); // through the backbone
+    const apart = await after('think-apart', { planWeight: 1, imageWeight: 0, thinkLearningRate: 1e-3 });
+    expect(apart.backbone).toEqual(backbone0); // the plan head and decoder only
+    expect(apart.head).not.toEqual(head0);
+    expect(apart.plan).toBeCloseTo(joint.plan, 4); // the same term, logged alike
+    // a larger rate moves the head further from where it started
+    const faster = await after('think-faster', { planWeight: 1, imageWeight: 0, thinkLearningRate: 1e-2 });
+    const moved = (w: number[]): number => w.reduce((sum, v, i) => sum + Math.abs(v - head0[i]), 0);
+    expect(moved(faster.head)).toBeGreaterThan(2 * moved(apart.head));
+    expect(() => resolveSrumConfig({ thinkLearningRate: -1 })).toThrow(/thinkLearningRate/);
+  }, 60_000);
 });

@@ -84,6 +84,14 @@ export interface SrumConfig {
    * right (alpha ~ 0.75) the two pulls cancel. Not in the paper or the released code. SFT weighs every plan 1.
    */
   planReward: PlanReward;
+  /**
+   * 0: the think term joins the image loss in one update at the step's learning rate (through the backbone). > 0: the
+   * think term is its own AdamW update at this peak rate (on the same schedule), reaching only the plan head and cell
+   * decoder, as the base's planner stages trained. Why: at the post-training rate (1e-5) 200 steps move a planner that
+   * was trained at 1e-3 hardly at all (docs/srum-notes.md, unbound captions); the backbone, and so the drawing and the
+   * judge, keep the gentle rate. Not in the paper or the released code.
+   */
+  thinkLearningRate: number;
 
   // ---- Optimizer and schedule (paper Table 5, Bagel stage 4; sizes for the small model) ----
   /**
@@ -166,6 +174,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   planWeight: 0, // as released: image tokens only
   planReward: 'alpha', // read only when planWeight > 0
   imageWeight: 1, // as released: the image loss in full
+  thinkLearningRate: 0, // one update with the image loss
   learningRate: 1e-5, // where pretraining ended (issue 33: 1e-4 constant cost 2-3 points by itself)
   warmupSteps: 20, // a few steps at this scale (paper: 500)
   learningRateSchedule: 'cosine', // released: constant
@@ -246,6 +255,7 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}, recip
   check(config.planWeight >= 0, 'planWeight', 'be >= 0');
   check(config.imageWeight >= 0, 'imageWeight', 'be >= 0');
   check(config.imageWeight > 0 || config.planWeight > 0 || config.method === 'replay', 'imageWeight', 'be > 0 unless planWeight > 0');
+  check(config.thinkLearningRate >= 0, 'thinkLearningRate', 'be >= 0');
   check(config.lossGuidance >= 1, 'lossGuidance', 'be >= 1');
   check(config.minTimestep >= 0 && config.minTimestep < 1, 'minTimestep', 'lie in [0, 1)');
   check(config.lambdaC >= 0, 'lambdaC', 'be >= 0');

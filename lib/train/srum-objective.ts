@@ -166,10 +166,15 @@ export interface ThinkBatch {
  * prompt, weighted by its layout reward for SRUM ('local-only', the no-global-reward ablation: 1) and by 1 for SFT.
  * Not in the paper or the released code. Undefined when the term is off or no candidate of the batch has a plan.
  */
-export function thinkTerm(model: UnifiedModel, batch: ThinkBatch, config: SrumConfig): tf.Scalar | undefined {
+export function thinkTerm(
+  model: UnifiedModel,
+  batch: ThinkBatch,
+  config: SrumConfig,
+  options: { detach?: boolean } = {},
+): tf.Scalar | undefined {
   if (config.planWeight === 0 || batch.plan === undefined || batch.layoutReward === undefined) return undefined;
   const rewarded = lossSettings(config).rewardWeighted && config.rewardMode !== 'local-only';
-  return planLoss(model, batch.textTokens, batch.plan, rewarded ? batch.layoutReward : undefined).total;
+  return planLoss(model, batch.textTokens, batch.plan, rewarded ? batch.layoutReward : undefined, options).total;
 }
 
 // ---- 6. One sampled loss ----

@@ -27,6 +27,7 @@ import { CONFIG_FILE, IntervalStats, LOG_FILE, T_BINS, trimLog } from './pretrai
 import { DEFAULT_SRUM_CONFIG, resolveSrumConfig, srumLearningRate, type SrumConfig, type SrumRecipe } from './srum-config';
 import { batchIndices, batchShapes, gatherBatch, prepareSrumData, type SrumCandidate, type SrumDataset } from './srum-data';
 import { centreRewards, lossSettings, srumLoss, thinkTerm } from './srum-objective';
+import { gradientStep } from './head-losses';
 import { listenForStop } from './interrupt';
 import { assignWeights, readEmaWeights, removeOlderEma, WeightEma } from './ema';
 import { resolveTrainConfig, type TrainConfig } from './config';
@@ -98,6 +99,7 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
   const textTokens = dropText(batch.textTokens, config.batchSize, config.textDropProb, rng);
   const thinking = batch.thinking === undefined ? undefined : thinkingWithText(batch.thinking, textTokens, model.config.maxTextTokens);
   let t = new Float32Array(0);
+  const separateThink = config.thinkLearningRate > 0;
   const { loss, parts, perSample, grads } = tf.tidy(() => {
     const x0 = tf.tensor3d(batch.x0, shapes.x0);
     const rewardMap = settings.rewardWeighted ? tf.tensor3d(batch.reward, shapes.reward) : undefined; // [B, Hp, Wp]
@@ -119,7 +121,7 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
         reference,
       });
       t = out.t;
-      const think = thinkTerm(model, batch, config);
+      const think = separateThink ? undefined : thinkTerm(model, batch, config);
       kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(think ?? tf.scalar(0)), tf.keep(out.perSampleError)];
       const image = tf.mul(config.imageWeight, out.loss) as tf.Scalar;
       return think === undefined ? image : (tf.add(image, tf.mul(config.planWeight, think)) as tf.Scalar);
@@ -128,11 +130,21 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
     return { loss: value, parts: kept.slice(0, 3), perSample: kept[3], grads };
   });
   const lossValue = loss.dataSync()[0];
-  const [rewardLoss, referenceLoss, planLossValue] = parts.map((p) => p.dataSync()[0]);
+  const [rewardLoss, referenceLoss, jointPlanLoss] = parts.map((p) => p.dataSync()[0]);
   const perSampleLoss = perSample.dataSync() as Float32Array;
   const finite = Number.isFinite(lossValue);
   const gradNorm = finite ? optimizer.applyGradients(grads, options.learningRate).gradNorm : NaN;
   tf.dispose([loss, ...parts, perSample, ...grads.filter((g): g is tf.Tensor => g !== undefined)]);
+  // SrumConfig.thinkLearningRate: the think term as its own update of the plan head and cell decoder, on the schedule.
+  const hasThink = config.planWeight > 0 && batch.plan !== undefined && batch.layoutReward !== undefined;
+  const planLossValue =
+    separateThink && hasThink && finite
+      ? gradientStep({
+          optimizer,
+          learningRate: (options.learningRate * config.thinkLearningRate) / config.learningRate,
+          loss: () => ({ total: tf.mul(config.planWeight, thinkTerm(model, batch, config, { detach: true })!) as tf.Scalar, parts: {} }),
+        }).loss / config.planWeight
+      : jointPlanLoss;
   const rewards = indices.flatMap((i) => Array.from(data.reward[i]));
   return { finite, loss: lossValue, rewardLoss, referenceLoss, planLoss: planLossValue, t, perSampleLoss, gradNorm, reward: rewards };
 }
