@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { readJsonl } from '../lib/io';
+import { pretrainingConfig, readManifest } from '../lib/model/checkpoint';
 import { resolveModelConfig } from '../lib/model/config';
 import { disposeModel, initModel, namedVariables, type UnifiedModel } from '../lib/model/params';
 import { makeRng } from '../lib/rng';
@@ -56,6 +57,27 @@ describe('replay of pretraining', () => {
     expect(replayTasks('tiny', srum).train.unboundCaptions).toBe(0);
     expect(replayTasks('tiny', srum, { unboundCaptions: 1, steps: 600 }).train.unboundCaptions).toBe(1);
     expect(() => replayTasks('tiny', srum, { unboundCaptions: 'yes' })).toThrow(/unboundCaptions/);
+  });
+
+  it('a post-trained checkpoint records the pretraining config of its base, so a further round replays the same data', async () => {
+    const model = initModel(config, 4);
+    const out = path.join(root, 'round');
+    const base = { unboundCaptions: 1, steps: 600 };
+    await trainSrum({
+      model,
+      preset: 'tiny',
+      candidates,
+      outDir: out,
+      quiet: true,
+      baseTraining: base,
+      config: { method: 'replay', steps: 1, batchSize: 2, checkpointEvery: 1, warmupSteps: 1 },
+    });
+    disposeModel(model);
+    const manifest = readManifest(out);
+    expect(manifest.training_config?.method).toBe('replay');
+    expect(pretrainingConfig(manifest)).toEqual(base);
+    // A pretrained checkpoint is its own base.
+    expect(pretrainingConfig({ ...manifest, base_training_config: undefined })).toBe(manifest.training_config);
   });
 
   it('method replay: trains on pretraining batches only, logs each task, leaks nothing; it needs replayWeight > 0', async () => {

@@ -34,6 +34,11 @@ export interface CheckpointInfo {
   command: string;
   /** The resolved training configuration (presets and overrides applied). */
   training_config?: Record<string, unknown>;
+  /**
+   * Post-training checkpoints: the pretraining config of the base they started from, so a further round of
+   * post-training replays the same pretraining data (pretrainingConfig).
+   */
+  base_training_config?: Record<string, unknown>;
 }
 
 /** What a manifest records of a float32 file it names. */
@@ -339,4 +344,9 @@ function copyWeights(
     loaded.push(name);
   }
   return { loaded, fresh };
+}
+
+/** The pretraining config behind a checkpoint: its own, or for a post-trained one that of the base it started from. */
+export function pretrainingConfig(manifest: CheckpointManifest): Record<string, unknown> | undefined {
+  return manifest.base_training_config ?? manifest.training_config;
 }

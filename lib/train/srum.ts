@@ -286,6 +286,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
         },
         final_losses: lastLosses,
         training_config: { ...config },
+        base_training_config: options.baseTraining,
       },
     });
     removeOlderEma(outDir, emaEntry.file);

@@ -13,7 +13,11 @@
 //   judge       the model's self-judgment of every candidate (lib/run/judge.ts) -> DIR/rewards.jsonl.
 //   train       one arm, the given seeds (one process per arm: two arms side by side use both cores); --name NAME
 //               --set k=v,... trains a variant as NAME@seed with those SrumConfig settings over the arm's.
-//   score       base and every trained arm on the evaluation protocol (paired), written to --out.
+//   score       base and every trained arm on the evaluation protocol (paired), written to --out; --extra-arms
+//               name=DIR,... adds checkpoints from elsewhere (e.g. later rounds) to the same paired comparison.
+// Rounds (self-play): round k is this script on --runs DIR/roundK --checkpoint (round k-1's ARM@seed) --seed 34+k.
+// Candidates are drawn, judged and trained from the improved model's EMA weights (loadArm); replay keeps the first
+// base's pretraining data (the manifest's base_training_config); fresh prompts and noise each round.
 // Regenerate (val; the order below):
 //   npx ts-node --transpile-only scripts/experiments/srum-gain.ts --phase candidates
 //   npx ts-node --transpile-only scripts/experiments/srum-gain.ts --phase judge
@@ -23,11 +27,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
-import { cachedUnderstanding, compareArms, formatComparison, scoreArms, seedColumns, type Arm } from '../../lib/eval/compare';
+import { parseArmSpecs } from '../../lib/cli/compare';
+import { cachedUnderstanding, compareArms, formatComparison, loadArm, scoreArms, seedColumns, type Arm } from '../../lib/eval/compare';
 import { autoWorkers, SamplerPool } from '../../lib/eval/pool';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../lib/eval/protocol';
 import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../../lib/io';
-import { loadCheckpoint, readManifest } from '../../lib/model/checkpoint';
+import { pretrainingConfig, readManifest } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
 import { CANDIDATES_JSONL, imageName, type CandidateLine } from '../../lib/run/candidates';
 import { parseRunSettings } from '../../lib/run/config';
@@ -70,7 +75,7 @@ async function candidates(o: Options): Promise<void> {
   const verdicts: { index: number; passed: boolean }[] = fs.existsSync(path.join(o.dir, EVALUATOR_JSONL))
     ? readJsonl(path.join(o.dir, EVALUATOR_JSONL))
     : [];
-  const model = loadCheckpoint(o.checkpoint).model;
+  const model = loadArm(o.checkpoint);
   const pool = await SamplerPool.open(autoWorkers());
   const bar = new Progress({ label: 'candidates', total: items.length - lines.length, unit: 'img' });
   for (let first = lines.length; first < items.length; first += CHUNK) {
@@ -140,16 +145,28 @@ async function train(o: Options, arm: string, seeds: number[], steps: number, na
     const outDir = path.join(o.runs, `${name}@${seed}`);
     if (fs.existsSync(path.join(outDir, 'manifest.json')) && readManifest(outDir).step >= steps) continue;
     const config = { method: ARMS[arm].method, steps, seed, ...ARMS[arm].set, ...set };
-    const { model, manifest } = loadCheckpoint(o.checkpoint);
+    const model = loadArm(o.checkpoint);
+    const baseTraining = pretrainingConfig(readManifest(o.checkpoint));
     const command = `srum-gain.ts --phase train --arm ${arm} --name ${name} seed ${seed}: trainSrum ${JSON.stringify(config)}`;
-    await trainSrum({ model, preset: 'base', candidates: data, outDir, config, command, baseTraining: manifest.training_config });
+    await trainSrum({ model, preset: 'base', candidates: data, outDir, config, command, baseTraining });
     disposeModel(model);
   }
 }
 
-async function score(o: Options, armNames: string[], seeds: number[], out: string, protocol: ProtocolConfig): Promise<void> {
+async function score(
+  o: Options,
+  armNames: string[],
+  seeds: number[],
+  out: string,
+  protocol: ProtocolConfig,
+  extra: Record<string, Arm>,
+): Promise<void> {
   const arms: Record<string, Arm> = { base: { source: o.checkpoint } };
   for (const arm of armNames) for (const seed of seeds) arms[`${arm}@${seed}`] = { source: path.join(o.runs, `${arm}@${seed}`) };
+  for (const [name, arm] of Object.entries(extra)) {
+    if (arms[name] !== undefined) throw new Error(`--extra-arms: ${name} is already an arm`);
+    arms[name] = arm;
+  }
   const pool = await SamplerPool.open(autoWorkers());
   const scores = await scoreArms({
     pool,
@@ -180,6 +197,7 @@ async function score(o: Options, armNames: string[], seeds: number[], out: strin
       evaluator_passed: passedSeen,
     },
     arms: Object.fromEntries(['base', ...armNames].map((g) => [g, perSeed(g)])),
+    ...(Object.keys(extra).length > 0 ? { extra_arms: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.source])) } : {}),
     paired: Object.fromEntries(
       Object.entries(report.paired).map(([k, v]) => [
         k,
@@ -208,6 +226,7 @@ async function main(): Promise<void> {
       runs: { type: 'string', default: 'runs/gain' },
       split: { type: 'string', default: DEFAULT_PROTOCOL.split },
       out: { type: 'string' },
+      'extra-arms': { type: 'string', default: '' },
     },
     strict: true,
   });
@@ -224,7 +243,7 @@ async function main(): Promise<void> {
   await initBackend();
   if (values.phase === 'candidates') return candidates(o);
   if (values.phase === 'judge') {
-    const model = loadCheckpoint(o.checkpoint).model;
+    const model = loadArm(o.checkpoint);
     const summary = judgeCandidates({ model, imagesDir: o.dir, out: path.join(o.dir, REWARDS_JSONL) });
     console.log(JSON.stringify(summary));
     return;
@@ -237,7 +256,8 @@ async function main(): Promise<void> {
   if (values.phase === 'score') {
     if (values.out === undefined) throw new Error('--phase score needs --out RESULT.json');
     const split = values.split as ProtocolConfig['split'];
-    return score(o, values.arms.split(','), seeds, values.out, { ...DEFAULT_PROTOCOL, split });
+    const extra = values['extra-arms'] === '' ? {} : parseArmSpecs(values['extra-arms']);
+    return score(o, values.arms.split(','), seeds, values.out, { ...DEFAULT_PROTOCOL, split }, extra);
   }
   throw new Error('usage: srum-gain.ts --phase candidates|judge|train|score (see the file comment)');
 }
