@@ -14,6 +14,7 @@ import { SamplerPool } from '../lib/eval/pool';
 import { clusteredMean } from '../lib/eval/gap';
 import { protocolImages, protocolPrompts, type ProtocolConfig } from '../lib/eval/protocol';
 import { evaluateImage } from '../lib/eval/evaluate';
+import { protocolResultsChart } from '../lib/plot';
 import { generateImages } from '../lib/generate/generate';
 import { resolveModelConfig } from '../lib/model/config';
 import { disposeModel, initModel, type UnifiedModel } from '../lib/model/params';
@@ -146,6 +147,17 @@ describe('paired scoring', () => {
     expect(report.paired['x-base'].overall.mean).toBeCloseTo(expected, 10);
     expect(Object.keys(report.arms.x.per_seed ?? {})).toEqual(['x@0', 'x@1']);
     expect([...armGroups(['base', 'x@0', 'x@1', 'y']).keys()]).toEqual(['base', 'x', 'y']);
+    // Table 1 on the protocol: one bar series per arm, overall / in-domain / held-out / categories, clustered SEs.
+    const chart = protocolResultsChart(report, [
+      ['base', 'base'],
+      ['x', 'X'],
+    ]);
+    expect(chart.data).toHaveLength(2);
+    const bars = chart.data[1] as unknown as { name: string; y: number[]; error_y: { array: number[] } };
+    expect(bars.name).toBe(`X (2 seeds), +${expected.toFixed(1)} ± ${report.paired['x-base'].overall.se.toFixed(1)} vs base`);
+    expect(bars.y.slice(0, 3)).toEqual([report.arms.x.overall.mean, report.arms.x.in_domain.mean, report.arms.x.held_out.mean]);
+    expect(bars.error_y.array[0]).toBe(report.arms.x.overall.se);
+    expect(() => protocolResultsChart(report, [['nope', 'N']])).toThrow(/no arm nope/);
   });
 
   it('arm specs: name=source[:sampler key=value]; bad specs are errors that say why', () => {

@@ -1,6 +1,8 @@
 // The main SRUM result as grouped bars (the paper's Table 1, re-measured on the synthetic world): CompBench-mini
 // overall, then per category, one bar per method at its mean over seeds with the sample standard deviation.
-// Used by scripts/figures/table1.ts.
+// protocolResultsChart: the same from a paired comparison on the evaluation protocol (lib/eval/compare.ts), each bar
+// with its standard error clustered by prompt text. Used by scripts/figures/table1.ts.
+import type { ComparisonReport } from '../eval/compare';
 import type { MainResults, MethodResults } from '../run/results';
 import { mean, std } from '../run/results';
 import { barChart } from './charts';
@@ -32,6 +34,52 @@ export function mainResultsChart(results: MainResults, title?: string): Figure {
     width: 1000,
     height: 480,
     margin: { t: 120 },
+    legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 },
+  };
+  return figure;
+}
+
+/**
+ * Table 1 on the protocol: overall, in-domain, held-out-pair and per-category pass rates of each arm (seed-averaged),
+ * ± one standard error clustered by prompt text; the legend gives each arm's paired difference to the base.
+ * `arms`: [report key, display name] in legend order (default: every arm, named by its key).
+ */
+export function protocolResultsChart(report: ComparisonReport, arms?: Array<[string, string]>, title?: string): Figure {
+  const shown = arms ?? Object.keys(report.arms).map((k): [string, string] => [k, k]);
+  for (const [key] of shown) if (report.arms[key] === undefined) throw new Error(`protocolResultsChart: no arm ${key} in the report`);
+  const base = report.arms.base;
+  const categories = Object.keys(base.per_category) as Array<keyof typeof base.per_category>;
+  const labels = ['overall', 'in-domain', 'held-out pairs', ...categories.map(String)];
+  const series = shown.map(([key, name]) => {
+    const arm = report.arms[key];
+    const cells = [arm.overall, arm.in_domain, arm.held_out, ...categories.map((c) => arm.per_category[c] ?? { mean: NaN, se: NaN })];
+    const paired = report.paired[`${key}-base`]?.overall;
+    const seeds = arm.per_seed === undefined ? 1 : Object.keys(arm.per_seed).length;
+    const vsBase =
+      paired === undefined ? '' : `, ${paired.mean >= 0 ? '+' : ''}${paired.mean.toFixed(1)} ± ${paired.se.toFixed(1)} vs base`;
+    return {
+      name: `${name}${seeds > 1 ? ` (${seeds} seeds)` : ''}${vsBase}`,
+      values: cells.map((c) => c.mean),
+      errors: cells.map((c) => c.se),
+    };
+  });
+  const p = report.protocol;
+  const figure = barChart(labels, series, {
+    title: title ?? `CompBench-mini on ${p.split}, ${p.n_prompts} prompts x ${p.draws} draws: pass rate ± SE clustered by prompt`,
+    yTitle: 'evaluator pass rate (%)',
+    yRange: [
+      0,
+      Math.min(
+        100,
+        10 * Math.ceil(Math.max(...series.flatMap((s) => s.values.map((v, i) => v + s.errors[i])).filter(Number.isFinite)) / 10),
+      ),
+    ],
+  });
+  figure.layout = {
+    ...figure.layout,
+    width: 1100,
+    height: 500,
+    margin: { t: 130 },
     legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 },
   };
   return figure;

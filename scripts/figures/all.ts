@@ -41,6 +41,15 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     args: ['--in', 'figures/results/srum-main-heldout-v2.json', '--out', 'figures/table1-heldout-v2'],
     inputs: ['figures/results/srum-main-heldout-v2.json'],
   },
+  {
+    figure: 'figures/unbound-screen',
+    script: 'table1.ts',
+    args: [
+      ...['--in', 'figures/results/unbound-screen-val.json', '--out', 'figures/unbound-screen', '--arms'],
+      'shipped-base=shipped base,base=unbound base,sft-think=SFT (think term),rft-think=RFT oracle (think term),srum-think=SRUM (think term)',
+    ],
+    inputs: ['figures/results/unbound-screen-val.json'],
+  },
   { figure: 'figures/world-grid', script: 'world-grid.ts', inputs: [] }, // the world's renderer and evaluator only
   { figure: 'figures/per-step', script: 'per-step.ts', inputs: ['figures/results/per-step.json'] },
   { figure: 'figures/clusters', script: 'clusters.ts', inputs: ['figures/results/clusters.json'] },
