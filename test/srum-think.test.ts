@@ -233,6 +233,12 @@ describe('think-mode candidates', () => {
     expect(apart.backbone).toEqual(backbone0); // the plan head and decoder only
     expect(apart.head).not.toEqual(head0);
     expect(apart.plan).toBeCloseTo(joint.plan, 4); // the same term, logged alike
+    // ...and no image step is taken at all (a zero-weighted one would still step AdamW's moments): no image loss logged.
+    const [apartLog] = readJsonl<{ losses: Record<string, number>; loss_parts: Record<string, number> }>(
+      path.join(root, 'think-apart', 'log.jsonl'),
+    );
+    expect([apartLog.loss_parts.reward_loss, apartLog.loss_parts.reference_loss]).toEqual([0, 0]);
+    expect(apartLog.losses.srum).toBeCloseTo(apartLog.loss_parts.plan_loss, 5);
     // a larger rate moves the head further from where it started
     const faster = await after('think-faster', { planWeight: 1, imageWeight: 0, thinkLearningRate: 1e-2 });
     const moved = (w: number[]): number => w.reduce((sum, v, i) => sum + Math.abs(v - head0[i]), 0);

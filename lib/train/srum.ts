@@ -100,41 +100,13 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
   const thinking = batch.thinking === undefined ? undefined : thinkingWithText(batch.thinking, textTokens, model.config.maxTextTokens);
   let t = new Float32Array(0);
   const separateThink = config.thinkLearningRate > 0;
-  const { loss, parts, perSample, grads } = tf.tidy(() => {
-    const x0 = tf.tensor3d(batch.x0, shapes.x0);
-    const rewardMap = settings.rewardWeighted ? tf.tensor3d(batch.reward, shapes.reward) : undefined; // [B, Hp, Wp]
-    let kept: tf.Tensor[] = [];
-    const { value, grads: gradMap } = tf.variableGrads(() => {
-      const reference = batch.reference && { x0: tf.tensor3d(batch.reference.x0, shapes.x0), plan: batch.reference.plan };
-      const out = srumLoss({
-        model,
-        x0,
-        textTokens,
-        rewardMap,
-        lambdaC: settings.lambdaC,
-        rng,
-        timestepShift: config.timestepShift,
-        minTimestep: config.minTimestep,
-        plan: batch.plan,
-        thinking,
-        guidanceScale: config.lossGuidance,
-        reference,
-      });
-      t = out.t;
-      const think = separateThink ? undefined : thinkTerm(model, batch, config);
-      kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(think ?? tf.scalar(0)), tf.keep(out.perSampleError)];
-      const image = tf.mul(config.imageWeight, out.loss) as tf.Scalar;
-      return think === undefined ? image : (tf.add(image, tf.mul(config.planWeight, think)) as tf.Scalar);
-    }, optimizer.variables as tf.Variable[]);
-    const grads = optimizer.variables.map((v) => gradMap[v.name] as tf.Tensor | undefined);
-    return { loss: value, parts: kept.slice(0, 3), perSample: kept[3], grads };
-  });
-  const lossValue = loss.dataSync()[0];
-  const [rewardLoss, referenceLoss, jointPlanLoss] = parts.map((p) => p.dataSync()[0]);
-  const perSampleLoss = perSample.dataSync() as Float32Array;
-  const finite = Number.isFinite(lossValue);
-  const gradNorm = finite ? optimizer.applyGradients(grads, options.learningRate).gradNorm : NaN;
-  tf.dispose([loss, ...parts, perSample, ...grads.filter((g): g is tf.Tensor => g !== undefined)]);
+  // imageWeight 0 with the think term as its own update: no image step at all. A zero-weighted loss would still move
+  // the weights (AdamW steps on its moments even at a zero gradient), and it is most of the step's compute.
+  const imageStep = !(separateThink && config.imageWeight === 0);
+  const joint = imageStep
+    ? imageUpdate()
+    : { finite: true, lossValue: 0, rewardLoss: 0, referenceLoss: 0, jointPlanLoss: 0, perSampleLoss: t, gradNorm: 0 };
+  const { finite, lossValue, rewardLoss, referenceLoss, jointPlanLoss, perSampleLoss, gradNorm } = joint;
   // SrumConfig.thinkLearningRate: the think term as its own update of the plan head and cell decoder, on the schedule.
   const hasThink = config.planWeight > 0 && batch.plan !== undefined && batch.layoutReward !== undefined;
   const planLossValue =
@@ -146,7 +118,58 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
         }).loss / config.planWeight
       : jointPlanLoss;
   const rewards = indices.flatMap((i) => Array.from(data.reward[i]));
-  return { finite, loss: lossValue, rewardLoss, referenceLoss, planLoss: planLossValue, t, perSampleLoss, gradNorm, reward: rewards };
+  const loss = imageStep ? lossValue : planLossValue;
+  return {
+    finite: finite && Number.isFinite(loss),
+    loss,
+    rewardLoss,
+    referenceLoss,
+    planLoss: planLossValue,
+    t,
+    perSampleLoss,
+    gradNorm,
+    reward: rewards,
+  };
+
+  /** Eq. 1 (+ the think term when it is not its own update): loss -> gradients -> NaN check -> AdamW. */
+  function imageUpdate() {
+    const { loss, parts, perSample, grads } = tf.tidy(() => {
+      const x0 = tf.tensor3d(batch.x0, shapes.x0);
+      const rewardMap = settings.rewardWeighted ? tf.tensor3d(batch.reward, shapes.reward) : undefined; // [B, Hp, Wp]
+      let kept: tf.Tensor[] = [];
+      const { value, grads: gradMap } = tf.variableGrads(() => {
+        const reference = batch.reference && { x0: tf.tensor3d(batch.reference.x0, shapes.x0), plan: batch.reference.plan };
+        const out = srumLoss({
+          model,
+          x0,
+          textTokens,
+          rewardMap,
+          lambdaC: settings.lambdaC,
+          rng,
+          timestepShift: config.timestepShift,
+          minTimestep: config.minTimestep,
+          plan: batch.plan,
+          thinking,
+          guidanceScale: config.lossGuidance,
+          reference,
+        });
+        t = out.t;
+        const think = separateThink ? undefined : thinkTerm(model, batch, config);
+        kept = [tf.keep(out.rewardLoss), tf.keep(out.referenceLoss), tf.keep(think ?? tf.scalar(0)), tf.keep(out.perSampleError)];
+        const image = tf.mul(config.imageWeight, out.loss) as tf.Scalar;
+        return think === undefined ? image : (tf.add(image, tf.mul(config.planWeight, think)) as tf.Scalar);
+      }, optimizer.variables as tf.Variable[]);
+      const grads = optimizer.variables.map((v) => gradMap[v.name] as tf.Tensor | undefined);
+      return { loss: value, parts: kept.slice(0, 3), perSample: kept[3], grads };
+    });
+    const lossValue = loss.dataSync()[0];
+    const [rewardLoss, referenceLoss, jointPlanLoss] = parts.map((p) => p.dataSync()[0]);
+    const perSampleLoss = perSample.dataSync() as Float32Array;
+    const finite = Number.isFinite(lossValue);
+    const gradNorm = finite ? optimizer.applyGradients(grads, options.learningRate).gradNorm : NaN;
+    tf.dispose([loss, ...parts, perSample, ...grads.filter((g): g is tf.Tensor => g !== undefined)]);
+    return { finite, lossValue, rewardLoss, referenceLoss, jointPlanLoss, perSampleLoss, gradNorm };
+  }
 }
 
 /** Reward statistics over one log interval: mean of the batch means, min and max of R. */
