@@ -393,7 +393,8 @@ export const EXPERIMENTS: Experiment[] = [
     ],
     note:
       'the committed run kept its data in runs/unbound (score file seeded with the shipped base as shipped-base), a note added; ' +
-      'its stage predates the held-out re-deal of unbindCaption (8.6% of its captions named a held-out pair), so a rerun draws the fixed stage',
+      'its stage predates the held-out re-deal of unbindCaption (8.6% of its captions named a held-out pair), so a rerun draws the fixed stage; ' +
+      'its -think arms were trained before 7c3f03d and took a zero-weighted image step (AdamW moments still moved)',
   },
   {
     name: 'post-training-screen-reflow',
