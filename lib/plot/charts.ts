@@ -103,6 +103,15 @@ export interface ChartOptions {
   yRange?: [number, number];
 }
 
+/**
+ * A wide bar chart with its legend in the top margin, above the plot area, so it never covers bars that reach the top.
+ * `top`: the margin the legend's rows need.
+ */
+export function legendAbove(figure: Figure, width: number, height: number, top: number): Figure {
+  figure.layout = { ...figure.layout, width, height, margin: { t: top }, legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 } };
+  return figure;
+}
+
 /** Grouped bars: one group per label, one bar per series. */
 export function barChart(labels: string[], series: BarSeries[], options: ChartOptions = {}): Figure {
   for (const s of series) {

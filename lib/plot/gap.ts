@@ -1,7 +1,7 @@
 // The understanding-generation gap as grouped bars (paper Figure 1's claim, re-measured): overall, then
 // per category, one bar per rate. Used by notebooks/01-model.ipynb and scripts/figures/gap-chart.ts.
 import type { GapRateKey, GapRates, GapReport } from '../eval/gap';
-import { barChart } from './charts';
+import { barChart, legendAbove } from './charts';
 import type { Figure } from './figure';
 
 const RATES: Array<[GapRateKey, string]> = [
@@ -37,13 +37,5 @@ export function gapChart(report: GapReport, title?: string): Figure {
     yTitle: 'fraction',
     yRange: [0, 1],
   });
-  // The legend sits in the top margin, above the plot area, so it never covers bars that reach 1.
-  figure.layout = {
-    ...figure.layout,
-    width: 1000,
-    height: 480,
-    margin: { t: 120 },
-    legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 },
-  };
-  return figure;
+  return legendAbove(figure, 1000, 480, 120);
 }

@@ -5,7 +5,7 @@
 import type { ComparisonReport } from '../eval/compare';
 import type { MainResults, MethodResults } from '../run/results';
 import { mean, std } from '../run/results';
-import { barChart } from './charts';
+import { barChart, legendAbove } from './charts';
 import type { Figure } from './figure';
 
 const METHODS: Array<[keyof MainResults, string]> = [
@@ -29,14 +29,7 @@ export function mainResultsChart(results: MainResults, title?: string): Figure {
     yTitle: 'points (0-100)',
     yRange: [0, 100],
   });
-  figure.layout = {
-    ...figure.layout,
-    width: 1000,
-    height: 480,
-    margin: { t: 120 },
-    legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 },
-  };
-  return figure;
+  return legendAbove(figure, 1000, 480, 120);
 }
 
 /**
@@ -75,12 +68,5 @@ export function protocolResultsChart(report: ComparisonReport, arms?: Array<[str
       ),
     ],
   });
-  figure.layout = {
-    ...figure.layout,
-    width: 1100,
-    height: 500,
-    margin: { t: 130 },
-    legend: { orientation: 'h', yanchor: 'bottom', y: 1.02 },
-  };
-  return figure;
+  return legendAbove(figure, 1100, 500, 130);
 }
