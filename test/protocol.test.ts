@@ -146,6 +146,10 @@ describe('paired scoring', () => {
     const expected = (100 * seed0.reduce((s, v, k) => s + (v + seed1[k]) / 2 - base[k], 0)) / n;
     expect(report.paired['x-base'].overall.mean).toBeCloseTo(expected, 10);
     expect(Object.keys(report.arms.x.per_seed ?? {})).toEqual(['x@0', 'x@1']);
+    // An arm against another, seed-averaged: x - y with y passing everything is mean((x@0 + x@1) / 2 - 1) = -expected.
+    expect(() => compareArms(scores, 'base', [['x', 'y']])).toThrow(/cannot pair x with y/);
+    const withY = { ...scores, arms: { ...scores.arms, y: { source: 'y', sampling: {}, passed: base.map(() => 1) } } };
+    expect(compareArms(withY, 'base', [['x', 'y']]).paired['x-y'].overall.mean).toBeCloseTo(-expected, 10);
     expect([...armGroups(['base', 'x@0', 'x@1', 'y']).keys()]).toEqual(['base', 'x', 'y']);
     // Table 1 on the protocol: one bar series per arm, overall / in-domain / held-out / categories, clustered SEs.
     const chart = protocolResultsChart(report, [

@@ -135,8 +135,11 @@ function summarise(images: readonly ProtocolImage[], values: readonly number[]):
   return { overall: of(() => true), in_domain: of((image) => !image.heldOut), held_out: of((image) => image.heldOut), per_category };
 }
 
-/** Every arm's pass rate and every arm's paired difference to `base`, from a score file. */
-export function compareArms(scores: ScoreFile, base = 'base'): ComparisonReport {
+/**
+ * Every arm's pass rate and every arm's paired difference to `base`, from a score file; `pairs` adds differences
+ * between two other arms (groups), e.g. ['srum', 'sft'] -> paired['srum-sft'], seeds averaged image by image.
+ */
+export function compareArms(scores: ScoreFile, base = 'base', pairs: ReadonlyArray<readonly [string, string]> = []): ComparisonReport {
   const images = protocolImages(scores.protocol);
   for (const [name, arm] of Object.entries(scores.arms)) {
     if (arm.passed.length !== images.length)
@@ -150,8 +153,10 @@ export function compareArms(scores: ScoreFile, base = 'base'): ComparisonReport 
     arms: {},
     paired: {},
   };
+  const averages = new Map<string, number[]>();
   for (const [group, members] of armGroups(Object.keys(scores.arms))) {
     const averaged = images.map((_, k) => members.reduce((sum, m) => sum + scores.arms[m].passed[k], 0) / members.length);
+    averages.set(group, averaged);
     const summary = summarise(images, averaged);
     if (members.length > 1)
       summary.per_seed = Object.fromEntries(
@@ -163,6 +168,14 @@ export function compareArms(scores: ScoreFile, base = 'base'): ComparisonReport 
         images,
         averaged.map((v, k) => v - basePassed[k]),
       );
+  }
+  for (const [a, b] of pairs) {
+    const [x, y] = [averages.get(a), averages.get(b)];
+    if (x === undefined || y === undefined) throw new Error(`cannot pair ${a} with ${b}: arms are ${[...averages.keys()].join(', ')}`);
+    report.paired[`${a}-${b}`] = summarise(
+      images,
+      x.map((v, k) => v - y[k]),
+    );
   }
   return report;
 }

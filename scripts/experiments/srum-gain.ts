@@ -14,7 +14,8 @@
 //   train       one arm, the given seeds (one process per arm: two arms side by side use both cores); --name NAME
 //               --set k=v,... trains a variant as NAME@seed with those SrumConfig settings over the arm's.
 //   score       base and every trained arm on the evaluation protocol (paired), written to --out; --extra-arms
-//               name=DIR,... adds checkpoints from elsewhere (e.g. later rounds) to the same paired comparison.
+//               name=DIR,... adds checkpoints from elsewhere (e.g. later rounds) to the same paired comparison;
+//               --pairs a:b,... adds arm-against-arm differences (srum-think:sft-think) beside those to the base.
 // Rounds (self-play): round k is this script on --runs DIR/roundK --checkpoint (round k-1's ARM@seed) --seed 34+k.
 // Candidates are drawn, judged and trained from the improved model's EMA weights (loadArm); replay keeps the first
 // base's pretraining data (the manifest's base_training_config); fresh prompts and noise each round.
@@ -160,6 +161,7 @@ async function score(
   out: string,
   protocol: ProtocolConfig,
   extra: Record<string, Arm>,
+  pairs: Array<[string, string]>,
 ): Promise<void> {
   const arms: Record<string, Arm> = { base: { source: o.checkpoint } };
   for (const arm of armNames) for (const seed of seeds) arms[`${arm}@${seed}`] = { source: path.join(o.runs, `${arm}@${seed}`) };
@@ -178,7 +180,7 @@ async function score(
     },
   });
   await pool.close();
-  const report = compareArms(scores);
+  const report = compareArms(scores, 'base', pairs);
   console.log(formatComparison(report));
   const understandingFile = path.join(o.runs, `understanding-${protocol.split}.json`);
   const understanding = cachedUnderstanding(arms, { file: understandingFile, n: 400, seed: 11, split: protocol.split });
@@ -208,6 +210,13 @@ async function score(
   });
 }
 
+/** `a:b`, an arm paired against another (`srum-think:sft-think`). */
+function pairSpec(text: string): [string, string] {
+  const [a, b, ...rest] = text.split(':');
+  if (a === undefined || b === undefined || a === '' || b === '' || rest.length > 0) throw new Error(`--pairs: "${text}" is not arm:arm`);
+  return [a, b];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -227,6 +236,7 @@ async function main(): Promise<void> {
       split: { type: 'string', default: DEFAULT_PROTOCOL.split },
       out: { type: 'string' },
       'extra-arms': { type: 'string', default: '' },
+      pairs: { type: 'string', default: '' },
     },
     strict: true,
   });
@@ -257,7 +267,8 @@ async function main(): Promise<void> {
     if (values.out === undefined) throw new Error('--phase score needs --out RESULT.json');
     const split = values.split as ProtocolConfig['split'];
     const extra = values['extra-arms'] === '' ? {} : parseArmSpecs(values['extra-arms']);
-    return score(o, values.arms.split(','), seeds, values.out, { ...DEFAULT_PROTOCOL, split }, extra);
+    const pairs = values.pairs === '' ? [] : values.pairs.split(',').map(pairSpec);
+    return score(o, values.arms.split(','), seeds, values.out, { ...DEFAULT_PROTOCOL, split }, extra, pairs);
   }
   throw new Error('usage: srum-gain.ts --phase candidates|judge|train|score (see the file comment)');
 }
