@@ -197,6 +197,11 @@ export function formatComparison(report: ComparisonReport, base = 'base'): strin
     ];
     lines.push(name.padEnd(22) + row.map((c) => c.padEnd(14)).join(''));
   }
+  const between = Object.keys(report.paired).filter((key) => !key.endsWith(`-${base}`));
+  for (const key of between) {
+    const d = report.paired[key];
+    lines.push(`${key.padEnd(36)}${cell(d.overall, true).padEnd(14)}${cell(d.in_domain, true).padEnd(14)}${cell(d.held_out, true)}`);
+  }
   return lines.join('\n');
 }
 

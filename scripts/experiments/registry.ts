@@ -51,6 +51,8 @@ const SHIPPED: GainRegime = { runs: experimentDir('srum-gain'), checkpoint: 'dat
 const UNBOUND: GainRegime = { runs: experimentDir('unbound-screen'), checkpoint: path.join(experimentDir('unbound-screen'), 'stage') };
 const BASE_MODEL_FLAGS =
   'convChannels=16,planMap=true,planGrid=16,planCanvas=true,refineLayers=2,cleanPrediction=true,planCellDecoder=true,regionCropChannels=16';
+/** The think term alone, as its own update of the planner at 1e-3 (no image loss), with replay at the plan head. */
+const THINK_ONLY = 'replayPlanHeadOnly=true,planWeight=1,imageWeight=0,thinkLearningRate=0.001';
 const SAMPLER_THEN = 'drawn with 25 Euler steps, the default sampler until 2026-12-06 (today 10: lib/generate/generate.ts)';
 
 const CONTROLS = `controls.ts --seeds 0,1,2 --runs ${experimentDir('controls')}`;
@@ -71,6 +73,7 @@ const gainVariants = (
   seeds: string,
   out: string,
   on: GainRegime = SHIPPED,
+  scoreFlags = '',
 ): ExperimentStep[] => [
   ...rows.map(([arm, name, set]) => ({
     name: `train-${name}`,
@@ -78,7 +81,7 @@ const gainVariants = (
   })),
   {
     name: 'score',
-    argv: gain(`--phase score --arms ${rows.map(([, name]) => name).join(',')} --seeds ${seeds} --out ${out}`, on),
+    argv: gain(`--phase score --arms ${rows.map(([, name]) => name).join(',')} --seeds ${seeds} --out ${out} ${scoreFlags}`, on),
     after: rows.map(([, name]) => `train-${name}`),
   },
 ];
@@ -395,6 +398,26 @@ export const EXPERIMENTS: Experiment[] = [
       'the committed run kept its data in runs/unbound (score file seeded with the shipped base as shipped-base), a note added; ' +
       'its stage predates the held-out re-deal of unbindCaption (8.6% of its captions named a held-out pair), so a rerun draws the fixed stage; ' +
       'its -think arms were trained before 7c3f03d and took a zero-weighted image step (AdamW moments still moved)',
+  },
+  {
+    name: 'unbound-think',
+    what: 'the think term on the unbound-caption regime, 3 seeds: SRUM (plans its judge accepts), SFT (every plan), RFT (evaluator-passed plans)',
+    results: ['figures/results/unbound-think-val.json'],
+    needs: ['unbound-screen'], // its stage, candidates and self-judge records
+    steps: gainVariants(
+      [
+        ['srum', 'srum-think', `${THINK_ONLY},planReward=positive,positiveOnly=true`],
+        ['rft', 'rft-think', 'replayPlanHeadOnly=true,imageWeight=0,thinkLearningRate=0.001'],
+        ['sft', 'sft-think', THINK_ONLY],
+      ],
+      '0,1,2',
+      'figures/results/unbound-think-val.json',
+      UNBOUND,
+      '--pairs srum-think:sft-think,srum-think:rft-think',
+    ),
+    note:
+      'the committed run kept its data in runs/unbound2 (the same stage command at 7c3f03d), a note added; its score file also held ' +
+      'one-seed screens (train_commands in the file), which a rerun does not train, so its report lists the three arms only',
   },
   {
     name: 'post-training-screen-reflow',
