@@ -53,6 +53,8 @@ const BASE_MODEL_FLAGS =
   'convChannels=16,planMap=true,planGrid=16,planCanvas=true,refineLayers=2,cleanPrediction=true,planCellDecoder=true,regionCropChannels=16';
 /** The think term alone, as its own update of the planner at 1e-3 (no image loss), with replay at the plan head. */
 const THINK_ONLY = 'replayPlanHeadOnly=true,planWeight=1,imageWeight=0,thinkLearningRate=0.001';
+/** The same with no replay: only the plan head and cell decoder move; the drawing and understanding stay the base's. */
+const THINK_ALONE = 'planWeight=1,imageWeight=0,thinkLearningRate=0.001,replayWeight=0';
 const SAMPLER_THEN = 'drawn with 25 Euler steps, the default sampler until 2026-12-06 (today 10: lib/generate/generate.ts)';
 
 const CONTROLS = `controls.ts --seeds 0,1,2 --runs ${experimentDir('controls')}`;
@@ -418,6 +420,26 @@ export const EXPERIMENTS: Experiment[] = [
     note:
       'the committed run kept its data in runs/unbound2 (the same stage command at 7c3f03d), a note added; its score file also held ' +
       'one-seed screens (train_commands in the file), which a rerun does not train, so its report lists the three arms only',
+  },
+  {
+    name: 'unbound-think-nr',
+    what: 'the think term alone with no replay on the unbound-caption regime, 3 seeds: drawing and understanding stay the base',
+    results: ['figures/results/unbound-think-nr-val.json'],
+    needs: ['unbound-screen'], // its stage, candidates and self-judge records
+    steps: gainVariants(
+      [
+        ['srum', 'srum-think-nr', `${THINK_ALONE},planReward=positive,positiveOnly=true`],
+        ['rft', 'rft-think-nr', 'imageWeight=0,thinkLearningRate=0.001,replayWeight=0'],
+        ['sft', 'sft-think-nr', THINK_ALONE],
+      ],
+      '0,1,2',
+      'figures/results/unbound-think-nr-val.json',
+      UNBOUND,
+      '--pairs srum-think-nr:sft-think-nr,srum-think-nr:rft-think-nr',
+    ),
+    note:
+      'the committed run kept its data in runs/unbound2 (the same stage command at 7c3f03d), a note added; its score file ' +
+      'also held the unbound-think arms and screens, which a rerun of this experiment alone does not train',
   },
   {
     name: 'post-training-screen-reflow',

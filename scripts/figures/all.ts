@@ -59,6 +59,15 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     ],
     inputs: ['figures/results/unbound-think-val.json'],
   },
+  {
+    figure: 'figures/unbound-think-nr',
+    script: 'table1.ts',
+    args: [
+      ...['--in', 'figures/results/unbound-think-nr-val.json', '--out', 'figures/unbound-think-nr', '--arms'],
+      'base=base (planner on unbound captions),sft-think-nr=SFT: every plan,rft-think-nr=RFT: plans the evaluator passes (oracle),srum-think-nr=SRUM: plans its own judge accepts',
+    ],
+    inputs: ['figures/results/unbound-think-nr-val.json'],
+  },
   { figure: 'figures/world-grid', script: 'world-grid.ts', inputs: [] }, // the world's renderer and evaluator only
   { figure: 'figures/per-step', script: 'per-step.ts', inputs: ['figures/results/per-step.json'] },
   { figure: 'figures/clusters', script: 'clusters.ts', inputs: ['figures/results/clusters.json'] },
