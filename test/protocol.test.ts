@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { parseArmSpecs } from '../lib/cli/compare';
-import { armGroups, cachedUnderstanding, compareArms, scoreArms, seedColumns, type ScoreFile } from '../lib/eval/compare';
+import { armGroups, cachedUnderstanding, compareArms, formatComparison, scoreArms, seedColumns, type ScoreFile } from '../lib/eval/compare';
 import { SamplerPool } from '../lib/eval/pool';
 import { clusteredMean } from '../lib/eval/gap';
 import { protocolImages, protocolPrompts, type ProtocolConfig } from '../lib/eval/protocol';
@@ -149,7 +149,9 @@ describe('paired scoring', () => {
     // An arm against another, seed-averaged: x - y with y passing everything is mean((x@0 + x@1) / 2 - 1) = -expected.
     expect(() => compareArms(scores, 'base', [['x', 'y']])).toThrow(/cannot pair x with y/);
     const withY = { ...scores, arms: { ...scores.arms, y: { source: 'y', sampling: {}, passed: base.map(() => 1) } } };
-    expect(compareArms(withY, 'base', [['x', 'y']]).paired['x-y'].overall.mean).toBeCloseTo(-expected, 10);
+    const xy = compareArms(withY, 'base', [['x', 'y']]);
+    expect(xy.paired['x-y'].overall.mean).toBeCloseTo(-expected, 10);
+    expect(formatComparison(xy)).toMatch(new RegExp(`x-y\\s+-${expected.toFixed(1)} ±`));
     expect([...armGroups(['base', 'x@0', 'x@1', 'y']).keys()]).toEqual(['base', 'x', 'y']);
     // Table 1 on the protocol: one bar series per arm, overall / in-domain / held-out / categories, clustered SEs.
     const chart = protocolResultsChart(report, [
