@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { resolveModelConfig } from '../lib/model/config';
 import { NONE_SHAPE, PLAN_FIELDS, PLAN_SLOTS } from '../lib/model/classes';
 import { patchCoverage } from '../lib/model/patches';
-import { generationBatch, unbindCaption, understandingBatch, type BatchOptions } from '../lib/train/data';
+import { generationBatch, unbindCaption, unbindStructure, understandingBatch, type BatchOptions } from '../lib/train/data';
 import { makeRng } from '../lib/rng';
 import { planTargets, promptSlots } from '../lib/train/plan';
 import { DISTORTION_KINDS, distortedMask } from '../lib/world/distort';
@@ -273,6 +273,44 @@ describe('morphed shapes (shapeMorph)', () => {
     }
     expect(drawn).toBeGreaterThan(10);
     expect(morphed.x0).not.toEqual(plain.x0);
+  });
+});
+
+describe('unbound structure (unboundStructure)', () => {
+  it('swap relation sides about half the time and deal counts afresh, keeping each noun its attributes', () => {
+    const bound = generationBatch(5, { ...options, batchSize: 256 });
+    const unbound = generationBatch(5, { ...options, batchSize: 256, unboundStructure: 1 });
+    expect(unbound.x0).toEqual(bound.x0);
+    expect(unbound.plan).toEqual(bound.plan);
+    let relations = 0;
+    let swapped = 0;
+    let counts = 0;
+    let recounted = 0;
+    bound.prompts.forEach((prompt, b) => {
+      const written = unbindStructure(prompt, makeRng(b));
+      expect(parsePrompt(written.text).constraints).toEqual(written.constraints);
+      expect(mentionsHeldOut(written)).toBe(false);
+      prompt.constraints.forEach((c, i) => {
+        const w = written.constraints[i];
+        if (c.kind === 'relation' && w.kind === 'relation') {
+          relations++;
+          expect(w.relation).toBe(c.relation);
+          expect(new Set([w.subject, w.object].map((d) => JSON.stringify(d)))).toEqual(new Set([c.subject, c.object].map((d) => JSON.stringify(d))));
+          if (w.subject !== c.subject) swapped++;
+        } else if (c.kind === 'count' && w.kind === 'count') {
+          counts++;
+          expect(w.object).toEqual(c.object);
+          if (w.count !== c.count) recounted++;
+        } else expect(w).toEqual(c);
+      });
+    });
+    expect(relations).toBeGreaterThan(60);
+    expect(swapped / relations).toBeGreaterThan(0.3);
+    expect(swapped / relations).toBeLessThan(0.7);
+    expect(counts).toBeGreaterThan(20);
+    expect(recounted).toBeGreaterThan(counts / 4);
+    expect(unbound.textTokens).not.toEqual(bound.textTokens);
+    expect(generationBatch(5, { ...options, batchSize: 256, unboundStructure: 0 }).textTokens).toEqual(bound.textTokens);
   });
 });
 

@@ -56,6 +56,8 @@ describe('replay of pretraining', () => {
     const srum = resolveSrumConfig({ replayBatchSize: 5 });
     expect(replayTasks('tiny', srum).train.unboundCaptions).toBe(0);
     expect(replayTasks('tiny', srum, { unboundCaptions: 1, steps: 600 }).train.unboundCaptions).toBe(1);
+    expect(replayTasks('tiny', srum, { unboundStructure: 1 }).train.unboundStructure).toBe(1);
+    expect(replayTasks('tiny', srum).train.unboundStructure).toBe(0);
     expect(() => replayTasks('tiny', srum, { unboundCaptions: 'yes' })).toThrow(/unboundCaptions/);
   });
 

@@ -78,6 +78,12 @@ export interface TrainConfig {
    * understanding keeps the scene's labels. 0 = every caption binds (the shipped base).
    */
   unboundCaptions: number;
+  /**
+   * Share of generation captions whose relation sides trade places at random and whose counts are dealt afresh
+   * (data.ts unbindStructure): the planner cannot read direction or number from the text, understanding still can.
+   * 0 = every caption states the scene's structure (the shipped base).
+   */
+  unboundStructure: number;
   /** Share of generation samples conditioned on their ground-truth plan (think mode); the rest get the null plan. */
   thinkProb: number;
   /**
@@ -133,6 +139,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   generatedT0: 0,
   heldOutImages: false,
   unboundCaptions: 0,
+  unboundStructure: 0,
   thinkProb: 0.5,
   layoutGrid: 1,
   emaDecay: 0,
@@ -198,6 +205,8 @@ export function resolveTrainConfig(preset: ModelPreset, overrides: Record<string
     );
   if (!(config.unboundCaptions >= 0 && config.unboundCaptions <= 1))
     throw new Error(`training option 'unboundCaptions' must lie in [0, 1], got ${config.unboundCaptions}`);
+  if (!(config.unboundStructure >= 0 && config.unboundStructure <= 1))
+    throw new Error(`training option 'unboundStructure' must lie in [0, 1], got ${config.unboundStructure}`);
   if (!(config.shapeMorph >= 0 && config.shapeMorph <= 1))
     throw new Error(`training option 'shapeMorph' must lie in [0, 1], got ${config.shapeMorph}`);
   if (!(config.generatedT0 >= 0 && config.generatedT0 < 1))

@@ -56,6 +56,8 @@ export interface BatchOptions {
   shapeMorph?: number;
   /** Generation batches: share of captions whose attributes are dealt to the nouns at random (unbindCaption; default 0). */
   unboundCaptions?: number;
+  /** Generation batches: share of captions whose relation sides and counts are dealt at random (unbindStructure; default 0). */
+  unboundStructure?: number;
 }
 
 export interface GenerationBatch extends FlowBatch {
@@ -163,13 +165,37 @@ export function unbindCaption(prompt: Prompt, rng: Rng): string {
 /** Deals of unbindCaption before it keeps the bound caption. */
 const UNBIND_TRIES = 10;
 
+/**
+ * The prompt as a caption writer that does not record structure would write it: a relation's two sides trade places
+ * with probability 1/2 ("a red circle on the left of a blue square" may read "a blue square on the left of a red
+ * circle") and every count is dealt afresh from the range the world draws counts from. Nouns keep their attributes, so
+ * no held-out pair appears; the image's scene stays as it was. A planner trained on these captions cannot read a
+ * relation's direction or a count from the text, while understanding keeps the scene's labels.
+ */
+export function unbindStructure(prompt: Prompt, rng: Rng): Prompt {
+  const counts = prompt.constraints.filter((c) => c.kind === 'count').length;
+  const first = counts === 2 ? rng.int(1, 3) : rng.int(2, 4); // as world/sample.ts draws one or two counted groups
+  let group = 0;
+  const constraints = prompt.constraints.map((c): Constraint => {
+    if (c.kind === 'relation') return rng.next() < 0.5 ? { ...c, subject: c.object, object: c.subject } : c;
+    if (c.kind === 'count') return { ...c, count: group++ === 0 ? first : rng.int(1, 4 - first) };
+    return c;
+  });
+  return makePrompt(constraints, (GENEVAL_CATEGORIES as readonly Category[]).includes(prompt.category));
+}
+
 /** Generation batch k: prompts, their clean rendered scenes as x0 tokens, and plan targets. */
 export function generationBatch(k: number, options: BatchOptions): GenerationBatch {
   const rng = makeRng(options.seed).fork(`generation:${k}`);
   const drawn = drawScenes(k, options, rng);
   const unbound = options.unboundCaptions ?? 0;
   const unbindRng = makeRng(options.seed).fork(`unbind:${k}`); // its own stream: with share 0 every other draw stays the same
-  const captions = drawn.map(({ prompt }) => (unbound > 0 && unbindRng.next() < unbound ? unbindCaption(prompt, unbindRng) : prompt.text));
+  const structure = options.unboundStructure ?? 0;
+  const structureRng = makeRng(options.seed).fork(`unbind-structure:${k}`); // its own stream, as unbindRng's
+  const captions = drawn.map(({ prompt }) => {
+    const written = structure > 0 && structureRng.next() < structure ? unbindStructure(prompt, structureRng) : prompt;
+    return unbound > 0 && unbindRng.next() < unbound ? unbindCaption(written, unbindRng) : written.text;
+  });
   const plan = planBatch(
     drawn.map(({ scene }) => scene),
     options.config.planGrid,

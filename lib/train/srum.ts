@@ -218,7 +218,7 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
 /**
  * Replay: the pretraining tasks of the model's preset on fresh pretraining batches (their own seed, so not the ones
  * pretraining saw), replayBatchSize examples each; none with replayWeight 0. The captions are those the base was
- * pretrained on (baseTraining.unboundCaptions): replaying bound captions to a base pretrained on unbound ones would
+ * pretrained on (baseTraining.unboundCaptions, unboundStructure): replaying bound captions to a base pretrained on unbound ones would
  * teach it what post-training is meant to find.
  */
 export function replayTasks(
@@ -226,12 +226,12 @@ export function replayTasks(
   config: SrumConfig,
   baseTraining: Record<string, unknown> = {},
 ): { tasks: PretrainTask[]; train: TrainConfig; seed: number } {
-  const unboundCaptions = baseTraining.unboundCaptions ?? 0;
   const train = resolveTrainConfig(preset, {
     batchSize: config.replayBatchSize,
     understandingImages: config.replayBatchSize,
     planHeadOnly: config.replayPlanHeadOnly,
-    unboundCaptions,
+    unboundCaptions: baseTraining.unboundCaptions ?? 0,
+    unboundStructure: baseTraining.unboundStructure ?? 0,
   });
   const tasks = config.replayWeight > 0 ? pretrainTasks(train) : [];
   return { tasks, train, seed: hashString(`replay:${config.seed}`) };

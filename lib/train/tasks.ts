@@ -59,6 +59,7 @@ function sharedGenerationBatches(): GenerationBatches {
           config: model.config,
           layoutGrid: train.layoutGrid,
           unboundCaptions: train.unboundCaptions,
+          unboundStructure: train.unboundStructure,
         }),
       };
     return last.batch;
