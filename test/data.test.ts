@@ -295,7 +295,9 @@ describe('unbound structure (unboundStructure)', () => {
         if (c.kind === 'relation' && w.kind === 'relation') {
           relations++;
           expect(w.relation).toBe(c.relation);
-          expect(new Set([w.subject, w.object].map((d) => JSON.stringify(d)))).toEqual(new Set([c.subject, c.object].map((d) => JSON.stringify(d))));
+          expect(new Set([w.subject, w.object].map((d) => JSON.stringify(d)))).toEqual(
+            new Set([c.subject, c.object].map((d) => JSON.stringify(d))),
+          );
           if (w.subject !== c.subject) swapped++;
         } else if (c.kind === 'count' && w.kind === 'count') {
           counts++;
