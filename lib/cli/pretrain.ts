@@ -29,6 +29,10 @@ export const pretrainCommand: Command = {
     seed: { type: 'string', help: 'seed of weights, data and noise', shownDefault: '0' },
     'stop-at': { type: 'string', help: 'stop (with a checkpoint) after this many steps of the --steps schedule' },
     'init-from': { type: 'string', help: 'start from the weights of this checkpoint (a later stage; fresh optimizer and schedule)' },
+    fresh: {
+      type: 'string',
+      help: 'with --init-from: variables whose names start with these keep a fresh initialisation, e.g. think.head,think.norm',
+    },
     set: { type: 'string', help: 'training options to override, e.g. learningRate=8e-4,understandingImages=16 (lib/train/config.ts)' },
     model: { type: 'string', help: 'model options to override, e.g. regionCropChannels=16,nLayers=8 (lib/model/config.ts)' },
     resume: { type: 'boolean', help: 'continue from the checkpoint in --out when there is one (on unless --restart)', default: true },
@@ -76,8 +80,10 @@ export function pretrainRunFromArgs(values: Values): { options: PretrainOptions;
   const model = typeof values.model === 'string' ? parseSettings(values.model, '--model') : {};
   const initFrom = typeof values['init-from'] === 'string' ? values['init-from'] : undefined;
   const stopAtStep = values['stop-at'] === undefined ? undefined : intOption(values, 'stop-at');
+  const keepFresh = typeof values.fresh === 'string' ? values.fresh.split(',').filter((p) => p !== '') : undefined;
+  if (keepFresh !== undefined && initFrom === undefined) throw new Error('--fresh needs --init-from (a fresh run is all fresh)');
   const resume = values.restart !== true;
-  const options = { preset, outDir, seed, train, model, resume, initFrom, stopAtStep, quiet: values.quiet === true };
+  const options = { preset, outDir, seed, train, model, resume, initFrom, keepFresh, stopAtStep, quiet: values.quiet === true };
   return { options, replicas: values.replicas === undefined || values.replicas === 'auto' ? 'auto' : intOption(values, 'replicas') };
 }
 
@@ -86,7 +92,7 @@ async function runSchedule(values: Values): Promise<void> {
   const name = String(values.schedule);
   if (!SCHEDULES.includes(name)) throw new Error(`--schedule must be one of ${SCHEDULES.join(', ')}, got ${name}`);
   const schedule = PRETRAIN_SCHEDULES[name as PretrainScheduleName];
-  for (const flag of ['seed', 'model', 'init-from', 'stop-at']) {
+  for (const flag of ['seed', 'model', 'init-from', 'fresh', 'stop-at']) {
     if (values[flag] !== undefined) throw new Error(`--${flag} cannot be used with --schedule: each stage sets its own (train/stages.ts)`);
   }
   if (values.restart === true) throw new Error("--restart cannot be used with --schedule: remove a stage's directory to redo it");

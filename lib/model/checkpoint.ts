@@ -306,10 +306,18 @@ export function restoreOptimizer(optimizer: AdamW, state: NonNullable<LoadedChec
  * listed in `fresh`; a variable with the same name but another shape is an error, and so is a checkpoint of
  * another model config.
  */
-export function loadWeightsByName(model: UnifiedModel, dir: string): { manifest: CheckpointManifest; loaded: string[]; fresh: string[] } {
+export function loadWeightsByName(
+  model: UnifiedModel,
+  dir: string,
+  keepFresh: readonly string[] = [],
+): { manifest: CheckpointManifest; loaded: string[]; fresh: string[] } {
   const manifest = readManifest(dir);
   checkConfig(dir, manifest.model_config, model.config, true);
-  const { loaded, fresh } = copyWeights(model, manifest, readFloat32File(dir, manifest.weights), dir);
+  const known = namedVariables(model.params).map(({ name }) => name);
+  for (const prefix of keepFresh)
+    if (!known.some((name) => name.startsWith(prefix)))
+      throw new CheckpointError(`no variable of the model starts with '${prefix}' (e.g. think.head, think.norm)`, dir);
+  const { loaded, fresh } = copyWeights(model, manifest, readFloat32File(dir, manifest.weights), dir, keepFresh);
   if (loaded.length === 0) throw new CheckpointError('no variable of the model is in this checkpoint', dir);
   return { manifest, loaded, fresh };
 }
@@ -320,6 +328,7 @@ function copyWeights(
   manifest: CheckpointManifest,
   values: Float32Array,
   dir: string,
+  keepFresh: readonly string[] = [],
 ): { loaded: string[]; fresh: string[] } {
   const saved = new Map<string, { shape: number[]; values: Float32Array }>();
   let offset = 0;
@@ -334,7 +343,7 @@ function copyWeights(
   const fresh: string[] = [];
   for (const { name, variable } of namedVariables(model.params)) {
     const entry = saved.get(name);
-    if (entry === undefined) {
+    if (entry === undefined || keepFresh.some((prefix) => name.startsWith(prefix))) {
       fresh.push(name);
       continue;
     }

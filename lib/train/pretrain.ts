@@ -53,6 +53,8 @@ export interface PretrainOptions {
    * the optimizer and the schedule start over. Ignored when the run resumes from its own checkpoint.
    */
   initFrom?: string;
+  /** With initFrom: variables whose names start with one of these keep their fresh initialisation (e.g. think.head). */
+  keepFresh?: string[];
   /** No progress bar. */
   quiet?: boolean;
   /** The command recorded in the manifest (default: the equivalent `npx srum pretrain ...`). */
@@ -163,7 +165,8 @@ function defaultCommand(options: PretrainOptions, train: TrainConfig, seed: numb
   const set = settings.length > 0 ? ` --set ${settings.join(',')}` : '';
   const modelSettings = Object.entries(options.model ?? {}).map(([key, value]) => `${key}=${String(value)}`);
   const modelSet = modelSettings.length > 0 ? ` --model ${modelSettings.join(',')}` : '';
-  const init = options.initFrom === undefined ? '' : ` --init-from ${options.initFrom}`;
+  const fresh = options.keepFresh === undefined || options.keepFresh.length === 0 ? '' : ` --fresh ${options.keepFresh.join(',')}`;
+  const init = options.initFrom === undefined ? '' : ` --init-from ${options.initFrom}${fresh}`;
   const run = `--preset ${options.preset} --out ${options.outDir} --steps ${train.steps} --seed ${seed} --replicas ${replicas}`;
   return `npx srum pretrain ${run}${set}${modelSet}${init}`;
 }
@@ -274,7 +277,7 @@ export async function pretrainReplica(
     model = initModel(config, seed);
     if (options.initFrom !== undefined) {
       // By name: a stage may add parameters (a new head), which keep their fresh initialisation.
-      const start = loadWeightsByName(model, options.initFrom);
+      const start = loadWeightsByName(model, options.initFrom, options.keepFresh);
       const { step, wall_time_s, command, git_commit } = start.manifest;
       // The chain of earlier stages stays in the manifest (each stage's init_from holds the one before).
       initInfo = {
