@@ -41,7 +41,8 @@ async function main(): Promise<void> {
     disposeModel(model);
   }
   const heldOut = prompts.map(mentionsHeldOut);
-  const pct = (v: number[]): number => (100 * v.reduce((a, b) => a + b, 0)) / v.length;
+  const pct = (v: number[]): number | null => (v.length === 0 ? null : (100 * v.reduce((a, b) => a + b, 0)) / v.length);
+  const categories = [...new Set(prompts.map((p) => p.category))];
   const paired = (name: string, keep: (i: number) => boolean): { mean: number; se: number } => {
     const index = texts.map((_, i) => i).filter(keep);
     const m = clusteredMean(
@@ -63,6 +64,13 @@ async function main(): Promise<void> {
           plan_pass: pct(passed[name]),
           in_domain: pct(passed[name].filter((_, i) => !heldOut[i])),
           held_out: pct(passed[name].filter((_, i) => heldOut[i])),
+          // per category, in-domain and held-out-pair texts apart (where the planner fails, not only how often)
+          by_category: Object.fromEntries(
+            categories.map((c) => {
+              const of = (held: boolean): number[] => passed[name].filter((_, i) => prompts[i].category === c && heldOut[i] === held);
+              return [c, { in_domain: pct(of(false)), held_out: pct(of(true)) }];
+            }),
+          ),
         },
       ]),
     ),
@@ -80,7 +88,14 @@ async function main(): Promise<void> {
     const a = result.arms[name];
     const d = result.paired[`${name}-base`];
     console.log(
-      `${name.padEnd(16)} plan pass ${a.plan_pass.toFixed(1)}%${d ? `  - base ${d.overall.mean.toFixed(1)} ± ${d.overall.se.toFixed(1)}` : ''}`,
+      `${name.padEnd(16)} plan pass ${a.plan_pass!.toFixed(1)}%${d ? `  - base ${d.overall.mean.toFixed(1)} ± ${d.overall.se.toFixed(1)}` : ''}`,
+    );
+    const cell = (v: number | null): string => (v === null ? '  -' : v.toFixed(0).padStart(3));
+    console.log(
+      '  in-domain / held-out by category: ' +
+        Object.entries(a.by_category)
+          .map(([c, v]) => `${c} ${cell(v.in_domain)}/${cell(v.held_out)}`)
+          .join('  '),
     );
   }
 }
