@@ -16,6 +16,8 @@
 //   score       base and every trained arm on the evaluation protocol (paired), written to --out; --extra-arms
 //               name=DIR,... adds checkpoints from elsewhere (e.g. later rounds) to the same paired comparison;
 //               --pairs a:b,... adds arm-against-arm differences (srum-think:sft-think) beside those to the base.
+//   table       the evidence file (figures/results/srum-gain.json) from one score result: --from SCORE.json
+//               --as srum=ARM,rft=ARM,sft=ARM,... names the rows, --rounds ARM,... lists the self-play rounds in order.
 // Rounds (self-play): round k is this script on --runs DIR/roundK --checkpoint (round k-1's ARM@seed) --seed 34+k.
 // Candidates are drawn, judged and trained from the improved model's EMA weights (loadArm); replay keeps the first
 // base's pretraining data (the manifest's base_training_config); fresh prompts and noise each round.
@@ -29,7 +31,17 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { parseArmSpecs } from '../../lib/cli/compare';
-import { cachedUnderstanding, compareArms, formatComparison, loadArm, scoreArms, seedColumns, type Arm } from '../../lib/eval/compare';
+import {
+  armGroups,
+  cachedUnderstanding,
+  compareArms,
+  formatComparison,
+  loadArm,
+  scoreArms,
+  type Arm,
+  type ArmSummary,
+  type ComparisonReport,
+} from '../../lib/eval/compare';
 import { autoWorkers, SamplerPool } from '../../lib/eval/pool';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../lib/eval/protocol';
 import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../../lib/io';
@@ -184,7 +196,16 @@ async function score(
   console.log(formatComparison(report));
   const understandingFile = path.join(o.runs, `understanding-${protocol.split}.json`);
   const understanding = cachedUnderstanding(arms, { file: understandingFile, n: 400, seed: 11, split: protocol.split });
-  const perSeed = (group: string): { overall: number[]; understanding: number[] } => seedColumns(scores, understanding, group, seeds);
+  // every arm's pass rate and understanding per member (seed), extra arms included (grouped by name@seed as the report)
+  const columns = Object.fromEntries(
+    [...armGroups(Object.keys(arms))].map(([group, members]) => [
+      group,
+      {
+        overall: members.map((m) => (100 * scores.arms[m].passed.reduce((a, b) => a + b, 0)) / scores.arms[m].passed.length),
+        understanding: members.map((m) => understanding[m]),
+      },
+    ]),
+  );
   const candidatesSeen = readJsonl<CandidateLine>(path.join(o.dir, CANDIDATES_JSONL)).length;
   const passedSeen = readJsonl<{ passed: boolean }>(path.join(o.dir, EVALUATOR_JSONL)).filter((v) => v.passed).length;
   writeJsonAtomic(out, {
@@ -198,7 +219,7 @@ async function score(
       images: candidatesSeen,
       evaluator_passed: passedSeen,
     },
-    arms: Object.fromEntries(['base', ...armNames].map((g) => [g, perSeed(g)])),
+    arms: columns,
     ...(Object.keys(extra).length > 0 ? { extra_arms: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.source])) } : {}),
     paired: Object.fromEntries(
       Object.entries(report.paired).map(([k, v]) => [
@@ -207,6 +228,71 @@ async function score(
       ]),
     ),
     report,
+  });
+}
+
+/** What the score phase writes (the parts the table phase reads). */
+interface ScoreResult {
+  command: string;
+  protocol: { split: string; n_prompts: number; draws: number; seeds: number[] };
+  test_looked_at: boolean;
+  arms: Record<string, { overall: number[]; understanding: number[] }>;
+  report: ComparisonReport;
+}
+
+/** The rows the evidence file pairs: srum - base, srum - sft, rft - base. */
+const TABLE_PAIRS: Array<[string, string]> = [
+  ['srum', 'base'],
+  ['srum', 'sft'],
+  ['rft', 'base'],
+];
+
+/**
+ * The evidence file from one score result: its arms under the table's row names (`--as srum=srum-think-nr,...`; base
+ * is base), the paired rows (srum - sft needs the score run's --pairs), and the rounds as --rounds lists them.
+ */
+function table(from: string, as: Record<string, string>, rounds: string[], out: string): void {
+  const result = JSON.parse(fs.readFileSync(from, 'utf8')) as ScoreResult;
+  const group = (row: string): string => {
+    const g = row === 'base' ? 'base' : as[row];
+    if (g === undefined || result.arms[g] === undefined)
+      throw new Error(`${from}: no arm for row ${row} (--as ${row}=ARM; arms: ${Object.keys(result.arms).join(', ')})`);
+    return g;
+  };
+  const pairOf = (a: string, b: string): ArmSummary => {
+    const key = b === 'base' ? `${group(a)}-base` : `${group(a)}-${group(b)}`;
+    const pair = result.report.paired[key];
+    if (pair === undefined) throw new Error(`${from}: no paired row ${key} (score with --pairs ${group(a)}:${group(b)})`);
+    return pair;
+  };
+  const rows = ['base', ...Object.keys(as)];
+  writeJsonAtomic(out, {
+    command: `npx ts-node --transpile-only scripts/experiments/srum-gain.ts ${process.argv.slice(2).join(' ')}`,
+    from,
+    score_command: result.command,
+    protocol: result.protocol,
+    test_looked_at: result.test_looked_at,
+    arms: Object.fromEntries(rows.map((row) => [row, { ...result.arms[group(row)], arm: group(row) }])),
+    paired: Object.fromEntries(
+      TABLE_PAIRS.filter(([a, b]) => rows.includes(a) && rows.includes(b)).map(([a, b]) => {
+        const p = pairOf(a, b);
+        return [
+          `${a}-${b}`,
+          { mean: p.overall.mean, se: p.overall.se, in_domain: p.in_domain, held_out: p.held_out, per_category: p.per_category },
+        ];
+      }),
+    ),
+    ...(rounds.length > 0
+      ? {
+          rounds: {
+            arms: rounds,
+            overall: rounds.map((g) => result.report.arms[g].overall.mean),
+            se: rounds.map((g) => result.report.arms[g].overall.se),
+            minus_base: rounds.map((g) => (g === 'base' ? { mean: 0, se: 0 } : result.report.paired[`${g}-base`].overall)),
+          },
+        }
+      : {}),
+    report: result.report,
   });
 }
 
@@ -237,6 +323,9 @@ async function main(): Promise<void> {
       out: { type: 'string' },
       'extra-arms': { type: 'string', default: '' },
       pairs: { type: 'string', default: '' },
+      from: { type: 'string' },
+      as: { type: 'string', default: '' },
+      rounds: { type: 'string', default: '' },
     },
     strict: true,
   });
@@ -250,6 +339,20 @@ async function main(): Promise<void> {
     planTemperature: Number(values['plan-temperature']),
   };
   const seeds = values.seeds.split(',').map(Number);
+  if (values.phase === 'table') {
+    if (values.from === undefined || values.out === undefined) throw new Error('--phase table needs --from SCORE.json --out FILE');
+    const as = Object.fromEntries(
+      values.as
+        .split(',')
+        .filter((s) => s !== '')
+        .map((s) => {
+          const [row, arm, ...rest] = s.split('=');
+          if (!row || !arm || rest.length > 0) throw new Error(`--as: "${s}" is not row=ARM`);
+          return [row, arm];
+        }),
+    );
+    return table(values.from, as, values.rounds === '' ? [] : values.rounds.split(','), values.out);
+  }
   await initBackend();
   if (values.phase === 'candidates') return candidates(o);
   if (values.phase === 'judge') {
@@ -270,7 +373,7 @@ async function main(): Promise<void> {
     const pairs = values.pairs === '' ? [] : values.pairs.split(',').map(pairSpec);
     return score(o, values.arms.split(','), seeds, values.out, { ...DEFAULT_PROTOCOL, split }, extra, pairs);
   }
-  throw new Error('usage: srum-gain.ts --phase candidates|judge|train|score (see the file comment)');
+  throw new Error('usage: srum-gain.ts --phase candidates|judge|train|score|table (see the file comment)');
 }
 
 runScript(main);
