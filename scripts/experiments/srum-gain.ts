@@ -1,7 +1,8 @@
 // Does post-training on the model's own candidates improve generation? One candidate set, several arms, one protocol:
 //   rft   - the CEILING, an oracle no user has: supervised fine-tuning on the candidates the independent *evaluator*
 //           passes (rejection-sampling fine-tuning). It says how much any self-judged method could gain from these
-//           candidates; it is never a SRUM result.
+//           candidates; it is never a SRUM result. rft-plan: the same oracle asked about each candidate's plan, drawn
+//           by the world's renderer (the ceiling of a think-term method: what the plans could teach the planner).
 //   sft   - the paper's baseline: every candidate, unweighted loss.
 //   srum  - the candidates with the model's own judge records (its regions, global and local verdicts), the official
 //           reward map, Eq. 1 with the reference term (the released settings unless --set says otherwise).
@@ -45,6 +46,7 @@ import {
 import { autoWorkers, SamplerPool } from '../../lib/eval/pool';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../lib/eval/protocol';
 import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../../lib/io';
+import { evaluateImage } from '../../lib/eval/evaluate';
 import { pretrainingConfig, readManifest } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
 import { CANDIDATES_JSONL, imageName, type CandidateLine } from '../../lib/run/candidates';
@@ -53,7 +55,10 @@ import { judgeCandidates } from '../../lib/run/judge';
 import { Progress } from '../../lib/progress';
 import type { RewardSource } from '../../lib/reward/rewardMap';
 import { trainSrum } from '../../lib/train/srum';
+import { sceneOfPlan } from '../../lib/train/plan';
 import type { SrumCandidate } from '../../lib/train/srum-data';
+import { parsePrompt } from '../../lib/world/grammar';
+import { renderScene } from '../../lib/world/render';
 import { writePng } from '../../lib/world/png';
 import { samplePrompts } from '../../lib/world/splits';
 import { runScript } from '../lib/run-script';
@@ -62,9 +67,11 @@ const EVALUATOR_JSONL = 'evaluator.jsonl';
 const REWARDS_JSONL = 'rewards.jsonl';
 const CHUNK = 256;
 /** What each arm trains on and how (over the SrumConfig defaults). */
-const ARMS: Record<string, { method: 'sft' | 'srum' | 'replay'; filter: 'evaluator' | 'none'; set: Record<string, unknown> }> = {
+const ARMS: Record<string, { method: 'sft' | 'srum' | 'replay'; filter: 'evaluator' | 'plan' | 'none'; set: Record<string, unknown> }> = {
   replay: { method: 'replay', filter: 'none', set: {} }, // the control: the replayed pretraining updates alone
   rft: { method: 'sft', filter: 'evaluator', set: { planWeight: 1 } },
+  // the ceiling of a think-term method: the candidates whose *plan*, drawn by the world's renderer, the evaluator passes
+  'rft-plan': { method: 'sft', filter: 'plan', set: { planWeight: 1 } },
   sft: { method: 'sft', filter: 'none', set: {} },
   srum: { method: 'srum', filter: 'none', set: {} },
 };
@@ -136,6 +143,14 @@ function armCandidates(o: Options, arm: string): SrumCandidate[] {
         .map((v) => v.index),
     );
     keep = lines.filter((l) => passed.has(l.index));
+  }
+  if (spec.filter === 'plan') {
+    const { planGrid, imageSize } = readManifest(o.checkpoint).model_config; // as worldDrawnPlans draws a plan
+    keep = lines.filter((l) => {
+      if (l.plan === undefined) throw new Error(`${l.image_file}: no plan (the plan filter needs think-mode candidates)`);
+      const scene = sceneOfPlan(Int32Array.from(l.plan), planGrid, imageSize);
+      return evaluateImage(renderScene(scene), parsePrompt(l.original_prompt)).passed;
+    });
   }
   const records = new Map<string, RewardSource>();
   if (spec.method === 'srum') {
