@@ -14,7 +14,7 @@ import { SamplerPool } from '../lib/eval/pool';
 import { clusteredMean } from '../lib/eval/gap';
 import { protocolImages, protocolPrompts, type ProtocolConfig } from '../lib/eval/protocol';
 import { evaluateImage } from '../lib/eval/evaluate';
-import { protocolResultsChart } from '../lib/plot';
+import { protocolResultsChart, roundsChart } from '../lib/plot';
 import { generateImages } from '../lib/generate/generate';
 import { resolveModelConfig } from '../lib/model/config';
 import { disposeModel, initModel, type UnifiedModel } from '../lib/model/params';
@@ -164,6 +164,15 @@ describe('paired scoring', () => {
     expect(bars.y.slice(0, 3)).toEqual([report.arms.x.overall.mean, report.arms.x.in_domain.mean, report.arms.x.held_out.mean]);
     expect(bars.error_y.array[0]).toBe(report.arms.x.overall.se);
     expect(() => protocolResultsChart(report, [['nope', 'N']])).toThrow(/no arm nope/);
+
+    // rounds: round 0 is base at 0; each later round its paired gain with the clustered SE as the error bar
+    const rounds = roundsChart(report, ['base', 'x']);
+    const [overall, inDomain] = rounds.data as unknown as Array<{ x: number[]; y: number[]; error_y: { array: number[] } }>;
+    expect(overall.x).toEqual([0, 1]);
+    expect(overall.y).toEqual([0, report.paired['x-base'].overall.mean]);
+    expect(overall.error_y.array).toEqual([0, report.paired['x-base'].overall.se]);
+    expect(inDomain.y[1]).toBe(report.paired['x-base'].in_domain.mean);
+    expect(() => roundsChart(report, ['base', 'nope'])).toThrow(/no arm nope/);
   });
 
   it('arm specs: name=source[:sampler key=value]; bad specs are errors that say why', () => {

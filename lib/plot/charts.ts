@@ -134,14 +134,25 @@ export interface LineSeries {
   name: string;
   x: number[];
   y: number[];
+  /** Optional symmetric error bars (e.g. a clustered standard error). */
+  errors?: number[];
 }
 
 /** Lines with markers, one per series (loss curves, per-step scores, sweeps). */
 export function lineChart(series: LineSeries[], options: ChartOptions = {}): Figure {
   for (const s of series) {
     if (s.x.length !== s.y.length) throw new Error(`lineChart: series '${s.name}' has ${s.x.length} x and ${s.y.length} y values`);
+    if (s.errors && s.errors.length !== s.y.length)
+      throw new Error(`lineChart: series '${s.name}' has ${s.errors.length} errors for ${s.y.length} values`);
   }
-  const data: Trace[] = series.map((s) => ({ type: 'scatter', mode: 'lines+markers', name: s.name, x: s.x, y: s.y }));
+  const data: Trace[] = series.map((s) => ({
+    type: 'scatter',
+    mode: 'lines+markers',
+    name: s.name,
+    x: s.x,
+    y: s.y,
+    ...(s.errors ? { error_y: { type: 'data', array: s.errors, visible: true } } : {}),
+  }));
   return { data, layout: { ...axisLayout(options), showlegend: series.length > 1 } };
 }
 

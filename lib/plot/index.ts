@@ -15,6 +15,6 @@ export {
 export { PLOTLY_MIME, type ShowOptions, displayBundle, show } from './show';
 export { type DisplayBundle, inTslabKernel } from './tslab';
 export { gapChart } from './gap';
-export { mainResultsChart, protocolResultsChart } from './results';
+export { mainResultsChart, protocolResultsChart, roundsChart } from './results';
 export { clusterActivationChart } from './clusters';
 export { type PerStepChartData, perStepChart } from './per-step';

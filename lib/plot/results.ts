@@ -5,7 +5,7 @@
 import type { ComparisonReport } from '../eval/compare';
 import type { MainResults, MethodResults } from '../run/results';
 import { mean, std } from '../run/results';
-import { barChart, legendAbove } from './charts';
+import { barChart, legendAbove, lineChart } from './charts';
 import type { Figure } from './figure';
 
 const METHODS: Array<[keyof MainResults, string]> = [
@@ -69,4 +69,37 @@ export function protocolResultsChart(report: ComparisonReport, arms?: Array<[str
     ],
   });
   return legendAbove(figure, 1100, 500, 130);
+}
+
+/**
+ * Self-play rounds: each round's arm minus base, paired on the protocol's images (seed-averaged), overall, in-domain
+ * and held-out pairs, with the clustered SE as error bars. `rounds` lists the arms in round order; 'base' is round 0.
+ */
+export function roundsChart(report: ComparisonReport, rounds: string[], title?: string): Figure {
+  const diff = (arm: string, part: 'overall' | 'in_domain' | 'held_out'): { mean: number; se: number } => {
+    if (arm === 'base') return { mean: 0, se: 0 };
+    const paired = report.paired[`${arm}-base`];
+    if (paired === undefined) throw new Error(`roundsChart: no arm ${arm} in the report`);
+    return paired[part];
+  };
+  const x = rounds.map((_, k) => k);
+  const parts: Array<['overall' | 'in_domain' | 'held_out', string]> = [
+    ['overall', 'overall'],
+    ['in_domain', 'in-domain prompts'],
+    ['held_out', 'held-out-pair prompts'],
+  ];
+  const series = parts.map(([part, name]) => ({
+    name,
+    x,
+    y: rounds.map((arm) => diff(arm, part).mean),
+    errors: rounds.map((arm) => diff(arm, part).se),
+  }));
+  const p = report.protocol;
+  const figure = lineChart(series, {
+    title: title ?? `Self-play rounds on ${p.split} (${p.n_prompts} prompts x ${p.draws} draws): gain over base ± SE clustered by prompt`,
+    xTitle: 'round (0 = base)',
+    yTitle: 'evaluator pass rate − base (points)',
+  });
+  figure.layout = { ...figure.layout, xaxis: { ...(figure.layout.xaxis as object), tickmode: 'array', tickvals: x } };
+  return legendAbove(figure, 800, 480, 110);
 }
