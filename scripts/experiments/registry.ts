@@ -55,6 +55,11 @@ const BASE_MODEL_FLAGS =
 const THINK_ONLY = 'replayPlanHeadOnly=true,planWeight=1,imageWeight=0,thinkLearningRate=0.001';
 /** The same with no replay: only the plan head and cell decoder move; the drawing and understanding stay the base's. */
 const THINK_ALONE = 'planWeight=1,imageWeight=0,thinkLearningRate=0.001,replayWeight=0';
+/** The per-slot map reward on the judge-accepted candidates (SrumConfig.planReward 'map'). */
+const MAP_REWARD = 'planReward=map,positiveOnly=true';
+/** Self-play round k's seed-0 arm (round 0: the unbound-think-nr run's); round k+1 draws its candidates from it. */
+const roundArm = (k: number): string =>
+  k === 0 ? path.join(UNBOUND.runs, 'srum-think-nr@0') : path.join(UNBOUND.runs, `round${k}`, 'srum-think-nr@0');
 const SAMPLER_THEN = 'drawn with 25 Euler steps, the default sampler until 2026-12-06 (today 10: lib/generate/generate.ts)';
 
 const CONTROLS = `controls.ts --seeds 0,1,2 --runs ${experimentDir('controls')}`;
@@ -440,6 +445,92 @@ export const EXPERIMENTS: Experiment[] = [
     note:
       'the committed run kept its data in runs/unbound2 (the same stage command at 7c3f03d), a note added; its score file ' +
       'also held the unbound-think arms and screens, which a rerun of this experiment alone does not train',
+  },
+  {
+    name: 'plan-quality-unbind',
+    what:
+      'stages whose captions also unbind structure (relation sides, counts), the plan head fine-tuned or re-initialised: ' +
+      'their argmax plans drawn by the world renderer, by category',
+    results: ['figures/results/plan-quality-unbind-val.json'],
+    needs: ['unbound-screen'], // the attributes-only stage, as a row
+    steps: [
+      ...(
+        [
+          ['stage-structure', 600, ''],
+          ['stage-structure-fresh', 1200, ' --fresh think.head,think.norm'],
+        ] as const
+      ).map(([name, steps, fresh]) => ({
+        name,
+        argv: srum(
+          `pretrain --preset base --out ${path.join(experimentDir('plan-quality-unbind'), name)} --steps ${steps} --seed 31 --replicas 1 ` +
+            '--set generationWeight=0,understandingWeight=0,planHeadOnly=true,learningRate=0.001,warmupSteps=20,batchSize=64,' +
+            `unboundCaptions=1,unboundStructure=1,checkpointEvery=100 --model ${BASE_MODEL_FLAGS} --init-from data/base${fresh}`,
+        ),
+        after: [],
+      })),
+      {
+        name: 'plans',
+        argv: tsNode(
+          `plan-quality.ts --arms base=data/base,unbound2=${UNBOUND.checkpoint},` +
+            `unbound3=${path.join(experimentDir('plan-quality-unbind'), 'stage-structure')},` +
+            `unbound4=${path.join(experimentDir('plan-quality-unbind'), 'stage-structure-fresh')} ` +
+            '--out figures/results/plan-quality-unbind-val.json',
+        ),
+        after: ['stage-structure', 'stage-structure-fresh'],
+      },
+    ],
+    note: 'the committed run kept its stages in runs/unbound3/stage and runs/unbound4/stage',
+  },
+  {
+    name: 'unbound-rounds',
+    what:
+      'self-play rounds 1-3 of the think-alone SRUM arm on the unbound-caption regime, beside the per-slot map reward and ' +
+      'the plan-oracle ceiling (3 seeds each; later rounds from seed 0)',
+    results: ['figures/results/unbound-rounds-val.json'],
+    needs: ['unbound-think-nr'], // its stage, candidates, judge records and srum-think-nr@0
+    steps: [
+      {
+        name: 'train-map',
+        argv: gain(`--phase train --arm srum --name srum-think-map --set ${THINK_ALONE},${MAP_REWARD} --seeds 0,1,2`, UNBOUND),
+      },
+      {
+        name: 'train-rft-plan',
+        argv: gain(
+          '--phase train --arm rft-plan --name rft-plan-nr --set imageWeight=0,thinkLearningRate=0.001,replayWeight=0 --seeds 0,1,2',
+          UNBOUND,
+        ),
+      },
+      ...[1, 2, 3].flatMap((k): ExperimentStep[] => {
+        const round: GainRegime = { runs: path.join(UNBOUND.runs, `round${k}`), checkpoint: roundArm(k - 1) };
+        const seeds = k === 1 ? '0,1,2' : '0';
+        return [
+          { name: `round${k}-candidates`, argv: gain(`--seed ${34 + k} --phase candidates`, round) },
+          { name: `round${k}-judge`, argv: gain(`--seed ${34 + k} --phase judge`, round) },
+          {
+            name: `round${k}-train`,
+            argv: gain(
+              `--seed ${34 + k} --phase train --arm srum --name srum-think-nr --set ${THINK_ALONE},planReward=positive,positiveOnly=true --seeds ${seeds}`,
+              round,
+            ),
+          },
+        ];
+      }),
+      {
+        name: 'score',
+        argv: gain(
+          '--phase score --arms srum-think-nr,srum-think-map,rft-plan-nr,rft-think-nr,sft-think-nr --seeds 0,1,2 ' +
+            `--extra-arms ${[0, 1, 2].map((s) => `round1@${s}=${path.join(UNBOUND.runs, 'round1', `srum-think-nr@${s}`)}`).join(',')},` +
+            `round2=${roundArm(2)},round3=${roundArm(3)} ` +
+            '--pairs srum-think-nr:sft-think-nr,srum-think-nr:rft-think-nr,srum-think-nr:rft-plan-nr,srum-think-map:srum-think-nr,' +
+            'round1:srum-think-nr,round2:round1,round3:round2 --out figures/results/unbound-rounds-val.json',
+          UNBOUND,
+        ),
+        after: ['train-map', 'train-rft-plan', 'round3-train'],
+      },
+    ],
+    note:
+      'the committed run kept its data in runs/unbound2 (the unbound-think-nr run); its score file caches every arm, so the ' +
+      'final score step only paired them again',
   },
   {
     name: 'post-training-screen-reflow',
