@@ -533,6 +533,23 @@ export const EXPERIMENTS: Experiment[] = [
       'final score step only paired them again',
   },
   {
+    name: 'unbound-judge-agreement',
+    what: "the self-judge's acceptance against the evaluator on the unbound regime's candidates, round 0 and round 1: images and plans",
+    results: ['figures/results/unbound-judge-agreement.json'],
+    needs: ['unbound-rounds'], // the candidates and judge records of both rounds
+    steps: [
+      { name: 'round0', argv: gain('--phase agreement --out figures/results/unbound-judge-agreement.json', UNBOUND) },
+      {
+        name: 'round1',
+        argv: gain('--seed 35 --phase agreement --out figures/results/unbound-judge-agreement.json', {
+          runs: path.join(UNBOUND.runs, 'round1'),
+          checkpoint: roundArm(0),
+        }),
+      },
+    ],
+    note: 'the committed file was written from runs/unbound2 and runs/unbound2/round1 (the same commands there)',
+  },
+  {
     name: 'post-training-screen-reflow',
     what: 'one-seed screens: each candidate on the noise it was drawn from (reflow coupling), and the loss on t >= 0.8',
     results: ['figures/results/screen-reflow-val.json'],

@@ -12,6 +12,7 @@
 //               DIR/candidates.jsonl as `srum candidates` writes it, and DIR/evaluator.jsonl with the evaluator's
 //               verdict per image, read only by the rft arm (the judge and its training data never see it).
 //   judge       the model's self-judgment of every candidate (lib/run/judge.ts) -> DIR/rewards.jsonl.
+//   agreement   the judge's acceptance against the evaluator, on images and on world-drawn plans (a diagnostic).
 //   train       one arm, the given seeds (one process per arm: two arms side by side use both cores); --name NAME
 //               --set k=v,... trains a variant as NAME@seed with those SrumConfig settings over the arm's.
 //   score       base and every trained arm on the evaluation protocol (paired), written to --out; --extra-arms
@@ -53,7 +54,7 @@ import { CANDIDATES_JSONL, imageName, type CandidateLine } from '../../lib/run/c
 import { parseRunSettings } from '../../lib/run/config';
 import { judgeCandidates } from '../../lib/run/judge';
 import { Progress } from '../../lib/progress';
-import type { RewardSource } from '../../lib/reward/rewardMap';
+import { layoutScore, type RewardSource } from '../../lib/reward/rewardMap';
 import { trainSrum } from '../../lib/train/srum';
 import { sceneOfPlan } from '../../lib/train/plan';
 import type { SrumCandidate } from '../../lib/train/srum-data';
@@ -145,12 +146,8 @@ function armCandidates(o: Options, arm: string): SrumCandidate[] {
     keep = lines.filter((l) => passed.has(l.index));
   }
   if (spec.filter === 'plan') {
-    const { planGrid, imageSize } = readManifest(o.checkpoint).model_config; // as worldDrawnPlans draws a plan
-    keep = lines.filter((l) => {
-      if (l.plan === undefined) throw new Error(`${l.image_file}: no plan (the plan filter needs think-mode candidates)`);
-      const scene = sceneOfPlan(Int32Array.from(l.plan), planGrid, imageSize);
-      return evaluateImage(renderScene(scene), parsePrompt(l.original_prompt)).passed;
-    });
+    const { planGrid, imageSize } = readManifest(o.checkpoint).model_config;
+    keep = lines.filter((l) => planPasses(l, planGrid, imageSize));
   }
   const records = new Map<string, RewardSource>();
   if (spec.method === 'srum') {
@@ -162,6 +159,59 @@ function armCandidates(o: Options, arm: string): SrumCandidate[] {
     if (record === undefined) throw new Error(`${imagePath}: no judge record (run --phase judge first)`);
     return { imagePath, prompt: l.original_prompt, plan: l.plan === undefined ? undefined : Int32Array.from(l.plan), record };
   });
+}
+
+/** Precision and recall of `accepted` against `truth` (one flag per candidate). */
+function agreementOf(
+  accepted: readonly boolean[],
+  truth: readonly boolean[],
+): { precision: number; recall: number; accepted: number; true: number } {
+  const both = accepted.filter((a, i) => a && truth[i]).length;
+  const a = accepted.filter(Boolean).length;
+  const t = truth.filter(Boolean).length;
+  return { precision: a === 0 ? NaN : both / a, recall: t === 0 ? NaN : both / t, accepted: a, true: t };
+}
+
+/**
+ * How the self-judge's acceptance (global layout score > 0, what the SRUM arms train on) agrees with the evaluator,
+ * on each candidate's image and on its plan drawn by the world's renderer (what the think term teaches). A
+ * diagnostic read after training: the judge never sees these verdicts. Merged into --out under this --runs.
+ */
+function agreement(o: Options, out: string): void {
+  const lines = readJsonl<CandidateLine>(path.join(o.dir, CANDIDATES_JSONL));
+  const imagePassed = new Map(
+    readJsonl<{ index: number; passed: boolean }>(path.join(o.dir, EVALUATOR_JSONL)).map((v) => [v.index, v.passed]),
+  );
+  const scores = new Map(
+    readJsonl<RewardSource & { bad_image_file: string }>(path.join(o.dir, REWARDS_JSONL)).map((r) => [
+      path.basename(r.bad_image_file),
+      layoutScore(r),
+    ]),
+  );
+  const { planGrid, imageSize } = readManifest(o.checkpoint).model_config;
+  const accepted = lines.map((l) => (scores.get(path.basename(l.image_file)) ?? -1) > 0);
+  const image = lines.map((l) => imagePassed.get(l.index) === true);
+  const plan = lines.map((l) => l.plan !== undefined && planPasses(l, planGrid, imageSize));
+  const previous = fs.existsSync(out) ? (JSON.parse(fs.readFileSync(out, 'utf8')) as { sets: Record<string, unknown> }) : { sets: {} };
+  const set = {
+    command: `npx ts-node --transpile-only scripts/experiments/srum-gain.ts ${process.argv.slice(2).join(' ')}`,
+    checkpoint: o.checkpoint,
+    candidates: lines.length,
+    judged: scores.size,
+    image: agreementOf(accepted, image),
+    plan: agreementOf(accepted, plan),
+  };
+  writeJsonAtomic(out, {
+    what: 'self-judge acceptance (g > 0) against the evaluator, on images and on world-drawn plans',
+    sets: { ...previous.sets, [o.runs]: set },
+  });
+  console.log(JSON.stringify(set));
+}
+
+/** Does the evaluator pass the candidate's plan drawn by the world's renderer (as worldDrawnPlans draws one)? */
+function planPasses(l: CandidateLine, planGrid: number, imageSize: number): boolean {
+  if (l.plan === undefined) throw new Error(`${l.image_file}: no plan (the plan filter needs think-mode candidates)`);
+  return evaluateImage(renderScene(sceneOfPlan(Int32Array.from(l.plan), planGrid, imageSize)), parsePrompt(l.original_prompt)).passed;
 }
 
 /** A variant of an arm: its runs are `name@seed`, trained with `set` over the arm's settings. */
@@ -376,6 +426,10 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(summary));
     return;
   }
+  if (values.phase === 'agreement') {
+    if (values.out === undefined) throw new Error('--phase agreement needs --out FILE (merged: one entry per --runs)');
+    return agreement(o, values.out);
+  }
   if (values.phase === 'train') {
     if (values.arm === undefined) throw new Error('--phase train needs --arm rft|sft|srum');
     const set = parseRunSettings(values.set); // typed as the defaults, unknown keys an error
@@ -388,7 +442,7 @@ async function main(): Promise<void> {
     const pairs = values.pairs === '' ? [] : values.pairs.split(',').map(pairSpec);
     return score(o, values.arms.split(','), seeds, values.out, { ...DEFAULT_PROTOCOL, split }, extra, pairs);
   }
-  throw new Error('usage: srum-gain.ts --phase candidates|judge|train|score|table (see the file comment)');
+  throw new Error('usage: srum-gain.ts --phase candidates|judge|agreement|train|score|table (see the file comment)');
 }
 
 runScript(main);
