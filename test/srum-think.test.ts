@@ -13,14 +13,14 @@ import { candidatePlans } from '../lib/run/candidates';
 import { readJsonl } from '../lib/io';
 import { saveCheckpoint } from '../lib/model/checkpoint';
 import { PLAN_FIELDS, PLAN_SLOTS } from '../lib/model/classes';
-import { modelDims, resolveModelConfig } from '../lib/model/config';
+import { resolveModelConfig } from '../lib/model/config';
 import { generationTokens } from '../lib/model/image-tokens';
 import { disposeModel, initModel, namedVariables } from '../lib/model/params';
 import { makeRng } from '../lib/rng';
 import { readPng } from '../lib/world/png';
 import { encodeBatch } from '../lib/world/tokenizer';
 import { gatherBatch, prepareSrumData, type SrumCandidate } from '../lib/train/srum-data';
-import { slotRewards, srumLoss, thinkTerm } from '../lib/train/srum-objective';
+import { srumLoss } from '../lib/train/srum-objective';
 import { trainSrum } from '../lib/train/srum';
 import { resolveSrumConfig, type SrumConfig } from '../lib/train/srum-config';
 import { planLoss } from '../lib/train/head-losses';
@@ -195,60 +195,6 @@ describe('think-mode candidates', () => {
     expect(() => resolveSrumConfig({ imageWeight: 0 })).toThrow(/imageWeight/);
     disposeModel(model);
   }, 60_000);
-
-  it("planReward 'map': each slot reads the reward map over its own box, an absent slot the whole map; the think term weighs slot by slot", () => {
-    const grid = modelDims(config).gridSize; // 8 patches of 4 px on the 32 px tiny image
-    const reward = new Float32Array(grid * grid).fill(0.2);
-    for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) reward[i * grid + j] = 0.9; // the top-left quarter
-    const plan = new Int32Array(PLAN_SLOTS * PLAN_FIELDS.length).fill(-1);
-    const slot = (s: number, cell: number, size: number): void => {
-      const row = s * PLAN_FIELDS.length;
-      plan.set([1, 0, 0, 0, size, cell, s], row); // present, shape, colour, texture, size, cell, depth rank
-    };
-    slot(0, 3 * 16 + 3, 2); // a large object centred at (7, 7) px: inside the quarter
-    slot(1, 13 * 16 + 13, 0); // a small one at (27, 27) px: outside it
-    for (const s of [2, 3]) plan[s * PLAN_FIELDS.length] = 0;
-    const weights = slotRewards(reward, plan, config, grid);
-    expect(weights[0]).toBeCloseTo(0.9, 6);
-    expect(weights[1]).toBeCloseTo(0.2, 6);
-    expect(weights[2]).toBeCloseTo((16 * 0.9 + 48 * 0.2) / 64, 6);
-    expect(
-      slotRewards(
-        reward.map((v) => v - 1),
-        plan,
-        config,
-        grid,
-      )[0],
-    ).toBe(0); // never below 0
-
-    const lines = linesOf(images);
-    const withPlans: SrumCandidate[] = lines.map((l) => ({
-      imagePath: path.join(images, l.image_file),
-      prompt: l.original_prompt,
-      record,
-      plan: Int32Array.from(l.plan!),
-    }));
-    const model = initModel(config, 3);
-    const data = prepareSrumData(withPlans, model, 'official', { planReward: 'map' });
-    expect(data.slotReward).toHaveLength(3);
-    const batch = gatherBatch(data, [0, 1, 2]);
-    expect(batch.slotReward).toHaveLength(3 * PLAN_SLOTS);
-    const srum = resolveSrumConfig({ planWeight: 1, planReward: 'map' });
-    const textTokens = encodeBatch(
-      lines.map((l) => l.original_prompt),
-      config.maxTextTokens,
-    );
-    const [think, bySlot, byPlan] = tf.tidy(() => [
-      thinkTerm(model, batch, srum)!.dataSync()[0],
-      planLoss(model, textTokens, batch.plan!, batch.slotReward).total.dataSync()[0],
-      planLoss(model, textTokens, batch.plan!, batch.layoutReward).total.dataSync()[0],
-    ]);
-    expect(think).toBeCloseTo(bySlot, 5);
-    expect(think).not.toBeCloseTo(byPlan, 3); // the red circle's region (score -0.5) weighs its slot less
-    expect(() => planLoss(model, textTokens, batch.plan!, new Float32Array(5))).toThrow(/5 weights for 3 plans/);
-    expect(prepareSrumData(withPlans, model, 'official').slotReward).toBeUndefined();
-    disposeModel(model);
-  });
 
   it('thinkLearningRate: the think term is its own update that reaches only the plan head and cell decoder, at its own rate', async () => {
     const withPlans: SrumCandidate[] = linesOf(images).map((l) => ({

@@ -129,26 +129,22 @@ export function understandingLoss(
 }
 
 /**
- * L_plan = sum over the plan fields of the per-slot CE of the plan predicted from the prompt alone. `weights` is [B]
- * (one per prompt, for all its slots) or [B * PLAN_SLOTS] (one per slot): SRUM's reward on a candidate's own plan;
- * default 1. The target plan is also the
+ * L_plan = sum over the plan fields of the per-slot CE of the plan predicted from the prompt alone. `promptWeights`
+ * [B] weighs each prompt's slots (SRUM's reward on a candidate's own plan); default 1. The target plan is also the
  * cell decoder's teacher (ModelConfig.planCellDecoder). `detach`: train the plan head and decoder only.
  */
 export function planLoss(
   model: UnifiedModel,
   textTokens: Int32Array,
   plan: Int32Array,
-  weights?: Float32Array,
+  promptWeights?: Float32Array,
   options: { detach?: boolean } = {},
 ): HeadLoss {
   const logits = planLogits(model, textTokens, { teacher: plan, detach: options.detach });
-  const rows = plan.length / PLAN_FIELDS.length; // B * PLAN_SLOTS
-  if (weights !== undefined && weights.length !== rows && weights.length * PLAN_SLOTS !== rows)
-    throw new Error(`planLoss: ${weights.length} weights for ${rows / PLAN_SLOTS} plans (one per plan or one per slot)`);
   const slotWeights =
-    weights === undefined || weights.length === rows
-      ? weights
-      : Float32Array.from({ length: rows }, (_, row) => weights[Math.floor(row / PLAN_SLOTS)]);
+    promptWeights === undefined
+      ? undefined
+      : Float32Array.from({ length: promptWeights.length * PLAN_SLOTS }, (_, row) => promptWeights[Math.floor(row / PLAN_SLOTS)]);
   const parts: Record<string, tf.Scalar> = {};
   for (const field of PLAN_FIELDS) {
     const flat = logits[field].reshape([-1, logits[field].shape[2]]) as tf.Tensor2D; // [B * S, C]

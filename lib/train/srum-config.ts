@@ -15,7 +15,7 @@ export const SRUM_METHODS = ['srum', 'sft', 'replay'] as const;
 export type SrumMethod = (typeof SRUM_METHODS)[number];
 export const SRUM_REFERENCES = ['candidate', 'ground-truth'] as const;
 export type SrumReference = (typeof SRUM_REFERENCES)[number];
-export const PLAN_REWARDS = ['alpha', 'positive', 'map'] as const;
+export const PLAN_REWARDS = ['alpha', 'positive'] as const;
 export type PlanReward = (typeof PLAN_REWARDS)[number];
 
 export interface SrumConfig {
@@ -81,10 +81,7 @@ export interface SrumConfig {
    * How SRUM weighs a candidate's plan in the think term. 'alpha': (g + 1) / 2, the released layout factor. 'positive':
    * max(0, g), so only layouts the judge accepts are imitated. Why: with weights that never reach 0, the planner is
    * pulled towards every plan it sampled, and when 3 in 4 sampled plans are wrong (g < 0, alpha ~ 0.25) and 1 in 4
-   * right (alpha ~ 0.75) the two pulls cancel. 'map': each slot of the plan by the reward map (alpha * R, rewardMode)
-   * read over that slot's box, at least 0: the judge's regions and local verdicts reach the planner object by object,
-   * as Eq. 1 reaches the image patch by patch (an absent slot reads the whole map). Not in the paper or the released
-   * code. SFT weighs every plan 1.
+   * right (alpha ~ 0.75) the two pulls cancel. Not in the paper or the released code. SFT weighs every plan 1.
    */
   planReward: PlanReward;
   /**

@@ -1,7 +1,7 @@
 // SRUM training data: candidates (image + prompt + judge record) -> image tokens, prompt ids and the reward map on
 // the patch grid, prepared once; and the batch of step k, a pure function of (seed, k) so a resumed run sees the
 // same batches. Records are read with the released loader's rules: a record the loader drops is skipped (counted).
-import { PLAN_IGNORE, PLAN_SLOTS, PLAN_VALUES } from '../model/classes';
+import { PLAN_IGNORE, PLAN_VALUES } from '../model/classes';
 import { modelDims, type ModelConfig } from '../model/config';
 import { generationTokens } from '../model/image-tokens';
 import type { UnifiedModel } from '../model/params';
@@ -13,7 +13,7 @@ import { readPng } from '../world/png';
 import { renderScene } from '../world/render';
 import { planTargets } from './plan';
 import type { PlanReward } from './srum-config';
-import { candidateReward, slotRewards } from './srum-objective';
+import { candidateReward } from './srum-objective';
 import { encode } from '../world/tokenizer';
 import type { RgbImage } from '../world/types';
 
@@ -42,8 +42,6 @@ export interface SrumDataset {
    * candidateReward): alpha = (g + 1) / 2, or max(0, g) with planReward 'positive'.
    */
   layoutReward: number[];
-  /** planReward 'map': each kept think-mode candidate's weight per plan slot, [PLAN_SLOTS] (slotRewards). */
-  slotReward?: (Float32Array | undefined)[];
   /** Candidates the released loader drops (and why). */
   skipped: { index: number; reason: string }[];
   /** SrumConfig.reference 'ground-truth': each kept candidate's x_0^gt tokens and (think-mode candidates) its plan. */
@@ -102,8 +100,6 @@ export function prepareSrumData(
     }
     data.plan.push(candidate.plan);
     data.layoutReward.push(weighted.planWeight);
-    if (planReward === 'map')
-      (data.slotReward ??= []).push(candidate.plan && slotRewards(weighted.reward, candidate.plan, config, gridSize));
     if (options.referenceSeed !== undefined && data.reference !== undefined) {
       const withPlan = candidate.plan !== undefined;
       const gt = groundTruthReference(candidate.prompt, { seed: options.referenceSeed, index, planGrid: config.planGrid, withPlan });
@@ -147,8 +143,6 @@ export interface SrumBatch {
   thinking?: Uint8Array;
   /** [B] each candidate's layout reward (SrumDataset.layoutReward), with the plan. */
   layoutReward?: Float32Array;
-  /** [B * PLAN_SLOTS] each slot's weight (SrumDataset.slotReward), with the plan under planReward 'map'. */
-  slotReward?: Float32Array;
   /** The candidates' x_0^gt (SrumDataset.reference): tokens [B, Np, generationDim] and plans as `plan` above. */
   reference?: { x0: Float32Array; plan?: Int32Array };
 }
@@ -178,12 +172,7 @@ export function gatherBatch(data: SrumDataset, indices: readonly number[]): Srum
   const plan = plans(data.plan);
   if (plan === undefined) return batch;
   const thinking = Uint8Array.from(indices, (i) => (data.plan[i] === undefined ? 0 : 1));
-  const layoutReward = Float32Array.from(indices, (i) => data.layoutReward[i]);
-  const slots = data.slotReward;
-  if (slots === undefined) return { ...batch, plan, thinking, layoutReward };
-  const slotReward = new Float32Array(indices.length * PLAN_SLOTS); // rows without a plan are ignored by the loss
-  indices.forEach((i, b) => slotReward.set(slots[i] ?? new Float32Array(PLAN_SLOTS), b * PLAN_SLOTS));
-  return { ...batch, plan, thinking, layoutReward, slotReward };
+  return { ...batch, plan, thinking, layoutReward: Float32Array.from(indices, (i) => data.layoutReward[i]) };
 }
 
 /** Shape helper for the batch tensors. */

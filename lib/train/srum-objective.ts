@@ -32,9 +32,6 @@ import type { UnifiedModel } from '../model/params';
 import { DroppedRecordError } from '../reward/loaderRules';
 import { resizeBilinear } from '../reward/resize';
 import { layoutScore, rewardMap, type RewardMode, type RewardSource } from '../reward/rewardMap';
-import { PLAN_FIELDS, PLAN_SLOTS, planCellCentre } from '../model/classes';
-import { WORLD } from '../world/config';
-import { SIZES } from '../world/types';
 import { planLoss } from './head-losses';
 import type { PlanReward, SrumConfig } from './srum-config';
 
@@ -74,36 +71,6 @@ export function candidateReward(record: RewardSource, options: CandidateRewardOp
   if (options.positiveOnly === true && g <= 0) return { dropped: 'global layout score <= 0 (positiveOnly)' };
   const reward = resizeBilinear(pixelMap, { fromW: width, fromH: height, toW: gridSize, toH: gridSize }); // [Hp * Wp]
   return { reward, planWeight: options.planReward === 'positive' ? Math.max(0, g) : (g + 1) / 2 }; // max(0, g) or alpha
-}
-
-/**
- * alpha * R read in plan space (planReward 'map'), [PLAN_SLOTS]: a present slot gets the map's mean over the patches
- * whose centres lie in its box (its cell's centre, half its size's diameter; at least the patch under the centre), an
- * absent slot the whole map's mean; never below 0. `reward` is the candidate's map on the gridSize x gridSize grid.
- */
-export function slotRewards(
-  reward: Float32Array,
-  plan: Int32Array,
-  config: { imageSize: number; planGrid: number },
-  gridSize: number,
-): Float32Array {
-  const mean = (values: number[]): number => values.reduce((a, b) => a + b, 0) / values.length;
-  const whole = mean(Array.from(reward));
-  const patch = config.imageSize / gridSize; // patch side in model pixels
-  const scale = config.imageSize / WORLD.imageSize;
-  const [cellCol, sizeCol] = [PLAN_FIELDS.indexOf('cell'), PLAN_FIELDS.indexOf('size')];
-  return Float32Array.from({ length: PLAN_SLOTS }, (_, s) => {
-    const row = s * PLAN_FIELDS.length;
-    if (plan[row] !== 1) return Math.max(0, whole);
-    const { cx, cy } = planCellCentre(plan[row + cellCol], config.planGrid, config.imageSize);
-    const radius = (WORLD.diameters[SIZES[plan[row + sizeCol]]] / 2) * scale;
-    const inside: number[] = [];
-    for (let i = 0; i < gridSize; i++)
-      for (let j = 0; j < gridSize; j++)
-        if (Math.hypot((j + 0.5) * patch - cx, (i + 0.5) * patch - cy) <= radius) inside.push(reward[i * gridSize + j]);
-    const under = () => reward[Math.min(gridSize - 1, Math.floor(cy / patch)) * gridSize + Math.min(gridSize - 1, Math.floor(cx / patch))];
-    return Math.max(0, inside.length > 0 ? mean(inside) : under());
-  });
 }
 
 // ---- 2. R - mean R ----
@@ -192,14 +159,11 @@ export interface ThinkBatch {
   plan?: Int32Array;
   /** [B] each candidate's planWeight from candidateReward. */
   layoutReward?: Float32Array;
-  /** [B * PLAN_SLOTS] each slot's weight (planReward 'map', slotRewards); when present it replaces layoutReward. */
-  slotReward?: Float32Array;
 }
 
 /**
  * L_think (SrumConfig.planWeight): plan cross-entropy on each think-mode candidate's own plan, from its undropped
- * prompt, weighted by its layout reward for SRUM (slot by slot with planReward 'map'; 'local-only', the
- * no-global-reward ablation: 1) and by 1 for SFT.
+ * prompt, weighted by its layout reward for SRUM ('local-only', the no-global-reward ablation: 1) and by 1 for SFT.
  * Not in the paper or the released code. Undefined when the term is off or no candidate of the batch has a plan.
  */
 export function thinkTerm(
@@ -210,7 +174,7 @@ export function thinkTerm(
 ): tf.Scalar | undefined {
   if (config.planWeight === 0 || batch.plan === undefined || batch.layoutReward === undefined) return undefined;
   const rewarded = lossSettings(config).rewardWeighted && config.rewardMode !== 'local-only';
-  return planLoss(model, batch.textTokens, batch.plan, rewarded ? (batch.slotReward ?? batch.layoutReward) : undefined, options).total;
+  return planLoss(model, batch.textTokens, batch.plan, rewarded ? batch.layoutReward : undefined, options).total;
 }
 
 // ---- 6. One sampled loss ----
