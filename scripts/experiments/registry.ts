@@ -55,8 +55,6 @@ const BASE_MODEL_FLAGS =
 const THINK_ONLY = 'replayPlanHeadOnly=true,planWeight=1,imageWeight=0,thinkLearningRate=0.001';
 /** The same with no replay: only the plan head and cell decoder move; the drawing and understanding stay the base's. */
 const THINK_ALONE = 'planWeight=1,imageWeight=0,thinkLearningRate=0.001,replayWeight=0';
-/** The per-slot map reward on the judge-accepted candidates (SrumConfig.planReward 'map'). */
-const MAP_REWARD = 'planReward=map,positiveOnly=true';
 /** Self-play round k's seed-0 arm (round 0: the unbound-think-nr run's); round k+1 draws its candidates from it. */
 const roundArm = (k: number): string =>
   k === 0 ? path.join(UNBOUND.runs, 'srum-think-nr@0') : path.join(UNBOUND.runs, `round${k}`, 'srum-think-nr@0');
@@ -484,15 +482,11 @@ export const EXPERIMENTS: Experiment[] = [
   {
     name: 'unbound-rounds',
     what:
-      'self-play rounds 1-3 of the think-alone SRUM arm on the unbound-caption regime, beside the per-slot map reward and ' +
-      'the plan-oracle ceiling (3 seeds each; later rounds from seed 0)',
+      'self-play rounds 1-3 of the think-alone SRUM arm on the unbound-caption regime, beside the plan-oracle ceiling ' +
+      '(3 seeds each; rounds 2-3 one seed, each round from the previous seed 0)',
     results: ['figures/results/unbound-rounds-val.json'],
     needs: ['unbound-think-nr'], // its stage, candidates, judge records and srum-think-nr@0
     steps: [
-      {
-        name: 'train-map',
-        argv: gain(`--phase train --arm srum --name srum-think-map --set ${THINK_ALONE},${MAP_REWARD} --seeds 0,1,2`, UNBOUND),
-      },
       {
         name: 'train-rft-plan',
         argv: gain(
@@ -518,19 +512,21 @@ export const EXPERIMENTS: Experiment[] = [
       {
         name: 'score',
         argv: gain(
-          '--phase score --arms srum-think-nr,srum-think-map,rft-plan-nr,rft-think-nr,sft-think-nr --seeds 0,1,2 ' +
+          '--phase score --arms srum-think-nr,rft-plan-nr,rft-think-nr,sft-think-nr --seeds 0,1,2 ' +
             `--extra-arms ${[0, 1, 2].map((s) => `round1@${s}=${path.join(UNBOUND.runs, 'round1', `srum-think-nr@${s}`)}`).join(',')},` +
             `round2=${roundArm(2)},round3=${roundArm(3)} ` +
-            '--pairs srum-think-nr:sft-think-nr,srum-think-nr:rft-think-nr,srum-think-nr:rft-plan-nr,srum-think-map:srum-think-nr,' +
+            '--pairs srum-think-nr:sft-think-nr,srum-think-nr:rft-think-nr,srum-think-nr:rft-plan-nr,' +
             'round1:srum-think-nr,round2:round1,round3:round2 --out figures/results/unbound-rounds-val.json',
           UNBOUND,
         ),
-        after: ['train-map', 'train-rft-plan', 'round3-train'],
+        after: ['train-rft-plan', 'round3-train'],
       },
     ],
     note:
       'the committed run kept its data in runs/unbound2 (the unbound-think-nr run); its score file caches every arm, so the ' +
-      'final score step only paired them again',
+      'final score step only paired them again. The committed file also holds srum-think-map (SrumConfig.planReward ' +
+      "'map': each plan slot weighed by the official reward map over its box), removed after this measurement " +
+      '(-1.3 ± 0.4 against planReward positive); commit 150d739 has it',
   },
   {
     name: 'unbound-judge-agreement',
