@@ -494,6 +494,15 @@ export const EXPERIMENTS: Experiment[] = [
           UNBOUND,
         ),
       },
+      ...(
+        [
+          ['rft', 'rft-think-nr-400', 'imageWeight=0,thinkLearningRate=0.001,replayWeight=0'],
+          ['srum', 'srum-think-nr-400', `${THINK_ALONE},planReward=positive,positiveOnly=true`],
+        ] as const
+      ).map(([arm, name, set]) => ({
+        name: `train-${name}`,
+        argv: gain(`--phase train --arm ${arm} --name ${name} --steps 400 --set ${set} --seeds 0`, UNBOUND),
+      })),
       ...[1, 2, 3].flatMap((k): ExperimentStep[] => {
         const round: GainRegime = { runs: path.join(UNBOUND.runs, `round${k}`), checkpoint: roundArm(k - 1) };
         const seeds = k === 1 ? '0,1,2' : '0';
@@ -514,12 +523,13 @@ export const EXPERIMENTS: Experiment[] = [
         argv: gain(
           '--phase score --arms srum-think-nr,rft-plan-nr,rft-think-nr,sft-think-nr --seeds 0,1,2 ' +
             `--extra-arms ${[0, 1, 2].map((s) => `round1@${s}=${path.join(UNBOUND.runs, 'round1', `srum-think-nr@${s}`)}`).join(',')},` +
-            `round2=${roundArm(2)},round3=${roundArm(3)} ` +
+            `round2=${roundArm(2)},round3=${roundArm(3)},rft-400=${path.join(UNBOUND.runs, 'rft-think-nr-400@0')},` +
+            `srum-400=${path.join(UNBOUND.runs, 'srum-think-nr-400@0')} ` +
             '--pairs srum-think-nr:sft-think-nr,srum-think-nr:rft-think-nr,srum-think-nr:rft-plan-nr,' +
             'round1:srum-think-nr,round2:round1,round3:round2 --out figures/results/unbound-rounds-val.json',
           UNBOUND,
         ),
-        after: ['train-rft-plan', 'round3-train'],
+        after: ['train-rft-plan', 'train-rft-think-nr-400', 'train-srum-think-nr-400', 'round3-train'],
       },
     ],
     note:
@@ -530,20 +540,17 @@ export const EXPERIMENTS: Experiment[] = [
   },
   {
     name: 'unbound-judge-agreement',
-    what: "the self-judge's acceptance against the evaluator on the unbound regime's candidates, round 0 and round 1: images and plans",
+    what: "the self-judge's acceptance against the evaluator on the unbound regime's candidates, rounds 0-3: images and plans",
     results: ['figures/results/unbound-judge-agreement.json'],
-    needs: ['unbound-rounds'], // the candidates and judge records of both rounds
-    steps: [
-      { name: 'round0', argv: gain('--phase agreement --out figures/results/unbound-judge-agreement.json', UNBOUND) },
-      {
-        name: 'round1',
-        argv: gain('--seed 35 --phase agreement --out figures/results/unbound-judge-agreement.json', {
-          runs: path.join(UNBOUND.runs, 'round1'),
-          checkpoint: roundArm(0),
-        }),
-      },
-    ],
-    note: 'the committed file was written from runs/unbound2 and runs/unbound2/round1 (the same commands there)',
+    needs: ['unbound-rounds'], // the candidates and judge records of every round
+    steps: [0, 1, 2, 3].map((k) => ({
+      name: `round${k}`,
+      argv: gain(
+        `${k === 0 ? '' : `--seed ${34 + k} `}--phase agreement --out figures/results/unbound-judge-agreement.json`,
+        k === 0 ? UNBOUND : { runs: path.join(UNBOUND.runs, `round${k}`), checkpoint: roundArm(k - 1) },
+      ),
+    })),
+    note: 'the committed file was written from runs/unbound2 and runs/unbound2/roundK (the same commands there)',
   },
   {
     name: 'post-training-screen-reflow',
