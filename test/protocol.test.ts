@@ -173,6 +173,9 @@ describe('paired scoring', () => {
     expect(overall.error_y.array).toEqual([0, report.paired['x-base'].overall.se]);
     expect(inDomain.y[1]).toBe(report.paired['x-base'].in_domain.mean);
     expect(() => roundsChart(report, ['base', 'nope'])).toThrow(/no arm nope/);
+    const labelled = roundsChart(report, ['base', 'x'], { labels: ['base', 'round 1'] });
+    expect((labelled.layout.xaxis as { ticktext: string[] }).ticktext).toEqual(['base', 'round 1']);
+    expect(() => roundsChart(report, ['base', 'x'], { labels: ['base'] })).toThrow(/1 labels for 2 rounds/);
   });
 
   it('arm specs: name=source[:sampler key=value]; bad specs are errors that say why', () => {

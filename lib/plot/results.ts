@@ -73,9 +73,12 @@ export function protocolResultsChart(report: ComparisonReport, arms?: Array<[str
 
 /**
  * Self-play rounds: each round's arm minus base, paired on the protocol's images (seed-averaged), overall, in-domain
- * and held-out pairs, with the clustered SE as error bars. `rounds` lists the arms in round order; 'base' is round 0.
+ * and held-out pairs, with the clustered SE as error bars. `rounds` lists the arms in order ('base' sits at 0);
+ * `labels` names them on the x axis (default: the arm names).
  */
-export function roundsChart(report: ComparisonReport, rounds: string[], title?: string): Figure {
+export function roundsChart(report: ComparisonReport, rounds: string[], options: { labels?: string[]; title?: string } = {}): Figure {
+  const labels = options.labels ?? rounds;
+  if (labels.length !== rounds.length) throw new Error(`roundsChart: ${labels.length} labels for ${rounds.length} rounds`);
   const diff = (arm: string, part: 'overall' | 'in_domain' | 'held_out'): { mean: number; se: number } => {
     if (arm === 'base') return { mean: 0, se: 0 };
     const paired = report.paired[`${arm}-base`];
@@ -96,10 +99,12 @@ export function roundsChart(report: ComparisonReport, rounds: string[], title?: 
   }));
   const p = report.protocol;
   const figure = lineChart(series, {
-    title: title ?? `Self-play rounds on ${p.split} (${p.n_prompts} prompts x ${p.draws} draws): gain over base ± SE clustered by prompt`,
-    xTitle: 'round (0 = base)',
+    title:
+      options.title ??
+      `Self-play rounds on ${p.split} (${p.n_prompts} prompts x ${p.draws} draws): gain over base ± SE clustered by prompt`,
+    xTitle: 'post-training round',
     yTitle: 'evaluator pass rate − base (points)',
   });
-  figure.layout = { ...figure.layout, xaxis: { ...(figure.layout.xaxis as object), tickmode: 'array', tickvals: x } };
+  figure.layout = { ...figure.layout, xaxis: { ...(figure.layout.xaxis as object), tickmode: 'array', tickvals: x, ticktext: labels } };
   return legendAbove(figure, 800, 480, 110);
 }
