@@ -68,7 +68,9 @@ export function protocolResultsChart(report: ComparisonReport, arms?: Array<[str
       ),
     ],
   });
-  return legendAbove(figure, 1100, 500, 130);
+  // Long legend entries wrap two to a row at this width; the title sits above them.
+  const legendRows = Math.ceil(series.length / 2);
+  return legendAbove(figure, 1100, 420 + 26 * legendRows, 80 + 26 * legendRows);
 }
 
 /**

@@ -539,6 +539,22 @@ export const EXPERIMENTS: Experiment[] = [
       '(-1.3 ± 0.4 against planReward positive); commit 150d739 has it',
   },
   {
+    name: 'srum-gain-unbound-table',
+    what: "issue 34's evidence schema (arms per seed, paired srum-base / srum-sft / rft-base, rounds) from the unbound-rounds score, on val",
+    results: ['figures/results/srum-gain-unbound-val.json'],
+    needs: ['unbound-rounds'],
+    steps: [
+      {
+        name: 'table',
+        argv: tsNode(
+          'srum-gain.ts --phase table --from figures/results/unbound-rounds-val.json ' +
+            '--as srum=srum-think-nr,rft=rft-think-nr,sft=sft-think-nr,rft_plan=rft-plan-nr ' +
+            '--rounds base,srum-think-nr,round1,round2,round3 --out figures/results/srum-gain-unbound-val.json',
+        ),
+      },
+    ],
+  },
+  {
     name: 'unbound-judge-agreement',
     what: "the self-judge's acceptance against the evaluator on the unbound regime's candidates, rounds 0-3: images and plans",
     results: ['figures/results/unbound-judge-agreement.json'],

@@ -68,6 +68,29 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     ],
     inputs: ['figures/results/unbound-think-nr-val.json'],
   },
+  {
+    figure: 'figures/unbound-ceilings',
+    script: 'table1.ts',
+    args: [
+      ...['--in', 'figures/results/unbound-rounds-val.json', '--out', 'figures/unbound-ceilings', '--arms'],
+      'base=base (planner on unbound captions),sft-think-nr=SFT: every plan,rft-think-nr=oracle: images the evaluator passes,' +
+        'rft-plan-nr=oracle: plans the evaluator passes,srum-think-nr=SRUM: plans its own judge accepts',
+    ],
+    inputs: ['figures/results/unbound-rounds-val.json'],
+  },
+  {
+    figure: 'figures/unbound-rounds',
+    script: 'rounds.ts',
+    args: [
+      '--in',
+      'figures/results/unbound-rounds-val.json',
+      '--rounds',
+      'base,srum-think-nr,round1,round2,round3',
+      '--out',
+      'figures/unbound-rounds',
+    ],
+    inputs: ['figures/results/unbound-rounds-val.json'],
+  },
   { figure: 'figures/world-grid', script: 'world-grid.ts', inputs: [] }, // the world's renderer and evaluator only
   { figure: 'figures/per-step', script: 'per-step.ts', inputs: ['figures/results/per-step.json'] },
   { figure: 'figures/clusters', script: 'clusters.ts', inputs: ['figures/results/clusters.json'] },
