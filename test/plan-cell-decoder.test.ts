@@ -157,4 +157,23 @@ describe('autoregressive plan cells (planCellDecoder)', () => {
     disposeModel(old);
     disposeModel(model);
   });
+
+  it('keepFresh (pretrain --fresh): the named variables keep their fresh initialisation, by whole name segments', () => {
+    const dir = join(root, 'keep-fresh');
+    const saved = initModel(config, 1);
+    saveCheckpoint(dir, {
+      model: saved,
+      step: 1,
+      info: { preset: 'tiny', seed: 1, wall_time_s: 0, data: {}, final_losses: {}, command: 'test' },
+    });
+    const model = initModel(config, 2);
+    const initial = model.params.think.head.w.dataSync().slice();
+    const { fresh } = loadWeightsByName(model, dir, ['think.head']);
+    expect(fresh.sort()).toEqual(['think.head.b', 'think.head.w']);
+    expect(Array.from(model.params.think.head.w.dataSync())).toEqual(Array.from(initial));
+    expect(Array.from(model.params.think.norm.gain.dataSync())).toEqual(Array.from(saved.params.think.norm.gain.dataSync()));
+    expect(() => loadWeightsByName(model, dir, ['think.hea'])).toThrow(/no variable of the model is named 'think.hea'/);
+    disposeModel(saved);
+    disposeModel(model);
+  });
 });

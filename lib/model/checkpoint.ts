@@ -315,11 +315,16 @@ export function loadWeightsByName(
   checkConfig(dir, manifest.model_config, model.config, true);
   const known = namedVariables(model.params).map(({ name }) => name);
   for (const prefix of keepFresh)
-    if (!known.some((name) => name.startsWith(prefix)))
-      throw new CheckpointError(`no variable of the model starts with '${prefix}' (e.g. think.head, think.norm)`, dir);
+    if (!known.some((name) => inGroup(name, prefix)))
+      throw new CheckpointError(`no variable of the model is named '${prefix}' or lies inside it (e.g. think.head, think.norm)`, dir);
   const { loaded, fresh } = copyWeights(model, manifest, readFloat32File(dir, manifest.weights), dir, keepFresh);
   if (loaded.length === 0) throw new CheckpointError('no variable of the model is in this checkpoint', dir);
   return { manifest, loaded, fresh };
+}
+
+/** Is variable `name` the named one or inside it (`think.head` holds think.head.w and think.head.b, not think.headX)? */
+function inGroup(name: string, prefix: string): boolean {
+  return name === prefix || name.startsWith(`${prefix}.`);
 }
 
 /** Assign the manifest's variables (by name) from the weights file's values; the model's others are listed as fresh. */
@@ -343,7 +348,7 @@ function copyWeights(
   const fresh: string[] = [];
   for (const { name, variable } of namedVariables(model.params)) {
     const entry = saved.get(name);
-    if (entry === undefined || keepFresh.some((prefix) => name.startsWith(prefix))) {
+    if (entry === undefined || keepFresh.some((prefix) => inGroup(name, prefix))) {
       fresh.push(name);
       continue;
     }

@@ -16,10 +16,10 @@ import { corrupt, renderScene } from '../world/render';
 import { mentionsHeldOut, samplePrompts } from '../world/splits';
 import { encodeBatch } from '../world/tokenizer';
 import { makePrompt } from '../world/grammar';
+import { isGenEval } from '../world/sample';
 import {
   CATEGORIES,
   COMPBENCH_CATEGORIES,
-  GENEVAL_CATEGORIES,
   type Category,
   type Constraint,
   type ObjectDesc,
@@ -140,7 +140,7 @@ export function unbindCaption(prompt: Prompt, rng: Rng): string {
   const descs = (c: Constraint): ObjectDesc[] => (c.kind === 'relation' ? [c.subject, c.object] : [c.object]);
   const objects = prompt.constraints.flatMap(descs);
   if (objects.length < 2) return prompt.text;
-  const genEval = (GENEVAL_CATEGORIES as readonly Category[]).includes(prompt.category);
+  const genEval = isGenEval(prompt.category);
   for (let attempt = 0; attempt < UNBIND_TRIES; attempt++) {
     const order = objects.map((_, i) => i);
     for (let i = order.length - 1; i > 0; i--) {
@@ -181,7 +181,7 @@ export function unbindStructure(prompt: Prompt, rng: Rng): Prompt {
     if (c.kind === 'count') return { ...c, count: group++ === 0 ? first : rng.int(1, 4 - first) };
     return c;
   });
-  return makePrompt(constraints, (GENEVAL_CATEGORIES as readonly Category[]).includes(prompt.category));
+  return makePrompt(constraints, isGenEval(prompt.category));
 }
 
 /** Generation batch k: prompts, their clean rendered scenes as x0 tokens, and plan targets. */

@@ -490,7 +490,7 @@ export const EXPERIMENTS: Experiment[] = [
       {
         name: 'train-rft-plan',
         argv: gain(
-          '--phase train --arm rft-plan --name rft-plan-nr --set imageWeight=0,thinkLearningRate=0.001,replayWeight=0 --seeds 0,1,2',
+          '--phase train --arm plan-oracle --name rft-plan-nr --set imageWeight=0,thinkLearningRate=0.001,replayWeight=0 --seeds 0,1,2',
           UNBOUND,
         ),
       },

@@ -1,7 +1,7 @@
 // Does post-training on the model's own candidates improve generation? One candidate set, several arms, one protocol:
 //   rft   - the CEILING, an oracle no user has: supervised fine-tuning on the candidates the independent *evaluator*
 //           passes (rejection-sampling fine-tuning). It says how much any self-judged method could gain from these
-//           candidates; it is never a SRUM result. rft-plan: the same oracle asked about each candidate's plan, drawn
+//           candidates; it is never a SRUM result. plan-oracle: the same oracle asked about each candidate's plan, drawn
 //           by the world's renderer (the ceiling of a think-term method: what the plans could teach the planner).
 //   sft   - the paper's baseline: every candidate, unweighted loss.
 //   srum  - the candidates with the model's own judge records (its regions, global and local verdicts), the official
@@ -54,6 +54,7 @@ import { CANDIDATES_JSONL, imageName, type CandidateLine } from '../../lib/run/c
 import { parseRunSettings } from '../../lib/run/config';
 import { judgeCandidates } from '../../lib/run/judge';
 import { Progress } from '../../lib/progress';
+import { DroppedRecordError } from '../../lib/reward/loaderRules';
 import { layoutScore, type RewardSource } from '../../lib/reward/rewardMap';
 import { trainSrum } from '../../lib/train/srum';
 import { sceneOfPlan } from '../../lib/train/plan';
@@ -72,7 +73,7 @@ const ARMS: Record<string, { method: 'sft' | 'srum' | 'replay'; filter: 'evaluat
   replay: { method: 'replay', filter: 'none', set: {} }, // the control: the replayed pretraining updates alone
   rft: { method: 'sft', filter: 'evaluator', set: { planWeight: 1 } },
   // the ceiling of a think-term method: the candidates whose *plan*, drawn by the world's renderer, the evaluator passes
-  'rft-plan': { method: 'sft', filter: 'plan', set: { planWeight: 1 } },
+  'plan-oracle': { method: 'sft', filter: 'plan', set: { planWeight: 1 } },
   sft: { method: 'sft', filter: 'none', set: {} },
   srum: { method: 'srum', filter: 'none', set: {} },
 };
@@ -161,15 +162,20 @@ function armCandidates(o: Options, arm: string): SrumCandidate[] {
   });
 }
 
-/** Precision and recall of `accepted` against `truth` (one flag per candidate). */
+/** Precision and recall of `accepted` against `passed` (one flag per candidate); null where nothing is accepted or passed. */
 function agreementOf(
   accepted: readonly boolean[],
-  truth: readonly boolean[],
-): { precision: number; recall: number; accepted: number; true: number } {
-  const both = accepted.filter((a, i) => a && truth[i]).length;
-  const a = accepted.filter(Boolean).length;
-  const t = truth.filter(Boolean).length;
-  return { precision: a === 0 ? NaN : both / a, recall: t === 0 ? NaN : both / t, accepted: a, true: t };
+  passed: readonly boolean[],
+): { precision: number | null; recall: number | null; accepted: number; evaluator_passed: number } {
+  const both = accepted.filter((a, i) => a && passed[i]).length;
+  const acceptedCount = accepted.filter(Boolean).length;
+  const passedCount = passed.filter(Boolean).length;
+  return {
+    precision: acceptedCount === 0 ? null : both / acceptedCount,
+    recall: passedCount === 0 ? null : both / passedCount,
+    accepted: acceptedCount,
+    evaluator_passed: passedCount,
+  };
 }
 
 /**
@@ -185,7 +191,7 @@ function agreement(o: Options, out: string): void {
   const scores = new Map(
     readJsonl<RewardSource & { bad_image_file: string }>(path.join(o.dir, REWARDS_JSONL)).map((r) => [
       path.basename(r.bad_image_file),
-      layoutScore(r),
+      globalScore(r),
     ]),
   );
   const { planGrid, imageSize } = readManifest(o.checkpoint).model_config;
@@ -206,6 +212,16 @@ function agreement(o: Options, out: string): void {
     sets: { ...previous.sets, [o.runs]: set },
   });
   console.log(JSON.stringify(set));
+}
+
+/** A record's global layout score, or -1 (rejected) for one the released loader drops, as training would drop it. */
+function globalScore(record: RewardSource): number {
+  try {
+    return layoutScore(record);
+  } catch (error) {
+    if (error instanceof DroppedRecordError) return -1;
+    throw error;
+  }
 }
 
 /** Does the evaluator pass the candidate's plan drawn by the world's renderer (as worldDrawnPlans draws one)? */
@@ -331,6 +347,9 @@ function table(from: string, as: Record<string, string>, rounds: string[], out: 
     return pair;
   };
   const rows = ['base', ...Object.keys(as)];
+  for (const arm of rounds)
+    if (result.report.arms[arm] === undefined)
+      throw new Error(`${from}: --rounds names ${arm}, not an arm (arms: ${Object.keys(result.report.arms).join(', ')})`);
   writeJsonAtomic(out, {
     command: `npx ts-node --transpile-only scripts/experiments/srum-gain.ts ${process.argv.slice(2).join(' ')}`,
     from,
@@ -353,7 +372,10 @@ function table(from: string, as: Record<string, string>, rounds: string[], out: 
             arms: rounds,
             overall: rounds.map((g) => result.report.arms[g].overall.mean),
             se: rounds.map((g) => result.report.arms[g].overall.se),
-            minus_base: rounds.map((g) => (g === 'base' ? { mean: 0, se: 0 } : result.report.paired[`${g}-base`].overall)),
+            minus_base: rounds.map((g) => {
+              const paired = g === 'base' ? { mean: 0, se: 0 } : result.report.paired[`${g}-base`].overall;
+              return { mean: paired.mean, se: paired.se };
+            }),
           },
         }
       : {}),
@@ -431,7 +453,7 @@ async function main(): Promise<void> {
     return agreement(o, values.out);
   }
   if (values.phase === 'train') {
-    if (values.arm === undefined) throw new Error('--phase train needs --arm rft|sft|srum');
+    if (values.arm === undefined) throw new Error(`--phase train needs --arm ${Object.keys(ARMS).join('|')}`);
     const set = parseRunSettings(values.set); // typed as the defaults, unknown keys an error
     return train(o, values.arm, seeds, Number(values.steps), values.name ?? values.arm, set);
   }

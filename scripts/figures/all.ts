@@ -55,7 +55,7 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     script: 'table1.ts',
     args: [
       ...['--in', 'figures/results/unbound-think-val.json', '--out', 'figures/unbound-think', '--arms'],
-      'base=base (planner on unbound captions),sft-think=SFT: every plan,rft-think=RFT: plans the evaluator passes (oracle),srum-think=SRUM: plans its own judge accepts',
+      'base=base (planner on unbound captions),sft-think=SFT: every plan,rft-think=oracle: images the evaluator passes,srum-think=SRUM: plans its own judge accepts',
     ],
     inputs: ['figures/results/unbound-think-val.json'],
   },
@@ -64,7 +64,7 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     script: 'table1.ts',
     args: [
       ...['--in', 'figures/results/unbound-think-nr-val.json', '--out', 'figures/unbound-think-nr', '--arms'],
-      'base=base (planner on unbound captions),sft-think-nr=SFT: every plan,rft-think-nr=RFT: plans the evaluator passes (oracle),srum-think-nr=SRUM: plans its own judge accepts',
+      'base=base (planner on unbound captions),sft-think-nr=SFT: every plan,rft-think-nr=oracle: images the evaluator passes,srum-think-nr=SRUM: plans its own judge accepts',
     ],
     inputs: ['figures/results/unbound-think-nr-val.json'],
   },

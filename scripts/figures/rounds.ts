@@ -1,7 +1,7 @@
 // Figure: SRUM's self-play rounds, each round's gain over base on the evaluation protocol (paired, clustered SE), from
 // a score result that carries its report (srum-gain.ts --phase score with the rounds as --extra-arms).
 // Regenerate: npx ts-node --transpile-only scripts/figures/rounds.ts --in figures/results/unbound-rounds-val.json
-//   --rounds base,srum-think-nr,round1,round2,round3 [--labels base,1,2,3,4] --out figures/unbound-rounds  -> <out>.png, .svg
+//   --rounds base,srum-think-nr,round1,round2,round3 [--labels base,0,1,2,3] --out figures/unbound-rounds  -> <out>.png, .svg
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { ComparisonReport } from '../../lib/eval/compare';
