@@ -232,7 +232,15 @@ export function seedColumns(
   group: string,
   seeds: readonly number[],
 ): { overall: number[]; understanding: number[] } {
-  const names = group === 'base' ? ['base'] : seeds.map((s) => `${group}@${s}`);
+  return memberColumns(scores, understanding, group === 'base' ? ['base'] : seeds.map((s) => `${group}@${s}`));
+}
+
+/** Pass rate (%) and understanding of each named arm, in order: the columns of one group (armGroups' members). */
+export function memberColumns(
+  scores: ScoreFile,
+  understanding: Record<string, number>,
+  names: readonly string[],
+): { overall: number[]; understanding: number[] } {
   const pct = (name: string): number => (100 * scores.arms[name].passed.reduce((a, b) => a + b, 0)) / scores.arms[name].passed.length;
   return { overall: names.map(pct), understanding: names.map((name) => understanding[name]) };
 }

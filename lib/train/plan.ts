@@ -107,10 +107,15 @@ export function sceneOfPlan(plan: Int32Array, grid = PLAN_GRID, width: number = 
   return { width, height, objects };
 }
 
+/** One plan [PLAN_SLOTS, fields] drawn by the world's renderer on an imageSize square (not by the model). */
+export function drawPlan(plan: Int32Array, planGrid: number, imageSize: number): RgbImage {
+  return renderScene(sceneOfPlan(plan, planGrid, imageSize));
+}
+
 /** The model's think-mode plans for the prompts, each drawn by the world's renderer (not by the model): planning apart from drawing. */
 export function worldDrawnPlans(model: UnifiedModel, texts: readonly string[]): RgbImage[] {
   const plan = predictPlan(model, encodeBatch(texts, model.config.maxTextTokens));
   return texts.map((_, b) =>
-    renderScene(sceneOfPlan(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES), model.config.planGrid, model.config.imageSize)),
+    drawPlan(plan.subarray(b * PLAN_VALUES, (b + 1) * PLAN_VALUES), model.config.planGrid, model.config.imageSize),
   );
 }

@@ -55,9 +55,16 @@ const BASE_MODEL_FLAGS =
 const THINK_ONLY = 'replayPlanHeadOnly=true,planWeight=1,imageWeight=0,thinkLearningRate=0.001';
 /** The same with no replay: only the plan head and cell decoder move; the drawing and understanding stay the base's. */
 const THINK_ALONE = 'planWeight=1,imageWeight=0,thinkLearningRate=0.001,replayWeight=0';
+/** SRUM's think term alone on the plans its judge accepts, weighted max(0, g) (the unbound regime's SRUM arm). */
+const SRUM_THINK_ALONE = `${THINK_ALONE},planReward=positive,positiveOnly=true`;
+/** The oracle arms' think term alone (their planWeight is the arm's own). */
+const ORACLE_THINK_ALONE = 'imageWeight=0,thinkLearningRate=0.001,replayWeight=0';
 /** Self-play round k's seed-0 arm (round 0: the unbound-think-nr run's); round k+1 draws its candidates from it. */
 const roundArm = (k: number): string =>
   k === 0 ? path.join(UNBOUND.runs, 'srum-think-nr@0') : path.join(UNBOUND.runs, `round${k}`, 'srum-think-nr@0');
+/** Where round k's candidates, judge records and arms live, drawn from round k-1's arm (round 0: the unbound regime). */
+const roundRegime = (k: number): GainRegime =>
+  k === 0 ? UNBOUND : { runs: path.join(UNBOUND.runs, `round${k}`), checkpoint: roundArm(k - 1) };
 const SAMPLER_THEN = 'drawn with 25 Euler steps, the default sampler until 2026-12-06 (today 10: lib/generate/generate.ts)';
 
 const CONTROLS = `controls.ts --seeds 0,1,2 --runs ${experimentDir('controls')}`;
@@ -431,8 +438,8 @@ export const EXPERIMENTS: Experiment[] = [
     needs: ['unbound-screen'], // its stage, candidates and self-judge records
     steps: gainVariants(
       [
-        ['srum', 'srum-think-nr', `${THINK_ALONE},planReward=positive,positiveOnly=true`],
-        ['rft', 'rft-think-nr', 'imageWeight=0,thinkLearningRate=0.001,replayWeight=0'],
+        ['srum', 'srum-think-nr', SRUM_THINK_ALONE],
+        ['rft', 'rft-think-nr', ORACLE_THINK_ALONE],
         ['sft', 'sft-think-nr', THINK_ALONE],
       ],
       '0,1,2',
@@ -489,32 +496,26 @@ export const EXPERIMENTS: Experiment[] = [
     steps: [
       {
         name: 'train-rft-plan',
-        argv: gain(
-          '--phase train --arm plan-oracle --name rft-plan-nr --set imageWeight=0,thinkLearningRate=0.001,replayWeight=0 --seeds 0,1,2',
-          UNBOUND,
-        ),
+        argv: gain(`--phase train --arm plan-oracle --name rft-plan-nr --set ${ORACLE_THINK_ALONE} --seeds 0,1,2`, UNBOUND),
       },
       ...(
         [
-          ['rft', 'rft-think-nr-400', 'imageWeight=0,thinkLearningRate=0.001,replayWeight=0'],
-          ['srum', 'srum-think-nr-400', `${THINK_ALONE},planReward=positive,positiveOnly=true`],
+          ['rft', 'rft-think-nr-400', ORACLE_THINK_ALONE],
+          ['srum', 'srum-think-nr-400', SRUM_THINK_ALONE],
         ] as const
       ).map(([arm, name, set]) => ({
         name: `train-${name}`,
         argv: gain(`--phase train --arm ${arm} --name ${name} --steps 400 --set ${set} --seeds 0`, UNBOUND),
       })),
       ...[1, 2, 3].flatMap((k): ExperimentStep[] => {
-        const round: GainRegime = { runs: path.join(UNBOUND.runs, `round${k}`), checkpoint: roundArm(k - 1) };
+        const round = roundRegime(k);
         const seeds = k === 1 ? '0,1,2' : '0';
         return [
           { name: `round${k}-candidates`, argv: gain(`--seed ${34 + k} --phase candidates`, round) },
           { name: `round${k}-judge`, argv: gain(`--seed ${34 + k} --phase judge`, round) },
           {
             name: `round${k}-train`,
-            argv: gain(
-              `--seed ${34 + k} --phase train --arm srum --name srum-think-nr --set ${THINK_ALONE},planReward=positive,positiveOnly=true --seeds ${seeds}`,
-              round,
-            ),
+            argv: gain(`--seed ${34 + k} --phase train --arm srum --name srum-think-nr --set ${SRUM_THINK_ALONE} --seeds ${seeds}`, round),
           },
         ];
       }),
@@ -563,7 +564,7 @@ export const EXPERIMENTS: Experiment[] = [
       name: `round${k}`,
       argv: gain(
         `${k === 0 ? '' : `--seed ${34 + k} `}--phase agreement --out figures/results/unbound-judge-agreement.json`,
-        k === 0 ? UNBOUND : { runs: path.join(UNBOUND.runs, `round${k}`), checkpoint: roundArm(k - 1) },
+        roundRegime(k),
       ),
     })),
     note: 'the committed file was written from runs/unbound2 and runs/unbound2/roundK (the same commands there)',

@@ -39,6 +39,7 @@ import {
   compareArms,
   formatComparison,
   loadArm,
+  memberColumns,
   scoreArms,
   type Arm,
   type ArmSummary,
@@ -57,10 +58,9 @@ import { Progress } from '../../lib/progress';
 import { DroppedRecordError } from '../../lib/reward/loaderRules';
 import { layoutScore, type RewardSource } from '../../lib/reward/rewardMap';
 import { trainSrum } from '../../lib/train/srum';
-import { sceneOfPlan } from '../../lib/train/plan';
+import { drawPlan } from '../../lib/train/plan';
 import type { SrumCandidate } from '../../lib/train/srum-data';
 import { parsePrompt } from '../../lib/world/grammar';
-import { renderScene } from '../../lib/world/render';
 import { writePng } from '../../lib/world/png';
 import { samplePrompts } from '../../lib/world/splits';
 import { runScript } from '../lib/run-script';
@@ -224,10 +224,10 @@ function globalScore(record: RewardSource): number {
   }
 }
 
-/** Does the evaluator pass the candidate's plan drawn by the world's renderer (as worldDrawnPlans draws one)? */
+/** Does the evaluator pass the candidate's plan drawn by the world's renderer? */
 function planPasses(l: CandidateLine, planGrid: number, imageSize: number): boolean {
   if (l.plan === undefined) throw new Error(`${l.image_file}: no plan (the plan filter needs think-mode candidates)`);
-  return evaluateImage(renderScene(sceneOfPlan(Int32Array.from(l.plan), planGrid, imageSize)), parsePrompt(l.original_prompt)).passed;
+  return evaluateImage(drawPlan(Int32Array.from(l.plan), planGrid, imageSize), parsePrompt(l.original_prompt)).passed;
 }
 
 /** A variant of an arm: its runs are `name@seed`, trained with `set` over the arm's settings. */
@@ -279,13 +279,7 @@ async function score(
   const understanding = cachedUnderstanding(arms, { file: understandingFile, n: 400, seed: 11, split: protocol.split });
   // every arm's pass rate and understanding per member (seed), extra arms included (grouped by name@seed as the report)
   const columns = Object.fromEntries(
-    [...armGroups(Object.keys(arms))].map(([group, members]) => [
-      group,
-      {
-        overall: members.map((m) => (100 * scores.arms[m].passed.reduce((a, b) => a + b, 0)) / scores.arms[m].passed.length),
-        understanding: members.map((m) => understanding[m]),
-      },
-    ]),
+    [...armGroups(Object.keys(arms))].map(([group, members]) => [group, memberColumns(scores, understanding, members)]),
   );
   const candidatesSeen = readJsonl<CandidateLine>(path.join(o.dir, CANDIDATES_JSONL)).length;
   const passedSeen = readJsonl<{ passed: boolean }>(path.join(o.dir, EVALUATOR_JSONL)).filter((v) => v.passed).length;
