@@ -109,4 +109,23 @@ export { generationTokens } from './model/image-tokens';
 export { type TrainSrumOptions, type TrainSrumResult, trainSrum } from './train/srum';
 export { loadEmaCheckpoint, readEmaWeights } from './train/ema';
 
+// Post-training runs compared on the evaluation protocol (paired, prompt-clustered SEs): candidates drawn and judged
+// on disk as srum-gain.ts does, arms scored together, and the lambda sweep and ablations (paper Figure 3) read off.
+export { generateCandidates } from './run/candidates';
+export { type SelfJudgedLine, judgeCandidates } from './run/judge';
+export { readJsonl } from './io';
+export { trainingCandidates } from './run/pipeline';
+export { SamplerPool } from './eval/pool';
+export {
+  type Arm,
+  type ComparisonReport,
+  type ScoreFile,
+  cachedUnderstanding,
+  compareArms,
+  formatComparison,
+  loadArm,
+  scoreArms,
+} from './eval/compare';
+export * from './eval/sweep-results';
+
 export * from './plot';

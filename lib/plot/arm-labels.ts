@@ -9,6 +9,12 @@ const ARM_LABELS: Record<string, string> = {
   // Fine-tuned on the candidates the independent evaluator passed: a ceiling no user has (scripts/experiments/srum-gain.ts).
   rft: 'RFT, oracle-filtered',
   srum: 'SRUM',
+  // The ablations of SRUM (lib/eval/sweep-results.ts, ABLATIONS).
+  full: 'full SRUM',
+  'no-global': 'without the global reward',
+  'no-reference': 'without the reference term',
+  sparse: '0/1 sparse region reward',
+  'sample-level': 'sample-level reward',
 };
 
 /** The training seed a run directory names (`runs/gain/srum@0` -> 0), if it names one. */

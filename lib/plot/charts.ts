@@ -112,22 +112,29 @@ export function legendAbove(figure: Figure, width: number, height: number, top: 
   return figure;
 }
 
+export interface BarChartOptions extends ChartOptions {
+  /** 'h': horizontal bars, labels down the y axis (first at the top) and values along x (xTitle names them). */
+  orientation?: 'v' | 'h';
+}
+
 /** Grouped bars: one group per label, one bar per series. */
-export function barChart(labels: string[], series: BarSeries[], options: ChartOptions = {}): Figure {
+export function barChart(labels: string[], series: BarSeries[], options: BarChartOptions = {}): Figure {
   for (const s of series) {
     if (s.values.length !== labels.length)
       throw new Error(`barChart: series '${s.name}' has ${s.values.length} values for ${labels.length} labels`);
     if (s.errors && s.errors.length !== labels.length)
       throw new Error(`barChart: series '${s.name}' has ${s.errors.length} errors for ${labels.length} labels`);
   }
+  const horizontal = options.orientation === 'h';
   const data: Trace[] = series.map((s) => ({
     type: 'bar',
     name: s.name,
-    x: labels,
-    y: s.values,
-    ...(s.errors ? { error_y: { type: 'data', array: s.errors, visible: true } } : {}),
+    ...(horizontal ? { orientation: 'h', x: s.values, y: labels } : { x: labels, y: s.values }),
+    ...(s.errors ? { [horizontal ? 'error_x' : 'error_y']: { type: 'data', array: s.errors, visible: true } } : {}),
   }));
-  return { data, layout: { barmode: 'group', ...axisLayout(options), showlegend: series.length > 1 } };
+  const layout: Figure['layout'] = { barmode: 'group', ...axisLayout(options), showlegend: series.length > 1 };
+  if (horizontal) layout.yaxis = { ...(layout.yaxis as object), autorange: 'reversed' };
+  return { data, layout };
 }
 
 export interface LineSeries {
@@ -173,6 +180,11 @@ export function heatmap(values: number[][], options: HeatmapOptions = {}): Figur
   layout.xaxis = { ...(layout.xaxis as object), ...cellAxis };
   layout.yaxis = { ...(layout.yaxis as object), ...cellAxis, autorange: 'reversed', scaleanchor: 'x' };
   return { data: [trace], layout };
+}
+
+/** A subplot's title: an annotation centred at `x` (paper coordinates) just above the plot area. */
+export function panelTitle(text: string, x: number): Record<string, unknown> {
+  return { text, x, y: 1.02, xref: 'paper', yref: 'paper', xanchor: 'center', yanchor: 'bottom', showarrow: false, font: { size: 14 } };
 }
 
 function axisLayout(options: ChartOptions): Figure['layout'] {

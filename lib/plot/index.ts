@@ -18,3 +18,4 @@ export { gapChart } from './gap';
 export { mainResultsChart, protocolResultsChart, roundsChart } from './results';
 export { clusterActivationChart } from './clusters';
 export { type PerStepChartData, perStepChart } from './per-step';
+export { ablationChart, lambdaSweepChart } from './sweep';

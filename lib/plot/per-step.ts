@@ -3,6 +3,7 @@
 // band. Used by scripts/figures/per-step.ts and notebooks/04-per-step-scores.ipynb.
 import type { PerStepArm } from '../eval/per-step';
 import { armLabel } from './arm-labels';
+import { panelTitle } from './charts';
 import type { Figure, Trace } from './figure';
 
 export interface PerStepChartData {
@@ -92,17 +93,6 @@ export function perStepChart(data: PerStepChartData, options: { title?: string }
     traces.push({ type: 'scatter', mode: 'lines', name, x: [null], y: [null], line: { color: '#555', dash }, showlegend: true });
   const steps = data.steps.length;
   const axisTitle = (text: string): { text: string } => ({ text });
-  const panelTitle = (text: string, x: number): Record<string, unknown> => ({
-    text,
-    x,
-    y: 1.02,
-    xref: 'paper',
-    yref: 'paper',
-    xanchor: 'center',
-    yanchor: 'bottom',
-    showarrow: false,
-    font: { size: 14 },
-  });
   return {
     data: traces,
     layout: {

@@ -4,6 +4,7 @@
 // scores and candidates files) in runs/experiments/NAME/ instead, and other differences said in a note.
 // `npm run experiments -- NAME` runs them through the sweep runner (scripts/experiments/rerun.ts).
 import * as path from 'node:path';
+import { BASE_NORMAL, lambdaArm, type AblationRow } from '../../lib/eval/sweep-results';
 import type { SweepRun } from '../../lib/run/sweep';
 
 export interface ExperimentStep {
@@ -59,6 +60,11 @@ const THINK_ALONE = 'planWeight=1,imageWeight=0,thinkLearningRate=0.001,replayWe
 const SRUM_THINK_ALONE = `${THINK_ALONE},planReward=positive,positiveOnly=true`;
 /** The oracle arms' think term alone (their planWeight is the arm's own). */
 const ORACLE_THINK_ALONE = 'imageWeight=0,thinkLearningRate=0.001,replayWeight=0';
+/** The arms of the test look: the val-chosen comparison, normal mode (:think=off) and the Table 1 rows. */
+const TEST_ARMS =
+  `--arms srum-think-nr,rft-think-nr,sft-think-nr,srum-released,srum-paper --seeds 0,1,2 ` +
+  `--extra-arms base_normal=${UNBOUND.checkpoint}:think=off,srum_normal=${path.join(UNBOUND.runs, 'srum-think-nr@0')}:think=off ` +
+  '--pairs srum-think-nr:sft-think-nr,srum-think-nr:rft-think-nr,srum-released:srum-think-nr,srum-paper:srum-think-nr';
 /** Self-play round k's seed-0 arm (round 0: the unbound-think-nr run's); round k+1 draws its candidates from it. */
 const roundArm = (k: number): string =>
   k === 0 ? path.join(UNBOUND.runs, 'srum-think-nr@0') : path.join(UNBOUND.runs, `round${k}`, 'srum-think-nr@0');
@@ -66,6 +72,22 @@ const roundArm = (k: number): string =>
 const roundRegime = (k: number): GainRegime =>
   k === 0 ? UNBOUND : { runs: path.join(UNBOUND.runs, `round${k}`), checkpoint: roundArm(k - 1) };
 const SAMPLER_THEN = 'drawn with 25 Euler steps, the default sampler until 2026-12-06 (today 10: lib/generate/generate.ts)';
+/** SRUM with the image loss beside the think term, as the released settings: the arm of the lambda sweep and ablations. */
+const SRUM_RELEASED_THINK = 'planWeight=1,thinkLearningRate=0.001,planReward=positive,replayPlanHeadOnly=true';
+/** The lambda sweep (paper Fig. 3 right): lambda_c values and training seeds. */
+const SWEEP_LAMBDAS = [0, 0.1, 0.25, 0.5, 1, 2];
+const SWEEP_SEEDS = [0, 1, 2];
+/** The ablations (paper Fig. 3 left): each a change of full SRUM (lambdaC 0.1, the released default). */
+const ABLATION_SETTINGS: Array<[AblationRow, string]> = [
+  ['no-global', 'lambdaC=0.1,rewardMode=local-only'],
+  ['sparse', 'lambdaC=0.1,rewardMode=sparse'],
+  ['sample-level', 'lambdaC=0.1,rewardMode=global-only'],
+];
+/** Full SRUM and its no-reference ablation are lambda sweep arms (lambda_c 0.1 and 0): reused, not trained twice. */
+const ABLATION_REUSED: Array<[AblationRow, string]> = [
+  ['full', lambdaArm(0.1)],
+  ['no-reference', lambdaArm(0)],
+];
 
 const CONTROLS = `controls.ts --seeds 0,1,2 --runs ${experimentDir('controls')}`;
 const SCREEN_ARMS = [
@@ -86,6 +108,7 @@ const gainVariants = (
   out: string,
   on: GainRegime = SHIPPED,
   scoreFlags = '',
+  alsoScored: readonly string[] = [],
 ): ExperimentStep[] => [
   ...rows.map(([arm, name, set]) => ({
     name: `train-${name}`,
@@ -93,10 +116,58 @@ const gainVariants = (
   })),
   {
     name: 'score',
-    argv: gain(`--phase score --arms ${rows.map(([, name]) => name).join(',')} --seeds ${seeds} --out ${out} ${scoreFlags}`, on),
+    argv: gain(
+      `--phase score --arms ${[...rows.map(([, name]) => name), ...alsoScored].join(',')} --seeds ${seeds} --out ${out} ${scoreFlags}`,
+      on,
+    ),
     after: rows.map(([, name]) => `train-${name}`),
   },
 ];
+
+/**
+ * The lambda sweep and the ablations (paper Fig. 3): variants [name, --set] of the released think-term SRUM arm on the
+ * unbound regime (after unbound-screen: its stage, candidates and self-judge records), trained two at a time at
+ * SWEEP_SEEDS, scored into figures/results/<name>-score-val.json (with `scoreFlags`), then read into
+ * figures/results/<name>.json by sweep-table.ts.
+ */
+function sweepExperiment(
+  kind: 'lambda' | 'ablation',
+  {
+    what,
+    rows,
+    scoreFlags,
+    reuse = [],
+    tableFlags = '',
+  }: {
+    what: string;
+    rows: ReadonlyArray<readonly [string, string]>;
+    scoreFlags: string;
+    /** Arms another sweep trained on the same candidates, scored here too (their scores are cached: no new drawing). */
+    reuse?: readonly string[];
+    tableFlags?: string;
+  },
+): Experiment {
+  const name = kind === 'lambda' ? 'lambda-sweep' : 'ablations';
+  const score = `figures/results/${name}-score-val.json`;
+  const variants = gainVariants(
+    rows.map(([arm, set]): [string, string, string] => ['srum', arm, `${SRUM_RELEASED_THINK},${set}`]),
+    SWEEP_SEEDS.join(','),
+    score,
+    UNBOUND,
+    scoreFlags,
+    reuse,
+  );
+  return {
+    name,
+    what,
+    results: [score, `figures/results/${name}.json`],
+    needs: reuse.length > 0 ? ['lambda-sweep'] : ['unbound-screen'],
+    steps: [
+      ...variants.map((step) => (step.name === 'score' ? step : { ...step, after: [] })), // trainings two at a time
+      { name: 'table', argv: tsNode(`sweep-table.ts --kind ${kind} --from ${score} --out figures/results/${name}.json ${tableFlags}`) },
+    ],
+  };
+}
 
 /** The srum-gain runs whose plans plan-quality.ts draws (base first, then these). */
 const PLAN_QUALITY_ARMS = [
@@ -570,6 +641,42 @@ export const EXPERIMENTS: Experiment[] = [
     note: 'the committed file was written from runs/unbound2 and runs/unbound2/roundK (the same commands there)',
   },
   {
+    name: 'srum-gain-test',
+    what:
+      "issue 34's one test look: the think-alone SRUM arm chosen on val against base, SFT and the oracle ceiling, beside " +
+      "Table 1's rows (normal mode, the paper's and the released settings with the image loss), 3 seeds",
+    results: ['figures/results/srum-gain-test-score.json', 'figures/results/srum-gain.json'],
+    needs: ['unbound-think-nr'], // its stage, candidates, judge records and the three think-alone arms
+    steps: [
+      ...(
+        [
+          ['srum-released', SRUM_RELEASED_THINK],
+          ['srum-paper', `${SRUM_RELEASED_THINK},rewardMode=signed,lambdaC=0.5,reference=ground-truth`],
+        ] as const
+      ).map(([name, set]) => ({
+        name: `train-${name}`,
+        argv: gain(`--phase train --arm srum --name ${name} --set ${set} --seeds 0,1,2`, UNBOUND),
+        after: [], // one process each: side by side
+      })),
+      {
+        name: 'score',
+        argv: gain(`--phase score --split test ${TEST_ARMS} --out figures/results/srum-gain-test-score.json`, UNBOUND),
+        after: ['train-srum-released', 'train-srum-paper'],
+      },
+      {
+        name: 'table',
+        argv: tsNode(
+          'srum-gain.ts --phase table --from figures/results/srum-gain-test-score.json --as srum=srum-think-nr,rft=rft-think-nr,' +
+            'sft=sft-think-nr,base_normal=base_normal,srum_normal=srum_normal,srum_frozen_understanding=srum-think-nr,' +
+            'srum_paper=srum-paper,srum_released=srum-released --out figures/results/srum-gain.json',
+        ),
+      },
+    ],
+    note:
+      'the committed run kept its data in runs/unbound2 (the unbound-screen stage, candidates and judge records, and the ' +
+      'unbound-think-nr arms, retrained at the same commands: 963 of 6,144 candidates pass, as the val runs)',
+  },
+  {
     name: 'post-training-screen-reflow',
     what: 'one-seed screens: each candidate on the noise it was drawn from (reflow coupling), and the loss on t >= 0.8',
     results: ['figures/results/screen-reflow-val.json'],
@@ -610,6 +717,30 @@ export const EXPERIMENTS: Experiment[] = [
       'not rerunnable by commands: the snapshots were copies of the run directories taken by hand while `srum pretrain` ' +
       "ran (its commands are in the file's runs[].command), then scored by pass-curve.ts --checkpoints",
   },
+  sweepExperiment('lambda', {
+    what:
+      'the reference weight lambda_c in {0, 0.1, 0.25, 0.5, 1, 2} of SRUM with the think term (released settings), 3 seeds, ' +
+      'the same checkpoints scored in think and normal mode on val (paper Fig. 3 right)',
+    rows: SWEEP_LAMBDAS.map((lambda): [string, string] => [lambdaArm(lambda), `lambdaC=${lambda}`]),
+    // normal mode: every trained run again as an extra arm drawn without thinking, paired against the base drawn so
+    scoreFlags:
+      `--extra-arms ${BASE_NORMAL}=${UNBOUND.checkpoint}:think=off,` +
+      SWEEP_LAMBDAS.flatMap((lambda) =>
+        SWEEP_SEEDS.map(
+          (seed) => `${lambdaArm(lambda, 'normal')}@${seed}=${path.join(UNBOUND.runs, `${lambdaArm(lambda)}@${seed}`)}:think=off`,
+        ),
+      ).join(',') +
+      ` --pairs ${SWEEP_LAMBDAS.map((lambda) => `${lambdaArm(lambda, 'normal')}:${BASE_NORMAL}`).join(',')}`,
+  }),
+  sweepExperiment('ablation', {
+    what:
+      'SRUM with the think term (released settings) without its global reward, its reference term, with 0/1 region rewards ' +
+      'or one reward per image, against full SRUM: 3 seeds each, val (paper Fig. 3 left)',
+    rows: ABLATION_SETTINGS,
+    reuse: ABLATION_REUSED.map(([, arm]) => arm),
+    scoreFlags: `--pairs ${[...ABLATION_SETTINGS.map(([row]) => row), lambdaArm(0)].map((arm) => `${arm}:${lambdaArm(0.1)}`).join(',')}`,
+    tableFlags: `--as ${ABLATION_REUSED.map(([row, arm]) => `${row}=${arm}`).join(',')}`,
+  }),
 ];
 
 export function findExperiment(name: string): Experiment {

@@ -94,6 +94,8 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
   { figure: 'figures/world-grid', script: 'world-grid.ts', inputs: [] }, // the world's renderer and evaluator only
   { figure: 'figures/per-step', script: 'per-step.ts', inputs: ['figures/results/per-step.json'] },
   { figure: 'figures/clusters', script: 'clusters.ts', inputs: ['figures/results/clusters.json'] },
+  { figure: 'figures/lambda-sweep', script: 'lambda-sweep.ts', inputs: ['figures/results/lambda-sweep.json'] },
+  { figure: 'figures/ablations', script: 'ablations.ts', inputs: ['figures/results/ablations.json'] },
 ];
 
 export const FIGURES_NOT_FROM_RESULTS: { figure: string; why: string }[] = [
