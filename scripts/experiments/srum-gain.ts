@@ -33,18 +33,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { parseArmSpecs } from '../../lib/cli/compare';
-import {
-  armGroups,
-  cachedUnderstanding,
-  compareArms,
-  formatComparison,
-  loadArm,
-  memberColumns,
-  scoreArms,
-  type Arm,
-  type ArmSummary,
-  type ComparisonReport,
-} from '../../lib/eval/compare';
+import { cachedUnderstanding, formatComparison, loadArm, scoreArms, type Arm, type ArmSummary } from '../../lib/eval/compare';
 import { autoWorkers, SamplerPool } from '../../lib/eval/pool';
 import { DEFAULT_PROTOCOL, type ProtocolConfig } from '../../lib/eval/protocol';
 import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../../lib/io';
@@ -57,6 +46,7 @@ import { judgeCandidates } from '../../lib/run/judge';
 import { Progress } from '../../lib/progress';
 import { DroppedRecordError } from '../../lib/reward/loaderRules';
 import { layoutScore, type RewardSource } from '../../lib/reward/rewardMap';
+import { scoreResult, type ScoreResult } from '../../lib/eval/sweep-results';
 import { trainSrum } from '../../lib/train/srum';
 import { drawPlan } from '../../lib/train/plan';
 import type { SrumCandidate } from '../../lib/train/srum-data';
@@ -273,20 +263,18 @@ async function score(
     },
   });
   await pool.close();
-  const report = compareArms(scores, 'base', pairs);
-  console.log(formatComparison(report));
   const understandingFile = path.join(o.runs, `understanding-${protocol.split}.json`);
   const understanding = cachedUnderstanding(arms, { file: understandingFile, n: 400, seed: 11, split: protocol.split });
+  const command = `npx ts-node --transpile-only scripts/experiments/srum-gain.ts ${process.argv.slice(2).join(' ')}`;
   // every arm's pass rate and understanding per member (seed), extra arms included (grouped by name@seed as the report)
-  const columns = Object.fromEntries(
-    [...armGroups(Object.keys(arms))].map(([group, members]) => [group, memberColumns(scores, understanding, members)]),
-  );
+  const result = scoreResult(scores, understanding, { seeds, command, pairs });
+  console.log(formatComparison(result.report));
   const candidatesSeen = readJsonl<CandidateLine>(path.join(o.dir, CANDIDATES_JSONL)).length;
   const passedSeen = readJsonl<{ passed: boolean }>(path.join(o.dir, EVALUATOR_JSONL)).filter((v) => v.passed).length;
   writeJsonAtomic(out, {
-    command: `npx ts-node --transpile-only scripts/experiments/srum-gain.ts ${process.argv.slice(2).join(' ')}`,
-    protocol: { split: protocol.split, n_prompts: report.protocol.n_prompts, draws: protocol.draws, seeds },
-    test_looked_at: protocol.split === 'test',
+    command,
+    protocol: result.protocol,
+    test_looked_at: result.test_looked_at,
     candidates: {
       n_prompts: o.n,
       draws: o.draws,
@@ -294,25 +282,16 @@ async function score(
       images: candidatesSeen,
       evaluator_passed: passedSeen,
     },
-    arms: columns,
+    arms: result.arms,
     ...(Object.keys(extra).length > 0 ? { extra_arms: Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v.source])) } : {}),
     paired: Object.fromEntries(
-      Object.entries(report.paired).map(([k, v]) => [
+      Object.entries(result.report.paired).map(([k, v]) => [
         k,
         { mean: v.overall.mean, se: v.overall.se, in_domain: v.in_domain, held_out: v.held_out },
       ]),
     ),
-    report,
+    report: result.report,
   });
-}
-
-/** What the score phase writes (the parts the table phase reads). */
-interface ScoreResult {
-  command: string;
-  protocol: { split: string; n_prompts: number; draws: number; seeds: number[] };
-  test_looked_at: boolean;
-  arms: Record<string, { overall: number[]; understanding: number[] }>;
-  report: ComparisonReport;
 }
 
 /** The rows the evidence file pairs: srum - base, srum - sft, rft - base. */
