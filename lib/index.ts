@@ -110,7 +110,8 @@ export { type TrainSrumOptions, type TrainSrumResult, trainSrum } from './train/
 export { loadEmaCheckpoint, readEmaWeights } from './train/ema';
 
 // Post-training runs compared on the evaluation protocol (paired, prompt-clustered SEs): candidates drawn and judged
-// on disk as srum-gain.ts does, arms scored together, and the lambda sweep and ablations (paper Figure 3) read off.
+// on disk as srum-gain.ts does, arms scored together, and the lambda sweep and ablations (paper Figure 3) and the
+// generalisation across category groups (Figure 6) read off.
 export { generateCandidates } from './run/candidates';
 export { type SelfJudgedLine, judgeCandidates } from './run/judge';
 export { readJsonl } from './io';
@@ -124,8 +125,10 @@ export {
   compareArms,
   formatComparison,
   loadArm,
+  pairedMean,
   scoreArms,
 } from './eval/compare';
 export * from './eval/sweep-results';
+export * from './eval/generalisation';
 
 export * from './plot';

@@ -155,7 +155,7 @@ export function compareArms(scores: ScoreFile, base = 'base', pairs: ReadonlyArr
   };
   const averages = new Map<string, number[]>();
   for (const [group, members] of armGroups(Object.keys(scores.arms))) {
-    const averaged = images.map((_, k) => members.reduce((sum, m) => sum + scores.arms[m].passed[k], 0) / members.length);
+    const averaged = seedAverage(scores, members);
     averages.set(group, averaged);
     const summary = summarise(images, averaged);
     if (members.length > 1)
@@ -178,6 +178,35 @@ export function compareArms(scores: ScoreFile, base = 'base', pairs: ReadonlyArr
     );
   }
   return report;
+}
+
+/** Each image's verdict averaged over the members (a group's seeds), image by image. */
+function seedAverage(scores: ScoreFile, members: readonly string[]): number[] {
+  const n = scores.arms[members[0]].passed.length;
+  return Array.from({ length: n }, (_, k) => members.reduce((sum, m) => sum + scores.arms[m].passed[k], 0) / members.length);
+}
+
+/**
+ * A group's paired difference to `base` (seeds averaged image by image, as compareArms) over the protocol images
+ * `keep` selects, e.g. a few categories: percentage points, its SE clustered by prompt text.
+ */
+export function pairedMean(
+  scores: ScoreFile,
+  options: { group: string; base?: string; keep: (image: ProtocolImage) => boolean },
+): ClusteredMean {
+  const base = options.base ?? 'base';
+  const groups = armGroups(Object.keys(scores.arms));
+  for (const name of [options.group, base])
+    if (!groups.has(name)) throw new Error(`no arm ${name} in the scores (arms: ${[...groups.keys()].join(', ')})`);
+  const images = protocolImages(scores.protocol);
+  const [arm, reference] = [seedAverage(scores, groups.get(options.group)!), seedAverage(scores, groups.get(base)!)];
+  if (arm.length !== images.length || reference.length !== images.length)
+    throw new Error(`${options.group} or ${base}: not one verdict per protocol image (${images.length})`);
+  const ks = images.map((_, k) => k).filter((k) => options.keep(images[k]));
+  return clusteredMean(
+    ks.map((k) => 100 * (arm[k] - reference[k])),
+    ks.map((k) => images[k].prompt),
+  );
 }
 
 /** The report as a small table: pass rate and paired difference (± 1 clustered SE), overall and by domain. */

@@ -9,7 +9,7 @@
 //   row through `as`), each paired against full (`--pairs no-global:full,...`).
 // Pass rates and differences are in percentage points. Every SE is the report's: clustered by prompt text, of the
 // seed-averaged arm (seeds averaged image by image), so it covers prompts and draws; the seeds' spread is in the
-// per-seed columns beside it.
+// per-seed columns beside it. The generalisation result (generalisation.ts) is read the same way.
 import type { ClusteredMean } from './gap';
 import { armGroups, compareArms, memberColumns, type ComparisonReport, type ScoreFile } from './compare';
 
@@ -67,7 +67,7 @@ export interface ArmRows {
   base: BaseRow;
 }
 
-interface Provenance {
+export interface Provenance {
   /** The command that wrote this file, and the score result it read (with the command that wrote that). */
   command: string;
   from: string;
@@ -109,13 +109,13 @@ const LAMBDA_ARM = /^lambda-(\d+(?:\.\d+)?)(-normal)?$/;
 /** `a:b,c:d`, the --pairs that score the missing rows. */
 const pairsFlag = (pairs: ReadonlyArray<readonly [string, string]>): string => pairs.map(([a, b]) => `${a}:${b}`).join(',');
 
-function provenance(result: ScoreResult, from: string, command: string): Provenance {
+export function provenance(result: ScoreResult, from: string, command: string): Provenance {
   const { protocol, test_looked_at } = result;
   return { command, from, score_command: result.command, protocol, test_looked_at, seeds: protocol.seeds };
 }
 
 /** The rows `groups`, each against `base` (the pair `${group}-${base}` must be scored); `from` names the score in errors. */
-function armRows(result: ScoreResult, groups: readonly string[], { base, from }: { base: string; from: string }): ArmRows {
+export function armRows(result: ScoreResult, groups: readonly string[], { base, from }: { base: string; from: string }): ArmRows {
   const known = `arms: ${Object.keys(result.arms).join(', ')}`;
   for (const group of [base, ...groups])
     if (result.arms[group] === undefined || result.report.arms[group] === undefined) throw new Error(`${from}: no arm ${group} (${known})`);
@@ -248,7 +248,7 @@ function formatRows(labels: readonly string[], rows: ArmRows, extra: readonly st
   ];
 }
 
-function formatProtocol(r: Provenance): string {
+export function formatProtocol(r: Provenance): string {
   const { split, n_prompts, draws } = r.protocol;
   return `${split} split, ${n_prompts} prompts x ${draws} draws, seeds ${r.seeds.join(',')}; ± 1 SE clustered by prompt, percentage points`;
 }

@@ -19,3 +19,4 @@ export { mainResultsChart, protocolResultsChart, roundsChart } from './results';
 export { clusterActivationChart } from './clusters';
 export { type PerStepChartData, perStepChart } from './per-step';
 export { ablationChart, lambdaSweepChart } from './sweep';
+export { generalisationChart } from './generalisation';

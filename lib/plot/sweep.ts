@@ -2,7 +2,7 @@
 // (lib/eval/sweep-results.ts): each point or bar is the seed-averaged arm minus the base, paired on the protocol's
 // images, with ± 1 SE clustered by prompt; a dot per training seed shows the seeds' spread beside it.
 // Used by scripts/figures/lambda-sweep.ts, scripts/figures/ablations.ts and notebooks 05 and 06.
-import type { AblationResult, ArmRows, Difference, LambdaSweepResult } from '../eval/sweep-results';
+import type { AblationResult, ArmRows, Difference, LambdaSweepResult, Provenance } from '../eval/sweep-results';
 import { mean, std } from '../run/results';
 import { armLabel } from './arm-labels';
 import { barChart, lineChart, panelTitle } from './charts';
@@ -23,10 +23,11 @@ function seedDots(name: string, colour: string, x: Array<number | string>, y: Ar
   return { type: 'scatter', mode: 'markers', name, x, y, marker: { color: colour, size: 7, symbol: 'circle-open', opacity: 0.7 } };
 }
 
-function protocolLine(r: LambdaSweepResult | AblationResult): string {
+/** The protocol under a figure's title: split, prompts, draws, training seeds, and what carries the SE. */
+export function protocolLine(r: Provenance, errors = 'error bars'): string {
   const { split, n_prompts, draws } = r.protocol;
   const seeds = r.seeds.length === 1 ? '1 training seed' : `${r.seeds.length} training seeds`;
-  return `${split} split, ${n_prompts} prompts x ${draws} draws, ${seeds}; error bars ± 1 SE clustered by prompt`;
+  return `${split} split, ${n_prompts} prompts x ${draws} draws, ${seeds}; ${errors} ± 1 SE clustered by prompt`;
 }
 
 /**

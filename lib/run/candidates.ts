@@ -21,7 +21,7 @@ import { hashString, makeRng } from '../rng';
 import { encodeBatch } from '../world/tokenizer';
 import { writePng } from '../world/png';
 import { samplePrompts } from '../world/splits';
-import { COMPBENCH_CATEGORIES, type Category, type Prompt } from '../world/types';
+import { COMPBENCH_CATEGORIES, type Category, type CompBenchCategory, type Prompt } from '../world/types';
 import { CANDIDATES_JSONL, type CandidateLine } from '../judge/candidates-file';
 
 export { CANDIDATES_JSONL, type CandidateLine } from '../judge/candidates-file';
@@ -45,6 +45,34 @@ export const HELD_OUT_CATEGORIES: readonly Category[] = COMPBENCH_CATEGORIES.fil
 export function candidatePrompts(set: CandidatePromptSet, n: number, seed: number): Prompt[] {
   if (set === 'train') return samplePrompts({ split: 'train', n, seed });
   return samplePrompts({ split: 'val', heldOut: 'only', categories: HELD_OUT_CATEGORIES, n, seed });
+}
+
+/**
+ * `color,shape,texture`: the categories whose candidates an arm trains on (srum-gain.ts --train-categories), each one
+ * of the world's CompBench categories (the train split holds no other), each once.
+ */
+export function parseTrainCategories(text: string, where = '--train-categories'): CompBenchCategory[] {
+  const known = `the world's CompBench categories: ${COMPBENCH_CATEGORIES.join(', ')}`;
+  const names = text.split(',').filter((name) => name !== '');
+  if (names.length === 0) throw new Error(`${where}: no category named (${known})`);
+  for (const [i, name] of names.entries()) {
+    if (!(COMPBENCH_CATEGORIES as readonly string[]).includes(name)) throw new Error(`${where}: unknown category "${name}" (${known})`);
+    if (names.indexOf(name) !== i) throw new Error(`${where}: category "${name}" named twice`);
+  }
+  return names as CompBenchCategory[];
+}
+
+/** The candidate lines of `categories` (all of them when undefined); a category without a candidate is an error. */
+export function candidatesOfCategories(
+  lines: readonly CandidateLine[],
+  categories: readonly CompBenchCategory[] | undefined,
+  file: string,
+): CandidateLine[] {
+  if (categories === undefined) return [...lines];
+  const present = new Set(lines.map((line) => line.category));
+  const absent = categories.filter((category) => !present.has(category));
+  if (absent.length > 0) throw new Error(`${file}: no candidate of ${absent.join(', ')} (its categories: ${[...present].join(', ')})`);
+  return lines.filter((line) => (categories as readonly string[]).includes(line.category));
 }
 
 export const imageName = (index: number): string => `cand-${String(index).padStart(5, '0')}.png`;

@@ -4,6 +4,7 @@
 // scores and candidates files) in runs/experiments/NAME/ instead, and other differences said in a note.
 // `npm run experiments -- NAME` runs them through the sweep runner (scripts/experiments/rerun.ts).
 import * as path from 'node:path';
+import { CATEGORY_GROUPS, generalisationArm } from '../../lib/eval/generalisation';
 import { BASE_NORMAL, lambdaArm, type AblationRow } from '../../lib/eval/sweep-results';
 import type { SweepRun } from '../../lib/run/sweep';
 
@@ -88,6 +89,9 @@ const ABLATION_REUSED: Array<[AblationRow, string]> = [
   ['full', lambdaArm(0.1)],
   ['no-reference', lambdaArm(0)],
 ];
+
+/** The generalisation score result (its verdicts go to the unbound regime's scores file, which the table reads too). */
+const GENERALISATION_SCORE = 'figures/results/generalisation-score-val.json';
 
 const CONTROLS = `controls.ts --seeds 0,1,2 --runs ${experimentDir('controls')}`;
 const SCREEN_ARMS = [
@@ -741,6 +745,42 @@ export const EXPERIMENTS: Experiment[] = [
     scoreFlags: `--pairs ${[...ABLATION_SETTINGS.map(([row]) => row), lambdaArm(0)].map((arm) => `${arm}:${lambdaArm(0.1)}`).join(',')}`,
     tableFlags: `--as ${ABLATION_REUSED.map(([row, arm]) => `${row}=${arm}`).join(',')}`,
   }),
+  {
+    name: 'generalisation',
+    what:
+      'the think-alone SRUM arm trained on the candidates of one category group (attribute, layout, complex), evaluated on ' +
+      'every category and the held-out colour-shape pairs against the base: 3 seeds per group, val (paper Fig. 6 design)',
+    results: [GENERALISATION_SCORE, 'figures/results/generalisation.json'],
+    needs: ['unbound-screen'], // its stage, candidates and self-judge records
+    steps: [
+      // Each group's arm takes the default steps on its own candidates only (a third or a quarter of the set).
+      ...Object.entries(CATEGORY_GROUPS).map(([group, categories]) => ({
+        name: `train-${group}`,
+        argv: gain(
+          `--phase train --arm srum --name ${generalisationArm(group)} --set ${SRUM_THINK_ALONE} ` +
+            `--train-categories ${categories.join(',')} --seeds 0,1,2`,
+          UNBOUND,
+        ),
+        after: [], // two at a time
+      })),
+      {
+        name: 'score',
+        argv: gain(
+          `--phase score --arms ${Object.keys(CATEGORY_GROUPS).map(generalisationArm).join(',')} --seeds 0,1,2 ` +
+            `--out ${GENERALISATION_SCORE}`,
+          UNBOUND,
+        ),
+        after: Object.keys(CATEGORY_GROUPS).map((group) => `train-${group}`),
+      },
+      {
+        name: 'table',
+        argv: tsNode(
+          `sweep-table.ts --kind generalisation --from ${GENERALISATION_SCORE} ` +
+            `--scores ${path.join(UNBOUND.runs, 'scores-val.json')} --out figures/results/generalisation.json`,
+        ),
+      },
+    ],
+  },
 ];
 
 export function findExperiment(name: string): Experiment {

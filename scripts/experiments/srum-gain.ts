@@ -14,7 +14,8 @@
 //   judge       the model's self-judgment of every candidate (lib/run/judge.ts) -> DIR/rewards.jsonl.
 //   agreement   the judge's acceptance against the evaluator, on images and on world-drawn plans (a diagnostic).
 //   train       one arm, the given seeds (one process per arm: two arms side by side use both cores); --name NAME
-//               --set k=v,... trains a variant as NAME@seed with those SrumConfig settings over the arm's.
+//               --set k=v,... trains a variant as NAME@seed with those SrumConfig settings over the arm's;
+//               --train-categories color,shape,... keeps only the candidates of those categories (generalisation).
 //   score       base and every trained arm on the evaluation protocol (paired), written to --out; --extra-arms
 //               name=DIR,... adds checkpoints from elsewhere (e.g. later rounds) to the same paired comparison;
 //               --pairs a:b,... adds arm-against-arm differences (srum-think:sft-think) beside those to the base.
@@ -40,7 +41,7 @@ import { readJsonl, writeFileAtomic, writeJsonAtomic } from '../../lib/io';
 import { evaluateImage } from '../../lib/eval/evaluate';
 import { pretrainingConfig, readManifest } from '../../lib/model/checkpoint';
 import { disposeModel } from '../../lib/model/params';
-import { CANDIDATES_JSONL, imageName, type CandidateLine } from '../../lib/run/candidates';
+import { CANDIDATES_JSONL, candidatesOfCategories, imageName, parseTrainCategories, type CandidateLine } from '../../lib/run/candidates';
 import { parseRunSettings } from '../../lib/run/config';
 import { judgeCandidates } from '../../lib/run/judge';
 import { Progress } from '../../lib/progress';
@@ -53,6 +54,7 @@ import type { SrumCandidate } from '../../lib/train/srum-data';
 import { parsePrompt } from '../../lib/world/grammar';
 import { writePng } from '../../lib/world/png';
 import { samplePrompts } from '../../lib/world/splits';
+import type { CompBenchCategory } from '../../lib/world/types';
 import { runScript } from '../lib/run-script';
 
 const EVALUATOR_JSONL = 'evaluator.jsonl';
@@ -76,6 +78,8 @@ interface Options {
   draws: number;
   seed: number;
   planTemperature: number;
+  /** Train only on the candidates of these categories (--train-categories); every candidate when undefined. */
+  trainCategories?: CompBenchCategory[];
 }
 
 /** N train prompts x K draws, drawn on the pool in chunks; a chunk already on disk is not drawn again. */
@@ -121,11 +125,18 @@ async function candidates(o: Options): Promise<void> {
   console.log(`${lines.length} candidates, ${passed} (${((100 * passed) / lines.length).toFixed(1)}%) pass the evaluator`);
 }
 
-/** The arm's training candidates: every candidate (with its self-judge record for srum), or the evaluator's passes. */
+/**
+ * The arm's training candidates: every candidate (with its self-judge record for srum), or the evaluator's passes;
+ * of the --train-categories only, when given.
+ */
 function armCandidates(o: Options, arm: string): SrumCandidate[] {
   const spec = ARMS[arm];
-  if (spec.method === 'replay') return [];
-  const lines = readJsonl<CandidateLine>(path.join(o.dir, CANDIDATES_JSONL));
+  if (spec.method === 'replay') {
+    if (o.trainCategories !== undefined) throw new Error('--train-categories: the replay arm trains on no candidates');
+    return [];
+  }
+  const file = path.join(o.dir, CANDIDATES_JSONL);
+  const lines = candidatesOfCategories(readJsonl<CandidateLine>(file), o.trainCategories, file);
   const sftRecord: RewardSource = { vlm_rewards: [{ object: 'global_layout_reward', score: 1, bbox: [0, 0, 32, 32] }] }; // SFT reads no reward
   let keep = lines;
   if (spec.filter === 'evaluator') {
@@ -225,13 +236,20 @@ async function train(o: Options, arm: string, seeds: number[], steps: number, na
   if (ARMS[arm] === undefined) throw new Error(`unknown arm '${arm}' (known: ${Object.keys(ARMS).join(', ')})`);
   const data = armCandidates(o, arm);
   console.log(`${name}: ${data.length} training candidates`);
+  const categories = o.trainCategories === undefined ? '' : ` --train-categories ${o.trainCategories.join(',')}`;
   for (const seed of seeds) {
     const outDir = path.join(o.runs, `${name}@${seed}`);
-    if (fs.existsSync(path.join(outDir, 'manifest.json')) && readManifest(outDir).step >= steps) continue;
+    if (fs.existsSync(path.join(outDir, 'manifest.json'))) {
+      const { command, step } = readManifest(outDir);
+      const trainedOn = / --train-categories \S+/.exec(command)?.[0] ?? '';
+      if (trainedOn !== categories)
+        throw new Error(`${outDir} was trained on other candidates (${command}): rename the arm (--name) or remove the run`);
+      if (step >= steps) continue;
+    }
     const config = { method: ARMS[arm].method, steps, seed, ...ARMS[arm].set, ...set };
     const model = loadArm(o.checkpoint);
     const baseTraining = pretrainingConfig(readManifest(o.checkpoint));
-    const command = `srum-gain.ts --phase train --arm ${arm} --name ${name} seed ${seed}: trainSrum ${JSON.stringify(config)}`;
+    const command = `srum-gain.ts --phase train --arm ${arm} --name ${name}${categories} seed ${seed}: trainSrum ${JSON.stringify(config)}`;
     await trainSrum({ model, preset: 'base', candidates: data, outDir, config, command, baseTraining });
     disposeModel(model);
   }
@@ -386,6 +404,7 @@ async function main(): Promise<void> {
       from: { type: 'string' },
       as: { type: 'string', default: '' },
       rounds: { type: 'string', default: '' },
+      'train-categories': { type: 'string' },
     },
     strict: true,
   });
@@ -397,7 +416,9 @@ async function main(): Promise<void> {
     draws: Number(values.draws),
     seed: Number(values.seed),
     planTemperature: Number(values['plan-temperature']),
+    trainCategories: values['train-categories'] === undefined ? undefined : parseTrainCategories(values['train-categories']),
   };
+  if (o.trainCategories !== undefined && values.phase !== 'train') throw new Error('--train-categories goes with --phase train');
   const seeds = values.seeds.split(',').map(Number);
   if (values.phase === 'table') {
     if (values.from === undefined || values.out === undefined) throw new Error('--phase table needs --from SCORE.json --out FILE');

@@ -1,16 +1,22 @@
-// The lambda sweep or the ablations (paper Fig. 3) as a result file, from one paired score result of
-// scripts/experiments/srum-gain.ts --phase score. The arms are found by name (lib/eval/sweep-results.ts):
-//   --kind lambda    lambda-<value>@<seed> (think mode), and lambda-<value>-normal@<seed> (the same checkpoints as
-//                    extra arms :think=off) paired against base-normal, if scored  -> lambda-sweep.json
-//   --kind ablation  full, no-global, no-reference, sparse, sample-level (--as ROW=ARM names another arm for a row),
-//                    each paired against full                                        -> ablations.json
-// Registry: `npm run experiments -- lambda-sweep` and `-- ablations` train, score and call this.
+// The lambda sweep or the ablations (paper Fig. 3), or the generalisation across category groups (Fig. 6), as a
+// result file, from one paired score result of scripts/experiments/srum-gain.ts --phase score. The arms are found by
+// name (lib/eval/sweep-results.ts, lib/eval/generalisation.ts):
+//   --kind lambda          lambda-<value>@<seed> (think mode), and lambda-<value>-normal@<seed> (the same checkpoints
+//                          as extra arms :think=off) paired against base-normal, if scored  -> lambda-sweep.json
+//   --kind ablation        full, no-global, no-reference, sparse, sample-level (--as ROW=ARM names another arm for a
+//                          row), each paired against full                                    -> ablations.json
+//   --kind generalisation  gen-<group>@<seed> per category group of CATEGORY_GROUPS (--as GROUP=ARM), against base;
+//                          --scores FILE (the score run's scores-<split>.json) adds the own-group and other-groups
+//                          aggregates                                                          -> generalisation.json
+// Registry: `npm run experiments -- lambda-sweep`, `-- ablations` and `-- generalisation` train, score and call this.
 // Regenerate:
 //   npx ts-node --transpile-only scripts/experiments/sweep-table.ts --kind lambda --from figures/results/lambda-sweep-score-val.json
 //     --out figures/results/lambda-sweep.json
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { writeJsonAtomic } from '../../lib/io';
+import type { ScoreFile } from '../../lib/eval/compare';
+import { CATEGORY_GROUPS, formatGeneralisation, generalisationResult } from '../../lib/eval/generalisation';
 import {
   ABLATIONS,
   ablationResult,
@@ -22,29 +28,43 @@ import {
 } from '../../lib/eval/sweep-results';
 import { runScript } from '../lib/run-script';
 
-/** `full=lambda-0.1,no-reference=lambda-0` -> { full: 'lambda-0.1', ... }. */
-function parseAs(text: string): Partial<Record<AblationRow, string>> {
-  const as: Partial<Record<AblationRow, string>> = {};
+/** `full=lambda-0.1,no-reference=lambda-0` -> { full: 'lambda-0.1', ... }, each row one of `rows`. */
+function parseAs<Row extends string>(text: string, rows: readonly Row[]): Partial<Record<Row, string>> {
+  const as: Partial<Record<Row, string>> = {};
   for (const spec of text.split(',').filter((s) => s !== '')) {
     const [row, arm, ...rest] = spec.split('=');
-    if (!(row in ABLATIONS) || !arm || rest.length > 0)
-      throw new Error(`--as: "${spec}" is not ROW=ARM with a row of ${Object.keys(ABLATIONS).join(', ')}`);
-    as[row as AblationRow] = arm;
+    if (!(rows as readonly string[]).includes(row) || !arm || rest.length > 0)
+      throw new Error(`--as: "${spec}" is not ROW=ARM with a row of ${rows.join(', ')}`);
+    as[row as Row] = arm;
   }
   return as;
 }
 
+const readJson = <T>(file: string, writer: string): T => {
+  if (!fs.existsSync(file)) throw new Error(`${file} does not exist (${writer} writes it)`);
+  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+};
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { kind: { type: 'string' }, from: { type: 'string' }, out: { type: 'string' }, as: { type: 'string', default: '' } },
+    options: {
+      kind: { type: 'string' },
+      from: { type: 'string' },
+      out: { type: 'string' },
+      as: { type: 'string', default: '' },
+      scores: { type: 'string' },
+    },
     strict: true,
   });
   const { kind, from, out } = values;
-  if ((kind !== 'lambda' && kind !== 'ablation') || from === undefined || out === undefined)
-    throw new Error('usage: sweep-table.ts --kind lambda|ablation --from SCORE.json --out FILE [--as ROW=ARM,...] (see the file comment)');
-  if (!fs.existsSync(from)) throw new Error(`${from} does not exist (srum-gain.ts --phase score writes it)`);
-  if (kind === 'lambda' && values.as !== '') throw new Error('--as names ablation rows: it goes with --kind ablation');
-  const result = JSON.parse(fs.readFileSync(from, 'utf8')) as ScoreResult;
+  if ((kind !== 'lambda' && kind !== 'ablation' && kind !== 'generalisation') || from === undefined || out === undefined)
+    throw new Error(
+      'usage: sweep-table.ts --kind lambda|ablation|generalisation --from SCORE.json --out FILE [--as ROW=ARM,...] ' +
+        '[--scores SCORES.json] (see the file comment)',
+    );
+  if (kind === 'lambda' && values.as !== '') throw new Error('--as names ablation rows or category groups: not with --kind lambda');
+  if (kind !== 'generalisation' && values.scores !== undefined) throw new Error('--scores goes with --kind generalisation');
+  const result = readJson<ScoreResult>(from, 'srum-gain.ts --phase score');
   if (result.report === undefined || result.arms === undefined)
     throw new Error(`${from} has no arms or report: not a score result of srum-gain.ts --phase score`);
   const command = `npx ts-node --transpile-only scripts/experiments/sweep-table.ts ${process.argv.slice(2).join(' ')}`;
@@ -52,10 +72,17 @@ async function main(): Promise<void> {
     const sweep = lambdaSweepResult(result, { from, command });
     writeJsonAtomic(out, sweep);
     console.log(formatLambdaSweep(sweep));
-  } else {
-    const ablations = ablationResult(result, { from, command, as: parseAs(values.as) });
+  } else if (kind === 'ablation') {
+    const ablations = ablationResult(result, { from, command, as: parseAs(values.as, Object.keys(ABLATIONS) as AblationRow[]) });
     writeJsonAtomic(out, ablations);
     console.log(formatAblations(ablations));
+  } else {
+    const file = values.scores;
+    const scores = file === undefined ? undefined : { file, verdicts: readJson<ScoreFile>(file, 'srum-gain.ts --phase score') };
+    const as = parseAs(values.as, Object.keys(CATEGORY_GROUPS));
+    const generalisation = generalisationResult(result, { groups: CATEGORY_GROUPS, as, from, command, scores });
+    writeJsonAtomic(out, generalisation);
+    console.log(formatGeneralisation(generalisation));
   }
   console.log(`wrote ${out}`);
 }

@@ -96,6 +96,7 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
   { figure: 'figures/clusters', script: 'clusters.ts', inputs: ['figures/results/clusters.json'] },
   { figure: 'figures/lambda-sweep', script: 'lambda-sweep.ts', inputs: ['figures/results/lambda-sweep.json'] },
   { figure: 'figures/ablations', script: 'ablations.ts', inputs: ['figures/results/ablations.json'] },
+  { figure: 'figures/generalisation', script: 'generalisation.ts', inputs: ['figures/results/generalisation.json'] },
 ];
 
 export const FIGURES_NOT_FROM_RESULTS: { figure: string; why: string }[] = [
