@@ -91,6 +91,17 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     ],
     inputs: ['figures/results/unbound-rounds-val.json'],
   },
+  {
+    figure: 'figures/srum-gain',
+    script: 'table1.ts',
+    args: [
+      ...['--in', 'figures/results/srum-gain.json', '--out', 'figures/srum-gain', '--arms'],
+      'base=base (think mode),sft-think-nr=SFT: every plan,rft-think-nr=oracle ceiling: images the evaluator passes,' +
+        'srum-think-nr=SRUM: plans its own judge accepts,srum-released=SRUM + image loss (released settings),' +
+        "srum-paper=SRUM + image loss (paper's settings),base_normal=base (normal mode)",
+    ],
+    inputs: ['figures/results/srum-gain.json'],
+  },
   { figure: 'figures/world-grid', script: 'world-grid.ts', inputs: [] }, // the world's renderer and evaluator only
   { figure: 'figures/per-step', script: 'per-step.ts', inputs: ['figures/results/per-step.json'] },
   { figure: 'figures/clusters', script: 'clusters.ts', inputs: ['figures/results/clusters.json'] },
