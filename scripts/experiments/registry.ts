@@ -678,7 +678,9 @@ export const EXPERIMENTS: Experiment[] = [
     ],
     note:
       'the committed run kept its data in runs/unbound2 (the unbound-screen stage, candidates and judge records, and the ' +
-      'unbound-think-nr arms, retrained at the same commands: 963 of 6,144 candidates pass, as the val runs)',
+      'unbound-think-nr arms, retrained at the same commands: 963 of 6,144 candidates pass, as the val runs); its ' +
+      'rows were trained seed 0 first and seeds 1-2 after, and the score file was written in three calls (the core ' +
+      'arms, then seed 0 of the rows, then all), each reading the cached scores of the one before',
   },
   {
     name: 'post-training-screen-reflow',
