@@ -68,8 +68,10 @@ export function protocolResultsChart(report: ComparisonReport, arms?: Array<[str
       ),
     ],
   });
-  // Long legend entries wrap two to a row at this width; the title sits above them.
-  const legendRows = Math.ceil(series.length / 2);
+  // Plotly wraps the horizontal legend by the entries' widths (about 6.6 px a character beside a 45 px swatch, in
+  // ~1000 px); the title sits above however many rows that makes.
+  const widest = Math.max(...series.map((s) => s.name.length));
+  const legendRows = Math.ceil(series.length / Math.max(1, Math.floor(1000 / (6.6 * widest + 45))));
   return legendAbove(figure, 1100, 420 + 26 * legendRows, 80 + 26 * legendRows);
 }
 

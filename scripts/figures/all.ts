@@ -96,9 +96,9 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     script: 'table1.ts',
     args: [
       ...['--in', 'figures/results/srum-gain.json', '--out', 'figures/srum-gain', '--arms'],
-      'base=base (think mode),sft-think-nr=SFT: every plan,rft-think-nr=oracle ceiling: images the evaluator passes,' +
-        'srum-think-nr=SRUM: plans its own judge accepts,srum-released=SRUM + image loss (released settings),' +
-        "srum-paper=SRUM + image loss (paper's settings),base_normal=base (normal mode)",
+      'base=base (think mode),sft-think-nr=SFT: every plan,rft-think-nr=oracle: evaluator-passed images,' +
+        'srum-think-nr=SRUM: plans its judge accepts,srum-released=SRUM + image loss (released),' +
+        "srum-paper=SRUM + image loss (paper's),base_normal=base (normal mode)",
     ],
     inputs: ['figures/results/srum-gain.json'],
   },
