@@ -259,6 +259,22 @@ export const EXPERIMENTS: Experiment[] = [
     ],
   },
   {
+    name: 'headroom-unbound',
+    what: "the same headroom on the unbound-caption stage (issue 34's regime), plans sampled at temperature 1 as its candidates",
+    results: ['figures/results/headroom-unbound-t1.json'],
+    needs: ['unbound-screen'], // its stage
+    steps: [
+      {
+        name: 'headroom',
+        argv: srum(
+          `headroom --checkpoint ${UNBOUND.checkpoint} --plan-temperature 1 ` +
+            `--candidates ${experimentDir('headroom-unbound')}/candidates-val-t1.jsonl --out figures/results/headroom-unbound-t1.json`,
+        ),
+      },
+    ],
+    note: 'the committed run read the stage runs/unbound2/stage and kept its candidates in runs/headroom-unbound',
+  },
+  {
     name: 'parser-corpus',
     what: 'judge-reply parsing (official and robust modes) against a Python restatement of the released parsers',
     results: ['figures/results/parser-corpus.json'],
