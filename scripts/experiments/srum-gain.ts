@@ -55,6 +55,7 @@ import { parsePrompt } from '../../lib/world/grammar';
 import { writePng } from '../../lib/world/png';
 import { samplePrompts } from '../../lib/world/splits';
 import type { CompBenchCategory } from '../../lib/world/types';
+import { parseRowArms } from '../lib/row-arms';
 import { runScript } from '../lib/run-script';
 
 const EVALUATOR_JSONL = 'evaluator.jsonl';
@@ -422,16 +423,7 @@ async function main(): Promise<void> {
   const seeds = values.seeds.split(',').map(Number);
   if (values.phase === 'table') {
     if (values.from === undefined || values.out === undefined) throw new Error('--phase table needs --from SCORE.json --out FILE');
-    const as = Object.fromEntries(
-      values.as
-        .split(',')
-        .filter((s) => s !== '')
-        .map((s) => {
-          const [row, arm, ...rest] = s.split('=');
-          if (!row || !arm || rest.length > 0) throw new Error(`--as: "${s}" is not row=ARM`);
-          return [row, arm];
-        }),
-    );
+    const as = parseRowArms(values.as) as Record<string, string>;
     return table(values.from, as, values.rounds === '' ? [] : values.rounds.split(','), values.out);
   }
   await initBackend();

@@ -26,19 +26,8 @@ import {
   type AblationRow,
   type ScoreResult,
 } from '../../lib/eval/sweep-results';
+import { parseRowArms } from '../lib/row-arms';
 import { runScript } from '../lib/run-script';
-
-/** `full=lambda-0.1,no-reference=lambda-0` -> { full: 'lambda-0.1', ... }, each row one of `rows`. */
-function parseAs<Row extends string>(text: string, rows: readonly Row[]): Partial<Record<Row, string>> {
-  const as: Partial<Record<Row, string>> = {};
-  for (const spec of text.split(',').filter((s) => s !== '')) {
-    const [row, arm, ...rest] = spec.split('=');
-    if (!(rows as readonly string[]).includes(row) || !arm || rest.length > 0)
-      throw new Error(`--as: "${spec}" is not ROW=ARM with a row of ${rows.join(', ')}`);
-    as[row as Row] = arm;
-  }
-  return as;
-}
 
 const readJson = <T>(file: string, writer: string): T => {
   if (!fs.existsSync(file)) throw new Error(`${file} does not exist (${writer} writes it)`);
@@ -73,13 +62,13 @@ async function main(): Promise<void> {
     writeJsonAtomic(out, sweep);
     console.log(formatLambdaSweep(sweep));
   } else if (kind === 'ablation') {
-    const ablations = ablationResult(result, { from, command, as: parseAs(values.as, Object.keys(ABLATIONS) as AblationRow[]) });
+    const ablations = ablationResult(result, { from, command, as: parseRowArms(values.as, Object.keys(ABLATIONS) as AblationRow[]) });
     writeJsonAtomic(out, ablations);
     console.log(formatAblations(ablations));
   } else {
     const file = values.scores;
     const scores = file === undefined ? undefined : { file, verdicts: readJson<ScoreFile>(file, 'srum-gain.ts --phase score') };
-    const as = parseAs(values.as, Object.keys(CATEGORY_GROUPS));
+    const as = parseRowArms(values.as, Object.keys(CATEGORY_GROUPS));
     const generalisation = generalisationResult(result, { groups: CATEGORY_GROUPS, as, from, command, scores });
     writeJsonAtomic(out, generalisation);
     console.log(formatGeneralisation(generalisation));
