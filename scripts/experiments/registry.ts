@@ -51,6 +51,20 @@ interface GainRegime {
 const SHIPPED: GainRegime = { runs: experimentDir('srum-gain'), checkpoint: 'data/base' };
 /** The unbound-caption regime: the shipped base with its planner re-trained on captions that do not bind attributes. */
 const UNBOUND: GainRegime = { runs: experimentDir('unbound-screen'), checkpoint: path.join(experimentDir('unbound-screen'), 'stage') };
+/**
+ * The backbone-unbound regime: the whole shipped base (backbone, drawing, planner, understanding) fine-tuned on captions
+ * that do not bind attributes, so its in-domain plans fail too, where its understanding still reads the scene's labels.
+ */
+const BACKBONE: GainRegime = {
+  runs: experimentDir('backbone-unbound'),
+  checkpoint: path.join(experimentDir('backbone-unbound'), 'stage'),
+};
+/** 500 steps of every task (no head-only stage) from the shipped base, on captions unbound as `extra` says. */
+const backboneStage = (out: string, seed: number, extra: string): string[] =>
+  srum(
+    `pretrain --preset base --out ${out} --steps 500 --seed ${seed} --replicas 1 --set learningRate=0.0005,warmupSteps=20,` +
+      `unboundCaptions=1,${extra}shapeMorph=0.5,checkpointEvery=100 --model ${BASE_MODEL_FLAGS} --init-from data/base`,
+  );
 const BASE_MODEL_FLAGS =
   'convChannels=16,planMap=true,planGrid=16,planCanvas=true,refineLayers=2,cleanPrediction=true,planCellDecoder=true,regionCropChannels=16';
 /** The think term alone, as its own update of the planner at 1e-3 (no image loss), with replay at the plan head. */
@@ -697,6 +711,27 @@ export const EXPERIMENTS: Experiment[] = [
       'unbound-think-nr arms, retrained at the same commands: 963 of 6,144 candidates pass, as the val runs); its ' +
       'rows were trained seed 0 first and seeds 1-2 after, and the score file was written in three calls (the core ' +
       'arms, then seed 0 of the rows, then all), each reading the cached scores of the one before',
+  },
+  {
+    name: 'backbone-unbound',
+    what:
+      'stages whose whole generation side (backbone, drawing, planner) learnt from captions that do not bind attributes ' +
+      '(and, beside it, structure): their argmax plans drawn by the world renderer, by category',
+    results: ['figures/results/plan-quality-backbone-val.json'],
+    needs: ['unbound-screen'], // the planner-only stage, as a row
+    steps: [
+      { name: 'stage', argv: backboneStage(BACKBONE.checkpoint, 41, ''), after: [] }, // one thread each: side by side
+      { name: 'stage-structure', argv: backboneStage(path.join(BACKBONE.runs, 'stage-structure'), 42, 'unboundStructure=1,'), after: [] },
+      {
+        name: 'plans',
+        argv: tsNode(
+          `plan-quality.ts --arms base=data/base,unbound2=${UNBOUND.checkpoint},backbone=${BACKBONE.checkpoint},` +
+            `backbone-structure=${path.join(BACKBONE.runs, 'stage-structure')} --out figures/results/plan-quality-backbone-val.json`,
+        ),
+        after: ['stage', 'stage-structure'],
+      },
+    ],
+    note: 'the committed run kept its stages in runs/bb/attr and runs/bb/struct',
   },
   {
     name: 'post-training-screen-reflow',
