@@ -244,5 +244,10 @@ describe('think-mode candidates', () => {
     const moved = (w: number[]): number => w.reduce((sum, v, i) => sum + Math.abs(v - head0[i]), 0);
     expect(moved(faster.head)).toBeGreaterThan(2 * moved(apart.head));
     expect(() => resolveSrumConfig({ thinkLearningRate: -1 })).toThrow(/thinkLearningRate/);
+    // thinkBackbone: the same separate update, now through the backbone too
+    const through = await after('think-backbone', { planWeight: 1, imageWeight: 0, thinkLearningRate: 1e-3, thinkBackbone: true });
+    expect(through.backbone).not.toEqual(backbone0);
+    expect(through.plan).toBeCloseTo(apart.plan, 4);
+    expect(() => resolveSrumConfig({ thinkBackbone: true })).toThrow(/thinkBackbone/); // it needs its own update
   }, 60_000);
 });

@@ -92,6 +92,13 @@ export interface SrumConfig {
    * judge, keep the gentle rate. Not in the paper or the released code.
    */
   thinkLearningRate: number;
+  /**
+   * The think term's own update (thinkLearningRate > 0) also reaches the backbone: its gradient flows through the text
+   * and plan-query path, as in pretraining's plan task, instead of stopping at the plan head. Why: a base whose
+   * backbone learnt from captions that do not bind keeps no binding a plan head alone can read (docs/srum-notes.md,
+   * backbone-unbound). The backbone also draws, so the drawing can move. Not in the paper or the released code.
+   */
+  thinkBackbone: boolean;
 
   // ---- Optimizer and schedule (paper Table 5, Bagel stage 4; sizes for the small model) ----
   /**
@@ -175,6 +182,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   planReward: 'alpha', // read only when planWeight > 0
   imageWeight: 1, // as released: the image loss in full
   thinkLearningRate: 0, // one update with the image loss
+  thinkBackbone: false, // the think update stops at the plan head
   learningRate: 1e-5, // where pretraining ended (issue 33: 1e-4 constant cost 2-3 points by itself)
   warmupSteps: 20, // a few steps at this scale (paper: 500)
   learningRateSchedule: 'cosine', // released: constant
@@ -256,6 +264,7 @@ export function resolveSrumConfig(overrides: Record<string, unknown> = {}, recip
   check(config.imageWeight >= 0, 'imageWeight', 'be >= 0');
   check(config.imageWeight > 0 || config.planWeight > 0 || config.method === 'replay', 'imageWeight', 'be > 0 unless planWeight > 0');
   check(config.thinkLearningRate >= 0, 'thinkLearningRate', 'be >= 0');
+  check(!config.thinkBackbone || config.thinkLearningRate > 0, 'thinkBackbone', 'need thinkLearningRate > 0 (it is that update)');
   check(config.lossGuidance >= 1, 'lossGuidance', 'be >= 1');
   check(config.minTimestep >= 0 && config.minTimestep < 1, 'minTimestep', 'lie in [0, 1)');
   check(config.lambdaC >= 0, 'lambdaC', 'be >= 0');

@@ -60,6 +60,11 @@ const BACKBONE: GainRegime = {
   checkpoint: path.join(experimentDir('backbone-unbound'), 'stage'),
 };
 /** 500 steps of every task (no head-only stage) from the shipped base, on captions unbound as `extra` says. */
+/** The think term alone as its own update that also reaches the backbone (thinkBackbone), at peak rate `rate`. */
+const thinkThroughBackbone = (rate: string): string =>
+  `planWeight=1,imageWeight=0,replayWeight=0,thinkBackbone=true,thinkLearningRate=${rate}`;
+/** The oracle arms' version of it (their planWeight is the arm's own). */
+const oracleThroughBackbone = (rate: string): string => `imageWeight=0,replayWeight=0,thinkBackbone=true,thinkLearningRate=${rate}`;
 const backboneStage = (out: string, seed: number, extra: string): string[] =>
   srum(
     `pretrain --preset base --out ${out} --steps 500 --seed ${seed} --replicas 1 --set learningRate=0.0005,warmupSteps=20,` +
@@ -732,6 +737,40 @@ export const EXPERIMENTS: Experiment[] = [
       },
     ],
     note: 'the committed run kept its stages in runs/bb/attr and runs/bb/struct',
+  },
+  {
+    name: 'backbone-think',
+    what:
+      'post-training the backbone-unbound stage on its own candidates, one seed: the think term at the plan head alone, and ' +
+      'through the backbone at three rates (SRUM), beside SFT and the oracle ceiling',
+    results: ['figures/results/backbone-think-val.json'],
+    needs: ['backbone-unbound'], // its stage
+    steps: [
+      { name: 'candidates', argv: gain('--phase candidates', BACKBONE) },
+      { name: 'judge', argv: gain('--phase judge', BACKBONE) },
+      ...gainVariants(
+        [
+          ['srum', 'srum-think-nr', SRUM_THINK_ALONE],
+          ['rft', 'rft-think-nr', ORACLE_THINK_ALONE],
+          ['sft', 'sft-think-nr', THINK_ALONE],
+          ...(['0.001', '0.0003', '0.0001'] as const).map((rate): [string, string, string] => [
+            'srum',
+            `srum-think-bb${{ '0.001': '', '0.0003': '3', '0.0001': '1' }[rate]}`,
+            `${thinkThroughBackbone(rate)},planReward=positive,positiveOnly=true`,
+          ]),
+          ['sft', 'sft-think-bb3', thinkThroughBackbone('0.0003')],
+          ['rft', 'rft-think-bb3', oracleThroughBackbone('0.0003')],
+        ],
+        '0',
+        'figures/results/backbone-think-val.json',
+        BACKBONE,
+        '--pairs srum-think-nr:sft-think-nr,srum-think-bb3:sft-think-bb3,srum-think-bb3:rft-think-bb3,' +
+          'srum-think-bb3:srum-think-nr,srum-think-bb1:srum-think-bb3',
+      ).map((step) => (step.name === 'score' ? step : { ...step, after: ['judge'] })),
+    ],
+    note:
+      'the committed run kept its data in runs/bb/gain (stage runs/bb/attr); the -nr arms were trained at seeds 0,1,2 and ' +
+      'the score file written in three calls, each reading the cached scores of the one before',
   },
   {
     name: 'post-training-screen-reflow',
