@@ -114,7 +114,10 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
       ? gradientStep({
           optimizer,
           learningRate: (options.learningRate * config.thinkLearningRate) / config.learningRate,
-          loss: () => ({ total: tf.mul(config.planWeight, thinkTerm(model, batch, config, { detach: !config.thinkBackbone })!) as tf.Scalar, parts: {} }),
+          loss: () => ({
+            total: tf.mul(config.planWeight, thinkTerm(model, batch, config, { detach: !config.thinkBackbone })!) as tf.Scalar,
+            parts: {},
+          }),
         }).loss / config.planWeight
       : jointPlanLoss;
   const rewards = indices.flatMap((i) => Array.from(data.reward[i]));

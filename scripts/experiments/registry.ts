@@ -684,7 +684,7 @@ export const EXPERIMENTS: Experiment[] = [
     what:
       "issue 34's one test look: the think-alone SRUM arm chosen on val against base, SFT and the oracle ceiling, beside " +
       "Table 1's rows (normal mode, the paper's and the released settings with the image loss), 3 seeds",
-    results: ['figures/results/srum-gain-test-score.json', 'figures/results/srum-gain.json'],
+    results: ['figures/results/srum-gain-test-score.json', 'figures/results/srum-gain-unbound.json'],
     needs: ['unbound-think-nr'], // its stage, candidates, judge records and the three think-alone arms
     steps: [
       ...(
@@ -707,7 +707,7 @@ export const EXPERIMENTS: Experiment[] = [
         argv: tsNode(
           'srum-gain.ts --phase table --from figures/results/srum-gain-test-score.json --as srum=srum-think-nr,rft=rft-think-nr,' +
             'sft=sft-think-nr,base_normal=base_normal,srum_normal=srum_normal,srum_frozen_understanding=srum-think-nr,' +
-            'srum_paper=srum-paper,srum_released=srum-released --out figures/results/srum-gain.json',
+            'srum_paper=srum-paper,srum_released=srum-released --out figures/results/srum-gain-unbound.json',
         ),
       },
     ],
@@ -771,6 +771,48 @@ export const EXPERIMENTS: Experiment[] = [
     note:
       'the committed run kept its data in runs/bb/gain (stage runs/bb/attr); the -nr arms were trained at seeds 0,1,2 and ' +
       'the score file written in three calls, each reading the cached scores of the one before',
+  },
+  {
+    name: 'backbone-test',
+    what:
+      "issue 34's test look on the backbone-unbound regime: SRUM's think term through the backbone (chosen on val) against " +
+      'base, SFT and the oracle ceiling at the same rate, the plan-head-only arm (frozen understanding) and normal mode, 3 seeds',
+    results: ['figures/results/backbone-test-score.json', 'figures/results/srum-gain.json'],
+    needs: ['backbone-think'], // its stage, candidates, judge records and the plan-head-only arms
+    steps: [
+      ...(
+        [
+          ['srum', 'srum-think-bb1', `${thinkThroughBackbone('0.0001')},planReward=positive,positiveOnly=true`],
+          ['sft', 'sft-think-bb1', thinkThroughBackbone('0.0001')],
+          ['rft', 'rft-think-bb1', oracleThroughBackbone('0.0001')],
+          ['srum', 'srum-think-nr', SRUM_THINK_ALONE],
+        ] as const
+      ).map(([arm, name, set]) => ({
+        name: `train-${name}`,
+        argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds 0,1,2`, BACKBONE),
+      })),
+      {
+        name: 'score',
+        argv: gain(
+          '--phase score --split test --arms srum-think-bb1,rft-think-bb1,sft-think-bb1,srum-think-nr --seeds 0,1,2 ' +
+            `--extra-arms base_normal=${BACKBONE.checkpoint}:think=off,srum_normal=${path.join(BACKBONE.runs, 'srum-think-bb1@0')}:think=off ` +
+            '--pairs srum-think-bb1:sft-think-bb1,srum-think-bb1:rft-think-bb1,srum-think-bb1:srum-think-nr ' +
+            '--out figures/results/backbone-test-score.json',
+          BACKBONE,
+        ),
+      },
+      {
+        name: 'table',
+        argv: tsNode(
+          'srum-gain.ts --phase table --from figures/results/backbone-test-score.json --as srum=srum-think-bb1,rft=rft-think-bb1,' +
+            'sft=sft-think-bb1,base_normal=base_normal,srum_normal=srum_normal,srum_frozen_understanding=srum-think-nr ' +
+            '--out figures/results/srum-gain.json',
+        ),
+      },
+    ],
+    note:
+      'the committed run kept its data in runs/bb/gain; the score file was written in two calls (the three arms of the ' +
+      'comparison and base_normal, then all), the second reading the cached scores of the first',
   },
   {
     name: 'post-training-screen-reflow',

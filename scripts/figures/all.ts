@@ -96,11 +96,22 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     script: 'table1.ts',
     args: [
       ...['--in', 'figures/results/srum-gain.json', '--out', 'figures/srum-gain', '--arms'],
+      'base=base (think mode),sft-think-bb1=SFT: every plan,rft-think-bb1=oracle: evaluator-passed images,' +
+        'srum-think-bb1=SRUM: plans its judge accepts,srum-think-nr=SRUM at the plan head (frozen understanding),' +
+        'base_normal=base (normal mode),srum_normal=SRUM (normal mode)',
+    ],
+    inputs: ['figures/results/srum-gain.json'],
+  },
+  {
+    figure: 'figures/srum-gain-unbound',
+    script: 'table1.ts',
+    args: [
+      ...['--in', 'figures/results/srum-gain-unbound.json', '--out', 'figures/srum-gain-unbound', '--arms'],
       'base=base (think mode),sft-think-nr=SFT: every plan,rft-think-nr=oracle: evaluator-passed images,' +
         'srum-think-nr=SRUM: plans its judge accepts,srum-released=SRUM + image loss (released),' +
         "srum-paper=SRUM + image loss (paper's),base_normal=base (normal mode)",
     ],
-    inputs: ['figures/results/srum-gain.json'],
+    inputs: ['figures/results/srum-gain-unbound.json'],
   },
   { figure: 'figures/world-grid', script: 'world-grid.ts', inputs: [] }, // the world's renderer and evaluator only
   { figure: 'figures/per-step', script: 'per-step.ts', inputs: ['figures/results/per-step.json'] },
