@@ -107,7 +107,8 @@ function srumStep(model: UnifiedModel, optimizer: AdamW, options: StepOptions) {
     ? imageUpdate()
     : { finite: true, lossValue: 0, rewardLoss: 0, referenceLoss: 0, jointPlanLoss: 0, perSampleLoss: t, gradNorm: 0 };
   const { finite, lossValue, rewardLoss, referenceLoss, jointPlanLoss, perSampleLoss, gradNorm } = joint;
-  // SrumConfig.thinkLearningRate: the think term as its own update of the plan head and cell decoder, on the schedule.
+  // SrumConfig.thinkLearningRate: the think term as its own update of the plan head and cell decoder (and the backbone
+  // with thinkBackbone), on the schedule.
   const hasThink = config.planWeight > 0 && batch.plan !== undefined && batch.layoutReward !== undefined;
   const planLossValue =
     separateThink && hasThink && finite

@@ -795,7 +795,7 @@ export const EXPERIMENTS: Experiment[] = [
         name: 'score',
         argv: gain(
           '--phase score --split test --arms srum-think-bb1,rft-think-bb1,sft-think-bb1,srum-think-nr --seeds 0,1,2 ' +
-            `--extra-arms base_normal=${BACKBONE.checkpoint}:think=off,srum_normal=${path.join(BACKBONE.runs, 'srum-think-bb1@0')}:think=off ` +
+            `--extra-arms base_normal=${BACKBONE.checkpoint}:think=off,srum_normal=${path.join(BACKBONE.runs, 'srum-think-bb1@0')}:think=off,shipped_base=data/base ` +
             '--pairs srum-think-bb1:sft-think-bb1,srum-think-bb1:rft-think-bb1,srum-think-bb1:srum-think-nr ' +
             '--out figures/results/backbone-test-score.json',
           BACKBONE,
