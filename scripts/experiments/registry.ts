@@ -773,6 +773,14 @@ export const EXPERIMENTS: Experiment[] = [
       'the score file written in three calls, each reading the cached scores of the one before',
   },
   {
+    name: 'backbone-judge-agreement',
+    what: "the self-judge's acceptance against the evaluator on the backbone-unbound regime's candidates: images and plans",
+    results: ['figures/results/backbone-judge-agreement.json'],
+    needs: ['backbone-think'], // its candidates and judge records
+    steps: [{ name: 'agreement', argv: gain('--phase agreement --out figures/results/backbone-judge-agreement.json', BACKBONE) }],
+    note: 'the committed file was written from runs/bb/gain (the same command there)',
+  },
+  {
     name: 'backbone-test',
     what:
       "issue 34's test look on the backbone-unbound regime: SRUM's think term through the backbone (chosen on val) against " +

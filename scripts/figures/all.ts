@@ -98,7 +98,7 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
       ...['--in', 'figures/results/srum-gain.json', '--out', 'figures/srum-gain', '--arms'],
       'base=base (think mode),sft-think-bb1=SFT: every plan,rft-think-bb1=oracle: evaluator-passed images,' +
         'srum-think-bb1=SRUM: plans its judge accepts,srum-think-nr=SRUM at the plan head (frozen understanding),' +
-        'base_normal=base (normal mode),srum_normal=SRUM (normal mode)',
+        'base_normal=base (normal mode),srum_normal=SRUM (normal mode),shipped_base=shipped base (reference)',
     ],
     inputs: ['figures/results/srum-gain.json'],
   },
