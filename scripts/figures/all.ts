@@ -97,8 +97,8 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     args: [
       ...['--in', 'figures/results/srum-gain.json', '--out', 'figures/srum-gain', '--arms'],
       'base=base (think mode),sft-think-bb1=SFT: every plan,rft-think-bb1=oracle: evaluator-passed images,' +
-        'srum-think-bb1=SRUM: plans its judge accepts,srum-think-nr=SRUM at the plan head (frozen understanding),' +
-        'base_normal=base (normal mode),srum_normal=SRUM (normal mode),shipped_base=shipped base (reference)',
+        'srum-think-bb1=SRUM: plans its judge accepts,srum-think-nr=SRUM at the plan head only,' +
+        'base_normal=base (normal mode),srum_normal=SRUM (normal mode),shipped_base=shipped base',
     ],
     inputs: ['figures/results/srum-gain.json'],
   },
