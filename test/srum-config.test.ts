@@ -56,6 +56,7 @@ describe('srum run --set', () => {
       planReward: 'positive',
       imageWeight: '0.5',
       thinkLearningRate: '0.001',
+      thinkBackbone: 'true',
       learningRate: '0.002',
       warmupSteps: '3',
       beta1: '0.8',
