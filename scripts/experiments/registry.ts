@@ -59,12 +59,11 @@ const BACKBONE: GainRegime = {
   runs: experimentDir('backbone-unbound'),
   checkpoint: path.join(experimentDir('backbone-unbound'), 'stage'),
 };
-/** 500 steps of every task (no head-only stage) from the shipped base, on captions unbound as `extra` says. */
-/** The think term alone as its own update that also reaches the backbone (thinkBackbone), at peak rate `rate`. */
-const thinkThroughBackbone = (rate: string): string =>
-  `planWeight=1,imageWeight=0,replayWeight=0,thinkBackbone=true,thinkLearningRate=${rate}`;
-/** The oracle arms' version of it (their planWeight is the arm's own). */
+/** The oracle arms' think term alone as its own update that also reaches the backbone (thinkBackbone), at peak `rate`. */
 const oracleThroughBackbone = (rate: string): string => `imageWeight=0,replayWeight=0,thinkBackbone=true,thinkLearningRate=${rate}`;
+/** The same for SRUM and SFT, whose planWeight is off by default. */
+const thinkThroughBackbone = (rate: string): string => `planWeight=1,${oracleThroughBackbone(rate)}`;
+/** 500 steps of every task (no head-only stage) from the shipped base, on captions unbound as `extra` says. */
 const backboneStage = (out: string, seed: number, extra: string): string[] =>
   srum(
     `pretrain --preset base --out ${out} --steps 500 --seed ${seed} --replicas 1 --set learningRate=0.0005,warmupSteps=20,` +
@@ -753,9 +752,15 @@ export const EXPERIMENTS: Experiment[] = [
           ['srum', 'srum-think-nr', SRUM_THINK_ALONE],
           ['rft', 'rft-think-nr', ORACLE_THINK_ALONE],
           ['sft', 'sft-think-nr', THINK_ALONE],
-          ...(['0.001', '0.0003', '0.0001'] as const).map((rate): [string, string, string] => [
+          ...(
+            [
+              ['srum-think-bb', '0.001'],
+              ['srum-think-bb3', '0.0003'],
+              ['srum-think-bb1', '0.0001'],
+            ] as const
+          ).map(([name, rate]): [string, string, string] => [
             'srum',
-            `srum-think-bb${{ '0.001': '', '0.0003': '3', '0.0001': '1' }[rate]}`,
+            name,
             `${thinkThroughBackbone(rate)},planReward=positive,positiveOnly=true`,
           ]),
           ['sft', 'sft-think-bb3', thinkThroughBackbone('0.0003')],
