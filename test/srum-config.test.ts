@@ -72,6 +72,7 @@ describe('srum run --set', () => {
       replayWeight: '0.5',
       replayBatchSize: '3',
       replayPlanHeadOnly: 'true',
+      replayScope: 'understanding',
       batchSize: '4',
       seed: '9',
       timestepShift: '2',

@@ -50,6 +50,11 @@ describe('replay of pretraining', () => {
     const replayed = generationBatch(0, { batchSize: 5, seed: replay.seed, config, layoutGrid: 1 });
     expect(Array.from(replayed.textTokens)).not.toEqual(Array.from(own.textTokens));
     expect(replayTasks('tiny', resolveSrumConfig({ replayWeight: 0 })).tasks).toEqual([]);
+    // replayScope 'understanding': the understanding task alone, the rest of the recipe unchanged
+    const understanding = replayTasks('tiny', resolveSrumConfig({ replayBatchSize: 5, seed: 2, replayScope: 'understanding' }));
+    expect(understanding.tasks.map((t) => t.name)).toEqual(['understanding']);
+    expect(understanding.train.understandingImages).toBe(5);
+    expect(() => resolveSrumConfig({ replayScope: 'plan' })).toThrow(/replayScope' must be one of all, understanding/);
   });
 
   it("replays the captions the base was pretrained on (its manifest's unboundCaptions), and rejects a bad value", () => {

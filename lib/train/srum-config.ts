@@ -17,6 +17,8 @@ export const SRUM_REFERENCES = ['candidate', 'ground-truth'] as const;
 export type SrumReference = (typeof SRUM_REFERENCES)[number];
 export const PLAN_REWARDS = ['alpha', 'positive'] as const;
 export type PlanReward = (typeof PLAN_REWARDS)[number];
+export const REPLAY_SCOPES = ['all', 'understanding'] as const;
+export type ReplayScope = (typeof REPLAY_SCOPES)[number];
 
 export interface SrumConfig {
   // ---- The objective (lib/train/srum-objective.ts) ----
@@ -144,6 +146,13 @@ export interface SrumConfig {
    * (lib/train/stages.ts: its backbone last trained with the plan loss stopped at the head); false: through the backbone.
    */
   replayPlanHeadOnly: boolean;
+  /**
+   * Which pretraining tasks replay runs: 'all' (generation, understanding, plan) or 'understanding' (the understanding
+   * heads and scene parse on train images alone). Why 'understanding': a think update through the backbone moves what the
+   * understanding heads read (backbone-unbound: understanding -2.75 on test), while replaying generation and plan on the
+   * base's own unbound captions would pull the planner back to what post-training is meant to fix.
+   */
+  replayScope: ReplayScope;
 
   // ---- The run ----
   /** Optimizer steps in the run. */
@@ -197,6 +206,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   replayWeight: 1, // one pretraining update per task per step
   replayBatchSize: 8, // half a candidate batch per task
   replayPlanHeadOnly: false, // as the base recipe's first stage (the measurement: docs/protocol-notes.md)
+  replayScope: 'all', // every task the base pretrained on
   steps: 200, // 200 x 16 = ~12 passes over 256 candidates (lib/cli/run.ts)
   batchSize: 16,
   seed: 0,
@@ -224,6 +234,7 @@ export const SRUM_CHOICES: Partial<Record<keyof SrumConfig, readonly string[]>> 
   rewardMode: REWARD_MODES,
   reference: SRUM_REFERENCES,
   planReward: PLAN_REWARDS,
+  replayScope: REPLAY_SCOPES,
   learningRateSchedule: ['cosine', 'constant'],
 };
 

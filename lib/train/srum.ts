@@ -221,7 +221,8 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
 
 /**
  * Replay: the pretraining tasks of the model's preset on fresh pretraining batches (their own seed, so not the ones
- * pretraining saw), replayBatchSize examples each; none with replayWeight 0. The captions are those the base was
+ * pretraining saw), replayBatchSize examples each; none with replayWeight 0; understanding alone with replayScope
+ * 'understanding'. The captions are those the base was
  * pretrained on (baseTraining.unboundCaptions, unboundStructure): replaying bound captions to a base pretrained on unbound ones would
  * teach it what post-training is meant to find.
  */
@@ -234,6 +235,7 @@ export function replayTasks(
     batchSize: config.replayBatchSize,
     understandingImages: config.replayBatchSize,
     planHeadOnly: config.replayPlanHeadOnly,
+    ...(config.replayScope === 'understanding' ? { generationWeight: 0, planWeight: 0 } : {}),
     unboundCaptions: baseTraining.unboundCaptions ?? 0,
     unboundStructure: baseTraining.unboundStructure ?? 0,
   });
