@@ -63,6 +63,11 @@ const BACKBONE: GainRegime = {
 const oracleThroughBackbone = (rate: string): string => `imageWeight=0,replayWeight=0,thinkBackbone=true,thinkLearningRate=${rate}`;
 /** The same for SRUM and SFT, whose planWeight is off by default. */
 const thinkThroughBackbone = (rate: string): string => `planWeight=1,${oracleThroughBackbone(rate)}`;
+/** The oracle's think update through the backbone beside replay of understanding alone at `weight` x the step's rate. */
+const oracleWithUnderstanding = (rate: string, weight: number): string =>
+  `imageWeight=0,replayScope=understanding,replayWeight=${weight},thinkBackbone=true,thinkLearningRate=${rate}`;
+/** The same for SRUM and SFT. */
+const thinkWithUnderstanding = (rate: string, weight: number): string => `planWeight=1,${oracleWithUnderstanding(rate, weight)}`;
 /** 500 steps of every task (no head-only stage) from the shipped base, on captions unbound as `extra` says. */
 const backboneStage = (out: string, seed: number, extra: string): string[] =>
   srum(
@@ -826,6 +831,32 @@ export const EXPERIMENTS: Experiment[] = [
     note:
       'the committed run kept its data in runs/bb/gain; the score file was written in two calls (the three arms of the ' +
       'comparison and base_normal, then all), the second reading the cached scores of the first',
+  },
+  {
+    name: 'backbone-replay',
+    what:
+      'one-seed val screens on the backbone-unbound regime: replay of the understanding task beside SRUM\'s think update ' +
+      'through the backbone (to hold understanding), and the oracle ceiling at three rates, image- and plan-filtered',
+    results: ['figures/results/backbone-replay-val.json'],
+    needs: ['backbone-think'], // its stage, candidates and judge records
+    steps: gainVariants(
+      [
+        ['srum', 'srum-think-bb1', `${thinkThroughBackbone('0.0001')},planReward=positive,positiveOnly=true`],
+        ['srum', 'srum-bb1-u3', `${thinkWithUnderstanding('0.0001', 3)},planReward=positive,positiveOnly=true`],
+        ['srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},planReward=positive,positiveOnly=true`],
+        ['rft', 'rft-think-bb1', oracleThroughBackbone('0.0001')],
+        ['rft', 'rft-think-bb3', oracleThroughBackbone('0.0003')],
+        ['rft', 'rft-bb3-u10', oracleWithUnderstanding('0.0003', 10)],
+        ['rft', 'rft-think-bb10', oracleThroughBackbone('0.001')],
+        ['plan-oracle', 'porc-bb1', oracleThroughBackbone('0.0001')],
+        ['plan-oracle', 'porc-bb3', oracleThroughBackbone('0.0003')],
+      ],
+      '0',
+      'figures/results/backbone-replay-val.json',
+      BACKBONE,
+      '--split val --pairs srum-bb1-u3:srum-think-bb1,srum-bb1-u10:srum-think-bb1,rft-think-bb3:rft-think-bb1,porc-bb3:rft-think-bb3',
+    ),
+    note: 'the committed run kept its data in runs/bb/gain, its stage the committed data/backbone-unbound',
   },
   {
     name: 'post-training-screen-reflow',
