@@ -1,5 +1,5 @@
-// Post-training that continues pretraining: replayed pretraining tasks (every task, fresh batches of the preset's
-// recipe), the replay-only control method, EMA warm-up; no tensor leaks.
+// Post-training that continues pretraining: replayed pretraining tasks (every task or understanding alone, fresh
+// batches of the preset's recipe), the replay-only control method, EMA warm-up; no tensor leaks.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -107,6 +107,32 @@ describe('replay of pretraining', () => {
     expect(Object.keys(log[0].loss_parts).sort()).toEqual(['replay_generation', 'replay_plan', 'replay_understanding']);
     disposeModel(model);
     expect(() => resolveSrumConfig({ method: 'replay', replayWeight: 0 })).toThrow(/replayWeight/);
+  }, 60_000);
+
+  it("replayScope 'understanding': only the understanding task runs; the drawing's output and the planner stay put", async () => {
+    const model = initModel(config, 5);
+    const names = namedVariables(model.params).map(({ name }) => name);
+    const initial = weights(model);
+    const before = tf.memory().numTensors;
+    const out = path.join(root, 'replay-understanding');
+    await trainSrum({
+      model,
+      preset: 'tiny',
+      candidates,
+      outDir: out,
+      quiet: true,
+      config: { method: 'replay', replayScope: 'understanding', steps: 2, batchSize: 2, logEvery: 1, learningRate: 1e-3, warmupSteps: 1 },
+    });
+    expect(tf.memory().numTensors).toBe(before);
+    const log = readJsonl<{ loss_parts: Record<string, number> }>(path.join(out, LOG_FILE));
+    expect(Object.keys(log[0].loss_parts)).toEqual(['replay_understanding']);
+    const after = weights(model);
+    const moved = (prefix: string): boolean =>
+      names.some((name, i) => name.startsWith(prefix) && after[i].some((v, j) => v !== initial[i][j]));
+    expect(moved('understanding.')).toBe(true);
+    expect(moved('think.')).toBe(false); // no plan task
+    expect(moved('head.')).toBe(false); // no generation task
+    disposeModel(model);
   }, 60_000);
 
   it('EMA warm-up: the first update takes 90% of the new weights (decay 1/10), later ones approach emaDecay', () => {

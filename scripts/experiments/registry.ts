@@ -63,9 +63,11 @@ const BACKBONE: GainRegime = {
 const oracleThroughBackbone = (rate: string): string => `imageWeight=0,replayWeight=0,thinkBackbone=true,thinkLearningRate=${rate}`;
 /** The same for SRUM and SFT, whose planWeight is off by default. */
 const thinkThroughBackbone = (rate: string): string => `planWeight=1,${oracleThroughBackbone(rate)}`;
-/** The oracle's think update through the backbone beside replay of understanding alone at `weight` x the step's rate. */
-const oracleWithUnderstanding = (rate: string, weight: number): string =>
-  `imageWeight=0,replayScope=understanding,replayWeight=${weight},thinkBackbone=true,thinkLearningRate=${rate}`;
+/** The think term's own update through the backbone at peak `rate`, beside replay of understanding alone at `weight` x the step's rate. */
+const withUnderstanding = (rate: string, weight: number): string =>
+  `replayScope=understanding,replayWeight=${weight},thinkBackbone=true,thinkLearningRate=${rate}`;
+/** The same for the oracle arms, with no image loss. */
+const oracleWithUnderstanding = (rate: string, weight: number): string => `imageWeight=0,${withUnderstanding(rate, weight)}`;
 /** The same for SRUM and SFT. */
 const thinkWithUnderstanding = (rate: string, weight: number): string => `planWeight=1,${oracleWithUnderstanding(rate, weight)}`;
 /** 500 steps of every task (no head-only stage) from the shipped base, on captions unbound as `extra` says. */
@@ -795,7 +797,7 @@ export const EXPERIMENTS: Experiment[] = [
     what:
       "issue 34's test look on the backbone-unbound regime: SRUM's think term through the backbone (chosen on val) against " +
       'base, SFT and the oracle ceiling at the same rate, the plan-head-only arm (frozen understanding) and normal mode, 3 seeds',
-    results: ['figures/results/backbone-test-score.json', 'figures/results/srum-gain.json'],
+    results: ['figures/results/backbone-test-score.json', 'figures/results/srum-gain-backbone.json'],
     needs: ['backbone-think'], // its stage, candidates, judge records and the plan-head-only arms
     steps: [
       ...(
@@ -824,7 +826,7 @@ export const EXPERIMENTS: Experiment[] = [
         argv: tsNode(
           'srum-gain.ts --phase table --from figures/results/backbone-test-score.json --as srum=srum-think-bb1,rft=rft-think-bb1,' +
             'sft=sft-think-bb1,base_normal=base_normal,srum_normal=srum_normal,srum_frozen_understanding=srum-think-nr ' +
-            '--out figures/results/srum-gain.json',
+            '--out figures/results/srum-gain-backbone.json',
         ),
       },
     ],
@@ -835,7 +837,7 @@ export const EXPERIMENTS: Experiment[] = [
   {
     name: 'backbone-replay',
     what:
-      'one-seed val screens on the backbone-unbound regime: replay of the understanding task beside SRUM\'s think update ' +
+      "one-seed val screens on the backbone-unbound regime: replay of the understanding task beside SRUM's think update " +
       'through the backbone (to hold understanding), and the oracle ceiling at three rates, image- and plan-filtered',
     results: ['figures/results/backbone-replay-val.json'],
     needs: ['backbone-think'], // its stage, candidates and judge records
@@ -857,6 +859,58 @@ export const EXPERIMENTS: Experiment[] = [
       '--split val --pairs srum-bb1-u3:srum-think-bb1,srum-bb1-u10:srum-think-bb1,rft-think-bb3:rft-think-bb1,porc-bb3:rft-think-bb3',
     ),
     note: 'the committed run kept its data in runs/bb/gain, its stage the committed data/backbone-unbound',
+  },
+  {
+    name: 'backbone-replay-test',
+    what:
+      "issue 34's second test look on the backbone-unbound regime, for the variant chosen on val (backbone-replay): SRUM's " +
+      'think term through the backbone with understanding replayed, against base, SFT and the oracle ceiling, the ' +
+      "plan-head-only arm, normal mode and the image-loss rows (released and paper's settings, one seed)",
+    results: ['figures/results/backbone-replay-test-score.json', 'figures/results/srum-gain.json'],
+    needs: ['backbone-replay'], // its stage, candidates and judge records
+    steps: [
+      ...(
+        [
+          ['srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},planReward=positive,positiveOnly=true`, '0,1,2'],
+          ['sft', 'sft-bb1-u10', thinkWithUnderstanding('0.0001', 10), '0,1,2'],
+          ['rft', 'rft-bb3-u10', oracleWithUnderstanding('0.0003', 10), '0,1,2'],
+          ['srum', 'srum-think-nr', SRUM_THINK_ALONE, '0,1,2'],
+          ['srum', 'srum-released-u10', `planWeight=1,${withUnderstanding('0.0001', 10)},planReward=positive`, '0'],
+          [
+            'srum',
+            'srum-paper-u10',
+            `planWeight=1,${withUnderstanding('0.0001', 10)},planReward=positive,rewardMode=signed,lambdaC=0.5,reference=ground-truth`,
+            '0',
+          ],
+        ] as const
+      ).map(([arm, name, set, seeds]) => ({
+        name: `train-${name}`,
+        argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds ${seeds}`, BACKBONE),
+      })),
+      {
+        name: 'score',
+        argv: gain(
+          '--phase score --split test --arms srum-bb1-u10,sft-bb1-u10,rft-bb3-u10,srum-think-nr --seeds 0,1,2 ' +
+            `--extra-arms base_normal=${BACKBONE.checkpoint}:think=off,srum_normal=${path.join(BACKBONE.runs, 'srum-bb1-u10@0')}:think=off,` +
+            `srum_released=${path.join(BACKBONE.runs, 'srum-released-u10@0')},srum_paper=${path.join(BACKBONE.runs, 'srum-paper-u10@0')} ` +
+            '--pairs srum-bb1-u10:sft-bb1-u10,srum-bb1-u10:rft-bb3-u10,srum-bb1-u10:srum-think-nr ' +
+            '--out figures/results/backbone-replay-test-score.json',
+          BACKBONE,
+        ),
+      },
+      {
+        name: 'table',
+        argv: tsNode(
+          'srum-gain.ts --phase table --from figures/results/backbone-replay-test-score.json --as srum=srum-bb1-u10,' +
+            'rft=rft-bb3-u10,sft=sft-bb1-u10,base_normal=base_normal,srum_normal=srum_normal,' +
+            'srum_frozen_understanding=srum-think-nr,srum_released=srum_released,srum_paper=srum_paper ' +
+            '--out figures/results/srum-gain.json',
+        ),
+      },
+    ],
+    note:
+      'the committed run kept its data in runs/bb/gain (stage: the committed data/backbone-unbound); the score file was ' +
+      'written in calls that each read the cached scores of the one before',
   },
   {
     name: 'post-training-screen-reflow',

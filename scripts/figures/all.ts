@@ -96,11 +96,23 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     script: 'table1.ts',
     args: [
       ...['--in', 'figures/results/srum-gain.json', '--out', 'figures/srum-gain', '--arms'],
+      'base=base (think mode),sft-bb1-u10=SFT: every plan,rft-bb3-u10=oracle: evaluator-passed images,' +
+        'srum-bb1-u10=SRUM: plans its judge accepts,srum-think-nr=SRUM at the plan head only,' +
+        "srum_released=SRUM + image loss (released),srum_paper=SRUM + image loss (paper's)," +
+        'base_normal=base (normal mode),srum_normal=SRUM (normal mode)',
+    ],
+    inputs: ['figures/results/srum-gain.json'],
+  },
+  {
+    figure: 'figures/srum-gain-backbone',
+    script: 'table1.ts',
+    args: [
+      ...['--in', 'figures/results/srum-gain-backbone.json', '--out', 'figures/srum-gain-backbone', '--arms'],
       'base=base (think mode),sft-think-bb1=SFT: every plan,rft-think-bb1=oracle: evaluator-passed images,' +
         'srum-think-bb1=SRUM: plans its judge accepts,srum-think-nr=SRUM at the plan head only,' +
         'base_normal=base (normal mode),srum_normal=SRUM (normal mode),shipped_base=shipped base',
     ],
-    inputs: ['figures/results/srum-gain.json'],
+    inputs: ['figures/results/srum-gain-backbone.json'],
   },
   {
     figure: 'figures/srum-gain-unbound',
