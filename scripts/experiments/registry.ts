@@ -844,6 +844,7 @@ export const EXPERIMENTS: Experiment[] = [
     steps: gainVariants(
       [
         ['srum', 'srum-think-bb1', `${thinkThroughBackbone('0.0001')},planReward=positive,positiveOnly=true`],
+        ['srum', 'srum-bb1-u1', `${thinkWithUnderstanding('0.0001', 1)},planReward=positive,positiveOnly=true`],
         ['srum', 'srum-bb1-u3', `${thinkWithUnderstanding('0.0001', 3)},planReward=positive,positiveOnly=true`],
         ['srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},planReward=positive,positiveOnly=true`],
         ['rft', 'rft-think-bb1', oracleThroughBackbone('0.0001')],
@@ -856,7 +857,7 @@ export const EXPERIMENTS: Experiment[] = [
       '0',
       'figures/results/backbone-replay-val.json',
       BACKBONE,
-      '--split val --pairs srum-bb1-u3:srum-think-bb1,srum-bb1-u10:srum-think-bb1,rft-think-bb3:rft-think-bb1,porc-bb3:rft-think-bb3',
+      '--split val --pairs srum-bb1-u1:srum-think-bb1,srum-bb1-u3:srum-think-bb1,srum-bb1-u10:srum-think-bb1,rft-think-bb3:rft-think-bb1,porc-bb3:rft-think-bb3',
     ),
     note: 'the committed run kept its data in runs/bb/gain, its stage the committed data/backbone-unbound',
   },
