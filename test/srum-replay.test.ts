@@ -14,7 +14,7 @@ import { makeRng } from '../lib/rng';
 import { resolveTrainConfig } from '../lib/train/config';
 import { generationBatch } from '../lib/train/data';
 import { LOG_FILE } from '../lib/train/pretrain';
-import { resolveSrumConfig } from '../lib/train/srum-config';
+import { resolveSrumConfig, type SrumConfig } from '../lib/train/srum-config';
 import { replayTasks, trainSrum } from '../lib/train/srum';
 import { WeightEma } from '../lib/train/ema';
 import type { SrumCandidate } from '../lib/train/srum-data';
@@ -30,6 +30,40 @@ const record = { vlm_rewards: [{ object: 'global_layout_reward', score: 0.5, bbo
 const candidates: SrumCandidate[] = [0, 1].map((i) => ({ image: image(i), prompt: 'a photo of a red circle', record }));
 const weights = (model: UnifiedModel): Float32Array[] =>
   namedVariables(model.params).map(({ variable }) => (variable.dataSync() as Float32Array).slice());
+
+/**
+ * Two replay-only steps (method 'replay') of a fresh tiny model from `seed`, with `extra` settings: whether any parameter
+ * whose name starts with a prefix moved, the loss parts of the first log line, and the tensor count before and after.
+ */
+async function replayRun(
+  dir: string,
+  seed: number,
+  extra: Partial<SrumConfig>,
+): Promise<{ moved: (prefix: string) => boolean; lossParts: string[]; tensorsBefore: number; tensorsAfter: number }> {
+  const model = initModel(config, seed);
+  const names = namedVariables(model.params).map(({ name }) => name);
+  const initial = weights(model);
+  const tensorsBefore = tf.memory().numTensors;
+  const out = path.join(root, dir);
+  await trainSrum({
+    model,
+    preset: 'tiny',
+    candidates,
+    outDir: out,
+    quiet: true,
+    config: { method: 'replay', steps: 2, batchSize: 2, logEvery: 1, learningRate: 1e-3, warmupSteps: 1, ...extra },
+  });
+  const tensorsAfter = tf.memory().numTensors;
+  const after = weights(model);
+  disposeModel(model);
+  const log = readJsonl<{ loss_parts: Record<string, number> }>(path.join(out, LOG_FILE));
+  return {
+    moved: (prefix) => names.some((name, i) => name.startsWith(prefix) && after[i].some((v, j) => v !== initial[i][j])),
+    lossParts: Object.keys(log[0].loss_parts),
+    tensorsBefore,
+    tensorsAfter,
+  };
+}
 
 beforeAll(async () => {
   await initBackend({ prefer: 'wasm', quiet: true });
@@ -88,51 +122,20 @@ describe('replay of pretraining', () => {
   });
 
   it('method replay: trains on pretraining batches only, logs each task, leaks nothing; it needs replayWeight > 0', async () => {
-    const model = initModel(config, 3);
-    const initial = weights(model);
-    const before = tf.memory().numTensors;
-    const out = path.join(root, 'replay');
-    await trainSrum({
-      model,
-      preset: 'tiny',
-      candidates,
-      outDir: out,
-      quiet: true,
-      config: { method: 'replay', steps: 2, batchSize: 2, logEvery: 1, checkpointEvery: 2, learningRate: 1e-3, warmupSteps: 1 },
-    });
-    expect(tf.memory().numTensors).toBe(before);
-    const moved = weights(model).some((w, i) => w.some((v, j) => v !== initial[i][j]));
-    expect(moved).toBe(true);
-    const log = readJsonl<{ loss_parts: Record<string, number> }>(path.join(out, LOG_FILE));
-    expect(Object.keys(log[0].loss_parts).sort()).toEqual(['replay_generation', 'replay_plan', 'replay_understanding']);
-    disposeModel(model);
+    const run = await replayRun('replay', 3, { checkpointEvery: 2 });
+    expect(run.tensorsAfter).toBe(run.tensorsBefore);
+    expect(run.moved('')).toBe(true);
+    expect([...run.lossParts].sort()).toEqual(['replay_generation', 'replay_plan', 'replay_understanding']);
     expect(() => resolveSrumConfig({ method: 'replay', replayWeight: 0 })).toThrow(/replayWeight/);
   }, 60_000);
 
   it("replayScope 'understanding': only the understanding task runs; the drawing's output and the planner stay put", async () => {
-    const model = initModel(config, 5);
-    const names = namedVariables(model.params).map(({ name }) => name);
-    const initial = weights(model);
-    const before = tf.memory().numTensors;
-    const out = path.join(root, 'replay-understanding');
-    await trainSrum({
-      model,
-      preset: 'tiny',
-      candidates,
-      outDir: out,
-      quiet: true,
-      config: { method: 'replay', replayScope: 'understanding', steps: 2, batchSize: 2, logEvery: 1, learningRate: 1e-3, warmupSteps: 1 },
-    });
-    expect(tf.memory().numTensors).toBe(before);
-    const log = readJsonl<{ loss_parts: Record<string, number> }>(path.join(out, LOG_FILE));
-    expect(Object.keys(log[0].loss_parts)).toEqual(['replay_understanding']);
-    const after = weights(model);
-    const moved = (prefix: string): boolean =>
-      names.some((name, i) => name.startsWith(prefix) && after[i].some((v, j) => v !== initial[i][j]));
-    expect(moved('understanding.')).toBe(true);
-    expect(moved('think.')).toBe(false); // no plan task
-    expect(moved('head.')).toBe(false); // no generation task
-    disposeModel(model);
+    const run = await replayRun('replay-understanding', 5, { replayScope: 'understanding' });
+    expect(run.tensorsAfter).toBe(run.tensorsBefore);
+    expect(run.lossParts).toEqual(['replay_understanding']);
+    expect(run.moved('understanding.')).toBe(true);
+    expect(run.moved('think.')).toBe(false); // no plan task
+    expect(run.moved('head.')).toBe(false); // no generation task
   }, 60_000);
 
   it('EMA warm-up: the first update takes 90% of the new weights (decay 1/10), later ones approach emaDecay', () => {
