@@ -70,6 +70,8 @@ const withUnderstanding = (rate: string, weight: number): string =>
 const oracleWithUnderstanding = (rate: string, weight: number): string => `imageWeight=0,${withUnderstanding(rate, weight)}`;
 /** The same for SRUM and SFT. */
 const thinkWithUnderstanding = (rate: string, weight: number): string => `planWeight=1,${oracleWithUnderstanding(rate, weight)}`;
+/** SRUM with the image loss beside that think update (released settings: every candidate, the official map, lambda 0.1). */
+const RELEASED_WITH_UNDERSTANDING = `planWeight=1,${withUnderstanding('0.0001', 10)},planReward=positive`;
 /** 500 steps of every task (no head-only stage) from the shipped base, on captions unbound as `extra` says. */
 const backboneStage = (out: string, seed: number, extra: string): string[] =>
   srum(
@@ -82,8 +84,10 @@ const BASE_MODEL_FLAGS =
 const THINK_ONLY = 'replayPlanHeadOnly=true,planWeight=1,imageWeight=0,thinkLearningRate=0.001';
 /** The same with no replay: only the plan head and cell decoder move; the drawing and understanding stay the base's. */
 const THINK_ALONE = 'planWeight=1,imageWeight=0,thinkLearningRate=0.001,replayWeight=0';
-/** SRUM's think term alone on the plans its judge accepts, weighted max(0, g) (the unbound regime's SRUM arm). */
-const SRUM_THINK_ALONE = `${THINK_ALONE},planReward=positive,positiveOnly=true`;
+/** SRUM's think term on the plans its judge accepts (g > 0), each weighted max(0, g). */
+const JUDGED_PLANS = 'planReward=positive,positiveOnly=true';
+/** SRUM's think term alone on the plans its judge accepts (the unbound regime's SRUM arm). */
+const SRUM_THINK_ALONE = `${THINK_ALONE},${JUDGED_PLANS}`;
 /** The oracle arms' think term alone (their planWeight is the arm's own). */
 const ORACLE_THINK_ALONE = 'imageWeight=0,thinkLearningRate=0.001,replayWeight=0';
 /** The arms of the test look: the val-chosen comparison, normal mode (:think=off) and the Table 1 rows. */
@@ -98,6 +102,8 @@ const roundArm = (k: number): string =>
 const roundRegime = (k: number): GainRegime =>
   k === 0 ? UNBOUND : { runs: path.join(UNBOUND.runs, `round${k}`), checkpoint: roundArm(k - 1) };
 const SAMPLER_THEN = 'drawn with 25 Euler steps, the default sampler until 2026-12-06 (today 10: lib/generate/generate.ts)';
+/** The paper's text over the released code (as `--recipe paper`): signed R, lambda_c 0.5, a rendered reference. */
+const PAPER_SETTINGS = 'rewardMode=signed,lambdaC=0.5,reference=ground-truth';
 /** SRUM with the image loss beside the think term, as the released settings: the arm of the lambda sweep and ablations. */
 const SRUM_RELEASED_THINK = 'planWeight=1,thinkLearningRate=0.001,planReward=positive,replayPlanHeadOnly=true';
 /** The lambda sweep (paper Fig. 3 right): lambda_c values and training seeds. */
@@ -127,6 +133,12 @@ const SCREEN_ARMS = [
 ].join(',');
 const HELDOUT_V2 = '--loss-guidance 4 --candidate-prompts held-out --plan-temperature 2 --plan-weight 1 --plan-reward positive';
 
+/** The step that trains srum-gain arm `arm` as `name` with --set `set` at `seeds`, on regime `on`. */
+const trainStep = (arm: string, name: string, set: string, seeds: string, on: GainRegime): ExperimentStep => ({
+  name: `train-${name}`,
+  argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds ${seeds}`, on),
+});
+
 /**
  * srum-gain variants, one a row [arm, name, --set settings], each trained at `seeds` (one after the other), then scored
  * together into `out`.
@@ -139,10 +151,7 @@ const gainVariants = (
   scoreFlags = '',
   alsoScored: readonly string[] = [],
 ): ExperimentStep[] => [
-  ...rows.map(([arm, name, set]) => ({
-    name: `train-${name}`,
-    argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds ${seeds}`, on),
-  })),
+  ...rows.map(([arm, name, set]) => trainStep(arm, name, set, seeds, on)),
   {
     name: 'score',
     argv: gain(
@@ -534,7 +543,7 @@ export const EXPERIMENTS: Experiment[] = [
     needs: ['unbound-screen'], // its stage, candidates and self-judge records
     steps: gainVariants(
       [
-        ['srum', 'srum-think', `${THINK_ONLY},planReward=positive,positiveOnly=true`],
+        ['srum', 'srum-think', `${THINK_ONLY},${JUDGED_PLANS}`],
         ['rft', 'rft-think', 'replayPlanHeadOnly=true,imageWeight=0,thinkLearningRate=0.001'],
         ['sft', 'sft-think', THINK_ONLY],
       ],
@@ -696,7 +705,7 @@ export const EXPERIMENTS: Experiment[] = [
       ...(
         [
           ['srum-released', SRUM_RELEASED_THINK],
-          ['srum-paper', `${SRUM_RELEASED_THINK},rewardMode=signed,lambdaC=0.5,reference=ground-truth`],
+          ['srum-paper', `${SRUM_RELEASED_THINK},${PAPER_SETTINGS}`],
         ] as const
       ).map(([name, set]) => ({
         name: `train-${name}`,
@@ -765,11 +774,7 @@ export const EXPERIMENTS: Experiment[] = [
               ['srum-think-bb3', '0.0003'],
               ['srum-think-bb1', '0.0001'],
             ] as const
-          ).map(([name, rate]): [string, string, string] => [
-            'srum',
-            name,
-            `${thinkThroughBackbone(rate)},planReward=positive,positiveOnly=true`,
-          ]),
+          ).map(([name, rate]): [string, string, string] => ['srum', name, `${thinkThroughBackbone(rate)},${JUDGED_PLANS}`]),
           ['sft', 'sft-think-bb3', thinkThroughBackbone('0.0003')],
           ['rft', 'rft-think-bb3', oracleThroughBackbone('0.0003')],
         ],
@@ -802,15 +807,12 @@ export const EXPERIMENTS: Experiment[] = [
     steps: [
       ...(
         [
-          ['srum', 'srum-think-bb1', `${thinkThroughBackbone('0.0001')},planReward=positive,positiveOnly=true`],
+          ['srum', 'srum-think-bb1', `${thinkThroughBackbone('0.0001')},${JUDGED_PLANS}`],
           ['sft', 'sft-think-bb1', thinkThroughBackbone('0.0001')],
           ['rft', 'rft-think-bb1', oracleThroughBackbone('0.0001')],
           ['srum', 'srum-think-nr', SRUM_THINK_ALONE],
         ] as const
-      ).map(([arm, name, set]) => ({
-        name: `train-${name}`,
-        argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds 0,1,2`, BACKBONE),
-      })),
+      ).map(([arm, name, set]) => trainStep(arm, name, set, '0,1,2', BACKBONE)),
       {
         name: 'score',
         argv: gain(
@@ -843,10 +845,10 @@ export const EXPERIMENTS: Experiment[] = [
     needs: ['backbone-think'], // its stage, candidates and judge records
     steps: gainVariants(
       [
-        ['srum', 'srum-think-bb1', `${thinkThroughBackbone('0.0001')},planReward=positive,positiveOnly=true`],
-        ['srum', 'srum-bb1-u1', `${thinkWithUnderstanding('0.0001', 1)},planReward=positive,positiveOnly=true`],
-        ['srum', 'srum-bb1-u3', `${thinkWithUnderstanding('0.0001', 3)},planReward=positive,positiveOnly=true`],
-        ['srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},planReward=positive,positiveOnly=true`],
+        ['srum', 'srum-think-bb1', `${thinkThroughBackbone('0.0001')},${JUDGED_PLANS}`],
+        ['srum', 'srum-bb1-u1', `${thinkWithUnderstanding('0.0001', 1)},${JUDGED_PLANS}`],
+        ['srum', 'srum-bb1-u3', `${thinkWithUnderstanding('0.0001', 3)},${JUDGED_PLANS}`],
+        ['srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},${JUDGED_PLANS}`],
         ['rft', 'rft-think-bb1', oracleThroughBackbone('0.0001')],
         ['rft', 'rft-think-bb3', oracleThroughBackbone('0.0003')],
         ['rft', 'rft-bb3-u10', oracleWithUnderstanding('0.0003', 10)],
@@ -872,22 +874,14 @@ export const EXPERIMENTS: Experiment[] = [
     steps: [
       ...(
         [
-          ['srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},planReward=positive,positiveOnly=true`, '0,1,2'],
+          ['srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},${JUDGED_PLANS}`, '0,1,2'],
           ['sft', 'sft-bb1-u10', thinkWithUnderstanding('0.0001', 10), '0,1,2'],
           ['rft', 'rft-bb3-u10', oracleWithUnderstanding('0.0003', 10), '0,1,2'],
           ['srum', 'srum-think-nr', SRUM_THINK_ALONE, '0,1,2'],
-          ['srum', 'srum-released-u10', `planWeight=1,${withUnderstanding('0.0001', 10)},planReward=positive`, '0'],
-          [
-            'srum',
-            'srum-paper-u10',
-            `planWeight=1,${withUnderstanding('0.0001', 10)},planReward=positive,rewardMode=signed,lambdaC=0.5,reference=ground-truth`,
-            '0',
-          ],
+          ['srum', 'srum-released-u10', RELEASED_WITH_UNDERSTANDING, '0'],
+          ['srum', 'srum-paper-u10', `${RELEASED_WITH_UNDERSTANDING},${PAPER_SETTINGS}`, '0'],
         ] as const
-      ).map(([arm, name, set, seeds]) => ({
-        name: `train-${name}`,
-        argv: gain(`--phase train --arm ${arm} --name ${name} --set ${set} --seeds ${seeds}`, BACKBONE),
-      })),
+      ).map(([arm, name, set, seeds]) => trainStep(arm, name, set, seeds, BACKBONE)),
       {
         name: 'score',
         argv: gain(
