@@ -222,9 +222,8 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
 /**
  * Replay: the pretraining tasks of the model's preset on fresh pretraining batches (their own seed, so not the ones
  * pretraining saw), replayBatchSize examples each; none with replayWeight 0; understanding alone with replayScope
- * 'understanding'. The captions are those the base was
- * pretrained on (baseTraining.unboundCaptions, unboundStructure): replaying bound captions to a base pretrained on unbound ones would
- * teach it what post-training is meant to find.
+ * 'understanding'. The captions are those the base was pretrained on (baseTraining.unboundCaptions, unboundStructure):
+ * replaying bound captions to a base pretrained on unbound ones would teach it what post-training is meant to find.
  */
 export function replayTasks(
   preset: ModelPreset,
