@@ -59,6 +59,8 @@ const BACKBONE: GainRegime = {
   runs: experimentDir('backbone-unbound'),
   checkpoint: path.join(experimentDir('backbone-unbound'), 'stage'),
 };
+/** The same regime's candidates from twice the train prompts (1,536 x 8), for a wider ceiling. */
+const WIDE: GainRegime = { runs: experimentDir('backbone-wide'), checkpoint: BACKBONE.checkpoint };
 /** The oracle arms' think term alone as its own update that also reaches the backbone (thinkBackbone), at peak `rate`. */
 const oracleThroughBackbone = (rate: string): string => `imageWeight=0,replayWeight=0,thinkBackbone=true,thinkLearningRate=${rate}`;
 /** The same for SRUM and SFT, whose planWeight is off by default. */
@@ -906,6 +908,41 @@ export const EXPERIMENTS: Experiment[] = [
     note:
       'the committed run kept its data in runs/bb/gain (stage: the committed data/backbone-unbound); the score file was ' +
       'written in calls that each read the cached scores of the one before',
+  },
+  {
+    name: 'backbone-wide',
+    what:
+      'one-seed val screen on the backbone-unbound regime: twice the candidate prompts (1,536 x 8) for the oracle ceiling ' +
+      '(200 and 400 steps) and SRUM, and understanding replay at weight 0.3 beside the chosen weight 10',
+    results: ['figures/results/backbone-wide-val.json'],
+    needs: ['backbone-replay-test'], // its stage, candidates, judge records, srum-bb1-u10@0 and rft-bb3-u10@0
+    steps: [
+      { name: 'candidates', argv: gain('--n 1536 --phase candidates', WIDE) },
+      { name: 'judge', argv: gain('--n 1536 --phase judge', WIDE) },
+      trainStep('rft', 'rft-bb3-u10', oracleWithUnderstanding('0.0003', 10), '0', WIDE),
+      trainStep('srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},${JUDGED_PLANS}`, '0', WIDE),
+      {
+        name: 'train-rft-bb3-u10-s400',
+        argv: gain(`--phase train --arm rft --name rft-bb3-u10-s400 --steps 400 --set ${oracleWithUnderstanding('0.0003', 10)} --seeds 0`, WIDE),
+      },
+      trainStep('srum', 'srum-bb1-u03', `${thinkWithUnderstanding('0.0001', 0.3)},${JUDGED_PLANS}`, '0', WIDE),
+      { ...trainStep('srum', 'srum-bb1-u03', `${thinkWithUnderstanding('0.0001', 0.3)},${JUDGED_PLANS}`, '0', BACKBONE), name: 'train-bb-srum-bb1-u03' },
+      {
+        name: 'score',
+        argv: gain(
+          '--phase score --split val --arms srum-bb1-u10,rft-bb3-u10,srum-bb1-u03 --seeds 0 --extra-arms ' +
+            ['rft-bb3-u10', 'rft-bb3-u10-s400', 'srum-bb1-u10', 'srum-bb1-u03']
+              .map((name) => `wide-${name}=${path.join(WIDE.runs, `${name}@0`)}`)
+              .join(',') +
+            ' --pairs wide-rft-bb3-u10:rft-bb3-u10,wide-srum-bb1-u10:srum-bb1-u10,wide-rft-bb3-u10-s400:wide-rft-bb3-u10,' +
+            'srum-bb1-u03:srum-bb1-u10,wide-srum-bb1-u03:wide-srum-bb1-u10 --out figures/results/backbone-wide-val.json',
+          BACKBONE,
+        ),
+      },
+    ],
+    note:
+      'the committed run kept its data in runs/wide/gain and runs/bb/gain (stage: the committed data/backbone-unbound), ' +
+      'the two arms of each pool trained side by side',
   },
   {
     name: 'post-training-screen-reflow',
