@@ -9,7 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../lib/backend/tf';
 import { initBackend } from '../lib/backend/select';
 import { parseArmSpecs } from '../lib/cli/compare';
-import { armGroups, cachedUnderstanding, compareArms, formatComparison, scoreArms, seedColumns, type ScoreFile } from '../lib/eval/compare';
+import {
+  armGroups,
+  cachedUnderstanding,
+  compareArms,
+  formatComparison,
+  pairedUnderstanding,
+  scoreArms,
+  seedColumns,
+  type ScoreFile,
+} from '../lib/eval/compare';
+import { understandingAccuracy, understandingItems } from '../lib/eval/benchmarks';
 import { SamplerPool } from '../lib/eval/pool';
 import { clusteredMean } from '../lib/eval/gap';
 import { protocolImages, protocolPrompts, type ProtocolConfig } from '../lib/eval/protocol';
@@ -211,5 +221,26 @@ describe('result columns', () => {
     };
     expect(seedColumns(scores, { base: 90, 'x@0': 91, 'x@1': 92 }, 'base', [0, 1])).toEqual({ overall: [25], understanding: [90] });
     expect(seedColumns(scores, { base: 90, 'x@0': 91, 'x@1': 92 }, 'x', [0, 1])).toEqual({ overall: [75, 0], understanding: [91, 92] });
+  });
+
+  it('understandingItems are the scenes understandingAccuracy counts; pairedUnderstanding averages seeds scene by scene', () => {
+    const options = { n: 12, seed: 5, split: 'val' as const };
+    const before = tf.memory().numTensors;
+    const items = understandingItems(model, options);
+    expect(tf.memory().numTensors).toBe(before);
+    expect(items.length).toBeGreaterThan(0);
+    expect((100 * items.filter((i) => i.correct).length) / items.length).toBeCloseTo(understandingAccuracy(model, options), 12);
+    expect(pairedUnderstanding(items, [items])).toMatchObject({ mean: 0, se: 0 });
+
+    const base = ['p', 'p', 'q', 'r'].map((prompt, k) => ({ prompt, correct: k !== 0 }));
+    const right = base.map((item) => ({ ...item, correct: true }));
+    const wrong = base.map((item) => ({ ...item, correct: false }));
+    // per scene: seeds average to 0.5; minus base 0.5 - [0, 1, 1, 1] = [+50, -50, -50, -50] points
+    const paired = pairedUnderstanding(base, [right, wrong]);
+    expect(paired.mean).toBeCloseTo(-25, 12);
+    expect(paired.clusters).toBe(3);
+    expect(paired.se).toBeCloseTo(clusteredMean([50, -50, -50, -50], ['p', 'p', 'q', 'r']).se, 12);
+    expect(() => pairedUnderstanding(base, [right.slice(1)])).toThrow(/same scenes/);
+    expect(() => pairedUnderstanding(base, [])).toThrow(/at least one seed/);
   });
 });

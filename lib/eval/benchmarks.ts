@@ -89,9 +89,29 @@ export function genEvalMini(subject: BenchmarkSubject, options: BenchmarkOptions
 }
 
 /** Understanding accuracy (percent) on n rendered test scenes of all 14 categories, as in the gap measurement. */
-export function understandingAccuracy(model: UnifiedModel, options: { n: number; seed: number; split?: EvalSplit }): number {
+export function understandingAccuracy(model: UnifiedModel, options: UnderstandingOptions): number {
+  return percent(understandingItems(model, options).map((item) => item.correct));
+}
+
+export interface UnderstandingOptions {
+  /** Prompts sampled from the split (a prompt no scene fits is not asked). */
+  n: number;
+  /** Seed of the prompts, their scenes and the contradictions. */
+  seed: number;
+  split?: EvalSplit;
+}
+
+/** One asked scene: the prompt text it was drawn from (the cluster of a paired SE) and whether the verdict was right. */
+export interface UnderstandingItem {
+  prompt: string;
+  correct: boolean;
+}
+
+/** understandingAccuracy's scenes one by one, in a fixed order: two models on the same options answer the same scenes. */
+export function understandingItems(model: UnifiedModel, options: UnderstandingOptions): UnderstandingItem[] {
   const prompts = samplePrompts({ split: options.split ?? 'test', n: options.n, seed: options.seed });
   const judge = (images: readonly RgbImage[], asked: readonly Prompt[]): boolean[] =>
     images.map((image, k) => promptVerdict(model, image, asked[k]).passed);
-  return percent(understandingCorrect(prompts, { seed: options.seed, judge }));
+  const correct = understandingCorrect(prompts, { seed: options.seed, judge });
+  return prompts.flatMap((p, k) => (correct[k] === undefined ? [] : [{ prompt: p.text, correct: correct[k] as boolean }]));
 }

@@ -14,7 +14,7 @@ import type { SamplingSettings } from '../generate/generate';
 import type { SamplerPool } from './pool';
 import { clusteredMean, type ClusteredMean } from './gap';
 import { protocolImages, type ProtocolConfig, type ProtocolImage } from './protocol';
-import { understandingAccuracy, type EvalSplit } from './benchmarks';
+import { understandingAccuracy, type EvalSplit, type UnderstandingItem } from './benchmarks';
 
 /** The evaluator's verdicts of every arm on the protocol's images, in protocolImages order; resumable on disk. */
 export interface ScoreFile {
@@ -252,6 +252,26 @@ export function cachedUnderstanding(
     writeJsonAtomic(file, understanding);
   }
   return understanding;
+}
+
+/**
+ * Understanding of an arm minus the base's on the same scenes (understandingItems with the same options), percent
+ * points, SE clustered by prompt text. An arm of several training seeds is averaged scene by scene first, as the
+ * score phase averages seeds image by image.
+ */
+export function pairedUnderstanding(base: readonly UnderstandingItem[], seeds: ReadonlyArray<readonly UnderstandingItem[]>): ClusteredMean {
+  if (seeds.length === 0) throw new Error('pairedUnderstanding: an arm needs at least one seed');
+  for (const items of seeds)
+    if (items.length !== base.length || items.some((item, k) => item.prompt !== base[k].prompt))
+      throw new Error('pairedUnderstanding: the arms were not asked the same scenes (same n, seed and split needed)');
+  const differences = base.map((item, k) => {
+    const arm = seeds.reduce((sum, items) => sum + Number(items[k].correct), 0) / seeds.length;
+    return 100 * (arm - Number(item.correct));
+  });
+  return clusteredMean(
+    differences,
+    base.map((item) => item.prompt),
+  );
 }
 
 /** A group's columns per training seed, as the result files list them: `base` alone, else `group@seed` for each seed. */

@@ -923,10 +923,16 @@ export const EXPERIMENTS: Experiment[] = [
       trainStep('srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},${JUDGED_PLANS}`, '0', WIDE),
       {
         name: 'train-rft-bb3-u10-s400',
-        argv: gain(`--phase train --arm rft --name rft-bb3-u10-s400 --steps 400 --set ${oracleWithUnderstanding('0.0003', 10)} --seeds 0`, WIDE),
+        argv: gain(
+          `--phase train --arm rft --name rft-bb3-u10-s400 --steps 400 --set ${oracleWithUnderstanding('0.0003', 10)} --seeds 0`,
+          WIDE,
+        ),
       },
       trainStep('srum', 'srum-bb1-u03', `${thinkWithUnderstanding('0.0001', 0.3)},${JUDGED_PLANS}`, '0', WIDE),
-      { ...trainStep('srum', 'srum-bb1-u03', `${thinkWithUnderstanding('0.0001', 0.3)},${JUDGED_PLANS}`, '0', BACKBONE), name: 'train-bb-srum-bb1-u03' },
+      {
+        ...trainStep('srum', 'srum-bb1-u03', `${thinkWithUnderstanding('0.0001', 0.3)},${JUDGED_PLANS}`, '0', BACKBONE),
+        name: 'train-bb-srum-bb1-u03',
+      },
       {
         name: 'score',
         argv: gain(
