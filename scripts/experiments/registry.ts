@@ -59,6 +59,17 @@ const BACKBONE: GainRegime = {
   runs: experimentDir('backbone-unbound'),
   checkpoint: path.join(experimentDir('backbone-unbound'), 'stage'),
 };
+/** understanding-paired.ts: `arms` (name=DIR[+DIR...]) against the backbone-unbound stage on 5 x 400 scenes of `split`. */
+const understandingPaired = (split: string, arms: readonly string[], out: string): string[] =>
+  tsNode(
+    `understanding-paired.ts --split ${split} --base ${BACKBONE.checkpoint} --arms ${arms.join(',')} --scene-seeds 11,12,13,14,15 ` +
+      `--cache ${path.join(BACKBONE.runs, 'understanding-items.json')} --out ${out}`,
+  );
+/** Self-play round k's arm on the backbone regime (round 0: the second test look's seed 0). */
+const backboneRoundArm = (k: number): string =>
+  k === 0 ? path.join(BACKBONE.runs, 'srum-bb1-u10@0') : path.join(BACKBONE.runs, `round${k}`, 'srum-bb1-u10@0');
+/** Where round k's candidates, judge records and arm live: drawn from round k-1's arm. */
+const backboneRound = (k: number): GainRegime => ({ runs: path.join(BACKBONE.runs, `round${k}`), checkpoint: backboneRoundArm(k - 1) });
 /** The same regime's candidates from twice the train prompts (1,536 x 8), for a wider ceiling. */
 const WIDE: GainRegime = { runs: experimentDir('backbone-wide'), checkpoint: BACKBONE.checkpoint };
 /** The oracle arms' think term alone as its own update that also reaches the backbone (thinkBackbone), at peak `rate`. */
@@ -88,6 +99,8 @@ const THINK_ONLY = 'replayPlanHeadOnly=true,planWeight=1,imageWeight=0,thinkLear
 const THINK_ALONE = 'planWeight=1,imageWeight=0,thinkLearningRate=0.001,replayWeight=0';
 /** SRUM's think term on the plans its judge accepts (g > 0), each weighted max(0, g). */
 const JUDGED_PLANS = 'planReward=positive,positiveOnly=true';
+/** The SRUM arm of the second test look: the think term through the backbone at 1e-4, understanding replayed x10. */
+const CHOSEN_SRUM = `${thinkWithUnderstanding('0.0001', 10)},${JUDGED_PLANS}`;
 /** SRUM's think term alone on the plans its judge accepts (the unbound regime's SRUM arm). */
 const SRUM_THINK_ALONE = `${THINK_ALONE},${JUDGED_PLANS}`;
 /** The oracle arms' think term alone (their planWeight is the arm's own). */
@@ -850,7 +863,7 @@ export const EXPERIMENTS: Experiment[] = [
         ['srum', 'srum-think-bb1', `${thinkThroughBackbone('0.0001')},${JUDGED_PLANS}`],
         ['srum', 'srum-bb1-u1', `${thinkWithUnderstanding('0.0001', 1)},${JUDGED_PLANS}`],
         ['srum', 'srum-bb1-u3', `${thinkWithUnderstanding('0.0001', 3)},${JUDGED_PLANS}`],
-        ['srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},${JUDGED_PLANS}`],
+        ['srum', 'srum-bb1-u10', CHOSEN_SRUM],
         ['rft', 'rft-think-bb1', oracleThroughBackbone('0.0001')],
         ['rft', 'rft-think-bb3', oracleThroughBackbone('0.0003')],
         ['rft', 'rft-bb3-u10', oracleWithUnderstanding('0.0003', 10)],
@@ -876,7 +889,7 @@ export const EXPERIMENTS: Experiment[] = [
     steps: [
       ...(
         [
-          ['srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},${JUDGED_PLANS}`, '0,1,2'],
+          ['srum', 'srum-bb1-u10', CHOSEN_SRUM, '0,1,2'],
           ['sft', 'sft-bb1-u10', thinkWithUnderstanding('0.0001', 10), '0,1,2'],
           ['rft', 'rft-bb3-u10', oracleWithUnderstanding('0.0003', 10), '0,1,2'],
           ['srum', 'srum-think-nr', SRUM_THINK_ALONE, '0,1,2'],
@@ -920,7 +933,7 @@ export const EXPERIMENTS: Experiment[] = [
       { name: 'candidates', argv: gain('--n 1536 --phase candidates', WIDE) },
       { name: 'judge', argv: gain('--n 1536 --phase judge', WIDE) },
       trainStep('rft', 'rft-bb3-u10', oracleWithUnderstanding('0.0003', 10), '0', WIDE),
-      trainStep('srum', 'srum-bb1-u10', `${thinkWithUnderstanding('0.0001', 10)},${JUDGED_PLANS}`, '0', WIDE),
+      trainStep('srum', 'srum-bb1-u10', CHOSEN_SRUM, '0', WIDE),
       {
         name: 'train-rft-bb3-u10-s400',
         argv: gain(
@@ -949,6 +962,88 @@ export const EXPERIMENTS: Experiment[] = [
     note:
       'the committed run kept its data in runs/wide/gain and runs/bb/gain (stage: the committed data/backbone-unbound), ' +
       'the two arms of each pool trained side by side',
+  },
+  {
+    name: 'backbone-rounds',
+    what:
+      'self-play rounds 1-3 of the chosen SRUM arm on the backbone-unbound regime (each round draws and judges 768 x 8 ' +
+      'fresh candidates with the previous round, then trains; seed 0), and understanding replay at weight 0.1, on val',
+    results: ['figures/results/backbone-rounds-val.json'],
+    needs: ['backbone-replay-test'], // its stage, candidates, judge records and srum-bb1-u10@0 (round 0)
+    steps: [
+      trainStep('srum', 'srum-bb1-u01', `${thinkWithUnderstanding('0.0001', 0.1)},${JUDGED_PLANS}`, '0', BACKBONE),
+      ...[1, 2, 3].flatMap((k): ExperimentStep[] => {
+        const round = backboneRound(k);
+        return [
+          { name: `round${k}-candidates`, argv: gain(`--seed ${34 + k} --phase candidates`, round) },
+          { name: `round${k}-judge`, argv: gain(`--seed ${34 + k} --phase judge`, round) },
+          {
+            name: `round${k}-train`,
+            argv: gain(`--seed ${34 + k} --phase train --arm srum --name srum-bb1-u10 --set ${CHOSEN_SRUM} --seeds 0`, round),
+          },
+        ];
+      }),
+      {
+        name: 'score',
+        argv: gain(
+          '--phase score --split val --arms srum-bb1-u10,srum-bb1-u01 --seeds 0 --extra-arms ' +
+            [1, 2, 3].map((k) => `round${k}=${backboneRoundArm(k)}`).join(',') +
+            ' --pairs round1:srum-bb1-u10,round2:round1,round3:round2,srum-bb1-u01:srum-bb1-u10 ' +
+            '--out figures/results/backbone-rounds-val.json',
+          BACKBONE,
+        ),
+      },
+    ],
+    note: 'the committed run kept its data in runs/bb/gain and runs/bb/round1-3 (stage: the committed data/backbone-unbound)',
+  },
+  {
+    name: 'understanding-replay',
+    what:
+      'understanding against the base scene by scene (2,000 val scenes, SE clustered by prompt) for SRUM through the ' +
+      'backbone with understanding replay at weight 0, 0.1, 0.3, 1, 3 and 10 (one seed each)',
+    results: ['figures/results/understanding-replay-val.json'],
+    needs: ['backbone-replay', 'backbone-wide', 'backbone-rounds'],
+    steps: [
+      {
+        name: 'understanding',
+        argv: understandingPaired(
+          'val',
+          (
+            [
+              ['none', 'srum-think-bb1'],
+              ['u0.1', 'srum-bb1-u01'],
+              ['u0.3', 'srum-bb1-u03'],
+              ['u1', 'srum-bb1-u1'],
+              ['u3', 'srum-bb1-u3'],
+              ['u10', 'srum-bb1-u10'],
+            ] as const
+          ).map(([name, arm]) => `${name}=${path.join(BACKBONE.runs, `${arm}@0`)}`),
+          'figures/results/understanding-replay-val.json',
+        ),
+      },
+    ],
+    note: 'the committed run read the arms from runs/bb/gain and the stage from the committed data/backbone-unbound',
+  },
+  {
+    name: 'understanding-replay-test',
+    what:
+      "understanding of the second test look's arms (SRUM, SFT, the oracle; 3 seeds each, averaged scene by scene) " +
+      'against the base on 2,000 test scenes, SE clustered by prompt',
+    results: ['figures/results/understanding-replay-test.json'],
+    needs: ['backbone-replay-test'],
+    steps: [
+      {
+        name: 'understanding',
+        argv: understandingPaired(
+          'test',
+          ['srum-bb1-u10', 'sft-bb1-u10', 'rft-bb3-u10'].map(
+            (arm) => `${arm}=${[0, 1, 2].map((seed) => path.join(BACKBONE.runs, `${arm}@${seed}`)).join('+')}`,
+          ),
+          'figures/results/understanding-replay-test.json',
+        ),
+      },
+    ],
+    note: 'the committed run read the arms from runs/bb/gain and the stage from the committed data/backbone-unbound',
   },
   {
     name: 'post-training-screen-reflow',

@@ -2,8 +2,10 @@
 // text: the comparison the ±1-point understanding bar needs. The result files' understanding column is one accuracy
 // on 400 scenes, whose step is 0.25 points and whose noise is not reported; here the same scenes (understandingItems)
 // are asked of every model over several scene seeds, and an arm of several training seeds is averaged scene by scene.
+// --cache FILE keeps every model's answers, so a rerun with one more arm asks only that one.
 //   npx ts-node --transpile-only scripts/experiments/understanding-paired.ts --split val --base data/backbone-unbound \
 //     --arms srum=runs/bb/gain/srum-bb1-u10@0+runs/bb/gain/srum-bb1-u10@1 --scene-seeds 11,12,13 --out FILE
+import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { initBackend } from '../../lib/backend/select';
 import { understandingItems, type EvalSplit, type UnderstandingItem } from '../../lib/eval/benchmarks';
@@ -12,14 +14,31 @@ import { writeJsonAtomic } from '../../lib/io';
 import { disposeModel } from '../../lib/model/params';
 import { runScript } from '../lib/run-script';
 
-/** A model's answers over every scene seed, concatenated in seed order. */
-function answers(source: string, split: EvalSplit, n: number, sceneSeeds: readonly number[]): UnderstandingItem[] {
-  const model = loadArm(source);
-  try {
-    return sceneSeeds.flatMap((seed) => understandingItems(model, { n, seed, split }));
-  } finally {
-    disposeModel(model);
+/** Answers kept per (source, split, n, scene seed), so a rerun with one more arm asks only that arm. */
+type AnswerCache = Record<string, UnderstandingItem[]>;
+
+/** A model's answers over every scene seed, concatenated in seed order; read from and written to `cache` (a file). */
+function answers(
+  source: string,
+  split: EvalSplit,
+  n: number,
+  sceneSeeds: readonly number[],
+  cacheFile: string | undefined,
+): UnderstandingItem[] {
+  const cache: AnswerCache =
+    cacheFile !== undefined && fs.existsSync(cacheFile) ? (JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as AnswerCache) : {};
+  const key = (seed: number): string => `${source}|${split}|${n}|${seed}`;
+  const missing = sceneSeeds.filter((seed) => cache[key(seed)] === undefined);
+  if (missing.length > 0) {
+    const model = loadArm(source);
+    try {
+      for (const seed of missing) cache[key(seed)] = understandingItems(model, { n, seed, split });
+    } finally {
+      disposeModel(model);
+    }
+    if (cacheFile !== undefined) writeJsonAtomic(cacheFile, cache);
   }
+  return sceneSeeds.flatMap((seed) => cache[key(seed)]);
 }
 
 const percentCorrect = (items: readonly UnderstandingItem[]): number => (100 * items.filter((i) => i.correct).length) / items.length;
@@ -33,6 +52,7 @@ async function main(): Promise<void> {
       n: { type: 'string', default: '400' },
       'scene-seeds': { type: 'string', default: '11,12,13' },
       out: { type: 'string' },
+      cache: { type: 'string' },
     },
   });
   if (values.base === undefined || values.arms === undefined || values.out === undefined)
@@ -54,11 +74,11 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   const say = (what: string): void => console.error(`[understanding] ${what} (${Math.round((Date.now() - started) / 1000)} s)`);
-  const base = answers(values.base, split, n, sceneSeeds);
+  const base = answers(values.base, split, n, sceneSeeds, values.cache);
   say(`base: ${percentCorrect(base).toFixed(2)}% of ${base.length} scenes`);
   const result: Record<string, { sources: string[]; accuracy: number[]; minus_base: { mean: number; se: number } }> = {};
   for (const arm of arms) {
-    const seeds = arm.sources.map((source) => answers(source, split, n, sceneSeeds));
+    const seeds = arm.sources.map((source) => answers(source, split, n, sceneSeeds, values.cache));
     const paired = pairedUnderstanding(base, seeds);
     result[arm.name] = { sources: arm.sources, accuracy: seeds.map(percentCorrect), minus_base: { mean: paired.mean, se: paired.se } };
     say(`${arm.name}: ${paired.mean >= 0 ? '+' : ''}${paired.mean.toFixed(2)} ± ${paired.se.toFixed(2)} against base`);
