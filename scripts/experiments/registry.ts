@@ -967,11 +967,12 @@ export const EXPERIMENTS: Experiment[] = [
     name: 'backbone-rounds',
     what:
       'self-play rounds 1-3 of the chosen SRUM arm on the backbone-unbound regime (each round draws and judges 768 x 8 ' +
-      'fresh candidates with the previous round, then trains; seed 0), and understanding replay at weight 0.1, on val',
+      'fresh candidates with the previous round, then trains; seed 0), and understanding replay at weights 0.1 and 0.03, on val',
     results: ['figures/results/backbone-rounds-val.json'],
     needs: ['backbone-replay-test'], // its stage, candidates, judge records and srum-bb1-u10@0 (round 0)
     steps: [
       trainStep('srum', 'srum-bb1-u01', `${thinkWithUnderstanding('0.0001', 0.1)},${JUDGED_PLANS}`, '0', BACKBONE),
+      trainStep('srum', 'srum-bb1-u003', `${thinkWithUnderstanding('0.0001', 0.03)},${JUDGED_PLANS}`, '0', BACKBONE),
       ...[1, 2, 3].flatMap((k): ExperimentStep[] => {
         const round = backboneRound(k);
         return [
@@ -986,9 +987,9 @@ export const EXPERIMENTS: Experiment[] = [
       {
         name: 'score',
         argv: gain(
-          '--phase score --split val --arms srum-bb1-u10,srum-bb1-u01 --seeds 0 --extra-arms ' +
+          '--phase score --split val --arms srum-bb1-u10,srum-bb1-u01,srum-bb1-u003 --seeds 0 --extra-arms ' +
             [1, 2, 3].map((k) => `round${k}=${backboneRoundArm(k)}`).join(',') +
-            ' --pairs round1:srum-bb1-u10,round2:round1,round3:round2,srum-bb1-u01:srum-bb1-u10 ' +
+            ' --pairs round1:srum-bb1-u10,round2:round1,round3:round2,srum-bb1-u01:srum-bb1-u10,srum-bb1-u003:srum-bb1-u10 ' +
             '--out figures/results/backbone-rounds-val.json',
           BACKBONE,
         ),
@@ -1000,7 +1001,7 @@ export const EXPERIMENTS: Experiment[] = [
     name: 'understanding-replay',
     what:
       'understanding against the base scene by scene (2,000 val scenes, SE clustered by prompt) for SRUM through the ' +
-      'backbone with understanding replay at weight 0, 0.1, 0.3, 1, 3 and 10 (one seed each)',
+      'backbone with understanding replay at weight 0, 0.03, 0.1, 0.3, 1, 3 and 10 (one seed each)',
     results: ['figures/results/understanding-replay-val.json'],
     needs: ['backbone-replay', 'backbone-wide', 'backbone-rounds'],
     steps: [
@@ -1011,6 +1012,7 @@ export const EXPERIMENTS: Experiment[] = [
           (
             [
               ['none', 'srum-think-bb1'],
+              ['u0.03', 'srum-bb1-u003'],
               ['u0.1', 'srum-bb1-u01'],
               ['u0.3', 'srum-bb1-u03'],
               ['u1', 'srum-bb1-u1'],
