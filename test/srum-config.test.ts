@@ -73,6 +73,7 @@ describe('srum run --set', () => {
       replayBatchSize: '3',
       replayPlanHeadOnly: 'true',
       replayScope: 'understanding',
+      replayMoments: 'own',
       batchSize: '4',
       seed: '9',
       timestepShift: '2',

@@ -138,6 +138,56 @@ describe('replay of pretraining', () => {
     expect(run.moved('head.')).toBe(false); // no generation task
   }, 60_000);
 
+  it("replayMoments 'own': the replay's own AdamW, in the checkpoint and resumed exactly; 'shared' carries it into the SRUM step", async () => {
+    // Two SRUM steps (image loss at 1e-3) with understanding replayed at a weight so small its own steps barely move
+    // anything: with shared moments the SRUM step still applies the replayed gradient's momentum; with its own, it does not.
+    const run = async (dir: string, extra: Partial<SrumConfig>, stopAtStep?: number): Promise<Float32Array[]> => {
+      const model = initModel(config, 6);
+      const before = tf.memory().numTensors;
+      await trainSrum({
+        model,
+        preset: 'tiny',
+        candidates,
+        outDir: path.join(root, dir),
+        quiet: true,
+        stopAtStep,
+        config: { steps: 2, batchSize: 2, learningRate: 1e-3, warmupSteps: 1, checkpointEvery: 1, replayScope: 'understanding', ...extra },
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      const after = weights(model);
+      disposeModel(model);
+      return after;
+    };
+    // The attention's qkv bias is left out: its key part gets a zero gradient up to rounding (softmax ignores a shift),
+    // which AdamW at epsilon 1e-15 turns into full steps of rounding noise in any two runs that differ at all.
+    const probe = initModel(config, 0);
+    const names = namedVariables(probe.params).map(({ name }) => name);
+    disposeModel(probe);
+    const gap = (a: Float32Array[], b: Float32Array[]): number =>
+      Math.max(...a.map((w, i) => (names[i].endsWith('qkv.b') ? 0 : Math.max(...w.map((v, j) => Math.abs(v - b[i][j]))))));
+    const none = await run('moments-none', { replayWeight: 0 });
+    const shared = await run('moments-shared', { replayWeight: 1e-9 });
+    const own = await run('moments-own', { replayWeight: 1e-9, replayMoments: 'own' });
+    expect(gap(shared, none)).toBeGreaterThan(1e-5);
+    expect(gap(own, none)).toBeLessThan(1e-6);
+
+    const dir = path.join(root, 'moments-own');
+    expect(readManifest(dir).data.replay_optimizer).toBeDefined();
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('replay-optimizer-'))).toEqual(['replay-optimizer-2.bin']);
+    await run('moments-resumed', { replayWeight: 0.5, replayMoments: 'own' }, 1);
+    const resumed = await run('moments-resumed', { replayWeight: 0.5, replayMoments: 'own' });
+    expect(gap(resumed, await run('moments-straight', { replayWeight: 0.5, replayMoments: 'own' }))).toBe(0);
+    // A checkpoint without the replay's moments is not resumed with other ones.
+    const manifestFile = path.join(root, 'moments-resumed', 'manifest.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { data: Record<string, unknown> };
+    delete manifest.data.replay_optimizer;
+    fs.writeFileSync(manifestFile, JSON.stringify(manifest));
+    await expect(run('moments-resumed', { replayWeight: 0.5, replayMoments: 'own', steps: 3 })).rejects.toThrow(
+      /no replay optimizer state/,
+    );
+    expect(() => resolveSrumConfig({ replayMoments: 'both' as never })).toThrow(/replayMoments' must be one of shared, own/);
+  }, 120_000);
+
   it('EMA warm-up: the first update takes 90% of the new weights (decay 1/10), later ones approach emaDecay', () => {
     const model = initModel(config, 4);
     const start = weights(model);

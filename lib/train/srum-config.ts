@@ -19,6 +19,8 @@ export const PLAN_REWARDS = ['alpha', 'positive'] as const;
 export type PlanReward = (typeof PLAN_REWARDS)[number];
 export const REPLAY_SCOPES = ['all', 'understanding'] as const;
 export type ReplayScope = (typeof REPLAY_SCOPES)[number];
+export const REPLAY_MOMENTS = ['shared', 'own'] as const;
+export type ReplayMoments = (typeof REPLAY_MOMENTS)[number];
 
 export interface SrumConfig {
   // ---- The objective (lib/train/srum-objective.ts) ----
@@ -153,6 +155,13 @@ export interface SrumConfig {
    * base's own unbound captions would pull the planner back to what post-training is meant to fix.
    */
   replayScope: ReplayScope;
+  /**
+   * Whose AdamW moments the replay steps use. 'shared': post-training's own, so the backbone's first moment carries the
+   * replayed gradient into every think or image step at that step's rate, and replayWeight sets little of the replay's
+   * strength (understanding +1.05 at weight 0.03 and +1.30 at 1, -1.35 with none: docs/srum-notes.md). 'own': a
+   * second AdamW over the same weights, kept in the checkpoint, so replayWeight x the step's rate is all the replay does.
+   */
+  replayMoments: ReplayMoments;
 
   // ---- The run ----
   /** Optimizer steps in the run. */
@@ -207,6 +216,7 @@ export const DEFAULT_SRUM_CONFIG: SrumConfig = {
   replayBatchSize: 8, // half a candidate batch per task
   replayPlanHeadOnly: false, // as the base recipe's first stage (the measurement: docs/protocol-notes.md)
   replayScope: 'all', // every task the base pretrained on
+  replayMoments: 'shared', // as every committed result was trained
   steps: 200, // 200 x 16 = ~12 passes over 256 candidates (lib/cli/run.ts)
   batchSize: 16,
   seed: 0,
@@ -235,6 +245,7 @@ export const SRUM_CHOICES: Partial<Record<keyof SrumConfig, readonly string[]>> 
   reference: SRUM_REFERENCES,
   planReward: PLAN_REWARDS,
   replayScope: REPLAY_SCOPES,
+  replayMoments: REPLAY_MOMENTS,
   learningRateSchedule: ['cosine', 'constant'],
 };
 

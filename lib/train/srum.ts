@@ -2,7 +2,8 @@
 // Everything a step draws (batch, text dropout, t, eps) derives from (seed, step); the rest of the state is the
 // weights, the AdamW moments and the EMA weights, all in the checkpoint, so a resumed run goes through exactly the
 // states of an uninterrupted one. Output directory: the checkpoint (checkpoint.ts) plus ema-<step>.bin (EMA weights,
-// namedVariables order, named with its sha256 in the manifest's data.ema), config.json, log.jsonl.
+// namedVariables order, named with its sha256 in the manifest's data.ema), replay-optimizer-<step>.bin (the replay's
+// own moments with replayMoments 'own', in data.replay_optimizer), config.json, log.jsonl.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '../backend/tf';
@@ -12,11 +13,14 @@ import { makeRng } from '../rng';
 import {
   hasCheckpoint,
   loadCheckpoint,
+  readFloat32File,
   readManifest,
   restoreOptimizer,
   saveCheckpoint,
+  writeFloat32File,
   CheckpointError,
   type CheckpointManifest,
+  type Float32FileEntry,
 } from '../model/checkpoint';
 import type { ModelPreset } from '../model/config';
 import { dropText } from '../model/flow';
@@ -219,6 +223,31 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
   return { manifest: loaded.manifest, ema: readEmaWeights(dir, model) };
 }
 
+/** SrumConfig.replayMoments 'own': the replay optimizer's moments, one file beside the checkpoint (manifest data.replay_optimizer). */
+type ReplayOptimizerEntry = Float32FileEntry & { step_count: number };
+const REPLAY_OPTIMIZER_FILE = /^replay-optimizer-\d+\.bin$/;
+
+function writeReplayOptimizer(dir: string, step: number, optimizer: AdamW): ReplayOptimizerEntry {
+  const state = optimizer.state();
+  return {
+    ...writeFloat32File(dir, `replay-optimizer-${step}.bin`, [...state.firstMoments, ...state.secondMoments]),
+    step_count: state.stepCount,
+  };
+}
+
+function restoreReplayOptimizer(dir: string, optimizer: AdamW): void {
+  const entry = readManifest(dir).data.replay_optimizer as ReplayOptimizerEntry | undefined;
+  if (entry === undefined) throw new CheckpointError('no replay optimizer state to resume from (data.replay_optimizer)', dir);
+  const values = readFloat32File(dir, entry);
+  const sizes = optimizer.variables.map((v) => v.size);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  if (values.length !== 2 * total) throw new CheckpointError(`${entry.file} does not match the model's variables`, dir);
+  let offset = 0;
+  const take = (): Float32Array[] => sizes.map((size) => values.slice(offset, (offset += size)));
+  const firstMoments = take();
+  restoreOptimizer(optimizer, { stepCount: entry.step_count, firstMoments, secondMoments: take() });
+}
+
 /**
  * Replay: the pretraining tasks of the model's preset on fresh pretraining batches (their own seed, so not the ones
  * pretraining saw), replayBatchSize examples each; none with replayWeight 0; understanding alone with replayScope
@@ -261,6 +290,10 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   const variables = variablesOf(model);
   const { learningRate, beta1, beta2, epsilon, weightDecay, clipNorm } = config;
   const optimizer = new AdamW(variables, { learningRate, beta1, beta2, epsilon, weightDecay, clipNorm });
+  const replayOptimizer =
+    config.replayMoments === 'own' && replay.tasks.length > 0
+      ? new AdamW(variables, { learningRate, beta1, beta2, epsilon, weightDecay, clipNorm })
+      : optimizer;
   let startStep = 0;
   let wallBefore = 0;
   let lastLosses: Record<string, number> = {};
@@ -268,6 +301,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   let ema: WeightEma;
   if ((options.resume ?? true) && hasCheckpoint(outDir)) {
     const resumed = resumeFrom(outDir, model, optimizer, config);
+    if (replayOptimizer !== optimizer) restoreReplayOptimizer(outDir, replayOptimizer);
     ema = new WeightEma(model, config.emaDecay, resumed.ema, config.emaWarmup);
     startStep = lastCheckpointStep = resumed.manifest.step;
     wallBefore = resumed.manifest.wall_time_s;
@@ -294,6 +328,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
     const emaEntry = ema.write(outDir, step); // before the manifest that names it
+    const replayEntry = replayOptimizer === optimizer ? undefined : writeReplayOptimizer(outDir, step, replayOptimizer);
     const manifest = saveCheckpoint(outDir, {
       model,
       optimizer,
@@ -311,6 +346,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
           skipped: data.skipped.length,
           examples_seen: step * config.batchSize,
           ema: emaEntry,
+          ...(replayEntry === undefined ? {} : { replay_optimizer: replayEntry }),
         },
         final_losses: lastLosses,
         training_config: { ...config },
@@ -318,6 +354,8 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
       },
     });
     removeOlderEma(outDir, emaEntry.file);
+    for (const file of fs.readdirSync(outDir))
+      if (REPLAY_OPTIMIZER_FILE.test(file) && file !== replayEntry?.file) fs.rmSync(path.join(outDir, file));
     lastCheckpointStep = step;
     return manifest;
   };
@@ -339,7 +377,7 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
       for (const task of replay.tasks) {
         const done = task.run({
           model,
-          optimizer,
+          optimizer: replayOptimizer,
           step,
           learningRate: learningRate * config.replayWeight,
           seed: replay.seed,
