@@ -967,12 +967,22 @@ export const EXPERIMENTS: Experiment[] = [
     name: 'backbone-rounds',
     what:
       'self-play rounds 1-3 of the chosen SRUM arm on the backbone-unbound regime (each round draws and judges 768 x 8 ' +
-      'fresh candidates with the previous round, then trains; seed 0), and understanding replay at weights 0.1 and 0.03, on val',
+      'fresh candidates with the previous round, then trains; seed 0), and understanding replay at weights 0.1 and 0.03 ' +
+      '(shared moments) and 1 and 10 (its own moments), on val',
     results: ['figures/results/backbone-rounds-val.json'],
     needs: ['backbone-replay-test'], // its stage, candidates, judge records and srum-bb1-u10@0 (round 0)
     steps: [
       trainStep('srum', 'srum-bb1-u01', `${thinkWithUnderstanding('0.0001', 0.1)},${JUDGED_PLANS}`, '0', BACKBONE),
       trainStep('srum', 'srum-bb1-u003', `${thinkWithUnderstanding('0.0001', 0.03)},${JUDGED_PLANS}`, '0', BACKBONE),
+      ...[1, 10].map((weight) =>
+        trainStep(
+          'srum',
+          `srum-bb1-o${weight}`,
+          `${thinkWithUnderstanding('0.0001', weight)},replayMoments=own,${JUDGED_PLANS}`,
+          '0',
+          BACKBONE,
+        ),
+      ),
       ...[1, 2, 3].flatMap((k): ExperimentStep[] => {
         const round = backboneRound(k);
         return [
@@ -987,9 +997,10 @@ export const EXPERIMENTS: Experiment[] = [
       {
         name: 'score',
         argv: gain(
-          '--phase score --split val --arms srum-bb1-u10,srum-bb1-u01,srum-bb1-u003 --seeds 0 --extra-arms ' +
+          '--phase score --split val --arms srum-bb1-u10,srum-bb1-u01,srum-bb1-u003,srum-bb1-o1,srum-bb1-o10 --seeds 0 --extra-arms ' +
             [1, 2, 3].map((k) => `round${k}=${backboneRoundArm(k)}`).join(',') +
-            ' --pairs round1:srum-bb1-u10,round2:round1,round3:round2,srum-bb1-u01:srum-bb1-u10,srum-bb1-u003:srum-bb1-u10 ' +
+            ' --pairs round1:srum-bb1-u10,round2:round1,round3:round2,srum-bb1-u01:srum-bb1-u10,srum-bb1-u003:srum-bb1-u10,' +
+            'srum-bb1-o1:srum-bb1-u10,srum-bb1-o10:srum-bb1-u10 ' +
             '--out figures/results/backbone-rounds-val.json',
           BACKBONE,
         ),
@@ -1001,7 +1012,7 @@ export const EXPERIMENTS: Experiment[] = [
     name: 'understanding-replay',
     what:
       'understanding against the base scene by scene (2,000 val scenes, SE clustered by prompt) for SRUM through the ' +
-      'backbone with understanding replay at weight 0, 0.03, 0.1, 0.3, 1, 3 and 10 (one seed each)',
+      'backbone with understanding replay at weight 0, 0.03, 0.1, 0.3, 1, 3 and 10, and with its own moments at 1 and 10 (one seed each)',
     results: ['figures/results/understanding-replay-val.json'],
     needs: ['backbone-replay', 'backbone-wide', 'backbone-rounds'],
     steps: [
@@ -1018,6 +1029,8 @@ export const EXPERIMENTS: Experiment[] = [
               ['u1', 'srum-bb1-u1'],
               ['u3', 'srum-bb1-u3'],
               ['u10', 'srum-bb1-u10'],
+              ['own1', 'srum-bb1-o1'],
+              ['own10', 'srum-bb1-o10'],
             ] as const
           ).map(([name, arm]) => `${name}=${path.join(BACKBONE.runs, `${arm}@0`)}`),
           'figures/results/understanding-replay-val.json',
