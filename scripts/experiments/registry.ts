@@ -1009,6 +1009,17 @@ export const EXPERIMENTS: Experiment[] = [
     note: 'the committed run kept its data in runs/bb/gain and runs/bb/round1-3 (stage: the committed data/backbone-unbound)',
   },
   {
+    name: 'backbone-rounds-agreement',
+    what: "the self-judge's acceptance against the evaluator on each self-play round's candidates (rounds 0-3): images and plans",
+    results: ['figures/results/backbone-rounds-agreement.json'],
+    needs: ['backbone-rounds'],
+    steps: [0, 1, 2, 3].map((k) => ({
+      name: `round${k}`,
+      argv: gain('--phase agreement --out figures/results/backbone-rounds-agreement.json', k === 0 ? BACKBONE : backboneRound(k)),
+    })),
+    note: 'the committed file was written from runs/bb/gain and runs/bb/round1-3 (the same commands there)',
+  },
+  {
     name: 'understanding-replay',
     what:
       'understanding against the base scene by scene (2,000 val scenes, SE clustered by prompt) for SRUM through the ' +

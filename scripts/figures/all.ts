@@ -125,6 +125,15 @@ export const FIGURES_FROM_RESULTS: FigureScript[] = [
     ],
     inputs: ['figures/results/srum-gain-unbound.json'],
   },
+  {
+    figure: 'figures/backbone-rounds',
+    script: 'rounds.ts',
+    args: [
+      ...['--in', 'figures/results/backbone-rounds-val.json', '--rounds', 'base,srum-bb1-u10,round1,round2,round3'],
+      ...['--labels', 'base,0,1,2,3', '--out', 'figures/backbone-rounds'],
+    ],
+    inputs: ['figures/results/backbone-rounds-val.json'],
+  },
   { figure: 'figures/world-grid', script: 'world-grid.ts', inputs: [] }, // the world's renderer and evaluator only
   { figure: 'figures/per-step', script: 'per-step.ts', inputs: ['figures/results/per-step.json'] },
   { figure: 'figures/clusters', script: 'clusters.ts', inputs: ['figures/results/clusters.json'] },
