@@ -1009,6 +1009,27 @@ export const EXPERIMENTS: Experiment[] = [
     note: 'the committed run kept its data in runs/bb/gain and runs/bb/round1-3 (stage: the committed data/backbone-unbound)',
   },
   {
+    name: 'backbone-own',
+    what:
+      'one-seed val screen on the backbone-unbound regime: SRUM, SFT and the oracle with understanding replayed at weight 1 ' +
+      'on its own AdamW moments (replayMoments own), the setting that holds understanding',
+    results: ['figures/results/backbone-own-val.json'],
+    needs: ['backbone-rounds'], // its srum-bb1-o1@0
+    steps: [
+      trainStep('sft', 'sft-bb1-o1', `planWeight=1,${oracleWithUnderstanding('0.0001', 1)},replayMoments=own`, '0', BACKBONE),
+      trainStep('rft', 'rft-bb3-o1', `${oracleWithUnderstanding('0.0003', 1)},replayMoments=own`, '0', BACKBONE),
+      {
+        name: 'score',
+        argv: gain(
+          '--phase score --split val --arms srum-bb1-o1,sft-bb1-o1,rft-bb3-o1 --seeds 0 ' +
+            '--pairs srum-bb1-o1:sft-bb1-o1,srum-bb1-o1:rft-bb3-o1 --out figures/results/backbone-own-val.json',
+          BACKBONE,
+        ),
+      },
+    ],
+    note: 'the committed run kept its data in runs/bb/gain (stage: the committed data/backbone-unbound)',
+  },
+  {
     name: 'backbone-rounds-agreement',
     what: "the self-judge's acceptance against the evaluator on each self-play round's candidates (rounds 0-3): images and plans",
     results: ['figures/results/backbone-rounds-agreement.json'],
