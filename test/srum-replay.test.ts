@@ -33,12 +33,14 @@ const weights = (model: UnifiedModel): Float32Array[] =>
 
 /**
  * Two replay-only steps (method 'replay') of a fresh tiny model from `seed`, with `extra` settings: whether any parameter
- * whose name starts with a prefix moved, the loss parts of the first log line, and the tensor count before and after.
+ * whose name starts with a prefix moved, the loss parts of the first log line, and the tensor count before and after;
+ * `baseTraining` is the pretraining config the run records for its base.
  */
 async function replayRun(
   dir: string,
   seed: number,
   extra: Partial<SrumConfig>,
+  baseTraining?: Record<string, unknown>,
 ): Promise<{ moved: (prefix: string) => boolean; lossParts: string[]; tensorsBefore: number; tensorsAfter: number }> {
   const model = initModel(config, seed);
   const names = namedVariables(model.params).map(({ name }) => name);
@@ -51,6 +53,7 @@ async function replayRun(
     candidates,
     outDir: out,
     quiet: true,
+    baseTraining,
     config: { method: 'replay', steps: 2, batchSize: 2, logEvery: 1, learningRate: 1e-3, warmupSteps: 1, ...extra },
   });
   const tensorsAfter = tf.memory().numTensors;
@@ -101,20 +104,9 @@ describe('replay of pretraining', () => {
   });
 
   it('a post-trained checkpoint records the pretraining config of its base, so a further round replays the same data', async () => {
-    const model = initModel(config, 4);
-    const out = path.join(root, 'round');
     const base = { unboundCaptions: 1, steps: 600 };
-    await trainSrum({
-      model,
-      preset: 'tiny',
-      candidates,
-      outDir: out,
-      quiet: true,
-      baseTraining: base,
-      config: { method: 'replay', steps: 1, batchSize: 2, checkpointEvery: 1, warmupSteps: 1 },
-    });
-    disposeModel(model);
-    const manifest = readManifest(out);
+    await replayRun('round', 4, { steps: 1, checkpointEvery: 1 }, base);
+    const manifest = readManifest(path.join(root, 'round'));
     expect(manifest.training_config?.method).toBe('replay');
     expect(pretrainingConfig(manifest)).toEqual(base);
     // A pretrained checkpoint is its own base.

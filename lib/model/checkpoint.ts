@@ -129,12 +129,8 @@ export function saveCheckpoint(dir: string, { model, optimizer, step, info }: Sa
     `weights-${step}.bin`,
     named.map(({ variable }) => variable.dataSync() as Float32Array),
   );
-  let optimizerEntry: CheckpointManifest['optimizer'];
-  if (optimizer !== undefined) {
-    const state = optimizer.state();
-    const written = writeFloat32File(dir, `optimizer-${step}.bin`, [...state.firstMoments, ...state.secondMoments]);
-    optimizerEntry = { ...written, step_count: state.stepCount, config: optimizer.config };
-  }
+  const optimizerEntry: CheckpointManifest['optimizer'] =
+    optimizer === undefined ? undefined : { ...writeOptimizerFile(dir, `optimizer-${step}.bin`, optimizer), config: optimizer.config };
   const manifest: CheckpointManifest = {
     format: CHECKPOINT_FORMAT,
     format_version: CHECKPOINT_FORMAT_VERSION,
@@ -279,7 +275,24 @@ export function loadCheckpoint(dir: string, options: { expectedConfig?: ModelCon
 }
 
 function readOptimizer(dir: string, manifest: CheckpointManifest, sizes: number[]): LoadedCheckpoint['optimizerState'] {
-  const entry = manifest.optimizer as NonNullable<CheckpointManifest['optimizer']>;
+  return readOptimizerFile(dir, manifest.optimizer as NonNullable<CheckpointManifest['optimizer']>, sizes);
+}
+
+/** An optimizer's moments in one file: first moments then second moments, in variable order, and its step count. */
+export type OptimizerFileEntry = Float32FileEntry & { step_count: number };
+
+/** Write an AdamW's moments as `file` in `dir` (the checkpoint's own optimizer, or a second one beside it). */
+export function writeOptimizerFile(dir: string, file: string, optimizer: AdamW): OptimizerFileEntry {
+  const state = optimizer.state();
+  return { ...writeFloat32File(dir, file, [...state.firstMoments, ...state.secondMoments]), step_count: state.stepCount };
+}
+
+/** Read moments written by writeOptimizerFile for variables of `sizes` (restoreOptimizer puts them back). */
+export function readOptimizerFile(
+  dir: string,
+  entry: OptimizerFileEntry,
+  sizes: readonly number[],
+): NonNullable<LoadedCheckpoint['optimizerState']> {
   const values = readFloat32File(dir, entry);
   const total = sizes.reduce((a, b) => a + b, 0);
   if (values.length !== 2 * total) throw new CheckpointError(`optimizer state holds ${values.length} values, expected ${2 * total}`, dir);

@@ -13,14 +13,14 @@ import { makeRng } from '../rng';
 import {
   hasCheckpoint,
   loadCheckpoint,
-  readFloat32File,
   readManifest,
+  readOptimizerFile,
   restoreOptimizer,
   saveCheckpoint,
-  writeFloat32File,
+  writeOptimizerFile,
   CheckpointError,
   type CheckpointManifest,
-  type Float32FileEntry,
+  type OptimizerFileEntry,
 } from '../model/checkpoint';
 import type { ModelPreset } from '../model/config';
 import { dropText } from '../model/flow';
@@ -224,28 +224,19 @@ function resumeFrom(dir: string, model: UnifiedModel, optimizer: AdamW, config: 
 }
 
 /** SrumConfig.replayMoments 'own': the replay optimizer's moments, one file beside the checkpoint (manifest data.replay_optimizer). */
-type ReplayOptimizerEntry = Float32FileEntry & { step_count: number };
 const REPLAY_OPTIMIZER_FILE = /^replay-optimizer-\d+\.bin$/;
 
-function writeReplayOptimizer(dir: string, step: number, optimizer: AdamW): ReplayOptimizerEntry {
-  const state = optimizer.state();
-  return {
-    ...writeFloat32File(dir, `replay-optimizer-${step}.bin`, [...state.firstMoments, ...state.secondMoments]),
-    step_count: state.stepCount,
-  };
-}
-
 function restoreReplayOptimizer(dir: string, optimizer: AdamW): void {
-  const entry = readManifest(dir).data.replay_optimizer as ReplayOptimizerEntry | undefined;
+  const entry = readManifest(dir).data.replay_optimizer as OptimizerFileEntry | undefined;
   if (entry === undefined) throw new CheckpointError('no replay optimizer state to resume from (data.replay_optimizer)', dir);
-  const values = readFloat32File(dir, entry);
-  const sizes = optimizer.variables.map((v) => v.size);
-  const total = sizes.reduce((a, b) => a + b, 0);
-  if (values.length !== 2 * total) throw new CheckpointError(`${entry.file} does not match the model's variables`, dir);
-  let offset = 0;
-  const take = (): Float32Array[] => sizes.map((size) => values.slice(offset, (offset += size)));
-  const firstMoments = take();
-  restoreOptimizer(optimizer, { stepCount: entry.step_count, firstMoments, secondMoments: take() });
+  restoreOptimizer(
+    optimizer,
+    readOptimizerFile(
+      dir,
+      entry,
+      optimizer.variables.map((v) => v.size),
+    ),
+  );
 }
 
 /**
@@ -328,7 +319,8 @@ export async function trainSrum(options: TrainSrumOptions): Promise<TrainSrumRes
   const sessionStart = performance.now();
   const checkpoint = (step: number): CheckpointManifest => {
     const emaEntry = ema.write(outDir, step); // before the manifest that names it
-    const replayEntry = replayOptimizer === optimizer ? undefined : writeReplayOptimizer(outDir, step, replayOptimizer);
+    const replayEntry =
+      replayOptimizer === optimizer ? undefined : writeOptimizerFile(outDir, `replay-optimizer-${step}.bin`, replayOptimizer);
     const manifest = saveCheckpoint(outDir, {
       model,
       optimizer,

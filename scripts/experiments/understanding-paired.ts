@@ -17,16 +17,18 @@ import { runScript } from '../lib/run-script';
 /** Answers kept per (source, split, n, scene seed), so a rerun with one more arm asks only that arm. */
 type AnswerCache = Record<string, UnderstandingItem[]>;
 
-/** A model's answers over every scene seed, concatenated in seed order; read from and written to `cache` (a file). */
+/**
+ * A model's answers over every scene seed, concatenated in seed order. Missing ones are asked, added to `cache` and
+ * written to `cacheFile` at once, so a stopped run keeps what it measured.
+ */
 function answers(
   source: string,
   split: EvalSplit,
   n: number,
   sceneSeeds: readonly number[],
+  cache: AnswerCache,
   cacheFile: string | undefined,
 ): UnderstandingItem[] {
-  const cache: AnswerCache =
-    cacheFile !== undefined && fs.existsSync(cacheFile) ? (JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as AnswerCache) : {};
   const key = (seed: number): string => `${source}|${split}|${n}|${seed}`;
   const missing = sceneSeeds.filter((seed) => cache[key(seed)] === undefined);
   if (missing.length > 0) {
@@ -74,11 +76,15 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   const say = (what: string): void => console.error(`[understanding] ${what} (${Math.round((Date.now() - started) / 1000)} s)`);
-  const base = answers(values.base, split, n, sceneSeeds, values.cache);
+  const cacheFile = values.cache;
+  const cache: AnswerCache =
+    cacheFile !== undefined && fs.existsSync(cacheFile) ? (JSON.parse(fs.readFileSync(cacheFile, 'utf8')) as AnswerCache) : {};
+  const ask = (source: string): UnderstandingItem[] => answers(source, split, n, sceneSeeds, cache, cacheFile);
+  const base = ask(values.base);
   say(`base: ${percentCorrect(base).toFixed(2)}% of ${base.length} scenes`);
   const result: Record<string, { sources: string[]; accuracy: number[]; minus_base: { mean: number; se: number } }> = {};
   for (const arm of arms) {
-    const seeds = arm.sources.map((source) => answers(source, split, n, sceneSeeds, values.cache));
+    const seeds = arm.sources.map(ask);
     const paired = pairedUnderstanding(base, seeds);
     result[arm.name] = { sources: arm.sources, accuracy: seeds.map(percentCorrect), minus_base: { mean: paired.mean, se: paired.se } };
     say(`${arm.name}: ${paired.mean >= 0 ? '+' : ''}${paired.mean.toFixed(2)} ± ${paired.se.toFixed(2)} against base`);
